@@ -1,0 +1,123 @@
+/**
+ * One validated configuration for every process (API, worker, simulator, CLI).
+ * Every key has a description, a default and the environment variable it comes from.
+ * Secrets are marked so `describeConfig()` masks them when printed at start.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+const bool = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
+  .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
+const port = z.coerce.number().int().min(0).max(65535);
+
+interface Key {
+  env: string;
+  description: string;
+  schema: z.ZodType;
+  secret?: boolean;
+}
+
+const keys = {
+  port: { env: 'PORT', description: 'HTTP port of the API', schema: port.default(8080) },
+  host: { env: 'HOST', description: 'address the API binds', schema: z.string().default('127.0.0.1') },
+  logLevel: {
+    env: 'LOG_LEVEL',
+    description: 'winston log level',
+    schema: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
+  },
+  dataDir: {
+    env: 'DATA_DIR',
+    description: 'where local state lives (Temporal dev-server SQLite file)',
+    schema: z.string().default(path.resolve(__dirname, '..', 'data')),
+  },
+  databaseUrl: {
+    env: 'DATABASE_URL',
+    description: 'PostgreSQL connection string',
+    schema: z.string().url().default('postgresql://postgres@127.0.0.1:5432/all_use'),
+    secret: true,
+  },
+  temporalAddress: {
+    env: 'TEMPORAL_ADDRESS',
+    description: 'external Temporal frontend host:port; unset = start the embedded dev server',
+    schema: z.string().optional(),
+  },
+  temporalNamespace: { env: 'TEMPORAL_NAMESPACE', description: 'Temporal namespace', schema: z.string().default('default') },
+  temporalPort: { env: 'TEMPORAL_PORT', description: 'embedded dev-server frontend port', schema: port.default(7233) },
+  temporalUiPort: { env: 'TEMPORAL_UI_PORT', description: 'embedded dev-server Web UI port', schema: port.default(8233) },
+  temporalCliPath: {
+    env: 'TEMPORAL_CLI_PATH',
+    description: 'path of the Temporal CLI binary; unset = PATH, then the cached build',
+    schema: z.string().optional(),
+  },
+  temporalTaskQueue: { env: 'TEMPORAL_TASK_QUEUE', description: 'task queue of the worker', schema: z.string().default('all-use') },
+  temporalApiKey: { env: 'TEMPORAL_API_KEY', description: 'API key for Temporal Cloud', schema: z.string().optional(), secret: true },
+  temporalTls: { env: 'TEMPORAL_TLS', description: 'use TLS to reach Temporal', schema: bool.default(false) },
+  ibHost: { env: 'IB_HOST', description: 'IB Gateway / TWS / simulator host', schema: z.string().default('127.0.0.1') },
+  ibPort: { env: 'IB_PORT', description: 'IB Gateway / TWS / simulator port', schema: port.default(4002) },
+  ibClientId: { env: 'IB_CLIENT_ID', description: 'TWS API client id of the worker', schema: z.coerce.number().int().min(0).default(7) },
+  ibAccount: { env: 'IB_ACCOUNT', description: 'IB account orders are placed in', schema: z.string().default('DU1234567') },
+  ibSimulator: {
+    env: 'IB_SIMULATOR',
+    description: 'start the bundled IB gateway simulator (set false for a real gateway)',
+    schema: bool.default(true),
+  },
+  ibSimClock: {
+    env: 'IB_SIM_CLOCK',
+    description: 'simulator clock: open | exchange | manual',
+    schema: z.enum(['open', 'exchange', 'manual']).default('open'),
+  },
+  ibSimAdminPort: { env: 'IB_SIM_ADMIN_PORT', description: 'simulator admin HTTP port', schema: port.default(4003) },
+} satisfies Record<string, Key>;
+
+type Keys = typeof keys;
+export type Config = { [K in keyof Keys]: z.output<Keys[K]['schema']> };
+
+export class ConfigError extends Error {
+  constructor(public readonly issues: string[]) {
+    super(`invalid configuration:\n  ${issues.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates the configuration; throws ConfigError listing every bad key. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const out: Record<string, unknown> = {};
+  const issues: string[] = [];
+  for (const [name, key] of Object.entries(keys) as [string, Key][]) {
+    if (name in overrides) {
+      out[name] = (overrides as Record<string, unknown>)[name];
+      continue;
+    }
+    const raw = env[key.env];
+    const parsed = key.schema.safeParse(raw === '' ? undefined : raw);
+    if (parsed.success) out[name] = parsed.data;
+    else issues.push(`${key.env}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  }
+  if (issues.length) throw new ConfigError(issues);
+  return out as Config;
+}
+
+/** Lines for the start banner: every key, its env var and value, secrets masked. */
+export function describeConfig(cfg: Config): string[] {
+  return (Object.entries(keys) as [keyof Config, Key][]).map(([name, key]) => {
+    const v = cfg[name];
+    const shown = v === undefined ? '(unset)' : key.secret ? maskSecret(String(v)) : String(v);
+    return `${key.env}=${shown}  # ${key.description}`;
+  });
+}
+
+/** Masks a secret; for URLs keeps scheme/host/db so operators can still see where it points. */
+export function maskSecret(v: string): string {
+  try {
+    const u = new URL(v);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return v.length <= 4 ? '***' : `${v.slice(0, 2)}***`;
+  }
+}
+
+export const defaultCacheDir = (): string =>
+  process.env.ALL_USE_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'all-use');

@@ -1,0 +1,129 @@
+/**
+ * STAR-LAB trade instruction contract (architecture §6.1.2), field names and enums exactly
+ * as the seed writes them. One zod schema is validator, type and (later) OpenAPI source.
+ */
+import { z } from 'zod';
+
+export const SCHEME_TYPES = ['DIS', 'WIS', 'MIS'] as const;
+export const OPTION_ACTIONS = [
+  'BUY_TO_OPEN_CALL',
+  'SELL_TO_OPEN_CALL',
+  'BUY_TO_CLOSE_CALL',
+  'SELL_TO_CLOSE_CALL',
+  'BUY_TO_OPEN_PUT',
+  'SELL_TO_OPEN_PUT',
+  'BUY_TO_CLOSE_PUT',
+  'SELL_TO_CLOSE_PUT',
+] as const;
+export const STOCK_ACTIONS = ['BUY_STOCK', 'SELL_STOCK'] as const;
+export const TRADE_ACTIONS = [...OPTION_ACTIONS, ...STOCK_ACTIONS] as const;
+export const ORDER_TYPES = ['LIMIT', 'MARKET'] as const;
+export const TIMES_IN_FORCE = ['DAY', 'GTC'] as const;
+/** Order statuses of GET /order_status, in the seed's words. */
+export const ORDER_STATUSES = ['PENDING_SUBMIT', 'SUBMITTED', 'PARTIALLY_FILLED', 'FILLED', 'CANCELLED', 'REJECTED'] as const;
+export const TERMINAL_STATUSES = ['FILLED', 'CANCELLED', 'REJECTED'] as const;
+export const POSITION_TYPES = ['LONG_CALL', 'SHORT_CALL', 'LONG_PUT', 'SHORT_PUT', 'LONG_STOCK', 'SHORT_STOCK'] as const;
+export const SOURCES = ['STARLAB', 'INTERNAL'] as const;
+
+export type SchemeType = (typeof SCHEME_TYPES)[number];
+export type TradeAction = (typeof TRADE_ACTIONS)[number];
+export type OrderType = (typeof ORDER_TYPES)[number];
+export type TimeInForce = (typeof TIMES_IN_FORCE)[number];
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+export type PositionType = (typeof POSITION_TYPES)[number];
+export type Source = (typeof SOURCES)[number];
+
+export const isTerminal = (s: OrderStatus): boolean => (TERMINAL_STATUSES as readonly string[]).includes(s);
+export const isOptionAction = (a: TradeAction): boolean => (OPTION_ACTIONS as readonly string[]).includes(a);
+
+/** A price with at most 4 decimals, positive, finite: money never passes through a float op. */
+const price = z
+  .number({ error: 'must be a number' })
+  .positive('must be greater than 0')
+  .max(1_000_000, 'must be at most 1000000')
+  .refine((v) => Number.isFinite(v) && Math.abs(v * 10_000 - Math.round(v * 10_000)) < 1e-6, 'at most 4 decimal places');
+
+const ident = (max: number) =>
+  z
+    .string({ error: 'must be a string' })
+    .min(1, 'must not be empty')
+    .max(max, `at most ${max} characters`)
+    .regex(/^[A-Za-z0-9_.:\-]+$/, 'letters, digits and _ . : - only');
+
+export const isoDate = z
+  .string({ error: 'must be a string' })
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
+  .refine((s) => {
+    const d = new Date(`${s}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+  }, 'not a calendar date');
+
+export const tradeInstructionSchema = z
+  .object({
+    starlab_strategy_id: ident(100),
+    scheme_type: z.enum(SCHEME_TYPES),
+    symbol: z.string({ error: 'must be a string' }).regex(/^[A-Z][A-Z.]{0,9}$/, 'must be an upper-case ticker (1-10 letters)'),
+    trade_action: z.enum(TRADE_ACTIONS),
+    quantity: z.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(10_000, 'must be at most 10000'),
+    order_type: z.enum(ORDER_TYPES),
+    limit_price: price.optional(),
+    expiration_date: isoDate.optional(),
+    strike_price: price.optional(),
+    time_in_force: z.enum(TIMES_IN_FORCE),
+    client_order_id: ident(100),
+    account_tag: ident(64).optional(),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    if (v.order_type === 'LIMIT' && v.limit_price === undefined)
+      ctx.addIssue({ code: 'custom', path: ['limit_price'], message: 'required when order_type is LIMIT' });
+    if (v.order_type === 'MARKET' && v.limit_price !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['limit_price'], message: 'not allowed when order_type is MARKET' });
+    const option = isOptionAction(v.trade_action);
+    for (const f of ['expiration_date', 'strike_price'] as const) {
+      if (option && v[f] === undefined) ctx.addIssue({ code: 'custom', path: [f], message: 'required for option trades' });
+      if (!option && v[f] !== undefined) ctx.addIssue({ code: 'custom', path: [f], message: 'not allowed for stock trades' });
+    }
+  });
+
+export type TradeInstruction = z.infer<typeof tradeInstructionSchema>;
+
+export interface ValidationError {
+  field: string;
+  message: string;
+}
+
+/** zod issues → the seed's `validation_errors` entries, one per problem. */
+export function toValidationErrors(error: z.ZodError): ValidationError[] {
+  return error.issues.map((i) => {
+    let field = i.path.map(String).join('.');
+    if (i.code === 'unrecognized_keys') {
+      field = (i as { keys: string[] }).keys.join(',');
+      return { field, message: 'unknown field' };
+    }
+    return { field: field || '(body)', message: i.message };
+  });
+}
+
+/** Acknowledgement body of POST /submit_trade_instruction. */
+export interface InstructionAck {
+  all_use_order_id: string;
+  client_order_id: string;
+  status: 'RECEIVED' | 'VALIDATION_FAILED';
+  message: string;
+  validation_errors: ValidationError[];
+}
+
+/** Body of GET /order_status/{all_use_order_id}. */
+export interface OrderStatusBody {
+  all_use_order_id: string;
+  client_order_id: string;
+  starlab_strategy_id: string;
+  status: OrderStatus;
+  filled_quantity: number;
+  average_fill_price: number | null;
+  commission: number;
+  timestamp: string;
+  broker_order_id: string | null;
+  reject_reason?: string | null;
+}
