@@ -69,6 +69,34 @@ const keys = {
     schema: z.enum(['open', 'exchange', 'manual']).default('open'),
   },
   ibSimAdminPort: { env: 'IB_SIM_ADMIN_PORT', description: 'simulator admin HTTP port', schema: port.default(4003) },
+  // STAR-LAB API (src/api). AUTH_MODE unset: `required` unless HOST is loopback (see authModeFor).
+  authMode: {
+    env: 'AUTH_MODE',
+    description: 'STAR-LAB API authentication: open (loopback development only) | required; unset = required unless HOST is loopback',
+    schema: z.enum(['open', 'required']).optional(),
+  },
+  authTokenSecret: {
+    env: 'AUTH_TOKEN_SECRET',
+    description: 'HS256 key (>= 32 chars) signing OAuth access tokens; unset = a random per-process key (tokens die with the process)',
+    schema: z.string().min(32, 'must be at least 32 characters').optional(),
+    secret: true,
+  },
+  authTokenTtlSeconds: { env: 'AUTH_TOKEN_TTL_SECONDS', description: 'lifetime of OAuth access tokens', schema: z.coerce.number().int().min(30).max(86_400).default(900) },
+  apiRateLimitPerMinute: {
+    env: 'API_RATE_LIMIT_PER_MINUTE',
+    description: 'default requests per minute per STAR-LAB client (a client row may override it)',
+    schema: z.coerce.number().int().min(1).default(1200),
+  },
+  starlabSegmentCapitalLimitCents: {
+    env: 'STARLAB_SEGMENT_CAPITAL_LIMIT_CENTS',
+    description: 'default capital limit of an account_tag segment in cents (segment_limits rows override it)',
+    schema: z.coerce.number().int().min(0).default(100_000_000),
+  },
+  starlabConcentrationLimitCents: {
+    env: 'STARLAB_CONCENTRATION_LIMIT_CENTS',
+    description: "limit of one symbol's exposure across ALL-USE and STAR-LAB positions, in cents",
+    schema: z.coerce.number().int().min(0).default(250_000_000),
+  },
 } satisfies Record<string, Key>;
 
 type Keys = typeof keys;
@@ -121,3 +149,10 @@ export function maskSecret(v: string): string {
 
 export const defaultCacheDir = (): string =>
   process.env.ALL_USE_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'all-use');
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost|::ffff:127\.\d+\.\d+\.\d+)$/i;
+
+/** The effective auth mode: explicit AUTH_MODE, else open only on a loopback bind. */
+export function authModeFor(cfg: Pick<Config, 'authMode' | 'host'>): 'open' | 'required' {
+  return cfg.authMode ?? (LOOPBACK.test(cfg.host) ? 'open' : 'required');
+}

@@ -58,7 +58,7 @@ export const isoDate = z
     return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
   }, 'not a calendar date');
 
-export const tradeInstructionSchema = z
+const instructionObject = z
   .object({
     starlab_strategy_id: ident(100),
     scheme_type: z.enum(SCHEME_TYPES),
@@ -73,18 +73,43 @@ export const tradeInstructionSchema = z
     client_order_id: ident(100),
     account_tag: ident(64).optional(),
   })
-  .strict()
-  .superRefine((v, ctx) => {
-    if (v.order_type === 'LIMIT' && v.limit_price === undefined)
-      ctx.addIssue({ code: 'custom', path: ['limit_price'], message: 'required when order_type is LIMIT' });
-    if (v.order_type === 'MARKET' && v.limit_price !== undefined)
-      ctx.addIssue({ code: 'custom', path: ['limit_price'], message: 'not allowed when order_type is MARKET' });
-    const option = isOptionAction(v.trade_action);
+  .strict();
+
+/**
+ * Rules across fields, checked on the raw body so they are reported even when other
+ * fields are invalid (zod skips refinements of an object that already failed).
+ */
+function crossFieldErrors(raw: Record<string, unknown>): ValidationError[] {
+  const out: ValidationError[] = [];
+  if (raw.order_type === 'LIMIT' && raw.limit_price === undefined) out.push({ field: 'limit_price', message: 'required when order_type is LIMIT' });
+  if (raw.order_type === 'MARKET' && raw.limit_price !== undefined) out.push({ field: 'limit_price', message: 'not allowed when order_type is MARKET' });
+  if (typeof raw.trade_action === 'string' && (TRADE_ACTIONS as readonly string[]).includes(raw.trade_action)) {
+    const option = isOptionAction(raw.trade_action as TradeAction);
     for (const f of ['expiration_date', 'strike_price'] as const) {
-      if (option && v[f] === undefined) ctx.addIssue({ code: 'custom', path: [f], message: 'required for option trades' });
-      if (!option && v[f] !== undefined) ctx.addIssue({ code: 'custom', path: [f], message: 'not allowed for stock trades' });
+      if (option && raw[f] === undefined) out.push({ field: f, message: 'required for option trades' });
+      if (!option && raw[f] !== undefined) out.push({ field: f, message: 'not allowed for stock trades' });
     }
-  });
+  }
+  return out;
+}
+
+export const tradeInstructionSchema = instructionObject.superRefine((v, ctx) => {
+  for (const e of crossFieldErrors(v)) ctx.addIssue({ code: 'custom', path: [e.field], message: e.message });
+});
+
+export type ParseResult = { success: true; data: TradeInstruction } | { success: false; errors: ValidationError[] };
+
+/** Validates a body and reports every problem: field errors and cross-field rules together. */
+export function parseTradeInstruction(body: unknown): ParseResult {
+  const parsed = tradeInstructionSchema.safeParse(body);
+  if (parsed.success) return { success: true, data: parsed.data };
+  const errors = toValidationErrors(parsed.error);
+  if (body !== null && typeof body === 'object' && !Array.isArray(body)) {
+    for (const e of crossFieldErrors(body as Record<string, unknown>))
+      if (!errors.some((x) => x.field === e.field && x.message === e.message)) errors.push(e);
+  }
+  return { success: false, errors };
+}
 
 export type TradeInstruction = z.infer<typeof tradeInstructionSchema>;
 

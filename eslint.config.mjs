@@ -1,0 +1,54 @@
+// Lint guards that keep the architecture's shape (docs/ARCHITECTURE.md §12):
+// no Node built-ins or I/O in workflows/, @stoqey/ib only in the broker adapter and the
+// simulator, Prisma only in db/ (and the CLI config), no Temporal in domain/, no floating promises.
+import tseslint from 'typescript-eslint';
+
+const nodeBuiltins = ['fs', 'net', 'http', 'https', 'child_process', 'os', 'path', 'crypto', 'dns', 'tls', 'worker_threads'];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'reports/**', 'coverage/**', 'eslint.config.mjs'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      'no-restricted-imports': ['error', { paths: [{ name: '@stoqey/ib', message: 'only activities/broker and src/ib-sim talk IB' }], patterns: [{ group: ['@prisma/client'], message: 'use src/db' }] }],
+    },
+  },
+  {
+    files: ['activities/broker/**/*.ts', 'src/ib-sim/**/*.ts', 'test/**/*.ts', 'scripts/**/*.ts'],
+    rules: { 'no-restricted-imports': 'off' },
+  },
+  {
+    files: ['src/db/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [{ name: '@stoqey/ib', message: 'only activities/broker talks IB' }] }] },
+  },
+  {
+    files: ['workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [...nodeBuiltins, ...nodeBuiltins.map((m) => `node:${m}`), '@stoqey/ib', '@prisma/client', 'winston', 'pg', 'express'].map((name) => ({
+            name,
+            message: 'workflows run in Temporal’s deterministic sandbox: do I/O in activities',
+          })),
+          patterns: [{ group: ['../src/db/*', '../src/logger', '../activities/broker/*'], message: 'no I/O from workflows' }],
+        },
+      ],
+      'no-restricted-globals': ['error', { name: 'process', message: 'no environment in workflows' }, { name: 'setTimeout', message: 'use sleep() from @temporalio/workflow' }],
+    },
+  },
+  {
+    files: ['src/domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@temporalio/*', 'node:*', 'fs', 'net', 'http', '../db/*', '../api/*', 'winston'], message: 'domain/ is pure: no Temporal, no I/O' }] },
+      ],
+    },
+  },
+);

@@ -1,0 +1,49 @@
+/**
+ * API errors: one shape for every non-validation error, `{ error: { code, message, details? } }`,
+ * with a stable upper-case code. The error middleware is the only place that writes it.
+ */
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from '../logger';
+
+export class ApiError extends Error {
+  constructor(
+    public readonly status: number,
+    public readonly code: string,
+    message: string,
+    public readonly details?: unknown,
+    public readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export const notFound = (what: string) => new ApiError(404, 'NOT_FOUND', `${what} not found`);
+
+export function errorMiddleware(logger: Logger) {
+  // Express recognises error middleware by its four parameters.
+  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    const e = toApiError(err);
+    const meta = { request_id: res.locals.requestId, method: req.method, path: req.path, status: e.status, code: e.code };
+    if (e.status >= 500) logger.error(e.message, { ...meta, err });
+    else logger.warn(e.message, meta);
+    for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v);
+    res.status(e.status).json({ error: { code: e.code, message: e.message, ...(e.details !== undefined ? { details: e.details } : {}) } });
+  };
+}
+
+function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  const e = err as { type?: string; status?: number; name?: string; message?: string };
+  // body-parser errors carry a `type`
+  if (e?.type === 'entity.too.large') return new ApiError(413, 'PAYLOAD_TOO_LARGE', 'request body exceeds 64 KiB');
+  if (e?.type === 'entity.parse.failed') return new ApiError(400, 'MALFORMED_JSON', 'request body is not valid JSON');
+  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', e.message ?? 'unsupported encoding');
+  if (isTemporalUnavailable(err)) return new ApiError(503, 'TEMPORAL_UNAVAILABLE', 'the workflow service is unavailable; retry later', undefined, { 'Retry-After': '5' });
+  return new ApiError(500, 'INTERNAL', 'internal error');
+}
+
+export function isTemporalUnavailable(err: unknown): boolean {
+  const e = err as { name?: string; code?: number; message?: string };
+  return e?.name === 'ServiceError' || e?.code === 14 || /UNAVAILABLE|ECONNREFUSED|deadline/i.test(e?.message ?? '');
+}

@@ -1,0 +1,147 @@
+/**
+ * Starts the whole system in one process, in dependency order, and stops it in reverse:
+ * Temporal (external or the embedded dev server), PostgreSQL migrations, the IB simulator,
+ * the worker and the API. `npm start` and the integration tests both use this.
+ */
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import { createIbBroker } from '../activities/broker/ib-adapter';
+import type { Broker } from '../activities/broker/types';
+import { ensureTemporalCli } from '../temporal/cli';
+import { portInUse, startDevServer, type DevServer } from '../temporal/devServer';
+import { createApp, startServer, type RunningServer } from './api/app';
+import type { Config } from './config';
+import { closePrisma, getPrisma, type PrismaClient } from './db/client';
+import { migrate } from './db/migrate';
+import { startSimulator, type Simulator } from './ib-sim';
+import type { Logger } from './logger';
+import { connectClient, connectWorkerConnection } from './temporalClient';
+import { createWorker, installRuntime } from './worker';
+
+export interface SystemOptions {
+  /** Temporal dev-server SQLite file (default: <dataDir>/temporal.db). */
+  temporalDbFile?: string;
+  /** Headless dev server (no Web UI): tests. */
+  headless?: boolean;
+  /** Log file of the dev server. */
+  temporalLogFile?: string;
+  progress?: (line: string) => void;
+  startApi?: boolean;
+  startWorker?: boolean;
+}
+
+export interface System {
+  config: Config;
+  temporalAddress: string;
+  temporalUiUrl?: string;
+  temporalMetricsUrl?: string;
+  client: Client;
+  prisma: PrismaClient;
+  broker: Broker;
+  simulator?: Simulator;
+  worker?: Worker;
+  api?: RunningServer;
+  devServer?: DevServer;
+  stopWorker(): Promise<void>;
+  startWorker(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startSystem(config: Config, logger: Logger, opts: SystemOptions = {}): Promise<System> {
+  const progress = opts.progress ?? ((l: string) => logger.info(l));
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch((err: unknown) => logger.error('error while stopping', { err }));
+    stops.length = 0;
+  };
+  try {
+    let temporalAddress = config.temporalAddress;
+    let devServer: DevServer | undefined;
+    if (!temporalAddress) {
+      if (await portInUse(config.temporalPort))
+        throw new Error(`port ${config.temporalPort} is taken: stop what uses it, set TEMPORAL_PORT, or set TEMPORAL_ADDRESS to use that Temporal`);
+      const cliPath = await ensureTemporalCli(config.temporalCliPath, progress);
+      progress('starting Temporal dev server...');
+      devServer = await startDevServer({
+        cliPath,
+        dbFile: opts.temporalDbFile ?? path.join(config.dataDir, 'temporal.db'),
+        port: config.temporalPort,
+        uiPort: opts.headless ? undefined : config.temporalUiPort,
+        namespace: config.temporalNamespace,
+        logFile: opts.temporalLogFile ?? path.join(config.dataDir, 'temporal.log'),
+      });
+      stops.push(() => devServer!.stop());
+      temporalAddress = devServer.address;
+    }
+
+    progress('applying database migrations...');
+    await migrate(config.databaseUrl);
+    const prisma = getPrisma(config.databaseUrl);
+    stops.push(() => closePrisma());
+
+    let simulator: Simulator | undefined;
+    if (config.ibSimulator) {
+      simulator = await startSimulator({ port: config.ibPort, host: config.ibHost, account: config.ibAccount, clock: config.ibSimClock, adminPort: config.ibSimAdminPort });
+      stops.push(() => simulator!.close());
+    }
+
+    const broker = createIbBroker({
+      host: config.ibHost,
+      port: simulator?.port ?? config.ibPort,
+      clientId: config.ibClientId,
+      account: config.ibAccount,
+      logger: logger.child({ component: 'broker' }),
+    });
+    stops.push(() => broker.disconnect());
+
+    const client = await connectClient(temporalAddress, config);
+    stops.push(() => client.connection.close());
+
+    let worker: Worker | undefined;
+    let workerRun: Promise<void> | undefined;
+    let connection: NativeConnection | undefined;
+    const system: System = {
+      config,
+      temporalAddress,
+      temporalUiUrl: devServer?.uiUrl,
+      temporalMetricsUrl: devServer?.metricsUrl,
+      client,
+      prisma,
+      broker,
+      simulator,
+      devServer,
+      async startWorker() {
+        installRuntime();
+        connection ??= await connectWorkerConnection(temporalAddress!, config);
+        worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.temporalTaskQueue, deps: { prisma, broker, logger } });
+        system.worker = worker;
+        workerRun = worker.run();
+      },
+      async stopWorker() {
+        if (worker && worker.getState() === 'RUNNING') worker.shutdown();
+        await workerRun?.catch((err: unknown) => logger.error('worker stopped with error', { err }));
+        worker = undefined;
+        workerRun = undefined;
+      },
+      stop,
+    };
+    stops.push(async () => {
+      await system.stopWorker();
+      await connection?.close();
+    });
+    if (opts.startWorker !== false) {
+      progress('starting worker...');
+      await system.startWorker();
+    }
+    if (opts.startApi !== false) {
+      const app = createApp({ temporal: client, prisma, taskQueue: config.temporalTaskQueue, logger });
+      system.api = await startServer(app, config.port, config.host);
+      stops.push(() => system.api!.close());
+    }
+    return system;
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * One real system for all integration tests of a run: a headless Temporal dev server on a
+ * free port with a throw-away SQLite file, a database created for this run (and dropped
+ * after), the IB simulator on a free port, the worker and the API on port 0.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig, type Config } from '../../src/config';
+import { dropDatabase } from '../../src/db/migrate';
+import { createLogger } from '../../src/logger';
+import { startSystem, type System } from '../../src/system';
+import { freePort } from '../../temporal/devServer';
+
+let system: Promise<System> | undefined;
+let tmpDir: string | undefined;
+let dbUrl: string | undefined;
+
+export function testDatabaseUrl(suffix: string): string {
+  const base = new URL(process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
+  base.pathname = `/all_use_test_${process.pid}_${suffix}`;
+  return base.toString();
+}
+
+export async function testConfig(overrides: Partial<Config> = {}): Promise<Config> {
+  tmpDir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'all-use-test-'));
+  return loadConfig({ ...process.env, TEMPORAL_ADDRESS: '' }, {
+    port: 0,
+    temporalPort: await freePort(),
+    temporalAddress: undefined,
+    dataDir: tmpDir,
+    databaseUrl: testDatabaseUrl('main'),
+    ibPort: 0,
+    ibSimAdminPort: 0,
+    ibSimulator: true,
+    ibClientId: 11,
+    temporalTaskQueue: `all-use-test-${process.pid}`,
+    logLevel: (process.env.TEST_LOG_LEVEL as Config['logLevel']) ?? 'error',
+    ...overrides,
+  });
+}
+
+export function getSystem(): Promise<System> {
+  system ??= (async () => {
+    const config = await testConfig();
+    dbUrl = config.databaseUrl;
+    await dropDatabase(config.databaseUrl);
+    return startSystem(config, createLogger('test', config.logLevel), {
+      headless: true,
+      temporalDbFile: path.join(tmpDir!, 'temporal.db'),
+      temporalLogFile: path.join(tmpDir!, 'temporal.log'),
+      progress: () => undefined,
+    });
+  })();
+  return system;
+}
+
+// Root-level hook: runs once after every test file of the run.
+after(async function () {
+  this.timeout(60_000);
+  if (!system) return;
+  const s = await system.catch(() => undefined);
+  await s?.stop();
+  if (dbUrl) await dropDatabase(dbUrl).catch(() => undefined);
+  if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
+});
+
+export async function until<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+export async function api(sys: System, method: string, urlPath: string, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${sys.api!.url}${urlPath}`, {
+    method,
+    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = text;
+  }
+  return { status: res.status, body: json, headers: res.headers };
+}

@@ -1,0 +1,153 @@
+/**
+ * tradeInstruction: one trade instruction (STAR-LAB or internal) from acceptance to a
+ * terminal broker status. Orchestration only: risk, broker and database work is in
+ * activities; this file holds the contract (ids, updates, queries) the API imports.
+ */
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineUpdate,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { OrderStatus, Source, TradeInstruction } from '../src/contracts/instruction';
+import type { Activities, BrokerUpdate } from '../activities';
+
+export interface TradeInstructionInput {
+  allUseOrderId: string;
+  clientName: string;
+  source: Source;
+  requestHash: string;
+  instruction: TradeInstruction;
+  /** ALL-USE account for internal orders; STAR-LAB orders use instruction.account_tag. */
+  accountId?: string;
+  receivedAt: string;
+}
+
+export interface InstructionState {
+  status: OrderStatus;
+  filledQuantity: number;
+  averageFillPrice: number | null;
+  commission: number;
+  brokerOrderId: string | null;
+  rejectReason: string | null;
+  updatedAt: string;
+  cancelRequested: boolean;
+  /** Every fill's commission report has arrived (IB may send them after Filled). */
+  commissionsComplete: boolean;
+}
+
+export interface AcceptResult {
+  allUseOrderId: string;
+  requestHash: string;
+  created: boolean;
+}
+export interface CancelResult {
+  status: 'CANCEL_REQUESTED' | 'FAILED';
+  message: string;
+}
+
+export const acceptUpdate = defineUpdate<AcceptResult, [string]>('accept');
+export const cancelUpdate = defineUpdate<CancelResult, [string]>('cancel');
+export const stateQuery = defineQuery<InstructionState & { input: TradeInstructionInput }>('state');
+
+const PREFIX = 'instruction-';
+export const instructionWorkflowId = (allUseOrderId: string): string => `${PREFIX}${allUseOrderId}`;
+export const allUseOrderIdOf = (workflowId: string): string | null =>
+  workflowId.startsWith(PREFIX) ? workflowId.slice(PREFIX.length) : null;
+
+const db = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '200ms', maximumInterval: '10s', backoffCoefficient: 2 },
+});
+const broker = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', maximumInterval: '30s', backoffCoefficient: 2, nonRetryableErrorTypes: ['BrokerDecline'] },
+});
+const brokerWait = proxyActivities<Activities>({
+  startToCloseTimeout: '6m',
+  heartbeatTimeout: '30s',
+  retry: { initialInterval: '1s', maximumInterval: '30s' },
+});
+
+const TERMINAL: readonly OrderStatus[] = ['FILLED', 'CANCELLED', 'REJECTED'];
+const WAIT_SLICE_MS = 5 * 60_000;
+const CANCEL: unique symbol = Symbol('cancel');
+
+export async function tradeInstruction(input: TradeInstructionInput, carried?: InstructionState): Promise<InstructionState> {
+  const state: InstructionState = carried ?? {
+    status: 'PENDING_SUBMIT',
+    filledQuantity: 0,
+    averageFillPrice: null,
+    commission: 0,
+    brokerOrderId: null,
+    rejectReason: null,
+    updatedAt: input.receivedAt,
+    cancelRequested: false,
+    commissionsComplete: false,
+  };
+  let accepted = carried !== undefined;
+
+  // Each distinct request id is one HTTP submission; the first accepts, later ones are replays.
+  setHandler(acceptUpdate, (_requestId: string): AcceptResult => {
+    const created = !accepted;
+    accepted = true;
+    return { allUseOrderId: input.allUseOrderId, requestHash: input.requestHash, created };
+  });
+  setHandler(stateQuery, () => ({ ...state, input }));
+  setHandler(cancelUpdate, (reason: string): CancelResult => {
+    if (TERMINAL.includes(state.status)) return { status: 'FAILED', message: `order is already ${state.status}` };
+    if (state.cancelRequested) return { status: 'CANCEL_REQUESTED', message: 'cancellation already requested' };
+    state.cancelRequested = true;
+    return { status: 'CANCEL_REQUESTED', message: reason ? `cancellation requested: ${reason}` : 'cancellation requested' };
+  });
+
+  const apply = (s: Partial<InstructionState>) => Object.assign(state, s);
+  const finish = async (status: OrderStatus, reason: string) => {
+    apply({ status, rejectReason: reason, commissionsComplete: true, updatedAt: new Date().toISOString() });
+    await db.recordOutcome(input, state, null);
+    return state;
+  };
+
+  let knownKey: string | undefined;
+  if (!carried) {
+    await db.recordInstruction(input);
+    const risk = await db.checkRisk(input);
+    if (!risk.ok) return finish('REJECTED', risk.message);
+    if (state.cancelRequested) return finish('CANCELLED', 'cancelled before submission');
+    const placed = await broker.placeOrder(input);
+    apply(placed.summary);
+    knownKey = placed.key;
+    await db.recordOutcome(input, state, placed.order);
+  }
+
+  // Follow the broker until a terminal status. The pending long-poll survives a cancel
+  // request: we send the cancel and keep waiting on the same poll for its outcome.
+  const done = () => TERMINAL.includes(state.status) && state.commissionsComplete;
+  let cancelSent = false;
+  let pending: Promise<BrokerUpdate | null> | undefined;
+  while (!done()) {
+    if (state.cancelRequested && !cancelSent) {
+      await broker.cancelBrokerOrder(input.allUseOrderId);
+      cancelSent = true;
+    }
+    pending ??= brokerWait.awaitOrderUpdate(input.allUseOrderId, WAIT_SLICE_MS, knownKey);
+    const next: BrokerUpdate | null | typeof CANCEL = await Promise.race([pending, condition(() => state.cancelRequested && !cancelSent).then((): typeof CANCEL => CANCEL)]);
+    if (next === CANCEL) continue;
+    pending = undefined;
+    if (next) {
+      apply(next.summary);
+      knownKey = next.key;
+      await db.recordOutcome(input, state, next.order);
+    }
+    if (!done() && workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof tradeInstruction>(input, state);
+    }
+  }
+  return state;
+}
