@@ -32,10 +32,12 @@ const redactFormat = winston.format((info) => {
 export type Logger = winston.Logger;
 
 export function createLogger(component: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {
-  return winston.createLogger({
-    level,
-    defaultMeta: { component },
-    format: winston.format.combine(winston.format.timestamp(), redactFormat(), winston.format.json()),
-    transports: [new winston.transports.Console({ stderrLevels: ['error', 'warn'] })],
-  });
+  // A child, not defaultMeta: winston lets defaultMeta override a child's own `component`.
+  return winston
+    .createLogger({
+      level,
+      format: winston.format.combine(winston.format.timestamp(), redactFormat(), winston.format.json()),
+      transports: [new winston.transports.Console({ stderrLevels: ['error', 'warn'] })],
+    })
+    .child({ component });
 }

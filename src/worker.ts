@@ -3,15 +3,19 @@
  * activities with injected clients. Runs inside `npm start` or alone (`npm run worker`).
  */
 import path from 'node:path';
-import { DefaultLogger, Runtime, Worker, type NativeConnection, type WorkflowBundleWithSourceMap, bundleWorkflowCode } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker, type InjectedSinks, type NativeConnection, type WorkflowBundleWithSourceMap, bundleWorkflowCode } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { portInUse, freePort } from '../temporal/devServer';
+import type { MetricsSinks } from '../workflows/metricsInterceptor';
+import { workflowFailuresTotal } from './metrics';
 
 const WORKFLOWS = path.resolve(__dirname, '..', 'workflows', 'index');
+const INTERCEPTORS = path.resolve(__dirname, '..', 'workflows', 'metricsInterceptor');
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** Bundles the workflow code once per process (webpack; a few seconds). */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve(WORKFLOWS), logger: quietBundlerLogger });
+  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve(WORKFLOWS), workflowInterceptorModules: [require.resolve(INTERCEPTORS)], logger: quietBundlerLogger });
   return bundle;
 }
 
@@ -25,16 +29,34 @@ const quietBundlerLogger = {
 };
 
 let runtimeInstalled = false;
-/** The SDK's own logs at WARN: our activities log through winston. */
-export function installRuntime(): void {
-  if (runtimeInstalled) return;
+let runtimeMetricsUrl: string | undefined;
+/**
+ * The SDK's own logs at WARN (our activities log through winston) and, given an address, its
+ * Prometheus exporter (temporal_* metrics). Once per process: later calls return the first URL.
+ */
+export function installRuntime(metricsBindAddress?: string): string | undefined {
+  if (runtimeInstalled) return runtimeMetricsUrl;
   runtimeInstalled = true;
   try {
-    Runtime.install({ logger: new DefaultLogger((process.env.TEMPORAL_SDK_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN') });
+    Runtime.install({
+      logger: new DefaultLogger((process.env.TEMPORAL_SDK_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN'),
+      ...(metricsBindAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsBindAddress } } } } : {}),
+    });
+    if (metricsBindAddress) runtimeMetricsUrl = `http://${metricsBindAddress.replace(/^0\.0\.0\.0:/, '127.0.0.1:')}/metrics`;
   } catch {
     // already installed by the host process (e.g. metrics exporter set-up): keep it
   }
+  return runtimeMetricsUrl;
 }
+
+/** host:port for the exporter; 0 = off; a taken port (a second local process) falls back to a free one. */
+export async function workerMetricsAddress(port: number, host = '127.0.0.1'): Promise<string | undefined> {
+  if (port === 0) return undefined;
+  return `${host}:${(await portInUse(port)) ? await freePort() : port}`;
+}
+
+/** Workflow outcomes reported by workflows/metricsInterceptor.ts. */
+const sinks = { metrics: { workflowFailed: { fn: (_info: unknown, workflowType: string) => workflowFailuresTotal.inc({ workflow_type: workflowType }) } } };
 
 export async function createWorker(opts: {
   connection: NativeConnection;
@@ -50,8 +72,43 @@ export async function createWorker(opts: {
     taskQueue: opts.taskQueue,
     workflowBundle: await workflowBundle(),
     activities: createActivities(opts.deps),
+    sinks: sinks satisfies InjectedSinks<MetricsSinks>,
     ...(opts.identity ? { identity: opts.identity } : {}),
     maxConcurrentActivityTaskExecutions: 200,
     maxConcurrentLocalActivityExecutions: 200,
   });
 }
+
+/** `npm run worker` / `node dist/src/worker.js`: one worker process against an external Temporal. */
+async function main(): Promise<void> {
+  const { runProcess } = await import('./entrypoint');
+  const { createIbBroker } = await import('../activities/broker/ib-adapter');
+  const { closePrisma, getPrisma } = await import('./db/client');
+  const { connectWorkerConnection } = await import('./temporalClient');
+  await runProcess('worker', async (config, logger) => {
+    if (!config.temporalAddress) throw new Error('TEMPORAL_ADDRESS is required for the standalone worker (npm start runs everything in one process)');
+    // 0.0.0.0: in a container Prometheus scrapes from another host (docker-compose, job alluse-worker*).
+    installRuntime(config.workerMetricsPort ? `0.0.0.0:${config.workerMetricsPort}` : undefined);
+    const { instrumentBroker, startBrokerStatsPoller } = await import('../activities/brokerMetrics');
+    const { serveMetrics } = await import('./metrics');
+    const appMetrics = config.workerAppMetricsPort ? await serveMetrics({ port: config.workerAppMetricsPort, host: '0.0.0.0' }) : undefined;
+    const connection = await connectWorkerConnection(config.temporalAddress, config);
+    const prisma = getPrisma(config.databaseUrl);
+    const broker = instrumentBroker(createIbBroker({ host: config.ibHost, port: config.ibPort, clientId: config.ibClientId, account: config.ibAccount, logger }));
+    const stopPoller = startBrokerStatsPoller(broker);
+    const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.temporalTaskQueue, deps: { prisma, broker, logger } });
+    const running = worker.run();
+    logger.info('worker running', { taskQueue: config.temporalTaskQueue, ib: `${config.ibHost}:${config.ibPort}` });
+    return async () => {
+      worker.shutdown();
+      await running;
+      stopPoller();
+      appMetrics?.close();
+      await broker.disconnect();
+      await connection.close();
+      await closePrisma();
+    };
+  });
+}
+
+if (require.main === module) void main();

@@ -1,0 +1,156 @@
+/**
+ * The backtest's book: accounts, their positions and the one cash ledger (domain postEntries), with
+ * the trades every rule ends in. Each trade passes the domain risk check before it is posted.
+ */
+import { cashBuffer, postEntries, leapsId, type LedgerEntry, type LedgerReason } from '../domain/ledger';
+import { checkOrder, type RiskCode } from '../domain/risk';
+import { emptyWeekTypeCounts, type WeekInput, type WeekType } from '../domain/weekTypes';
+import { type AccountConfig, type AccountKind, type ProtocolConfig } from '../domain/config';
+import { type Cents } from '../domain/money';
+import { type IsoDate } from '../domain/calendar';
+import type { TradeAction } from '../contracts/instruction';
+import { quote, yearsBetween } from './market';
+import type { BacktestOptions } from './options';
+
+export interface Option {
+  right: 'C' | 'P';
+  strike: Cents;
+  expiry: IsoDate;
+  qty: number;
+  entrySpot: Cents;
+}
+export interface Account {
+  id: string;
+  kind: AccountKind;
+  family: Family;
+  cfg: AccountConfig;
+  shares: number;
+  basis: Cents;
+  opt: Option | null;
+  leaps: Option[];
+  level: 0 | 1 | 2 | 3 | null;
+  rolled: boolean;
+  weekInput: WeekInput | null;
+  lastType: WeekType | null;
+  premiumSinceReinvest: Cents;
+  /** net option premium of this week (attributed to the week's type) */
+  weekPremium: Cents;
+  types: Record<WeekType, number>;
+}
+export interface Family {
+  id: string;
+  parent: string | null;
+  base: Cents;
+  closed: boolean;
+  accounts: Account[];
+}
+
+export class Book {
+  readonly balances: Record<string, Cents> = {};
+  readonly keys = new Set<string>();
+  readonly families: Family[] = [];
+  readonly rejects: Partial<Record<RiskCode, number>> = {};
+  premium = 0;
+  commissions = 0;
+
+  constructor(readonly p: ProtocolConfig, readonly o: BacktestOptions) {}
+
+  post(entries: readonly LedgerEntry[]): LedgerEntry[] {
+    return postEntries(this.balances, this.keys, entries);
+  }
+  cash = (id: string): Cents => this.balances[id] ?? 0;
+
+  addFamily(id: string, parent: string | null, kinds: readonly AccountKind[]): Family {
+    const fam: Family = { id, parent, base: 0, closed: false, accounts: [] };
+    for (const kind of kinds)
+      fam.accounts.push({
+        id: `${id}:${kind}`, kind, family: fam, cfg: this.p.accounts[kind], shares: 0, basis: 0, opt: null, leaps: [], level: null,
+        rolled: false, weekInput: null, lastType: null, premiumSinceReinvest: 0, weekPremium: 0, types: emptyWeekTypeCounts(),
+      });
+    this.families.push(fam);
+    this.active = null;
+    return fam;
+  }
+  private active: Account[] | null = null;
+  /** Accounts of open families (cached: read several times a week, changed only by a fork or merge). */
+  get accounts(): Account[] {
+    this.active ??= this.families.filter((f) => !f.closed).flatMap((f) => f.accounts);
+    return this.active;
+  }
+  close(f: Family): void {
+    f.closed = true;
+    this.active = null;
+  }
+
+  /** Mark-to-model value at a day's close: cash + shares − short option (+ LEAPS sleeve when asked). */
+  value(a: Account, spot: Cents, day: IsoDate, vol: number, withLeaps = true): Cents {
+    let v = this.cash(a.id) + a.shares * spot - (a.opt ? this.optionValue(a.opt, spot, day, vol) : 0);
+    if (withLeaps) {
+      v += this.cash(leapsId(a.id));
+      for (const l of a.leaps) v += this.optionValue(l, spot, day, vol);
+    }
+    return v;
+  }
+  private optionValue(x: Option, spot: Cents, day: IsoDate, vol: number): Cents {
+    return Math.round(quote(this.o, x.right, x.strike, spot, yearsBetween(day, x.expiry), vol).model * this.p.market.contractMultiplier * x.qty);
+  }
+
+  /** Risk-checks then posts one option or stock trade; returns the rejection code or null. */
+  trade(a: Account, t: { action: TradeAction; qty: number; price: Cents; mid: Cents; strike?: Cents; expiry?: IsoDate; right?: 'C' | 'P'; spot: Cents; day: IsoDate; vol: number; tag: string; from?: string }): RiskCode | null {
+    const m = this.p.market.contractMultiplier;
+    const stock = t.action.endsWith('_STOCK');
+    const payer = t.from ?? a.id;
+    const r = checkOrder(
+      { symbol: this.o.symbol, action: t.action, quantity: t.qty, strikeCents: t.strike, expiry: t.expiry, limitPriceCents: t.price, midCents: t.mid },
+      {
+        killSwitch: { global: false, account: false }, reduceOnly: false, allowedSymbols: [this.o.symbol], chainHasContract: true,
+        cashCents: this.cash(payer), bufferCents: payer === a.id ? cashBuffer(this.value(a, t.spot, t.day, t.vol, false), a.cfg.cashBuffer) : 0,
+        sharesHeld: a.shares, callsCovering: a.opt?.right === 'C' ? a.opt.qty : 0,
+        openPositions: [
+          ...(a.opt ? [{ secType: 'OPT' as const, right: a.opt.right, strikeCents: a.opt.strike, expiry: a.opt.expiry, quantity: -a.opt.qty }] : []),
+          ...a.leaps.map((l) => ({ secType: 'OPT' as const, right: l.right, strikeCents: l.strike, expiry: l.expiry, quantity: l.qty })),
+          { secType: 'STK' as const, quantity: a.shares },
+        ],
+        alluse: { coveredCallContracts: 0, symbolExposureCents: 0, concentrationLimitCents: Number.MAX_SAFE_INTEGER },
+        messagesThisSecond: 0, multiplier: m,
+      },
+      this.p.risk,
+    );
+    if (!r.ok) {
+      this.rejects[r.code] = (this.rejects[r.code] ?? 0) + 1;
+      return r.code;
+    }
+    const amount = t.price * t.qty * (stock ? 1 : m);
+    const sell = t.action.startsWith('SELL');
+    const reason: LedgerReason = stock || t.from ? 'TRADE' : 'PREMIUM';
+    const key = `${t.day}:${a.id}:${t.tag}`;
+    const entries: LedgerEntry[] = [sell ? { from: 'MARKET', to: payer, amountCents: amount, reason, key: `${reason}:${key}` } : { from: payer, to: 'MARKET', amountCents: amount, reason, key: `${reason}:${key}` }];
+    const fee = stock ? 0 : this.p.market.commissionPerContractCents * t.qty;
+    if (fee > 0) entries.push({ from: payer, to: 'MARKET', amountCents: fee, reason: 'COMMISSION', key: `COMMISSION:${key}` });
+    this.post(entries.filter((e) => e.amountCents > 0));
+    this.commissions += fee;
+    if (reason === 'PREMIUM') {
+      const signed = sell ? amount : -amount;
+      this.premium += signed;
+      a.premiumSinceReinvest += signed;
+      a.weekPremium += signed;
+    }
+    return null;
+  }
+
+  /** Expiry: a put in the money is assigned (buys shares at K), a call in the money is called away. */
+  settle(a: Account, x: Option, close: Cents, day: IsoDate): void {
+    const n = x.qty * this.p.market.contractMultiplier;
+    const amount = x.strike * n;
+    const key = `ASSIGNMENT:${day}:${a.id}`;
+    if (x.right === 'P' && close < x.strike) {
+      a.basis = Math.round((a.basis * a.shares + amount) / (a.shares + n));
+      a.shares += n;
+      this.post([{ from: a.id, to: 'MARKET', amountCents: amount, reason: 'ASSIGNMENT', key }]);
+    } else if (x.right === 'C' && close >= x.strike) {
+      a.shares -= n;
+      if (a.shares === 0) a.basis = 0;
+      this.post([{ from: 'MARKET', to: a.id, amountCents: amount, reason: 'ASSIGNMENT', key }]);
+    }
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * The weekly loop: every day of every week, each account settles at expiry, is monitored for
+ * its protocol level (rolling at level 2), and enters on its entry day; at the week's close each
+ * account's week is classified, then fork, merge and quarterly reinvestment are applied.
+ * Regimes and ATR come from the previous week's close (no look-ahead).
+ */
+import { addDays, entryDaysOfWeek, quarterOf, weeklyExpiry, type IsoDate, type Weekday } from '../domain/calendar';
+import { adverseMove, protocolLevel } from '../domain/levels';
+import { canEnter, limitPriceForAttempt, midPrice, selectStrike, sizedContracts, targetDelta } from '../domain/signals';
+import { classifyWeek, emptyWeekTypeCounts, type WeekInput, type WeekType } from '../domain/weekTypes';
+import { contractsFor, initialSplit, planFork, usableCash } from '../domain/ledger';
+import { type Bar, type Regime } from '../domain/indicators';
+import { ACCOUNT_KINDS, type ProtocolConfig } from '../domain/config';
+import { Book, type Account, type Option } from './book';
+import { chain, chainBounds, type Market, yearsBetween } from './market';
+import type { BacktestOptions } from './options';
+import { applyMerges, applyReinvest } from './capital';
+
+export interface WeekPoint {
+  week: string;
+  date: IsoDate;
+  /** value per account id and the total, in cents */
+  values: Record<string, number>;
+  total: number;
+  indexClose: number;
+}
+export interface RunResult {
+  points: WeekPoint[];
+  weekTypes: Record<WeekType, number>;
+  /** net premium (cents) of the account-weeks of each type */
+  premiumByType: Record<WeekType, number>;
+  byAccount: Record<string, Record<WeekType, number>>;
+  events: { week: string; kind: 'FORK' | 'MERGE' | 'REINVEST'; detail: string }[];
+  book: Book;
+  rolls: number;
+  skips: Record<string, number>;
+}
+
+/** The §3 input of an option position this week; close (and ATR) are set at the weekly close. */
+const weekInput = (a: Account, x: Option): WeekInput =>
+  x.right === 'P' ? { kind: 'PUT', rolled: a.rolled, strike: x.strike, close: 0, atr: 0 } : { kind: 'CALL', rolled: a.rolled, strike: x.strike, close: 0, costBasis: a.basis };
+
+export function runBacktest(m: Market, indexBars: readonly Bar[], p: ProtocolConfig, o: BacktestOptions, onWeek?: (i: number, n: number) => void): RunResult {
+  const book = new Book(p, o);
+  const res: RunResult = { points: [], weekTypes: emptyWeekTypeCounts(), premiumByType: emptyWeekTypeCounts(), byAccount: {}, events: [], book, rolls: 0, skips: {} };
+  const skip = (why: string): void => void (res.skips[why] = (res.skips[why] ?? 0) + 1);
+  const root = book.addFamily('F0', null, ['GEN', 'REV', 'COM']);
+  const start = p.regime.atrPeriod; // the first week with a previous-week ATR
+  const first = m.weekly[start];
+  if (!first) throw new Error(`need more than ${start} weeks of data`);
+  book.post(initialSplit(root.id, o.lumpSumCents, p.accounts, first.firstDate));
+  root.base = book.cash('F0:GEN');
+  // The starting point: the lump sum at the close before the first traded week (buy & hold buys there too).
+  const before = m.weekly[start - 1];
+  if (before) {
+    const values = Object.fromEntries(root.accounts.map((a) => [a.id, book.cash(a.id)]));
+    res.points.push({ week: before.week, date: before.lastDate, values, total: o.lumpSumCents, indexClose: indexBars[m.at.get(before.lastDate) ?? 0]?.close ?? 0 });
+  }
+  const mult = p.market.contractMultiplier;
+
+  function enter(a: Account, bar: Bar, reg: Regime, expiry: IsoDate | null): void {
+    const day = bar.date;
+    const vol = m.vol[m.at.get(day) ?? 0] ?? o.minVol;
+    const levels = a.family.accounts.map((x) => x.level).filter((l): l is 0 | 1 | 2 | 3 => l !== null);
+    const ok = canEnter({ maxOpenLevel: levels.length ? (Math.max(...levels) as 0 | 1 | 2 | 3) : null, previousWeekType: a.lastType });
+    if (!ok.ok) return skip(`entry blocked: ${ok.reason}`);
+    if (!expiry || expiry <= day) return skip('no time left to expiry');
+    const t = targetDelta(a.cfg, reg.trend, reg.vol, p.signals);
+    const spot = bar.close;
+    if (a.kind === 'COM' && a.shares === 0) {
+      const lots = Math.floor(usableCash(book.cash(a.id), book.value(a, spot, day, vol, false), a.cfg.cashBuffer) / (spot * mult));
+      if (lots <= 0) return skip('no cash for shares');
+      if (book.trade(a, { action: 'BUY_STOCK', qty: lots * mult, price: spot, mid: spot, spot, day, vol, tag: 'shares' })) return;
+      a.shares = lots * mult;
+      a.basis = spot;
+    }
+    const right = a.shares >= mult ? 'C' : 'P';
+    const years = yearsBetween(day, expiry);
+    const value = book.value(a, spot, day, vol, false);
+    const usable = usableCash(book.cash(a.id), value, a.cfg.cashBuffer);
+    // Cannot secure one put even at the chain's lowest strike: skip before quoting the chain.
+    if (right === 'P' && usable < chainBounds(o, spot, years, vol).lo * mult) return skip('size 0');
+    const q = selectStrike(chain(o, right, spot, years, vol, right === 'C' ? a.basis : 0), t.delta, right === 'C' ? a.basis : undefined);
+    if (!q) return skip('no strike');
+    const limit = p.accounts[a.kind].concentrationLimit;
+    const raw = right === 'C' ? Math.floor(a.shares / mult) : contractsFor({ usableCash: usable, strike: q.strike, accountValue: value, concentrationLimit: limit, multiplier: mult });
+    const qty = sizedContracts(raw, t);
+    if (qty <= 0) return skip('size 0');
+    const price = limitPriceForAttempt(o.fillAttempt, q.bid, q.ask, 'SELL', p.signals);
+    if (price === 'SKIP') return skip('re-priced out');
+    const action = right === 'C' ? 'SELL_TO_OPEN_CALL' : 'SELL_TO_OPEN_PUT';
+    if (book.trade(a, { action, qty, price, mid: midPrice(q.bid, q.ask, 'SELL'), strike: q.strike, expiry, right, spot, day, vol, tag: 'open' })) return;
+    a.opt = { right, strike: q.strike, expiry, qty, entrySpot: spot };
+    a.level = 0;
+  }
+
+  /** Level 2: buy to close, sell next week's expiry in the band, only for a net credit. */
+  function roll(a: Account, bar: Bar, reg: Regime): void {
+    const x = a.opt;
+    if (!x) return;
+    const day = bar.date;
+    const vol = m.vol[m.at.get(day) ?? 0] ?? o.minVol;
+    const spot = bar.close;
+    const close = chain(o, x.right, spot, yearsBetween(day, x.expiry), vol, x.strike).find((c) => c.strike === x.strike);
+    const expiry = weeklyExpiry(addDays(day, 7));
+    if (!close || !expiry) return;
+    const minStrike = x.right === 'C' ? a.basis : undefined;
+    const q = selectStrike(chain(o, x.right, spot, yearsBetween(day, expiry), vol, minStrike ?? 0), targetDelta(a.cfg, reg.trend, reg.vol, p.signals).delta, minStrike);
+    const buy = limitPriceForAttempt(o.fillAttempt, close.bid, close.ask, 'BUY', p.signals);
+    const sell = q ? limitPriceForAttempt(o.fillAttempt, q.bid, q.ask, 'SELL', p.signals) : 'SKIP';
+    if (!q || buy === 'SKIP' || sell === 'SKIP' || sell <= buy) return skip('roll: no net credit');
+    const common = { qty: x.qty, right: x.right, spot, day, vol };
+    if (book.trade(a, { ...common, action: x.right === 'C' ? 'BUY_TO_CLOSE_CALL' : 'BUY_TO_CLOSE_PUT', price: buy, mid: midPrice(close.bid, close.ask, 'BUY'), strike: x.strike, expiry: x.expiry, tag: 'roll-close' })) return;
+    a.opt = null;
+    a.rolled = true; // closed at level 2 this week, even if the new leg is refused below
+    a.weekInput = weekInput(a, x); // close and ATR are filled in at the week's close
+    if (book.trade(a, { ...common, action: x.right === 'C' ? 'SELL_TO_OPEN_CALL' : 'SELL_TO_OPEN_PUT', price: sell, mid: midPrice(q.bid, q.ask, 'SELL'), strike: q.strike, expiry, tag: 'roll-open' })) return;
+    a.opt = { right: x.right, strike: q.strike, expiry, qty: x.qty, entrySpot: spot };
+    res.rolls++;
+  }
+
+  for (let wi = start; wi < m.weekly.length; wi++) {
+    const w = m.weekly[wi];
+    const reg = m.regimes[wi - 1];
+    if (!w || !reg || reg.atr === undefined) continue;
+    const atr = Math.max(1, Math.round(reg.atr));
+    const accounts = book.accounts;
+    for (const a of accounts) Object.assign(a, { rolled: false, weekInput: null, weekPremium: 0 });
+    const expiry = weeklyExpiry(w.firstDate);
+    // Entry days of this week per account kind, computed once (not per account and day).
+    const entryDays = new Map(
+      ACCOUNT_KINDS.map((k) => [k, new Set(entryDaysOfWeek(w.firstDate, p.accounts[k].entryWeekdays as Weekday[]))]),
+    );
+    for (const bar of w.days) {
+      for (const a of accounts) {
+        const x = a.opt;
+        if (x && bar.date >= x.expiry) {
+          a.weekInput = weekInput(a, x); // before settling: a call's week is judged against the basis it had
+          book.settle(a, x, bar.close, bar.date);
+          a.opt = null;
+          a.level = null;
+        } else if (x) {
+          // PROTOCOL §2: intraweek monitoring measures in daily ATR, as of the previous close.
+          const dailyAtr = m.dailyAtr[(m.at.get(bar.date) ?? 1) - 1];
+          a.level = protocolLevel(adverseMove(x.right, x.entrySpot, bar.close), Math.max(1, Math.round(dailyAtr ?? atr)), p.levels);
+          if (a.level === 2 && !a.rolled) roll(a, bar, reg);
+        }
+        if (!a.opt && entryDays.get(a.kind)?.has(bar.date)) enter(a, bar, reg, expiry);
+      }
+    }
+    for (const a of accounts) {
+      const input = a.weekInput ?? { kind: 'IDLE' as const };
+      if (input.kind !== 'IDLE') input.close = w.close;
+      if (input.kind === 'PUT') input.atr = atr;
+      const type = classifyWeek(input, p.weekTypes);
+      a.types[type]++;
+      res.weekTypes[type]++;
+      res.premiumByType[type] += a.weekPremium;
+      a.lastType = type;
+    }
+    const vol = m.vol[m.at.get(w.lastDate) ?? 0] ?? o.minVol;
+    for (const fam of book.families.filter((f) => !f.closed)) {
+      const gen = fam.accounts.find((a) => a.kind === 'GEN');
+      if (!gen) continue;
+      const plan = planFork({ family: fam.id, genValue: book.value(gen, w.close, w.lastDate, vol), genCash: book.cash(gen.id), base: fam.base, week: w.week, fork: p.fork });
+      if (!plan) continue;
+      book.post(plan.entries);
+      fam.base = plan.newBase;
+      const child = book.addFamily(plan.child, fam.id, ['GEN', 'COM']);
+      child.base = book.cash(`${child.id}:GEN`);
+      res.events.push({ week: w.week, kind: 'FORK', detail: `${fam.id} → ${plan.child}: surplus ${plan.surplus / 100}, moved ${plan.moved / 100}` });
+    }
+    applyMerges(book, w, vol, res.events);
+    const prev = m.weekly[wi - 1];
+    if (prev && quarterOf(prev.lastDate) !== quarterOf(w.lastDate)) applyReinvest(book, w, vol, quarterOf(prev.lastDate), res.events);
+    const values: Record<string, number> = {};
+    let total = 0;
+    for (const a of book.accounts) {
+      const v = book.value(a, w.close, w.lastDate, vol);
+      values[a.id] = v;
+      total += v;
+    }
+    res.points.push({ week: w.week, date: w.lastDate, values, total, indexClose: indexBars[m.at.get(w.lastDate) ?? 0]?.close ?? 0 });
+    onWeek?.(wi - start + 1, m.weekly.length - start);
+  }
+  for (const a of book.families.flatMap((f) => f.accounts)) res.byAccount[a.id] = a.types;
+  return res;
+}

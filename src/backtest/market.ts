@@ -1,0 +1,111 @@
+/**
+ * The backtest's market model: the index scaled to a tradable unit, a realised-volatility
+ * estimate per day, and option quotes and chains from Black-Scholes with a stated spread.
+ * Model prices become cents here by rounding to the nearest cent (a quote, not a ledger value).
+ */
+import { bsGreeks } from '../domain/pricing';
+import { atr, regimes, toWeekly, type Bar, type Regime, type WeeklyBar } from '../domain/indicators';
+import { toEpochDay, type IsoDate } from '../domain/calendar';
+import { type ChainQuote } from '../domain/signals';
+import { type ProtocolConfig } from '../domain/config';
+import type { BacktestOptions } from './options';
+
+export interface Market {
+  days: Bar[];
+  /** date → index into days */
+  at: Map<IsoDate, number>;
+  /** annualised volatility estimate at each day's close */
+  vol: number[];
+  /** daily ATR (Wilder, protocol period) at each day's close: the yardstick of intraweek levels */
+  dailyAtr: (number | undefined)[];
+  weekly: WeeklyBar[];
+  regimes: Regime[];
+}
+
+/** Integer division of cents with half-even rounding (exact; no float). */
+export function divideCents(c: number, d: number): number {
+  const q = Math.floor(c / d);
+  const r = c - q * d;
+  return 2 * r > d || (2 * r === d && q % 2 !== 0) ? q + 1 : q;
+}
+
+/** realised vol of the last `window` close-to-close log returns × factor, floored; earlier days use what exists. */
+function volSeries(days: Bar[], o: BacktestOptions): number[] {
+  const r = days.map((b, i) => (i === 0 ? 0 : Math.log(b.close / (days[i - 1]?.close ?? b.close))));
+  const out: number[] = [];
+  let s = 0;
+  let s2 = 0;
+  for (let i = 0; i < days.length; i++) {
+    const x = r[i] ?? 0;
+    s += x;
+    s2 += x * x;
+    if (i >= o.volWindowDays) {
+      const y = r[i - o.volWindowDays] ?? 0;
+      s -= y;
+      s2 -= y * y;
+    }
+    const n = Math.min(i, o.volWindowDays);
+    const variance = n > 1 ? Math.max(0, (s2 - (s * s) / n) / (n - 1)) : 0;
+    out.push(Math.max(o.minVol, Math.sqrt(variance * 252) * o.volFactor));
+  }
+  return out;
+}
+
+export function buildMarket(indexBars: readonly Bar[], o: BacktestOptions, p: ProtocolConfig): Market {
+  const days = indexBars.map((b) => ({
+    date: b.date,
+    open: divideCents(b.open, o.unitDivisor),
+    high: divideCents(b.high, o.unitDivisor),
+    low: divideCents(b.low, o.unitDivisor),
+    close: divideCents(b.close, o.unitDivisor),
+  }));
+  const weekly = toWeekly(days);
+  return { days, at: new Map(days.map((d, i) => [d.date, i])), vol: volSeries(days, o), dailyAtr: atr(days, p.regime.atrPeriod), weekly, regimes: regimes(weekly, p.regime) };
+}
+
+export const yearsBetween = (from: IsoDate, to: IsoDate): number => Math.max(0, toEpochDay(to) - toEpochDay(from)) / 365;
+
+export interface Quote extends ChainQuote {
+  /** model value per share in cents (unrounded) */
+  model: number;
+}
+
+export function quote(o: BacktestOptions, right: 'C' | 'P', strike: number, spot: number, years: number, vol: number): Quote {
+  const g = bsGreeks({ right, spot: spot / 100, strike: strike / 100, years, vol, rate: o.rate, dividendYield: o.dividendYield });
+  const mid = Math.round(g.price * 100);
+  const hs = Math.max(o.minHalfSpreadCents, Math.round(mid * o.halfSpread));
+  return { strike, delta: g.delta, bid: Math.max(0, mid - hs), ask: mid + hs, model: g.price * 100 };
+}
+
+/** Lowest and highest listed strike of a chain (see `chain`). */
+export function chainBounds(o: BacktestOptions, spot: number, years: number, vol: number, minStrike = 0): { lo: number; hi: number } {
+  const step = o.strikeStepCents;
+  const width = Math.max(3 * step, spot * o.chainWidthSd * vol * Math.sqrt(years));
+  return { lo: Math.max(step, Math.ceil(Math.max(spot - width, minStrike) / step) * step), hi: Math.floor((Math.max(spot, minStrike) + width) / step) * step };
+}
+
+/**
+ * Listed strikes every `strikeStepCents` within spot ± chainWidthSd × σ√T (≥ 3 strikes each side),
+ * from `minStrike` up, in ascending strike order. Strikes further out of the money than the first
+ * one without a bid are not quoted (nothing could be sold there), which keeps deep recovery
+ * chains (calls far above spot) cheap.
+ */
+export function chain(o: BacktestOptions, right: 'C' | 'P', spot: number, years: number, vol: number, minStrike = 0): Quote[] {
+  const step = o.strikeStepCents;
+  const { lo, hi } = chainBounds(o, spot, years, vol, minStrike);
+  const out: Quote[] = [];
+  if (right === 'C') {
+    for (let k = lo; k <= hi; k += step) {
+      const q = quote(o, right, k, spot, years, vol);
+      out.push(q);
+      if (k > spot && q.bid === 0) break;
+    }
+    return out;
+  }
+  for (let k = hi; k >= lo; k -= step) {
+    const q = quote(o, right, k, spot, years, vol);
+    out.push(q);
+    if (k < spot && q.bid === 0) break;
+  }
+  return out.reverse();
+}

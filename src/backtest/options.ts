@@ -1,0 +1,33 @@
+/**
+ * The backtest's own assumptions (beyond the protocol config): one zod schema, every number a
+ * stated default that the report prints. Change them on the command line, never in code.
+ */
+import { z } from 'zod';
+
+export const backtestSchema = z.object({
+  lumpSumCents: z.number().int().positive().default(100_000_000).describe('the client deposit ($1,000,000)'),
+  symbol: z.string().default('SPX').describe('name of the single underlying'),
+  unitDivisor: z.number().int().min(1).default(10).describe('underlying = index / divisor (10: an SPY-like unit, so a contract is ~$14,000 not ~$140,000)'),
+  volWindowDays: z.number().int().min(2).default(20).describe('days of close-to-close returns in the realised volatility'),
+  volFactor: z.number().positive().default(1.2).describe('implied vol = realised vol × factor (implied usually trades above realised)'),
+  minVol: z.number().positive().default(0.08).describe('floor of the volatility estimate'),
+  rate: z.number().min(0).default(0.02).describe('risk-free rate in Black-Scholes (constant)'),
+  dividendYield: z.number().min(0).default(0).describe('dividend yield (0: the data is a price index)'),
+  halfSpread: z.number().min(0).default(0.05).describe('half bid-ask spread as a fraction of the model price'),
+  minHalfSpreadCents: z.number().int().min(0).default(1).describe('smallest half spread (1 cent)'),
+  fillAttempt: z.number().int().min(0).default(1).describe('the limit ladder attempt assumed to fill (0 = mid, 1 = first re-price)'),
+  strikeStepCents: z.number().int().min(1).default(100).describe('listed strike spacing ($1)'),
+  leapsStrikeStepCents: z.number().int().min(1).default(500).describe('strike spacing of LEAPS chains ($5)'),
+  chainWidthSd: z.number().positive().default(4).describe('chain spans spot ± this many σ√T (at least 3 strikes each side)'),
+  protocolConcentration: z.boolean().default(false).describe('keep the 10 %/20 % per-symbol limits; off by default since one symbol is the whole book'),
+  maxGapDays: z.number().int().min(1).default(7).describe('CSV: more calendar days than this between bars is an error'),
+  leapsMonths: z.number().int().min(1).default(24).describe('LEAPS bought at this tenor, sold below the protocol minimum'),
+  periodsPerYear: z.number().int().min(1).default(52).describe('weekly returns annualised with this'),
+});
+export type BacktestOptions = z.infer<typeof backtestSchema>;
+export const parseBacktestOptions = (input: unknown = {}): BacktestOptions => backtestSchema.parse(input);
+
+/** The assumptions as sentences for the report. */
+export function describeAssumptions(o: BacktestOptions): string[] {
+  return Object.entries(backtestSchema.shape).map(([k, s]) => `${k} = ${JSON.stringify(o[k as keyof BacktestOptions])}: ${s.description ?? ''}`);
+}

@@ -1,0 +1,85 @@
+/**
+ * PROTOCOL §4: from a regime to an order. Target delta inside the account's band, strike from the
+ * listed chain, a limit price at mid re-priced towards the bid (sells) or ask (buys) at most
+ * `maxReprices` times, then skipped; and the rules that forbid a new entry.
+ */
+import type { Cents } from './money';
+import type { AccountConfig, ProtocolConfig } from './config';
+import type { Trend, VolRegime } from './indicators';
+import type { Level } from './levels';
+import type { WeekType } from './weekTypes';
+
+export interface DeltaTarget {
+  /** target |delta| */
+  delta: number;
+  /** multiply the computed contract count by this (then floor) */
+  sizeFactor: number;
+}
+
+/** Upper end in BULL, middle in NEUTRAL, lower end in BEAR; HIGH volatility: lower end, size × factor. */
+export function targetDelta(band: Pick<AccountConfig, 'deltaMin' | 'deltaMax'>, trend: Trend, vol: VolRegime, s: ProtocolConfig['signals']): DeltaTarget {
+  if (vol === 'HIGH') return { delta: band.deltaMin, sizeFactor: s.highVolSizeFactor };
+  const delta = trend === 'BULL' ? band.deltaMax : trend === 'BEAR' ? band.deltaMin : (band.deltaMin + band.deltaMax) / 2;
+  return { delta, sizeFactor: 1 };
+}
+
+export interface ChainQuote {
+  strike: Cents;
+  /** signed model delta (negative for puts) */
+  delta: number;
+  bid: Cents;
+  ask: Cents;
+}
+
+/**
+ * The listed strike whose |delta| is nearest the target |delta|; on a tie the smaller |delta|
+ * (further out of the money, less risk). `minStrike` keeps covered calls at or above cost basis.
+ */
+export function selectStrike(chain: readonly ChainQuote[], target: number, minStrike?: Cents): ChainQuote | null {
+  let best: ChainQuote | null = null;
+  for (const q of chain) {
+    if (minStrike !== undefined && q.strike < minStrike) continue;
+    if (q.bid <= 0 || q.ask < q.bid) continue; // no two-sided market (nothing to sell into)
+    const dist = Math.abs(Math.abs(q.delta) - target);
+    const bestDist = best ? Math.abs(Math.abs(best.delta) - target) : Infinity;
+    // Deltas are floats: distances within 1e-12 are a tie (0.45 − 0.40 vs 0.40 − 0.35).
+    if (dist < bestDist - 1e-12 || (Math.abs(dist - bestDist) <= 1e-12 && best && Math.abs(q.delta) < Math.abs(best.delta))) best = q;
+  }
+  return best;
+}
+
+export type Side = 'SELL' | 'BUY';
+
+/** Mid in cents; a half cent rounds in the trader's favour (up for a sell, down for a buy). */
+export function midPrice(bid: Cents, ask: Cents, side: Side): Cents {
+  const twice = bid + ask;
+  return twice % 2 === 0 ? twice / 2 : side === 'SELL' ? (twice + 1) / 2 : (twice - 1) / 2;
+}
+
+/**
+ * The limit for attempt n (0 = first placement at mid, 1..maxReprices = re-prices), each
+ * re-price `repriceStep` × (mid − bid) further towards the bid for a sell (ask for a buy),
+ * never past it; 'SKIP' after the last re-price: no order this week.
+ */
+export function limitPriceForAttempt(attempt: number, bid: Cents, ask: Cents, side: Side, s: ProtocolConfig['signals']): Cents | 'SKIP' {
+  if (!Number.isInteger(attempt) || attempt < 0) throw new RangeError(`bad attempt: ${attempt}`);
+  if (attempt > s.maxReprices) return 'SKIP';
+  const mid = midPrice(bid, ask, side);
+  const far = side === 'SELL' ? bid : ask;
+  const step = Math.min(1, attempt * s.repriceStep);
+  const raw = mid + (far - mid) * step;
+  return side === 'SELL' ? Math.max(bid, Math.ceil(raw)) : Math.min(ask, Math.floor(raw));
+}
+
+export type EntryBlock = { ok: true } | { ok: false; reason: 'LEVEL' | 'PREVIOUS_WEEK'; detail: string };
+
+/** No new entry while a position in the symbol is at level ≥ 1, or after a P-DD / P-AOL week in it. */
+export function canEnter(p: { maxOpenLevel: Level | null; previousWeekType: WeekType | null }): EntryBlock {
+  if (p.maxOpenLevel !== null && p.maxOpenLevel >= 1) return { ok: false, reason: 'LEVEL', detail: `open position at level ${p.maxOpenLevel}` };
+  if (p.previousWeekType === 'P-DD' || p.previousWeekType === 'P-AOL')
+    return { ok: false, reason: 'PREVIOUS_WEEK', detail: `previous week was ${p.previousWeekType}` };
+  return { ok: true };
+}
+
+/** Contracts after the regime's size factor (HIGH vol halves, rounded down). */
+export const sizedContracts = (contracts: number, t: DeltaTarget): number => Math.floor(contracts * t.sizeFactor);
