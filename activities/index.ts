@@ -8,15 +8,24 @@ import type { PrismaClient } from '../src/db/client';
 import { orderStatusFromDb, recordInstruction, recordOutcome } from '../src/db/instructions';
 import type { Logger } from '../src/logger';
 import type { InstructionState, TradeInstructionInput } from '../workflows/tradeInstruction';
-import { instructionWorkflowId } from '../workflows/tradeInstruction';
+import { BROKER_DECLINE_FAILURE, instructionWorkflowId, KILL_SWITCH_FAILURE } from '../workflows/tradeInstruction';
+import { BrokerError } from './broker/errors';
+import type { ProtocolConfig } from '../src/domain/config';
 import type { Broker, BrokerOrderState } from './broker/types';
 import { actionSpec, multiplierOf, toBrokerOrder } from './orderSpec';
+import { createProtocolActivities } from './protocol';
 import { checkInstructionRisk, type RiskVerdict } from './risk';
+import { releaseReservation } from '../src/db/reservations';
+import { controlScopesOf, haltedScope } from '../src/db/control';
+import { instructionsTotal, riskRejectionsTotal } from '../src/metrics';
+import { createReportActivities } from './reports';
 
 export interface ActivityDeps {
   prisma: PrismaClient;
   broker: Broker;
   logger: Logger;
+  /** Protocol Engine configuration (defaults when absent). */
+  protocol?: ProtocolConfig;
 }
 
 export interface BrokerUpdate {
@@ -35,7 +44,8 @@ export function toSummary(s: BrokerOrderState): Partial<InstructionState> {
     filledQuantity: s.filledQuantity,
     averageFillPrice: s.avgFillPrice ?? null,
     commission: s.commission,
-    brokerOrderId: String(s.brokerOrderId),
+    // 0 = known only from IB's completed-orders record, which carries no order id.
+    brokerOrderId: s.brokerOrderId > 0 ? String(s.brokerOrderId) : null,
     rejectReason: s.status === 'REJECTED' || s.status === 'CANCELLED' ? (s.reason ?? null) : null,
     commissionsComplete: s.commissionsComplete,
     updatedAt: new Date().toISOString(),
@@ -44,11 +54,13 @@ export function toSummary(s: BrokerOrderState): Partial<InstructionState> {
 
 const toUpdate = (s: BrokerOrderState): BrokerUpdate => ({ summary: toSummary(s), order: s, key: summaryKey(s) });
 
-export function createActivities({ prisma, broker, logger }: ActivityDeps) {
+export function createActivities({ prisma, broker, logger, protocol }: ActivityDeps) {
   const log = (input: TradeInstructionInput) =>
     logger.child({ workflowId: instructionWorkflowId(input.allUseOrderId), client_order_id: input.instruction.client_order_id });
 
   return {
+    ...createProtocolActivities({ prisma, broker, logger, protocol }),
+
     async recordInstruction(input: TradeInstructionInput): Promise<void> {
       await recordInstruction(prisma, {
         allUseOrderId: input.allUseOrderId,
@@ -64,13 +76,33 @@ export function createActivities({ prisma, broker, logger }: ActivityDeps) {
 
     async checkRisk(input: TradeInstructionInput): Promise<RiskVerdict> {
       const verdict = await checkInstructionRisk(prisma, input);
-      if (!verdict.ok) log(input).warn('risk check rejected instruction', { reason: verdict.message });
+      if (!verdict.ok) {
+        riskRejectionsTotal.inc({ reason: verdict.code });
+        log(input).warn('risk check rejected instruction', { reason: verdict.message });
+      }
       return verdict;
     },
 
     async placeOrder(input: TradeInstructionInput): Promise<BrokerUpdate> {
-      await broker.connect();
-      const order = await broker.placeOrder(toBrokerOrder(input.allUseOrderId, input.instruction));
+      // A halt may come after the risk check passed: look again right before sending.
+      const halted = await haltedScope(prisma, controlScopesOf(input.accountId, input.instruction.account_tag));
+      if (halted) {
+        riskRejectionsTotal.inc({ reason: 'KILL_SWITCH' });
+        // BENIGN: a decline the operator asked for, not an error (the SDK logs it at DEBUG).
+        throw ApplicationFailure.create({ message: `KILL_SWITCH: scope=${halted.scope}, reason=${halted.reason ?? 'halted'}`, type: KILL_SWITCH_FAILURE, nonRetryable: true, category: 'BENIGN' });
+      }
+      const ctx = Context.current();
+      const beat = setInterval(() => ctx.heartbeat(), 5_000); // placing may queue behind the pacing limiter
+      const order = await (async () => {
+        await broker.connect();
+        return broker.placeOrder(toBrokerOrder(input.allUseOrderId, input.instruction));
+      })()
+        .catch((err: unknown) => {
+          // A refusal that no retry can change ends the order; outages stay retryable.
+          if (err instanceof BrokerError && !err.retryable) throw ApplicationFailure.nonRetryable(`BROKER_DECLINED: ${err.message}`, BROKER_DECLINE_FAILURE);
+          throw err;
+        })
+        .finally(() => clearInterval(beat));
       log(input).info('order at broker', { broker_order_id: order.brokerOrderId, status: order.status });
       return toUpdate(order);
     },
@@ -79,7 +111,11 @@ export function createActivities({ prisma, broker, logger }: ActivityDeps) {
       await broker.connect();
       const known = await broker.findOrder(allUseOrderId);
       if (!known || TERMINAL.has(known.status)) return;
-      await broker.cancelOrder(allUseOrderId);
+      await broker.cancelOrder(allUseOrderId).catch((err: unknown) => {
+        // The broker refused the cancel (e.g. already filling): the wait that follows sees the outcome.
+        if (err instanceof BrokerError && !err.retryable) return logger.warn('cancel refused by broker', { all_use_order_id: allUseOrderId, reason: err.message });
+        throw err;
+      });
     },
 
     /**
@@ -101,6 +137,11 @@ export function createActivities({ prisma, broker, logger }: ActivityDeps) {
     },
 
     async recordOutcome(input: TradeInstructionInput, state: InstructionState, order: BrokerOrderState | null): Promise<void> {
+      // The workflow records a terminal state with complete commissions exactly once, last.
+      if (TERMINAL.has(state.status) && state.commissionsComplete)
+        instructionsTotal.inc({ source: input.source.toLowerCase(), scheme: input.instruction.scheme_type, status: state.status.toLowerCase() });
+      // A terminal order no longer ties up capital in its segment (idempotent).
+      if (TERMINAL.has(state.status)) await releaseReservation(prisma, input.allUseOrderId);
       const spec = actionSpec(input.instruction.trade_action);
       const owner = input.accountId
         ? { ownerKind: 'ACCOUNT', ownerId: input.accountId }
@@ -130,6 +171,8 @@ export function createActivities({ prisma, broker, logger }: ActivityDeps) {
       if (!row) throw ApplicationFailure.nonRetryable(`unknown instruction ${allUseOrderId}`, 'NotFound');
       return row;
     },
+
+    ...createReportActivities({ prisma, logger }),
   };
 }
 

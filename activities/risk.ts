@@ -1,20 +1,127 @@
 /**
- * Gathers the context the risk rules need (control state, positions, limits) and asks the
- * pure rules in src/domain for a verdict. A failure is a coded rejection, never an exception.
+ * Gathers the context the risk rules need (control state, positions, limits, reservations)
+ * and asks the pure rules in src/domain/risk.ts for a verdict (PROTOCOL §5). A failure is a
+ * coded rejection, never an exception. A passing opening order reserves its capital in its
+ * segment in the same transaction, under a per-segment lock; the reservation is released
+ * when the order reaches a terminal state (activities/index.ts, recordOutcome).
  */
+import { loadConfig } from '../src/config';
 import type { PrismaClient } from '../src/db/client';
+import { controlScopesOf } from '../src/db/control';
+import { lastFillPrice, strategyOwnerId } from '../src/db/positions';
+import * as db from '../src/db/reservations';
+import { DEFAULT_PROTOCOL, fromDecimal, checkOrder, type OpenPosition, type RiskContext, type RiskOrder } from '../src/domain';
 import type { TradeInstructionInput } from '../workflows/tradeInstruction';
-import { actionSpec } from './orderSpec';
+import { actionSpec, multiplierOf } from './orderSpec';
 
 export type RiskVerdict = { ok: true } | { ok: false; code: string; message: string };
 
-export async function checkInstructionRisk(prisma: PrismaClient, input: TradeInstructionInput): Promise<RiskVerdict> {
-  const scopes = ['global', ...(input.accountId ? [`account:${input.accountId}`] : []), ...(input.instruction.account_tag ? [`segment:${input.instruction.account_tag}`] : [])];
-  const controls = await prisma.controlState.findMany({ where: { scope: { in: scopes } } });
-  const halted = controls.find((c) => c.halted);
-  if (halted) return { ok: false, code: 'KILL_SWITCH', message: `KILL_SWITCH: scope=${halted.scope}, reason=${halted.reason ?? 'halted'}` };
-  const reduceOnly = controls.find((c) => c.reduceOnly);
-  if (reduceOnly && actionSpec(input.instruction.trade_action).opens)
-    return { ok: false, code: 'REDUCE_ONLY', message: `REDUCE_ONLY: scope=${reduceOnly.scope}, action=${input.instruction.trade_action}` };
-  return { ok: true };
+export interface RiskSettings {
+  segmentCapitalLimitCents: number;
+  concentrationLimitCents: number;
+  allowedSymbols: readonly string[];
+}
+
+let envSettings: RiskSettings | undefined;
+function settingsFromEnv(): RiskSettings {
+  const c = loadConfig(process.env);
+  return (envSettings ??= { segmentCapitalLimitCents: c.starlabSegmentCapitalLimitCents, concentrationLimitCents: c.starlabConcentrationLimitCents, allowedSymbols: c.starlabAllowedSymbols });
+}
+
+/**
+ * Segment of an order, the key of segment_limits and capital_reservations: the STAR-LAB
+ * account_tag (untagged orders share `UNTAGGED`), or `account:<id>` for ALL-USE's own.
+ */
+export const segmentOf = (input: TradeInstructionInput): string =>
+  input.accountId ? `account:${input.accountId}` : (input.instruction.account_tag ?? 'UNTAGGED');
+
+/** Capital an opening order ties up (mirrors domain/risk: secured cash of a short put, the price of a buy). */
+export function capitalOf(o: RiskOrder, multiplier: number): number {
+  const spec = actionSpec(o.action);
+  if (!spec.opens) return 0;
+  const perUnit = spec.secType === 'OPT' ? multiplier : 1;
+  if (o.action === 'SELL_TO_OPEN_PUT') return (o.strikeCents ?? 0) * multiplier * o.quantity;
+  return spec.side === 'BUY' ? (o.limitPriceCents ?? o.midCents ?? 0) * perUnit * o.quantity : 0;
+}
+
+export async function checkInstructionRisk(prisma: PrismaClient, input: TradeInstructionInput, settings: RiskSettings = settingsFromEnv()): Promise<RiskVerdict> {
+  const i = input.instruction;
+  const spec = actionSpec(i.trade_action);
+  const segment = segmentOf(input);
+  const ownerKind = input.accountId ? 'ACCOUNT' : 'STRATEGY';
+  const ownerId = input.accountId ?? strategyOwnerId(input.clientName, i.starlab_strategy_id);
+  const multiplier = DEFAULT_PROTOCOL.market.contractMultiplier;
+  const order: RiskOrder = {
+    symbol: i.symbol,
+    action: i.trade_action,
+    quantity: i.quantity,
+    ...(i.strike_price !== undefined ? { strikeCents: fromDecimal(i.strike_price) } : {}),
+    ...(i.expiration_date ? { expiry: i.expiration_date.replaceAll('-', '') } : {}),
+    ...(i.limit_price !== undefined ? { limitPriceCents: fromDecimal(i.limit_price) } : {}),
+    // No quote in the risk check (it runs as a fast local activity), so no limit-price band
+    // check; a MARKET order is priced at the contract's last fill, when there is one, so its
+    // notional and reserved capital are not zero.
+  };
+  if (i.order_type === 'MARKET') {
+    const last = await lastFillPrice(prisma, {
+      symbol: i.symbol, secType: spec.secType, expiry: i.expiration_date?.replaceAll('-', '') ?? '', strike: String(i.strike_price ?? 0), right: spec.right ?? '',
+    });
+    if (last !== null) order.midCents = fromDecimal(last);
+  }
+
+  return prisma.$transaction(async (tx) => {
+    await db.lockSegment(tx, segment);
+    // A retried activity after a passing check: the reservation is the verdict.
+    if (await db.hasReservation(tx, input.allUseOrderId)) return { ok: true } as const;
+    const [controls, limit, reserved, positions, openOrders] = await Promise.all([
+      db.controlsFor(tx, controlScopesOf(input.accountId, i.account_tag)),
+      db.segmentLimit(tx, segment),
+      db.reservedCents(tx, segment, input.allUseOrderId),
+      db.symbolPositions(tx, i.symbol),
+      input.accountId ? Promise.resolve(undefined) : db.openOrdersOfStrategy(tx, input.clientName, i.starlab_strategy_id, input.allUseOrderId),
+    ]);
+    const mine = positions.filter((p) => p.ownerKind === ownerKind && p.ownerId === ownerId);
+    const openPositions: OpenPosition[] = mine.map((p) => ({
+      secType: p.secType,
+      ...(p.right ? { right: p.right as 'C' | 'P' } : {}),
+      ...(p.secType === 'OPT' ? { strikeCents: fromDecimal(p.strike), expiry: p.expiry } : {}),
+      quantity: p.quantity,
+    }));
+    const shortCalls = (ps: typeof positions) => ps.filter((p) => p.secType === 'OPT' && p.right === 'C' && p.quantity < 0).reduce((s, p) => s - p.quantity, 0);
+    // Exposure across ALL-USE and STAR-LAB: assignment value of short puts, cost of longs.
+    const exposure = positions.reduce((s, p) => {
+      if (p.secType === 'OPT' && p.right === 'P' && p.quantity < 0) return s + fromDecimal(p.strike) * multiplier * -p.quantity;
+      if (p.quantity > 0) return s + fromDecimal(p.avgPrice) * multiplierOf(p.secType) * p.quantity;
+      return s;
+    }, 0);
+    const capitalLimit = limit?.capitalLimitCents ?? settings.segmentCapitalLimitCents;
+    const ctx: RiskContext = {
+      killSwitch: { global: controls.some((c) => c.scope === 'global' && c.halted), account: controls.some((c) => c.scope !== 'global' && c.halted) },
+      reduceOnly: controls.some((c) => c.reduceOnly),
+      allowedSymbols: settings.allowedSymbols,
+      // Until the broker port lists chains: a contract that has not expired counts as listed.
+      chainHasContract: spec.secType !== 'OPT' || (i.expiration_date ?? '') >= new Date().toISOString().slice(0, 10),
+      cashCents: capitalLimit - reserved,
+      bufferCents: 0,
+      sharesHeld: mine.filter((p) => p.secType === 'STK').reduce((s, p) => s + p.quantity, 0),
+      callsCovering: shortCalls(mine),
+      openPositions,
+      segment: { capitalLimitCents: capitalLimit, capitalUsedCents: reserved },
+      ...(openOrders !== undefined ? { openOrdersForStrategy: openOrders } : {}),
+      // ALL-USE's own covered calls only constrain its own accounts' share sales.
+      alluse: { coveredCallContracts: input.accountId ? shortCalls(mine) : 0, symbolExposureCents: exposure, concentrationLimitCents: settings.concentrationLimitCents },
+      // Broker pacing is enforced by the adapter's limiter (it queues rather than rejects).
+      messagesThisSecond: 0,
+      multiplier,
+    };
+    const limits = { ...DEFAULT_PROTOCOL.risk, ...(limit?.maxOpenOrdersPerStrategy ? { maxOpenOrdersPerStrategy: limit.maxOpenOrdersPerStrategy } : {}) };
+    const verdict = checkOrder(order, ctx, limits);
+    if (!verdict.ok) {
+      // Name the switch that stopped it, so an operator knows which one to look at.
+      const scope = controls.find((c) => (verdict.code === 'KILL_SWITCH' ? c.halted : verdict.code === 'REDUCE_ONLY' && c.reduceOnly))?.scope;
+      return scope ? { ...verdict, message: `${verdict.message}, scope=${scope}` } : verdict;
+    }
+    await db.reserve(tx, input.allUseOrderId, segment, capitalOf(order, multiplier));
+    return { ok: true } as const;
+  });
 }

@@ -97,6 +97,36 @@ const keys = {
     description: "limit of one symbol's exposure across ALL-USE and STAR-LAB positions, in cents",
     schema: z.coerce.number().int().min(0).default(250_000_000),
   },
+  starlabAllowedSymbols: {
+    env: 'STARLAB_ALLOWED_SYMBOLS',
+    description: 'comma-separated symbols STAR-LAB may trade',
+    schema: z
+      .string()
+      .default('AAPL,AMZN,MSFT,GOOGL,META,NVDA,TSLA,SPY,QQQ,IWM')
+      .transform((s) => s.split(',').map((x) => x.trim().toUpperCase()).filter(Boolean)),
+  },
+  // Operations (src/api/operator.ts, src/api/health.ts, src/worker.ts).
+  operatorToken: {
+    env: 'OPERATOR_TOKEN',
+    description: 'bearer token of the operator API /api/v1/operator/* (>= 24 chars); unset = operator API disabled (503), the ops CLI still works',
+    schema: z.string().min(24, 'must be at least 24 characters').optional(),
+    secret: true,
+  },
+  workerMetricsPort: {
+    env: 'WORKER_METRICS_PORT',
+    description: "port of the worker's Temporal SDK Prometheus exporter (temporal_* metrics); 0 = off",
+    schema: port.default(9464),
+  },
+  workerAppMetricsPort: {
+    env: 'WORKER_APP_METRICS_PORT',
+    description: "port where a standalone worker serves src/metrics.ts (alluse_* metrics); 0 = off",
+    schema: port.default(9465),
+  },
+  temporalMetricsPort: {
+    env: 'TEMPORAL_METRICS_PORT',
+    description: "embedded dev server's own /metrics port; 0 = a free port, printed at start",
+    schema: port.default(0),
+  },
 } satisfies Record<string, Key>;
 
 type Keys = typeof keys;
@@ -156,3 +186,6 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost|::ffff:127\.\d+\.\d+\.\d+)$
 export function authModeFor(cfg: Pick<Config, 'authMode' | 'host'>): 'open' | 'required' {
   return cfg.authMode ?? (LOOPBACK.test(cfg.host) ? 'open' : 'required');
 }
+
+/** Every environment variable the configuration reads (documentation and compose checks). */
+export const CONFIG_ENV_VARS: readonly string[] = Object.values(keys).map((k: Key) => k.env);

@@ -30,6 +30,10 @@ async function main(): Promise<void> {
   say(`  API              ${api.url}/api/v1/starlab_interface`);
   say(`  API docs         ${api.url}/api/v1/docs`);
   say(`  Metrics          ${api.url}/metrics`);
+  say(`  Health           ${api.url}/healthz  (readiness ${api.url}/readyz)`);
+  say(`  Operator API     ${api.url}/api/v1/operator${config.operatorToken ? '  (Authorization: Bearer $OPERATOR_TOKEN)' : '  (off: set OPERATOR_TOKEN; `npm run ops -- --help` works without it)'}`);
+  if (system.workerMetricsUrl) say(`  Worker metrics   ${system.workerMetricsUrl}  (Temporal SDK, temporal_*)`);
+  if (system.temporalMetricsUrl) say(`  Temporal metrics ${system.temporalMetricsUrl}  (dev server)`);
   say(`  Temporal         ${system.temporalAddress} (namespace ${config.temporalNamespace}, task queue ${config.temporalTaskQueue})`);
   if (system.temporalUiUrl) say(`  Temporal Web UI  ${system.temporalUiUrl}`);
   say(`  PostgreSQL       ${new URL(config.databaseUrl).host}${new URL(config.databaseUrl).pathname}`);

@@ -16,8 +16,12 @@ import { closePrisma, getPrisma, type PrismaClient } from './db/client';
 import { migrate } from './db/migrate';
 import { startSimulator, type Simulator } from './ib-sim';
 import type { Logger } from './logger';
+import { ensureSchedules } from './schedules';
 import { connectClient, connectWorkerConnection } from './temporalClient';
-import { createWorker, installRuntime } from './worker';
+import { createWorker, installRuntime, workerMetricsAddress } from './worker';
+import { instrumentBroker, startBrokerStatsPoller } from '../activities/brokerMetrics';
+import { freePort } from '../temporal/devServer';
+import { ensureReportSchedules } from './reports/schedules';
 
 export interface SystemOptions {
   /** Temporal dev-server SQLite file (default: <dataDir>/temporal.db). */
@@ -29,6 +33,8 @@ export interface SystemOptions {
   progress?: (line: string) => void;
   startApi?: boolean;
   startWorker?: boolean;
+  /** Create/update the Temporal Schedules (weekly cycle); default true. */
+  schedules?: boolean;
 }
 
 export interface System {
@@ -36,6 +42,8 @@ export interface System {
   temporalAddress: string;
   temporalUiUrl?: string;
   temporalMetricsUrl?: string;
+  /** The worker's Temporal SDK metrics (Runtime Prometheus exporter), once the worker started. */
+  workerMetricsUrl?: string;
   client: Client;
   prisma: PrismaClient;
   broker: Broker;
@@ -69,6 +77,7 @@ export async function startSystem(config: Config, logger: Logger, opts: SystemOp
         port: config.temporalPort,
         uiPort: opts.headless ? undefined : config.temporalUiPort,
         namespace: config.temporalNamespace,
+        metricsPort: config.temporalMetricsPort || (await freePort()),
         logFile: opts.temporalLogFile ?? path.join(config.dataDir, 'temporal.log'),
       });
       stops.push(() => devServer!.stop());
@@ -86,17 +95,25 @@ export async function startSystem(config: Config, logger: Logger, opts: SystemOp
       stops.push(() => simulator!.close());
     }
 
-    const broker = createIbBroker({
+    // Decorated for order latency metrics; the poller copies connection state and pacing.
+    const broker = instrumentBroker(createIbBroker({
       host: config.ibHost,
       port: simulator?.port ?? config.ibPort,
       clientId: config.ibClientId,
       account: config.ibAccount,
       logger: logger.child({ component: 'broker' }),
-    });
+    }));
     stops.push(() => broker.disconnect());
+    const stopPoller = startBrokerStatsPoller(broker);
+    stops.push(async () => stopPoller());
+    // Connect now, not on the first order: /readyz and the broker-down alert read this session.
+    broker.connect().catch((err: unknown) => logger.warn('broker not connected yet; the adapter keeps retrying', { err }));
+    stops.push(async () => broker.marketData?.close());
 
     const client = await connectClient(temporalAddress, config);
     stops.push(() => client.connection.close());
+    if (opts.schedules !== false) await ensureSchedules({ client, taskQueue: config.temporalTaskQueue, logger });
+    if (opts.schedules !== false) await ensureReportSchedules(client, config.temporalTaskQueue);
 
     let worker: Worker | undefined;
     let workerRun: Promise<void> | undefined;
@@ -112,7 +129,7 @@ export async function startSystem(config: Config, logger: Logger, opts: SystemOp
       simulator,
       devServer,
       async startWorker() {
-        installRuntime();
+        system.workerMetricsUrl ??= installRuntime(await workerMetricsAddress(config.workerMetricsPort));
         connection ??= await connectWorkerConnection(temporalAddress!, config);
         worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.temporalTaskQueue, deps: { prisma, broker, logger } });
         system.worker = worker;
@@ -135,7 +152,7 @@ export async function startSystem(config: Config, logger: Logger, opts: SystemOp
       await system.startWorker();
     }
     if (opts.startApi !== false) {
-      const app = createApp({ temporal: client, prisma, taskQueue: config.temporalTaskQueue, logger });
+      const app = createApp({ temporal: client, prisma, taskQueue: config.temporalTaskQueue, logger, broker, operatorToken: config.operatorToken });
       system.api = await startServer(app, config.port, config.host);
       stops.push(() => system.api!.close());
     }

@@ -76,6 +76,9 @@ export async function createWorker(opts: {
     ...(opts.identity ? { identity: opts.identity } : {}),
     maxConcurrentActivityTaskExecutions: 200,
     maxConcurrentLocalActivityExecutions: 200,
+    // After a worker dies its sticky queue holds the next workflow task until this expires
+    // (default 10 s); a short value lets another worker take over quickly.
+    stickyQueueScheduleToStartTimeout: '3s',
   });
 }
 
@@ -96,6 +99,8 @@ async function main(): Promise<void> {
     const prisma = getPrisma(config.databaseUrl);
     const broker = instrumentBroker(createIbBroker({ host: config.ibHost, port: config.ibPort, clientId: config.ibClientId, account: config.ibAccount, logger }));
     const stopPoller = startBrokerStatsPoller(broker);
+    // Connect now, not on the first order: the broker-down alert reads this session.
+    broker.connect().catch((err: unknown) => logger.warn('broker not connected yet; the adapter keeps retrying', { err }));
     const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.temporalTaskQueue, deps: { prisma, broker, logger } });
     const running = worker.run();
     logger.info('worker running', { taskQueue: config.temporalTaskQueue, ib: `${config.ibHost}:${config.ibPort}` });

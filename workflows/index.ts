@@ -1,2 +1,8 @@
 // Barrel of every workflow the worker registers (bundled into Temporal's sandbox).
 export { tradeInstruction } from './tradeInstruction';
+export { dailyReport } from './dailyReport';
+export { weeklyReport } from './weeklyReport';
+export { weeklyCycle } from './weeklyCycle';
+export { weeklyCycleRun } from './weeklyCycleRun';
+export { tripleForkRebalance } from './tripleForkRebalance';
+export { positionMonitor } from './positionMonitor';

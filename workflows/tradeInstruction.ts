@@ -4,6 +4,8 @@
  * activities; this file holds the contract (ids, updates, queries) the API imports.
  */
 import {
+  ActivityFailure,
+  ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -55,6 +57,15 @@ export const acceptUpdate = defineUpdate<AcceptResult, [string]>('accept');
 export const cancelUpdate = defineUpdate<CancelResult, [string]>('cancel');
 export const stateQuery = defineQuery<InstructionState & { input: TradeInstructionInput }>('state');
 
+/** ApplicationFailure type of placeOrder when the kill switch is on: the order ends REJECTED, not failed. */
+export const KILL_SWITCH_FAILURE = 'KillSwitch';
+/** ApplicationFailure type of placeOrder when the broker refuses the order before taking it. */
+export const BROKER_DECLINE_FAILURE = 'BrokerDecline';
+const DECLINES = [KILL_SWITCH_FAILURE, BROKER_DECLINE_FAILURE];
+/** A business decline from placeOrder ends the order REJECTED with its reason; anything else fails. */
+const declineReason = (err: unknown): string | null =>
+  err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && DECLINES.includes(err.cause.type ?? '') ? err.cause.message : null;
+
 const PREFIX = 'instruction-';
 export const instructionWorkflowId = (allUseOrderId: string): string => `${PREFIX}${allUseOrderId}`;
 export const allUseOrderIdOf = (workflowId: string): string | null =>
@@ -65,8 +76,9 @@ const db = proxyLocalActivities<Activities>({
   retry: { initialInterval: '200ms', maximumInterval: '10s', backoffCoefficient: 2 },
 });
 const broker = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', maximumInterval: '30s', backoffCoefficient: 2, nonRetryableErrorTypes: ['BrokerDecline'] },
+  startToCloseTimeout: '2m', // the shared pacing limiter may queue a burst of orders
+  heartbeatTimeout: '20s', // a worker that dies mid-placement is noticed in seconds, not minutes
+  retry: { initialInterval: '1s', maximumInterval: '30s', backoffCoefficient: 2, nonRetryableErrorTypes: [KILL_SWITCH_FAILURE, BROKER_DECLINE_FAILURE] },
 });
 const brokerWait = proxyActivities<Activities>({
   startToCloseTimeout: '6m',
@@ -119,7 +131,12 @@ export async function tradeInstruction(input: TradeInstructionInput, carried?: I
     const risk = await db.checkRisk(input);
     if (!risk.ok) return finish('REJECTED', risk.message);
     if (state.cancelRequested) return finish('CANCELLED', 'cancelled before submission');
-    const placed = await broker.placeOrder(input);
+    const placed = await broker.placeOrder(input).catch((err: unknown) => {
+      const declined = declineReason(err);
+      if (declined === null) throw err;
+      return declined;
+    });
+    if (typeof placed === 'string') return finish('REJECTED', placed);
     apply(placed.summary);
     knownKey = placed.key;
     await db.recordOutcome(input, state, placed.order);

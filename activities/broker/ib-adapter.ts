@@ -4,7 +4,9 @@
  *
  * At most once: an order is placed only after the book was synchronised with the broker on the
  * current connection and holds nothing for its orderRef; concurrent calls for one ref share one
- * promise. The orderRef travels in IB's `orderRef` field, so a restarted worker finds its orders.
+ * promise. The orderRef travels in IB's `orderRef` field, so a restarted worker finds its orders:
+ * working ones (open orders), filled ones (executions) and those that ended without fills,
+ * cancelled or rejected (completed orders; see IbConnection.resync).
  */
 import type winston from 'winston';
 import { BrokerDeclinedError, BrokerUnavailableError, UnknownOrderError } from './errors';

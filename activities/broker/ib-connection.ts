@@ -12,7 +12,7 @@ import { EventName, IBApi, type CommissionReport, type Contract, type Execution,
 import type winston from 'winston';
 import { BrokerUnavailableError } from './errors';
 import { mapIbError } from './ib-mapping';
-import type { OrderBook } from './order-book';
+import type { CompletedOrder, OrderBook } from './order-book';
 import type { TokenBucket } from './rate-limiter';
 
 export interface ConnectionOptions {
@@ -28,6 +28,9 @@ export interface ConnectionOptions {
   reconnectBaseMs: number;
   reconnectMaxMs: number;
 }
+
+/** MIN_SERVER_VER.REQ_COMPLETED_ORDERS of the TWS API. */
+const MIN_SERVER_VER_COMPLETED_ORDERS = 150;
 
 /** Emits 'synced' (book reflects the broker) and 'down' (connection lost or closed). */
 export class IbConnection extends EventEmitter {
@@ -153,40 +156,71 @@ export class IbConnection extends EventEmitter {
     );
     ib.on(EventName.execDetails, (_r: number, _c: Contract, e: Execution) => {
       if (!e.execId || e.orderId === undefined) return;
-      this.o.book.onExec(e.orderId, e.clientId, e.orderRef, { type: 'exec', execId: e.execId, time: e.time ?? '', shares: e.shares ?? 0, price: e.price ?? 0 });
+      this.o.book.onExec(e.orderId, e.clientId, e.orderRef, { type: 'exec', execId: e.execId, time: e.time ?? '', shares: e.shares ?? 0, price: e.price ?? 0, permId: e.permId });
     });
     ib.on(EventName.commissionReport, (r: CommissionReport) => r.execId && this.o.book.onCommission(r.execId, r.commission ?? 0));
     log.debug('ib connecting', { gen, host: this.o.host, port: this.o.port });
     ib.connect(this.o.clientId);
   }
 
-  /** reqAllOpenOrders + reqExecutions({}): the book then holds the broker's truth. */
+  /**
+   * reqAllOpenOrders + reqExecutions({}) + reqCompletedOrders: the book then holds the broker's
+   * truth, including orders that ended without fills (cancelled, rejected), which neither of the
+   * first two lists: without them a restarted worker would place such an order again.
+   */
   private async resync(gen: number): Promise<void> {
     const ib = this.ib!;
     const reqId = this.reqId++;
+    // Completed orders need server 150+ (REQ_COMPLETED_ORDERS); every supported TWS/Gateway has it.
+    const withCompleted = !(ib.serverVersion > 0 && ib.serverVersion < MIN_SERVER_VER_COMPLETED_ORDERS);
     let openDone = false;
     let execDone = false;
+    let completedDone = !withCompleted;
+    const completed: CompletedOrder[] = [];
     this.o.book.beginResync();
+    let check = () => {};
+    const finished = new Promise<void>((resolve) => (check = () => openDone && execDone && completedDone && resolve()));
     const onOpenEnd = () => ((openDone = true), check());
     const onExecEnd = (r: number) => r === reqId && ((execDone = true), check());
-    let check = () => {};
-    const finished = new Promise<void>((resolve) => (check = () => openDone && execDone && resolve()));
+    const onCompleted = (_c: Contract, order: Order, st: OrderState) => {
+      if (!order.orderRef) return; // not placed through ALL-USE
+      completed.push({
+        orderRef: order.orderRef,
+        permId: order.permId,
+        totalQuantity: order.totalQuantity,
+        filledQuantity: order.filledQuantity,
+        ibStatus: st?.status,
+        completedStatus: st?.completedStatus,
+      });
+    };
+    const onCompletedEnd = () => ((completedDone = true), check());
     ib.on(EventName.openOrderEnd, onOpenEnd);
     ib.on(EventName.execDetailsEnd, onExecEnd);
+    ib.on(EventName.completedOrder, onCompleted);
+    ib.on(EventName.completedOrdersEnd, onCompletedEnd);
+    const off = () => {
+      ib.off(EventName.openOrderEnd, onOpenEnd);
+      ib.off(EventName.execDetailsEnd, onExecEnd);
+      ib.off(EventName.completedOrder, onCompleted);
+      ib.off(EventName.completedOrdersEnd, onCompletedEnd);
+    };
     // Always with a filter object: without one the client throws inside its command queue.
-    const sent = (await this.send((api) => api.reqAllOpenOrders(), true, false)) && (await this.send((api) => api.reqExecutions(reqId, {}), true, false));
-    if (!sent || gen !== this.gen) return;
+    const sent =
+      (await this.send((api) => api.reqAllOpenOrders(), true, false)) &&
+      (await this.send((api) => api.reqExecutions(reqId, {}), true, false)) &&
+      (!withCompleted || (await this.send((api) => api.reqCompletedOrders(true), true, false)));
+    if (!sent || gen !== this.gen) return off();
+    if (!withCompleted) this.o.logger.warn('ib server too old for reqCompletedOrders: orders that ended without fills are invisible after a restart', { serverVersion: ib.serverVersion });
     let timer: NodeJS.Timeout | undefined;
     const ok = await Promise.race([finished.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), this.o.resyncTimeoutMs)))]);
     clearTimeout(timer);
-    ib.off(EventName.openOrderEnd, onOpenEnd);
-    ib.off(EventName.execDetailsEnd, onExecEnd);
+    off();
     if (gen !== this.gen) return;
     if (!ok) return this.drop(`resync not answered within ${this.o.resyncTimeoutMs} ms`);
-    const dropped = this.o.book.endResync(gen);
+    const dropped = this.o.book.endResync(gen, completed);
     if (dropped.length) this.o.logger.warn('ib orders never reached the broker; they may be placed again', { refs: dropped.slice(0, 20), count: dropped.length });
     this.synced = true;
-    this.o.logger.info('ib book synchronised', { gen, orders: this.o.book.size });
+    this.o.logger.info('ib book synchronised', { gen, orders: this.o.book.size, completed: completed.length });
     this.emit('synced');
   }
 

@@ -45,6 +45,24 @@ export function ibStatusToOrderStatus(ib: string): OrderStatus | null {
   return row ? row[1] : null;
 }
 
+/**
+ * Final status of a COMPLETED_ORDER (reqCompletedOrders): its orderState.status when that is
+ * terminal, else IB's free-text completedStatus ("Filled Size: 100", "Cancelled by Trader",
+ * "Rejected", ...); null when neither says (the order is then left as it was).
+ */
+export const COMPLETED_STATUS_TABLE: ReadonlyArray<readonly [RegExp, OrderStatus]> = [
+  [/^fill/i, 'FILLED'],
+  [/cancel/i, 'CANCELLED'],
+  [/reject|inactive/i, 'REJECTED'],
+];
+
+export function completedToOrderStatus(ibStatus: string | undefined, completedStatus: string | undefined): OrderStatus | null {
+  const s = ibStatusToOrderStatus(ibStatus ?? '');
+  if (s === 'FILLED' || s === 'CANCELLED' || s === 'REJECTED') return s;
+  const row = COMPLETED_STATUS_TABLE.find(([re]) => re.test(completedStatus ?? ''));
+  return row ? row[1] : null;
+}
+
 /** ALL-USE status -> the IB statuses that produce it (inverse of IB_STATUS_TABLE). */
 export function ibStatusesFor(status: OrderStatus): IbStatus[] {
   return IB_STATUS_TABLE.filter(([, s]) => s === status).map(([ib]) => ib);

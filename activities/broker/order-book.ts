@@ -3,7 +3,7 @@
  * IB keys orders by (clientId, orderId) and executions by execId; this class keeps the indexes
  * and buffers events that arrive before the event that names their order.
  */
-import { mapIbError } from './ib-mapping';
+import { completedToOrderStatus, mapIbError } from './ib-mapping';
 import { applyEvent, newOrderState, type OrderEvent } from './order-state';
 import type { BrokerOrderState } from './types';
 
@@ -20,6 +20,18 @@ interface Entry {
 }
 
 export type Listener = (state: BrokerOrderState, ev: OrderEvent) => void;
+
+/** One COMPLETED_ORDER of a resync (IB gives no orderId or clientId there: the orderRef is the key). */
+export interface CompletedOrder {
+  orderRef: string;
+  permId?: number;
+  totalQuantity?: number;
+  filledQuantity?: number;
+  /** orderState.status: Filled, Cancelled, ApiCancelled, Inactive ... */
+  ibStatus?: string;
+  /** IB's free text, e.g. "Cancelled by Trader", "Filled Size: 100", "Rejected". */
+  completedStatus?: string;
+}
 
 const MAX_BUFFERED = 10_000;
 
@@ -135,23 +147,51 @@ export class OrderBook {
   }
 
   /**
-   * End of a resync. Returns the refs dropped because we placed them on an older connection
-   * and the broker has no trace of them (never arrived): they may be placed again.
+   * End of a resync. `completed` (reqCompletedOrders) gives the final state of orders that are
+   * neither open nor (fully) told by their executions: cancelled or rejected without fills, and
+   * partially filled then cancelled. Applied first, so none of them is taken for "never arrived".
+   * Returns the refs dropped because we placed them on an older connection and the broker has
+   * no trace of them (never arrived): they may be placed again.
    */
-  endResync(gen: number): string[] {
+  endResync(gen: number, completed: readonly CompletedOrder[] = []): string[] {
+    this.applyCompleted(completed);
     const dropped: string[] = [];
     for (const [ref, e] of [...this.byRef]) {
       if (!e.acked && e.placedGen !== undefined && e.placedGen < gen) {
         this.remove(ref);
         dropped.push(ref);
       } else if (e.placedGen === undefined && !e.openSeen && e.total === 0) {
-        // Known only by its fills and no longer open: done. Its quantity is unknown (IB keeps no
-        // record of finished orders here), so the fills stand for it: reported FILLED.
+        // Known only by its fills, no longer open, and not among the completed orders (a gateway
+        // without reqCompletedOrders, or one that forgot it): the fills stand for it, FILLED.
         e.total = e.state.filledQuantity;
         this.apply(ref, { type: 'orderStatus', ibStatus: 'Unknown' });
       }
     }
     return dropped;
+  }
+
+  private applyCompleted(list: readonly CompletedOrder[]): void {
+    const byRef = new Map<string, CompletedOrder[]>();
+    for (const c of list) if (c.orderRef) byRef.set(c.orderRef, [...(byRef.get(c.orderRef) ?? []), c]);
+    for (const [ref, recs] of byRef) {
+      const e = this.byRef.get(ref);
+      // Several orders under one ref exist only when IB refused a placement as a whole (e.g. a
+      // duplicate id) and we placed again: the permId says which one the book already follows.
+      let rec: CompletedOrder | undefined;
+      if (e?.state.permId) rec = recs.find((r) => r.permId === e.state.permId);
+      else if (!e?.openSeen) rec = recs.reduce((best, r) => ((r.filledQuantity ?? 0) >= (best.filledQuantity ?? 0) ? r : best));
+      const status = rec && completedToOrderStatus(rec.ibStatus, rec.completedStatus);
+      if (!rec || !status) continue;
+      const total = rec.totalQuantity && rec.totalQuantity > 0 ? rec.totalQuantity : 0;
+      if (!e) {
+        // Finished before this process saw it (a restarted worker). IB does not say its orderId:
+        // brokerOrderId 0 = unknown, permId identifies it.
+        this.byRef.set(ref, { state: newOrderState(ref, 0, total), total, acked: true, openSeen: false });
+      } else if (e.total === 0 && total > 0) {
+        e.total = total; // known by its fills only: now the quantity is known too
+      }
+      this.apply(ref, { type: 'completed', status, filled: rec.filledQuantity, permId: rec.permId, completedStatus: rec.completedStatus });
+    }
   }
 
   private apply(ref: string, ev: OrderEvent): BrokerOrderState | null {

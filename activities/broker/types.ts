@@ -32,6 +32,10 @@ export interface BrokerFill {
 
 export interface BrokerOrderState {
   orderRef: string;
+  /**
+   * IB order id; 0 = unknown: an order a restarted adapter knows only from reqCompletedOrders
+   * (ended without fills: IB's completed-order record carries no order id; permId does identify it).
+   */
   brokerOrderId: number;
   permId?: number;
   status: OrderStatus;
@@ -52,6 +56,8 @@ export interface Broker {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
   isConnected(): boolean;
+  /** Connected and the order book resynchronised with the broker since the last (re)connect. */
+  isSynced?(): boolean;
   /** The broker's current view of the order with this ref, or null if the broker never saw it. */
   findOrder(orderRef: string): Promise<BrokerOrderState | null>;
   /** Places the order unless one with the same orderRef already exists; returns its state. */
@@ -63,4 +69,58 @@ export interface Broker {
    * or with the latest state when `timeoutMs` elapses first.
    */
   waitForUpdate(orderRef: string, timeoutMs: number): Promise<BrokerOrderState | null>;
+  /** Quotes, history, chains and account views (Protocol Engine); absent in order-only brokers. */
+  marketData?: MarketData;
+}
+
+/** A daily or weekly bar; `date` YYYY-MM-DD (the bar's first day, as IB labels it). */
+export interface MarketBar {
+  date: string;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+}
+
+export interface OptionQuote {
+  symbol: string;
+  /** YYYYMMDD */
+  expiry: string;
+  strike: number;
+  right: 'C' | 'P';
+  bid: number;
+  ask: number;
+  last: number;
+  /** model delta, signed (negative for puts) */
+  delta?: number;
+  iv?: number;
+  underlying?: number;
+}
+
+export interface BrokerPosition {
+  account: string;
+  symbol: string;
+  secType: 'STK' | 'OPT';
+  expiry?: string;
+  strike?: number;
+  right?: 'C' | 'P';
+  quantity: number;
+  avgCost: number;
+}
+
+/** Read-only market and account data (ib-marketdata.ts implements it over @stoqey/ib). */
+export interface MarketData {
+  /** Bars ending at `end` (YYYYMMDD HH:mm:ss US/Eastern; '' = now). */
+  bars(symbol: string, barSize: '1 day' | '1 week', duration: string, end?: string): Promise<MarketBar[]>;
+  stockQuote(symbol: string): Promise<{ bid: number; ask: number; last: number }>;
+  /** Listed expirations (YYYYMMDD, sorted) and strikes of the symbol's options. */
+  expirations(symbol: string): Promise<{ expirations: string[]; strikes: number[] }>;
+  optionQuote(symbol: string, expiry: string, strike: number, right: 'C' | 'P'): Promise<OptionQuote>;
+  /** Quotes with greeks for one expiry and right, strikes within [minStrike, maxStrike]. */
+  optionChain(symbol: string, expiry: string, right: 'C' | 'P', minStrike: number, maxStrike: number): Promise<OptionQuote[]>;
+  positions(): Promise<BrokerPosition[]>;
+  accountSummary(): Promise<Record<string, number>>;
+  /** The broker's clock (the simulator's virtual time in manual mode). */
+  now(): Promise<Date>;
+  close(): Promise<void>;
 }

@@ -1,6 +1,7 @@
 /**
- * The Express application: security headers, JSON-only bodies up to 64 KiB, request ids,
- * the STAR-LAB routers and one error middleware. `startServer` takes port 0 for tests.
+ * The Express application: security headers, request ids, the OAuth token endpoint, then
+ * for the STAR-LAB routers: authentication → per-client rate limit → JSON-only bodies up to
+ * 64 KiB → routes, and one error middleware. `startServer` takes port 0 for tests.
  */
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -8,45 +9,120 @@ import type { Server } from 'node:http';
 import type { Client } from '@temporalio/client';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
+import { authModeFor, loadConfig } from '../config';
 import type { PrismaClient } from '../db/client';
 import type { Logger } from '../logger';
+import { authenticate } from './auth';
+import { dataNotificationsRouter } from './dataNotifications';
+import { renderDocs } from './docsPage';
 import { ApiError, errorMiddleware } from './errors';
+import { clientRateLimit, ipRateLimit, requireBodyType } from './limits';
+import { lastFillMarks, marketDataMarks, type MarkProvider } from './marks';
+import type { MarketData } from '../../activities/broker/types';
+import { oauthRouter } from './oauth';
+import { openApiDocument } from './openapi';
+import { createTokenService, type TokenService } from './tokens';
 import { tradingRouter } from './trading';
+import { accountsRouter, cycleRouter } from './accounts';
+import type { Broker } from '../../activities/broker/types';
+import { httpMetrics } from '../metrics';
+import { healthRouter } from './health';
+import { metricsHandler } from './metricsRoute';
+import { operatorAuth, operatorRouter } from './operator';
+
+export interface AuthOptions {
+  mode: 'open' | 'required';
+  tokens: TokenService;
+  /** Default requests per minute per client. */
+  rateLimitPerMinute: number;
+  rateLimitWindowMs?: number;
+}
 
 export interface AppDeps {
   temporal: Client;
   prisma: PrismaClient;
   taskQueue: string;
   logger: Logger;
+  /** Absent: from the environment (AUTH_MODE, AUTH_TOKEN_SECRET, ...), see src/config.ts. */
+  auth?: AuthOptions;
+  /** The broker's market-data port: quotes for request_data and position marks (default: broker.marketData). */
+  marketData?: MarketData;
+  /** Absent: marks from marketData when given, else at the last fill price. */
+  marks?: MarkProvider;
+  /** Operator API bearer token; undefined = OPERATOR_TOKEN from the environment; unset there too = operator API off. */
+  operatorToken?: string;
+  /** The broker session of this process, for /readyz (absent where the worker runs elsewhere). */
+  broker?: Broker;
+  /** Schedules /readyz requires (default: the weekly cycle's). */
+  requiredSchedules?: string[];
 }
 
 export const API_BASE = '/api/v1/starlab_interface';
+const BODY_LIMIT = '64kb';
+
+export function authFromEnv(logger: Logger, env: NodeJS.ProcessEnv = process.env): AuthOptions {
+  const cfg = loadConfig(env);
+  const mode = authModeFor(cfg);
+  if (mode === 'open')
+    logger.warn('STAR-LAB API AUTH_MODE=open: requests without credentials act as client "local" with every scope. Loopback development only; set AUTH_MODE=required.', { host: cfg.host });
+  if (!cfg.authTokenSecret) logger.warn('AUTH_TOKEN_SECRET is not set: access tokens are signed with a random per-process key and die with this process');
+  return { mode, tokens: createTokenService(cfg.authTokenSecret, cfg.authTokenTtlSeconds), rateLimitPerMinute: cfg.apiRateLimitPerMinute };
+}
 
 export function createApp(deps: AppDeps): express.Express {
+  const { prisma, logger } = deps;
+  const auth = deps.auth ?? authFromEnv(logger);
+  // The broker's market-data port, when the process has one (npm start passes the broker).
+  const marketData = deps.marketData ?? deps.broker?.marketData;
+  const marks = deps.marks ?? (marketData ? marketDataMarks(marketData, lastFillMarks(prisma)) : lastFillMarks(prisma));
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(helmet());
+  app.use(httpMetrics());
   app.use((req: Request, res: Response, next: NextFunction) => {
     const incoming = req.header('x-request-id');
     res.locals.requestId = incoming && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
     res.setHeader('X-Request-Id', res.locals.requestId as string);
     next();
   });
-  app.use((req: Request, _res: Response, next: NextFunction) => {
-    const hasBody = req.method !== 'GET' && req.method !== 'HEAD' && Number(req.header('content-length') ?? 0) > 0;
-    if (hasBody && !req.is('application/json')) return next(new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'request bodies must be application/json'));
-    next();
-  });
-  app.use(express.json({ limit: '64kb', strict: false }));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.use(`${API_BASE}/trading`, tradingRouter(deps));
+  app.use(healthRouter({ temporal: deps.temporal, prisma, broker: deps.broker, requiredSchedules: deps.requiredSchedules }));
+  app.get('/metrics', metricsHandler(prisma));
+  // Protocol Engine operator routes, behind the same operator token; an unknown family falls through to the account view below.
+  const operatorToken = deps.operatorToken ?? loadConfig(process.env).operatorToken;
+  app.use('/api/v1/operator/accounts', operatorAuth(operatorToken, logger), express.json({ limit: '16kb' }), accountsRouter(deps));
+  app.use('/api/v1/operator/cycle', operatorAuth(operatorToken, logger), express.json({ limit: '16kb' }), cycleRouter(deps));
+  app.use('/api/v1/operator', operatorRouter({ temporal: deps.temporal, prisma, logger, token: operatorToken }));
+  app.get('/api/v1/openapi.json', (_req, res) => {
+    res.json(openApiDocument());
+  });
+  app.get('/api/v1/docs', (_req, res) => {
+    res.type('html').send(renderDocs(openApiDocument() as Record<string, any>));
+  });
+  app.use(
+    '/api/v1/oauth',
+    ipRateLimit(60),
+    requireBodyType(true),
+    express.urlencoded({ extended: false, limit: BODY_LIMIT }),
+    express.json({ limit: BODY_LIMIT }),
+    oauthRouter({ prisma, tokens: auth.tokens }),
+  );
+
+  const guarded = express.Router();
+  guarded.use(authenticate({ prisma, logger, mode: auth.mode, tokens: auth.tokens }));
+  guarded.use(clientRateLimit({ perMinute: auth.rateLimitPerMinute, windowMs: auth.rateLimitWindowMs }));
+  guarded.use(requireBodyType());
+  guarded.use(express.json({ limit: BODY_LIMIT, strict: false }));
+  guarded.use('/trading', tradingRouter({ ...deps, marks }));
+  guarded.use('/data_notifications', dataNotificationsRouter({ prisma, marks, marketData }));
+  app.use(API_BASE, guarded);
 
   app.use((req: Request, _res: Response, next: NextFunction) => next(new ApiError(404, 'NOT_FOUND', `no route for ${req.method} ${req.path}`)));
-  app.use(errorMiddleware(deps.logger));
+  app.use(errorMiddleware(logger));
   return app;
 }
 
@@ -66,7 +142,7 @@ export function startServer(app: express.Express, port: number, host = '127.0.0.
       resolve({
         server,
         port: actual,
-        url: `http://${host}:${actual}`,
+        url: `http://${host.includes(':') ? `[${host}]` : host}:${actual}`,
         close: () =>
           new Promise<void>((res) => {
             server.close(() => res());

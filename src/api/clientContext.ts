@@ -1,6 +1,7 @@
 /**
  * Who is calling: the authenticated STAR-LAB client (set by the auth middleware) and what
- * it may touch. Until credentials exist the API runs open on loopback as client "local".
+ * it may touch. In AUTH_MODE=open (loopback development only) a request without
+ * credentials acts as client "local", which may do everything.
  */
 import type { Response } from 'express';
 
@@ -9,6 +10,8 @@ export interface CallerClient {
   /** Strategy id patterns (`*` wildcard) this client may trade and see. */
   strategies: string[];
   scopes: string[];
+  /** Per-client override of the default rate limit. */
+  rateLimitPerMinute?: number | null;
 }
 
 export const LOCAL_CLIENT: CallerClient = { name: 'local', strategies: ['*'], scopes: ['trade', 'read', 'data'] };

@@ -1,6 +1,8 @@
 /**
  * API errors: one shape for every non-validation error, `{ error: { code, message, details? } }`,
- * with a stable upper-case code. The error middleware is the only place that writes it.
+ * with a stable upper-case code. A 400 is always the validation shape of the seed's ack,
+ * `{ status: "VALIDATION_FAILED", message, validation_errors: [{field, message}] }`.
+ * The error middleware is the only place that writes either.
  */
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../logger';
@@ -20,14 +22,28 @@ export class ApiError extends Error {
 
 export const notFound = (what: string) => new ApiError(404, 'NOT_FOUND', `${what} not found`);
 
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export const validationFailed = (errors: FieldError[], message = 'request failed validation; nothing was done') =>
+  new ApiError(400, 'VALIDATION_FAILED', message, { validation_errors: errors });
+
 export function errorMiddleware(logger: Logger) {
   // Express recognises error middleware by its four parameters.
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const e = toApiError(err);
     const meta = { request_id: res.locals.requestId, method: req.method, path: req.path, status: e.status, code: e.code };
-    if (e.status >= 500) logger.error(e.message, { ...meta, err });
+    // Our own 5xx (e.g. BROKER_UNAVAILABLE) are expected conditions: no stack trace for those.
+    if (e.status >= 500) logger.error(e.message, err instanceof ApiError ? meta : { ...meta, err });
     else logger.warn(e.message, meta);
     for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v);
+    if (e.status === 400) {
+      const list = (e.details as { validation_errors?: FieldError[] } | undefined)?.validation_errors ?? [{ field: '(body)', message: e.message }];
+      res.status(400).json({ status: 'VALIDATION_FAILED', message: e.message, validation_errors: list });
+      return;
+    }
     res.status(e.status).json({ error: { code: e.code, message: e.message, ...(e.details !== undefined ? { details: e.details } : {}) } });
   };
 }
@@ -37,7 +53,7 @@ function toApiError(err: unknown): ApiError {
   const e = err as { type?: string; status?: number; name?: string; message?: string };
   // body-parser errors carry a `type`
   if (e?.type === 'entity.too.large') return new ApiError(413, 'PAYLOAD_TOO_LARGE', 'request body exceeds 64 KiB');
-  if (e?.type === 'entity.parse.failed') return new ApiError(400, 'MALFORMED_JSON', 'request body is not valid JSON');
+  if (e?.type === 'entity.parse.failed') return validationFailed([{ field: '(body)', message: 'not valid JSON' }], 'request body is not valid JSON');
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', e.message ?? 'unsupported encoding');
   if (isTemporalUnavailable(err)) return new ApiError(503, 'TEMPORAL_UNAVAILABLE', 'the workflow service is unavailable; retry later', undefined, { 'Retry-After': '5' });
   return new ApiError(500, 'INTERNAL', 'internal error');

@@ -3,6 +3,7 @@
  * Orders and executions live as long as the simulator process, across client reconnects, like
  * a real gateway's; every message is addressed to the order's clientId.
  */
+import { randomBytes } from 'node:crypto';
 import { Account, commissionFor } from './account';
 import { Field } from './codec';
 import { Market } from './market';
@@ -32,6 +33,11 @@ export class OrderBook {
   private nextId: number;
   private permSeq = 0x1000;
   private execSeq = 0;
+  /**
+   * Execution ids are unique across simulator restarts, as IB's are: consumers (our
+   * database) key fills by execId, and a restarted simulator must not reuse old ids.
+   */
+  private readonly execPrefix = randomBytes(4).toString('hex');
   /** Orders over this many contracts (or 100× this many shares) fill in chunks of this size. */
   chunkSize = 50;
 
@@ -197,7 +203,7 @@ export class OrderBook {
     const realizedPnl = this.account.applyFill(o.contract, o.action === 'BUY' ? qty : -qty, price, commission);
     this.execSeq++;
     const e: Execution = {
-      execId: `0000e0d5.${o.permId.toString(16).padStart(8, '0')}.${String(this.execSeq).padStart(2, '0')}.01`,
+      execId: `${this.execPrefix}.${o.permId.toString(16).padStart(8, '0')}.${String(this.execSeq).padStart(2, '0')}.01`,
       orderId: o.orderId, clientId: o.clientId, permId: o.permId, contract: o.contract, side: o.action === 'BUY' ? 'BOT' : 'SLD',
       shares: qty, price, cumQty: cum, avgPrice: avg, orderRef: o.orderRef, account: o.account, time: this.clock.now(), commission, realizedPnl,
     };

@@ -212,3 +212,107 @@ describe('broker adapter under simulator faults', function () {
     expect(broker.stats().pacingErrors).to.be.greaterThan(0);
   });
 });
+
+describe('broker adapter after a restart: orders that ended without (all) fills', function () {
+  this.timeout(20_000);
+  let sim: Sim;
+  const brokers: IbBroker[] = [];
+  const make = () => {
+    const b = createIbBroker({ host: '127.0.0.1', port: sim.port, clientId: 41, account: 'DU1234567', logger, reconnectBaseMs: 50, connectTimeoutMs: 5_000 });
+    brokers.push(b);
+    return b;
+  };
+  const simOrders = (orderRef: string) => sim.orders().filter((o) => o.orderRef === orderRef);
+  /** The old worker dies (its socket closes); a new process starts a fresh adapter with the same client id. */
+  const restart = async (old: IbBroker) => {
+    await old.disconnect();
+    const b = make();
+    await b.connect();
+    return b;
+  };
+
+  before(async () => {
+    sim = await startSimulator({ port: 0, prices: { AAPL: 150 }, clock: 'open' });
+  });
+  afterEach(async () => {
+    for (const b of brokers.splice(0)) await b.disconnect(); // one live session per client id
+  });
+  after(async () => {
+    await sim?.close();
+  });
+
+  it('when adapter A cancelled a resting order, then a fresh adapter B finds it CANCELLED and places nothing', async () => {
+    const r = ref('restart-cancelled');
+    const req = stock(r, { orderType: 'LMT', limitPrice: 1 });
+    const a = make();
+    await a.placeOrder(req);
+    await a.cancelOrder(r);
+    expect((await a.waitForUpdate(r, 5_000))!.status).to.equal('CANCELLED');
+    const count = sim.orders().length;
+
+    const b = await restart(a);
+    const found = await b.findOrder(r);
+    expect(found).to.include({ status: 'CANCELLED', filledQuantity: 0, commissionsComplete: true });
+    expect(found!.reason).to.match(/^IB completed order: /);
+    expect(found!.permId).to.be.a('number');
+    expect(found!.brokerOrderId).to.equal(0); // IB's completed-order record has no order id: unknown
+    const again = await b.placeOrder(req);
+    expect(again).to.include({ status: 'CANCELLED' });
+    expect(await b.waitForUpdate(r, 1_000)).to.include({ status: 'CANCELLED' });
+    expect(sim.orders().length).to.equal(count);
+    expect(simOrders(r)).to.have.length(1);
+  });
+
+  it('when adapter A had an order rejected (reject_next), then a fresh adapter B finds it REJECTED and places nothing', async () => {
+    const r = ref('restart-rejected');
+    const a = make();
+    sim.fault({ reject_next: { code: 201, text: 'Order rejected - reason: margin' } });
+    expect(await a.placeOrder(stock(r))).to.include({ status: 'REJECTED' });
+    const count = sim.orders().length;
+
+    const b = await restart(a);
+    expect(await b.findOrder(r)).to.include({ status: 'REJECTED', filledQuantity: 0 });
+    expect(await b.placeOrder(stock(r))).to.include({ status: 'REJECTED' });
+    expect(sim.orders().length).to.equal(count);
+    expect(simOrders(r)).to.have.length(1);
+  });
+
+  it('when adapter A had an order partially filled then cancelled, then B reports CANCELLED with the filled part (not FILLED)', async () => {
+    const r = ref('restart-partial');
+    const a = make();
+    sim.fault({ partial_fill_next: { fraction: 0.4 } });
+    await a.placeOrder(stock(r));
+    await until(async () => (await a.findOrder(r))?.status === 'PARTIALLY_FILLED');
+    await a.cancelOrder(r);
+    expect(await a.waitForUpdate(r, 2_000)).to.include({ status: 'CANCELLED', filledQuantity: 4 });
+
+    const b = await restart(a);
+    const s = await b.findOrder(r);
+    expect(s).to.include({ status: 'CANCELLED', filledQuantity: 4, remainingQuantity: 6, commissionsComplete: true });
+    expect(s!.fills.map((f) => f.shares)).to.deep.equal([4]);
+    expect(s!.brokerOrderId).to.equal(simOrders(r)[0]!.orderId); // known from its execution
+    expect(await b.placeOrder(stock(r))).to.include({ status: 'CANCELLED', filledQuantity: 4 });
+    expect(simOrders(r)).to.have.length(1);
+  });
+
+  it('when the order filled completely while no adapter was connected, then B reports FILLED with its quantity', async () => {
+    const r = ref('restart-filled-offline');
+    const a = make();
+    await a.placeOrder(stock(r, { orderType: 'LMT', limitPrice: 140 }));
+    await a.disconnect();
+    sim.setPrice('AAPL', 135); // fills while nobody listens
+    sim.setPrice('AAPL', 150);
+    const b = make();
+    await b.connect();
+    expect(await b.waitForUpdate(r, 2_000)).to.include({ status: 'FILLED', filledQuantity: 10, remainingQuantity: 0, commissionsComplete: true });
+    expect(simOrders(r)).to.have.length(1);
+  });
+});
+
+async function until(fn: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await fn())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

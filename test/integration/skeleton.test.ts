@@ -8,25 +8,14 @@ import { createLogger } from '../../src/logger';
 import type { System } from '../../src/system';
 import { instructionWorkflowId } from '../../workflows/tradeInstruction';
 import { api, getSystem, until } from './_system';
+import { seedInstruction } from '../fixtures/instructions';
 
 const BASE = '/api/v1/starlab_interface/trading';
 let n = 0;
 const uniq = (p: string) => `${p}_${process.pid}_${Date.now()}_${n++}`;
 
 /** The seed's example instruction, as a MARKET order. */
-const seedMarket = (coid: string, strategy = 'DIS_AAPL_20250507_001') => ({
-  starlab_strategy_id: strategy,
-  scheme_type: 'DIS',
-  symbol: 'AAPL',
-  trade_action: 'BUY_TO_OPEN_CALL',
-  quantity: 1,
-  order_type: 'MARKET',
-  expiration_date: '2030-01-18',
-  strike_price: 150.0,
-  time_in_force: 'DAY',
-  client_order_id: coid,
-  account_tag: 'STARLAB_DIS_FUND',
-});
+const seedMarket = (coid: string, strategy = 'DIS_AAPL_20250507_001') => seedInstruction({ client_order_id: coid, starlab_strategy_id: strategy });
 
 async function waitStatus(sys: System, id: string, want: string[]) {
   return until(async () => {
@@ -59,8 +48,11 @@ describe('walking skeleton: one instruction from HTTP to a filled order', functi
     expect(st.timestamp).to.match(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
 
     // PostgreSQL holds the order, its execution and the position.
-    const row = await sys.prisma.instruction.findUnique({ where: { id: ack.body.all_use_order_id }, include: { order: true, executions: true } });
-    expect(row?.status).to.equal('FILLED');
+    // (the query answers as soon as the workflow knows; the database write follows it)
+    const row = await until(async () => {
+      const r = await sys.prisma.instruction.findUnique({ where: { id: ack.body.all_use_order_id }, include: { order: true, executions: true } });
+      return r?.status === 'FILLED' ? r : undefined;
+    }, 10_000, 'the database to record FILLED');
     expect(row?.executions).to.have.length(1);
     const pos = await sys.prisma.position.findFirst({ where: { ownerId: `local:${strategy}` } });
     expect(pos?.quantity).to.equal(1);

@@ -1,0 +1,129 @@
+/**
+ * Market data over @stoqey/ib (IBApiNext) on its own client id, so quote and history requests
+ * never queue behind order traffic: bars, option chains with model greeks, positions, account
+ * summary and the broker's clock (which is the simulator's virtual time in manual mode).
+ * Prices stay decimal numbers as IB sends them; activities convert to cents.
+ */
+import { BarSizeSetting, ConnectionState, IBApiNext, SecType, WhatToShow, type Contract } from '@stoqey/ib';
+import type winston from 'winston';
+import type { MarketBar, MarketData, OptionQuote } from './types';
+
+export interface IbMarketDataOptions {
+  host: string;
+  port: number;
+  clientId: number;
+  logger: winston.Logger;
+  /** IBApiNext's own throttle (default 40/s: below IB's 50). */
+  maxReqPerSec?: number;
+  connectTimeoutMs?: number;
+}
+
+const stk = (symbol: string): Contract => ({ symbol, secType: SecType.STK, exchange: 'SMART', currency: 'USD' });
+const opt = (symbol: string, expiry: string, strike: number, right: 'C' | 'P'): Contract =>
+  ({ symbol, secType: SecType.OPT, lastTradeDateOrContractMonth: expiry, strike, right: right as never, multiplier: 100, exchange: 'SMART', currency: 'USD' });
+// IBApiNext tick ids: 1 bid, 2 ask, 4 last; 10041 model delta, 10039 model IV, 10002 underlying.
+const TICK = { bid: 1, ask: 2, last: 4, delta: 10041, iv: 10039, und: 10002 } as const;
+const ymd = (s: string) => `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}`;
+
+export function createIbMarketData(o: IbMarketDataOptions): MarketData {
+  let api: IBApiNext | undefined;
+  let ready: Promise<IBApiNext> | undefined;
+
+  function connect(): Promise<IBApiNext> {
+    ready ??= new Promise<IBApiNext>((resolve, reject) => {
+      const next = new IBApiNext({ host: o.host, port: o.port, reconnectInterval: 2000, maxReqPerSec: o.maxReqPerSec ?? 40 });
+      api = next;
+      next.errorSubject.subscribe((e) => o.logger.debug('ib market data message', { code: e.code, reqId: e.reqId, text: e.error?.message }));
+      const t = setTimeout(() => {
+        sub.unsubscribe();
+        ready = undefined;
+        next.disconnect();
+        reject(new Error(`IB market data ${o.host}:${o.port} not connected within ${o.connectTimeoutMs ?? 10_000} ms`));
+      }, o.connectTimeoutMs ?? 10_000);
+      const sub = next.connectionState.subscribe((s) => {
+        if (s !== ConnectionState.Connected) return;
+        clearTimeout(t);
+        setImmediate(() => sub.unsubscribe());
+        resolve(next);
+      });
+      next.connect(o.clientId);
+    });
+    return ready;
+  }
+
+  /** First emission of an IBApiNext observable (its initial complete list), then unsubscribe. */
+  function first<T>(subscribe: (cb: (v: T) => void, err: (e: unknown) => void) => { unsubscribe(): void }, timeoutMs = 10_000): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let done = false;
+      const t = setTimeout(() => finish(() => reject(new Error('IB market data request timed out'))), timeoutMs);
+      const finish = (f: () => void) => {
+        if (done) return;
+        done = true;
+        clearTimeout(t);
+        setImmediate(() => sub.unsubscribe());
+        f();
+      };
+      const sub = subscribe((v) => finish(() => resolve(v)), (e) => finish(() => reject(e instanceof Error ? e : new Error(String((e as { error?: Error }).error?.message ?? e)))));
+    });
+  }
+
+  async function optionQuote(symbol: string, expiry: string, strike: number, right: 'C' | 'P'): Promise<OptionQuote> {
+    const snap = await (await connect()).getMarketDataSnapshot(opt(symbol, expiry, strike, right), '', false);
+    const v = (k: number) => snap.get(k)?.value;
+    return { symbol, expiry, strike, right, bid: v(TICK.bid) ?? 0, ask: v(TICK.ask) ?? 0, last: v(TICK.last) ?? 0, delta: v(TICK.delta), iv: v(TICK.iv), underlying: v(TICK.und) };
+  }
+
+  return {
+    async bars(symbol, barSize, duration, end = '') {
+      const size = barSize === '1 week' ? BarSizeSetting.WEEKS_ONE : BarSizeSetting.DAYS_ONE;
+      const bars = await (await connect()).getHistoricalData(stk(symbol), end || undefined, duration, size, WhatToShow.TRADES, 1, 1);
+      return bars.map((b): MarketBar => ({ date: ymd(b.time ?? ''), open: b.open ?? 0, high: b.high ?? 0, low: b.low ?? 0, close: b.close ?? 0 }));
+    },
+    async stockQuote(symbol) {
+      const snap = await (await connect()).getMarketDataSnapshot(stk(symbol), '', false);
+      return { bid: snap.get(TICK.bid)?.value ?? 0, ask: snap.get(TICK.ask)?.value ?? 0, last: snap.get(TICK.last)?.value ?? 0 };
+    },
+    async expirations(symbol) {
+      const rows = await (await connect()).getSecDefOptParams(symbol, '', SecType.STK, 0);
+      const smart = rows.find((r) => r.exchange === 'SMART') ?? rows[0];
+      return { expirations: [...(smart?.expirations ?? [])].sort(), strikes: [...(smart?.strikes ?? [])].sort((a, b) => a - b) };
+    },
+    optionQuote,
+    async optionChain(symbol, expiry, right, minStrike, maxStrike) {
+      const { strikes } = await this.expirations(symbol);
+      const wanted = strikes.filter((k) => k >= minStrike && k <= maxStrike);
+      return Promise.all(wanted.map((k) => optionQuote(symbol, expiry, k, right)));
+    },
+    async positions() {
+      const next = await connect();
+      const update = await first<{ all: ReadonlyMap<string, readonly { account: string; contract: Contract; pos: number; avgCost?: number }[]> }>((cb, err) => next.getPositions().subscribe({ next: cb, error: err }));
+      return [...update.all.values()].flat().map((p) => ({
+        account: p.account,
+        symbol: p.contract.symbol ?? '',
+        secType: p.contract.secType === SecType.OPT ? ('OPT' as const) : ('STK' as const),
+        expiry: p.contract.lastTradeDateOrContractMonth,
+        strike: p.contract.strike,
+        right: p.contract.right as unknown as 'C' | 'P' | undefined,
+        quantity: p.pos,
+        avgCost: p.avgCost ?? 0,
+      }));
+    },
+    async accountSummary() {
+      const next = await connect();
+      const update = await first<{ all: ReadonlyMap<string, ReadonlyMap<string, ReadonlyMap<string, { value: string }>>> }>((cb, err) =>
+        next.getAccountSummary('All', 'NetLiquidation,TotalCashValue,BuyingPower,AvailableFunds').subscribe({ next: cb, error: err }),
+      );
+      const out: Record<string, number> = {};
+      for (const tags of update.all.values()) for (const [tag, byCcy] of tags) for (const v of byCcy.values()) out[tag] = Number(v.value);
+      return out;
+    },
+    async now() {
+      return new Date((await (await connect()).getCurrentTime()) * 1000);
+    },
+    async close() {
+      api?.disconnect();
+      api = undefined;
+      ready = undefined;
+    },
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * What every Protocol Engine activity needs: the database, the broker's market data, a logger
+ * and the protocol configuration (defaults unless the worker injects one), plus the
+ * decimal → cents boundary for broker prices.
+ */
+import { ApplicationFailure } from '@temporalio/activity';
+import type { PrismaClient } from '../../src/db/client';
+import { DEFAULT_PROTOCOL, type ProtocolConfig } from '../../src/domain/config';
+import { fromDecimal, type Cents } from '../../src/domain/money';
+import type { Logger } from '../../src/logger';
+import type { Broker, MarketData } from '../broker/types';
+
+export interface ProtocolDeps {
+  prisma: PrismaClient;
+  broker: Broker;
+  logger: Logger;
+  protocol?: ProtocolConfig;
+}
+
+export interface ProtocolCtx {
+  prisma: PrismaClient;
+  broker: Broker;
+  logger: Logger;
+  protocol: ProtocolConfig;
+  md(): MarketData;
+}
+
+export function protocolCtx(d: ProtocolDeps): ProtocolCtx {
+  return {
+    prisma: d.prisma,
+    broker: d.broker,
+    logger: d.logger.child({ component: 'protocol' }),
+    protocol: d.protocol ?? DEFAULT_PROTOCOL,
+    md() {
+      if (!d.broker.marketData) throw ApplicationFailure.nonRetryable('the broker has no market data port', 'NoMarketData');
+      return d.broker.marketData;
+    },
+  };
+}
+
+/** Broker decimal → integer cents (half-even: a quote is never more precise than a tick). */
+export const toCents = (x: number): Cents => fromDecimal(x, 'HALF_EVEN');
+/** YYYYMMDD ↔ YYYY-MM-DD */
+export const isoOf = (ymd: string): string => `${ymd.slice(0, 4)}-${ymd.slice(4, 6)}-${ymd.slice(6, 8)}`;
+export const ymdOf = (iso: string): string => iso.replaceAll('-', '');
+/** The ALL-USE "client" that owns internal orders (instructions table, all_use_order_id). */
+export const INTERNAL_CLIENT = 'ALL-USE';

@@ -1,0 +1,73 @@
+/**
+ * Step 1 of the weekly cycle: collect and validate the week's bars and next week's option
+ * chains for every underlying a family trades. A symbol whose data fails validation is left
+ * out with its reason (planning then skips it) rather than failing the whole family.
+ */
+import type { SymbolMarket } from '../../src/domain/protocol-cycle';
+import { cycleDates } from '../../src/domain/protocol-cycle';
+import { getFamily } from '../../src/db/accounts';
+import type { Bar } from '../../src/domain/indicators';
+import type { ChainQuote } from '../../src/domain/signals';
+import { toCents, ymdOf, type ProtocolCtx } from './context';
+
+export interface WeekMarket {
+  week: string;
+  asOf: string;
+  symbols: Record<string, SymbolMarket>;
+  invalid: { symbol: string; reason: string }[];
+}
+
+const toBar = (b: { date: string; open: number; high: number; low: number; close: number }): Bar => ({
+  date: b.date, open: toCents(b.open), high: toCents(b.high), low: toCents(b.low), close: toCents(b.close),
+});
+
+export function marketActivities(ctx: ProtocolCtx) {
+  /** The chain around the money for the right the account sells: 70–100 % (puts) or 100–130 % (calls). */
+  async function chainOf(symbol: string, expiry: string, right: 'C' | 'P', close: number): Promise<ChainQuote[]> {
+    const [lo, hi] = right === 'P' ? [close * 0.7, close] : [close, close * 1.3];
+    const quotes = await ctx.md().optionChain(symbol, ymdOf(expiry), right, lo, hi);
+    return quotes
+      .filter((q) => q.delta !== undefined && q.ask >= q.bid && q.bid >= 0)
+      .map((q) => ({ strike: toCents(q.strike), delta: q.delta!, bid: toCents(q.bid), ask: toCents(q.ask) }));
+  }
+
+  return {
+    async collectWeekMarket(p: { familyId: string; asOf: string }): Promise<WeekMarket> {
+      const family = await getFamily(ctx.prisma, p.familyId);
+      if (!family) throw new Error(`unknown family ${p.familyId}`);
+      const dates = cycleDates(p.asOf);
+      const rights = new Map<string, Set<'C' | 'P'>>();
+      for (const a of family.accounts) {
+        const cfg = ctx.protocol.accounts[a.kind];
+        for (const s of cfg.underlyings) {
+          const set = rights.get(s) ?? new Set();
+          set.add(cfg.instrument === 'CASH_SECURED_PUT' ? 'P' : 'C');
+          rights.set(s, set);
+        }
+      }
+      const md = ctx.md();
+      const brokerNow = await md.now();
+      // History ends at the week's close when the broker's clock is past it (backfill).
+      const closeEnd = dates.close ? `${ymdOf(dates.close)} 16:00:00 US/Eastern` : '';
+      const end = dates.close && brokerNow.toISOString().slice(0, 10) > dates.close ? closeEnd : '';
+      const out: WeekMarket = { week: dates.week, asOf: p.asOf, symbols: {}, invalid: [] };
+      for (const [symbol, rs] of [...rights].sort(([a], [b]) => a.localeCompare(b))) {
+        try {
+          const weekly = (await md.bars(symbol, '1 week', '1 Y', end)).map(toBar);
+          const last = weekly.at(-1);
+          if (!last || last.close <= 0 || weekly.some((b) => b.low > b.high)) throw new Error('no valid weekly bars');
+          const { expirations } = await md.expirations(symbol);
+          const expiry = dates.nextExpiry && expirations.includes(ymdOf(dates.nextExpiry)) ? dates.nextExpiry : null;
+          let chain: ChainQuote[] = [];
+          if (expiry) for (const r of rs) chain = chain.concat(await chainOf(symbol, expiry, r, last.close / 100));
+          out.symbols[symbol] = { symbol, closeCents: last.close, weekly, expiry: expiry ?? '', chain };
+          if (!expiry) out.invalid.push({ symbol, reason: `next expiry ${dates.nextExpiry ?? '?'} not listed (broker clock ${brokerNow.toISOString()})` });
+        } catch (err) {
+          out.invalid.push({ symbol, reason: err instanceof Error ? err.message : String(err) });
+        }
+      }
+      ctx.logger.info('week market collected', { family: p.familyId, week: dates.week, symbols: Object.keys(out.symbols).length, invalid: out.invalid });
+      return out;
+    },
+  };
+}

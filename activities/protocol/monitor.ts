@@ -1,0 +1,83 @@
+/**
+ * The position monitor's checks: each open short option's protocol level from the adverse
+ * move since entry in daily-bar ATRs (PROTOCOL §2), and the orders of a level-2 roll, saved
+ * as protocol orders so they go through tradeInstruction like the weekly entries.
+ */
+import { accountPositions, getFamily } from '../../src/db/accounts';
+import { plansOf, savePlans } from '../../src/db/protocolOrders';
+import { marketSession } from '../../src/domain/calendar';
+import { atr } from '../../src/domain/indicators';
+import { adverseMove, protocolLevel } from '../../src/domain/levels';
+import { toDecimal } from '../../src/domain/money';
+import { planRoll } from '../../src/domain/protocol-cycle';
+import type { PositionLevel } from '../../workflows/positionMonitor';
+import { protocolClientOrderId } from '../../workflows/weeklyCycle';
+import { isoOf, toCents, ymdOf, type ProtocolCtx } from './context';
+
+export function monitorActivities(ctx: ProtocolCtx) {
+  return {
+    async sessionCloseOf(day: string): Promise<string | null> {
+      return marketSession(day, ctx.protocol.market)?.closeUtc ?? null;
+    },
+
+    async checkLevels(p: { familyId: string; week: string }): Promise<{ brokerNow: string; levels: PositionLevel[] }> {
+      const brokerNow = (await ctx.md().now()).toISOString();
+      return { brokerNow, levels: await levelsOf(ctx, p.familyId) };
+    },
+
+    /** The roll's two orders when the next expiry pays a net credit, else null (hold). */
+    async planRollOrders(p: { familyId: string; week: string; position: PositionLevel }): Promise<{ closeClientOrderId: string; openClientOrderId: string } | null> {
+      const pos = p.position;
+      const kind = pos.accountId.slice(p.familyId.length + 1) as 'GEN' | 'REV' | 'COM';
+      const cfg = ctx.protocol.accounts[kind];
+      const md = ctx.md();
+      const { expirations } = await md.expirations(pos.symbol);
+      const next = expirations.find((e) => e > ymdOf(pos.expiry));
+      if (!next) return null;
+      const strike = Number(toDecimal(pos.strikeCents));
+      const current = await md.optionQuote(pos.symbol, ymdOf(pos.expiry), strike, pos.right);
+      const und = toCents((await md.stockQuote(pos.symbol)).last);
+      const spot = und / 100; // strike window in the broker's dollars: 70–100 % (puts), 100–130 % (calls)
+      const [lo, hi] = pos.right === 'P' ? [spot * 0.7, spot] : [spot, spot * 1.3];
+      const chain = (await md.optionChain(pos.symbol, next, pos.right, lo, hi))
+        .filter((q) => q.delta !== undefined)
+        .map((q) => ({ strike: toCents(q.strike), delta: q.delta!, bid: toCents(q.bid), ask: toCents(q.ask) }));
+      const roll = planRoll({ closeAskCents: toCents(current.ask), next: chain, band: cfg });
+      if (!roll) return null;
+      const tag = `roll-${ymdOf(pos.expiry)}-${pos.right}${pos.strikeCents}`;
+      const base = { familyId: p.familyId, accountId: pos.accountId, week: p.week, symbol: pos.symbol, quantity: Math.abs(pos.quantity), underlyingCents: und, atrCents: null, entryDay: new Date().toISOString().slice(0, 10) };
+      const startAttempt = ctx.protocol.signals.maxReprices; // far side of the market: the credit was computed there
+      const closeId = protocolClientOrderId(p.familyId, kind, p.week, pos.symbol, `${tag}-close`);
+      const openId = protocolClientOrderId(p.familyId, kind, p.week, pos.symbol, `${tag}-open`);
+      await savePlans(ctx.prisma, [
+        { ...base, clientOrderId: closeId, purpose: 'ROLL_CLOSE', tradeAction: pos.right === 'P' ? 'BUY_TO_CLOSE_PUT' : 'BUY_TO_CLOSE_CALL', strikeCents: pos.strikeCents, expiry: pos.expiry, detail: { startAttempt, creditCents: roll.creditCents } },
+        { ...base, clientOrderId: openId, purpose: 'ROLL_OPEN', tradeAction: pos.right === 'P' ? 'SELL_TO_OPEN_PUT' : 'SELL_TO_OPEN_CALL', strikeCents: roll.open.strike, expiry: isoOf(next), detail: { startAttempt, creditCents: roll.creditCents } },
+      ]);
+      return { closeClientOrderId: closeId, openClientOrderId: openId };
+    },
+  };
+}
+
+/**
+ * Protocol level of each open short option of the family that the engine entered (it knows
+ * the underlying's price at entry): adverse move since entry in daily-bar ATRs (PROTOCOL §2).
+ */
+export async function levelsOf(ctx: ProtocolCtx, familyId: string): Promise<PositionLevel[]> {
+  const f = await getFamily(ctx.prisma, familyId);
+  if (!f) return [];
+  const plans = await plansOf(ctx.prisma, { familyId });
+  const out: PositionLevel[] = [];
+  for (const pos of await accountPositions(ctx.prisma, f.accounts.map((a) => a.id))) {
+    if (pos.secType !== 'OPT' || pos.quantity >= 0) continue;
+    const entry = plans.filter((o) => o.accountId === pos.accountId && o.symbol === pos.symbol && o.strikeCents === pos.strikeCents && o.expiry && ymdOf(o.expiry) === pos.expiry && (o.purpose === 'OPEN' || o.purpose === 'ROLL_OPEN')).at(-1);
+    if (!entry) continue; // not ours to manage (no recorded entry price)
+    const daily = (await ctx.md().bars(pos.symbol, '1 day', '1 M')).map((b) => ({ date: b.date, open: toCents(b.open), high: toCents(b.high), low: toCents(b.low), close: toCents(b.close) }));
+    const a = atr(daily, ctx.protocol.regime.atrPeriod).at(-1);
+    if (a === undefined || a <= 0) continue;
+    const price = toCents((await ctx.md().stockQuote(pos.symbol)).last);
+    const right = pos.right as 'C' | 'P';
+    const move = adverseMove(right, entry.underlyingCents, price);
+    out.push({ key: `${pos.accountId}:${pos.symbol}:${pos.expiry}:${right}${pos.strikeCents}`, accountId: pos.accountId, symbol: pos.symbol, right, strikeCents: pos.strikeCents, expiry: isoOf(pos.expiry), quantity: pos.quantity, level: protocolLevel(move, a, ctx.protocol.levels), moveCents: move, atrCents: Math.round(a) });
+  }
+  return out;
+}

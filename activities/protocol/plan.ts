@@ -1,0 +1,169 @@
+/**
+ * Steps 4–5 of the weekly cycle: next week's orders from the regimes and signals (domain
+ * planAccount), saved once per client_order_id so a re-run places the same orders, and each
+ * placement attempt priced at that moment (mid, then towards the bid, then skipped).
+ */
+import { Context } from '@temporalio/activity';
+import { allUseOrderId, requestHash } from '../../src/contracts/ids';
+import type { TradeInstruction } from '../../src/contracts/instruction';
+import { accountPositions, getFamily, listFamilies } from '../../src/db/accounts';
+import { plansOf, savePlans, type ProtocolOrderRow } from '../../src/db/protocolOrders';
+import { previousWeekTypes } from '../../src/db/weekTypes';
+import { marketSession, weekOf } from '../../src/domain/calendar';
+import { fromDecimal, toDecimal } from '../../src/domain/money';
+import { accountValue, cycleDates, entryDayOf, planAccount, weeksBetween, type AccountSnapshot } from '../../src/domain/protocol-cycle';
+import { limitPriceForAttempt } from '../../src/domain/signals';
+import type { Level } from '../../src/domain/levels';
+import type { WeekType } from '../../src/domain/weekTypes';
+import type { PositionLevel } from '../../workflows/positionMonitor';
+import type { TradeInstructionInput } from '../../workflows/tradeInstruction';
+import type { AttemptPlan } from '../../workflows/placement';
+import { protocolClientOrderId, type PlannedEntry } from '../../workflows/weeklyCycle';
+import { INTERNAL_CLIENT, toCents, ymdOf, type ProtocolCtx } from './context';
+import type { WeekMarket } from './market';
+import { levelsOf } from './monitor';
+
+const TERMINAL = ['FILLED', 'CANCELLED', 'REJECTED'];
+const OPENING = ['OPEN', 'BUY_SHARES'];
+const attemptCoid = (base: string, attempt: number) => (attempt === 0 ? base : `${base}.r${attempt}`);
+const toEntry = (r: ProtocolOrderRow): PlannedEntry => ({ clientOrderId: r.clientOrderId, accountId: r.accountId, symbol: r.symbol, action: r.tradeAction, quantity: r.quantity, entryDay: r.entryDay });
+
+export function planActivities(ctx: ProtocolCtx) {
+  const mult = ctx.protocol.market.contractMultiplier;
+
+  async function snapshot(accountId: string, kind: AccountSnapshot['kind'], cashCents: number, nextWeek: string, market: WeekMarket, levels: PositionLevel[]): Promise<AccountSnapshot> {
+    const positions = await accountPositions(ctx.prisma, [accountId]);
+    const shares: Record<string, { quantity: number; costBasisCents: number }> = {};
+    const callsWritten: Record<string, number> = {};
+    const atRiskCents: Record<string, number> = {};
+    const holdings = [];
+    for (const p of positions) {
+      const avg = fromDecimal(p.avgPrice, 'HALF_EVEN');
+      if (p.secType === 'STK') {
+        shares[p.symbol] = { quantity: p.quantity, costBasisCents: avg };
+        holdings.push({ quantity: p.quantity, markCents: market.symbols[p.symbol]?.closeCents ?? avg, multiplier: 1 });
+        continue;
+      }
+      holdings.push({ quantity: p.quantity, markCents: avg, multiplier: mult });
+      if (p.right === 'C' && p.quantity < 0) callsWritten[p.symbol] = (callsWritten[p.symbol] ?? 0) - p.quantity;
+      if (p.right === 'P' && p.quantity < 0) atRiskCents[p.symbol] = (atRiskCents[p.symbol] ?? 0) - p.quantity * p.strikeCents * mult;
+    }
+    const prev = (await previousWeekTypes(ctx.prisma, accountId, nextWeek)) as Record<string, WeekType>;
+    const maxOpenLevel: Record<string, Level> = {};
+    for (const l of levels.filter((x) => x.accountId === accountId)) maxOpenLevel[l.symbol] = Math.max(maxOpenLevel[l.symbol] ?? 0, l.level) as Level;
+    return { accountId, kind, cashCents, valueCents: accountValue(cashCents, holdings), shares, callsWritten, atRiskCents, previousWeekType: prev, maxOpenLevel };
+  }
+
+  return {
+    async cycleDates(asOf: string) {
+      return cycleDates(asOf);
+    },
+
+    /** Each week's closing day from `from` to `to` (Friday, or Thursday before a Friday holiday). */
+    async weeksToRun(p: { from: string; to: string }): Promise<string[]> {
+      return weeksBetween(p.from, p.to).map((f) => cycleDates(f).close ?? f);
+    },
+
+    /** Open families that existed before `week`: a fork founded in week W trades from W+1. */
+    async listOpenFamilies(p: { week: string; only?: string[] }): Promise<string[]> {
+      const foundedIn = (id: string) => id.slice(id.lastIndexOf('/') + 1);
+      // `only`: those families and their forks (ids `<family>/<week>`).
+      const chosen = (id: string) => !p.only || p.only.some((o) => id === o || id.startsWith(`${o}/`));
+      return (await listFamilies(ctx.prisma, 'OPEN')).filter((f) => chosen(f.id) && (!f.parentFamilyId || foundedIn(f.id) < p.week)).map((f) => f.id);
+    },
+
+    async planWeek(p: { familyId: string; asOf: string; market: WeekMarket }): Promise<PlannedEntry[]> {
+      const dates = cycleDates(p.asOf);
+      const nextWeek = weekOf(dates.nextMonday);
+      const existing = (await plansOf(ctx.prisma, { familyId: p.familyId, week: nextWeek })).filter((r) => OPENING.includes(r.purpose));
+      if (existing.length > 0) return existing.map(toEntry); // the first plan of a week is the plan
+      const family = await getFamily(ctx.prisma, p.familyId);
+      if (!family || family.status !== 'OPEN') return [];
+      const markets = Object.fromEntries(Object.entries(p.market.symbols).filter(([, m]) => m.expiry && m.chain.length > 0));
+      const rows: ProtocolOrderRow[] = [];
+      // Positions still open over the weekend (rolled, or longer-dated) gate new entries by level.
+      const levels = await levelsOf(ctx, p.familyId);
+      for (const a of family.accounts.filter((x) => x.status === 'OPEN')) {
+        const cfg = ctx.protocol.accounts[a.kind];
+        const entryDay = entryDayOf(cfg, dates.nextMonday);
+        if (!entryDay) continue;
+        const snap = await snapshot(a.id, a.kind, a.cashCents, nextWeek, p.market, levels);
+        const plan = planAccount(snap, cfg, ctx.protocol, markets);
+        if (plan.skipped.length) ctx.logger.info('symbols skipped', { account: a.id, week: nextWeek, skipped: plan.skipped });
+        const n = new Map<string, number>();
+        for (const o of plan.orders) {
+          n.set(o.symbol, (n.get(o.symbol) ?? 0) + 1);
+          rows.push({
+            clientOrderId: protocolClientOrderId(p.familyId, a.kind, nextWeek, o.symbol, n.get(o.symbol)!),
+            familyId: p.familyId, accountId: a.id, week: nextWeek, symbol: o.symbol,
+            purpose: o.action === 'BUY_STOCK' ? 'BUY_SHARES' : 'OPEN', tradeAction: o.action, quantity: o.quantity,
+            strikeCents: o.strikeCents ?? null, expiry: o.expiry ?? null, underlyingCents: o.underlyingCents, atrCents: o.atrCents ?? null, entryDay,
+            detail: { regime: o.regime, targetDelta: o.targetDelta, costBasisCents: snap.shares[o.symbol]?.costBasisCents },
+          });
+        }
+      }
+      await savePlans(ctx.prisma, rows);
+      return (await plansOf(ctx.prisma, { familyId: p.familyId, week: nextWeek })).filter((r) => OPENING.includes(r.purpose)).map(toEntry);
+    },
+
+    /** One placement attempt: the instruction priced now, or what an earlier run already placed. */
+    async prepareAttempt(p: { clientOrderId: string; attempt: number }): Promise<AttemptPlan> {
+      const [row] = await plansOf(ctx.prisma, { clientOrderId: p.clientOrderId });
+      if (!row) throw new Error(`unknown protocol order ${p.clientOrderId}`);
+      const coid = attemptCoid(row.clientOrderId, p.attempt);
+      const id = allUseOrderId(INTERNAL_CLIENT, coid);
+      if (await ctx.prisma.instruction.findUnique({ where: { id }, select: { id: true } })) return { kind: 'EXISTS', allUseOrderId: id };
+      const stock = row.tradeAction === 'BUY_STOCK';
+      if (stock && p.attempt > 0) return { kind: 'SKIP', reason: 'market order: no re-price' };
+      let limit: number | undefined;
+      if (!stock) {
+        const q = await ctx.md().optionQuote(row.symbol, ymdOf(row.expiry!), Number(toDecimal(row.strikeCents!)), row.tradeAction.endsWith('PUT') ? 'P' : 'C');
+        const side = row.tradeAction.startsWith('SELL') ? 'SELL' : 'BUY';
+        const start = Number(row.detail?.startAttempt ?? 0);
+        const c = limitPriceForAttempt(p.attempt + start, toCents(q.bid), toCents(q.ask), side, ctx.protocol.signals);
+        if (c === 'SKIP' || c <= 0) return { kind: 'SKIP', reason: c === 'SKIP' ? 'no fill after the last re-price' : 'no bid' };
+        limit = Number(toDecimal(c));
+      }
+      const kind = row.accountId.slice(row.familyId.length + 1);
+      const instruction: TradeInstruction = {
+        starlab_strategy_id: `ALLUSE_${kind}`, scheme_type: 'WIS', symbol: row.symbol, trade_action: row.tradeAction as TradeInstruction['trade_action'],
+        quantity: row.quantity, order_type: stock ? 'MARKET' : 'LIMIT', time_in_force: ctx.protocol.signals.timeInForce, client_order_id: coid,
+        ...(limit !== undefined ? { limit_price: limit } : {}),
+        ...(row.expiry ? { expiration_date: row.expiry, strike_price: Number(toDecimal(row.strikeCents!)) } : {}),
+      };
+      const input: TradeInstructionInput = { allUseOrderId: id, clientName: INTERNAL_CLIENT, source: 'INTERNAL', requestHash: requestHash(instruction), instruction, accountId: row.accountId, receivedAt: new Date().toISOString() };
+      return { kind: 'PLACE', input };
+    },
+
+    /** Waits (heartbeating) until the instruction is terminal or `waitMs` passes; reads the database. */
+    async awaitTerminal(p: { allUseOrderId: string; waitMs: number }): Promise<{ status: string; filledQuantity: number }> {
+      const deadline = Date.now() + p.waitMs;
+      for (;;) {
+        const r = await ctx.prisma.instruction.findUnique({ where: { id: p.allUseOrderId }, include: { order: true } });
+        const st = { status: r?.status ?? 'UNKNOWN', filledQuantity: r?.order?.filledQuantity ?? 0 };
+        if (TERMINAL.includes(st.status) || Date.now() >= deadline) return st;
+        Context.current().heartbeat();
+        await new Promise((res) => setTimeout(res, 250));
+      }
+    },
+
+    /** The entry day's session open (UTC ISO), or null when the exchange is closed that day. */
+    async entryTime(day: string): Promise<string | null> {
+      return marketSession(day, ctx.protocol.market)?.openUtc ?? null;
+    },
+
+    /**
+     * Waits until the broker's clock reaches `at`. Live, it has already (the workflow slept
+     * until then); against the simulator's manual clock it is the simulated market's time.
+     */
+    async awaitBrokerTime(at: string): Promise<string> {
+      const target = Date.parse(at);
+      for (;;) {
+        const now = await ctx.md().now();
+        if (now.getTime() >= target) return now.toISOString();
+        Context.current().heartbeat(now.toISOString());
+        await new Promise((res) => setTimeout(res, 500));
+      }
+    },
+  };
+}

@@ -1,0 +1,32 @@
+/**
+ * Report activities: load the period's rows, compute, store in the reports table. Idempotent:
+ * a second run for the same kind and period overwrites the same row with the same figures.
+ */
+import type { PrismaClient } from '../src/db/client';
+import type { Logger } from '../src/logger';
+import { nyToday, periodOf } from '../src/reports/period';
+import { produceReport } from '../src/reports/load';
+
+export interface ReportRequest {
+  kind: 'daily' | 'weekly';
+  /** A date inside the period (YYYY-MM-DD); unset = today in New York. */
+  date?: string;
+}
+export interface ReportSummary {
+  kind: string;
+  from: string;
+  to: string;
+  accounts: number;
+  strategies: number;
+}
+
+export function createReportActivities({ prisma, logger }: { prisma: PrismaClient; logger: Logger }) {
+  return {
+    async generateReport(req: ReportRequest): Promise<ReportSummary> {
+      const { from, to } = periodOf(req.kind, req.date ?? nyToday());
+      const r = await produceReport(prisma, req.kind, from, to);
+      logger.info('report stored', { kind: req.kind, from, to });
+      return { kind: req.kind, from, to, accounts: r.accounts.length, strategies: r.strategies.length };
+    },
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * Current marks for positions, behind a small port. With the broker's market-data path
+ * (AppDeps.marketData) the mark is the quote's mid (`BROKER`); without it, or when a quote
+ * fails or times out, the last recorded fill price of the contract (`LAST_FILL`).
+ */
+import { lastFillPrice, type ContractKey } from '../db/positions';
+import type { PrismaClient } from '../db/client';
+import type { MarketData } from '../../activities/broker/types';
+
+export interface Mark {
+  /** Per share (options: per share of the contract, as quoted). */
+  price: string;
+  source: 'BROKER' | 'LAST_FILL';
+}
+
+export interface MarkProvider {
+  mark(c: ContractKey): Promise<Mark | null>;
+}
+
+export function lastFillMarks(prisma: PrismaClient): MarkProvider {
+  return {
+    async mark(c) {
+      const price = await lastFillPrice(prisma, c);
+      return price === null ? null : { price, source: 'LAST_FILL' };
+    },
+  };
+}
+
+/** Marks from the broker's market-data path: the quote's mid (else last), bounded in time. */
+export function marketDataMarks(md: Pick<MarketData, 'stockQuote' | 'optionQuote'>, fallback: MarkProvider, timeoutMs = 2000): MarkProvider {
+  return brokerMarks(async (c) => {
+    const q = await withTimeout(
+      c.secType === 'STK' ? md.stockQuote(c.symbol) : md.optionQuote(c.symbol, c.expiry, Number(c.strike), c.right as 'C' | 'P'),
+      timeoutMs,
+    );
+    if (q.bid > 0 && q.ask > 0) return Math.round(((q.bid + q.ask) / 2) * 10_000) / 10_000;
+    return q.last > 0 ? q.last : null;
+  }, fallback);
+}
+
+export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let t: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_r, reject) => {
+    t = setTimeout(() => reject(new Error(`market data timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(t));
+}
+
+/** A broker-side price function (may return null/throw when it has none) in front of `fallback`. */
+export function brokerMarks(price: (c: ContractKey) => Promise<number | null> | number | null, fallback: MarkProvider): MarkProvider {
+  return {
+    async mark(c) {
+      try {
+        const p = await price(c);
+        if (p !== null && Number.isFinite(p) && p > 0) return { price: String(p), source: 'BROKER' };
+      } catch {
+        // no broker price for this contract: fall back
+      }
+      return fallback.mark(c);
+    },
+  };
+}

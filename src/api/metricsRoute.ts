@@ -1,0 +1,84 @@
+/**
+ * GET /metrics: src/metrics.ts's registry, with the gauges that live in the database (account
+ * equity, cash, buffer, protocol levels, week types, kill switch) refreshed first — at most once
+ * every few seconds, so several Prometheus servers scraping do not load the database.
+ */
+import type { RequestHandler } from 'express';
+import type { PrismaClient } from '../db/client';
+import { globalControl } from '../db/control';
+import { ACCOUNT_DEFAULTS } from '../domain/config';
+import {
+  accountBuffer,
+  accountBufferFloor,
+  accountCash,
+  accountEquity,
+  accountProtocolLevel,
+  metricsContentType,
+  metricsText,
+  reduceOnly,
+  tradingHalted,
+  weeklyCycleLastRun,
+  weekTypesTotal,
+} from '../metrics';
+
+const WEEKS_KEPT = 12;
+
+/** Copies the database's view of accounts, week types and controls into the gauges. */
+export async function refreshDbMetrics(prisma: PrismaClient): Promise<void> {
+  const [accounts, positions, weeks, levels, control, lastCycle] = await Promise.all([
+    prisma.account.findMany({ where: { status: 'OPEN' } }),
+    prisma.position.findMany({ where: { ownerKind: 'ACCOUNT', NOT: { quantity: 0 } } }),
+    prisma.weekTypeRecord.groupBy({ by: ['week', 'type'], _count: { _all: true }, orderBy: { week: 'desc' } }),
+    // The protocol engine records level changes as audit rows PROTOCOL_LEVEL {symbol, level}.
+    prisma.auditLog.findMany({ where: { action: 'PROTOCOL_LEVEL' }, orderBy: { id: 'desc' }, take: 5000 }),
+    globalControl(prisma),
+    prisma.weekTypeRecord.aggregate({ _max: { createdAt: true } }),
+  ]);
+  accountEquity.reset();
+  accountCash.reset();
+  accountBuffer.reset();
+  accountBufferFloor.reset();
+  for (const a of accounts) {
+    const mine = positions.filter((p) => p.ownerId === a.id);
+    const cash = Number(a.cashCents) / 100;
+    const held = mine.reduce((t, p) => t + p.quantity * Number(p.avgPrice) * (p.secType === 'OPT' ? 100 : 1), 0);
+    // Cash securing short puts is not free: the buffer is what is left after it.
+    const secured = mine.filter((p) => p.secType === 'OPT' && p.right === 'P' && p.quantity < 0).reduce((t, p) => t + -p.quantity * Number(p.strike) * 100, 0);
+    const pct = (ACCOUNT_DEFAULTS as Record<string, { cashBuffer: number } | undefined>)[a.kind]?.cashBuffer ?? 0.05;
+    accountEquity.set({ account: a.id }, cash + held);
+    accountCash.set({ account: a.id }, cash);
+    accountBuffer.set({ account: a.id }, cash - secured);
+    accountBufferFloor.set({ account: a.id }, (cash + held) * pct);
+  }
+  accountProtocolLevel.reset();
+  // Oldest first, so the latest level of each position is the one left set.
+  for (const l of levels.reverse()) {
+    const d = l.detail as { symbol?: unknown; level?: unknown } | null;
+    if (l.target && typeof d?.symbol === 'string' && typeof d.level === 'number') accountProtocolLevel.set({ account: l.target, symbol: d.symbol }, d.level);
+  }
+  // A counter mirrored from the table: reset and re-add within one synchronous step, so a
+  // scrape never sees a partial value (the count in the table only grows).
+  const recent = [...new Set(weeks.map((w) => w.week))].slice(0, WEEKS_KEPT);
+  weekTypesTotal.reset();
+  for (const w of weeks) if (recent.includes(w.week)) weekTypesTotal.inc({ week: w.week, type: w.type }, w._count._all);
+  tradingHalted.set(control.halted ? 1 : 0);
+  reduceOnly.set(control.reduceOnly ? 1 : 0);
+  if (lastCycle._max.createdAt) weeklyCycleLastRun.set(Math.floor(lastCycle._max.createdAt.getTime() / 1000));
+}
+
+export function metricsHandler(prisma: PrismaClient, minIntervalMs = 5000): RequestHandler {
+  let last = 0;
+  let running: Promise<void> | undefined;
+  return async (_req, res) => {
+    if (Date.now() - last >= minIntervalMs) {
+      running ??= refreshDbMetrics(prisma)
+        .catch(() => undefined) // the database being down must not hide the process's own metrics
+        .finally(() => {
+          last = Date.now();
+          running = undefined;
+        });
+      await running;
+    }
+    res.type(metricsContentType).send(await metricsText());
+  };
+}

@@ -1,0 +1,150 @@
+/**
+ * Account families (PROTOCOL §1): a root family holds Gen/Rev/Com, a forked one Gen/Com.
+ * Creation is idempotent by family id, and the lump sum arrives as keyed DEPOSIT entries
+ * (domain `initialSplit`), so a retried create never deposits twice.
+ */
+import Decimal from 'decimal.js';
+import { accountId, initialSplit, type LedgerEntry } from '../domain/ledger';
+import { fromDecimal } from '../domain/money';
+import type { AccountKind, ProtocolConfig } from '../domain/config';
+import type { PrismaClient } from './client';
+import { postLedger } from './ledger';
+
+export interface AccountView {
+  id: string;
+  kind: AccountKind;
+  baseCents: number;
+  cashCents: number;
+  status: string;
+}
+export interface FamilyView {
+  id: string;
+  name: string;
+  parentFamilyId: string | null;
+  status: string;
+  createdAt: string;
+  accounts: AccountView[];
+}
+
+type FamilyRow = { id: string; name: string; parentFamilyId: string | null; status: string; createdAt: Date; accounts: { id: string; kind: string; baseCents: bigint; cashCents: bigint; status: string }[] };
+const view = (f: FamilyRow): FamilyView => ({
+  id: f.id,
+  name: f.name,
+  parentFamilyId: f.parentFamilyId,
+  status: f.status,
+  createdAt: f.createdAt.toISOString(),
+  accounts: f.accounts
+    .map((a) => ({ id: a.id, kind: a.kind as AccountKind, baseCents: Number(a.baseCents), cashCents: Number(a.cashCents), status: a.status }))
+    .sort((a, b) => ['GEN', 'REV', 'COM'].indexOf(a.kind) - ['GEN', 'REV', 'COM'].indexOf(b.kind)),
+});
+
+/** Creates the family and its accounts unless they exist (cash 0: money arrives through the ledger). */
+export async function ensureFamily(prisma: PrismaClient, f: { id: string; name: string; parentFamilyId?: string; kinds: readonly AccountKind[]; bases: Partial<Record<AccountKind, number>> }): Promise<boolean> {
+  const created = await prisma.accountFamily.createMany({ data: [{ id: f.id, name: f.name, parentFamilyId: f.parentFamilyId ?? null }], skipDuplicates: true });
+  await prisma.account.createMany({
+    data: f.kinds.map((k) => ({ id: accountId(f.id, k), familyId: f.id, kind: k, baseCents: BigInt(f.bases[k] ?? 0), cashCents: 0n })),
+    skipDuplicates: true,
+  });
+  return created.count === 1;
+}
+
+export class FamilyConflictError extends Error {
+  constructor(readonly familyId: string) {
+    super(`account family ${familyId} already exists with a different lump sum`);
+    this.name = 'FamilyConflictError';
+  }
+}
+
+/** Operator create: family + Gen/Rev/Com, the lump sum split by the configured shares as DEPOSITs. */
+export async function openFamily(prisma: PrismaClient, p: { id: string; name: string; lumpSumCents: number; protocol: ProtocolConfig }): Promise<{ family: FamilyView; created: boolean }> {
+  const deposits = initialSplit(p.id, p.lumpSumCents, p.protocol.accounts, 'initial');
+  const existing = await getFamily(prisma, p.id);
+  if (existing) {
+    const total = existing.accounts.reduce((s, a) => s + a.baseCents, 0);
+    if (total !== p.lumpSumCents || existing.name !== p.name) throw new FamilyConflictError(p.id);
+  }
+  const bases = Object.fromEntries(deposits.map((d) => [d.to.slice(p.id.length + 1), d.amountCents])) as Partial<Record<AccountKind, number>>;
+  const created = await ensureFamily(prisma, { id: p.id, name: p.name, kinds: ['GEN', 'REV', 'COM'], bases });
+  await postLedger(prisma, p.id, deposits, undefined, { lumpSumCents: p.lumpSumCents });
+  return { family: (await getFamily(prisma, p.id))!, created };
+}
+
+export async function getFamily(prisma: PrismaClient, id: string): Promise<FamilyView | null> {
+  const f = await prisma.accountFamily.findUnique({ where: { id }, include: { accounts: true } });
+  return f ? view(f) : null;
+}
+
+export async function listFamilies(prisma: PrismaClient, status?: string): Promise<FamilyView[]> {
+  const rows = await prisma.accountFamily.findMany({ where: status ? { status } : {}, include: { accounts: true }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+  return rows.map(view);
+}
+
+export async function setBase(prisma: PrismaClient, account: string, baseCents: number): Promise<void> {
+  await prisma.account.update({ where: { id: account }, data: { baseCents: BigInt(baseCents) } });
+}
+
+export async function closeFamily(prisma: PrismaClient, id: string): Promise<void> {
+  await prisma.$transaction([
+    prisma.accountFamily.update({ where: { id }, data: { status: 'MERGED' } }),
+    prisma.account.updateMany({ where: { familyId: id }, data: { status: 'CLOSED' } }),
+  ]);
+}
+
+export interface AccountPosition {
+  accountId: string;
+  symbol: string;
+  secType: 'STK' | 'OPT';
+  expiry: string;
+  strikeCents: number;
+  right: string;
+  quantity: number;
+  avgPrice: string;
+}
+
+/** Open positions (quantity ≠ 0) of the given accounts, as the trade-instruction fills left them. */
+export async function accountPositions(prisma: PrismaClient, accountIds: readonly string[]): Promise<AccountPosition[]> {
+  const rows = await prisma.position.findMany({ where: { ownerKind: 'ACCOUNT', ownerId: { in: [...accountIds] }, quantity: { not: 0 } }, orderBy: [{ ownerId: 'asc' }, { symbol: 'asc' }, { expiry: 'asc' }] });
+  return rows.map((r) => ({
+    accountId: r.ownerId,
+    symbol: r.symbol,
+    secType: r.secType as 'STK' | 'OPT',
+    expiry: r.expiry,
+    strikeCents: fromDecimal(r.strike.toString(), 'HALF_EVEN'),
+    right: r.right,
+    quantity: r.quantity,
+    avgPrice: r.avgPrice.toString(),
+  }));
+}
+
+/**
+ * Settles an expired option of an account in our book, the way the broker did: the option row
+ * goes to zero and, when assigned, shares arrive at the strike with the ASSIGNMENT ledger entry
+ * in the same transaction; the entry's key makes a second settlement a no-op.
+ */
+export async function settleExpired(prisma: PrismaClient, p: { familyId: string; week: string; position: AccountPosition; shares: number; entry: LedgerEntry | null }): Promise<boolean> {
+  const { position: o } = p;
+  return prisma.$transaction(async (tx) => {
+    const opt = { ownerKind: 'ACCOUNT', ownerId: o.accountId, symbol: o.symbol, secType: 'OPT', expiry: o.expiry, right: o.right };
+    if (p.entry) {
+      const r = await tx.ledgerEntry.createMany({
+        data: [{ key: p.entry.key, familyId: p.familyId, fromAccountId: p.entry.from, toAccountId: p.entry.to, amountCents: BigInt(p.entry.amountCents), reason: p.entry.reason, week: p.week, detail: { shares: p.shares } }],
+        skipDuplicates: true,
+      });
+      if (r.count === 0) return false;
+      await tx.account.updateMany({ where: { id: p.entry.from }, data: { cashCents: { decrement: BigInt(p.entry.amountCents) } } });
+      await tx.account.updateMany({ where: { id: p.entry.to }, data: { cashCents: { increment: BigInt(p.entry.amountCents) } } });
+      const strike = new Decimal(o.strikeCents).div(100);
+      const key = ['ACCOUNT', o.accountId, o.symbol, 'STK', '', '0', ''].join('|');
+      const where = { ownerKind: 'ACCOUNT', ownerId: o.accountId, symbol: o.symbol, secType: 'STK', expiry: '', strike: '0', right: '' };
+      const row = await tx.position.findUnique({ where: { ownerKind_ownerId_symbol_secType_expiry_strike_right: where } });
+      const old = row?.quantity ?? 0;
+      const qty = old + p.shares;
+      // Same-direction delivery averages the cost; crossing zero starts again at the strike.
+      const avg = old !== 0 && Math.sign(old) === Math.sign(p.shares) ? new Decimal(row!.avgPrice.toString()).times(Math.abs(old)).plus(strike.times(Math.abs(p.shares))).div(Math.abs(qty)) : strike;
+      if (row) await tx.position.update({ where: { id: row.id }, data: { quantity: qty, avgPrice: avg.toDecimalPlaces(4).toString() } });
+      else await tx.position.create({ data: { id: `pos_${key}`, ...where, quantity: qty, avgPrice: avg.toDecimalPlaces(4).toString() } });
+    }
+    await tx.position.updateMany({ where: { ...opt, strike: new Decimal(o.strikeCents).div(100).toString() }, data: { quantity: 0 } });
+    return true;
+  });
+}

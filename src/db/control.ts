@@ -1,0 +1,73 @@
+/**
+ * The kill switch and reduce-only mode: rows of control_state ('global', 'account:<id>',
+ * 'segment:<tag>'). The database is the one source of truth, so the state survives restarts
+ * and every process (API, workers, CLI) sees the same switch. activities/risk.ts reads it
+ * before accepting an order and placeOrder reads it again right before sending.
+ */
+import type { Prisma, PrismaClient } from './client';
+
+export const GLOBAL_SCOPE = 'global';
+
+/** The scopes an order falls under, most general first (the order activities/risk.ts uses). */
+export const controlScopesOf = (accountId?: string | null, accountTag?: string | null): string[] => [
+  GLOBAL_SCOPE,
+  ...(accountId ? [`account:${accountId}`] : []),
+  ...(accountTag ? [`segment:${accountTag}`] : []),
+];
+
+export interface ControlRow {
+  scope: string;
+  halted: boolean;
+  reduceOnly: boolean;
+  reason: string | null;
+  updatedBy: string | null;
+  updatedAt: string;
+}
+
+export interface ControlChange {
+  scope?: string;
+  actor: string;
+  reason?: string;
+}
+
+const toRow = (r: { scope: string; halted: boolean; reduceOnly: boolean; reason: string | null; updatedBy: string | null; updatedAt: Date }): ControlRow => ({
+  scope: r.scope,
+  halted: r.halted,
+  reduceOnly: r.reduceOnly,
+  reason: r.reason,
+  updatedBy: r.updatedBy,
+  updatedAt: r.updatedAt.toISOString(),
+});
+
+export async function listControls(prisma: PrismaClient): Promise<ControlRow[]> {
+  return (await prisma.controlState.findMany({ orderBy: { scope: 'asc' } })).map(toRow);
+}
+
+/** The global row; absent means "trading on, not reduce-only". */
+export async function globalControl(prisma: PrismaClient): Promise<ControlRow> {
+  const r = await prisma.controlState.findUnique({ where: { scope: GLOBAL_SCOPE } });
+  return r ? toRow(r) : { scope: GLOBAL_SCOPE, halted: false, reduceOnly: false, reason: null, updatedBy: null, updatedAt: new Date(0).toISOString() };
+}
+
+/** The first halted scope among these (global first), or null: the pre-send check of placeOrder. */
+export async function haltedScope(prisma: PrismaClient, scopes: string[]): Promise<ControlRow | null> {
+  const rows = await prisma.controlState.findMany({ where: { scope: { in: scopes }, halted: true } });
+  const r = rows.sort((a, b) => scopes.indexOf(a.scope) - scopes.indexOf(b.scope))[0];
+  return r ? toRow(r) : null;
+}
+
+async function setFlags(prisma: PrismaClient, c: ControlChange, flags: { halted?: boolean; reduceOnly?: boolean }, action: string): Promise<ControlRow> {
+  const scope = c.scope ?? GLOBAL_SCOPE;
+  const data = { ...flags, reason: c.reason ?? null, updatedBy: c.actor };
+  const [row] = await prisma.$transaction([
+    prisma.controlState.upsert({ where: { scope }, create: { scope, ...data }, update: data }),
+    prisma.auditLog.create({ data: { actor: c.actor, action, target: scope, outcome: 'OK', detail: { ...flags, reason: c.reason ?? null } as Prisma.InputJsonValue } }),
+  ]);
+  return toRow(row);
+}
+
+export const halt = (prisma: PrismaClient, c: ControlChange) => setFlags(prisma, c, { halted: true }, 'TRADING_HALTED');
+/** Lifts the halt; reduce-only stays as it was (lifted separately, on purpose). */
+export const resume = (prisma: PrismaClient, c: ControlChange) => setFlags(prisma, c, { halted: false }, 'TRADING_RESUMED');
+export const setReduceOnly = (prisma: PrismaClient, c: ControlChange, on: boolean) =>
+  setFlags(prisma, c, { reduceOnly: on }, on ? 'REDUCE_ONLY_ON' : 'REDUCE_ONLY_OFF');

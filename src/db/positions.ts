@@ -1,0 +1,99 @@
+/**
+ * Read side of positions and executions for the STAR-LAB API: a strategy's open positions,
+ * its fills in order (for win/loss attribution) and the last fill price of a contract
+ * (the fallback mark). Writes happen in instructions.ts as fills are recorded.
+ */
+import type { PrismaClient } from './client';
+
+export interface ContractKey {
+  symbol: string;
+  secType: 'STK' | 'OPT';
+  /** YYYYMMDD for options, '' for stock (as stored in positions). */
+  expiry: string;
+  strike: string;
+  right: string;
+}
+
+export interface StoredPosition {
+  contract: ContractKey;
+  /** Signed: + long, - short. */
+  quantity: number;
+  avgPrice: string;
+  realizedPnlCents: number;
+  openInstructionId: string | null;
+}
+
+/** Owner id of a STAR-LAB strategy's positions (set when fills are recorded). */
+export const strategyOwnerId = (clientName: string, strategyId: string): string => `${clientName}:${strategyId}`;
+
+/** Every position row of the owner, closed ones included (they carry realized P&L). */
+export async function positionsOf(prisma: PrismaClient, ownerId: string, ownerKind = 'STRATEGY'): Promise<StoredPosition[]> {
+  const rows = await prisma.position.findMany({ where: { ownerKind, ownerId }, orderBy: [{ symbol: 'asc' }, { secType: 'asc' }, { expiry: 'asc' }, { strike: 'asc' }, { right: 'asc' }] });
+  return rows.map((r) => ({
+    contract: { symbol: r.symbol, secType: r.secType as 'STK' | 'OPT', expiry: r.expiry, strike: r.strike.toString(), right: r.right },
+    quantity: r.quantity,
+    avgPrice: r.avgPrice.toString(),
+    realizedPnlCents: Number(r.realizedPnlCents),
+    openInstructionId: r.openInstructionId,
+  }));
+}
+
+const actionsOf = (c: Pick<ContractKey, 'secType' | 'right'>): string[] => {
+  if (c.secType === 'STK') return ['BUY_STOCK', 'SELL_STOCK'];
+  const kind = c.right === 'C' ? 'CALL' : 'PUT';
+  return ['BUY_TO_OPEN', 'SELL_TO_OPEN', 'BUY_TO_CLOSE', 'SELL_TO_CLOSE'].map((a) => `${a}_${kind}`);
+};
+
+const isoExpiry = (yyyymmdd: string): string | null => (yyyymmdd ? `${yyyymmdd.slice(0, 4)}-${yyyymmdd.slice(4, 6)}-${yyyymmdd.slice(6, 8)}` : null);
+
+/** Price of the latest recorded execution of this contract by anyone, or null. */
+export async function lastFillPrice(prisma: PrismaClient, c: ContractKey): Promise<string | null> {
+  const row = await prisma.execution.findFirst({
+    where: {
+      instruction: {
+        symbol: c.symbol,
+        tradeAction: { in: actionsOf(c) },
+        expirationDate: isoExpiry(c.expiry),
+        ...(c.secType === 'OPT' ? { strikePrice: c.strike } : {}),
+      },
+    },
+    orderBy: [{ createdAt: 'desc' }, { execId: 'desc' }],
+    select: { price: true },
+  });
+  return row ? row.price.toString() : null;
+}
+
+export interface StrategyFill {
+  instructionId: string;
+  tradeAction: string;
+  symbol: string;
+  expirationDate: string | null;
+  strikePrice: string | null;
+  shares: number;
+  price: string;
+  commission: string | null;
+}
+
+/** The strategy's executions in the order they were recorded (the order positions applied them). */
+export async function strategyFills(prisma: PrismaClient, clientName: string, strategyId: string): Promise<StrategyFill[]> {
+  const rows = await prisma.execution.findMany({
+    where: { instruction: { clientName, starlabStrategyId: strategyId } },
+    include: { instruction: { select: { tradeAction: true, symbol: true, expirationDate: true, strikePrice: true } } },
+    orderBy: [{ createdAt: 'asc' }, { execId: 'asc' }],
+  });
+  return rows.map((r) => ({
+    instructionId: r.instructionId,
+    tradeAction: r.instruction.tradeAction,
+    symbol: r.instruction.symbol,
+    expirationDate: r.instruction.expirationDate,
+    strikePrice: r.instruction.strikePrice?.toString() ?? null,
+    shares: r.shares,
+    price: r.price.toString(),
+    commission: r.commission?.toString() ?? null,
+  }));
+}
+
+/** Whether any instruction of this client exists for the strategy (404 otherwise). */
+export async function strategyKnown(prisma: PrismaClient, clientName: string, strategyId: string): Promise<boolean> {
+  return (await prisma.instruction.count({ where: { clientName, starlabStrategyId: strategyId }, take: 1 })) > 0;
+}

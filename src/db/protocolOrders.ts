@@ -1,0 +1,38 @@
+/**
+ * The weekly cycle's order plans (protocol_orders), keyed by client_order_id: the first plan
+ * of a week is kept, so a re-run places the same orders, and the monitor reads entry prices.
+ */
+import type { PrismaClient } from './client';
+
+export interface ProtocolOrderRow {
+  clientOrderId: string;
+  familyId: string;
+  accountId: string;
+  week: string;
+  symbol: string;
+  purpose: string;
+  tradeAction: string;
+  quantity: number;
+  strikeCents: number | null;
+  expiry: string | null;
+  underlyingCents: number;
+  atrCents: number | null;
+  entryDay: string;
+  detail?: Record<string, unknown>;
+}
+
+const big = (n: number | null) => (n === null ? null : BigInt(n));
+const num = (n: bigint | null) => (n === null ? null : Number(n));
+
+export async function savePlans(prisma: PrismaClient, rows: readonly ProtocolOrderRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await prisma.protocolOrder.createMany({
+    data: rows.map((r) => ({ ...r, strikeCents: big(r.strikeCents), underlyingCents: BigInt(r.underlyingCents), atrCents: big(r.atrCents), detail: (r.detail ?? undefined) as never })),
+    skipDuplicates: true,
+  });
+}
+
+export async function plansOf(prisma: PrismaClient, where: { clientOrderId?: string; familyId?: string; week?: string; accountId?: string; purpose?: string }): Promise<ProtocolOrderRow[]> {
+  const rows = await prisma.protocolOrder.findMany({ where, orderBy: { clientOrderId: 'asc' } });
+  return rows.map((r) => ({ ...r, strikeCents: num(r.strikeCents), underlyingCents: Number(r.underlyingCents), atrCents: num(r.atrCents), detail: (r.detail ?? undefined) as Record<string, unknown> | undefined }));
+}

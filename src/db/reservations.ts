@@ -1,0 +1,54 @@
+/**
+ * Risk context and capital reservations for one order, read and written inside the
+ * caller's transaction (activities/risk.ts holds a per-segment advisory lock around it,
+ * so two orders cannot both pass the check against the same free capital).
+ */
+import type { Prisma, PrismaClient } from './client';
+
+type Tx = Prisma.TransactionClient;
+
+export async function lockSegment(tx: Tx, segment: string): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`segment:${segment}`}, 0))`;
+}
+
+export async function segmentLimit(tx: Tx, segment: string): Promise<{ capitalLimitCents: number; maxOpenOrdersPerStrategy: number | null } | null> {
+  const row = await tx.segmentLimit.findUnique({ where: { segment } });
+  return row ? { capitalLimitCents: Number(row.capitalLimitCents), maxOpenOrdersPerStrategy: row.maxOpenOrdersPerStrategy } : null;
+}
+
+export async function reservedCents(tx: Tx, segment: string, exceptInstructionId: string): Promise<number> {
+  const r = await tx.capitalReservation.aggregate({ where: { segment, releasedAt: null, NOT: { instructionId: exceptInstructionId } }, _sum: { amountCents: true } });
+  return Number(r._sum.amountCents ?? 0n);
+}
+
+export async function hasReservation(tx: Tx, instructionId: string): Promise<boolean> {
+  return (await tx.capitalReservation.count({ where: { instructionId } })) > 0;
+}
+
+export async function reserve(tx: Tx, instructionId: string, segment: string, amountCents: number): Promise<void> {
+  await tx.capitalReservation.createMany({ data: [{ instructionId, segment, amountCents: BigInt(amountCents) }], skipDuplicates: true });
+}
+
+/** Releases the order's reservation (idempotent): called when the order reaches a terminal state. */
+export async function releaseReservation(prisma: PrismaClient, instructionId: string): Promise<void> {
+  await prisma.capitalReservation.updateMany({ where: { instructionId, releasedAt: null }, data: { releasedAt: new Date() } });
+}
+
+/** Operators set a segment's limits (operator endpoints come later; tests use it now). */
+export async function setSegmentLimit(prisma: PrismaClient, segment: string, capitalLimitCents: number, maxOpenOrdersPerStrategy: number | null = null, updatedBy = 'operator'): Promise<void> {
+  const data = { capitalLimitCents: BigInt(capitalLimitCents), maxOpenOrdersPerStrategy, updatedBy };
+  await prisma.segmentLimit.upsert({ where: { segment }, update: data, create: { segment, ...data } });
+}
+
+export async function controlsFor(tx: Tx, scopes: string[]) {
+  return tx.controlState.findMany({ where: { scope: { in: scopes } } });
+}
+
+export async function symbolPositions(tx: Tx, symbol: string) {
+  const rows = await tx.position.findMany({ where: { symbol, NOT: { quantity: 0 } } });
+  return rows.map((r) => ({ ownerKind: r.ownerKind, ownerId: r.ownerId, secType: r.secType as 'STK' | 'OPT', right: r.right, expiry: r.expiry, strike: r.strike.toString(), quantity: r.quantity, avgPrice: r.avgPrice.toString() }));
+}
+
+export async function openOrdersOfStrategy(tx: Tx, clientName: string, strategyId: string, exceptInstructionId: string): Promise<number> {
+  return tx.instruction.count({ where: { clientName, starlabStrategyId: strategyId, status: { notIn: ['FILLED', 'CANCELLED', 'REJECTED'] }, NOT: { id: exceptInstructionId } } });
+}

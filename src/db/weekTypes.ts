@@ -1,0 +1,35 @@
+/**
+ * Week-type history (PROTOCOL §3): one row per (account, symbol, week). The first
+ * classification of a week wins, so a re-run of the cycle cannot rewrite history.
+ */
+import type { PrismaClient } from './client';
+
+export interface WeekTypeRow {
+  accountId: string;
+  symbol: string;
+  week: string;
+  type: string;
+  detail?: Record<string, unknown>;
+}
+
+export async function recordWeekTypes(prisma: PrismaClient, rows: readonly WeekTypeRow[]): Promise<number> {
+  if (rows.length === 0) return 0;
+  const r = await prisma.weekTypeRecord.createMany({
+    data: rows.map((w) => ({ accountId: w.accountId, symbol: w.symbol, week: w.week, type: w.type, detail: (w.detail ?? undefined) as never })),
+    skipDuplicates: true,
+  });
+  return r.count;
+}
+
+export async function weekTypesOf(prisma: PrismaClient, accountIds: readonly string[]): Promise<WeekTypeRow[]> {
+  const rows = await prisma.weekTypeRecord.findMany({ where: { accountId: { in: [...accountIds] } }, orderBy: [{ week: 'asc' }, { accountId: 'asc' }, { symbol: 'asc' }] });
+  return rows.map((r) => ({ accountId: r.accountId, symbol: r.symbol, week: r.week, type: r.type, detail: (r.detail ?? undefined) as Record<string, unknown> | undefined }));
+}
+
+/** The type of each symbol's latest week before `week` for the account. */
+export async function previousWeekTypes(prisma: PrismaClient, accountId: string, week: string): Promise<Record<string, string>> {
+  const rows = await prisma.weekTypeRecord.findMany({ where: { accountId, week: { lt: week } }, orderBy: { week: 'asc' } });
+  const out: Record<string, string> = {};
+  for (const r of rows) out[r.symbol] = r.type;
+  return out;
+}

@@ -1,0 +1,97 @@
+/**
+ * PROTOCOL §5 risk checks through the API: each failure ends the order REJECTED with the
+ * coded reason in order_status, and no order reaches the broker. Capital reservations in
+ * the account_tag segment are taken by working orders and released when they end.
+ */
+import { expect } from 'chai';
+import { setSegmentLimit } from '../../src/db/reservations';
+import { BASE, call, instruction, newClient, securedApi, submit, trade, uniq, waitStatus, type Secured, type TestClient } from './api-kit';
+
+describe('STAR-LAB API: risk checks', function () {
+  this.timeout(120_000);
+  let s: Secured;
+  let c: TestClient;
+  before(async () => {
+    s = await securedApi();
+    c = await newClient(s.sys);
+  });
+
+  async function rejected(body: Record<string, unknown>, code: string): Promise<void> {
+    const st = await trade(s, c, body, ['REJECTED', 'FILLED', 'CANCELLED', 'SUBMITTED']);
+    expect(st.status, JSON.stringify(st)).to.equal('REJECTED');
+    expect(st.reject_reason).to.match(new RegExp(`^${code}: `));
+    expect(s.sys.simulator!.orders().some((o) => o.orderRef === st.all_use_order_id)).to.equal(false);
+  }
+  const stock = (strategy: string, over: Record<string, unknown>) => instruction(strategy, { trade_action: 'BUY_STOCK', expiration_date: undefined, strike_price: undefined, ...over });
+
+  it('when the segment kill switch or reduce-only is on, then KILL_SWITCH / REDUCE_ONLY', async () => {
+    const halted = uniq('SEG_HALT');
+    const reduce = uniq('SEG_RO');
+    await s.sys.prisma.controlState.createMany({ data: [{ scope: `segment:${halted}`, halted: true, reason: 'test' }, { scope: `segment:${reduce}`, reduceOnly: true }] });
+    await rejected(instruction(uniq('DIS_R'), { account_tag: halted }), 'KILL_SWITCH');
+    await rejected(instruction(uniq('DIS_R'), { account_tag: reduce }), 'REDUCE_ONLY');
+  });
+
+  it('when the symbol or contract is not tradable, then SYMBOL_NOT_ALLOWED / CONTRACT_NOT_IN_CHAIN', async () => {
+    await rejected(instruction(uniq('DIS_R'), { symbol: 'ZZZZ' }), 'SYMBOL_NOT_ALLOWED');
+    await rejected(instruction(uniq('DIS_R'), { expiration_date: '2020-01-17' }), 'CONTRACT_NOT_IN_CHAIN');
+  });
+
+  it('when shorts are not secured or closes have nothing to close, then PUT_NOT_CASH_SECURED / CALL_NOT_COVERED / NO_POSITION_TO_CLOSE', async () => {
+    const seg = uniq('SEG_SMALL');
+    await setSegmentLimit(s.sys.prisma, seg, 1_000_000); // $10,000
+    await rejected(instruction(uniq('DIS_R'), { trade_action: 'SELL_TO_OPEN_PUT', account_tag: seg }), 'PUT_NOT_CASH_SECURED');
+    await rejected(instruction(uniq('DIS_R'), { trade_action: 'SELL_TO_OPEN_CALL' }), 'CALL_NOT_COVERED');
+    await rejected(instruction(uniq('DIS_R'), { trade_action: 'SELL_TO_CLOSE_CALL' }), 'NO_POSITION_TO_CLOSE');
+    await rejected(stock(uniq('DIS_R'), { trade_action: 'SELL_STOCK', quantity: 10 }), 'NO_POSITION_TO_CLOSE');
+  });
+
+  it('when an order is too big, then QUANTITY_LIMIT / NOTIONAL_LIMIT / CONCENTRATION_LIMIT', async () => {
+    await rejected(instruction(uniq('DIS_R'), { quantity: 501 }), 'QUANTITY_LIMIT');
+    await rejected(instruction(uniq('DIS_R'), { trade_action: 'BUY_TO_OPEN_PUT', strike_price: 1000, quantity: 60 }), 'NOTIONAL_LIMIT');
+    const big = uniq('SEG_BIG');
+    await setSegmentLimit(s.sys.prisma, big, 1_000_000_000);
+    await rejected(instruction(uniq('DIS_R'), { symbol: 'NVDA', trade_action: 'SELL_TO_OPEN_PUT', strike_price: 1000, quantity: 26, account_tag: big }), 'CONCENTRATION_LIMIT');
+  });
+
+  it('when working orders hold the segment capital, then SEGMENT_CAPITAL_EXCEEDED until one ends and releases it', async () => {
+    const seg = uniq('SEG_CAP');
+    await setSegmentLimit(s.sys.prisma, seg, 1_000_000); // $10,000
+    const strategy = uniq('DIS_CAP');
+    const resting = (coid: string) => stock(strategy, { order_type: 'LIMIT', limit_price: 1, quantity: 400, time_in_force: 'GTC', account_tag: seg, client_order_id: coid, symbol: 'MSFT' }); // $400 each
+    await rejected(instruction(strategy, { order_type: 'LIMIT', limit_price: 200, account_tag: seg }), 'SEGMENT_CAPITAL_EXCEEDED'); // $20,000
+    const big = { ...resting(uniq('hold')), limit_price: 20, quantity: 450 }; // $9,000
+    const first = await submit(s, c, big);
+    await waitStatus(s, c, first.body.all_use_order_id, ['SUBMITTED']);
+    const reservation = await s.sys.prisma.capitalReservation.findUnique({ where: { instructionId: first.body.all_use_order_id } });
+    expect(Number(reservation?.amountCents)).to.equal(900_000);
+    await rejected({ ...resting(uniq('more')), quantity: 1000 / 1, limit_price: 1.5 }, 'SEGMENT_CAPITAL_EXCEEDED'); // $1,500 > $1,000 left
+    await call(s.api, 'POST', `${BASE}/trading/cancel_order/${first.body.all_use_order_id}`, undefined, c.auth);
+    await waitStatus(s, c, first.body.all_use_order_id, ['CANCELLED']);
+    const released = await s.sys.prisma.capitalReservation.findUnique({ where: { instructionId: first.body.all_use_order_id } });
+    expect(released?.releasedAt).to.be.instanceOf(Date);
+    const after = await trade(s, c, { ...resting(uniq('after')), quantity: 100, limit_price: 1.5 }, ['SUBMITTED', 'REJECTED']);
+    expect(after.status).to.equal('SUBMITTED');
+    await call(s.api, 'POST', `${BASE}/trading/cancel_order/${after.all_use_order_id}`, undefined, c.auth);
+  });
+
+  it('when a MARKET buy is checked, then its capital is reserved at the last fill price and released when it fills', async () => {
+    s.sys.simulator!.setPrice('AMZN', 50);
+    const strategy = uniq('DIS_MKT');
+    const first = await trade(s, c, stock(strategy, { symbol: 'AMZN', quantity: 10 })); // no fill yet: priced at 0
+    const second = await trade(s, c, stock(strategy, { symbol: 'AMZN', quantity: 10 }));
+    const rows = await s.sys.prisma.capitalReservation.findMany({ where: { instructionId: { in: [first.all_use_order_id, second.all_use_order_id] } } });
+    const amount = (id: string) => Number(rows.find((r) => r.instructionId === id)?.amountCents);
+    expect([amount(first.all_use_order_id), amount(second.all_use_order_id)]).to.deep.equal([0, 50_010]); // 10 × 50.01
+    expect(rows.every((r) => r.releasedAt instanceof Date)).to.equal(true);
+  });
+
+  it("when a strategy has its segment's maximum of open orders, then OPEN_ORDER_LIMIT", async () => {
+    const seg = uniq('SEG_OOL');
+    await setSegmentLimit(s.sys.prisma, seg, 1_000_000_000, 1);
+    const strategy = uniq('DIS_OOL');
+    const first = await trade(s, c, instruction(strategy, { order_type: 'LIMIT', limit_price: 0.01, time_in_force: 'GTC', account_tag: seg }), ['SUBMITTED']);
+    await rejected(instruction(strategy, { account_tag: seg }), 'OPEN_ORDER_LIMIT');
+    await call(s.api, 'POST', `${BASE}/trading/cancel_order/${first.all_use_order_id}`, undefined, c.auth);
+  });
+});

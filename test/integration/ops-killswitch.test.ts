@@ -1,0 +1,152 @@
+/**
+ * The kill switch and reduce-only mode on the real system: operator API auth, halt → new
+ * instructions REJECTED (KILL_SWITCH), a running instruction stopped right before placing,
+ * open orders cancelled on request, resume, the state surviving an API + worker restart
+ * (set through the ops CLI), and reduce-only letting only closing trades through.
+ */
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
+import { createActivities } from '../../activities';
+import { createApp, startServer, type RunningServer } from '../../src/api/app';
+import { allUseOrderId } from '../../src/contracts/ids';
+import { createLogger } from '../../src/logger';
+import type { System } from '../../src/system';
+import { KILL_SWITCH_FAILURE, type TradeInstructionInput } from '../../workflows/tradeInstruction';
+import { api, getSystem, until } from './_system';
+import { call, instruction, operatorApi, OPERATOR_TOKEN, TRADING, uniq } from './ops-helpers';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+function ops(sys: System, ...args: string[]) {
+  const r = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['src/cli/ops.ts', '--json', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, DATABASE_URL: sys.config.databaseUrl, TEMPORAL_ADDRESS: sys.temporalAddress, TEMPORAL_TASK_QUEUE: sys.config.temporalTaskQueue, LOG_LEVEL: 'error' },
+  });
+  if (r.status !== 0) throw new Error(`ops ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return JSON.parse(r.stdout) as any;
+}
+
+describe('ops: kill switch and reduce-only', function () {
+  this.timeout(180_000);
+  let sys: System;
+  let op: RunningServer;
+
+  const submit = async (body: Record<string, unknown>) => {
+    const r = await api(sys, 'POST', `${TRADING}/submit_trade_instruction`, body);
+    expect(r.status, JSON.stringify(r.body)).to.equal(201);
+    return r.body.all_use_order_id as string;
+  };
+  const final = (id: string, want = ['FILLED', 'CANCELLED', 'REJECTED']) =>
+    until(async () => {
+      const row = await sys.prisma.instruction.findUnique({ where: { id } });
+      return row && want.includes(row.status) ? row : undefined;
+    }, 40_000, `instruction ${id} to be ${want.join('|')}`);
+
+  before(async () => {
+    sys = await getSystem();
+    op = await operatorApi(sys);
+  });
+  after(async () => {
+    await call(op.url, 'POST', '/api/v1/operator/resume', {});
+    await call(op.url, 'POST', '/api/v1/operator/reduce-only', { enabled: false });
+    await op.close();
+  });
+
+  it('when the token is unset, missing or wrong, then the operator API refuses; the right one is accepted', async () => {
+    const off = await call(sys.api!.url, 'GET', '/api/v1/operator/status', undefined, OPERATOR_TOKEN);
+    expect([off.status, off.body.error.code]).to.deep.equal([503, 'OPERATOR_AUTH_NOT_CONFIGURED']);
+    expect((await call(op.url, 'GET', '/api/v1/operator/status', undefined, null)).status).to.equal(401);
+    const wrong = await call(op.url, 'GET', '/api/v1/operator/status', undefined, `${OPERATOR_TOKEN}x`);
+    expect([wrong.status, wrong.body.error.code, wrong.headers.get('www-authenticate')]).to.deep.equal([401, 'OPERATOR_UNAUTHORIZED', 'Bearer realm="operator"']);
+    const ok = await call(op.url, 'GET', '/api/v1/operator/status');
+    expect(ok.status).to.equal(200);
+    expect(ok.body.global).to.include({ scope: 'global', halted: false });
+  });
+
+  it('when halted, then new instructions end REJECTED with KILL_SWITCH, readyz and metrics show it; resume lets them fill', async () => {
+    const h = await call(op.url, 'POST', '/api/v1/operator/halt', { reason: 'ops test halt' });
+    expect(h.status).to.equal(200);
+    expect(h.body.control).to.include({ halted: true, reason: 'ops test halt', updatedBy: 'operator:api' });
+    const rejected = await final(await submit(instruction(uniq('halted'))));
+    expect(rejected.status).to.equal('REJECTED');
+    expect(rejected.rejectReason).to.match(/^KILL_SWITCH.*scope=global/);
+    const ready = await call(sys.api!.url, 'GET', '/readyz', undefined, null);
+    expect(ready.body.kill_switch).to.include({ halted: true, reason: 'ops test halt' });
+    const metrics = await call(sys.api!.url, 'GET', '/metrics', undefined, null);
+    expect(metrics.text).to.match(/^alluse_trading_halted 1$/m);
+    expect(metrics.text).to.match(/^alluse_risk_rejections_total\{reason="KILL_SWITCH"\} [1-9]/m);
+    const audit = await sys.prisma.auditLog.findFirst({ where: { action: 'TRADING_HALTED' }, orderBy: { id: 'desc' } });
+    expect(audit?.actor).to.equal('operator:api');
+
+    await call(op.url, 'POST', '/api/v1/operator/resume', { reason: 'done' });
+    expect((await final(await submit(instruction(uniq('resumed'))))).status).to.equal('FILLED');
+  });
+
+  it('when the halt comes after the risk check passed, then placeOrder declines and the workflow ends REJECTED without a broker order', async () => {
+    const coid = uniq('late');
+    const id = allUseOrderId('local', coid);
+    // A reservation is what a passed risk check leaves behind: the retried check trusts it.
+    await sys.prisma.capitalReservation.create({ data: { instructionId: id, segment: 'starlab:STARLAB_OPS', amountCents: 0n } });
+    await call(op.url, 'POST', '/api/v1/operator/halt', { reason: 'late halt' });
+    try {
+      expect(await submit(instruction(coid))).to.equal(id);
+      const row = await final(id);
+      expect([row.status, row.rejectReason]).to.deep.equal(['REJECTED', 'KILL_SWITCH: scope=global, reason=late halt']);
+      expect(sys.simulator!.orders().filter((o) => o.orderRef === id)).to.have.length(0);
+      // and the activity itself: a non-retryable failure of the type the workflow maps
+      const acts = createActivities({ prisma: sys.prisma, broker: sys.broker, logger: createLogger('test', 'error') });
+      const input: TradeInstructionInput = { allUseOrderId: `au_direct_${coid}`, clientName: 'local', source: 'STARLAB', requestHash: 'h', instruction: instruction(coid) as never, receivedAt: new Date().toISOString() };
+      const err = await acts.placeOrder(input).then(() => null, (e: unknown) => e);
+      expect(err).to.be.instanceOf(ApplicationFailure);
+      expect([(err as ApplicationFailure).type, (err as ApplicationFailure).nonRetryable]).to.deep.equal([KILL_SWITCH_FAILURE, true]);
+    } finally {
+      await call(op.url, 'POST', '/api/v1/operator/resume', {});
+    }
+  });
+
+  it('when halted with cancel_open, then resting orders are cancelled through their workflows', async () => {
+    const id = await submit(instruction(uniq('resting'), { order_type: 'LIMIT', limit_price: 0.01, time_in_force: 'GTC' }));
+    await final(id, ['SUBMITTED']);
+    // visibility lists the running workflow shortly after it started
+    await until(async () => {
+      for await (const w of sys.client.workflow.list({ query: `WorkflowId='instruction-${id}' AND ExecutionStatus='Running'` })) return w;
+      return undefined;
+    }, 10_000, 'visibility');
+    const h = await call(op.url, 'POST', '/api/v1/operator/halt', { reason: 'flatten', cancel_open: true });
+    expect(h.status).to.equal(200);
+    expect(h.body.cancelled.find((c: { workflowId: string }) => c.workflowId === `instruction-${id}`)).to.include({ status: 'CANCEL_REQUESTED' });
+    expect((await final(id)).status).to.equal('CANCELLED');
+    await call(op.url, 'POST', '/api/v1/operator/resume', {});
+  });
+
+  it('when halted from the CLI and the API and worker restart, then the halt persists until resumed', async () => {
+    const out = ops(sys, 'halt', '--reason', 'maintenance');
+    expect(out.control).to.include({ halted: true, reason: 'maintenance' });
+    expect(out.control.updatedBy).to.match(/^cli:/);
+    await sys.stopWorker();
+    await sys.api!.close();
+    sys.api = await startServer(createApp({ temporal: sys.client, prisma: sys.prisma, taskQueue: sys.config.temporalTaskQueue, logger: createLogger('test', 'error'), broker: sys.broker }), 0);
+    await sys.startWorker();
+    const ready = await call(sys.api.url, 'GET', '/readyz', undefined, null);
+    expect(ready.body.kill_switch).to.include({ halted: true, reason: 'maintenance' });
+    expect((await final(await submit(instruction(uniq('after-restart'))))).rejectReason).to.match(/^KILL_SWITCH/);
+    expect(ops(sys, 'status').global).to.include({ halted: true });
+    expect(ops(sys, 'resume').control).to.include({ halted: false });
+  });
+
+  it('when reduce-only is on, then opening orders are rejected and a closing order fills', async () => {
+    const strategy = uniq('RO');
+    expect((await final(await submit(instruction(uniq('open'), { starlab_strategy_id: strategy })))).status).to.equal('FILLED');
+    const on = await call(op.url, 'POST', '/api/v1/operator/reduce-only', { enabled: true, reason: 'de-risk' });
+    expect(on.body.control).to.include({ reduceOnly: true, halted: false });
+    const opening = await final(await submit(instruction(uniq('open2'), { starlab_strategy_id: strategy })));
+    expect([opening.status, opening.rejectReason]).to.satisfy(([s, r]: [string, string]) => s === 'REJECTED' && r.startsWith('REDUCE_ONLY'));
+    const closing = await final(await submit(instruction(uniq('close'), { starlab_strategy_id: strategy, trade_action: 'SELL_TO_CLOSE_CALL' })));
+    expect(closing.status, closing.rejectReason ?? '').to.equal('FILLED');
+    expect((await call(sys.api!.url, 'GET', '/metrics', undefined, null)).text).to.match(/^alluse_reduce_only 1$/m);
+    await call(op.url, 'POST', '/api/v1/operator/reduce-only', { enabled: false });
+  });
+});

@@ -1,0 +1,72 @@
+/**
+ * Placing one Protocol Engine order as its own tradeInstruction (source INTERNAL), so it
+ * passes the same risk checks and execution path as a STAR-LAB order. Shared by the weekly
+ * cycle and the position monitor. Orchestration only: pricing happens in `prepareAttempt`.
+ */
+import { ParentClosePolicy, proxyActivities, proxyLocalActivities, startChild } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { Activities } from '../activities';
+import { SA } from '../temporal/searchAttributes';
+import { instructionWorkflowId, tradeInstruction, type TradeInstructionInput } from './tradeInstruction';
+
+const db = proxyLocalActivities<Activities>({ startToCloseTimeout: '30s', retry: { maximumInterval: '10s' } });
+const broker = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: { maximumInterval: '30s', nonRetryableErrorTypes: ['BrokerDecline'] } });
+const waiting = proxyActivities<Activities>({ startToCloseTimeout: '15m', heartbeatTimeout: '30s', retry: { maximumInterval: '30s' } });
+
+const TERMINAL = ['FILLED', 'CANCELLED', 'REJECTED'];
+
+/** What `prepareAttempt` decided: place this priced instruction, it exists already, or skip. */
+export type AttemptPlan = { kind: 'PLACE'; input: TradeInstructionInput } | { kind: 'EXISTS'; allUseOrderId: string } | { kind: 'SKIP'; reason: string };
+
+export interface PlacementResult {
+  clientOrderId: string;
+  allUseOrderId?: string;
+  status: string;
+  filledQuantity: number;
+  attempts: number;
+  reason?: string;
+}
+
+/** Starts the instruction as an abandoned child: it outlives this workflow, and a re-run finds it. */
+async function startInstruction(input: TradeInstructionInput): Promise<void> {
+  try {
+    await startChild(tradeInstruction, {
+      workflowId: instructionWorkflowId(input.allUseOrderId),
+      args: [input],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      typedSearchAttributes: [
+        { key: SA.instructionId, value: input.allUseOrderId },
+        { key: SA.starlabStrategyId, value: input.instruction.starlab_strategy_id },
+        { key: SA.symbol, value: input.instruction.symbol },
+        { key: SA.source, value: 'INTERNAL' },
+        { key: SA.clientOrderId, value: input.instruction.client_order_id },
+      ],
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+}
+
+/**
+ * Attempt n is priced by the protocol (mid, then towards the bid); an attempt still working
+ * after `repriceAfterMs` is cancelled and the next one placed, until a fill, a rejection or
+ * the protocol says skip. `maxAttempts` 1 = no re-pricing (rolls: priced at the far side).
+ */
+export async function placeProtocolOrder(clientOrderId: string, repriceAfterMs: number, maxAttempts = Infinity): Promise<PlacementResult> {
+  let last: PlacementResult = { clientOrderId, status: 'SKIPPED', filledQuantity: 0, attempts: 0 };
+  for (let attempt = 0; attempt < maxAttempts; attempt++) {
+    const a = await db.prepareAttempt({ clientOrderId, attempt });
+    if (a.kind === 'SKIP') return { ...last, attempts: attempt, reason: a.reason };
+    const id = a.kind === 'EXISTS' ? a.allUseOrderId : a.input.allUseOrderId;
+    if (a.kind === 'PLACE') await startInstruction(a.input);
+    let st = await waiting.awaitTerminal({ allUseOrderId: id, waitMs: repriceAfterMs });
+    if (!TERMINAL.includes(st.status)) {
+      await broker.cancelBrokerOrder(id);
+      st = await waiting.awaitTerminal({ allUseOrderId: id, waitMs: 120_000 });
+    }
+    last = { clientOrderId, allUseOrderId: id, status: st.status, filledQuantity: st.filledQuantity, attempts: attempt + 1 };
+    if (st.filledQuantity > 0 || st.status !== 'CANCELLED') return last;
+  }
+  return last;
+}

@@ -1,0 +1,50 @@
+/**
+ * weeklyCycleRun: what the Schedule and the operator's backfill start. Weeks in order (a week's
+ * fork founds a family that trades from the next week on), one weeklyCycle child per open
+ * family and week, with the deterministic id weekly-cycle:<family>:<week>.
+ */
+import { executeChild, proxyLocalActivities } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { Activities } from '../activities';
+import { SA } from '../temporal/searchAttributes';
+import { weeklyCycle, weeklyCycleWorkflowId, type WeeklyCycleResult } from './weeklyCycle';
+
+export interface WeeklyRunInput {
+  /** first and last day of the range (defaults: today, by workflow time) */
+  from?: string;
+  to?: string;
+  /** only these families (and their forks); default: every open family */
+  familyIds?: string[];
+  repriceAfterMs?: number;
+  marketClock?: 'wall' | 'broker';
+}
+
+/** `weekly-run:<from>:<to>` for every family, `…:<family>+<family>` for a chosen few. */
+export const weeklyRunWorkflowId = (from: string, to: string, familyIds?: readonly string[]): string =>
+  `weekly-run:${from}:${to}${familyIds?.length ? `:${[...familyIds].sort().join('+')}` : ''}`;
+
+const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '2m', retry: { maximumInterval: '10s' } });
+
+export async function weeklyCycleRun(input: WeeklyRunInput = {}): Promise<WeeklyCycleResult[]> {
+  const today = new Date().toISOString().slice(0, 10);
+  const weeks = await local.weeksToRun({ from: input.from ?? today, to: input.to ?? input.from ?? today });
+  const results: WeeklyCycleResult[] = [];
+  for (const close of weeks) {
+    const { week } = await local.cycleDates(close);
+    const families = await local.listOpenFamilies({ week, only: input.familyIds });
+    const runs = families.map((familyId) =>
+      executeChild(weeklyCycle, {
+        workflowId: weeklyCycleWorkflowId(familyId, week),
+        args: [{ familyId, asOf: close, repriceAfterMs: input.repriceAfterMs, marketClock: input.marketClock }],
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        typedSearchAttributes: [{ key: SA.accountFamilyId, value: familyId }, { key: SA.tradingWeek, value: week }],
+      }).catch((err: unknown) => {
+        // That family's week is already running (an overlapping run): it finishes it.
+        if (err instanceof WorkflowExecutionAlreadyStartedError) return null;
+        throw err;
+      }),
+    );
+    for (const r of await Promise.all(runs)) if (r) results.push(r);
+  }
+  return results;
+}
