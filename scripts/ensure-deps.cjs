@@ -19,3 +19,5 @@ if (!has('node_modules/.prisma/client/index.js')) {
   console.error('[deps] generating the Prisma client ...');
   run('npx prisma generate');
 }
+// The Temporal CLI (dev server + Web UI): found, or built once into ~/.cache/all-use.
+run('node_modules/.bin/tsx temporal/ensureCli.ts');
