@@ -10,8 +10,9 @@ import { startSimulator } from '../src/ib-sim';
 
 async function main(): Promise<void> {
   const n = Number(process.env.BENCH_ORDERS ?? 3000);
-  const limit = Number(process.env.BENCH_LIMIT ?? 45);
-  const sim = await startSimulator({ port: 0, prices: { AAPL: 150, MSFT: 400 }, clock: 'open' });
+  const limit = Number(process.env.BENCH_LIMIT ?? 45); // the adapter's own budget
+  const gatewayLimit = 50; // IB's pacing limit, enforced by the simulator (error 100 above it)
+  const sim = await startSimulator({ port: 0, prices: { AAPL: 150, MSFT: 400 }, clock: 'open', pacingLimit: gatewayLimit });
   const broker = createIbBroker({
     host: '127.0.0.1',
     port: sim.port,
@@ -58,7 +59,8 @@ async function main(): Promise<void> {
   if (failed) process.stderr.write(`${failed} placeOrder calls failed\n`);
   const out = {
     orders_per_s: +(n / elapsedS).toFixed(2),
-    limit_msgs_per_s: limit,
+    limit_msgs_per_s: gatewayLimit,
+    adapter_budget_msgs_per_s: limit,
     msgs_per_s: +((stats.msgsSent - msgs0) / elapsedS).toFixed(2),
     pacing_errors: stats.pacingErrors,
     orders_lost: lost,
