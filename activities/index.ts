@@ -84,6 +84,13 @@ export function createActivities({ prisma, broker, logger, protocol }: ActivityD
     },
 
     async placeOrder(input: TradeInstructionInput): Promise<BrokerUpdate> {
+      // A retry after an earlier attempt reached the broker: that order exists and must be
+      // followed, whatever happened since (a halt must not orphan a live order).
+      if (Context.current().info.attempt > 1) {
+        await broker.connect();
+        const known = await broker.findOrder(input.allUseOrderId);
+        if (known) return toUpdate(known);
+      }
       // A halt may come after the risk check passed: look again right before sending.
       const halted = await haltedScope(prisma, controlScopesOf(input.accountId, input.instruction.account_tag));
       if (halted) {
@@ -110,7 +117,14 @@ export function createActivities({ prisma, broker, logger, protocol }: ActivityD
     async cancelBrokerOrder(allUseOrderId: string): Promise<void> {
       await broker.connect();
       const known = await broker.findOrder(allUseOrderId);
-      if (!known || TERMINAL.has(known.status)) return;
+      if (!known) {
+        // Not at the broker yet: if the instruction may still place it, retry until it does,
+        // or the cancel would be lost and the order placed later unwatched.
+        const row = await prisma.instruction.findUnique({ where: { id: allUseOrderId }, select: { status: true } });
+        if (row && !TERMINAL.has(row.status)) throw ApplicationFailure.retryable(`order ${allUseOrderId} not at the broker yet`, 'OrderNotYetPlaced');
+        return;
+      }
+      if (TERMINAL.has(known.status)) return;
       await broker.cancelOrder(allUseOrderId).catch((err: unknown) => {
         // The broker refused the cancel (e.g. already filling): the wait that follows sees the outcome.
         if (err instanceof BrokerError && !err.retryable) return logger.warn('cancel refused by broker', { all_use_order_id: allUseOrderId, reason: err.message });

@@ -14,6 +14,12 @@ import { DEFAULT_PROTOCOL, fromDecimal, checkOrder, type OpenPosition, type Risk
 import type { TradeInstructionInput } from '../workflows/tradeInstruction';
 import { actionSpec, multiplierOf } from './orderSpec';
 
+/**
+ * Prices may carry 4 decimals (limit prices, averaged fills): round to cents upward, which
+ * overstates notional and reserved capital by under a cent rather than failing the check.
+ */
+const toCents = (v: string | number): number => fromDecimal(v, 'UP');
+
 export type RiskVerdict = { ok: true } | { ok: false; code: string; message: string };
 
 export interface RiskSettings {
@@ -55,9 +61,9 @@ export async function checkInstructionRisk(prisma: PrismaClient, input: TradeIns
     symbol: i.symbol,
     action: i.trade_action,
     quantity: i.quantity,
-    ...(i.strike_price !== undefined ? { strikeCents: fromDecimal(i.strike_price) } : {}),
+    ...(i.strike_price !== undefined ? { strikeCents: toCents(i.strike_price) } : {}),
     ...(i.expiration_date ? { expiry: i.expiration_date.replaceAll('-', '') } : {}),
-    ...(i.limit_price !== undefined ? { limitPriceCents: fromDecimal(i.limit_price) } : {}),
+    ...(i.limit_price !== undefined ? { limitPriceCents: toCents(i.limit_price) } : {}),
     // No quote in the risk check (it runs as a fast local activity), so no limit-price band
     // check; a MARKET order is priced at the contract's last fill, when there is one, so its
     // notional and reserved capital are not zero.
@@ -66,7 +72,7 @@ export async function checkInstructionRisk(prisma: PrismaClient, input: TradeIns
     const last = await lastFillPrice(prisma, {
       symbol: i.symbol, secType: spec.secType, expiry: i.expiration_date?.replaceAll('-', '') ?? '', strike: String(i.strike_price ?? 0), right: spec.right ?? '',
     });
-    if (last !== null) order.midCents = fromDecimal(last);
+    if (last !== null) order.midCents = toCents(last);
   }
 
   return prisma.$transaction(async (tx) => {
@@ -84,14 +90,14 @@ export async function checkInstructionRisk(prisma: PrismaClient, input: TradeIns
     const openPositions: OpenPosition[] = mine.map((p) => ({
       secType: p.secType,
       ...(p.right ? { right: p.right as 'C' | 'P' } : {}),
-      ...(p.secType === 'OPT' ? { strikeCents: fromDecimal(p.strike), expiry: p.expiry } : {}),
+      ...(p.secType === 'OPT' ? { strikeCents: toCents(p.strike), expiry: p.expiry } : {}),
       quantity: p.quantity,
     }));
     const shortCalls = (ps: typeof positions) => ps.filter((p) => p.secType === 'OPT' && p.right === 'C' && p.quantity < 0).reduce((s, p) => s - p.quantity, 0);
     // Exposure across ALL-USE and STAR-LAB: assignment value of short puts, cost of longs.
     const exposure = positions.reduce((s, p) => {
-      if (p.secType === 'OPT' && p.right === 'P' && p.quantity < 0) return s + fromDecimal(p.strike) * multiplier * -p.quantity;
-      if (p.quantity > 0) return s + fromDecimal(p.avgPrice) * multiplierOf(p.secType) * p.quantity;
+      if (p.secType === 'OPT' && p.right === 'P' && p.quantity < 0) return s + toCents(p.strike) * multiplier * -p.quantity;
+      if (p.quantity > 0) return s + toCents(p.avgPrice) * multiplierOf(p.secType) * p.quantity;
       return s;
     }, 0);
     const capitalLimit = limit?.capitalLimitCents ?? settings.segmentCapitalLimitCents;

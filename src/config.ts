@@ -182,6 +182,8 @@ export const defaultCacheDir = (): string =>
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost|::ffff:127\.\d+\.\d+\.\d+)$/i;
 
+export const isLoopbackHost = (host: string): boolean => LOOPBACK.test(host);
+
 /** The effective auth mode: explicit AUTH_MODE, else open only on a loopback bind. */
 export function authModeFor(cfg: Pick<Config, 'authMode' | 'host'>): 'open' | 'required' {
   return cfg.authMode ?? (LOOPBACK.test(cfg.host) ? 'open' : 'required');

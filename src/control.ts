@@ -58,7 +58,13 @@ export async function cancelOpenOrders(temporal: Client, reason: string, timeout
   );
 }
 
+export class ControlUsageError extends Error {
+  override name = 'ControlUsageError';
+}
+
 export async function haltTrading(d: ControlDeps, o: { actor: string; reason?: string; scope?: string; cancelOpen?: boolean }) {
+  // Cancelling lists every running instruction: it would reach beyond a narrower scope.
+  if (o.cancelOpen && o.scope && o.scope !== 'global') throw new ControlUsageError('cancel-open applies to a global halt only; halt the scope without it');
   const row = sync(await control.halt(d.prisma, { actor: o.actor, reason: o.reason ?? 'operator halt', scope: o.scope }));
   let cancelled: CancelOutcome[] | undefined;
   if (o.cancelOpen) {

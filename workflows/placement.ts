@@ -11,7 +11,8 @@ import { instructionWorkflowId, tradeInstruction, type TradeInstructionInput } f
 
 const db = proxyLocalActivities<Activities>({ startToCloseTimeout: '30s', retry: { maximumInterval: '10s' } });
 const broker = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: { maximumInterval: '30s', nonRetryableErrorTypes: ['BrokerDecline'] } });
-const waiting = proxyActivities<Activities>({ startToCloseTimeout: '15m', heartbeatTimeout: '30s', retry: { maximumInterval: '30s' } });
+// The wait is bounded by its own waitMs (the re-price interval); the heartbeat catches a dead worker.
+const waiting = proxyActivities<Activities>({ startToCloseTimeout: '2h', heartbeatTimeout: '30s', retry: { maximumInterval: '30s' } });
 
 const TERMINAL = ['FILLED', 'CANCELLED', 'REJECTED'];
 

@@ -74,7 +74,9 @@ export async function positionMonitor(input: PositionMonitorInput, carried?: Mon
         continue;
       }
       const closed = await placeProtocolOrder(roll.closeClientOrderId, input.repriceAfterMs ?? 15 * 60_000, 1);
-      if (closed.filledQuantity > 0) await placeProtocolOrder(roll.openClientOrderId, input.repriceAfterMs ?? 15 * 60_000, 1);
+      // Open the new leg only when the old one is fully closed: after a partial close the full
+      // planned quantity would overshoot the position (the remainder stays and is watched).
+      if (closed.status === 'FILLED') await placeProtocolOrder(roll.openClientOrderId, input.repriceAfterMs ?? 15 * 60_000, 1);
       state.rolled.push(p.key);
     }
     // The week ends by the market's clock (the broker's: a simulator's virtual time in tests).

@@ -3,7 +3,7 @@
  * fork founds a family that trades from the next week on), one weeklyCycle child per open
  * family and week, with the deterministic id weekly-cycle:<family>:<week>.
  */
-import { executeChild, proxyLocalActivities } from '@temporalio/workflow';
+import { ApplicationFailure, executeChild, proxyLocalActivities } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { SA } from '../temporal/searchAttributes';
@@ -29,6 +29,7 @@ export async function weeklyCycleRun(input: WeeklyRunInput = {}): Promise<Weekly
   const today = new Date().toISOString().slice(0, 10);
   const weeks = await local.weeksToRun({ from: input.from ?? today, to: input.to ?? input.from ?? today });
   const results: WeeklyCycleResult[] = [];
+  const failed: string[] = [];
   for (const close of weeks) {
     const { week } = await local.cycleDates(close);
     const families = await local.listOpenFamilies({ week, only: input.familyIds });
@@ -41,10 +42,13 @@ export async function weeklyCycleRun(input: WeeklyRunInput = {}): Promise<Weekly
       }).catch((err: unknown) => {
         // That family's week is already running (an overlapping run): it finishes it.
         if (err instanceof WorkflowExecutionAlreadyStartedError) return null;
-        throw err;
+        failed.push(`${familyId}/${week}: ${(err as Error).message}`);
+        return null;
       }),
     );
+    // Every family's cycle settles before we judge: one failure must not terminate the others.
     for (const r of await Promise.all(runs)) if (r) results.push(r);
   }
+  if (failed.length) throw ApplicationFailure.nonRetryable(`weekly cycle failed for ${failed.length} family-week(s): ${failed.join('; ')}`, 'WeeklyCycleFailed');
   return results;
 }

@@ -137,7 +137,9 @@ export function planActivities(ctx: ProtocolCtx) {
 
     /** Waits (heartbeating) until the instruction is terminal or `waitMs` passes; reads the database. */
     async awaitTerminal(p: { allUseOrderId: string; waitMs: number }): Promise<{ status: string; filledQuantity: number }> {
-      const deadline = Date.now() + p.waitMs;
+      // Never outlive the activity's own timeout, or every retry would start the wait afresh.
+      const { startToCloseTimeoutMs } = Context.current().info;
+      const deadline = Date.now() + Math.min(p.waitMs, Math.max(0, startToCloseTimeoutMs - 30_000));
       for (;;) {
         const r = await ctx.prisma.instruction.findUnique({ where: { id: p.allUseOrderId }, include: { order: true } });
         const st = { status: r?.status ?? 'UNKNOWN', filledQuantity: r?.order?.filledQuantity ?? 0 };

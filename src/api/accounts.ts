@@ -30,7 +30,14 @@ export interface OperatorDeps {
 export const createFamilySchema = z
   .object({
     name: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,39}$/, 'letters, digits, _ and - (1-40, starting with a letter)'),
-    lump_sum: z.union([z.number().positive(), z.string().regex(/^\d+(\.\d{1,2})?$/, 'dollars with at most 2 decimals')]),
+    lump_sum: z.union([z.number(), z.string().regex(/^\d+(\.\d{1,2})?$/, 'dollars with at most 2 decimals')]).refine((v) => {
+      try {
+        const c = fromDecimal(v);
+        return c > 0 && c <= 1e15; // up to $10 trillion, in exact cents
+      } catch {
+        return false;
+      }
+    }, 'positive dollars with at most 2 decimals'),
   })
   .strict();
 export const cycleRunSchema = z

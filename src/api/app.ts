@@ -9,14 +9,14 @@ import type { Server } from 'node:http';
 import type { Client } from '@temporalio/client';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
-import { authModeFor, loadConfig } from '../config';
+import { authModeFor, isLoopbackHost, loadConfig } from '../config';
 import type { PrismaClient } from '../db/client';
 import type { Logger } from '../logger';
 import { authenticate } from './auth';
 import { dataNotificationsRouter } from './dataNotifications';
 import { renderDocs } from './docsPage';
 import { ApiError, errorMiddleware } from './errors';
-import { clientRateLimit, ipRateLimit, requireBodyType } from './limits';
+import { authFailureRateLimit, clientRateLimit, ipRateLimit, requireBodyType } from './limits';
 import { lastFillMarks, marketDataMarks, type MarkProvider } from './marks';
 import type { MarketData } from '../../activities/broker/types';
 import { oauthRouter } from './oauth';
@@ -63,6 +63,8 @@ const BODY_LIMIT = '64kb';
 export function authFromEnv(logger: Logger, env: NodeJS.ProcessEnv = process.env): AuthOptions {
   const cfg = loadConfig(env);
   const mode = authModeFor(cfg);
+  // Open mode has no credentials at all: refuse to serve it anywhere but loopback.
+  if (mode === 'open' && !isLoopbackHost(cfg.host)) throw new Error(`AUTH_MODE=open requires a loopback HOST (got ${cfg.host}); use AUTH_MODE=required`);
   if (mode === 'open')
     logger.warn('STAR-LAB API AUTH_MODE=open: requests without credentials act as client "local" with every scope. Loopback development only; set AUTH_MODE=required.', { host: cfg.host });
   if (!cfg.authTokenSecret) logger.warn('AUTH_TOKEN_SECRET is not set: access tokens are signed with a random per-process key and die with this process');
@@ -113,6 +115,7 @@ export function createApp(deps: AppDeps): express.Express {
   );
 
   const guarded = express.Router();
+  guarded.use(authFailureRateLimit(300));
   guarded.use(authenticate({ prisma, logger, mode: auth.mode, tokens: auth.tokens }));
   guarded.use(clientRateLimit({ perMinute: auth.rateLimitPerMinute, windowMs: auth.rateLimitWindowMs }));
   guarded.use(requireBodyType());

@@ -4,6 +4,7 @@
  *   401 UNAUTHENTICATED / INVALID_CREDENTIALS / TOKEN_EXPIRED / CREDENTIALS_REVOKED
  *   403 IP_NOT_ALLOWED / INSUFFICIENT_SCOPE
  */
+import { isLoopbackHost } from '../config';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { findClientByApiKey, findClientByName, type ApiClientRow } from '../db/apiClients';
 import { writeAudit } from '../db/audit';
@@ -49,7 +50,8 @@ export function authenticate({ prisma, logger, mode, tokens }: AuthDeps): Reques
       return next(await deny(req, res, err as ApiError));
     }
     if (!presented) {
-      if (mode === 'open') {
+      // Open mode (loopback development): only a direct loopback peer, never a proxied request.
+      if (mode === 'open' && isLoopbackHost(req.socket.remoteAddress ?? '') && !req.headers['x-forwarded-for']) {
         res.locals.client = LOCAL_CLIENT;
         return next();
       }

@@ -55,6 +55,9 @@ function toApiError(err: unknown): ApiError {
   if (e?.type === 'entity.too.large') return new ApiError(413, 'PAYLOAD_TOO_LARGE', 'request body exceeds 64 KiB');
   if (e?.type === 'entity.parse.failed') return validationFailed([{ field: '(body)', message: 'not valid JSON' }], 'request body is not valid JSON');
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', e.message ?? 'unsupported encoding');
+  // Any other body-parser refusal (bad gzip, aborted upload, too many form fields) is the client's.
+  if (e?.type && typeof e.status === 'number' && e.status >= 400 && e.status < 500)
+    return e.status === 413 ? new ApiError(413, 'PAYLOAD_TOO_LARGE', 'request body too large') : new ApiError(e.status, 'BAD_REQUEST', 'unreadable request body');
   if (isTemporalUnavailable(err)) return new ApiError(503, 'TEMPORAL_UNAVAILABLE', 'the workflow service is unavailable; retry later', undefined, { 'Retry-After': '5' });
   return new ApiError(500, 'INTERNAL', 'internal error');
 }

@@ -48,6 +48,23 @@ export function ipRateLimit(perMinute: number): RequestHandler {
 }
 
 /**
+ * Per-address ceiling on refused credentials (401/403), in front of authentication: a flood of
+ * bad keys would otherwise cost a scrypt and an audit row each, without limit.
+ */
+export function authFailureRateLimit(perMinute: number): RequestHandler {
+  return rateLimit({
+    windowMs: 60_000,
+    limit: perMinute,
+    keyGenerator: (req: Request) => ipKeyGenerator(req.ip ?? 'unknown'),
+    skipSuccessfulRequests: true,
+    requestWasSuccessful: (_req: Request, res: Response) => res.statusCode !== 401 && res.statusCode !== 403,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    handler: (req: Request, _res: Response, next: NextFunction) => next(tooMany(req, 'too many refused credentials from this address')),
+  });
+}
+
+/**
  * 415 unless a request that carries a body says it is JSON (or a form, where `forms` is
  * set: the OAuth token endpoint). Chunked bodies have no Content-Length, so check both.
  */

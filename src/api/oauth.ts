@@ -19,7 +19,11 @@ function basicCredentials(req: Request): { id: string; secret: string } | null {
   const i = decoded.indexOf(':');
   if (i < 0) return null;
   // RFC 6749 §2.3.1: both parts are form-urlencoded inside Basic.
-  return { id: decodeURIComponent(decoded.slice(0, i)), secret: decodeURIComponent(decoded.slice(i + 1)) };
+  try {
+    return { id: decodeURIComponent(decoded.slice(0, i)), secret: decodeURIComponent(decoded.slice(i + 1)) };
+  } catch {
+    return null; // malformed percent-encoding: not credentials (401), not a server error
+  }
 }
 
 export function oauthRouter({ prisma, tokens }: { prisma: PrismaClient; tokens: TokenService }): Router {

@@ -77,6 +77,7 @@ export function operatorRouter(d: OperatorDeps): Router {
   });
   r.post('/halt', async (req, res) => {
     const b = parse(haltBody, req.body);
+    if (b.cancel_open && b.scope && b.scope !== 'global') throw new ApiError(400, 'VALIDATION_FAILED', 'cancel_open applies to a global halt only');
     const out = await haltTrading(deps, { actor: actor(res), reason: b.reason, scope: b.scope, cancelOpen: b.cancel_open });
     d.logger.warn('trading halted', { request_id: res.locals.requestId, actor: actor(res), scope: out.control.scope, reason: out.control.reason, cancelled: out.cancelled?.length ?? 0 });
     res.json(out);
@@ -115,7 +116,7 @@ export function operatorRouter(d: OperatorDeps): Router {
   });
   r.get('/reports/:kind/:date', async (req, res) => {
     const kind = parse(z.enum(['daily', 'weekly']), req.params.kind);
-    const fmt = parse(format, req.query.format);
+    const fmt = parse(format.optional(), req.query.format) ?? 'json'; // parse() maps undefined to {}: give the default here
     let period: { from: string; to: string };
     try {
       period = periodOf(kind, String(req.params.date));

@@ -3,6 +3,7 @@
  * fills and current marks. Money is computed in exact decimals/cents (domain/positionMath)
  * and turned into dollars only at the edge.
  */
+import Decimal from 'decimal.js';
 import type { PositionType } from '../contracts/instruction';
 import { positionsOf, strategyFills, strategyOwnerId, type StoredPosition } from '../db/positions';
 import type { PrismaClient } from '../db/client';
@@ -70,7 +71,7 @@ export async function strategyPerformance(prisma: PrismaClient, marks: MarkProvi
   const [rows, fills] = await Promise.all([positionsOf(prisma, strategyOwnerId(clientName, strategyId)), strategyFills(prisma, clientName, strategyId)]);
   const book = new Map<string, NetPosition>();
   const byOrder = new Map<string, { closed: boolean; pnl: number }>();
-  let commissionCents = 0;
+  let commissionTotal = new Decimal(0); // summed exactly, rounded once to the cent
   for (const f of fills) {
     const spec = actionSpec(f.tradeAction as Parameters<typeof actionSpec>[0]);
     const key = [f.symbol, spec.secType, f.expirationDate ?? '', f.strikePrice ?? '', spec.right ?? ''].join('|');
@@ -80,7 +81,7 @@ export async function strategyPerformance(prisma: PrismaClient, marks: MarkProvi
     const t = byOrder.get(f.instructionId) ?? { closed: false, pnl: 0 };
     const reduces = before.quantity !== 0 && Math.sign(before.quantity) !== Math.sign(after.quantity - before.quantity);
     byOrder.set(f.instructionId, { closed: t.closed || reduces, pnl: t.pnl + after.realizedPnlCents - before.realizedPnlCents });
-    if (f.commission !== null) commissionCents += Math.round(Number(f.commission) * 100);
+    if (f.commission !== null) commissionTotal = commissionTotal.plus(f.commission.toString());
   }
   const trades = [...byOrder.values()].filter((t) => t.closed);
   const open = await Promise.all(rows.filter((p) => p.quantity !== 0).map((p) => valued(p, marks)));
@@ -91,6 +92,6 @@ export async function strategyPerformance(prisma: PrismaClient, marks: MarkProvi
     total_trades: trades.length,
     winning_trades: trades.filter((t) => t.pnl > 0).length,
     losing_trades: trades.filter((t) => t.pnl < 0).length,
-    commissions_paid: dollars(commissionCents),
+    commissions_paid: dollars(commissionTotal.toDecimalPlaces(2, Decimal.ROUND_HALF_EVEN).mul(100).toNumber()),
   };
 }

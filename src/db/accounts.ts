@@ -136,6 +136,8 @@ export async function settleExpired(prisma: PrismaClient, p: { familyId: string;
       const strike = new Decimal(o.strikeCents).div(100);
       const key = ['ACCOUNT', o.accountId, o.symbol, 'STK', '', '0', ''].join('|');
       const where = { ownerKind: 'ACCOUNT', ownerId: o.accountId, symbol: o.symbol, secType: 'STK', expiry: '', strike: '0', right: '' };
+      // The same lock as a fill on this position (src/db/instructions.ts): no lost update.
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`;
       const row = await tx.position.findUnique({ where: { ownerKind_ownerId_symbol_secType_expiry_strike_right: where } });
       const old = row?.quantity ?? 0;
       const qty = old + p.shares;

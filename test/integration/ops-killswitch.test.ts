@@ -16,6 +16,9 @@ import type { System } from '../../src/system';
 import { KILL_SWITCH_FAILURE, type TradeInstructionInput } from '../../workflows/tradeInstruction';
 import { api, getSystem, until } from './_system';
 import { call, instruction, operatorApi, OPERATOR_TOKEN, TRADING, uniq } from './ops-helpers';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { toBrokerOrder } from '../../activities/orderSpec';
+import type { BrokerUpdate } from '../../activities';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -99,9 +102,16 @@ describe('ops: kill switch and reduce-only', function () {
       // and the activity itself: a non-retryable failure of the type the workflow maps
       const acts = createActivities({ prisma: sys.prisma, broker: sys.broker, logger: createLogger('test', 'error') });
       const input: TradeInstructionInput = { allUseOrderId: `au_direct_${coid}`, clientName: 'local', source: 'STARLAB', requestHash: 'h', instruction: instruction(coid) as never, receivedAt: new Date().toISOString() };
-      const err = await acts.placeOrder(input).then(() => null, (e: unknown) => e);
+      const err = await new MockActivityEnvironment().run(acts.placeOrder, input).then(() => null, (e: unknown) => e);
       expect(err).to.be.instanceOf(ApplicationFailure);
       expect([(err as ApplicationFailure).type, (err as ApplicationFailure).nonRetryable]).to.deep.equal([KILL_SWITCH_FAILURE, true]);
+      // A retry whose first attempt already reached the broker follows that order, halt or not:
+      // declining it would orphan a live order.
+      const sent = { ...input, allUseOrderId: `au_sent_${coid}` };
+      const atBroker = await sys.broker.placeOrder(toBrokerOrder(sent.allUseOrderId, sent.instruction));
+      const retried = (await new MockActivityEnvironment({ attempt: 2 }).run(acts.placeOrder, sent)) as BrokerUpdate;
+      expect(retried.order.brokerOrderId).to.equal(atBroker.brokerOrderId);
+      expect(sys.simulator!.orders().filter((o) => o.orderRef === sent.allUseOrderId)).to.have.length(1);
     } finally {
       await call(op.url, 'POST', '/api/v1/operator/resume', {});
     }

@@ -107,7 +107,8 @@ describe('walking skeleton: one instruction from HTTP to a filled order', functi
 
   it('when a resting LIMIT order is cancelled, then it ends CANCELLED and a second cancel is refused', async () => {
     const coid = uniq('lmt');
-    const body = { ...seedMarket(coid), order_type: 'LIMIT', limit_price: 0.01, time_in_force: 'GTC' };
+    // 4 decimals on purpose: prices are not always whole cents (risk must round, not fail)
+    const body = { ...seedMarket(coid), order_type: 'LIMIT', limit_price: 0.0105, time_in_force: 'GTC' };
     const ack = await api(sys, 'POST', `${BASE}/submit_trade_instruction`, body);
     expect(ack.status).to.equal(201);
     const id = ack.body.all_use_order_id as string;
