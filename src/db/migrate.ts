@@ -8,7 +8,8 @@ import { Client } from 'pg';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
+/** Runs `fn` on a connection to the server's `postgres` database, with the target db's name. */
+async function withAdmin<T>(databaseUrl: string, fn: (admin: Client, dbName: string) => Promise<T>): Promise<T> {
   const url = new URL(databaseUrl);
   const dbName = decodeURIComponent(url.pathname.replace(/^\//, ''));
   if (!/^[A-Za-z0-9_]+$/.test(dbName)) throw new Error(`unsupported database name "${dbName}"`);
@@ -16,27 +17,23 @@ export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
   const admin = new Client({ connectionString: url.toString() });
   await admin.connect();
   try {
-    const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [dbName]);
-    if (found.rowCount) return false;
-    await admin.query(`CREATE DATABASE "${dbName}"`);
-    return true;
+    return await fn(admin, dbName);
   } finally {
     await admin.end();
   }
 }
 
+export function ensureDatabase(databaseUrl: string): Promise<boolean> {
+  return withAdmin(databaseUrl, async (admin, dbName) => {
+    const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [dbName]);
+    if (found.rowCount) return false;
+    await admin.query(`CREATE DATABASE "${dbName}"`);
+    return true;
+  });
+}
+
 export async function dropDatabase(databaseUrl: string): Promise<void> {
-  const url = new URL(databaseUrl);
-  const dbName = decodeURIComponent(url.pathname.replace(/^\//, ''));
-  if (!/^[A-Za-z0-9_]+$/.test(dbName)) throw new Error(`unsupported database name "${dbName}"`);
-  url.pathname = '/postgres';
-  const admin = new Client({ connectionString: url.toString() });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
-  } finally {
-    await admin.end();
-  }
+  await withAdmin(databaseUrl, (admin, dbName) => admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`));
 }
 
 export async function migrate(databaseUrl: string): Promise<void> {
