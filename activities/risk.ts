@@ -79,12 +79,15 @@ export async function checkInstructionRisk(prisma: PrismaClient, input: TradeIns
     await db.lockSegment(tx, segment);
     // A retried activity after a passing check: the reservation is the verdict.
     if (await db.hasReservation(tx, input.allUseOrderId)) return { ok: true } as const;
-    const [controls, limit, reserved, positions, openOrders] = await Promise.all([
+    const [controls, limit, reserved, positions, openOrders, workingCalls] = await Promise.all([
       db.controlsFor(tx, controlScopesOf(input.accountId, i.account_tag)),
       db.segmentLimit(tx, segment),
       db.reservedCents(tx, segment, input.allUseOrderId),
       db.symbolPositions(tx, i.symbol),
       input.accountId ? Promise.resolve(undefined) : db.openOrdersOfStrategy(tx, input.clientName, i.starlab_strategy_id, input.allUseOrderId),
+      i.trade_action === 'SELL_TO_OPEN_CALL'
+        ? db.workingOpeningCalls(tx, { accountId: input.accountId, clientName: input.clientName, strategyId: i.starlab_strategy_id }, i.symbol, input.allUseOrderId)
+        : Promise.resolve(0),
     ]);
     const mine = positions.filter((p) => p.ownerKind === ownerKind && p.ownerId === ownerId);
     const openPositions: OpenPosition[] = mine.map((p) => ({
@@ -110,7 +113,8 @@ export async function checkInstructionRisk(prisma: PrismaClient, input: TradeIns
       cashCents: capitalLimit - reserved,
       bufferCents: 0,
       sharesHeld: mine.filter((p) => p.secType === 'STK').reduce((s, p) => s + p.quantity, 0),
-      callsCovering: shortCalls(mine),
+      // Working calls count too: the same shares must not cover two calls (checked under the segment lock).
+      callsCovering: shortCalls(mine) + workingCalls,
       openPositions,
       segment: { capitalLimitCents: capitalLimit, capitalUsedCents: reserved },
       ...(openOrders !== undefined ? { openOrdersForStrategy: openOrders } : {}),

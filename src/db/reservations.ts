@@ -52,3 +52,30 @@ export async function symbolPositions(tx: Tx, symbol: string) {
 export async function openOrdersOfStrategy(tx: Tx, clientName: string, strategyId: string, exceptInstructionId: string): Promise<number> {
   return tx.instruction.count({ where: { clientName, starlabStrategyId: strategyId, status: { notIn: ['FILLED', 'CANCELLED', 'REJECTED'] }, NOT: { id: exceptInstructionId } } });
 }
+
+/**
+ * Contracts of SELL_TO_OPEN_CALL orders of one owner that passed the risk check and are still
+ * working (unfilled part only: filled contracts are already in the positions). Counted as
+ * covering, so two working calls cannot both be "covered" by the same shares.
+ */
+export async function workingOpeningCalls(
+  tx: Tx,
+  owner: { accountId?: string; clientName: string; strategyId: string },
+  symbol: string,
+  exceptInstructionId: string,
+): Promise<number> {
+  const rows = await tx.instruction.findMany({
+    where: {
+      symbol,
+      tradeAction: 'SELL_TO_OPEN_CALL',
+      status: { notIn: ['FILLED', 'CANCELLED', 'REJECTED'] },
+      NOT: { id: exceptInstructionId },
+      ...(owner.accountId ? { accountId: owner.accountId } : { clientName: owner.clientName, starlabStrategyId: owner.strategyId, accountId: null }),
+    },
+    select: { id: true, quantity: true, order: { select: { filledQuantity: true } } },
+  });
+  if (!rows.length) return 0;
+  const passed = await tx.capitalReservation.findMany({ where: { instructionId: { in: rows.map((r) => r.id) }, releasedAt: null }, select: { instructionId: true } });
+  const ids = new Set(passed.map((p) => p.instructionId));
+  return rows.filter((r) => ids.has(r.id)).reduce((s, r) => s + r.quantity - (r.order?.filledQuantity ?? 0), 0);
+}

@@ -46,6 +46,18 @@ describe('STAR-LAB API: risk checks', function () {
     await rejected(stock(uniq('DIS_R'), { trade_action: 'SELL_STOCK', quantity: 10 }), 'NO_POSITION_TO_CLOSE');
   });
 
+  it('when a working covered call already uses the shares, then a second call is CALL_NOT_COVERED', async () => {
+    const strategy = uniq('DIS_CC');
+    const shares = await trade(s, c, stock(strategy, { quantity: 100 }), ['FILLED', 'REJECTED']);
+    expect(shares.status, JSON.stringify(shares)).to.equal('FILLED');
+    // A far-above-market sell limit rests: it passed the check and holds the 100 shares as cover.
+    const call1 = instruction(strategy, { trade_action: 'SELL_TO_OPEN_CALL', order_type: 'LIMIT', limit_price: 900, time_in_force: 'GTC' });
+    const first = await submit(s, c, call1);
+    await waitStatus(s, c, first.body.all_use_order_id, ['SUBMITTED']);
+    await rejected(instruction(strategy, { trade_action: 'SELL_TO_OPEN_CALL', order_type: 'LIMIT', limit_price: 900, time_in_force: 'GTC' }), 'CALL_NOT_COVERED');
+    await call(s.api, 'POST', `${BASE}/trading/cancel_order/${first.body.all_use_order_id}`, undefined, c.auth);
+  });
+
   it('when an order is too big, then QUANTITY_LIMIT / NOTIONAL_LIMIT / CONCENTRATION_LIMIT', async () => {
     await rejected(instruction(uniq('DIS_R'), { quantity: 501 }), 'QUANTITY_LIMIT');
     await rejected(instruction(uniq('DIS_R'), { trade_action: 'BUY_TO_OPEN_PUT', strike_price: 1000, quantity: 60 }), 'NOTIONAL_LIMIT');
