@@ -5,7 +5,7 @@
  * the limit; a shared store (e.g. PostgreSQL or Redis) is needed before scaling out.
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import { ipKeyGenerator, rateLimit, type Options } from 'express-rate-limit';
 import { caller } from './clientContext';
 import { ApiError } from './errors';
 
@@ -35,34 +35,31 @@ export function clientRateLimit({ perMinute, windowMs = 60_000 }: RateLimitOptio
   });
 }
 
-/** Before authentication, for the token endpoint: keyed by address, against secret guessing. */
-export function ipRateLimit(perMinute: number): RequestHandler {
+/** A per-minute limit keyed by client address (before authentication, so no client name yet). */
+function perAddress(perMinute: number, message: string, only?: Pick<Options, 'skipSuccessfulRequests' | 'requestWasSuccessful'>): RequestHandler {
   return rateLimit({
     windowMs: 60_000,
     limit: perMinute,
     keyGenerator: (req: Request) => ipKeyGenerator(req.ip ?? 'unknown'),
+    ...only,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
-    handler: (req: Request, _res: Response, next: NextFunction) => next(tooMany(req, 'too many token requests from this address')),
+    handler: (req: Request, _res: Response, next: NextFunction) => next(tooMany(req, message)),
   });
 }
+
+/** Before authentication, for the token endpoint: keyed by address, against secret guessing. */
+export const ipRateLimit = (perMinute: number): RequestHandler => perAddress(perMinute, 'too many token requests from this address');
 
 /**
  * Per-address ceiling on refused credentials (401/403), in front of authentication: a flood of
  * bad keys would otherwise cost a scrypt and an audit row each, without limit.
  */
-export function authFailureRateLimit(perMinute: number): RequestHandler {
-  return rateLimit({
-    windowMs: 60_000,
-    limit: perMinute,
-    keyGenerator: (req: Request) => ipKeyGenerator(req.ip ?? 'unknown'),
+export const authFailureRateLimit = (perMinute: number): RequestHandler =>
+  perAddress(perMinute, 'too many refused credentials from this address', {
     skipSuccessfulRequests: true,
     requestWasSuccessful: (_req: Request, res: Response) => res.statusCode !== 401 && res.statusCode !== 403,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    handler: (req: Request, _res: Response, next: NextFunction) => next(tooMany(req, 'too many refused credentials from this address')),
   });
-}
 
 /**
  * 415 unless a request that carries a body says it is JSON (or a form, where `forms` is
