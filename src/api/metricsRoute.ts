@@ -19,13 +19,19 @@ import {
   tradingHalted,
   weeklyCycleLastRun,
   weekTypesTotal,
+  workflowsStuck,
 } from '../metrics';
 
 const WEEKS_KEPT = 12;
+/**
+ * An instruction still PENDING_SUBMIT after this long is stuck: its workflow cannot get past
+ * recording, the risk check or placing (a GTC order resting for days is SUBMITTED, not stuck).
+ */
+export const STUCK_AFTER_MS = 10 * 60_000;
 
 /** Copies the database's view of accounts, week types and controls into the gauges. */
 export async function refreshDbMetrics(prisma: PrismaClient): Promise<void> {
-  const [accounts, positions, weeks, levels, control, lastCycle] = await Promise.all([
+  const [accounts, positions, weeks, levels, control, lastCycle, stuck] = await Promise.all([
     prisma.account.findMany({ where: { status: 'OPEN' } }),
     prisma.position.findMany({ where: { ownerKind: 'ACCOUNT', NOT: { quantity: 0 } } }),
     prisma.weekTypeRecord.groupBy({ by: ['week', 'type'], _count: { _all: true }, orderBy: { week: 'desc' } }),
@@ -33,7 +39,9 @@ export async function refreshDbMetrics(prisma: PrismaClient): Promise<void> {
     prisma.auditLog.findMany({ where: { action: 'PROTOCOL_LEVEL' }, orderBy: { id: 'desc' }, take: 5000 }),
     globalControl(prisma),
     prisma.weekTypeRecord.aggregate({ _max: { createdAt: true } }),
+    prisma.instruction.count({ where: { status: 'PENDING_SUBMIT', createdAt: { lt: new Date(Date.now() - STUCK_AFTER_MS) } } }),
   ]);
+  workflowsStuck.set({ workflow_type: 'tradeInstruction' }, stuck);
   accountEquity.reset();
   accountCash.reset();
   accountBuffer.reset();

@@ -28,6 +28,9 @@ describe('ops: metrics after a real instruction', function () {
     await sys.prisma.accountFamily.create({ data: { id: fam, name: 'metrics family', accounts: { create: [{ id: `${fam}:GEN`, kind: 'GEN', baseCents: 4_000_000n, cashCents: 3_000_000n }] } } });
     await sys.prisma.position.create({ data: { id: `${fam}-p1`, ownerKind: 'ACCOUNT', ownerId: `${fam}:GEN`, symbol: 'NVDA', secType: 'OPT', expiry: '20301220', strike: 100, right: 'P', quantity: -1, avgPrice: 2.5 } });
     await sys.prisma.weekTypeRecord.create({ data: { accountId: `${fam}:GEN`, symbol: 'NVDA', week: '2026-W47', type: 'P-EW' } });
+    // An instruction that never got past PENDING_SUBMIT for 11 minutes: a stuck workflow.
+    const old = new Date(Date.now() - 11 * 60_000);
+    await sys.prisma.instruction.create({ data: { id: `au_stuck_${fam}`, clientName: 'local', clientOrderId: `stuck_${fam}`, starlabStrategyId: 'S', schemeType: 'DIS', source: 'STARLAB', symbol: 'AAPL', tradeAction: 'BUY_STOCK', quantity: 1, orderType: 'MARKET', timeInForce: 'DAY', requestHash: 'h', workflowId: 'w', status: 'PENDING_SUBMIT', createdAt: old } });
     await sys.prisma.auditLog.create({ data: { actor: 'protocol', action: 'PROTOCOL_LEVEL', target: `${fam}:GEN`, outcome: 'OK', detail: { symbol: 'NVDA', level: 2 } } });
 
     const filled = await api(sys, 'POST', `${TRADING}/submit_trade_instruction`, instruction(uniq('m-fill')));
@@ -51,6 +54,7 @@ describe('ops: metrics after a real instruction', function () {
     await sys.prisma.weekTypeRecord.deleteMany({ where: { accountId: `${fam}:GEN` } });
     await sys.prisma.account.deleteMany({ where: { familyId: fam } });
     await sys.prisma.accountFamily.deleteMany({ where: { id: fam } });
+    await sys.prisma.instruction.deleteMany({ where: { id: `au_stuck_${fam}` } });
   });
 
   it('when requests were served, then HTTP counts and latency histograms are labelled by route pattern and status', () => {
@@ -83,6 +87,10 @@ describe('ops: metrics after a real instruction', function () {
     expect(value(text, new RegExp(`^alluse_account_protocol_level\\{${acc},symbol="NVDA"\\}`))).to.equal(2);
     expect(value(text, /^alluse_week_types_total\{week="2026-W47",type="P-EW"\}/)).to.be.at.least(1);
     expect(value(text, /^alluse_trading_halted /)).to.equal(0);
+  });
+
+  it('when an instruction has been PENDING_SUBMIT for over ten minutes, then it counts as a stuck workflow', () => {
+    expect(value(text, /^alluse_workflows_stuck\{workflow_type="tradeInstruction"\}/)).to.be.at.least(1);
   });
 
   it('when a workflow failed, then it is counted by workflow type', () => {
