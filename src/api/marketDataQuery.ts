@@ -42,6 +42,9 @@ export async function marketDataAnswer(md: MarketData | undefined, q: Exclude<Da
     }
   } catch (err) {
     if (err instanceof ApiError) throw err;
-    throw unavailable(q.data_type, (err as Error).message);
+    // The broker's own text can name internal hosts and ports: keep it in the log, not the body.
+    const e = unavailable(q.data_type, 'the broker did not answer or refused the request');
+    e.cause = err;
+    throw e;
   }
 }
