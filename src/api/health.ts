@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Client } from '@temporalio/client';
+import { ScheduleNotFoundError, type Client } from '@temporalio/client';
 import { Router } from 'express';
 import type { Broker } from '../../activities/broker/types';
 import type { PrismaClient } from '../db/client';
@@ -87,11 +87,16 @@ async function checkSchedules(d: ReadinessDeps, ms: number): Promise<Check> {
   const ids = d.requiredSchedules ?? [weeklyCycleScheduleId()];
   const notes: string[] = [];
   for (const id of ids) {
+    const describe = () => d.temporal.connection.withDeadline(Date.now() + ms / 2, () => d.temporal.schedule.getHandle(id).describe());
     try {
-      const s = await d.temporal.connection.withDeadline(Date.now() + ms, () => d.temporal.schedule.getHandle(id).describe());
+      // A missing schedule is final; any other failure (a busy server) gets one more try.
+      const s = await describe().catch((err: unknown) => {
+        if (err instanceof ScheduleNotFoundError) throw err;
+        return describe();
+      });
       notes.push(`${id}${s.state.paused ? ' (paused)' : ''}`);
     } catch (err) {
-      return { ok: false, detail: `schedule ${id} missing: ${message(err)}` };
+      return { ok: false, detail: `schedule ${id} ${err instanceof ScheduleNotFoundError ? 'missing' : 'not readable'}: ${message(err)}` };
     }
   }
   return { ok: true, detail: notes.join(', ') };
