@@ -19,6 +19,7 @@ import { releaseReservation } from '../src/db/reservations';
 import { controlScopesOf, haltedScope } from '../src/db/control';
 import { instructionsTotal, riskRejectionsTotal } from '../src/metrics';
 import { createReportActivities } from './reports';
+import { isTerminal } from '../src/contracts/orderStatus';
 
 export interface ActivityDeps {
   prisma: PrismaClient;
@@ -35,7 +36,6 @@ export interface BrokerUpdate {
   key: string;
 }
 
-const TERMINAL = new Set(['FILLED', 'CANCELLED', 'REJECTED']);
 const summaryKey = (s: BrokerOrderState): string => `${s.status}|${s.filledQuantity}|${s.commission}|${s.commissionsComplete}`;
 
 export function toSummary(s: BrokerOrderState): Partial<InstructionState> {
@@ -121,10 +121,10 @@ export function createActivities({ prisma, broker, logger, protocol }: ActivityD
         // Not at the broker yet: if the instruction may still place it, retry until it does,
         // or the cancel would be lost and the order placed later unwatched.
         const row = await prisma.instruction.findUnique({ where: { id: allUseOrderId }, select: { status: true } });
-        if (row && !TERMINAL.has(row.status)) throw ApplicationFailure.retryable(`order ${allUseOrderId} not at the broker yet`, 'OrderNotYetPlaced');
+        if (row && !isTerminal(row.status)) throw ApplicationFailure.retryable(`order ${allUseOrderId} not at the broker yet`, 'OrderNotYetPlaced');
         return;
       }
-      if (TERMINAL.has(known.status)) return;
+      if (isTerminal(known.status)) return;
       await broker.cancelOrder(allUseOrderId).catch((err: unknown) => {
         // The broker refused the cancel (e.g. already filling): the wait that follows sees the outcome.
         if (err instanceof BrokerError && !err.retryable) return logger.warn('cancel refused by broker', { all_use_order_id: allUseOrderId, reason: err.message });
@@ -143,7 +143,7 @@ export function createActivities({ prisma, broker, logger, protocol }: ActivityD
       await broker.connect();
       for (;;) {
         const s = await broker.findOrder(allUseOrderId);
-        if (s && ((TERMINAL.has(s.status) && s.commissionsComplete) || summaryKey(s) !== knownKey)) return toUpdate(s);
+        if (s && ((isTerminal(s.status) && s.commissionsComplete) || summaryKey(s) !== knownKey)) return toUpdate(s);
         if (Date.now() >= deadline) return s ? toUpdate(s) : null;
         ctx.heartbeat();
         await Promise.race([broker.waitForUpdate(allUseOrderId, 1000), ctx.cancelled]);
@@ -152,10 +152,10 @@ export function createActivities({ prisma, broker, logger, protocol }: ActivityD
 
     async recordOutcome(input: TradeInstructionInput, state: InstructionState, order: BrokerOrderState | null): Promise<void> {
       // The workflow records a terminal state with complete commissions exactly once, last.
-      if (TERMINAL.has(state.status) && state.commissionsComplete)
+      if (isTerminal(state.status) && state.commissionsComplete)
         instructionsTotal.inc({ source: input.source.toLowerCase(), scheme: input.instruction.scheme_type, status: state.status.toLowerCase() });
       // A terminal order no longer ties up capital in its segment (idempotent).
-      if (TERMINAL.has(state.status)) await releaseReservation(prisma, input.allUseOrderId);
+      if (isTerminal(state.status)) await releaseReservation(prisma, input.allUseOrderId);
       const spec = actionSpec(input.instruction.trade_action);
       const owner = input.accountId
         ? { ownerKind: 'ACCOUNT', ownerId: input.accountId }

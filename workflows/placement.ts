@@ -8,13 +8,13 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { SA } from '../temporal/searchAttributes';
 import { instructionWorkflowId, tradeInstruction, type TradeInstructionInput } from './tradeInstruction';
+import { isTerminal } from '../src/contracts/orderStatus';
 
 const db = proxyLocalActivities<Activities>({ startToCloseTimeout: '30s', retry: { maximumInterval: '10s' } });
 const broker = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: { maximumInterval: '30s', nonRetryableErrorTypes: ['BrokerDecline'] } });
 // The wait is bounded by its own waitMs (the re-price interval); the heartbeat catches a dead worker.
 const waiting = proxyActivities<Activities>({ startToCloseTimeout: '2h', heartbeatTimeout: '30s', retry: { maximumInterval: '30s' } });
 
-const TERMINAL = ['FILLED', 'CANCELLED', 'REJECTED'];
 
 /** What `prepareAttempt` decided: place this priced instruction, it exists already, or skip. */
 export type AttemptPlan = { kind: 'PLACE'; input: TradeInstructionInput } | { kind: 'EXISTS'; allUseOrderId: string } | { kind: 'SKIP'; reason: string };
@@ -62,7 +62,7 @@ export async function placeProtocolOrder(clientOrderId: string, repriceAfterMs: 
     const id = a.kind === 'EXISTS' ? a.allUseOrderId : a.input.allUseOrderId;
     if (a.kind === 'PLACE') await startInstruction(a.input);
     let st = await waiting.awaitTerminal({ allUseOrderId: id, waitMs: repriceAfterMs });
-    if (!TERMINAL.includes(st.status)) {
+    if (!isTerminal(st.status)) {
       await broker.cancelBrokerOrder(id);
       st = await waiting.awaitTerminal({ allUseOrderId: id, waitMs: 120_000 });
     }

@@ -18,6 +18,7 @@ import {
 } from '@temporalio/workflow';
 import type { OrderStatus, Source, TradeInstruction } from '../src/contracts/instruction';
 import type { Activities, BrokerUpdate } from '../activities';
+import { isTerminal } from '../src/contracts/orderStatus';
 
 export interface TradeInstructionInput {
   allUseOrderId: string;
@@ -43,17 +44,11 @@ export interface InstructionState {
   commissionsComplete: boolean;
 }
 
-export interface AcceptResult {
-  allUseOrderId: string;
-  requestHash: string;
-  created: boolean;
-}
 export interface CancelResult {
   status: 'CANCEL_REQUESTED' | 'FAILED';
   message: string;
 }
 
-export const acceptUpdate = defineUpdate<AcceptResult, [string]>('accept');
 export const cancelUpdate = defineUpdate<CancelResult, [string]>('cancel');
 export const stateQuery = defineQuery<InstructionState & { input: TradeInstructionInput }>('state');
 
@@ -86,7 +81,6 @@ const brokerWait = proxyActivities<Activities>({
   retry: { initialInterval: '1s', maximumInterval: '30s' },
 });
 
-const TERMINAL: readonly OrderStatus[] = ['FILLED', 'CANCELLED', 'REJECTED'];
 const WAIT_SLICE_MS = 5 * 60_000;
 const CANCEL: unique symbol = Symbol('cancel');
 
@@ -102,17 +96,9 @@ export async function tradeInstruction(input: TradeInstructionInput, carried?: I
     cancelRequested: false,
     commissionsComplete: false,
   };
-  let accepted = carried !== undefined;
-
-  // Each distinct request id is one HTTP submission; the first accepts, later ones are replays.
-  setHandler(acceptUpdate, (_requestId: string): AcceptResult => {
-    const created = !accepted;
-    accepted = true;
-    return { allUseOrderId: input.allUseOrderId, requestHash: input.requestHash, created };
-  });
   setHandler(stateQuery, () => ({ ...state, input }));
   setHandler(cancelUpdate, (reason: string): CancelResult => {
-    if (TERMINAL.includes(state.status)) return { status: 'FAILED', message: `order is already ${state.status}` };
+    if (isTerminal(state.status)) return { status: 'FAILED', message: `order is already ${state.status}` };
     if (state.cancelRequested) return { status: 'CANCEL_REQUESTED', message: 'cancellation already requested' };
     state.cancelRequested = true;
     return { status: 'CANCEL_REQUESTED', message: reason ? `cancellation requested: ${reason}` : 'cancellation requested' };
@@ -144,7 +130,7 @@ export async function tradeInstruction(input: TradeInstructionInput, carried?: I
 
   // Follow the broker until a terminal status. The pending long-poll survives a cancel
   // request: we send the cancel and keep waiting on the same poll for its outcome.
-  const done = () => TERMINAL.includes(state.status) && state.commissionsComplete;
+  const done = () => isTerminal(state.status) && state.commissionsComplete;
   let cancelSent = false;
   let pending: Promise<BrokerUpdate | null> | undefined;
   while (!done()) {

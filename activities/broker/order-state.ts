@@ -5,6 +5,7 @@
 import type { OrderStatus } from '../../src/contracts/instruction';
 import { ibStatusToOrderStatus, mapIbError } from './ib-mapping';
 import type { BrokerOrderState } from './types';
+import { isTerminal } from '../../src/contracts/orderStatus';
 
 export type OrderEvent =
   | { type: 'openOrder'; ibStatus: string; totalQuantity?: number; permId?: number }
@@ -28,8 +29,7 @@ export function newOrderState(orderRef: string, brokerOrderId: number, quantity:
   };
 }
 
-const TERMINAL: ReadonlySet<OrderStatus> = new Set(['FILLED', 'CANCELLED', 'REJECTED']);
-export const isTerminalStatus = (s: OrderStatus): boolean => TERMINAL.has(s);
+export const isTerminalStatus = (s: OrderStatus): boolean => isTerminal(s);
 
 /**
  * Status transition. Odd edges, on purpose:

@@ -22,8 +22,8 @@ import { protocolClientOrderId, type PlannedEntry } from '../../workflows/weekly
 import { INTERNAL_CLIENT, toCents, ymdOf, type ProtocolCtx } from './context';
 import type { WeekMarket } from './market';
 import { levelsOf } from './monitor';
+import { isTerminal } from '../../src/contracts/orderStatus';
 
-const TERMINAL = ['FILLED', 'CANCELLED', 'REJECTED'];
 const OPENING = ['OPEN', 'BUY_SHARES'];
 const attemptCoid = (base: string, attempt: number) => (attempt === 0 ? base : `${base}.r${attempt}`);
 const toEntry = (r: ProtocolOrderRow): PlannedEntry => ({ clientOrderId: r.clientOrderId, accountId: r.accountId, symbol: r.symbol, action: r.tradeAction, quantity: r.quantity, entryDay: r.entryDay });
@@ -143,7 +143,7 @@ export function planActivities(ctx: ProtocolCtx) {
       for (;;) {
         const r = await ctx.prisma.instruction.findUnique({ where: { id: p.allUseOrderId }, include: { order: true } });
         const st = { status: r?.status ?? 'UNKNOWN', filledQuantity: r?.order?.filledQuantity ?? 0 };
-        if (TERMINAL.includes(st.status) || Date.now() >= deadline) return st;
+        if (isTerminal(st.status) || Date.now() >= deadline) return st;
         Context.current().heartbeat();
         await new Promise((res) => setTimeout(res, 250));
       }

@@ -17,8 +17,8 @@ import { mondayOf } from '../../src/domain/calendar';
 import { INTERNAL_CLIENT, ymdOf, type ProtocolCtx } from './context';
 import type { WeekMarket } from './market';
 import { parseProtocolClientOrderId } from '../../workflows/weeklyCycle';
+import { isTerminal } from '../../src/contracts/orderStatus';
 
-const TERMINAL = ['FILLED', 'CANCELLED', 'REJECTED'];
 const SETTLE_POLLS = 60; // × 500 ms
 const money = (d: Decimal.Value) => fromDecimal(new Decimal(d).toFixed(2, Decimal.ROUND_HALF_EVEN));
 
@@ -51,7 +51,7 @@ export function settleActivities(ctx: ProtocolCtx) {
         where: { clientName: INTERNAL_CLIENT, accountId: { in: ids } },
         include: { order: true, executions: true },
       })).filter((r) => { const w = parseProtocolClientOrderId(r.clientOrderId)?.week; return !!w && w <= week; });
-      const final = (r: (typeof rows)[number]) => TERMINAL.includes(r.status) && r.executions.reduce((n, e) => n + e.shares, 0) === (r.order?.filledQuantity ?? 0);
+      const final = (r: (typeof rows)[number]) => isTerminal(r.status) && r.executions.reduce((n, e) => n + e.shares, 0) === (r.order?.filledQuantity ?? 0);
       if (rows.every(final) || i >= SETTLE_POLLS) return rows.filter(final);
       await new Promise((res) => setTimeout(res, 500));
     }

@@ -18,6 +18,7 @@ import { ApiError, notFound } from './errors';
 import type { MarkProvider } from './marks';
 import { strategyPerformance, strategyPositions } from './portfolio';
 import { submitHandler } from './submit';
+import { isTerminal } from '../contracts/orderStatus';
 
 export interface TradingDeps {
   temporal: Client;
@@ -91,7 +92,7 @@ export function tradingRouter(deps: TradingDeps): Router {
       return notFound('order');
     };
     if (row && row.clientName !== clientName) throw await notOwner();
-    if (row && ['FILLED', 'CANCELLED', 'REJECTED'].includes(row.status)) return strip(row);
+    if (row && isTerminal(row.status)) return strip(row);
     try {
       const s = await temporal.workflow.getHandle(instructionWorkflowId(id)).query(stateQuery);
       if (s.input.clientName !== clientName) throw await notOwner();

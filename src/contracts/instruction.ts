@@ -3,6 +3,9 @@
  * as the seed writes them. One zod schema is validator, type and (later) OpenAPI source.
  */
 import { z } from 'zod';
+import type { OrderStatus } from './orderStatus';
+
+export { ORDER_STATUSES, TERMINAL_STATUSES, isTerminal, type OrderStatus } from './orderStatus';
 
 export const SCHEME_TYPES = ['DIS', 'WIS', 'MIS'] as const;
 export const OPTION_ACTIONS = [
@@ -19,9 +22,6 @@ export const STOCK_ACTIONS = ['BUY_STOCK', 'SELL_STOCK'] as const;
 export const TRADE_ACTIONS = [...OPTION_ACTIONS, ...STOCK_ACTIONS] as const;
 export const ORDER_TYPES = ['LIMIT', 'MARKET'] as const;
 export const TIMES_IN_FORCE = ['DAY', 'GTC'] as const;
-/** Order statuses of GET /order_status, in the seed's words. */
-export const ORDER_STATUSES = ['PENDING_SUBMIT', 'SUBMITTED', 'PARTIALLY_FILLED', 'FILLED', 'CANCELLED', 'REJECTED'] as const;
-export const TERMINAL_STATUSES = ['FILLED', 'CANCELLED', 'REJECTED'] as const;
 export const POSITION_TYPES = ['LONG_CALL', 'SHORT_CALL', 'LONG_PUT', 'SHORT_PUT', 'LONG_STOCK', 'SHORT_STOCK'] as const;
 export const SOURCES = ['STARLAB', 'INTERNAL'] as const;
 
@@ -29,11 +29,9 @@ export type SchemeType = (typeof SCHEME_TYPES)[number];
 export type TradeAction = (typeof TRADE_ACTIONS)[number];
 export type OrderType = (typeof ORDER_TYPES)[number];
 export type TimeInForce = (typeof TIMES_IN_FORCE)[number];
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export type PositionType = (typeof POSITION_TYPES)[number];
 export type Source = (typeof SOURCES)[number];
 
-export const isTerminal = (s: OrderStatus): boolean => (TERMINAL_STATUSES as readonly string[]).includes(s);
 export const isOptionAction = (a: TradeAction): boolean => (OPTION_ACTIONS as readonly string[]).includes(a);
 
 /** A price with at most 4 decimals, positive, finite: money never passes through a float op. */

@@ -4,6 +4,7 @@
  * so two orders cannot both pass the check against the same free capital).
  */
 import type { Prisma, PrismaClient } from './client';
+import { TERMINAL_STATUSES } from '../contracts/orderStatus';
 
 type Tx = Prisma.TransactionClient;
 
@@ -50,7 +51,7 @@ export async function symbolPositions(tx: Tx, symbol: string) {
 }
 
 export async function openOrdersOfStrategy(tx: Tx, clientName: string, strategyId: string, exceptInstructionId: string): Promise<number> {
-  return tx.instruction.count({ where: { clientName, starlabStrategyId: strategyId, status: { notIn: ['FILLED', 'CANCELLED', 'REJECTED'] }, NOT: { id: exceptInstructionId } } });
+  return tx.instruction.count({ where: { clientName, starlabStrategyId: strategyId, status: { notIn: [...TERMINAL_STATUSES] }, NOT: { id: exceptInstructionId } } });
 }
 
 /**
@@ -68,7 +69,7 @@ export async function workingOpeningCalls(
     where: {
       symbol,
       tradeAction: 'SELL_TO_OPEN_CALL',
-      status: { notIn: ['FILLED', 'CANCELLED', 'REJECTED'] },
+      status: { notIn: [...TERMINAL_STATUSES] },
       NOT: { id: exceptInstructionId },
       ...(owner.accountId ? { accountId: owner.accountId } : { clientName: owner.clientName, starlabStrategyId: owner.strategyId, accountId: null }),
     },
