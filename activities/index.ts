@@ -70,6 +70,7 @@ export function createActivities({ prisma, broker, logger, protocol }: ActivityD
         workflowId: instructionWorkflowId(input.allUseOrderId),
         accountId: input.accountId,
         instruction: input.instruction,
+        ...(input.submittedFrom ? { submittedFrom: input.submittedFrom } : {}),
       });
       log(input).info('instruction recorded', { all_use_order_id: input.allUseOrderId });
     },

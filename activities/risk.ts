@@ -79,10 +79,13 @@ export async function checkInstructionRisk(prisma: PrismaClient, input: TradeIns
     await db.lockSegment(tx, segment);
     // A retried activity after a passing check: the reservation is the verdict.
     if (await db.hasReservation(tx, input.allUseOrderId)) return { ok: true } as const;
-    const [controls, limit, reserved, positions, openOrders, workingCalls] = await Promise.all([
+    const [controls, limit, working, held, positions, openOrders, workingCalls] = await Promise.all([
       db.controlsFor(tx, controlScopesOf(input.accountId, i.account_tag)),
       db.segmentLimit(tx, segment),
       db.reservedCents(tx, segment, input.allUseOrderId),
+      // A STAR-LAB segment's limit covers what its filled positions hold, not only working
+      // orders; ALL-USE's accounts are sized by their own ledgers (weekly cycle).
+      input.accountId ? Promise.resolve(0) : db.heldCents(tx, segment, multiplier),
       db.symbolPositions(tx, i.symbol),
       input.accountId ? Promise.resolve(undefined) : db.openOrdersOfStrategy(tx, input.clientName, i.starlab_strategy_id, input.allUseOrderId),
       i.trade_action === 'SELL_TO_OPEN_CALL'
@@ -90,12 +93,14 @@ export async function checkInstructionRisk(prisma: PrismaClient, input: TradeIns
         : Promise.resolve(0),
     ]);
     const mine = positions.filter((p) => p.ownerKind === ownerKind && p.ownerId === ownerId);
-    const openPositions: OpenPosition[] = mine.map((p) => ({
-      secType: p.secType,
-      ...(p.right ? { right: p.right as 'C' | 'P' } : {}),
-      ...(p.secType === 'OPT' ? { strikeCents: toCents(p.strike), expiry: p.expiry } : {}),
-      quantity: p.quantity,
-    }));
+    const asOpen = (ps: typeof positions): OpenPosition[] =>
+      ps.map((p) => ({
+        secType: p.secType,
+        ...(p.right ? { right: p.right as 'C' | 'P' } : {}),
+        ...(p.secType === 'OPT' ? { strikeCents: toCents(p.strike), expiry: p.expiry } : {}),
+        quantity: p.quantity,
+      }));
+    const openPositions = asOpen(mine);
     const shortCalls = (ps: typeof positions) => ps.filter((p) => p.secType === 'OPT' && p.right === 'C' && p.quantity < 0).reduce((s, p) => s - p.quantity, 0);
     // Exposure across ALL-USE and STAR-LAB: assignment value of short puts, cost of longs.
     const exposure = positions.reduce((s, p) => {
@@ -104,6 +109,7 @@ export async function checkInstructionRisk(prisma: PrismaClient, input: TradeIns
       return s;
     }, 0);
     const capitalLimit = limit?.capitalLimitCents ?? settings.segmentCapitalLimitCents;
+    const reserved = working + held;
     const ctx: RiskContext = {
       killSwitch: { global: controls.some((c) => c.scope === 'global' && c.halted), account: controls.some((c) => c.scope !== 'global' && c.halted) },
       reduceOnly: controls.some((c) => c.reduceOnly),
@@ -119,7 +125,13 @@ export async function checkInstructionRisk(prisma: PrismaClient, input: TradeIns
       segment: { capitalLimitCents: capitalLimit, capitalUsedCents: reserved },
       ...(openOrders !== undefined ? { openOrdersForStrategy: openOrders } : {}),
       // ALL-USE's own covered calls only constrain its own accounts' share sales.
-      alluse: { coveredCallContracts: input.accountId ? shortCalls(mine) : 0, symbolExposureCents: exposure, concentrationLimitCents: settings.concentrationLimitCents },
+      alluse: {
+        coveredCallContracts: input.accountId ? shortCalls(mine) : 0,
+        symbolExposureCents: exposure,
+        concentrationLimitCents: settings.concentrationLimitCents,
+        // A STAR-LAB order must not trade against ALL-USE's own contracts (one broker account nets them).
+        ...(input.accountId ? {} : { positions: asOpen(positions.filter((p) => p.ownerKind === 'ACCOUNT')) }),
+      },
       // Broker pacing is enforced by the adapter's limiter (it queues rather than rejects).
       messagesThisSecond: 0,
       multiplier,

@@ -6,9 +6,10 @@
  *
  * Both target one task queue that no worker polls: an ack means "durably recorded by
  * Temporal", so this measures the API's cost over the start itself, not how fast workers
- * execute orders (the idle worker of the system polls its own queue). Rounds alternate
- * API / raw so the server's growing SQLite file weighs on both alike.
- * Env: BENCH_N (per side, default 1600), BENCH_CONCURRENCY (default 32).
+ * execute orders (the idle worker of the system polls its own queue). Short rounds alternate
+ * API / raw so the server's growing SQLite file, its WAL checkpoints and Go GC pauses weigh on
+ * both alike (with 4 long rounds one run's ratio swung 0.85–0.97 on the same code).
+ * Env: BENCH_N (per side, default 3200), BENCH_ROUNDS (default 16), BENCH_CONCURRENCY (default 32).
  * Last line of stdout: {"acks_per_s","raw_starts_per_s","ratio","p50_ms","p99_ms"}.
  */
 import fs from 'node:fs';
@@ -29,9 +30,9 @@ import { freePort } from '../temporal/devServer';
 import { SA } from '../temporal/searchAttributes';
 import { instructionWorkflowId, tradeInstruction } from '../workflows/tradeInstruction';
 
-const N = Number(process.env.BENCH_N ?? 1600);
+const N = Number(process.env.BENCH_N ?? 3200);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
-const ROUNDS = 4;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 16);
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
 const body = (i: number): TradeInstruction => ({
@@ -134,6 +135,7 @@ async function main(): Promise<void> {
     await drive(100, raw);
     const a = { latencies: [] as number[], seconds: 0 };
     const r = { seconds: 0 };
+    const roundRatios: number[] = [];
     const per = Math.ceil(N / ROUNDS);
     const tpid = sys.devServer?.process.pid;
     for (let round = 1; round <= ROUNDS; round++) {
@@ -145,6 +147,7 @@ async function main(): Promise<void> {
       const y = await drive(per, raw);
       const t2 = procCpuSeconds(tpid);
       r.seconds += y.seconds;
+      roundRatios.push(y.seconds / x.seconds);
       const srv = (d: number) => ((d * 1000) / per).toFixed(1);
       log(
         `round ${round}/${ROUNDS}: API ${(per / x.seconds).toFixed(0)} acks/s (p50 ${pct(x.latencies, 50).toFixed(1)} ms), raw ${(per / y.seconds).toFixed(0)} starts/s; ` +
@@ -155,6 +158,8 @@ async function main(): Promise<void> {
     await api.close();
     const acks = (per * ROUNDS) / a.seconds;
     const starts = (per * ROUNDS) / r.seconds;
+    const rr = [...roundRatios].sort((p, q) => p - q);
+    log(`per-round ratio: min ${rr[0]!.toFixed(2)}, median ${pct(rr, 50).toFixed(2)}, max ${rr.at(-1)!.toFixed(2)}`);
     log(`API: ${per * ROUNDS} acks in ${a.seconds.toFixed(2)} s; raw: ${per * ROUNDS} starts in ${r.seconds.toFixed(2)} s; concurrency ${CONCURRENCY}`);
     log(JSON.stringify({ acks_per_s: Math.round(acks), raw_starts_per_s: Math.round(starts), ratio: Math.round((acks / starts) * 100) / 100, p50_ms: Math.round(pct(a.latencies, 50) * 10) / 10, p99_ms: Math.round(pct(a.latencies, 99) * 10) / 10 }));
   } finally {

@@ -29,6 +29,8 @@ export interface TradeInstructionInput {
   /** ALL-USE account for internal orders; STAR-LAB orders use instruction.account_tag. */
   accountId?: string;
   receivedAt: string;
+  /** STAR-LAB API submissions: who sent it, for the audit row the record step writes. */
+  submittedFrom?: { ip?: string; requestId?: string };
 }
 
 export interface InstructionState {

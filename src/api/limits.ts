@@ -53,13 +53,37 @@ export const ipRateLimit = (perMinute: number): RequestHandler => perAddress(per
 
 /**
  * Per-address ceiling on refused credentials (401/403), in front of authentication: a flood of
- * bad keys would otherwise cost a scrypt and an audit row each, without limit.
+ * bad keys would otherwise cost a scrypt and an audit row each, without limit. Only refusals
+ * count, so an accepted request costs one map lookup and a finish listener, not the
+ * increment-then-undo of a general limiter with skipSuccessfulRequests (bench-api), and it
+ * carries no rate-limit headers of this limit. Fixed one-minute windows per address.
  */
-export const authFailureRateLimit = (perMinute: number): RequestHandler =>
-  perAddress(perMinute, 'too many refused credentials from this address', {
-    skipSuccessfulRequests: true,
-    requestWasSuccessful: (_req: Request, res: Response) => res.statusCode !== 401 && res.statusCode !== 403,
-  });
+export function authFailureRateLimit(perMinute: number, windowMs = 60_000): RequestHandler {
+  const refused = new Map<string, { count: number; resetAt: number }>();
+  let sweepAt = 0;
+  return (req: Request, res: Response, next: NextFunction) => {
+    const now = Date.now();
+    if (now >= sweepAt) {
+      // Forget expired windows now and then, so the map holds only recent offenders.
+      for (const [k, w] of refused) if (w.resetAt <= now) refused.delete(k);
+      sweepAt = now + windowMs;
+    }
+    const key = ipKeyGenerator(req.ip ?? 'unknown');
+    const w = refused.get(key);
+    if (w && w.resetAt > now && w.count >= perMinute) {
+      (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit = { resetTime: new Date(w.resetAt) };
+      return next(tooMany(req, 'too many refused credentials from this address'));
+    }
+    res.once('finish', () => {
+      if (res.statusCode !== 401 && res.statusCode !== 403) return;
+      const at = Date.now();
+      const cur = refused.get(key);
+      if (cur && cur.resetAt > at) cur.count++;
+      else refused.set(key, { count: 1, resetAt: at + windowMs });
+    });
+    next();
+  };
+}
 
 /**
  * 415 unless a request that carries a body says it is JSON (or a form, where `forms` is

@@ -3,7 +3,8 @@
  * returns, Temporal has durably recorded the instruction, without waiting for a worker to
  * run it (an update-with-start would make every ack wait for the worker: slower, and stuck
  * when no worker is up). Replays are told from conflicts by the request hash kept in the
- * workflow's memo, which `describe()` reads from the server alone.
+ * workflow's memo, which `describe()` reads from the server alone. The INSTRUCTION_SUBMITTED
+ * audit row is written by the workflow's record step, in the instruction row's transaction.
  */
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Request, Response } from 'express';
@@ -29,7 +30,7 @@ const RECEIVED = 'Trade instruction received and queued for execution.';
 const REPLAYED = 'Duplicate submission: this instruction was already received.';
 
 export function submitHandler({ temporal, prisma, taskQueue, logger }: SubmitDeps) {
-  const audit = (client: CallerClient, action: 'INSTRUCTION_SUBMITTED' | 'INSTRUCTION_REPLAYED' | 'INSTRUCTION_CONFLICT', id: string, i: TradeInstruction, req: Request) =>
+  const audit = (client: CallerClient, action: 'INSTRUCTION_REPLAYED' | 'INSTRUCTION_CONFLICT', id: string, i: TradeInstruction, req: Request) =>
     writeAudit(
       prisma,
       { actor: client.name, action, target: id, outcome: action === 'INSTRUCTION_CONFLICT' ? 'DENIED' : 'OK', detail: { client_order_id: i.client_order_id, starlab_strategy_id: i.starlab_strategy_id, ip: req.ip } },
@@ -68,7 +69,11 @@ export function submitHandler({ temporal, prisma, taskQueue, logger }: SubmitDep
     const recorded = await recordedRequestHash(prisma, id);
     if (recorded !== null) return answer(recorded);
 
-    const input: TradeInstructionInput = { allUseOrderId: id, clientName: client.name, source: 'STARLAB', requestHash: hash, instruction: i, receivedAt: new Date().toISOString() };
+    const input: TradeInstructionInput = {
+      allUseOrderId: id, clientName: client.name, source: 'STARLAB', requestHash: hash, instruction: i, receivedAt: new Date().toISOString(),
+      // The workflow's record step writes the INSTRUCTION_SUBMITTED audit row with the instruction row.
+      submittedFrom: { ...(req.ip ? { ip: req.ip } : {}), ...(res.locals.requestId ? { requestId: String(res.locals.requestId) } : {}) },
+    };
     try {
       await temporal.workflow.start(tradeInstruction, {
         workflowId: instructionWorkflowId(id),
@@ -92,8 +97,8 @@ export function submitHandler({ temporal, prisma, taskQueue, logger }: SubmitDep
       const d = await temporal.workflow.getHandle(instructionWorkflowId(id)).describe();
       return answer(d.memo?.requestHash);
     }
-    await audit(client, 'INSTRUCTION_SUBMITTED', id, i, req);
-    logger.info('instruction received', { request_id: res.locals.requestId, all_use_order_id: id, client_order_id: i.client_order_id });
+    // Built only when it will be written: the ack path is measured (bench-api).
+    if (logger.isInfoEnabled()) logger.info('instruction received', { request_id: res.locals.requestId, all_use_order_id: id, client_order_id: i.client_order_id });
     res.status(201).json(ack(true));
   };
 }

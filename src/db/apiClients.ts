@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { batched, perClient } from './batch';
-import type { PrismaClient } from './client';
+import { hotQuery, listen, type Listener, type PrismaClient } from './client';
 
 export const SCOPES = ['trade', 'read', 'data'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -107,12 +107,14 @@ export async function createApiClient(prisma: PrismaClient, c: NewClient): Promi
     revokedAt: null,
   };
   await prisma.apiClient.upsert({ where: { name: c.name }, update: data, create: { name: c.name, ...data } });
+  changed(prisma);
   return { client_id: clientId, client_secret: clientSecret, api_key: `auk_${keyId}.${keySecret}` };
 }
 
 /** Revokes every credential of the client at once (keys, secret, and tokens already issued). */
 export async function revokeApiClient(prisma: PrismaClient, name: string): Promise<boolean> {
   const r = await prisma.apiClient.updateMany({ where: { name, revokedAt: null }, data: { revokedAt: new Date() } });
+  changed(prisma);
   return r.count > 0;
 }
 
@@ -120,23 +122,81 @@ const SELECT = { name: true, clientId: true, strategies: true, scopes: true, all
 
 // Concurrent requests share one lookup (batch.ts); each still reads the current row, so a
 // revocation is seen by the next request.
-// Raw SQL with one array parameter: a fixed query shape, so no per-batch-size query planning
-// in Prisma's query compiler (bench-api: that was most of the API's CPU on the hot path).
+// Raw SQL with one array parameter straight on the pool (client.ts, hotQuery): a fixed
+// statement shape whatever the batch size, and none of Prisma's per-query CPU on the hot path.
 const byKeyId = perClient((prisma: PrismaClient) =>
   batched(async (ids: string[]) => {
-    const rows = await prisma.$queryRaw<(ApiClientRow & { apiKeyId: string; apiKeyHash: string })[]>`
-      SELECT name, client_id AS "clientId", strategies, scopes, allow_ips AS "allowIps", rate_limit_per_minute AS "rateLimitPerMinute",
-             revoked_at AS "revokedAt", api_key_id AS "apiKeyId", api_key_hash AS "apiKeyHash"
-      FROM api_clients WHERE api_key_id = ANY(${ids})`;
+    const rows = await hotQuery<ApiClientRow & { apiKeyId: string; apiKeyHash: string }>(
+      prisma,
+      `SELECT name, client_id AS "clientId", strategies, scopes, allow_ips AS "allowIps", rate_limit_per_minute AS "rateLimitPerMinute",
+              revoked_at AS "revokedAt", api_key_id AS "apiKeyId", api_key_hash AS "apiKeyHash"
+         FROM api_clients WHERE api_key_id = ANY($1::text[])`,
+      [ids],
+    );
     return new Map(rows.map(({ apiKeyId, ...r }) => [apiKeyId, r]));
   }, null),
 );
+
+/**
+ * Credential lookups are cached per process while a LISTEN on api_clients_changed is up (a
+ * trigger announces every insert, update and delete of a client: migration
+ * 20261125160000): a revocation clears every API process's cache as it commits, and
+ * nothing is cached while the listener is down. One query fewer per request (bench-api).
+ * A generation counter keeps a lookup that raced a change from refilling the cache, and an
+ * entry lives at most 10 s, in case a dead listener connection was never noticed.
+ */
+type Entry<V> = { v: V; at: number };
+interface CredentialCache {
+  listener: Listener | null;
+  generation: number;
+  byKeyId: Map<string, Entry<(ApiClientRow & { apiKeyHash: string }) | null>>;
+  byName: Map<string, Entry<ApiClientRow | null>>;
+}
+const CACHE_MAX = 10_000;
+const CACHE_TTL_MS = 10_000;
+const caches = new WeakMap<PrismaClient, CredentialCache>();
+
+function cacheOf(prisma: PrismaClient): CredentialCache {
+  let c = caches.get(prisma);
+  if (!c) {
+    const cache: CredentialCache = { listener: null, generation: 0, byKeyId: new Map(), byName: new Map() };
+    cache.listener = listen(prisma, 'api_clients_changed', () => clearCache(cache), () => clearCache(cache));
+    caches.set(prisma, (c = cache));
+  }
+  return c;
+}
+
+function clearCache(c: CredentialCache): void {
+  c.generation++;
+  c.byKeyId.clear();
+  c.byName.clear();
+}
+
+async function cached<K, V>(prisma: PrismaClient, pick: (c: CredentialCache) => Map<K, Entry<V>>, key: K, load: () => Promise<V>): Promise<V> {
+  const c = cacheOf(prisma);
+  const map = pick(c);
+  const hit = map.get(key);
+  if (hit && c.listener?.live && Date.now() - hit.at < CACHE_TTL_MS) return hit.v;
+  const generation = c.generation;
+  const v = await load();
+  if (c.listener?.live && c.generation === generation) {
+    if (map.size >= CACHE_MAX) map.clear();
+    map.set(key, { v, at: Date.now() });
+  }
+  return v;
+}
+
+/** Drops this process's cached lookups at once (the trigger tells the other processes). */
+function changed(prisma: PrismaClient): void {
+  const c = caches.get(prisma);
+  if (c) clearCache(c);
+}
 
 /** The client whose API key this is, if the secret verifies (revoked clients included: the caller decides). */
 export async function findClientByApiKey(prisma: PrismaClient, apiKey: string): Promise<ApiClientRow | null> {
   const parsed = parseApiKey(apiKey);
   if (!parsed) return null;
-  const row = await byKeyId(prisma)(parsed.keyId);
+  const row = await cached(prisma, (c) => c.byKeyId, parsed.keyId, () => byKeyId(prisma)(parsed.keyId));
   if (!row || !(await verifySecret(parsed.secret, row.apiKeyHash))) return null;
   const { apiKeyHash: _h, ...client } = row;
   return client;
@@ -151,7 +211,7 @@ export async function findClientByCredentials(prisma: PrismaClient, clientId: st
 }
 
 export async function findClientByName(prisma: PrismaClient, name: string): Promise<ApiClientRow | null> {
-  return prisma.apiClient.findUnique({ where: { name }, select: SELECT });
+  return cached(prisma, (c) => c.byName, name, () => prisma.apiClient.findUnique({ where: { name }, select: SELECT }));
 }
 
 export async function countActiveClients(prisma: PrismaClient): Promise<number> {

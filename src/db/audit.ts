@@ -4,7 +4,7 @@
  * but it is awaited, so a row exists by the time the caller sees the answer.
  */
 import { batchedWrites, perClient } from './batch';
-import type { PrismaClient } from './client';
+import { hotQuery, type PrismaClient } from './client';
 
 export const AUDIT_ACTIONS = [
   'INSTRUCTION_SUBMITTED',
@@ -32,12 +32,14 @@ export interface AuditEntry {
 // Rows written in the same event-loop turn go in one INSERT (batch.ts): the API's hot path.
 const writer = perClient((prisma: PrismaClient) =>
   batchedWrites<AuditEntry>(async (items) => {
-    // One INSERT … unnest of arrays: a fixed statement shape whatever the batch size.
+    // One INSERT … unnest of arrays straight on the pool (client.ts): a fixed statement shape whatever the batch size.
     const col = <T>(f: (e: AuditEntry) => T) => items.map(f);
-    await prisma.$executeRaw`
-      INSERT INTO audit_log (actor, action, target, outcome, detail)
-      SELECT * FROM unnest(${col((e) => e.actor)}::text[], ${col((e) => e.action)}::text[], ${col((e) => e.target ?? null)}::text[],
-                           ${col((e) => e.outcome)}::text[], ${col((e) => (e.detail ? JSON.stringify(e.detail) : null))}::jsonb[])`;
+    await hotQuery(
+      prisma,
+      `INSERT INTO audit_log (actor, action, target, outcome, detail)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[])`,
+      [col((e) => e.actor), col((e) => e.action), col((e) => e.target ?? null), col((e) => e.outcome), col((e) => (e.detail ? JSON.stringify(e.detail) : null))],
+    );
   }),
 );
 

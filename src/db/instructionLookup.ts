@@ -4,12 +4,12 @@
  * Concurrent submissions share one query (batch.ts).
  */
 import { batched, perClient } from './batch';
-import type { PrismaClient } from './client';
+import { hotQuery, type PrismaClient } from './client';
 
 const byId = perClient((prisma: PrismaClient) =>
   batched(async (ids: string[]) => {
-    // Raw SQL, one array parameter: a fixed query shape whatever the batch size (see apiClients.ts).
-    const rows = await prisma.$queryRaw<{ id: string; requestHash: string }[]>`SELECT id, request_hash AS "requestHash" FROM instructions WHERE id = ANY(${ids})`;
+    // Straight on the pool, one array parameter: a fixed statement shape whatever the batch size (client.ts).
+    const rows = await hotQuery<{ id: string; requestHash: string }>(prisma, 'SELECT id, request_hash AS "requestHash" FROM instructions WHERE id = ANY($1::text[])', [ids]);
     return new Map(rows.map((r) => [r.id, r.requestHash as string | null]));
   }, null),
 );

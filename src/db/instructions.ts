@@ -16,6 +16,8 @@ export interface InstructionRecord {
   workflowId: string;
   accountId?: string;
   instruction: TradeInstruction;
+  /** A STAR-LAB submission: its INSTRUCTION_SUBMITTED audit row, written with the instruction row. */
+  submittedFrom?: { ip?: string; requestId?: string };
 }
 
 export interface OutcomeRecord {
@@ -46,32 +48,52 @@ export interface PositionContract {
   sign: 1 | -1;
 }
 
+/**
+ * Inserts the instruction once (retries change nothing). A STAR-LAB submission's audit row is
+ * written in the same transaction, only by the insert that created the row: the instruction
+ * and its INSTRUCTION_SUBMITTED entry exist together or not at all, and the API's
+ * acknowledgement path stays one Temporal start (bench-api).
+ */
 export async function recordInstruction(prisma: PrismaClient, r: InstructionRecord): Promise<void> {
   const i = r.instruction;
-  await prisma.instruction.upsert({
-    where: { id: r.allUseOrderId },
-    update: {},
-    create: {
-      id: r.allUseOrderId,
-      clientName: r.clientName,
-      clientOrderId: i.client_order_id,
-      starlabStrategyId: i.starlab_strategy_id,
-      schemeType: i.scheme_type,
-      source: r.source,
-      symbol: i.symbol,
-      tradeAction: i.trade_action,
-      quantity: i.quantity,
-      orderType: i.order_type,
-      limitPrice: i.limit_price !== undefined ? new Decimal(i.limit_price).toString() : null,
-      expirationDate: i.expiration_date ?? null,
-      strikePrice: i.strike_price !== undefined ? new Decimal(i.strike_price).toString() : null,
-      timeInForce: i.time_in_force,
-      accountTag: i.account_tag ?? null,
-      accountId: r.accountId ?? null,
-      requestHash: r.requestHash,
-      workflowId: r.workflowId,
-      status: 'PENDING_SUBMIT',
-    },
+  const row = {
+    id: r.allUseOrderId,
+    clientName: r.clientName,
+    clientOrderId: i.client_order_id,
+    starlabStrategyId: i.starlab_strategy_id,
+    schemeType: i.scheme_type,
+    source: r.source,
+    symbol: i.symbol,
+    tradeAction: i.trade_action,
+    quantity: i.quantity,
+    orderType: i.order_type,
+    limitPrice: i.limit_price !== undefined ? new Decimal(i.limit_price).toString() : null,
+    expirationDate: i.expiration_date ?? null,
+    strikePrice: i.strike_price !== undefined ? new Decimal(i.strike_price).toString() : null,
+    timeInForce: i.time_in_force,
+    accountTag: i.account_tag ?? null,
+    accountId: r.accountId ?? null,
+    requestHash: r.requestHash,
+    workflowId: r.workflowId,
+    status: 'PENDING_SUBMIT',
+  };
+  const from = r.submittedFrom;
+  if (!from) {
+    await prisma.instruction.createMany({ data: [row], skipDuplicates: true });
+    return;
+  }
+  await prisma.$transaction(async (tx) => {
+    const created = await tx.instruction.createMany({ data: [row], skipDuplicates: true });
+    if (created.count === 0) return;
+    await tx.auditLog.create({
+      data: {
+        actor: r.clientName,
+        action: 'INSTRUCTION_SUBMITTED',
+        target: r.allUseOrderId,
+        outcome: 'OK',
+        detail: { client_order_id: i.client_order_id, starlab_strategy_id: i.starlab_strategy_id, ip: from.ip ?? null, request_id: from.requestId ?? null },
+      },
+    });
   });
 }
 

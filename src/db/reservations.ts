@@ -17,9 +17,36 @@ export async function segmentLimit(tx: Tx, segment: string): Promise<{ capitalLi
   return row ? { capitalLimitCents: Number(row.capitalLimitCents), maxOpenOrdersPerStrategy: row.maxOpenOrdersPerStrategy } : null;
 }
 
+/**
+ * Capital the segment's other working orders still tie up: each reservation net of the part
+ * of its order already filled (a filled part is counted as a position by heldCents instead,
+ * so a partly filled order is never counted twice).
+ */
 export async function reservedCents(tx: Tx, segment: string, exceptInstructionId: string): Promise<number> {
-  const r = await tx.capitalReservation.aggregate({ where: { segment, releasedAt: null, NOT: { instructionId: exceptInstructionId } }, _sum: { amountCents: true } });
-  return Number(r._sum.amountCents ?? 0n);
+  const [r] = await tx.$queryRaw<{ cents: string | null }[]>`
+    SELECT sum(ceil(cr.amount_cents * (i.quantity - least(i.quantity, coalesce(o.filled_quantity, 0)))::numeric / i.quantity))::text AS cents
+      FROM capital_reservations cr
+      JOIN instructions i ON i.id = cr.instruction_id
+      LEFT JOIN orders o ON o.instruction_id = cr.instruction_id
+     WHERE cr.segment = ${segment} AND cr.released_at IS NULL AND cr.instruction_id <> ${exceptInstructionId}`;
+  return Number(r?.cents ?? 0);
+}
+
+/**
+ * Capital the segment's open STAR-LAB positions hold (a position belongs to the segment of the
+ * instruction that opened it): cost of long options and shares, strike × multiplier of short
+ * puts; short calls hold none (they are covered by shares counted here). Rounded up to cents.
+ */
+export async function heldCents(tx: Tx, segment: string, multiplier: number): Promise<number> {
+  const [r] = await tx.$queryRaw<{ cents: string | null }[]>`
+    SELECT sum(ceil(CASE
+             WHEN p.quantity > 0 THEN p.quantity * p.avg_price * (CASE WHEN p.sec_type = 'OPT' THEN ${multiplier}::int ELSE 1 END) * 100
+             WHEN p.sec_type = 'OPT' AND p."right" = 'P' THEN -p.quantity * p.strike * ${multiplier}::int * 100
+             ELSE 0 END))::text AS cents
+      FROM positions p
+      JOIN instructions i ON i.id = p.open_instruction_id
+     WHERE p.owner_kind = 'STRATEGY' AND p.quantity <> 0 AND i.account_id IS NULL AND coalesce(i.account_tag, 'UNTAGGED') = ${segment}`;
+  return Number(r?.cents ?? 0);
 }
 
 export async function hasReservation(tx: Tx, instructionId: string): Promise<boolean> {

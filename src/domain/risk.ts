@@ -55,8 +55,11 @@ export interface RiskContext {
   segment?: { capitalLimitCents: Cents; capitalUsedCents: Cents };
   /** STAR-LAB only: open orders of the strategy */
   openOrdersForStrategy?: number;
-  /** ALL-USE's own short calls on the symbol and the symbol's exposure across ALL-USE and STAR-LAB */
-  alluse: { coveredCallContracts: number; symbolExposureCents: Cents; concentrationLimitCents: Cents };
+  /**
+   * ALL-USE's own short calls on the symbol and the symbol's exposure across ALL-USE and
+   * STAR-LAB; for a STAR-LAB order also ALL-USE's positions in the symbol (`positions`).
+   */
+  alluse: { coveredCallContracts: number; symbolExposureCents: Cents; concentrationLimitCents: Cents; positions?: readonly OpenPosition[] };
   /** messages sent in the current second */
   messagesThisSecond: number;
   multiplier: number;
@@ -110,7 +113,8 @@ export function checkOrder(o: RiskOrder, c: RiskContext, limits: ProtocolConfig[
     if (Math.abs(o.limitPriceCents - o.midCents) > band)
       return fmt('LIMIT_PRICE_OUT_OF_BAND', { limit: $(o.limitPriceCents), mid: $(o.midCents), band: limits.limitBand });
   }
-  if (c.segment && c.segment.capitalUsedCents + capital > c.segment.capitalLimitCents)
+  // Only an order that adds capital can exceed the limit: closing stays possible over it.
+  if (c.segment && capital > 0 && c.segment.capitalUsedCents + capital > c.segment.capitalLimitCents)
     return fmt('SEGMENT_CAPITAL_EXCEEDED', { required: $(capital), used: $(c.segment.capitalUsedCents), limit: $(c.segment.capitalLimitCents) });
   if (c.openOrdersForStrategy !== undefined && c.openOrdersForStrategy >= limits.maxOpenOrdersPerStrategy)
     return fmt('OPEN_ORDER_LIMIT', { open_orders: c.openOrdersForStrategy, max: limits.maxOpenOrdersPerStrategy });
@@ -118,6 +122,14 @@ export function checkOrder(o: RiskOrder, c: RiskContext, limits: ProtocolConfig[
   const sharesAfter = c.sharesHeld - o.quantity;
   if (o.action === 'SELL_STOCK' && sharesAfter < c.alluse.coveredCallContracts * c.multiplier)
     return fmt('CONFLICTS_WITH_ALLUSE_POSITION', { shares_after: sharesAfter, alluse_covered_shares: c.alluse.coveredCallContracts * c.multiplier });
+  // One broker account nets every owner's positions per contract: a STAR-LAB order against
+  // ALL-USE's own position in the same contract (buying what ALL-USE is short, selling what
+  // it is long) would close ALL-USE's position at the broker.
+  const against = option
+    ? (c.alluse.positions ?? []).find((p) => p.secType === 'OPT' && p.right === right && p.strikeCents === o.strikeCents && p.expiry === o.expiry && (sell ? p.quantity > 0 : p.quantity < 0))
+    : undefined;
+  if (against)
+    return fmt('CONFLICTS_WITH_ALLUSE_POSITION', { action: o.action, alluse_position: against.quantity, strike: $(o.strikeCents ?? 0), expiry: o.expiry ?? '' });
   const adds = opening && (shortPut || !sell) ? notional : 0;
   if (adds > 0 && c.alluse.symbolExposureCents + adds > c.alluse.concentrationLimitCents)
     return fmt('CONCENTRATION_LIMIT', { symbol: o.symbol, exposure_after: $(c.alluse.symbolExposureCents + adds), limit: $(c.alluse.concentrationLimitCents) });

@@ -8,7 +8,7 @@
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createIbBroker, type IbBroker } from '../../activities/broker/ib-adapter';
 import { createApp, startServer, type RunningServer } from '../../src/api/app';
-import { getPrisma, type PrismaClient } from '../../src/db/client';
+import { disconnectPrisma, getPrisma, type PrismaClient } from '../../src/db/client';
 import { dropDatabase, migrate } from '../../src/db/migrate';
 import { DEFAULT_PROTOCOL, withOverrides, type ProtocolConfig } from '../../src/domain/config';
 import { startSimulator, type Simulator } from '../../src/ib-sim';
@@ -66,7 +66,7 @@ export async function startProtocolHarness(opts: { startTime: string; clientId: 
       await broker.marketData?.close();
       await broker.disconnect();
       await sim.close();
-      await prisma.$disconnect();
+      await disconnectPrisma(prisma);
       await dropDatabase(dbUrl).catch(() => undefined);
     },
   };

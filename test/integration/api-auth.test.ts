@@ -9,6 +9,7 @@ import { expect } from 'chai';
 import { createTokenService } from '../../src/api/tokens';
 import { revokeApiClient } from '../../src/db/apiClients';
 import { listAudit } from '../../src/db/audit';
+import { until } from './_system';
 import { BASE, call, instruction, newClient, securedApi, submit, TOKEN_SECRET, uniq, waitStatus, type Secured } from './api-kit';
 
 const form = (o: Record<string, string>) => new URLSearchParams(o).toString();
@@ -61,6 +62,19 @@ describe('STAR-LAB API: authentication, authorisation and limits', function () {
     expect([byKey.status, byKey.body.error.code]).to.deep.equal([401, 'CREDENTIALS_REVOKED']);
     expect([byToken.status, byToken.body.error.code]).to.deep.equal([401, 'CREDENTIALS_REVOKED']);
     expect([again.status, again.body.error.code]).to.deep.equal([401, 'CREDENTIALS_REVOKED']);
+  });
+
+  it('when another process revokes a client (SQL, the CLI), then its cached key is refused within moments', async () => {
+    const c = await newClient(s.sys);
+    const url = `${BASE}/trading/positions/S1`;
+    // Used twice: the second answer may come from this process's credential cache.
+    for (let k = 0; k < 2; k++) expect((await call(s.api, 'GET', url, undefined, c.auth)).status).to.equal(404);
+    // Not through revokeApiClient (which also clears this process's cache): the table trigger's
+    // notification is all this process hears, as when the CLI revokes.
+    await s.sys.prisma.$executeRaw`UPDATE api_clients SET revoked_at = now() WHERE name = ${c.name}`;
+    await until(async () => (await call(s.api, 'GET', url, undefined, c.auth)).status === 401, 2000, 'the revocation to reach the API');
+    const after = await call(s.api, 'GET', url, undefined, c.auth);
+    expect([after.status, after.body.error.code]).to.deep.equal([401, 'CREDENTIALS_REVOKED']);
   });
 
   it('when client credentials are exchanged (form or HTTP Basic), then a Bearer token works until it expires', async () => {

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { Client, Connection } from '@temporalio/client';
 import { createApp, startServer } from '../../src/api/app';
 import { readiness } from '../../src/api/health';
-import { getPrisma } from '../../src/db/client';
+import { disconnectPrisma, getPrisma } from '../../src/db/client';
 import { createLogger } from '../../src/logger';
 import { ensureSchedules, WEEKLY_CYCLE_SCHEDULE_ID } from '../../src/schedules';
 import type { System } from '../../src/system';
@@ -75,8 +75,8 @@ describe('ops: health and readiness', function () {
       expect(r.body.failing).to.include('database');
     } finally {
       await server.close();
-      await wrong.$disconnect();
-      await unmigrated.$disconnect();
+      await disconnectPrisma(wrong);
+      await disconnectPrisma(unmigrated);
     }
   });
 

@@ -43,6 +43,8 @@ describe('domain/risk', () => {
     ['the segment capital would be exceeded', {}, { segment: { capitalLimitCents: 3_000_000, capitalUsedCents: 1 } }, 'SEGMENT_CAPITAL_EXCEEDED', 'required=30000.00, used=0.01, limit=30000.00'],
     ['the strategy has its maximum of open orders', {}, { openOrdersForStrategy: 50 }, 'OPEN_ORDER_LIMIT', 'open_orders=50, max=50'],
     ['selling shares would uncover ALL-USE covered calls', { action: 'SELL_STOCK', quantity: 250, strikeCents: undefined, expiry: undefined }, {}, 'CONFLICTS_WITH_ALLUSE_POSITION', 'shares_after=50, alluse_covered_shares=100'],
+    ['a STAR-LAB call buy would close ALL-USE\'s short call at the broker', { action: 'BUY_TO_OPEN_CALL', quantity: 1 },
+      { alluse: { ...ctx.alluse, positions: [{ secType: 'OPT', right: 'C', strikeCents: 15_000, expiry: '2025-05-09', quantity: -1 }] } }, 'CONFLICTS_WITH_ALLUSE_POSITION', 'action=BUY_TO_OPEN_CALL, alluse_position=-1'],
     ['the symbol exposure across both would exceed the limit', {}, { alluse: { coveredCallContracts: 0, symbolExposureCents: 7_000_001, concentrationLimitCents: 10_000_000 } }, 'CONCENTRATION_LIMIT', 'exposure_after=100000.01, limit=100000.00'],
     ['50 messages were already sent this second', {}, { messagesThisSecond: 50 }, 'PACING_LIMIT', 'messages_this_second=50, max=50'],
   ];
@@ -61,6 +63,12 @@ describe('domain/risk', () => {
     expect(RISK_CODES.filter((c) => !tested.has(c))).to.deep.equal([]);
   });
   it('when the limit is exactly 20 % off mid, then it passes (band inclusive)', () => expect(checkOrder({ ...put, limitPriceCents: 240 }, ctx, limits).ok).to.equal(true));
+  it('when ALL-USE is short the same call at another strike, then a STAR-LAB call buy passes', () =>
+    expect(checkOrder({ ...put, action: 'BUY_TO_OPEN_CALL', quantity: 1 }, { ...ctx, alluse: { ...ctx.alluse, positions: [{ secType: 'OPT', right: 'C', strikeCents: 16_000, expiry: '2025-05-09', quantity: -1 }] } }, limits).ok).to.equal(true));
+  it('when ALL-USE is long the call a STAR-LAB order also buys, then it passes (same direction)', () =>
+    expect(checkOrder({ ...put, action: 'BUY_TO_OPEN_CALL', quantity: 1 }, { ...ctx, alluse: { ...ctx.alluse, positions: [{ secType: 'OPT', right: 'C', strikeCents: 15_000, expiry: '2025-05-09', quantity: 2 }] } }, limits).ok).to.equal(true));
+  it('when the segment is already over its capital limit, then a closing order still passes', () =>
+    expect(checkOrder({ ...put, action: 'BUY_TO_CLOSE_PUT' }, { ...ctx, segment: { capitalLimitCents: 100, capitalUsedCents: 5_000_000 } }, limits).ok).to.equal(true));
   it('when reduce-only and the order closes, then it passes', () => expect(checkOrder({ ...put, action: 'BUY_TO_CLOSE_PUT' }, { ...ctx, reduceOnly: true }, limits).ok).to.equal(true));
   it('when a covered call uses the 200 uncovered shares, then it passes', () => expect(checkOrder({ ...put, action: 'SELL_TO_OPEN_CALL' }, ctx, limits).ok).to.equal(true));
 });
