@@ -14,7 +14,8 @@ import type { ProtocolConfig } from '../src/domain/config';
 import type { Broker, BrokerOrderState } from './broker/types';
 import { actionSpec, multiplierOf, toBrokerOrder } from './orderSpec';
 import { createProtocolActivities } from './protocol';
-import { checkInstructionRisk, type RiskVerdict } from './risk';
+import { checkInstructionRisk, quoteMidCents, type LimitMid, type RiskVerdict } from './risk';
+import { withTimeout } from '../src/withTimeout';
 import { releaseReservation } from '../src/db/reservations';
 import { controlScopesOf, haltedScope } from '../src/db/control';
 import { instructionsTotal, riskRejectionsTotal } from '../src/metrics';
@@ -55,6 +56,25 @@ export function toSummary(s: BrokerOrderState): Partial<InstructionState> {
 const toUpdate = (s: BrokerOrderState): BrokerUpdate => ({ summary: toSummary(s), order: s, key: summaryKey(s) });
 
 export function createActivities({ prisma, broker, logger, protocol }: ActivityDeps) {
+  /** The broker's mid for a LIMIT order's band check (2 s at most; none = the band is skipped, logged). */
+  const limitMid: LimitMid = async (input) => {
+    const md = broker.marketData;
+    if (!md) return null;
+    const i = input.instruction;
+    const spec = actionSpec(i.trade_action);
+    try {
+      const q = await withTimeout(
+        spec.secType === 'STK' ? md.stockQuote(i.symbol) : md.optionQuote(i.symbol, (i.expiration_date ?? '').replaceAll('-', ''), i.strike_price ?? 0, spec.right!),
+        2000,
+      );
+      const mid = quoteMidCents(q);
+      if (mid === null) log(input).warn('no quote for the limit-price band check; band not checked', { symbol: i.symbol });
+      return mid;
+    } catch (err) {
+      log(input).warn('quote for the limit-price band check failed; band not checked', { symbol: i.symbol, err: (err as Error).message });
+      return null;
+    }
+  };
   const log = (input: TradeInstructionInput) =>
     logger.child({ workflowId: instructionWorkflowId(input.allUseOrderId), client_order_id: input.instruction.client_order_id });
 
@@ -76,7 +96,7 @@ export function createActivities({ prisma, broker, logger, protocol }: ActivityD
     },
 
     async checkRisk(input: TradeInstructionInput): Promise<RiskVerdict> {
-      const verdict = await checkInstructionRisk(prisma, input);
+      const verdict = await checkInstructionRisk(prisma, input, undefined, limitMid);
       if (!verdict.ok) {
         riskRejectionsTotal.inc({ reason: verdict.code });
         log(input).warn('risk check rejected instruction', { reason: verdict.message });

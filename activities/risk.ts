@@ -50,7 +50,25 @@ export function capitalOf(o: RiskOrder, multiplier: number): number {
   return spec.side === 'BUY' ? (o.limitPriceCents ?? o.midCents ?? 0) * perUnit * o.quantity : 0;
 }
 
-export async function checkInstructionRisk(prisma: PrismaClient, input: TradeInstructionInput, settings: RiskSettings = settingsFromEnv()): Promise<RiskVerdict> {
+/** The contract's current mid in cents for the limit-price band, or null when there is no usable quote. */
+export type LimitMid = (input: TradeInstructionInput) => Promise<number | null>;
+
+/**
+ * Mid of a broker quote: (bid + ask) / 2 when both sides are quoted and not crossed, else the
+ * last trade; null when the quote carries neither (market closed, no data) or is malformed.
+ */
+export function quoteMidCents(q: { bid: number; ask: number; last: number }): number | null {
+  const ok = (v: number) => Number.isFinite(v) && v > 0;
+  if (ok(q.bid) && ok(q.ask) && q.ask >= q.bid) return fromDecimal(((q.bid + q.ask) / 2).toFixed(4), 'HALF_EVEN');
+  return ok(q.last) ? fromDecimal(q.last.toFixed(4), 'HALF_EVEN') : null;
+}
+
+export async function checkInstructionRisk(
+  prisma: PrismaClient,
+  input: TradeInstructionInput,
+  settings: RiskSettings = settingsFromEnv(),
+  limitMid: LimitMid = async () => null,
+): Promise<RiskVerdict> {
   const i = input.instruction;
   const spec = actionSpec(i.trade_action);
   const segment = segmentOf(input);
@@ -64,10 +82,15 @@ export async function checkInstructionRisk(prisma: PrismaClient, input: TradeIns
     ...(i.strike_price !== undefined ? { strikeCents: toCents(i.strike_price) } : {}),
     ...(i.expiration_date ? { expiry: i.expiration_date.replaceAll('-', '') } : {}),
     ...(i.limit_price !== undefined ? { limitPriceCents: toCents(i.limit_price) } : {}),
-    // No quote in the risk check (it runs as a fast local activity), so no limit-price band
-    // check; a MARKET order is priced at the contract's last fill, when there is one, so its
-    // notional and reserved capital are not zero.
   };
+  // A LIMIT order's price is checked against the broker's current mid (the band); without a
+  // quote the band cannot be checked and the order goes on. Fetched before the segment lock.
+  if (i.order_type === 'LIMIT') {
+    const mid = await limitMid(input);
+    if (mid !== null) order.midCents = mid;
+  }
+  // A MARKET order is priced at the contract's last fill, when there is one, so its notional
+  // and reserved capital are not zero.
   if (i.order_type === 'MARKET') {
     const last = await lastFillPrice(prisma, {
       symbol: i.symbol, secType: spec.secType, expiry: i.expiration_date?.replaceAll('-', '') ?? '', strike: String(i.strike_price ?? 0), right: spec.right ?? '',

@@ -6,7 +6,7 @@
 import type { MarketData } from '../../activities/broker/types';
 import type { DataRequest } from '../contracts/api';
 import { ApiError } from './errors';
-import { withTimeout } from './marks';
+import { withTimeout } from '../withTimeout';
 
 const TIMEOUT_MS = 10_000;
 const unavailable = (what: string, why: string) =>

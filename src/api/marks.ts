@@ -4,6 +4,7 @@
  * fails or times out, the last recorded fill price of the contract (`LAST_FILL`).
  */
 import { lastFillPrice, type ContractKey } from '../db/positions';
+import { withTimeout } from '../withTimeout';
 import type { PrismaClient } from '../db/client';
 import type { MarketData } from '../../activities/broker/types';
 
@@ -38,13 +39,6 @@ export function marketDataMarks(md: Pick<MarketData, 'stockQuote' | 'optionQuote
   }, fallback);
 }
 
-export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let t: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_r, reject) => {
-    t = setTimeout(() => reject(new Error(`market data timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(t));
-}
 
 /** A broker-side price function (may return null/throw when it has none) in front of `fallback`. */
 export function brokerMarks(price: (c: ContractKey) => Promise<number | null> | number | null, fallback: MarkProvider): MarkProvider {

@@ -107,6 +107,7 @@ export const protocolSchema = z
     risk: z
       .object({
         limitBand: fraction.default(0.2).describe('limit price must be within mid × (1 ± band)'),
+        limitBandMinCents: cents.default(5).describe('the band is never narrower than this ($0.05): a penny option\'s mid moves by more than 20 % in one tick'),
         maxOrderContracts: z.number().int().min(1).default(500).describe('per option order'),
         maxOrderShares: z.number().int().min(1).default(10_000).describe('per stock order'),
         maxOrderNotionalCents: cents.default(500_000_000).describe('$5,000,000 per order'),

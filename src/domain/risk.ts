@@ -109,7 +109,7 @@ export function checkOrder(o: RiskOrder, c: RiskContext, limits: ProtocolConfig[
   if (o.quantity > maxQty) return fmt('QUANTITY_LIMIT', { quantity: o.quantity, max: maxQty });
   if (notional > limits.maxOrderNotionalCents) return fmt('NOTIONAL_LIMIT', { notional: $(notional), max: $(limits.maxOrderNotionalCents) });
   if (o.limitPriceCents !== undefined && o.midCents !== undefined) {
-    const band = fractionOf(o.midCents, limits.limitBand, 'HALF_EVEN');
+    const band = Math.max(fractionOf(o.midCents, limits.limitBand, 'HALF_EVEN'), limits.limitBandMinCents);
     if (Math.abs(o.limitPriceCents - o.midCents) > band)
       return fmt('LIMIT_PRICE_OUT_OF_BAND', { limit: $(o.limitPriceCents), mid: $(o.midCents), band: limits.limitBand });
   }

@@ -9,7 +9,7 @@ import { cancelResultSchema, dataResponseSchema, instructionAckSchema, orderStat
 import { POSITION_TYPES, TRADE_ACTIONS } from '../../src/contracts/instruction';
 import { listAudit } from '../../src/db/audit';
 import { listNotifications } from '../../src/db/notifications';
-import { appDeps, BASE, call, instruction, newClient, securedApi, submit, trade, uniq, waitStatus, type Secured, type TestClient } from './api-kit';
+import { appDeps, BASE, call, instruction, limitNear, newClient, securedApi, submit, trade, uniq, waitStatus, type Secured, type TestClient } from './api-kit';
 
 describe('STAR-LAB API: contract', function () {
   this.timeout(120_000);
@@ -30,7 +30,8 @@ describe('STAR-LAB API: contract', function () {
   });
 
   it("when the seed's example is submitted (LIMIT), then the ack has the seed's shape and order_status the seed's fields", async () => {
-    const body = { ...SEED.instruction, starlab_strategy_id: uniq('DIS_AAPL'), client_order_id: uniq('seed'), limit_price: 999 };
+    // The seed's LIMIT example, priced to fill: 10 % over the current mid, inside the risk band.
+    const body = await limitNear(s, { ...SEED.instruction, starlab_strategy_id: uniq('DIS_AAPL'), client_order_id: uniq('seed') }, 1.1);
     const ack = await submit(s, c, body);
     expect(ack.status).to.equal(201);
     instructionAckSchema.parse(ack.body);
@@ -46,7 +47,7 @@ describe('STAR-LAB API: contract', function () {
     const stock = (trade_action: string, over: Record<string, unknown> = {}) =>
       instruction(strategy, { trade_action, quantity: 100, expiration_date: undefined, strike_price: undefined, ...over });
     await trade(s, c, opt('BUY_TO_OPEN_CALL', 150, { scheme_type: 'DIS' }));
-    await trade(s, c, opt('BUY_TO_OPEN_PUT', 140, { scheme_type: 'WIS', order_type: 'LIMIT', limit_price: 999, time_in_force: 'GTC' }));
+    await trade(s, c, await limitNear(s, opt('BUY_TO_OPEN_PUT', 140, { scheme_type: 'WIS', time_in_force: 'GTC' }), 1.1));
     await trade(s, c, stock('BUY_STOCK', { scheme_type: 'MIS', time_in_force: 'GTC' }));
     await trade(s, c, opt('SELL_TO_OPEN_CALL', 160));
     await trade(s, c, opt('SELL_TO_OPEN_PUT', 130));
@@ -92,7 +93,7 @@ describe('STAR-LAB API: contract', function () {
 
   it('when cancel is asked in every state, then working → 200, filled/cancelled/rejected → 409 FAILED, unknown → 404', async () => {
     const strategy = uniq('DIS_CANCEL');
-    const resting = await submit(s, c, instruction(strategy, { order_type: 'LIMIT', limit_price: 0.01, time_in_force: 'GTC' }));
+    const resting = await submit(s, c, await limitNear(s, instruction(strategy, { time_in_force: 'GTC' }), 0.85));
     const id = resting.body.all_use_order_id as string;
     await waitStatus(s, c, id, ['SUBMITTED']);
     const first = await call(s.api, 'POST', `${BASE}/trading/cancel_order/${id}`, undefined, c.auth);

@@ -106,3 +106,25 @@ export async function trade(s: Secured, c: TestClient, body: Record<string, unkn
   if (ack.status !== 201) throw new Error(`submit answered ${ack.status}: ${JSON.stringify(ack.body)}`);
   return waitStatus(s, c, ack.body.all_use_order_id, want);
 }
+
+/**
+ * A LIMIT price `factor` × the broker's current mid of `body`'s contract, inside the ±20 %
+ * risk band (PROTOCOL §5): a buy at 0.85 rests and at 1.1 fills; a sell the other way round.
+ */
+export async function nearMid(s: Secured, body: Record<string, unknown>, factor: number): Promise<number> {
+  const md = s.sys.broker.marketData!;
+  const action = String(body.trade_action);
+  const symbol = String(body.symbol);
+  const q = action.endsWith('_STOCK')
+    ? await md.stockQuote(symbol)
+    : await md.optionQuote(symbol, String(body.expiration_date).replaceAll('-', ''), Number(body.strike_price), action.endsWith('_CALL') ? 'C' : 'P');
+  const mid = q.bid > 0 && q.ask > 0 ? (q.bid + q.ask) / 2 : q.last;
+  if (!(mid > 0)) throw new Error(`no quote for ${JSON.stringify(body)}`);
+  return Math.max(0.01, Math.round(mid * factor * 100) / 100);
+}
+
+/** `body` as a LIMIT order at `factor` × mid (see nearMid). */
+export async function limitNear(s: Secured, body: Record<string, unknown>, factor: number, over: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+  const b = { ...body, order_type: 'LIMIT', ...over };
+  return { ...b, limit_price: await nearMid(s, b, factor) };
+}

@@ -27,7 +27,7 @@ describe('STAR-LAB API: a GTC order across a restart of the worker and the API',
     sys.simulator!.setPrice('GOOGL', 200);
     const body = {
       starlab_strategy_id: strategy, scheme_type: 'WIS', symbol: 'GOOGL', trade_action: 'BUY_STOCK', quantity: 10,
-      order_type: 'LIMIT', limit_price: 150, time_in_force: 'GTC', client_order_id: uniq('gtc'), account_tag: 'STARLAB_WIS_FUND',
+      order_type: 'LIMIT', limit_price: 170, time_in_force: 'GTC', client_order_id: uniq('gtc'), account_tag: 'STARLAB_WIS_FUND',
     };
     const ack = await call(api1, 'POST', `${BASE}/trading/submit_trade_instruction`, body, auth);
     expect(ack.status).to.equal(201);
@@ -36,7 +36,7 @@ describe('STAR-LAB API: a GTC order across a restart of the worker and the API',
 
     await sys.stopWorker();
     await api1.close();
-    sys.simulator!.setPrice('GOOGL', 140); // the resting order fills at the broker meanwhile
+    sys.simulator!.setPrice('GOOGL', 165); // the resting order (15 % under the mid, inside the risk band) fills at the broker meanwhile
 
     const api2 = await startServer(createApp(appDeps(sys)), 0);
     try {
@@ -45,10 +45,10 @@ describe('STAR-LAB API: a GTC order across a restart of the worker and the API',
         const r = await call(api2, 'GET', `${BASE}/trading/order_status/${id}`, undefined, auth);
         return r.body.status === 'FILLED' ? r.body : undefined;
       }, 90_000, 'FILLED after the restart');
-      expect(st).to.include({ filled_quantity: 10, average_fill_price: 140.01 });
+      expect(st).to.include({ filled_quantity: 10, average_fill_price: 165.01 });
       const pos = await call(api2, 'GET', `${BASE}/trading/positions/${strategy}`, undefined, auth);
       expect(pos.body).to.have.length(1);
-      expect(pos.body[0]).to.include({ symbol: 'GOOGL', position_type: 'LONG_STOCK', quantity: 10, average_entry_price: 140.01, all_use_order_id_open: id });
+      expect(pos.body[0]).to.include({ symbol: 'GOOGL', position_type: 'LONG_STOCK', quantity: 10, average_entry_price: 165.01, all_use_order_id_open: id });
       expect(sys.simulator!.orders().filter((o) => o.orderRef === id)).to.have.length(1);
     } finally {
       await api2.close();

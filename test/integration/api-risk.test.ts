@@ -4,8 +4,11 @@
  * the account_tag segment are taken by working orders and released when they end.
  */
 import { expect } from 'chai';
+import { allUseOrderId, requestHash } from '../../src/contracts/ids';
+import type { TradeInstruction } from '../../src/contracts/instruction';
 import { setSegmentLimit } from '../../src/db/reservations';
-import { BASE, call, instruction, newClient, securedApi, submit, trade, uniq, waitStatus, type Secured, type TestClient } from './api-kit';
+import { instructionWorkflowId, tradeInstruction, type TradeInstructionInput } from '../../workflows/tradeInstruction';
+import { BASE, call, instruction, limitNear, newClient, securedApi, submit, trade, uniq, waitStatus, type Secured, type TestClient } from './api-kit';
 
 describe('STAR-LAB API: risk checks', function () {
   this.timeout(120_000);
@@ -50,11 +53,11 @@ describe('STAR-LAB API: risk checks', function () {
     const strategy = uniq('DIS_CC');
     const shares = await trade(s, c, stock(strategy, { quantity: 100 }), ['FILLED', 'REJECTED']);
     expect(shares.status, JSON.stringify(shares)).to.equal('FILLED');
-    // A far-above-market sell limit rests: it passed the check and holds the 100 shares as cover.
-    const call1 = instruction(strategy, { trade_action: 'SELL_TO_OPEN_CALL', order_type: 'LIMIT', limit_price: 900, time_in_force: 'GTC' });
+    // A sell limit 15 % over the mid rests: it passed the check and holds the 100 shares as cover.
+    const call1 = await limitNear(s, instruction(strategy, { trade_action: 'SELL_TO_OPEN_CALL', time_in_force: 'GTC' }), 1.15);
     const first = await submit(s, c, call1);
     await waitStatus(s, c, first.body.all_use_order_id, ['SUBMITTED']);
-    await rejected(instruction(strategy, { trade_action: 'SELL_TO_OPEN_CALL', order_type: 'LIMIT', limit_price: 900, time_in_force: 'GTC' }), 'CALL_NOT_COVERED');
+    await rejected({ ...call1, client_order_id: uniq('second') }, 'CALL_NOT_COVERED');
     await call(s.api, 'POST', `${BASE}/trading/cancel_order/${first.body.all_use_order_id}`, undefined, c.auth);
   });
 
@@ -70,19 +73,21 @@ describe('STAR-LAB API: risk checks', function () {
     const seg = uniq('SEG_CAP');
     await setSegmentLimit(s.sys.prisma, seg, 1_000_000); // $10,000
     const strategy = uniq('DIS_CAP');
-    const resting = (coid: string) => stock(strategy, { order_type: 'LIMIT', limit_price: 1, quantity: 400, time_in_force: 'GTC', account_tag: seg, client_order_id: coid, symbol: 'MSFT' }); // $400 each
-    await rejected(instruction(strategy, { order_type: 'LIMIT', limit_price: 200, account_tag: seg }), 'SEGMENT_CAPITAL_EXCEEDED'); // $20,000
-    const big = { ...resting(uniq('hold')), limit_price: 20, quantity: 450 }; // $9,000
+    s.sys.simulator!.setPrice('MSFT', 10);
+    // Buys 10 % under the $10 mid: inside the risk band, and they rest.
+    const resting = (coid: string) => stock(strategy, { order_type: 'LIMIT', limit_price: 9, quantity: 400, time_in_force: 'GTC', account_tag: seg, client_order_id: coid, symbol: 'MSFT' }); // $3,600 each
+    await rejected({ ...resting(uniq('huge')), quantity: 1200 }, 'SEGMENT_CAPITAL_EXCEEDED'); // $10,800
+    const big = { ...resting(uniq('hold')), quantity: 1000 }; // $9,000
     const first = await submit(s, c, big);
     await waitStatus(s, c, first.body.all_use_order_id, ['SUBMITTED']);
     const reservation = await s.sys.prisma.capitalReservation.findUnique({ where: { instructionId: first.body.all_use_order_id } });
     expect(Number(reservation?.amountCents)).to.equal(900_000);
-    await rejected({ ...resting(uniq('more')), quantity: 1000 / 1, limit_price: 1.5 }, 'SEGMENT_CAPITAL_EXCEEDED'); // $1,500 > $1,000 left
+    await rejected({ ...resting(uniq('more')), quantity: 112 }, 'SEGMENT_CAPITAL_EXCEEDED'); // $1,008 > $1,000 left
     await call(s.api, 'POST', `${BASE}/trading/cancel_order/${first.body.all_use_order_id}`, undefined, c.auth);
     await waitStatus(s, c, first.body.all_use_order_id, ['CANCELLED']);
     const released = await s.sys.prisma.capitalReservation.findUnique({ where: { instructionId: first.body.all_use_order_id } });
     expect(released?.releasedAt).to.be.instanceOf(Date);
-    const after = await trade(s, c, { ...resting(uniq('after')), quantity: 100, limit_price: 1.5 }, ['SUBMITTED', 'REJECTED']);
+    const after = await trade(s, c, { ...resting(uniq('after')), quantity: 100 }, ['SUBMITTED', 'REJECTED']);
     expect(after.status).to.equal('SUBMITTED');
     await call(s.api, 'POST', `${BASE}/trading/cancel_order/${after.all_use_order_id}`, undefined, c.auth);
   });
@@ -102,8 +107,52 @@ describe('STAR-LAB API: risk checks', function () {
     const seg = uniq('SEG_OOL');
     await setSegmentLimit(s.sys.prisma, seg, 1_000_000_000, 1);
     const strategy = uniq('DIS_OOL');
-    const first = await trade(s, c, instruction(strategy, { order_type: 'LIMIT', limit_price: 0.01, time_in_force: 'GTC', account_tag: seg }), ['SUBMITTED']);
+    const first = await trade(s, c, await limitNear(s, instruction(strategy, { time_in_force: 'GTC', account_tag: seg }), 0.85), ['SUBMITTED']);
     await rejected(instruction(strategy, { account_tag: seg }), 'OPEN_ORDER_LIMIT');
     await call(s.api, 'POST', `${BASE}/trading/cancel_order/${first.all_use_order_id}`, undefined, c.auth);
+  });
+
+  it('when a LIMIT price is more than 20 % off the broker\'s mid, then LIMIT_PRICE_OUT_OF_BAND; 15 % off passes', async () => {
+    s.sys.simulator!.setPrice('GOOGL', 100);
+    const strategy = uniq('DIS_BAND');
+    await rejected(stock(strategy, { symbol: 'GOOGL', quantity: 1, order_type: 'LIMIT', limit_price: 125 }), 'LIMIT_PRICE_OUT_OF_BAND');
+    await rejected(instruction(strategy, { order_type: 'LIMIT', limit_price: 0.01, time_in_force: 'GTC' }), 'LIMIT_PRICE_OUT_OF_BAND');
+    const inside = await trade(s, c, stock(strategy, { symbol: 'GOOGL', quantity: 1, order_type: 'LIMIT', limit_price: 85, time_in_force: 'GTC' }), ['SUBMITTED', 'REJECTED']);
+    expect(inside.status, JSON.stringify(inside)).to.equal('SUBMITTED');
+    await call(s.api, 'POST', `${BASE}/trading/cancel_order/${inside.all_use_order_id}`, undefined, c.auth);
+  });
+
+  it('when filled positions already hold the segment capital, then a new buy is SEGMENT_CAPITAL_EXCEEDED, and closing still passes', async () => {
+    const seg = uniq('SEG_HELD');
+    await setSegmentLimit(s.sys.prisma, seg, 1_000_000); // $10,000
+    s.sys.simulator!.setPrice('AMZN', 100);
+    const strategy = uniq('DIS_HELD');
+    const buy = (quantity: number) => stock(strategy, { symbol: 'AMZN', quantity, account_tag: seg });
+    const held = await trade(s, c, buy(80)); // $8,000.80 filled: no working order reserves it any more
+    expect(held.status).to.equal('FILLED');
+    await rejected(buy(30), 'SEGMENT_CAPITAL_EXCEEDED'); // ~$3,000 > ~$2,000 left
+    await setSegmentLimit(s.sys.prisma, seg, 100_000); // the operator cuts the segment to $1,000: closing must stay possible
+    const closed = await trade(s, c, stock(strategy, { symbol: 'AMZN', trade_action: 'SELL_STOCK', quantity: 80, account_tag: seg }), ['FILLED', 'REJECTED']);
+    expect(closed.status, JSON.stringify(closed)).to.equal('FILLED');
+  });
+
+  it("when a STAR-LAB order would trade against ALL-USE's own contract, then CONFLICTS_WITH_ALLUSE_POSITION", async () => {
+    // An ALL-USE account writes a covered call through the internal path (source INTERNAL).
+    const account = uniq('TEST:GEN');
+    const internal = async (over: Record<string, unknown>) => {
+      const coid = uniq('internal');
+      const id = allUseOrderId('alluse', coid);
+      const body = instruction(uniq('ALLUSE'), { client_order_id: coid, account_tag: undefined, ...over }) as TradeInstruction;
+      const input: TradeInstructionInput = { allUseOrderId: id, clientName: 'alluse', source: 'INTERNAL', requestHash: requestHash(body), instruction: body, accountId: account, receivedAt: new Date().toISOString() };
+      const final = await s.sys.client.workflow.execute(tradeInstruction, { workflowId: instructionWorkflowId(id), taskQueue: s.sys.config.temporalTaskQueue, args: [input] });
+      expect(final.status, JSON.stringify(final)).to.equal('FILLED');
+    };
+    await internal({ trade_action: 'BUY_STOCK', quantity: 100, expiration_date: undefined, strike_price: undefined });
+    await internal({ trade_action: 'SELL_TO_OPEN_CALL', strike_price: 170 });
+    // The same contract from STAR-LAB: one broker account would net it against ALL-USE's short call.
+    await rejected(instruction(uniq('DIS_CONFLICT'), { trade_action: 'BUY_TO_OPEN_CALL', strike_price: 170 }), 'CONFLICTS_WITH_ALLUSE_POSITION');
+    // Another strike is no conflict.
+    const other = await trade(s, c, instruction(uniq('DIS_CONFLICT'), { trade_action: 'BUY_TO_OPEN_CALL', strike_price: 175 }), ['FILLED', 'REJECTED']);
+    expect(other.status, JSON.stringify(other)).to.equal('FILLED');
   });
 });

@@ -118,7 +118,11 @@ describe('ops: kill switch and reduce-only', function () {
   });
 
   it('when halted with cancel_open, then resting orders are cancelled through their workflows', async () => {
-    const id = await submit(instruction(uniq('resting'), { order_type: 'LIMIT', limit_price: 0.01, time_in_force: 'GTC' }));
+    // A buy 15 % under the mid: inside the risk band, and it rests.
+    sys.simulator!.setPrice('META', 100);
+    const id = await submit(
+      instruction(uniq('resting'), { trade_action: 'BUY_STOCK', symbol: 'META', quantity: 1, expiration_date: undefined, strike_price: undefined, order_type: 'LIMIT', limit_price: 85, time_in_force: 'GTC' }),
+    );
     await final(id, ['SUBMITTED']);
     // visibility lists the running workflow shortly after it started
     await until(async () => {

@@ -107,8 +107,13 @@ describe('walking skeleton: one instruction from HTTP to a filled order', functi
 
   it('when a resting LIMIT order is cancelled, then it ends CANCELLED and a second cancel is refused', async () => {
     const coid = uniq('lmt');
-    // 4 decimals on purpose: prices are not always whole cents (risk must round, not fail)
-    const body = { ...seedMarket(coid), order_type: 'LIMIT', limit_price: 0.0105, time_in_force: 'GTC' };
+    // 15 % under the mid (inside the risk band, resting), with 4 decimals on purpose: prices are
+    // not always whole cents (risk must round, not fail)
+    sys.simulator!.setPrice('GOOGL', 100);
+    const body = {
+      ...seedMarket(coid), trade_action: 'BUY_STOCK', symbol: 'GOOGL', expiration_date: undefined, strike_price: undefined,
+      order_type: 'LIMIT', limit_price: 85.0005, time_in_force: 'GTC',
+    };
     const ack = await api(sys, 'POST', `${BASE}/submit_trade_instruction`, body);
     expect(ack.status).to.equal(201);
     const id = ack.body.all_use_order_id as string;

@@ -69,6 +69,12 @@ describe('domain/risk', () => {
     expect(checkOrder({ ...put, action: 'BUY_TO_OPEN_CALL', quantity: 1 }, { ...ctx, alluse: { ...ctx.alluse, positions: [{ secType: 'OPT', right: 'C', strikeCents: 15_000, expiry: '2025-05-09', quantity: 2 }] } }, limits).ok).to.equal(true));
   it('when the segment is already over its capital limit, then a closing order still passes', () =>
     expect(checkOrder({ ...put, action: 'BUY_TO_CLOSE_PUT' }, { ...ctx, segment: { capitalLimitCents: 100, capitalUsedCents: 5_000_000 } }, limits).ok).to.equal(true));
+  it('when a penny option is 40 % off its mid but within the $0.05 floor, then it passes; 6 cents off is out of band', () => {
+    const penny = { ...put, limitPriceCents: 7, midCents: 5 };
+    expect(checkOrder(penny, ctx, limits).ok).to.equal(true);
+    const r = checkOrder({ ...penny, limitPriceCents: 11 }, ctx, limits);
+    expect(r.ok ? 'ok' : r.code).to.equal('LIMIT_PRICE_OUT_OF_BAND');
+  });
   it('when reduce-only and the order closes, then it passes', () => expect(checkOrder({ ...put, action: 'BUY_TO_CLOSE_PUT' }, { ...ctx, reduceOnly: true }, limits).ok).to.equal(true));
   it('when a covered call uses the 200 uncovered shares, then it passes', () => expect(checkOrder({ ...put, action: 'SELL_TO_OPEN_CALL' }, ctx, limits).ok).to.equal(true));
 });
