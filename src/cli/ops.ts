@@ -9,6 +9,8 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { controlStatus, haltTrading, resumeTrading, setReduceOnlyMode } from '../control';
 import { listAccounts, listInstructions, showAccount, showInstruction } from '../db/operator';
+import { listSegments, setSegmentLimit } from '../db/reservations';
+import { DEFAULT_PROTOCOL, fromDecimal } from '../domain';
 import { weekOf } from '../domain/calendar';
 import { computeReport, type Report } from '../reports/compute';
 import { findReport, listReports, loadReportInput, produceReport } from '../reports/load';
@@ -134,6 +136,29 @@ export function buildProgram(ctx: () => OpsContext): Command {
     .argument('[args...]')
     .action((args: string[]) => delegateApikey(['create', ...args]));
   keys.command('revoke').description('revoke a client: --client <name>').allowUnknownOption().helpOption(false).argument('[args...]').action((args: string[]) => delegateApikey(['revoke', ...args]));
+
+  const segments = program.command('segments').description('STAR-LAB account_tag segments: capital limits and what they use');
+  segments.command('list').description('each segment: its limits and the capital working orders and open positions use').action(async () => {
+    const rows = await listSegments(ctx().prisma(), DEFAULT_PROTOCOL.market.contractMultiplier);
+    const $ = (c: number | null) => (c === null ? 'default' : (c / 100).toFixed(2));
+    print({ segments: rows }, json(), rows.map((r) => ({ segment: r.segment, capital_limit: $(r.capitalLimitCents), max_open_orders: r.maxOpenOrdersPerStrategy ?? 'default', working: $(r.workingCents), held: $(r.heldCents) })));
+  });
+  segments
+    .command('set <segment>')
+    .description("set a segment's capital limit (dollars) and optionally its per-strategy open-order limit; audited")
+    .requiredOption('--capital <dollars>', 'capital limit in dollars, e.g. 250000 or 250000.50', (v) => {
+      if (!/^\d{1,12}(\.\d{1,2})?$/.test(v)) throw new Error(`--capital: dollars with at most 2 decimals, got ${v}`);
+      return fromDecimal(v, 'HALF_EVEN');
+    })
+    .option('--max-open-orders <n>', 'open orders per strategy in this segment', (v) => {
+      if (!/^[1-9]\d{0,5}$/.test(v)) throw new Error(`--max-open-orders: a whole number ≥ 1, got ${v}`);
+      return Number(v);
+    })
+    .action(async (segment: string, o: { capital: number; maxOpenOrders?: number }) => {
+      if (!/^[A-Za-z0-9_.:-]{1,100}$/.test(segment) || segment.startsWith('account:')) throw new Error(`not a STAR-LAB segment (account_tag): ${segment}`);
+      await setSegmentLimit(ctx().prisma(), segment, o.capital, o.maxOpenOrders ?? null, ctx().actor);
+      print({ segment, capital_limit_cents: o.capital, max_open_orders_per_strategy: o.maxOpenOrders ?? null }, json());
+    });
 
   const reports = program.command('reports').description('daily, weekly and range reports');
   const fmt = () => new Option('--format <format>', 'json | html | csv').choices(['json', 'html', 'csv']).default('json');

@@ -18,6 +18,7 @@ export const AUDIT_ACTIONS = [
   'AUTH_DENIED',
   'ACCESS_DENIED',
   'STRATEGY_NOTIFIED',
+  'SEGMENT_LIMIT_SET',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -62,10 +62,49 @@ export async function releaseReservation(prisma: PrismaClient, instructionId: st
   await prisma.capitalReservation.updateMany({ where: { instructionId, releasedAt: null }, data: { releasedAt: new Date() } });
 }
 
-/** Operators set a segment's limits (operator endpoints come later; tests use it now). */
+/**
+ * Operators set a segment's limits (`npm run ops -- segments set`), audited in the same
+ * transaction; a STAR-LAB order's risk check reads them under the segment lock.
+ */
 export async function setSegmentLimit(prisma: PrismaClient, segment: string, capitalLimitCents: number, maxOpenOrdersPerStrategy: number | null = null, updatedBy = 'operator'): Promise<void> {
   const data = { capitalLimitCents: BigInt(capitalLimitCents), maxOpenOrdersPerStrategy, updatedBy };
-  await prisma.segmentLimit.upsert({ where: { segment }, update: data, create: { segment, ...data } });
+  await prisma.$transaction([
+    prisma.segmentLimit.upsert({ where: { segment }, update: data, create: { segment, ...data } }),
+    prisma.auditLog.create({ data: { actor: updatedBy, action: 'SEGMENT_LIMIT_SET', target: segment, outcome: 'OK', detail: { capital_limit_cents: capitalLimitCents, max_open_orders_per_strategy: maxOpenOrdersPerStrategy } } }),
+  ]);
+}
+
+export interface SegmentView {
+  segment: string;
+  /** null: the configured default applies (STARLAB_SEGMENT_CAPITAL_LIMIT_CENTS) */
+  capitalLimitCents: number | null;
+  maxOpenOrdersPerStrategy: number | null;
+  /** what working orders still reserve and what open positions hold (as the risk check counts them) */
+  workingCents: number;
+  heldCents: number;
+}
+
+/** Every STAR-LAB segment with a limit row or an instruction, with the capital it uses now. */
+export async function listSegments(prisma: PrismaClient, multiplier: number): Promise<SegmentView[]> {
+  const [limits, tags] = await Promise.all([
+    prisma.segmentLimit.findMany({ orderBy: { segment: 'asc' } }),
+    prisma.instruction.findMany({ where: { accountId: null }, distinct: ['accountTag'], select: { accountTag: true } }),
+  ]);
+  const names = [...new Set([...limits.map((l) => l.segment), ...tags.map((t) => t.accountTag ?? 'UNTAGGED')])].filter((n) => !n.startsWith('account:')).sort();
+  return prisma.$transaction(async (tx) =>
+    Promise.all(
+      names.map(async (segment) => {
+        const l = limits.find((x) => x.segment === segment);
+        return {
+          segment,
+          capitalLimitCents: l ? Number(l.capitalLimitCents) : null,
+          maxOpenOrdersPerStrategy: l?.maxOpenOrdersPerStrategy ?? null,
+          workingCents: await reservedCents(tx, segment, ''),
+          heldCents: await heldCents(tx, segment, multiplier),
+        };
+      }),
+    ),
+  );
 }
 
 export async function controlsFor(tx: Tx, scopes: string[]) {

@@ -81,7 +81,9 @@ describe('ops: health and readiness', function () {
   });
 
   it('when Temporal cannot be reached, then temporal and the schedule check fail within the timeout', async () => {
-    const connection = Connection.lazy({ address: `127.0.0.1:${await freePort()}` });
+    // No gRPC retry interceptor: a retry timer left pending would fire on the closed channel
+    // after this test and fail the next one with "Channel has been shut down".
+    const connection = Connection.lazy({ address: `127.0.0.1:${await freePort()}`, interceptors: [] });
     const dead = new Client({ connection, namespace: sys.config.temporalNamespace });
     const t0 = Date.now();
     const r = await readiness({ temporal: dead, prisma: sys.prisma, broker: sys.broker, timeoutMs: 1500 });

@@ -6,6 +6,7 @@
  */
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../activities';
@@ -162,5 +163,24 @@ describe('ops: kill switch and reduce-only', function () {
     expect(closing.status, closing.rejectReason ?? '').to.equal('FILLED');
     expect((await call(sys.api!.url, 'GET', '/metrics', undefined, null)).text).to.match(/^alluse_reduce_only 1$/m);
     await call(op.url, 'POST', '/api/v1/operator/reduce-only', { enabled: false });
+  });
+
+  it('when an operator sets a segment limit from the CLI, then the risk check uses it, list shows what is used, and bad input changes nothing', async () => {
+    const seg = uniq('SEG_CLI');
+    expect(ops(sys, 'segments', 'set', seg, '--capital', '1000', '--max-open-orders', '3')).to.deep.equal({ segment: seg, capital_limit_cents: 100_000, max_open_orders_per_strategy: 3 });
+    sys.simulator!.setPrice('AMZN', 100);
+    const body = (quantity: number) => instruction(uniq('seg'), { trade_action: 'BUY_STOCK', symbol: 'AMZN', quantity, expiration_date: undefined, strike_price: undefined, account_tag: seg });
+    expect((await final(await submit(body(5)), ['FILLED'])).status).to.equal('FILLED'); // ~$500 held
+    const over = await final(await submit(body(6)), ['REJECTED', 'FILLED']); // ~$600 > ~$500 left
+    expect(over.rejectReason ?? '').to.match(/^SEGMENT_CAPITAL_EXCEEDED: /);
+    const row = ops(sys, 'segments', 'list').segments.find((r: { segment: string }) => r.segment === seg);
+    expect(row).to.deep.include({ capitalLimitCents: 100_000, maxOpenOrdersPerStrategy: 3, workingCents: 0 });
+    expect(row.heldCents).to.be.within(50_000, 50_100);
+    expect(() => ops(sys, 'segments', 'set', seg, '--capital', '12.345')).to.throw(/--capital: dollars with at most 2 decimals/);
+    expect(() => ops(sys, 'segments', 'set', 'account:x', '--capital', '5')).to.throw(/not a STAR-LAB segment/);
+    const after = await sys.prisma.segmentLimit.findUnique({ where: { segment: seg } });
+    expect(Number(after?.capitalLimitCents)).to.equal(100_000);
+    const audit = await sys.prisma.auditLog.findMany({ where: { action: 'SEGMENT_LIMIT_SET', target: seg } });
+    expect(audit.map((a) => a.actor)).to.deep.equal([`cli:${os.userInfo().username}`]);
   });
 });
