@@ -96,7 +96,7 @@ export function createActivities({ prisma, broker, logger, protocol }: ActivityD
     },
 
     async checkRisk(input: TradeInstructionInput): Promise<RiskVerdict> {
-      const verdict = await checkInstructionRisk(prisma, input, undefined, limitMid);
+      const verdict = await checkInstructionRisk(prisma, input, undefined, { limitMid, pacingBacklogMs: () => broker.pacingBacklogMs?.() ?? 0 });
       if (!verdict.ok) {
         riskRejectionsTotal.inc({ reason: verdict.code });
         log(input).warn('risk check rejected instruction', { reason: verdict.message });

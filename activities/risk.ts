@@ -63,11 +63,18 @@ export function quoteMidCents(q: { bid: number; ask: number; last: number }): nu
   return ok(q.last) ? fromDecimal(q.last.toFixed(4), 'HALF_EVEN') : null;
 }
 
+/** What the risk check asks the broker: a LIMIT order's mid, and the pacing queue's depth. */
+export interface RiskMarket {
+  limitMid: LimitMid;
+  pacingBacklogMs: () => number;
+}
+const NO_MARKET: RiskMarket = { limitMid: async () => null, pacingBacklogMs: () => 0 };
+
 export async function checkInstructionRisk(
   prisma: PrismaClient,
   input: TradeInstructionInput,
   settings: RiskSettings = settingsFromEnv(),
-  limitMid: LimitMid = async () => null,
+  market: RiskMarket = NO_MARKET,
 ): Promise<RiskVerdict> {
   const i = input.instruction;
   const spec = actionSpec(i.trade_action);
@@ -86,7 +93,7 @@ export async function checkInstructionRisk(
   // A LIMIT order's price is checked against the broker's current mid (the band); without a
   // quote the band cannot be checked and the order goes on. Fetched before the segment lock.
   if (i.order_type === 'LIMIT') {
-    const mid = await limitMid(input);
+    const mid = await market.limitMid(input);
     if (mid !== null) order.midCents = mid;
   }
   // A MARKET order is priced at the contract's last fill, when there is one, so its notional
@@ -155,8 +162,8 @@ export async function checkInstructionRisk(
         // A STAR-LAB order must not trade against ALL-USE's own contracts (one broker account nets them).
         ...(input.accountId ? {} : { positions: asOpen(positions.filter((p) => p.ownerKind === 'ACCOUNT')) }),
       },
-      // Broker pacing is enforced by the adapter's limiter (it queues rather than rejects).
-      messagesThisSecond: 0,
+      // The adapter queues messages to keep IB's pacing; an order behind too deep a queue is refused.
+      pacingBacklogMs: market.pacingBacklogMs(),
       multiplier,
     };
     const limits = { ...DEFAULT_PROTOCOL.risk, ...(limit?.maxOpenOrdersPerStrategy ? { maxOpenOrdersPerStrategy: limit.maxOpenOrdersPerStrategy } : {}) };

@@ -47,6 +47,8 @@ export interface IbBrokerStats {
 
 export interface IbBroker extends Broker {
   isSynced(): boolean;
+  /** The process-wide pacing queue every message to IB goes through (metrics, benchmarks, tests). */
+  readonly limiter: TokenBucket;
   /** Counters for benchmarks and metrics. */
   stats(): IbBrokerStats;
 }
@@ -193,6 +195,8 @@ export function createIbBroker(opts: IbBrokerOptions): IbBroker {
       });
     },
     marketData: createIbMarketData({ host: opts.host, port: opts.port, clientId: opts.marketDataClientId ?? opts.clientId + 100, logger }),
+    limiter,
+    pacingBacklogMs: () => limiter.backlogMs(),
     stats: () => ({ msgsSent: limiter.taken, pacingErrors: conn.pacingErrors, reconnects: conn.reconnects, ordersSent, limitMsgsPerSec: limit }),
   };
   return broker;

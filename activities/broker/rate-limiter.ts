@@ -59,6 +59,13 @@ export class TokenBucket {
     this.schedule();
   }
 
+  /** How long a message asked for now would wait: the queue ahead of it and any penalty. */
+  backlogMs(): number {
+    this.refill();
+    const ahead = this.waiters.reduce((s, w) => s + w.n, 0) + 1;
+    return Math.max(0, ((ahead - this.tokens) * 1000) / this.ratePerSec);
+  }
+
   get pending(): number {
     return this.waiters.length;
   }

@@ -69,6 +69,8 @@ export interface Broker {
    * or with the latest state when `timeoutMs` elapses first.
    */
   waitForUpdate(orderRef: string, timeoutMs: number): Promise<BrokerOrderState | null>;
+  /** How long a message sent now would wait in the adapter's pacing queue (ms); absent = never queues. */
+  pacingBacklogMs?(): number;
   /** Quotes, history, chains and account views (Protocol Engine); absent in order-only brokers. */
   marketData?: MarketData;
 }

@@ -112,7 +112,7 @@ export class Book {
           { secType: 'STK' as const, quantity: a.shares },
         ],
         alluse: { coveredCallContracts: 0, symbolExposureCents: 0, concentrationLimitCents: Number.MAX_SAFE_INTEGER },
-        messagesThisSecond: 0, multiplier: m,
+        pacingBacklogMs: 0, multiplier: m,
       },
       this.p.risk,
     );

@@ -113,6 +113,7 @@ export const protocolSchema = z
         maxOrderNotionalCents: cents.default(500_000_000).describe('$5,000,000 per order'),
         maxOpenOrdersPerStrategy: z.number().int().min(1).default(50),
         pacingPerSecond: z.number().int().min(1).default(50).describe('Interactive Brokers: 50 messages/second'),
+        maxPacingWaitMs: z.number().int().min(0).default(10_000).describe('an order that would wait longer than this behind the pacing queue is refused'),
       })
       .prefault({}),
     market: z

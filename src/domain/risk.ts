@@ -60,8 +60,11 @@ export interface RiskContext {
    * STAR-LAB; for a STAR-LAB order also ALL-USE's positions in the symbol (`positions`).
    */
   alluse: { coveredCallContracts: number; symbolExposureCents: Cents; concentrationLimitCents: Cents; positions?: readonly OpenPosition[] };
-  /** messages sent in the current second */
-  messagesThisSecond: number;
+  /**
+   * How long a message sent now would wait in the broker adapter's pacing queue (it keeps IB's
+   * 50 messages/second by queueing): an order behind a longer backlog is refused, not parked.
+   */
+  pacingBacklogMs: number;
   multiplier: number;
 }
 
@@ -133,6 +136,6 @@ export function checkOrder(o: RiskOrder, c: RiskContext, limits: ProtocolConfig[
   const adds = opening && (shortPut || !sell) ? notional : 0;
   if (adds > 0 && c.alluse.symbolExposureCents + adds > c.alluse.concentrationLimitCents)
     return fmt('CONCENTRATION_LIMIT', { symbol: o.symbol, exposure_after: $(c.alluse.symbolExposureCents + adds), limit: $(c.alluse.concentrationLimitCents) });
-  if (c.messagesThisSecond + 1 > limits.pacingPerSecond) return fmt('PACING_LIMIT', { messages_this_second: c.messagesThisSecond, max: limits.pacingPerSecond });
+  if (c.pacingBacklogMs > limits.maxPacingWaitMs) return fmt('PACING_LIMIT', { backlog_ms: Math.round(c.pacingBacklogMs), max_ms: limits.maxPacingWaitMs, messages_per_s: limits.pacingPerSecond });
   return { ok: true };
 }

@@ -4,6 +4,7 @@
  * the account_tag segment are taken by working orders and released when they end.
  */
 import { expect } from 'chai';
+import type { IbBroker } from '../../activities/broker/ib-adapter';
 import { allUseOrderId, requestHash } from '../../src/contracts/ids';
 import type { TradeInstruction } from '../../src/contracts/instruction';
 import { setSegmentLimit } from '../../src/db/reservations';
@@ -154,5 +155,17 @@ describe('STAR-LAB API: risk checks', function () {
     // Another strike is no conflict.
     const other = await trade(s, c, instruction(uniq('DIS_CONFLICT'), { trade_action: 'BUY_TO_OPEN_CALL', strike_price: 175 }), ['FILLED', 'REJECTED']);
     expect(other.status, JSON.stringify(other)).to.equal('FILLED');
+  });
+
+  it('when the broker pacing queue is over 10 s deep, then PACING_LIMIT (not parked behind it); once it drains, orders fill', async () => {
+    // IB answers pacing violations with a penalty the adapter keeps by holding every message back.
+    const limiter = (s.sys.broker as IbBroker).limiter;
+    limiter.penalize(20_000);
+    try {
+      await rejected(instruction(uniq('DIS_PACE')), 'PACING_LIMIT');
+    } finally {
+      limiter.penalize(0);
+    }
+    expect((await trade(s, c, instruction(uniq('DIS_PACE')))).status).to.equal('FILLED');
   });
 });

@@ -54,4 +54,21 @@ describe('broker rate limiter (token bucket)', () => {
     const b = new TokenBucket({ ratePerSec: 10, burst: 1 });
     expect(() => b.acquire(2)).to.throw(/cannot take/);
   });
+
+  it('when messages queue or IB imposed a penalty, then backlogMs says how long a new message would wait', async () => {
+    let t = 0;
+    let real = false;
+    const b = new TokenBucket({ ratePerSec: 50, burst: 2, now: () => (real ? 1e9 + performance.now() : t) });
+    expect(b.backlogMs()).to.equal(0); // a full bucket: no wait
+    for (let k = 0; k < 12; k++) void b.acquire(); // 2 go at once, 10 wait
+    expect(b.backlogMs()).to.equal(220); // 10 ahead + this one, at 20 ms each
+    b.penalize(3000);
+    expect(b.backlogMs()).to.equal(3220);
+    t = 3000;
+    expect(b.backlogMs()).to.equal(220);
+    real = true; // let time run, so every waiter goes through and no timer outlives the test
+    b.refund(0);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(b.pending).to.equal(0);
+  });
 });

@@ -17,7 +17,7 @@ const ctx: RiskContext = {
   segment: { capitalLimitCents: 10_000_000, capitalUsedCents: 0 },
   openOrdersForStrategy: 0,
   alluse: { coveredCallContracts: 1, symbolExposureCents: 0, concentrationLimitCents: 10_000_000 },
-  messagesThisSecond: 0,
+  pacingBacklogMs: 0,
   multiplier: 100,
 };
 
@@ -46,7 +46,7 @@ describe('domain/risk', () => {
     ['a STAR-LAB call buy would close ALL-USE\'s short call at the broker', { action: 'BUY_TO_OPEN_CALL', quantity: 1 },
       { alluse: { ...ctx.alluse, positions: [{ secType: 'OPT', right: 'C', strikeCents: 15_000, expiry: '2025-05-09', quantity: -1 }] } }, 'CONFLICTS_WITH_ALLUSE_POSITION', 'action=BUY_TO_OPEN_CALL, alluse_position=-1'],
     ['the symbol exposure across both would exceed the limit', {}, { alluse: { coveredCallContracts: 0, symbolExposureCents: 7_000_001, concentrationLimitCents: 10_000_000 } }, 'CONCENTRATION_LIMIT', 'exposure_after=100000.01, limit=100000.00'],
-    ['50 messages were already sent this second', {}, { messagesThisSecond: 50 }, 'PACING_LIMIT', 'messages_this_second=50, max=50'],
+    ['the pacing queue is 10.001 s deep', {}, { pacingBacklogMs: 10_001 }, 'PACING_LIMIT', 'backlog_ms=10001, max_ms=10000'],
   ];
   for (const [what, o, c, code, fragment] of cases)
     it(`when ${what}, then it is rejected with ${code}`, () => {
@@ -75,6 +75,7 @@ describe('domain/risk', () => {
     const r = checkOrder({ ...penny, limitPriceCents: 11 }, ctx, limits);
     expect(r.ok ? 'ok' : r.code).to.equal('LIMIT_PRICE_OUT_OF_BAND');
   });
+  it('when the pacing queue is exactly 10 s deep, then the order still passes', () => expect(checkOrder(put, { ...ctx, pacingBacklogMs: 10_000 }, limits).ok).to.equal(true));
   it('when reduce-only and the order closes, then it passes', () => expect(checkOrder({ ...put, action: 'BUY_TO_CLOSE_PUT' }, { ...ctx, reduceOnly: true }, limits).ok).to.equal(true));
   it('when a covered call uses the 200 uncovered shares, then it passes', () => expect(checkOrder({ ...put, action: 'SELL_TO_OPEN_CALL' }, ctx, limits).ok).to.equal(true));
 });
