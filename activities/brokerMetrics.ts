@@ -3,7 +3,7 @@
  * times place→ack and place→fill, and a poller that copies the adapter's counters (if it
  * exposes stats()) into the gauges of src/metrics.ts once a second.
  */
-import { brokerConnected, brokerMessagesPerSecond, brokerPacingLimit, brokerReconnectsTotal, orderAckLatency, orderFillLatency } from '../src/metrics';
+import { brokerConnected, brokerPacingBacklog, brokerMessagesPerSecond, brokerPacingLimit, brokerReconnectsTotal, orderAckLatency, orderFillLatency } from '../src/metrics';
 import type { Broker, BrokerOrderState } from './broker/types';
 
 interface BrokerStats {
@@ -52,6 +52,7 @@ export function startBrokerStatsPoller(broker: Broker, intervalMs = 1000): () =>
   let lastAt = Date.now();
   const tick = () => {
     brokerConnected.set(broker.isConnected() ? 1 : 0);
+    if (broker.pacingBacklogMs) brokerPacingBacklog.set(broker.pacingBacklogMs() / 1000);
     const now = b.stats?.();
     if (!now) return;
     const at = Date.now();

@@ -68,6 +68,8 @@ export const brokerMessagesPerSecond = new Gauge({
 });
 /** alluse_broker_pacing_limit: the messages/s limit the adapter throttles to; alerts use messages/limit. */
 export const brokerPacingLimit = new Gauge({ name: 'alluse_broker_pacing_limit', help: 'Broker pacing limit, messages per second', registers: reg });
+/** alluse_broker_pacing_backlog_seconds: how long a message sent now would wait in the pacing queue (over 10 s, orders are refused with PACING_LIMIT). */
+export const brokerPacingBacklog = new Gauge({ name: 'alluse_broker_pacing_backlog_seconds', help: 'Wait of a new broker message in the pacing queue, seconds', registers: reg });
 /** alluse_order_ack_latency_seconds: placeOrder sent → first orderStatus from the broker. */
 export const orderAckLatency = new Histogram({
   name: 'alluse_order_ack_latency_seconds',

@@ -73,6 +73,7 @@ describe('ops: metrics after a real instruction', function () {
     expect(value(text, /^alluse_broker_connected /)).to.equal(1);
     expect(value(text, /^alluse_broker_pacing_limit /)).to.equal(45);
     expect(value(text, /^alluse_broker_messages_per_second /)).to.be.at.least(0);
+    expect(value(text, /^alluse_broker_pacing_backlog_seconds /)).to.be.within(0, 10);
     expect(text).to.match(/^alluse_broker_reconnects_total \d+/m);
     expect(value(text, /^alluse_order_ack_latency_seconds_count /)).to.be.at.least(1);
     expect(value(text, /^alluse_order_fill_latency_seconds_count /)).to.be.at.least(1);
