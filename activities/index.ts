@@ -15,7 +15,7 @@ import type { Broker, BrokerOrderState } from './broker/types';
 import { actionSpec, multiplierOf, toBrokerOrder } from './orderSpec';
 import { createProtocolActivities } from './protocol';
 import { checkInstructionRisk, quoteMidCents, type LimitMid, type RiskVerdict } from './risk';
-import { withTimeout } from '../src/withTimeout';
+import { quoteOf } from './broker/quote';
 import { releaseReservation } from '../src/db/reservations';
 import { controlScopesOf, haltedScope } from '../src/db/control';
 import { instructionsTotal, riskRejectionsTotal } from '../src/metrics';
@@ -63,10 +63,7 @@ export function createActivities({ prisma, broker, logger, protocol }: ActivityD
     const i = input.instruction;
     const spec = actionSpec(i.trade_action);
     try {
-      const q = await withTimeout(
-        spec.secType === 'STK' ? md.stockQuote(i.symbol) : md.optionQuote(i.symbol, (i.expiration_date ?? '').replaceAll('-', ''), i.strike_price ?? 0, spec.right!),
-        2000,
-      );
+      const q = await quoteOf(md, { symbol: i.symbol, secType: spec.secType, expiry: (i.expiration_date ?? '').replaceAll('-', ''), strike: i.strike_price ?? 0, right: spec.right ?? '' }, 2000);
       const mid = quoteMidCents(q);
       if (mid === null) log(input).warn('no quote for the limit-price band check; band not checked', { symbol: i.symbol });
       return mid;

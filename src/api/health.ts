@@ -13,6 +13,7 @@ import type { Broker } from '../../activities/broker/types';
 import type { PrismaClient } from '../db/client';
 import { globalControl } from '../db/control';
 import { reduceOnly, tradingHalted } from '../metrics';
+import { withTimeout } from '../withTimeout';
 
 /** Used when src/schedules.ts (the weekly-cycle owner) does not export its own id. */
 export const DEFAULT_WEEKLY_CYCLE_SCHEDULE_ID = 'all-use-weekly-cycle';
@@ -49,12 +50,6 @@ const MIGRATIONS_DIR = [path.resolve(__dirname, '..', '..', 'prisma', 'migration
 export function expectedMigrations(): string[] {
   if (!MIGRATIONS_DIR) return [];
   return fs.readdirSync(MIGRATIONS_DIR, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let t: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (t = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)));
-  return Promise.race([p, timeout]).finally(() => clearTimeout(t));
 }
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 300);

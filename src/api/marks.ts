@@ -4,8 +4,8 @@
  * fails or times out, the last recorded fill price of the contract (`LAST_FILL`).
  */
 import { lastFillPrice, type ContractKey } from '../db/positions';
-import { withTimeout } from '../withTimeout';
 import type { PrismaClient } from '../db/client';
+import { quoteOf } from '../../activities/broker/quote';
 import type { MarketData } from '../../activities/broker/types';
 
 export interface Mark {
@@ -30,15 +30,11 @@ export function lastFillMarks(prisma: PrismaClient): MarkProvider {
 /** Marks from the broker's market-data path: the quote's mid (else last), bounded in time. */
 export function marketDataMarks(md: Pick<MarketData, 'stockQuote' | 'optionQuote'>, fallback: MarkProvider, timeoutMs = 2000): MarkProvider {
   return brokerMarks(async (c) => {
-    const q = await withTimeout(
-      c.secType === 'STK' ? md.stockQuote(c.symbol) : md.optionQuote(c.symbol, c.expiry, Number(c.strike), c.right as 'C' | 'P'),
-      timeoutMs,
-    );
+    const q = await quoteOf(md, c, timeoutMs);
     if (q.bid > 0 && q.ask > 0) return Math.round(((q.bid + q.ask) / 2) * 10_000) / 10_000;
     return q.last > 0 ? q.last : null;
   }, fallback);
 }
-
 
 /** A broker-side price function (may return null/throw when it has none) in front of `fallback`. */
 export function brokerMarks(price: (c: ContractKey) => Promise<number | null> | number | null, fallback: MarkProvider): MarkProvider {
