@@ -9,6 +9,7 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { controlStatus, haltTrading, resumeTrading, setReduceOnlyMode } from '../control';
 import { listAccounts, listInstructions, showAccount, showInstruction } from '../db/operator';
+import { accountTagSchema } from '../contracts/instruction';
 import { listSegments, setSegmentLimit } from '../db/reservations';
 import { DEFAULT_PROTOCOL, fromDecimal } from '../domain';
 import { weekOf } from '../domain/calendar';
@@ -155,7 +156,7 @@ export function buildProgram(ctx: () => OpsContext): Command {
       return Number(v);
     })
     .action(async (segment: string, o: { capital: number; maxOpenOrders?: number }) => {
-      if (!/^[A-Za-z0-9_.:-]{1,100}$/.test(segment) || segment.startsWith('account:')) throw new Error(`not a STAR-LAB segment (account_tag): ${segment}`);
+      if (!accountTagSchema.safeParse(segment).success || segment.startsWith('account:')) throw new Error(`not a STAR-LAB segment (account_tag): ${segment}`);
       await setSegmentLimit(ctx().prisma(), segment, o.capital, o.maxOpenOrders ?? null, ctx().actor);
       print({ segment, capital_limit_cents: o.capital, max_open_orders_per_strategy: o.maxOpenOrders ?? null }, json());
     });

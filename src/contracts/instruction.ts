@@ -48,6 +48,9 @@ const ident = (max: number) =>
     .max(max, `at most ${max} characters`)
     .regex(/^[A-Za-z0-9_.:\-]+$/, 'letters, digits and _ . : - only');
 
+/** A STAR-LAB `account_tag`: the name of a capital segment (also checked by `ops segments set`). */
+export const accountTagSchema = ident(64);
+
 export const isoDate = z
   .string({ error: 'must be a string' })
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
@@ -69,7 +72,7 @@ const instructionObject = z
     strike_price: price.optional(),
     time_in_force: z.enum(TIMES_IN_FORCE),
     client_order_id: ident(100),
-    account_tag: ident(64).optional(),
+    account_tag: accountTagSchema.optional(),
   })
   .strict();
 

@@ -100,9 +100,11 @@ export function checkOrder(o: RiskOrder, c: RiskContext, limits: ProtocolConfig[
     return fmt('PUT_NOT_CASH_SECURED', { required: $(notional), cash: $(c.cashCents), buffer: $(c.bufferCents) });
   if (o.action === 'SELL_TO_OPEN_CALL' && c.sharesHeld - c.callsCovering * c.multiplier < o.quantity * c.multiplier)
     return fmt('CALL_NOT_COVERED', { shares_needed: o.quantity * c.multiplier, shares_held: c.sharesHeld, already_covering: c.callsCovering * c.multiplier });
+  // The order's own contract among positions: the option series, or the stock.
+  const sameContract = (p: OpenPosition) => (option ? p.secType === 'OPT' && p.right === right && p.strikeCents === o.strikeCents && p.expiry === o.expiry : p.secType === 'STK');
   if (!opening) {
     const held = c.openPositions
-      .filter((p) => (option ? p.secType === 'OPT' && p.right === right && p.strikeCents === o.strikeCents && p.expiry === o.expiry : p.secType === 'STK'))
+      .filter(sameContract)
       .reduce((s, p) => s + p.quantity, 0);
     // Closing a long (sell) needs a long position of that size; closing a short (buy) a short one.
     const closable = sell ? Math.max(0, held) : Math.max(0, -held);
@@ -128,9 +130,7 @@ export function checkOrder(o: RiskOrder, c: RiskContext, limits: ProtocolConfig[
   // One broker account nets every owner's positions per contract: a STAR-LAB order against
   // ALL-USE's own position in the same contract (buying what ALL-USE is short, selling what
   // it is long) would close ALL-USE's position at the broker.
-  const against = option
-    ? (c.alluse.positions ?? []).find((p) => p.secType === 'OPT' && p.right === right && p.strikeCents === o.strikeCents && p.expiry === o.expiry && (sell ? p.quantity > 0 : p.quantity < 0))
-    : undefined;
+  const against = option ? (c.alluse.positions ?? []).find((p) => sameContract(p) && (sell ? p.quantity > 0 : p.quantity < 0)) : undefined;
   if (against)
     return fmt('CONFLICTS_WITH_ALLUSE_POSITION', { action: o.action, alluse_position: against.quantity, strike: $(o.strikeCents ?? 0), expiry: o.expiry ?? '' });
   const adds = opening && (shortPut || !sell) ? notional : 0;
