@@ -8,7 +8,7 @@ import type { PrismaClient } from '../../src/db/client';
 import { DEFAULT_PROTOCOL, type ProtocolConfig } from '../../src/domain/config';
 import { fromDecimal, type Cents } from '../../src/domain/money';
 import type { Logger } from '../../src/logger';
-import type { Broker, MarketData } from '../broker/types';
+import type { Broker, MarketData } from '../../src/contracts/broker';
 
 export interface ProtocolDeps {
   prisma: PrismaClient;

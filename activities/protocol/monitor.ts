@@ -10,8 +10,8 @@ import { atr } from '../../src/domain/indicators';
 import { adverseMove, protocolLevel } from '../../src/domain/levels';
 import { toDecimal } from '../../src/domain/money';
 import { planRoll } from '../../src/domain/protocol-cycle';
-import type { PositionLevel } from '../../workflows/positionMonitor';
-import { protocolClientOrderId } from '../../workflows/weeklyCycle';
+import type { PositionLevel } from '../../src/contracts/workflows/positionMonitor';
+import { protocolClientOrderId } from '../../src/contracts/workflows/weeklyCycle';
 import { isoOf, toCents, ymdOf, type ProtocolCtx } from './context';
 
 export function monitorActivities(ctx: ProtocolCtx) {

@@ -15,10 +15,10 @@ import { accountValue, cycleDates, entryDayOf, planAccount, weeksBetween, type A
 import { limitPriceForAttempt } from '../../src/domain/signals';
 import type { Level } from '../../src/domain/levels';
 import type { WeekType } from '../../src/domain/weekTypes';
-import type { PositionLevel } from '../../workflows/positionMonitor';
-import type { TradeInstructionInput } from '../../workflows/tradeInstruction';
-import type { AttemptPlan } from '../../workflows/placement';
-import { protocolClientOrderId, type PlannedEntry } from '../../workflows/weeklyCycle';
+import type { PositionLevel } from '../../src/contracts/workflows/positionMonitor';
+import type { TradeInstructionInput } from '../../src/contracts/workflows/tradeInstruction';
+import type { AttemptPlan } from '../../src/contracts/workflows/placement';
+import { protocolClientOrderId, type PlannedEntry } from '../../src/contracts/workflows/weeklyCycle';
 import { INTERNAL_CLIENT, toCents, ymdOf, type ProtocolCtx } from './context';
 import type { WeekMarket } from './market';
 import { levelsOf } from './monitor';

@@ -4,8 +4,8 @@
  * Temporal UI survives restarts. Times are New York wall-clock, so DST needs no care here.
  */
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type CalendarSpec, type Client } from '@temporalio/client';
-import { DAILY_REPORT_SCHEDULE_ID } from '../../workflows/dailyReport';
-import { WEEKLY_REPORT_SCHEDULE_ID } from '../../workflows/weeklyReport';
+import { DAILY_REPORT_SCHEDULE_ID } from '../contracts/workflows/schedules';
+import { WEEKLY_REPORT_SCHEDULE_ID } from '../contracts/workflows/schedules';
 
 export { DAILY_REPORT_SCHEDULE_ID, WEEKLY_REPORT_SCHEDULE_ID };
 
