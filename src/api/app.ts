@@ -24,6 +24,7 @@ import { openApiDocument } from './openapi';
 import { createTokenService, type TokenService } from './tokens';
 import { tradingRouter } from './trading';
 import { accountsRouter, cycleRouter } from './accounts';
+import { protocolConfigRouter } from './protocolConfig';
 import type { Broker } from '../contracts/broker';
 import { httpMetrics } from '../metrics';
 import { healthRouter } from './health';
@@ -98,6 +99,7 @@ export function createApp(deps: AppDeps): express.Express {
   const operatorToken = deps.operatorToken ?? loadConfig(process.env).operatorToken;
   app.use('/api/v1/operator/accounts', operatorAuth(operatorToken, logger), express.json({ limit: '16kb' }), accountsRouter(deps));
   app.use('/api/v1/operator/cycle', operatorAuth(operatorToken, logger), express.json({ limit: '16kb' }), cycleRouter(deps));
+  app.use('/api/v1/operator/config', operatorAuth(operatorToken, logger), express.json({ limit: '64kb' }), protocolConfigRouter({ prisma }));
   app.use('/api/v1/operator', operatorRouter({ temporal: deps.temporal, prisma, logger, token: operatorToken }));
   app.get('/api/v1/openapi.json', (_req, res) => {
     res.json(openApiDocument());

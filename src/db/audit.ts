@@ -19,6 +19,7 @@ export const AUDIT_ACTIONS = [
   'ACCESS_DENIED',
   'STRATEGY_NOTIFIED',
   'SEGMENT_LIMIT_SET',
+  'PROTOCOL_CONFIG_SET',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
