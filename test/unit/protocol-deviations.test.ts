@@ -4,7 +4,10 @@
  */
 import { expect } from 'chai';
 import { DEFAULT_PROTOCOL } from '../../src/domain/config';
+import { mondayOfWeek, previousWeek } from '../../src/domain/calendar';
 import { regimeHistoryWeeks, regimes, type Bar } from '../../src/domain/indicators';
+import { canEnter } from '../../src/domain/signals';
+import { previousWeekTypesOf, type WeekType } from '../../src/domain/weekTypes';
 
 describe('protocol deviation 1: the volatility regime has enough history live', () => {
   const cfg = DEFAULT_PROTOCOL.regime;
@@ -23,5 +26,29 @@ describe('protocol deviation 1: the volatility regime has enough history live', 
     const n = regimeHistoryWeeks(cfg);
     expect(n).to.be.at.least(cfg.atrPeriod + cfg.volLookback);
     expect(regimes(bars(n), cfg).at(-1)!.vol).to.equal('HIGH');
+  });
+});
+
+describe('protocol deviation 2: a P-DD or P-AOL week blocks only the following week', () => {
+  const rows = [
+    { symbol: 'TSLA', week: '2025-W08', type: 'P-DD' },
+    { symbol: 'AAPL', week: '2025-W09', type: 'P-AOL' },
+    { symbol: '*', week: '2025-W09', type: 'W-IDL' },
+  ];
+
+  it('when TSLA had P-DD two weeks ago and sat out last week, then nothing blocks TSLA now', () => {
+    expect(previousWeekTypesOf(rows, '2025-W10')).to.not.have.property('TSLA');
+    expect(canEnter({ maxOpenLevel: null, previousWeekType: (previousWeekTypesOf(rows, '2025-W10').TSLA as WeekType | undefined) ?? null }).ok).to.equal(true);
+  });
+
+  it('when AAPL had P-AOL last week, then this week is blocked, and the week after is not', () => {
+    expect(canEnter({ maxOpenLevel: null, previousWeekType: previousWeekTypesOf(rows, '2025-W10').AAPL as WeekType }).ok).to.equal(false);
+    expect(previousWeekTypesOf(rows, '2025-W11')).to.deep.equal({});
+  });
+
+  it('when the week crosses a year, then the previous ISO week is the last week of the year before', () => {
+    expect(previousWeek('2025-W01')).to.equal('2024-W52');
+    expect(previousWeek('2021-W01')).to.equal('2020-W53');
+    expect(mondayOfWeek('2025-W10')).to.equal('2025-03-03');
   });
 });
