@@ -5,7 +5,7 @@
  */
 import type { SymbolMarket } from '../../src/domain/protocol-cycle';
 import { cycleDates } from '../../src/domain/protocol-cycle';
-import { getFamily } from '../../src/db/accounts';
+import { accountPositions, getFamily } from '../../src/db/accounts';
 import { regimeHistoryWeeks, type Bar } from '../../src/domain/indicators';
 import type { ChainQuote } from '../../src/domain/signals';
 import { toCents, ymdOf, type ProtocolCtx } from './context';
@@ -46,6 +46,10 @@ export function marketActivities(ctx: ProtocolCtx) {
           rights.set(s, set);
         }
       }
+      // Whole lots held in any account are covered with calls (assigned shares in Gen/Rev-Acc too).
+      const mult = familyConfig.market.contractMultiplier;
+      for (const pos of await accountPositions(ctx.prisma, family.accounts.map((a) => a.id)))
+        if (pos.secType === 'STK' && pos.quantity >= mult) rights.set(pos.symbol, (rights.get(pos.symbol) ?? new Set<'C' | 'P'>()).add('C'));
       const md = ctx.md();
       const brokerNow = await md.now();
       // History ends at the week's close when the broker's clock is past it (backfill).
