@@ -69,6 +69,11 @@ const keys = {
     schema: z.enum(['open', 'exchange', 'manual']).default('open'),
   },
   ibSimAdminPort: { env: 'IB_SIM_ADMIN_PORT', description: 'simulator admin HTTP port', schema: port.default(4003) },
+  ibSimFresh: {
+    env: 'IB_SIM_FRESH',
+    description: 'start the simulator with a new, empty account instead of the one kept in <DATA_DIR>/ib-sim-account.json',
+    schema: bool.default(false),
+  },
   // STAR-LAB API (src/api). AUTH_MODE unset: `required` unless HOST is loopback (see authModeFor).
   authMode: {
     env: 'AUTH_MODE',

@@ -91,7 +91,8 @@ export async function startSystem(config: Config, logger: Logger, opts: SystemOp
 
     let simulator: Simulator | undefined;
     if (config.ibSimulator) {
-      simulator = await startSimulator({ port: config.ibPort, host: config.ibHost, account: config.ibAccount, clock: config.ibSimClock, adminPort: config.ibSimAdminPort });
+      simulator = await startSimulator({ port: config.ibPort, host: config.ibHost, account: config.ibAccount, clock: config.ibSimClock, adminPort: config.ibSimAdminPort,
+        stateFile: path.join(config.dataDir, 'ib-sim-account.json'), fresh: config.ibSimFresh });
       stops.push(() => simulator!.close());
     }
 
