@@ -77,6 +77,7 @@ export function createIbBroker(opts: IbBrokerOptions): IbBroker {
   });
   const inflight = new Map<string, Promise<BrokerOrderState>>();
   let ordersSent = 0;
+  let sessions = 0;
 
   /** The next thing the broker says about `ref`, a connection loss, or the timeout. */
   function nextEvent(ref: string, timeoutMs: number): Promise<AckResult> {
@@ -197,6 +198,11 @@ export function createIbBroker(opts: IbBrokerOptions): IbBroker {
     marketData: createIbMarketData({ host: opts.host, port: opts.port, clientId: opts.marketDataClientId ?? opts.clientId + 100, logger }),
     limiter,
     pacingBacklogMs: () => limiter.backlogMs(),
+    onReconnect(listener: (n: number) => void) {
+      const on = () => listener(++sessions);
+      conn.on('synced', on);
+      return () => void conn.off('synced', on);
+    },
     stats: () => ({ msgsSent: limiter.taken, pacingErrors: conn.pacingErrors, reconnects: conn.reconnects, ordersSent, limitMsgsPerSec: limit }),
   };
   return broker;
