@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import {
-  reconcile, realizedNet, contractKey, type BookPosition, type BrokerExecutionIn, type BrokerPositionIn, type ContractRef, type ReconcileInput,
+  reconcile, realizedNet, contractKey, type Owner, type BookPosition, type BrokerExecutionIn, type BrokerPositionIn, type ContractRef, type ReconcileInput,
 } from '../../src/domain/reconcile';
 
 const PUT190: ContractRef = { symbol: 'AAPL', secType: 'OPT', expiry: '20261127', strike: '190', right: 'P' };
@@ -17,7 +17,7 @@ const ACC = { ownerKind: 'ACCOUNT' as const, ownerId: 'F0:GEN', scope: 'account:
 const FRIDAY_CLOSE = '2026-11-27T21:00:00.000Z';
 const WEDNESDAY = '2026-11-25T16:00:00.000Z';
 
-const book = (o: typeof S1, c: ContractRef, quantity: number, avgPrice = '1.2'): BookPosition => ({ ...o, contract: c, quantity, avgPrice });
+const book = (o: Owner, c: ContractRef, quantity: number, avgPrice = '1.2'): BookPosition => ({ ...o, contract: c, quantity, avgPrice });
 const bpos = (c: ContractRef, quantity: number, avgCost = 0): BrokerPositionIn => ({ contract: c, quantity, avgCost });
 const life = (execId: string, c: ContractRef, side: 'BUY' | 'SELL', shares: number, price: number, time = FRIDAY_CLOSE, realizedPnl?: number): BrokerExecutionIn =>
   ({ execId, orderId: 0, orderRef: '', time, contract: c, side, shares, price, commission: 0, ...(realizedPnl !== undefined ? { realizedPnl } : {}) });
