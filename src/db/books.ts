@@ -199,3 +199,45 @@ export async function reconciliationCases(prisma: PrismaClient, since?: Date, li
   const rows = await prisma.auditLog.findMany({ where: { action: 'RECONCILIATION_CASE', ...(since ? { createdAt: { gte: since } } : {}) }, orderBy: { createdAt: 'desc' }, take: limit });
   return rows.map((r) => ({ id: r.id.toString(), actor: r.actor, target: r.target, outcome: r.outcome, detail: r.detail, createdAt: r.createdAt.toISOString() }));
 }
+
+export interface OwnerEvent {
+  /** instruction id of a fill, or the lifecycle execution's key */
+  source: string;
+  kind: 'FILL' | 'LIFECYCLE';
+  reason: string;
+  contract: ContractRef;
+  signedQty: number;
+  price: string;
+  commissionCents: number;
+}
+
+/**
+ * An owner's executions in the order the books learned them: its fills (instructions of a
+ * STAR-LAB strategy `client:strategy` or an ALL-USE account) and its lifecycle bookings. The
+ * input of IB-style realised P&L (domain/reconcile realizedNet) and of trade counting.
+ */
+export async function ownerEvents(prisma: PrismaClient, ownerKind: string, ownerId: string): Promise<OwnerEvent[]> {
+  const [client, ...rest] = ownerId.split(':');
+  const where = ownerKind === 'ACCOUNT' ? { accountId: ownerId } : { clientName: client, starlabStrategyId: rest.join(':'), accountId: null };
+  const [fills, life] = await Promise.all([
+    prisma.execution.findMany({ where: { instruction: where }, include: { instruction: { select: { tradeAction: true, symbol: true, expirationDate: true, strikePrice: true } } } }),
+    prisma.bookEntry.findMany({ where: { ownerKind, ownerId, kind: 'LIFECYCLE', NOT: { quantity: 0 } } }),
+  ]);
+  const evs: Array<OwnerEvent & { at: number; tie: string }> = [];
+  for (const f of fills) {
+    const spec = actionSpec(f.instruction.tradeAction as TradeInstruction['trade_action']);
+    evs.push({
+      at: f.createdAt.getTime(), tie: f.execId, source: f.instructionId, kind: 'FILL', reason: f.instruction.tradeAction,
+      contract: { symbol: f.instruction.symbol, secType: spec.secType, expiry: f.instruction.expirationDate?.replaceAll('-', '') ?? '', strike: f.instruction.strikePrice?.toString() ?? '0', right: spec.right ?? '' },
+      signedQty: (spec.side === 'BUY' ? 1 : -1) * f.shares, price: f.price.toString(),
+      commissionCents: f.commission === null ? 0 : new Decimal(f.commission.toString()).mul(100).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toNumber(),
+    });
+  }
+  for (const e of life) evs.push({ at: e.createdAt.getTime(), tie: e.key, source: e.key, kind: 'LIFECYCLE', reason: e.reason, contract: contractOf(e), signedQty: e.quantity, price: e.price.toString(), commissionCents: 0 });
+  return evs.sort((a, b) => a.at - b.at || (a.tie < b.tie ? -1 : 1)).map(({ at: _a, tie: _t, ...e }) => e);
+}
+
+/** Every owner that has a position row (STAR-LAB strategies and ALL-USE accounts). */
+export async function owners(prisma: PrismaClient): Promise<Array<{ ownerKind: string; ownerId: string }>> {
+  return prisma.position.findMany({ distinct: ['ownerKind', 'ownerId'], select: { ownerKind: true, ownerId: true } });
+}
