@@ -47,6 +47,7 @@ export interface IbBrokerStats {
 
 export interface IbBroker extends Broker {
   isSynced(): boolean;
+  onReconnect(listener: (n: number) => void): () => void;
   /** The process-wide pacing queue every message to IB goes through (metrics, benchmarks, tests). */
   readonly limiter: TokenBucket;
   /** Counters for benchmarks and metrics. */
@@ -76,8 +77,10 @@ export function createIbBroker(opts: IbBrokerOptions): IbBroker {
     reconnectMaxMs: opts.reconnectMaxMs ?? 15_000,
   });
   const inflight = new Map<string, Promise<BrokerOrderState>>();
-  let ordersSent = 0;
+  /** Broker sessions since this adapter was created (1 = the first connect), counted before any listener hears one. */
   let sessions = 0;
+  conn.on('synced', () => void sessions++);
+  let ordersSent = 0;
 
   /** The next thing the broker says about `ref`, a connection loss, or the timeout. */
   function nextEvent(ref: string, timeoutMs: number): Promise<AckResult> {
@@ -199,7 +202,7 @@ export function createIbBroker(opts: IbBrokerOptions): IbBroker {
     limiter,
     pacingBacklogMs: () => limiter.backlogMs(),
     onReconnect(listener: (n: number) => void) {
-      const on = () => listener(++sessions);
+      const on = () => listener(sessions);
       conn.on('synced', on);
       return () => void conn.off('synced', on);
     },

@@ -14,6 +14,9 @@ import { latestRun } from '../../src/db/books';
 import { registry, reconciliationUnexplained } from '../../src/metrics';
 import { instructionWorkflowId } from '../../src/contracts/workflows/tradeInstruction';
 import { until } from './_system';
+import { reconcileOnConnect } from '../../src/reconcileTrigger';
+import { reconciliationWorkflowId } from '../../src/contracts/workflows/reconciliation';
+import { createLogger } from '../../src/logger';
 import { expectBooksEqualBroker, instruct, reconcileNow, startBooksHarness, type BooksHarness } from './_booksSystem';
 
 const ny = (day: string, hm: string) => DateTime.fromISO(`${day}T${hm}`, { zone: 'America/New_York' }).toJSDate().toISOString();
@@ -132,11 +135,28 @@ describe('books: position lifecycle reconciled with the broker (simulator, manua
   it('the simulator stopped and started again (not fresh): the account is back and the books still agree', async () => {
     const positions = h.sim.positions();
     const cash = h.sim.cash();
-    await h.sim.restart();
-    expect(h.sim.positions()).to.deep.equal(positions);
-    expect(h.sim.cash()).to.equal(cash);
-    await until(async () => h.broker.isSynced(), 20_000, 'broker reconnected');
-    expect(await reconcileNow(h)).to.include({ differences: 0, unexplained: 0 });
+    // The worker's trigger: a run at start-up and one after each reconnect, by deterministic id.
+    const bootId = `books-${process.pid}-${Date.now()}`;
+    const sessions: number[] = [];
+    const offSessions = h.broker.onReconnect((n) => sessions.push(n));
+    const stop = reconcileOnConnect({ client: h.sys.client, broker: h.broker, taskQueue: h.taskQueue, logger: createLogger('books-test', 'error'), bootId });
+    try {
+      const startup = await h.sys.client.workflow.getHandle(reconciliationWorkflowId.startup(bootId)).result().catch(async () => {
+        await until(async () => h.sys.client.workflow.getHandle(reconciliationWorkflowId.startup(bootId)).describe(), 20_000, 'start-up run');
+        return h.sys.client.workflow.getHandle(reconciliationWorkflowId.startup(bootId)).result();
+      });
+      expect(startup).to.include({ trigger: 'startup', differences: 0 });
+      await h.sim.restart();
+      expect(h.sim.positions()).to.deep.equal(positions);
+      expect(h.sim.cash()).to.equal(cash);
+      await until(async () => sessions.length > 0, 20_000, 'broker reconnected');
+      const after = h.sys.client.workflow.getHandle(reconciliationWorkflowId.reconnect(bootId, sessions[0]!));
+      await until(async () => after.describe(), 20_000, 'reconnect run started');
+      expect(await after.result()).to.include({ trigger: 'reconnect', differences: 0, unexplained: 0 });
+    } finally {
+      stop();
+      offSessions();
+    }
     await expectBooksEqualBroker(h);
   });
 
