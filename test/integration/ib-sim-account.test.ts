@@ -9,6 +9,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { Contract, EventName, Order, OrderAction, OrderType, SecType } from '@stoqey/ib';
 import { startSimulator, Simulator } from '../../src/ib-sim';
+import { readEnv } from '../../src/ib-sim/main';
 import { Client } from './ib-sim-kit.test';
 
 const opt = (symbol: string, expiry: string, strike: number, right: 'C' | 'P'): Contract =>
@@ -120,5 +121,23 @@ describe('ib-sim account: persistence and position lifecycle', function () {
     expect(sim.cash()).to.be.closeTo(cash - 2 * 19_000, 1e-6);
     c.ib.reqPositions();
     await c.waitFor(EventName.position, (_a, k: Contract, q) => k.symbol === 'MSFT' && q === 50);
+  });
+
+  it('npm run ib-sim: --fresh or IB_SIM_FRESH=1 starts fresh; the state file lives under DATA_DIR', () => {
+    const saved = { ...process.env };
+    try {
+      process.env.DATA_DIR = dir;
+      delete process.env.IB_SIM_FRESH;
+      expect(readEnv([])).to.include({ fresh: false, stateFile: path.join(dir, 'ib-sim-account.json') });
+      expect(readEnv(['--fresh']).fresh).to.equal(true);
+      process.env.IB_SIM_FRESH = '1';
+      expect(readEnv([]).fresh).to.equal(true);
+      process.env.IB_SIM_FRESH = 'yes';
+      expect(() => readEnv([])).to.throw(/IB_SIM_FRESH/);
+      delete process.env.IB_SIM_FRESH;
+      expect(() => readEnv(['--frsh'])).to.throw(/unknown argument --frsh/);
+    } finally {
+      process.env = saved;
+    }
   });
 });
