@@ -9,7 +9,7 @@ import type { Logger } from '../src/logger';
 import type { Broker, BrokerExecution, BrokerPosition } from '../src/contracts/broker';
 import type { ReconciliationSummary } from '../src/contracts/workflows/reconciliation';
 import { reconcile, type BrokerExecutionIn, type BrokerPositionIn, type ContractRef, type Difference } from '../src/domain/reconcile';
-import { applyBookings, bookCashCents, bookInstructions, bookPositions, getRun, knownExecIds, latestRun, reconciliationCases, recordOpeningBalance, saveRun } from '../src/db/books';
+import { applyBookings, bookCashCents, closedPositions, bookInstructions, bookPositions, getRun, knownExecIds, latestRun, reconciliationCases, recordOpeningBalance, saveRun } from '../src/db/books';
 import { setReduceOnlyMode } from '../src/control';
 import { reconciliationRunsTotal, reconciliationUnexplained } from '../src/metrics';
 
@@ -58,7 +58,12 @@ export function createReconcileActivities({ prisma, broker, logger }: { prisma: 
       }
     },
 
-    async reconcileBooks(p: { runId: string; trigger: string; account: BrokerAccountSnapshot }): Promise<ReconciliationSummary> {
+    /**
+     * `final: false` is a dry look: when it finds an unexplained difference it changes nothing and
+     * answers `recheck` (a fill between the broker read and the books read looks like one), so the
+     * workflow reads the broker again; the final pass books, sets reduce-only and reports.
+     */
+    async reconcileBooks(p: { runId: string; trigger: string; account: BrokerAccountSnapshot; final?: boolean }): Promise<ReconciliationSummary & { recheck?: boolean }> {
       const done = await getRun(prisma, p.runId);
       if (done) return summaryOf(done.body as ReconciliationReport);
       const log = logger.child({ reconciliation: p.runId });
@@ -66,14 +71,23 @@ export function createReconcileActivities({ prisma, broker, logger }: { prisma: 
       const executions: BrokerExecutionIn[] = a.executions.map((e) => ({ execId: e.execId, orderId: e.orderId, orderRef: e.orderRef, time: e.time, contract: contractOf(e), side: e.side, shares: e.shares, price: e.price,
         ...(e.commission !== undefined ? { commission: e.commission } : {}), ...(e.realizedPnl !== undefined ? { realizedPnl: e.realizedPnl } : {}) }));
       const positions: BrokerPositionIn[] = a.positions.map((x) => ({ contract: contractOf(x), quantity: x.quantity, avgCost: x.avgCost }));
-      const known = await knownExecIds(prisma, executions.map((e) => e.execId));
-      const refs = [...new Set(executions.filter((e) => !known.has(e.execId) && e.orderRef).map((e) => e.orderRef))];
-      const [books, instructions, cash] = await Promise.all([
-        bookPositions(prisma),
-        bookInstructions(prisma, refs),
-        bookCashCents(prisma, new Map(executions.filter((e) => e.commission !== undefined).map((e) => [e.execId, e.commission!]))),
-      ]);
-      const r = reconcile({ asOf: a.asOf, brokerPositions: positions, brokerCashCents: a.cashCents, brokerExecutions: executions, bookPositions: books, bookCashCents: cash, knownExecIds: known, instructions });
+      // One snapshot of the books: a fill recorded between two reads would look like a difference.
+      const { known, books, instructions, cash, closed } = await prisma.$transaction(async (tx) => {
+        const known = await knownExecIds(tx, executions.map((e) => e.execId));
+        const refs = [...new Set(executions.filter((e) => !known.has(e.execId) && e.orderRef).map((e) => e.orderRef))];
+        return {
+          known,
+          books: await bookPositions(tx),
+          instructions: await bookInstructions(tx, refs),
+          cash: await bookCashCents(tx, new Map(executions.filter((e) => e.commission !== undefined).map((e) => [e.execId, e.commission!]))),
+          closed: await closedPositions(tx, executions.filter((e) => !known.has(e.execId) && e.orderId === 0 && !e.orderRef).map((e) => e.contract)),
+        };
+      }, { isolationLevel: 'RepeatableRead' });
+      const r = reconcile({ asOf: a.asOf, brokerPositions: positions, brokerCashCents: a.cashCents, brokerExecutions: executions, bookPositions: books, bookCashCents: cash, knownExecIds: known, instructions, closedPositions: closed });
+      if (r.unexplained > 0 && p.final === false) {
+        log.warn('reconciliation: unexplained difference on the first look; reading the broker again', { unexplained: r.unexplained });
+        return { runId: p.runId, trigger: p.trigger, brokerTime: a.asOf, differences: r.differences.length, explained: r.explained, unexplained: r.unexplained, reduce_only: [], recheck: true };
+      }
       if (r.openingBalanceCents !== null && (await recordOpeningBalance(prisma, r.openingBalanceCents, p.runId))) log.info('books opening balance recorded', { cents: r.openingBalanceCents });
       const reasonOf = new Map(r.differences.flatMap((d) => d.bookings.map((b) => [b.key, d.kind] as const)));
       const booked = await applyBookings(prisma, r.differences.filter((d) => d.explained).flatMap((d) => d.bookings), p.runId, (b) => reasonOf.get(b.key) ?? 'RECONCILIATION');

@@ -3,7 +3,7 @@
  * books, books what it can explain and raises what it cannot (activities/reconcile.ts).
  * Started at worker start-up, after every broker reconnect, daily after the close, on demand.
  */
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { ReconcileActivities } from '../activities/reconcile';
 import type { ReconciliationInput, ReconciliationSummary } from '../src/contracts/workflows/reconciliation';
 
@@ -11,6 +11,11 @@ const { readBrokerAccount } = proxyActivities<ReconcileActivities>({ startToClos
 const { reconcileBooks } = proxyActivities<ReconcileActivities>({ startToCloseTimeout: '2m', retry: { maximumAttempts: 5 } });
 
 export async function reconciliation(input: ReconciliationInput): Promise<ReconciliationSummary> {
-  const account = await readBrokerAccount();
-  return reconcileBooks({ runId: workflowInfo().workflowId, trigger: input.trigger, account });
+  const runId = workflowInfo().workflowId;
+  // A difference seen once may be a fill in flight: look again a moment later before acting on it.
+  const first = await reconcileBooks({ runId, trigger: input.trigger, account: await readBrokerAccount(), final: false });
+  if (!first.recheck) return first;
+  await sleep('2s');
+  const { recheck: _r, ...result } = await reconcileBooks({ runId, trigger: input.trigger, account: await readBrokerAccount(), final: true });
+  return result;
 }

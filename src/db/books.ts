@@ -16,6 +16,8 @@ import { familyOfAccount, fillCashCents, type BookInstruction, type BookPosition
 import type { TradeInstruction } from '../contracts/instruction';
 
 type Tx = Prisma.TransactionClient;
+/** The client or a transaction: reconciliation reads the books in one repeatable-read snapshot. */
+type Db = PrismaClient | Tx;
 export const OPENING_BALANCE_KEY = 'OPENING_BALANCE';
 
 const contractOf = (r: { symbol: string; secType: string; expiry: string; strike: { toString(): string }; right: string }): ContractRef => ({
@@ -26,7 +28,7 @@ const contractOf = (r: { symbol: string; secType: string; expiry: string; strike
 const scopeOf = (ownerKind: string, ownerId: string, accountTag: string | null | undefined): string =>
   ownerKind === 'ACCOUNT' ? `account:${ownerId}` : `segment:${accountTag ?? 'UNTAGGED'}`;
 
-export async function bookPositions(prisma: PrismaClient): Promise<BookPosition[]> {
+export async function bookPositions(prisma: Db): Promise<BookPosition[]> {
   const rows = await prisma.position.findMany({ where: { quantity: { not: 0 } }, orderBy: [{ ownerKind: 'asc' }, { ownerId: 'asc' }, { symbol: 'asc' }] });
   const ids = [...new Set(rows.map((r) => r.openInstructionId).filter((x): x is string => !!x))];
   const tags = new Map((await prisma.instruction.findMany({ where: { id: { in: ids } }, select: { id: true, accountTag: true } })).map((i) => [i.id, i.accountTag]));
@@ -36,8 +38,16 @@ export async function bookPositions(prisma: PrismaClient): Promise<BookPosition[
   }));
 }
 
+/** Option position rows the books closed (quantity 0) for these contracts: who a settled expiry belonged to. */
+export async function closedPositions(prisma: Db, contracts: readonly ContractRef[]): Promise<BookPosition[]> {
+  const opts = contracts.filter((c) => c.secType === 'OPT');
+  if (!opts.length) return [];
+  const rows = await prisma.position.findMany({ where: { quantity: 0, secType: 'OPT', OR: opts.map((c) => ({ symbol: c.symbol, expiry: c.expiry, right: c.right, strike: new Decimal(c.strike).toString() })) } });
+  return rows.map((r) => ({ ownerKind: r.ownerKind as OwnerKind, ownerId: r.ownerId, scope: scopeOf(r.ownerKind, r.ownerId, null), contract: contractOf(r), quantity: 0, avgPrice: r.avgPrice.toString() }));
+}
+
 /** Which of these execIds the books hold (recorded fills or booked lifecycle executions). */
-export async function knownExecIds(prisma: PrismaClient, execIds: readonly string[]): Promise<Set<string>> {
+export async function knownExecIds(prisma: Db, execIds: readonly string[]): Promise<Set<string>> {
   if (!execIds.length) return new Set();
   const [fills, entries] = await Promise.all([
     prisma.execution.findMany({ where: { execId: { in: [...execIds] } }, select: { execId: true } }),
@@ -47,7 +57,7 @@ export async function knownExecIds(prisma: PrismaClient, execIds: readonly strin
 }
 
 /** The instructions with these ids (an execution's orderRef), as reconciliation needs them. */
-export async function bookInstructions(prisma: PrismaClient, ids: readonly string[]): Promise<Map<string, BookInstruction>> {
+export async function bookInstructions(prisma: Db, ids: readonly string[]): Promise<Map<string, BookInstruction>> {
   if (!ids.length) return new Map();
   const rows = await prisma.instruction.findMany({ where: { id: { in: [...ids] } } });
   return new Map(rows.map((r) => {
@@ -66,7 +76,7 @@ export async function bookInstructions(prisma: PrismaClient, ids: readonly strin
  * opening balance. A fill whose commission report has not reached the books yet counts the
  * commission the broker reports for it (`brokerCommission`, dollars by execId).
  */
-export async function bookCashCents(prisma: PrismaClient, brokerCommission: ReadonlyMap<string, number> = new Map()): Promise<number | null> {
+export async function bookCashCents(prisma: Db, brokerCommission: ReadonlyMap<string, number> = new Map()): Promise<number | null> {
   const opening = await prisma.bookEntry.findUnique({ where: { key: OPENING_BALANCE_KEY } });
   if (!opening) return null;
   let cash = Number(opening.cashCents);
@@ -133,6 +143,7 @@ export async function applyBookings(prisma: PrismaClient, bookings: readonly Boo
         }
         return true;
       }
+      if (b.moves === false) return true;
       if (b.positionDelta !== 0 && b.ownerId) {
         // The option's opening instruction carries the segment over to the delivered stock.
         const opt = await tx.position.findFirst({ where: { ownerKind: b.ownerKind, ownerId: b.ownerId, symbol: c.symbol, secType: 'OPT', openInstructionId: { not: null } }, orderBy: { updatedAt: 'desc' }, select: { openInstructionId: true } });

@@ -83,6 +83,11 @@ export interface ReconcileInput {
   knownExecIds: ReadonlySet<string>;
   /** instructions by id, for executions whose orderRef the books do not yet hold a fill of */
   instructions: ReadonlyMap<string, BookInstruction>;
+  /**
+   * Position rows at quantity 0 (closed in the books, e.g. by the weekly cycle's own settlement):
+   * who a broker lifecycle execution belongs to when the books already settled it.
+   */
+  closedPositions?: BookPosition[];
 }
 
 export const EXPLAINED_KINDS = ['EXPIRED_WORTHLESS', 'ASSIGNED', 'EXERCISED', 'EARLY_ASSIGNED', 'PARTIAL_ASSIGNED', 'MISSED_FILL', 'ALREADY_SETTLED'] as const;
@@ -110,6 +115,8 @@ export interface Booking extends Owner {
   instructionId?: string;
   /** ALL-USE accounts: the ledger entry that moves the account's own cash (assignment/exercise) */
   ledger?: { key: string; from: string; to: string; amountCents: number };
+  /** false: the books already moved the position (ALREADY_SETTLED); record the event, move nothing */
+  moves?: false;
 }
 
 export interface Difference {
@@ -252,14 +259,21 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     const stockCash = stock ? fillCashCents(stock.contract, (stock.side === 'BUY' ? 1 : -1) * stock.shares, stock.price, 0) : 0;
     if (bookQty === 0) {
       // Nobody in the books holds it any more: the books already settled it (e.g. the weekly
-      // cycle's own settlement at the close). Only the broker-cash side is booked here; a
-      // settlement that disagreed with the broker shows in the residual position check.
-      const b: Booking = { ownerKind: 'ACCOUNT', ownerId: '', scope: GLOBAL, key: `LIFECYCLE:${e.execId}`, kind: 'LIFECYCLE', contract: c, positionDelta: 0, price: '0',
-        commissionCents: 0, cashCents: stockCash, realizedPnlCents: toCents(e.realizedPnl ?? 0) + toCents(stock?.realizedPnl ?? 0), execId: e.execId, time: e.time };
-      bookedCash += b.cashCents;
-      differences.push({ key: `ALREADY_SETTLED:${e.execId}`, kind: 'ALREADY_SETTLED', explained: true, contract: c, owners: [], scopes: [], execIds, bookings: [b],
-        broker: { execId: e.execId, contracts: e.shares, stockExecId: stock?.execId ?? null, time: e.time }, books: { held: 0 },
-        message: `${describeContract(c)}: the broker's ${kind.toLowerCase().replace('_', ' ')} of ${e.shares} was already settled in the books` });
+      // cycle's own settlement at the close). The event is recorded for its owner (realised P&L,
+      // broker cash) without moving the position again; a settlement that disagreed with the
+      // broker shows in the residual position check.
+      const owner = (input.closedPositions ?? []).filter((p) => contractKey(p.contract) === contractKey(c)).sort(ownerOrder)[0];
+      const o: Owner = owner ? pick(owner) : { ownerKind: 'ACCOUNT', ownerId: '', scope: GLOBAL };
+      const bookings: Booking[] = [{ ...o, key: `LIFECYCLE:${e.execId}:${ownerKey(o)}`, kind: 'LIFECYCLE', contract: c, positionDelta: owner ? closes * e.shares : 0, price: '0',
+        commissionCents: 0, cashCents: 0, realizedPnlCents: toCents(e.realizedPnl ?? 0), execId: e.execId, time: e.time, moves: false }];
+      if (stock) {
+        bookings.push({ ...o, key: `LIFECYCLE:${stock.execId}:${ownerKey(o)}`, kind: 'LIFECYCLE', contract: stock.contract, positionDelta: owner ? (stock.side === 'BUY' ? 1 : -1) * stock.shares : 0,
+          price: strike, commissionCents: 0, cashCents: stockCash, realizedPnlCents: toCents(stock.realizedPnl ?? 0), execId: stock.execId, time: stock.time, moves: false });
+      }
+      bookedCash += stockCash;
+      differences.push({ key: `ALREADY_SETTLED:${e.execId}`, kind: 'ALREADY_SETTLED', explained: true, contract: c, owners: owner ? [o] : [], scopes: [], execIds, bookings,
+        broker: { execId: e.execId, contracts: e.shares, stockExecId: stock?.execId ?? null, time: e.time }, books: { held: 0, settledBy: owner ? ownerKey(owner) : null },
+        message: `${describeContract(c)}: the broker's ${kind.toLowerCase().replaceAll('_', ' ')} of ${e.shares} was already settled in the books` });
       continue;
     }
     // Allocate the broker's contracts over the holders (deterministic order), never beyond what they hold.

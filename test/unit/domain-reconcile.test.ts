@@ -124,10 +124,15 @@ describe('domain/reconcile', () => {
       kinds: [], unexplained: 0, scopes: [],
     },
     {
-      when: 'the books already settled the expiry themselves, then ALREADY_SETTLED books only the cash side',
+      when: 'the books already settled the expiry themselves, then ALREADY_SETTLED records the event for its owner without moving the position again',
       in: input({ bookPositions: [book(ACC, AAPL, 100, '190')], brokerPositions: [bpos(AAPL, 100, 190)], bookCashCents: 100_000_00, brokerCashCents: 100_000_00 - 19_000_00,
-        brokerExecutions: [life('e1', PUT190, 'BUY', 1, 0), life('e2', AAPL, 'BUY', 100, 190)] }),
+        brokerExecutions: [life('e1', PUT190, 'BUY', 1, 0, FRIDAY_CLOSE, 119.35), life('e2', AAPL, 'BUY', 100, 190)], closedPositions: [book(ACC, PUT190, 0)] }),
       kinds: ['ALREADY_SETTLED'], unexplained: 0, scopes: [],
+      check: (r) => {
+        expect(r.differences[0]!.bookings.map((b) => [b.ownerId, b.positionDelta, b.cashCents, b.realizedPnlCents, b.moves])).to.deep.equal([
+          ['F0:GEN', 1, 0, 11935, false], ['F0:GEN', 100, -19_000_00, 0, false],
+        ]);
+      },
     },
     {
       when: 'the books have no opening balance yet, then no cash difference and the opening balance is broker cash minus the booked flows',
