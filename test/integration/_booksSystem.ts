@@ -77,10 +77,15 @@ export async function startBooksHarness(opts: { startTime: string; clientId: num
 
 let seq = 0;
 /** Runs one STAR-LAB instruction to its end through tradeInstruction (source STARLAB). */
-export async function instruct(h: BooksHarness, i: Partial<TradeInstruction> & Pick<TradeInstruction, 'starlab_strategy_id' | 'trade_action' | 'symbol'>, wait = true): Promise<{ id: string; state?: InstructionState }> {
+export async function instruct(
+  h: BooksHarness,
+  i: Partial<TradeInstruction> & Pick<TradeInstruction, 'starlab_strategy_id' | 'trade_action' | 'symbol'>,
+  wait = true,
+  extra: Partial<TradeInstructionInput> = {},
+): Promise<{ id: string; state?: InstructionState }> {
   const id = `au_books_${process.pid}_${Date.now().toString(36)}_${seq++}`;
   const instruction = { scheme_type: 'DIS', quantity: 1, order_type: 'MARKET', time_in_force: 'DAY', client_order_id: id, account_tag: 'BOOKS', ...i } as TradeInstruction;
-  const input: TradeInstructionInput = { allUseOrderId: id, clientName: 'lab', source: 'STARLAB', requestHash: id, instruction, receivedAt: new Date().toISOString() };
+  const input: TradeInstructionInput = { allUseOrderId: id, clientName: 'lab', source: 'STARLAB', requestHash: id, instruction, receivedAt: new Date().toISOString(), ...extra };
   const handle = await h.sys.client.workflow.start(TRADE_INSTRUCTION_WORKFLOW, { taskQueue: h.taskQueue, workflowId: instructionWorkflowId(id), args: [input] });
   if (!wait) return { id };
   const state = (await handle.result()) as InstructionState;
