@@ -151,7 +151,9 @@ export async function applyBookings(prisma: PrismaClient, bookings: readonly Boo
       }
       if (b.ledger) {
         const l = b.ledger;
-        const e = await tx.ledgerEntry.createMany({ data: [{ key: l.key, familyId: familyOfAccount(b.ownerId), fromAccountId: l.from, toAccountId: l.to, amountCents: BigInt(l.amountCents), reason: 'ASSIGNMENT', detail: { execId: b.execId, shares: b.positionDelta } }], skipDuplicates: true });
+        // The account row knows its family (a LEAPS sleeve's id may nest deeper than <family>:<kind>).
+        const familyId = (await tx.account.findUnique({ where: { id: b.ownerId }, select: { familyId: true } }))?.familyId ?? familyOfAccount(b.ownerId);
+        const e = await tx.ledgerEntry.createMany({ data: [{ key: l.key, familyId, fromAccountId: l.from, toAccountId: l.to, amountCents: BigInt(l.amountCents), reason: 'ASSIGNMENT', detail: { execId: b.execId, shares: b.positionDelta } }], skipDuplicates: true });
         if (e.count === 1) {
           await tx.account.updateMany({ where: { id: l.from }, data: { cashCents: { decrement: BigInt(l.amountCents) } } });
           await tx.account.updateMany({ where: { id: l.to }, data: { cashCents: { increment: BigInt(l.amountCents) } } });
