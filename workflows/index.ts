@@ -11,6 +11,7 @@ export { weeklyCycle } from './weeklyCycle';
 export { weeklyCycleRun } from './weeklyCycleRun';
 export { tripleForkRebalance } from './tripleForkRebalance';
 export { positionMonitor } from './positionMonitor';
+export { reconciliation } from './reconciliation';
 
 // Callers start these by name with the contract's signature: the compiler keeps the two in step.
 tradeInstruction satisfies TradeInstructionWorkflow;

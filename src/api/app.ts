@@ -30,6 +30,7 @@ import { httpMetrics } from '../metrics';
 import { healthRouter } from './health';
 import { metricsHandler } from './metricsRoute';
 import { operatorAuth, operatorRouter } from './operator';
+import { reconciliationRouter } from './reconciliation';
 
 export interface AuthOptions {
   mode: 'open' | 'required';
@@ -100,6 +101,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/api/v1/operator/accounts', operatorAuth(operatorToken, logger), express.json({ limit: '16kb' }), accountsRouter(deps));
   app.use('/api/v1/operator/cycle', operatorAuth(operatorToken, logger), express.json({ limit: '16kb' }), cycleRouter(deps));
   app.use('/api/v1/operator/config', operatorAuth(operatorToken, logger), express.json({ limit: '64kb' }), protocolConfigRouter({ prisma }));
+  app.use('/api/v1/operator/reconciliation', operatorAuth(operatorToken, logger), reconciliationRouter({ prisma }));
   app.use('/api/v1/operator', operatorRouter({ temporal: deps.temporal, prisma, logger, token: operatorToken }));
   app.get('/api/v1/openapi.json', (_req, res) => {
     res.json(openApiDocument());

@@ -74,6 +74,7 @@ export function openApiDocument(): object {
   });
   reg.registerPath({
     method: 'get', path: `${BASE}/trading/performance/{starlab_strategy_id}`, tags: ['trading'], security, summary: 'Performance of a strategy (scope read)',
+    description: 'realized_pnl is net of commissions as Interactive Brokers reports it (opening commissions in the cost, closing ones off the proceeds). A position counts as a trade when it is closed by an order or ended by the broker (expired worthless, assigned, exercised), winning or losing; assigned stock is listed under the strategy that sold the option, at the strike.',
     request: { params: idParam('starlab_strategy_id', SEED.instruction.starlab_strategy_id) },
     responses: { 200: { description: 'performance', ...json(performanceSchema, SEED.performance) }, 404: error('NOT_FOUND'), ...common },
   });

@@ -20,6 +20,7 @@ import { reportCsv, reportHtml } from '../reports/render';
 import { registerConfigCommands } from './ops/config';
 import { opsContext, type OpsContext } from './ops/context';
 import { print } from './ops/output';
+import { registerReconcile } from './ops/reconcile';
 
 const date = (v: string): string => {
   if (!DATE_RE.test(v)) throw new Error(`not a date (YYYY-MM-DD): ${v}`);
@@ -191,6 +192,7 @@ export function buildProgram(ctx: () => OpsContext): Command {
     print({ reports: rows }, json(), rows);
   });
   registerConfigCommands(program, ctx, json);
+  registerReconcile(program, ctx, json);
   return program;
 }
 

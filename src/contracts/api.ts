@@ -55,9 +55,13 @@ export const positionsSchema = z.array(positionSchema).meta({ id: 'Positions' })
 export const performanceSchema = z
   .object({
     starlab_strategy_id: z.string(),
-    realized_pnl: z.number().describe('closed quantity × (exit − entry), before commissions'),
+    realized_pnl: z
+      .number()
+      .describe(
+        'realised P&L net of commissions, as Interactive Brokers reports it: each position\'s cost includes its opening commission, each closing execution\'s proceeds are net of its own; an option that expires, is assigned or is exercised closes at price 0 (its premium realised) and assigned/exercised stock is held at the strike. Positions end as the broker reports them (reconciliation, docs/RECONCILIATION.md).',
+      ),
     unrealized_pnl: z.number(),
-    total_trades: z.number().int().describe('orders that closed (part of) a position'),
+    total_trades: z.number().int().describe('orders that closed (part of) a position, and positions the broker ended (expired, assigned, exercised), each counted once, winning or losing'),
     winning_trades: z.number().int(),
     losing_trades: z.number().int(),
     commissions_paid: z.number(),

@@ -143,7 +143,8 @@ export async function recordOutcome(
   });
 }
 
-async function applyFillToPosition(
+/** Applies one fill to the owner's position under the position's lock (also used by src/db/books.ts). */
+export async function applyFillToPosition(
   tx: Prisma.TransactionClient,
   ownerKind: string,
   ownerId: string,
