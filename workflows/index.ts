@@ -6,3 +6,5 @@ export { weeklyCycle } from './weeklyCycle';
 export { weeklyCycleRun } from './weeklyCycleRun';
 export { tripleForkRebalance } from './tripleForkRebalance';
 export { positionMonitor } from './positionMonitor';
+export { webhookDelivery } from './webhookDelivery';
+export { dailyComplianceReport } from './complianceReport';
