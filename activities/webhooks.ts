@@ -76,7 +76,8 @@ export function createWebhookActivities({ prisma, logger }: { prisma: PrismaClie
       }
       await recordDeliveryAttempt(prisma, deliveryId, { attempt, error, httpStatus: status, nextAttemptAt: new Date(Date.now() + delayAfter(attempt, retry.initialIntervalMs, retry.maxIntervalMs)) });
       logger.warn('webhook delivery attempt failed', { delivery_id: deliveryId, attempt, error });
-      throw ApplicationFailure.retryable(`webhook delivery failed: ${error}`, 'WebhookDeliveryFailed');
+      // BENIGN: a receiver being down is expected, logged above; the SDK keeps it at DEBUG.
+      throw ApplicationFailure.create({ message: `webhook delivery failed: ${error}`, type: 'WebhookDeliveryFailed', nonRetryable: false, category: 'BENIGN' });
     },
 
     async deadLetterWebhook(deliveryId: string, error: string): Promise<void> {

@@ -138,8 +138,10 @@ export async function markDelivered(prisma: PrismaClient, id: string, attempt: n
   await prisma.webhookDelivery.updateMany({ where: { id, status: 'PENDING' }, data: { status: 'DELIVERED', attempts: attempt, lastStatus: httpStatus, deliveredAt: new Date(), nextAttemptAt: null } });
 }
 
+/** Dead-letters a delivery; the last attempt's error stays when there was one (it says more than "attempts exhausted"). */
 export async function markDeadLettered(prisma: PrismaClient, id: string, error: string): Promise<void> {
-  await prisma.webhookDelivery.updateMany({ where: { id, status: 'PENDING' }, data: { status: 'DEAD', lastError: error.slice(0, 500), deadAt: new Date(), nextAttemptAt: null } });
+  const row = await prisma.webhookDelivery.findUnique({ where: { id }, select: { lastError: true } });
+  await prisma.webhookDelivery.updateMany({ where: { id, status: 'PENDING' }, data: { status: 'DEAD', lastError: (row?.lastError ?? error).slice(0, 500), deadAt: new Date(), nextAttemptAt: null } });
 }
 
 export interface DeliveryRecord {
