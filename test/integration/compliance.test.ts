@@ -11,6 +11,7 @@ import { createApiClient, revokeApiClient } from '../../src/db/apiClients';
 import { writeAudit } from '../../src/db/audit';
 import { setSegmentLimit } from '../../src/db/reservations';
 import { nyDate } from '../../src/reports/load';
+import { COMPLIANCE_REPORT_SCHEDULE_ID } from '../../src/reports/schedules';
 import type { System } from '../../src/system';
 import { api, getSystem, until } from './_system';
 import { call, operatorApi, uniq } from './ops-helpers';
@@ -161,11 +162,11 @@ describe('compliance: audit access, notifications, webhook commands, risk and co
     expect(cli.last.refusals.items.map((i: any) => i.all_use_order_id)).to.include.members([capital.id, kill.id]);
     expect(cli.last.controls).to.deep.include(rep.controls.find((c: any) => c.scope === `segment:${halted}` && c.action === 'TRADING_HALTED'));
 
-    // The daily schedule's activity stores the day's report.
-    const stored = await until(async () => {
-      const w = await sys.client.workflow.execute('dailyComplianceReport', { taskQueue: sys.config.temporalTaskQueue, workflowId: uniq('compliance'), args: [{ date: to }] });
-      return w;
-    }, 30_000, 'daily compliance workflow');
+    // The daily schedule (after the close, New York time) runs a workflow that stores the day's report.
+    const sched = await sys.client.schedule.getHandle(COMPLIANCE_REPORT_SCHEDULE_ID).describe();
+    expect(sched.spec.timezone).to.equal('America/New_York');
+    expect(sched.action).to.include({ workflowType: 'dailyComplianceReport' });
+    const stored = await sys.client.workflow.execute('dailyComplianceReport', { taskQueue: sys.config.temporalTaskQueue, workflowId: uniq('compliance'), args: [{ date: to }] });
     expect(stored).to.include({ from: to, to });
     expect(await sys.prisma.report.findUnique({ where: { kind_periodStart_periodEnd: { kind: 'compliance', periodStart: to, periodEnd: to } } })).to.not.equal(null);
   });
