@@ -5,32 +5,14 @@
  * off exponentially between attempts; each attempt's outcome is written on the delivery row.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { Client } from '@temporalio/client';
-import { EVENT_ID_HEADER, SIGNATURE_HEADER, WEBHOOK_DELIVERY_WORKFLOW, WEBHOOK_WAKE_SIGNAL, webhookDeliveryWorkflowId, type PendingDelivery, type WebhookDeliveryInput } from '../src/contracts/webhooks';
+import { EVENT_ID_HEADER, SIGNATURE_HEADER, type PendingDelivery } from '../src/contracts/webhooks';
 import type { PrismaClient } from '../src/db/client';
 import { deliveryToSend, markDeadLettered, markDelivered, nextPendingDelivery, recordDeliveryAttempt, type WebhookTargets } from '../src/db/webhooks';
 import type { Logger } from '../src/logger';
-import { webhookSettings } from '../src/webhooks/settings';
+import { dispatchWebhooks } from '../src/webhooks/dispatch';
 import { signatureHeader } from '../src/webhooks/sign';
-import { withTimeout } from '../src/withTimeout';
 
-/**
- * Starts, or wakes when it runs, the delivery workflow of each target (signalWithStart: one
- * workflow per (endpoint, instruction), so a retried call never starts a second one). Call it
- * after the transaction that recorded the event has committed.
- */
-export async function dispatchWebhooks(client: Client, taskQueue: string, targets: WebhookTargets | null): Promise<void> {
-  if (!targets) return;
-  const s = webhookSettings();
-  for (const endpointId of targets.endpointIds) {
-    const input: WebhookDeliveryInput = { endpointId, instructionId: targets.instructionId, maxAttempts: s.maxAttempts, initialIntervalMs: s.initialIntervalMs, maxIntervalMs: s.maxIntervalMs, timeoutMs: s.timeoutMs };
-    await withTimeout(
-      client.workflow.signalWithStart(WEBHOOK_DELIVERY_WORKFLOW, { workflowId: webhookDeliveryWorkflowId(endpointId, targets.instructionId), taskQueue, args: [input], signal: WEBHOOK_WAKE_SIGNAL, signalArgs: [] }),
-      5_000,
-      'webhook delivery start',
-    );
-  }
-}
+export { dispatchWebhooks };
 
 /** From inside an activity: the worker's client and task queue. */
 export async function dispatchFromActivity(targets: WebhookTargets | null): Promise<void> {

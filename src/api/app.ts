@@ -100,7 +100,7 @@ export function createApp(deps: AppDeps): express.Express {
   const operatorToken = deps.operatorToken ?? loadConfig(process.env).operatorToken;
   app.use('/api/v1/operator/accounts', operatorAuth(operatorToken, logger, prisma), express.json({ limit: '16kb' }), accountsRouter(deps));
   app.use('/api/v1/operator/cycle', operatorAuth(operatorToken, logger, prisma), express.json({ limit: '16kb' }), cycleRouter(deps));
-  app.use('/api/v1/operator', operatorAuth(operatorToken, logger, prisma), express.json({ limit: '16kb' }), operatorExtrasRouter({ prisma, logger }));
+  app.use('/api/v1/operator', operatorAuth(operatorToken, logger, prisma), express.json({ limit: '16kb' }), operatorExtrasRouter({ prisma, logger, temporal: deps.temporal, taskQueue: deps.taskQueue }));
   app.use('/api/v1/operator', operatorRouter({ temporal: deps.temporal, prisma, logger, token: operatorToken }));
   app.get('/api/v1/openapi.json', (_req, res) => {
     res.json(openApiDocument());

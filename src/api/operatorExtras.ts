@@ -2,7 +2,8 @@
  * Operator routes of issue 18, behind the operator token (mounted after operatorAuth in app.ts):
  *   GET  /audit                          audit log, filtered, paginated (opaque cursor); ?format=csv
  *   GET  /notifications                  validated-strategy notifications; POST /notifications/{id}/accept|dismiss
- *   GET  /webhooks, /webhooks/deliveries STAR-LAB endpoints and deliveries (?status=DEAD: dead letters)
+ *   GET  /webhooks, /webhooks/deliveries STAR-LAB endpoints and deliveries (?dead=true: dead letters);
+ *   POST /webhooks/deliveries/{id}/redeliver  send a dead letter again
  *   GET  /compliance                     the risk and compliance report for ?from=&to= (json|csv|html)
  */
 import { Router, type Response } from 'express';
@@ -10,7 +11,10 @@ import { z } from 'zod';
 import { auditBound, auditCsv, BadCursorError, queryAudit } from '../db/audit';
 import type { PrismaClient } from '../db/client';
 import { decideNotification, queryNotifications } from '../db/notifications';
-import { listDeliveries, listWebhookEndpoints } from '../db/webhooks';
+import { listDeliveries, listWebhookEndpoints, requeueDeadDelivery } from '../db/webhooks';
+import { writeAudit } from '../db/audit';
+import { dispatchWebhooks } from '../webhooks/dispatch';
+import type { Client } from '@temporalio/client';
 import type { Logger } from '../logger';
 import { complianceCsv, complianceHtml } from '../reports/complianceRender';
 import { produceComplianceReport } from '../reports/compliance';
@@ -44,7 +48,7 @@ const decideBody = z.object({ reason: text(1000), by: z.string().regex(/^[\w.@-]
 const deliveriesQuery = z.object({ status: z.enum(['PENDING', 'DELIVERED', 'DEAD']).optional(), dead: z.enum(['true', 'false']).optional(), client: text(100).optional(), instruction: text(100).optional(), limit }).strict();
 const complianceQuery = z.object({ from: z.string().regex(DATE_RE), to: z.string().regex(DATE_RE), format: z.enum(['json', 'csv', 'html']).optional() }).strict();
 
-export function operatorExtrasRouter({ prisma }: { prisma: PrismaClient; logger: Logger }): Router {
+export function operatorExtrasRouter({ prisma, temporal, taskQueue }: { prisma: PrismaClient; logger: Logger; temporal: Client; taskQueue: string }): Router {
   const r = Router();
   const actor = (res: Response) => res.locals.operator as string;
 
@@ -89,6 +93,16 @@ export function operatorExtrasRouter({ prisma }: { prisma: PrismaClient; logger:
   r.get('/webhooks/deliveries', async (req, res) => {
     const q = parse(deliveriesQuery, req.query);
     res.json({ items: await listDeliveries(prisma, { status: q.dead === 'true' ? 'DEAD' : q.status, client: q.client, instructionId: q.instruction, limit: q.limit }) });
+  });
+
+  // A dead letter sent again (e.g. after the receiver is fixed); it may arrive after later events: receivers order by `sequence`.
+  r.post('/webhooks/deliveries/:id/redeliver', async (req, res) => {
+    const id = String(req.params.id);
+    const targets = await requeueDeadDelivery(prisma, id);
+    if (!targets) throw new ApiError(409, 'NOT_DEAD_LETTERED', `delivery ${id} is unknown or not dead-lettered`);
+    await dispatchWebhooks(temporal, taskQueue, targets);
+    await writeAudit(prisma, { actor: actor(res), action: 'WEBHOOK_REDELIVERED', target: id, outcome: 'OK' });
+    res.json({ id, status: 'PENDING' });
   });
 
   r.get('/compliance', async (req, res) => {

@@ -33,6 +33,11 @@ export async function createWebhookEndpoint(prisma: PrismaClient, e: { clientNam
   return { ...endpointOut(row), secret: row.secret };
 }
 
+/** A STAR-LAB client of that name exists (revoked or not): `ops webhooks add` checks it. */
+export async function apiClientExists(prisma: PrismaClient, name: string): Promise<boolean> {
+  return (await prisma.apiClient.count({ where: { name } })) > 0;
+}
+
 /** Active endpoints (never their secrets), of one client or all. */
 export async function listWebhookEndpoints(prisma: PrismaClient, clientName?: string, includeRemoved = false): Promise<WebhookEndpointRecord[]> {
   const rows = await prisma.webhookEndpoint.findMany({ where: { clientName, ...(includeRemoved ? {} : { removedAt: null }) }, orderBy: { createdAt: 'asc' } });
@@ -220,4 +225,15 @@ export async function statusEventOf(
       reject_reason: s.rejectReason,
     },
   });
+}
+
+/**
+ * An operator sends a dead-lettered delivery again: back to PENDING with a fresh attempt count.
+ * Returns where to dispatch it (src/webhooks/dispatch.ts), or null when it is not dead.
+ */
+export async function requeueDeadDelivery(prisma: PrismaClient, id: string): Promise<WebhookTargets | null> {
+  const d = await prisma.webhookDelivery.findUnique({ where: { id }, select: { status: true, endpointId: true, instructionId: true } });
+  if (!d || d.status !== 'DEAD') return null;
+  const r = await prisma.webhookDelivery.updateMany({ where: { id, status: 'DEAD' }, data: { status: 'PENDING', attempts: 0, deadAt: null, nextAttemptAt: null } });
+  return r.count ? { instructionId: d.instructionId, endpointIds: [d.endpointId] } : null;
 }

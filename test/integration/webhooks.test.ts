@@ -10,6 +10,7 @@ import type { RunningServer } from '../../src/api/app';
 import { EVENT_ID_HEADER, SIGNATURE_HEADER } from '../../src/contracts/webhooks';
 import type { System } from '../../src/system';
 import { verifyWebhook } from '../../src/webhooks/verify';
+import { statusEventOf } from '../../src/db/webhooks';
 import { api, getSystem, until } from './_system';
 import { call, operatorApi, uniq } from './ops-helpers';
 
@@ -116,7 +117,7 @@ describe('webhooks: status pushed to STAR-LAB', function () {
     endpoint = undefined;
   });
 
-  it('when endpoints are registered, then only https or loopback http is accepted, the list hides secrets, and the ops CLI shape holds', async () => {
+  it('when endpoints are registered, then only https or loopback http is accepted, the list hides secrets, and removal is audited', async () => {
     for (const url of ['http://example.com/hook', 'ftp://127.0.0.1/x', 'not a url', 'https://user:pw@example.com/']) {
       const r = await api(sys, 'POST', `${BASE}/webhooks`, { url });
       expect([url, r.status]).to.deep.equal([url, 400]);
@@ -205,7 +206,8 @@ describe('webhooks: status pushed to STAR-LAB', function () {
   });
 
   it('when the receiver never answers 2xx, then each delivery is dead-lettered after the attempt limit, in order, and operators see it', async () => {
-    rx = await receiver({ answer: () => 500 });
+    const behaviour = { answer: (_n: number) => 500 };
+    rx = await receiver(behaviour);
     endpoint = await register(sys, rx.url);
     sys.simulator!.setPrice('GOOGL', 100);
     const id = await submit(sys, stock('GOOGL'));
@@ -219,6 +221,32 @@ describe('webhooks: status pushed to STAR-LAB', function () {
     const bySeq = [...rx.got.filter((g) => g.body.all_use_order_id === id)].map((g) => g.body.sequence);
     expect(bySeq).to.deep.equal([...bySeq].sort((a, b) => a - b)); // never an earlier event after a later one
     expect(bySeq.length).to.equal(dead.length * 5);
+
+    // Fixed receiver: an operator sends the first dead letter again; it arrives once, DELIVERED.
+    behaviour.answer = () => 200;
+    const first = dead.find((d) => d.sequence === 1);
+    const again = await call(ops.url, 'POST', `/api/v1/operator/webhooks/deliveries/${first.id}/redeliver`);
+    expect([again.status, again.body.status]).to.deep.equal([200, 'PENDING']);
+    await until(async () => rx!.accepted(id).length === 1, 30_000, 'the redelivered event');
+    expect(rx.accepted(id)[0]!.body.sequence).to.equal(1);
+    expect((await sys.prisma.webhookDelivery.findUnique({ where: { id: first.id } }))?.status).to.equal('DELIVERED');
+    expect((await call(ops.url, 'POST', `/api/v1/operator/webhooks/deliveries/${first.id}/redeliver`)).status).to.equal(409);
+    expect(await sys.prisma.auditLog.count({ where: { action: 'WEBHOOK_REDELIVERED', target: first.id } })).to.equal(1);
+  });
+
+  it('when the same status change is recorded twice (a retried record step), then one event exists and the same deliveries are named', async () => {
+    rx = await receiver();
+    endpoint = await register(sys, rx.url);
+    sys.simulator!.setPrice('GOOGL', 100);
+    const id = await submit(sys, stock('GOOGL'));
+    await waitStatus(sys, id, 'FILLED');
+    await until(async () => rx!.accepted(id).some((g) => g.body.type === 'FILLED'), 30_000, 'FILLED delivered');
+    const state = { status: 'FILLED', filledQuantity: 10, averageFillPrice: 100.01, commission: 1, brokerOrderId: '1', rejectReason: null };
+    const before = await sys.prisma.webhookEvent.count({ where: { instructionId: id } });
+    const again = await sys.prisma.$transaction((tx) => statusEventOf(tx, id, state));
+    expect(again).to.deep.equal({ instructionId: id, endpointIds: [endpoint.id] });
+    expect(await sys.prisma.webhookEvent.count({ where: { instructionId: id } })).to.equal(before);
+    expect(await sys.prisma.webhookDelivery.count({ where: { instructionId: id, endpointId: endpoint.id, status: { not: 'DELIVERED' } } })).to.equal(0);
   });
 
   it('when the receiver takes 5 s per request, then the instruction still fills at once', async () => {

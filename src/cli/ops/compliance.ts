@@ -11,7 +11,8 @@ import { Option, type Command } from 'commander';
 import { webhookUrlProblem } from '../../contracts/webhookApi';
 import { auditBound, auditCsv, queryAudit } from '../../db/audit';
 import { decideNotification, queryNotifications } from '../../db/notifications';
-import { createWebhookEndpoint, listDeliveries, listWebhookEndpoints, removeWebhookEndpoint } from '../../db/webhooks';
+import { dispatchWebhooks } from '../../webhooks/dispatch';
+import { apiClientExists, createWebhookEndpoint, requeueDeadDelivery, listDeliveries, listWebhookEndpoints, removeWebhookEndpoint } from '../../db/webhooks';
 import { writeAudit } from '../../db/audit';
 import { produceComplianceReport } from '../../reports/compliance';
 import { complianceCsv, complianceHtml } from '../../reports/complianceRender';
@@ -50,6 +51,9 @@ export function registerComplianceCommands(program: Command, ctx: () => OpsConte
       if (problem) throw new Error(`--url: ${problem}`);
       if (!/^[\w.:-]{1,100}$/.test(o.client)) throw new Error(`--client: not a client name: ${o.client}`);
       const c = ctx();
+      // 'local' is the client of AUTH_MODE=open (loopback development); any other must exist.
+      if (o.client !== 'local' && !(await apiClientExists(c.prisma(), o.client)))
+        throw new Error(`--client: no STAR-LAB client named ${o.client} (see \`ops keys list\`)`);
       const created = await createWebhookEndpoint(c.prisma(), { clientName: o.client, url: o.url, createdBy: c.actor });
       await writeAudit(c.prisma(), { actor: c.actor, action: 'WEBHOOK_REGISTERED', target: created.id, outcome: 'OK', detail: { client: o.client, url: o.url } });
       if (json()) line(created);
@@ -84,6 +88,18 @@ export function registerComplianceCommands(program: Command, ctx: () => OpsConte
       const rows = await listDeliveries(ctx().prisma(), { status: o.dead ? 'DEAD' : o.status, client: o.client, instructionId: o.instruction, limit: o.limit });
       if (json()) line({ items: rows });
       else print({ items: rows }, false, rows as unknown as Record<string, unknown>[], ['id', 'client', 'instruction_id', 'sequence', 'type', 'status', 'attempts', 'last_error', 'created_at']);
+    });
+
+  wh.command('redeliver <deliveryId>')
+    .description('send a dead-lettered delivery again (needs Temporal); audited')
+    .action(async (id: string) => {
+      const c = ctx();
+      const targets = await requeueDeadDelivery(c.prisma(), id);
+      if (!targets) throw new Error(`delivery ${id} is unknown or not dead-lettered`);
+      await dispatchWebhooks(await c.temporal(), c.config.temporalTaskQueue, targets);
+      await writeAudit(c.prisma(), { actor: c.actor, action: 'WEBHOOK_REDELIVERED', target: id, outcome: 'OK' });
+      if (json()) line({ id, status: 'PENDING' });
+      else process.stdout.write(`${id}: queued again\n`);
     });
 
   program
