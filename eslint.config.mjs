@@ -26,6 +26,20 @@ export default tseslint.config(
     files: ['src/db/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: [{ name: '@stoqey/ib', message: 'only activities/broker talks IB' }] }] },
   },
+  // Layering (docs/ARCHITECTURE.md): workflows/ and activities/ meet only in src/contracts/;
+  // workflows may import activity *types*; the API never reaches into activities/.
+  {
+    files: ['activities/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ regex: '^(\\./|(\\.\\./)+)workflows(/|$)', message: 'activities/ share contracts with workflows through src/contracts/' }] }] },
+  },
+  {
+    files: ['workflows/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ regex: '^(\\./|(\\.\\./)+)activities(/|$)', allowTypeImports: true, message: 'workflows/ may import only activity types; values come through src/contracts/' }] }] },
+  },
+  {
+    files: ['src/api/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./)+(activities|workflows)(/|$)', message: 'the API starts workflows by name and reads through src/contracts/ and src/db/' }] }] },
+  },
   {
     files: ['workflows/**/*.ts'],
     rules: {

@@ -4,7 +4,7 @@
  * exposes stats()) into the gauges of src/metrics.ts once a second.
  */
 import { brokerConnected, brokerPacingBacklog, brokerMessagesPerSecond, brokerPacingLimit, brokerReconnectsTotal, orderAckLatency, orderFillLatency } from '../src/metrics';
-import type { Broker, BrokerOrderState } from './broker/types';
+import type { Broker, BrokerOrderState } from '../src/contracts/broker';
 
 interface BrokerStats {
   msgsSent: number;

@@ -11,8 +11,8 @@ import { controlScopesOf } from '../src/db/control';
 import { lastFillPrice, strategyOwnerId } from '../src/db/positions';
 import * as db from '../src/db/reservations';
 import { DEFAULT_PROTOCOL, fromDecimal, checkOrder, type OpenPosition, type RiskContext, type RiskOrder } from '../src/domain';
-import type { TradeInstructionInput } from '../workflows/tradeInstruction';
-import { actionSpec, multiplierOf } from './orderSpec';
+import type { TradeInstructionInput } from '../src/contracts/workflows/tradeInstruction';
+import { actionSpec, multiplierOf } from '../src/domain/instrument';
 
 /**
  * Prices may carry 4 decimals (limit prices, averaged fills): round to cents upward, which

@@ -27,8 +27,9 @@ import { dropDatabase } from '../src/db/migrate';
 import { createLogger } from '../src/logger';
 import { startSystem } from '../src/system';
 import { freePort } from '../temporal/devServer';
-import { SA } from '../temporal/searchAttributes';
-import { instructionWorkflowId, tradeInstruction } from '../workflows/tradeInstruction';
+import { SA } from '../src/contracts/searchAttributes';
+import { tradeInstruction } from '../workflows/tradeInstruction';
+import { instructionWorkflowId } from '../src/contracts/workflows/tradeInstruction';
 
 const N = Number(process.env.BENCH_N ?? 3200);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);

@@ -4,7 +4,7 @@
  * simulator's record: every ref placed exactly once. Last line: one JSON object.
  */
 import { createIbBroker } from '../activities/broker/ib-adapter';
-import type { BrokerOrderRequest } from '../activities/broker/types';
+import type { BrokerOrderRequest } from '../src/contracts/broker';
 import { createLogger } from '../src/logger';
 import { startSimulator } from '../src/ib-sim';
 

@@ -8,7 +8,7 @@ import type { Client } from '@temporalio/client';
 import type { PrismaClient } from './db/client';
 import * as control from './db/control';
 import { reduceOnly, tradingHalted } from './metrics';
-import { cancelUpdate } from '../workflows/tradeInstruction';
+import { cancelUpdate } from './contracts/workflows/tradeInstruction';
 
 export interface ControlDeps {
   prisma: PrismaClient;

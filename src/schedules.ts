@@ -8,7 +8,7 @@
 import { MONTHS, ScheduleAlreadyRunning, ScheduleNotFoundError, type CalendarSpec, type Client, type ScheduleOptions, type ScheduleSpec } from '@temporalio/client';
 import { addDays, isTradingDay, weeklyExpiry } from './domain/calendar';
 import type { Logger } from './logger';
-import { weeklyCycleRun } from '../workflows/weeklyCycleRun';
+import { WEEKLY_CYCLE_RUN_WORKFLOW } from './contracts/workflows/weeklyCycleRun';
 
 export const WEEKLY_CYCLE_SCHEDULE_ID = 'all-use-weekly-cycle';
 export const CYCLE_TIME = { hour: 16, minute: 30 } as const;
@@ -50,7 +50,7 @@ export function weeklyCycleScheduleOptions(d: Pick<ScheduleDeps, 'taskQueue' | '
   return {
     scheduleId: WEEKLY_CYCLE_SCHEDULE_ID,
     spec: weeklyCycleScheduleSpec(d.fromYear ?? new Date().getUTCFullYear()),
-    action: { type: 'startWorkflow', workflowType: weeklyCycleRun, args: [{}], taskQueue: d.taskQueue, workflowId: 'weekly-run-scheduled' },
+    action: { type: 'startWorkflow', workflowType: WEEKLY_CYCLE_RUN_WORKFLOW, args: [{}], taskQueue: d.taskQueue, workflowId: 'weekly-run-scheduled' },
     // A cycle still running (waiting for Thursday's entry) is never overlapped; a server that
     // was down at the close catches up within a day.
     policies: { overlap: 'SKIP', catchupWindow: '1 day' },

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { createIbBroker } from '../activities/broker/ib-adapter';
-import type { Broker } from '../activities/broker/types';
+import type { Broker } from './contracts/broker';
 import { ensureTemporalCli } from '../temporal/cli';
 import { portInUse, startDevServer, type DevServer } from '../temporal/devServer';
 import { createApp, startServer, type RunningServer } from './api/app';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { DefaultLogger, Runtime, Worker, type InjectedSinks, type NativeConnection, type WorkflowBundleWithSourceMap, bundleWorkflowCode } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { portInUse, freePort } from '../temporal/devServer';
-import type { MetricsSinks } from '../workflows/metricsInterceptor';
+import type { MetricsSinks } from './contracts/workflows/metricsSinks';
 import { workflowFailuresTotal } from './metrics';
 
 const WORKFLOWS = path.resolve(__dirname, '..', 'workflows', 'index');

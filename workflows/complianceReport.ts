@@ -5,8 +5,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
-export const COMPLIANCE_REPORT_SCHEDULE_ID = 'all-use-daily-compliance-report';
-
 const { generateComplianceReport } = proxyActivities<Activities>({ startToCloseTimeout: '5m', retry: { maximumAttempts: 5 } });
 
 export async function dailyComplianceReport(input: { date?: string } = {}): Promise<{ from: string; to: string; refusals: number; denied: number }> {

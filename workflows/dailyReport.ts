@@ -6,8 +6,6 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ReportRequest, ReportSummary } from '../activities/reports';
 
-export const DAILY_REPORT_SCHEDULE_ID = 'all-use-daily-report';
-
 const { generateReport } = proxyActivities<Activities>({ startToCloseTimeout: '5m', retry: { maximumAttempts: 5 } });
 
 export async function dailyReport(input: { date?: string } = {}): Promise<ReportSummary> {

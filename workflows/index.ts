@@ -1,4 +1,9 @@
-// Barrel of every workflow the worker registers (bundled into Temporal's sandbox).
+// The worker's workflow bundle entry point: every workflow the worker registers.
+import type { TradeInstructionWorkflow } from '../src/contracts/workflows/tradeInstruction';
+import type { WeeklyCycleRunWorkflow } from '../src/contracts/workflows/weeklyCycleRun';
+import { tradeInstruction } from './tradeInstruction';
+import { weeklyCycleRun } from './weeklyCycleRun';
+
 export { tradeInstruction } from './tradeInstruction';
 export { dailyReport } from './dailyReport';
 export { weeklyReport } from './weeklyReport';
@@ -8,3 +13,7 @@ export { tripleForkRebalance } from './tripleForkRebalance';
 export { positionMonitor } from './positionMonitor';
 export { webhookDelivery } from './webhookDelivery';
 export { dailyComplianceReport } from './complianceReport';
+
+// Callers start these by name with the contract's signature: the compiler keeps the two in step.
+tradeInstruction satisfies TradeInstructionWorkflow;
+weeklyCycleRun satisfies WeeklyCycleRunWorkflow;

@@ -3,11 +3,9 @@
  * runs in Temporal's sandbox), so it reports through a sink the worker injects (src/worker.ts);
  * sinks are not called while replaying history, so each failure counts once.
  */
-import { ContinueAsNew, isCancellation, proxySinks, workflowInfo, type Next, type Sinks, type WorkflowExecuteInput, type WorkflowInboundCallsInterceptor, type WorkflowInterceptorsFactory } from '@temporalio/workflow';
+import { ContinueAsNew, isCancellation, proxySinks, workflowInfo, type Next, type WorkflowExecuteInput, type WorkflowInboundCallsInterceptor, type WorkflowInterceptorsFactory } from '@temporalio/workflow';
+import type { MetricsSinks } from '../src/contracts/workflows/metricsSinks';
 
-export interface MetricsSinks extends Sinks {
-  metrics: { workflowFailed(workflowType: string): void };
-}
 
 const { metrics } = proxySinks<MetricsSinks>();
 

@@ -6,27 +6,18 @@
 import { ParentClosePolicy, proxyActivities, proxyLocalActivities, startChild } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
-import { SA } from '../temporal/searchAttributes';
-import { instructionWorkflowId, tradeInstruction, type TradeInstructionInput } from './tradeInstruction';
+import { SA } from '../src/contracts/searchAttributes';
+import { tradeInstruction } from './tradeInstruction';
+import { BROKER_DECLINE_FAILURE, instructionWorkflowId, type TradeInstructionInput } from '../src/contracts/workflows/tradeInstruction';
 import { isTerminal } from '../src/contracts/orderStatus';
+import type { PlacementResult } from '../src/contracts/workflows/placement';
 
 const db = proxyLocalActivities<Activities>({ startToCloseTimeout: '30s', retry: { maximumInterval: '10s' } });
-const broker = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: { maximumInterval: '30s', nonRetryableErrorTypes: ['BrokerDecline'] } });
+const broker = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: { maximumInterval: '30s', nonRetryableErrorTypes: [BROKER_DECLINE_FAILURE] } });
 // The wait is bounded by its own waitMs (the re-price interval); the heartbeat catches a dead worker.
 const waiting = proxyActivities<Activities>({ startToCloseTimeout: '2h', heartbeatTimeout: '30s', retry: { maximumInterval: '30s' } });
 
 
-/** What `prepareAttempt` decided: place this priced instruction, it exists already, or skip. */
-export type AttemptPlan = { kind: 'PLACE'; input: TradeInstructionInput } | { kind: 'EXISTS'; allUseOrderId: string } | { kind: 'SKIP'; reason: string };
-
-export interface PlacementResult {
-  clientOrderId: string;
-  allUseOrderId?: string;
-  status: string;
-  filledQuantity: number;
-  attempts: number;
-  reason?: string;
-}
 
 /** Starts the instruction as an abandoned child: it outlives this workflow, and a re-run finds it. */
 async function startInstruction(input: TradeInstructionInput): Promise<void> {

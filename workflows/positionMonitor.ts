@@ -4,51 +4,11 @@
  * sell the next expiry for a net credit or not at all); level 3 is recovery: no more rolls,
  * assignment is taken. Orders go through tradeInstruction like every other order.
  */
-import { condition, continueAsNew, defineQuery, defineSignal, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { condition, continueAsNew, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { placeProtocolOrder } from './placement';
+import { checkNowSignal, monitorStateQuery, stopMonitorSignal, type MonitorState, type PositionMonitorInput } from '../src/contracts/workflows/positionMonitor';
 
-export interface PositionMonitorInput {
-  familyId: string;
-  week: string;
-  /** stop once the broker's clock passes this instant (the week's expiry close, ISO) */
-  until: string;
-  repriceAfterMs?: number;
-  dailyMs?: number;
-  hourlyMs?: number;
-}
-
-export interface PositionLevel {
-  key: string;
-  accountId: string;
-  symbol: string;
-  right: 'C' | 'P';
-  strikeCents: number;
-  expiry: string;
-  quantity: number;
-  level: 0 | 1 | 2 | 3;
-  moveCents: number;
-  atrCents: number;
-}
-
-export interface MonitorState {
-  checks: number;
-  levels: PositionLevel[];
-  rolled: string[];
-  noCredit: string[];
-  recovery: string[];
-}
-
-export const checkNowSignal = defineSignal('checkNow');
-export const stopMonitorSignal = defineSignal('stop');
-export const monitorStateQuery = defineQuery<MonitorState>('monitorState');
-
-const PREFIX = 'position-monitor:';
-export const positionMonitorWorkflowId = (familyId: string, week: string): string => `${PREFIX}${familyId}:${week}`;
-export function parsePositionMonitorWorkflowId(id: string): { familyId: string; week: string } | null {
-  const m = /^position-monitor:(.+):(\d{4}-W\d{2})$/.exec(id);
-  return m ? { familyId: m[1]!, week: m[2]! } : null;
-}
 
 const HOUR = 3_600_000;
 const db = proxyLocalActivities<Activities>({ startToCloseTimeout: '2m', retry: { maximumInterval: '10s' } });

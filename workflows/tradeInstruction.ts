@@ -9,64 +9,20 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  defineQuery,
-  defineUpdate,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { OrderStatus, Source, TradeInstruction } from '../src/contracts/instruction';
+import type { OrderStatus } from '../src/contracts/instruction';
 import type { Activities, BrokerUpdate } from '../activities';
 import { isTerminal } from '../src/contracts/orderStatus';
+import { cancelUpdate, DECLINE_FAILURES, stateQuery, type CancelResult, type InstructionState, type TradeInstructionInput } from '../src/contracts/workflows/tradeInstruction';
 
-export interface TradeInstructionInput {
-  allUseOrderId: string;
-  clientName: string;
-  source: Source;
-  requestHash: string;
-  instruction: TradeInstruction;
-  /** ALL-USE account for internal orders; STAR-LAB orders use instruction.account_tag. */
-  accountId?: string;
-  receivedAt: string;
-  /** STAR-LAB API submissions: who sent it, for the audit row the record step writes. */
-  submittedFrom?: { ip?: string; requestId?: string };
-}
-
-export interface InstructionState {
-  status: OrderStatus;
-  filledQuantity: number;
-  averageFillPrice: number | null;
-  commission: number;
-  brokerOrderId: string | null;
-  rejectReason: string | null;
-  updatedAt: string;
-  cancelRequested: boolean;
-  /** Every fill's commission report has arrived (IB may send them after Filled). */
-  commissionsComplete: boolean;
-}
-
-export interface CancelResult {
-  status: 'CANCEL_REQUESTED' | 'FAILED';
-  message: string;
-}
-
-export const cancelUpdate = defineUpdate<CancelResult, [string]>('cancel');
-export const stateQuery = defineQuery<InstructionState & { input: TradeInstructionInput }>('state');
-
-/** ApplicationFailure type of placeOrder when the kill switch is on: the order ends REJECTED, not failed. */
-export const KILL_SWITCH_FAILURE = 'KillSwitch';
-/** ApplicationFailure type of placeOrder when the broker refuses the order before taking it. */
-export const BROKER_DECLINE_FAILURE = 'BrokerDecline';
-const DECLINES = [KILL_SWITCH_FAILURE, BROKER_DECLINE_FAILURE];
 /** A business decline from placeOrder ends the order REJECTED with its reason; anything else fails. */
 const declineReason = (err: unknown): string | null =>
-  err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && DECLINES.includes(err.cause.type ?? '') ? err.cause.message : null;
+  err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && DECLINE_FAILURES.includes(err.cause.type ?? '') ? err.cause.message : null;
 
-const PREFIX = 'instruction-';
-export const instructionWorkflowId = (allUseOrderId: string): string => `${PREFIX}${allUseOrderId}`;
-export const allUseOrderIdOf = (workflowId: string): string | null =>
-  workflowId.startsWith(PREFIX) ? workflowId.slice(PREFIX.length) : null;
 
 const db = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10s',
@@ -75,7 +31,7 @@ const db = proxyLocalActivities<Activities>({
 const broker = proxyActivities<Activities>({
   startToCloseTimeout: '2m', // the shared pacing limiter may queue a burst of orders
   heartbeatTimeout: '20s', // a worker that dies mid-placement is noticed in seconds, not minutes
-  retry: { initialInterval: '1s', maximumInterval: '30s', backoffCoefficient: 2, nonRetryableErrorTypes: [KILL_SWITCH_FAILURE, BROKER_DECLINE_FAILURE] },
+  retry: { initialInterval: '1s', maximumInterval: '30s', backoffCoefficient: 2, nonRetryableErrorTypes: [...DECLINE_FAILURES] },
 });
 const brokerWait = proxyActivities<Activities>({
   startToCloseTimeout: '6m',

@@ -9,62 +9,18 @@
  * on the broker's clock (the simulator's virtual time in tests). One workflow per (family, week)
  * keeps the week's story in one history; past weeks (backfill) sleep zero.
  */
-import { defineQuery, executeChild, proxyActivities, proxyLocalActivities, ParentClosePolicy, setHandler, sleep, startChild } from '@temporalio/workflow';
+import { executeChild, proxyActivities, proxyLocalActivities, ParentClosePolicy, setHandler, sleep, startChild } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
-import { SA } from '../temporal/searchAttributes';
-import { placeProtocolOrder, type PlacementResult } from './placement';
-import { positionMonitor, positionMonitorWorkflowId } from './positionMonitor';
-import { tripleForkRebalance, tripleForkWorkflowId, type RebalanceResult } from './tripleForkRebalance';
+import { SA } from '../src/contracts/searchAttributes';
+import { placeProtocolOrder } from './placement';
+import { type PlacementResult } from '../src/contracts/workflows/placement';
+import { positionMonitor } from './positionMonitor';
+import { positionMonitorWorkflowId } from '../src/contracts/workflows/positionMonitor';
+import { tripleForkRebalance } from './tripleForkRebalance';
+import { tripleForkWorkflowId } from '../src/contracts/workflows/tripleForkRebalance';
+import { cycleProgressQuery, type WeeklyCycleInput, type WeeklyCycleResult } from '../src/contracts/workflows/weeklyCycle';
 
-export interface WeeklyCycleInput {
-  familyId: string;
-  /** any day of the week to run (YYYY-MM-DD); the cycle uses the week's closing day */
-  asOf: string;
-  /** how long a resting order works before it is re-priced (default 15 min) */
-  repriceAfterMs?: number;
-  /**
-   * 'wall' (default): sleep until the entry day's open, then check the broker agrees.
-   * 'broker': no timer, only the broker's clock (a simulator on a manual clock, any date).
-   */
-  marketClock?: 'wall' | 'broker';
-}
-
-export interface PlannedEntry {
-  clientOrderId: string;
-  accountId: string;
-  symbol: string;
-  action: string;
-  quantity: number;
-  entryDay: string;
-}
-
-export interface WeeklyCycleResult {
-  familyId: string;
-  week: string;
-  invalid: { symbol: string; reason: string }[];
-  settled: { settled: number; assigned: string[]; posted: number };
-  weekTypes: { accountId: string; symbol: string; type: string }[];
-  rebalance: RebalanceResult;
-  planned: PlannedEntry[];
-  placed: PlacementResult[];
-}
-
-export const cycleProgressQuery = defineQuery<{ step: string; week?: string }>('progress');
-
-export const weeklyCycleWorkflowId = (familyId: string, week: string): string => `weekly-cycle:${familyId}:${week}`;
-export function parseWeeklyCycleWorkflowId(id: string): { familyId: string; week: string } | null {
-  const m = /^weekly-cycle:(.+):(\d{4}-W\d{2})$/.exec(id);
-  return m ? { familyId: m[1]!, week: m[2]! } : null;
-}
-/** `<family>:<account kind>:<week>:<symbol>:<n>`; '/' of forked family ids becomes '.' (client_order_id charset). */
-export const protocolClientOrderId = (familyId: string, kind: string, week: string, symbol: string, n: number | string): string =>
-  `${familyId.replaceAll('/', '.')}:${kind}:${week}:${symbol}:${n}`;
-/** Inverse of protocolClientOrderId (the family as written in the id, re-price suffix `.rN` dropped). */
-export function parseProtocolClientOrderId(coid: string): { family: string; kind: string; week: string; symbol: string; n: string } | null {
-  const m = /^(.+):(GEN|REV|COM):(\d{4}-W\d{2}):([A-Z][A-Z.]{0,9}):([^:]+?)(?:\.r\d+)?$/.exec(coid);
-  return m ? { family: m[1]!, kind: m[2]!, week: m[3]!, symbol: m[4]!, n: m[5]! } : null;
-}
 
 const DEFAULT_REPRICE_MS = 15 * 60_000;
 const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '2m', retry: { maximumInterval: '10s' } });

@@ -6,22 +6,11 @@
 import { ApplicationFailure, executeChild, proxyLocalActivities } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
-import { SA } from '../temporal/searchAttributes';
-import { weeklyCycle, weeklyCycleWorkflowId, type WeeklyCycleResult } from './weeklyCycle';
+import { SA } from '../src/contracts/searchAttributes';
+import { weeklyCycle } from './weeklyCycle';
+import { weeklyCycleWorkflowId, type WeeklyCycleResult } from '../src/contracts/workflows/weeklyCycle';
+import type { WeeklyRunInput } from '../src/contracts/workflows/weeklyCycleRun';
 
-export interface WeeklyRunInput {
-  /** first and last day of the range (defaults: today, by workflow time) */
-  from?: string;
-  to?: string;
-  /** only these families (and their forks); default: every open family */
-  familyIds?: string[];
-  repriceAfterMs?: number;
-  marketClock?: 'wall' | 'broker';
-}
-
-/** `weekly-run:<from>:<to>` for every family, `…:<family>+<family>` for a chosen few. */
-export const weeklyRunWorkflowId = (from: string, to: string, familyIds?: readonly string[]): string =>
-  `weekly-run:${from}:${to}${familyIds?.length ? `:${[...familyIds].sort().join('+')}` : ''}`;
 
 const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '2m', retry: { maximumInterval: '10s' } });
 

@@ -6,8 +6,6 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ReportRequest, ReportSummary } from '../activities/reports';
 
-export const WEEKLY_REPORT_SCHEDULE_ID = 'all-use-weekly-report';
-
 const { generateReport } = proxyActivities<Activities>({ startToCloseTimeout: '10m', retry: { maximumAttempts: 5 } });
 
 export async function weeklyReport(input: { date?: string } = {}): Promise<ReportSummary> {

@@ -17,7 +17,7 @@ import { createIbMarketData } from './ib-marketdata';
 import { OrderBook } from './order-book';
 import { isTerminalStatus, type OrderEvent } from './order-state';
 import { TokenBucket } from './rate-limiter';
-import type { Broker, BrokerOrderRequest, BrokerOrderState } from './types';
+import type { Broker, BrokerOrderRequest, BrokerOrderState } from '../../src/contracts/broker';
 
 export interface IbBrokerOptions {
   host: string;

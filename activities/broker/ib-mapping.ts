@@ -3,7 +3,7 @@
  * Kept free of @stoqey/ib imports so it is pure data: IB's strings are the wire values.
  */
 import type { OrderStatus } from '../../src/contracts/instruction';
-import type { BrokerOrderRequest } from './types';
+import type { BrokerOrderRequest } from '../../src/contracts/broker';
 
 /** Order statuses as IB reports them in openOrder / orderStatus. */
 export const IB_STATUSES = [

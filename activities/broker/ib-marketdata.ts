@@ -6,7 +6,7 @@
  */
 import { BarSizeSetting, ConnectionState, IBApiNext, SecType, WhatToShow, type Contract } from '@stoqey/ib';
 import type winston from 'winston';
-import type { MarketBar, MarketData, OptionQuote } from './types';
+import type { MarketBar, MarketData, OptionQuote } from '../../src/contracts/broker';
 
 export interface IbMarketDataOptions {
   host: string;

@@ -5,7 +5,7 @@
 import type { Contract, Order } from '@stoqey/ib';
 import { InvalidBrokerRequestError } from './errors';
 import { actionToIb, orderTypeToIb, tifToIb } from './ib-mapping';
-import type { BrokerOrderRequest } from './types';
+import type { BrokerOrderRequest } from '../../src/contracts/broker';
 
 /** US equity options: 100 shares per contract. */
 const OPTION_MULTIPLIER = 100;

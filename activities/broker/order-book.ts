@@ -5,7 +5,7 @@
  */
 import { completedToOrderStatus, mapIbError } from './ib-mapping';
 import { applyEvent, newOrderState, type OrderEvent } from './order-state';
-import type { BrokerOrderState } from './types';
+import type { BrokerOrderState } from '../../src/contracts/broker';
 
 interface Entry {
   state: BrokerOrderState;

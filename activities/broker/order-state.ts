@@ -4,7 +4,7 @@
  */
 import type { OrderStatus } from '../../src/contracts/instruction';
 import { ibStatusToOrderStatus, mapIbError } from './ib-mapping';
-import type { BrokerOrderState } from './types';
+import type { BrokerOrderState } from '../../src/contracts/broker';
 import { isTerminal } from '../../src/contracts/orderStatus';
 
 export type OrderEvent =

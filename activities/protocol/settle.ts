@@ -16,7 +16,7 @@ import { classifyWeek, type WeekInput } from '../../src/domain/weekTypes';
 import { mondayOf } from '../../src/domain/calendar';
 import { INTERNAL_CLIENT, ymdOf, type ProtocolCtx } from './context';
 import type { WeekMarket } from './market';
-import { parseProtocolClientOrderId } from '../../workflows/weeklyCycle';
+import { parseProtocolClientOrderId } from '../../src/contracts/workflows/weeklyCycle';
 import { isTerminal } from '../../src/contracts/orderStatus';
 
 const SETTLE_POLLS = 60; // × 500 ms

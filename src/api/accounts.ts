@@ -16,7 +16,7 @@ import { weekTypesOf } from '../db/weekTypes';
 import { DEFAULT_PROTOCOL, type ProtocolConfig } from '../domain/config';
 import { fromDecimal, toDecimal } from '../domain/money';
 import type { Logger } from '../logger';
-import { weeklyCycleRun, weeklyRunWorkflowId } from '../../workflows/weeklyCycleRun';
+import { WEEKLY_CYCLE_RUN_WORKFLOW, weeklyRunWorkflowId, type WeeklyCycleRunWorkflow } from '../contracts/workflows/weeklyCycleRun';
 import { ApiError, notFound, validationFailed } from './errors';
 
 export interface OperatorDeps {
@@ -111,7 +111,7 @@ export function cycleRouter({ temporal, taskQueue, logger }: OperatorDeps): Rout
   r.post('/run', async (req, res) => {
     const b = parse(cycleRunSchema, req.body);
     const workflowId = weeklyRunWorkflowId(b.from, b.to, b.family_ids);
-    const h = await temporal.workflow.start(weeklyCycleRun, {
+    const h = await temporal.workflow.start<WeeklyCycleRunWorkflow>(WEEKLY_CYCLE_RUN_WORKFLOW, {
       workflowId,
       taskQueue,
       args: [{ from: b.from, to: b.to, familyIds: b.family_ids, repriceAfterMs: b.reprice_after_ms, marketClock: b.market_clock }],

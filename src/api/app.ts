@@ -18,13 +18,14 @@ import { renderDocs } from './docsPage';
 import { ApiError, errorMiddleware } from './errors';
 import { authFailureRateLimit, clientRateLimit, ipRateLimit, requireBodyType } from './limits';
 import { lastFillMarks, marketDataMarks, type MarkProvider } from './marks';
-import type { MarketData } from '../../activities/broker/types';
+import type { MarketData } from '../contracts/broker';
 import { oauthRouter } from './oauth';
 import { openApiDocument } from './openapi';
 import { createTokenService, type TokenService } from './tokens';
 import { tradingRouter } from './trading';
 import { accountsRouter, cycleRouter } from './accounts';
-import type { Broker } from '../../activities/broker/types';
+import { protocolConfigRouter } from './protocolConfig';
+import type { Broker } from '../contracts/broker';
 import { httpMetrics } from '../metrics';
 import { healthRouter } from './health';
 import { metricsHandler } from './metricsRoute';
@@ -100,6 +101,7 @@ export function createApp(deps: AppDeps): express.Express {
   const operatorToken = deps.operatorToken ?? loadConfig(process.env).operatorToken;
   app.use('/api/v1/operator/accounts', operatorAuth(operatorToken, logger, prisma), express.json({ limit: '16kb' }), accountsRouter(deps));
   app.use('/api/v1/operator/cycle', operatorAuth(operatorToken, logger, prisma), express.json({ limit: '16kb' }), cycleRouter(deps));
+  app.use('/api/v1/operator/config', operatorAuth(operatorToken, logger, prisma), express.json({ limit: '64kb' }), protocolConfigRouter({ prisma }));
   app.use('/api/v1/operator', operatorAuth(operatorToken, logger, prisma), express.json({ limit: '16kb' }), operatorExtrasRouter({ prisma, logger, temporal: deps.temporal, taskQueue: deps.taskQueue }));
   app.use('/api/v1/operator', operatorRouter({ temporal: deps.temporal, prisma, logger, token: operatorToken }));
   app.get('/api/v1/openapi.json', (_req, res) => {

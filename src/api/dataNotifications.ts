@@ -16,7 +16,7 @@ import { caller, strategyAllowed } from './clientContext';
 import { ApiError, notFound, validationFailed } from './errors';
 import type { MarkProvider } from './marks';
 import { marketDataAnswer } from './marketDataQuery';
-import type { MarketData } from '../../activities/broker/types';
+import type { MarketData } from '../contracts/broker';
 import { strategyPositions } from './portfolio';
 import type { z } from 'zod';
 

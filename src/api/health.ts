@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ScheduleNotFoundError, type Client } from '@temporalio/client';
 import { Router } from 'express';
-import type { Broker } from '../../activities/broker/types';
+import type { Broker } from '../contracts/broker';
 import type { PrismaClient } from '../db/client';
 import { globalControl } from '../db/control';
 import { reduceOnly, tradingHalted } from '../metrics';

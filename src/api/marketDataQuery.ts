@@ -3,7 +3,7 @@
  * market-data port. Any failure or timeout is a 503 BROKER_UNAVAILABLE: STAR-LAB should
  * retry later, nothing is wrong with its request.
  */
-import type { MarketData } from '../../activities/broker/types';
+import type { MarketData } from '../contracts/broker';
 import type { DataRequest } from '../contracts/api';
 import { ApiError } from './errors';
 import { withTimeout } from '../withTimeout';

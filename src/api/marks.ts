@@ -5,8 +5,8 @@
  */
 import { lastFillPrice, type ContractKey } from '../db/positions';
 import type { PrismaClient } from '../db/client';
-import { quoteOf } from '../../activities/broker/quote';
-import type { MarketData } from '../../activities/broker/types';
+import { quoteOf } from '../quote';
+import type { MarketData } from '../contracts/broker';
 
 export interface Mark {
   /** Per share (options: per share of the contract, as quoted). */

@@ -8,7 +8,7 @@ import type { PositionType } from '../contracts/instruction';
 import { positionsOf, strategyFills, strategyOwnerId, type StoredPosition } from '../db/positions';
 import type { PrismaClient } from '../db/client';
 import { applyFill, EMPTY_POSITION, marketValueCents, positionType, unrealizedPnlCents, type NetPosition } from '../domain/positionMath';
-import { actionSpec, multiplierOf } from '../../activities/orderSpec';
+import { actionSpec, multiplierOf } from '../domain/instrument';
 import type { MarkProvider } from './marks';
 
 export interface PositionBody {

@@ -14,8 +14,8 @@ import { writeAudit } from '../db/audit';
 import type { PrismaClient } from '../db/client';
 import { recordedRequestHash } from '../db/instructionLookup';
 import type { Logger } from '../logger';
-import { SA } from '../../temporal/searchAttributes';
-import { instructionWorkflowId, tradeInstruction, type TradeInstructionInput } from '../../workflows/tradeInstruction';
+import { SA } from '../contracts/searchAttributes';
+import { instructionWorkflowId, TRADE_INSTRUCTION_WORKFLOW, type TradeInstructionInput, type TradeInstructionWorkflow } from '../contracts/workflows/tradeInstruction';
 import { caller, strategyAllowed, type CallerClient } from './clientContext';
 import { ApiError } from './errors';
 
@@ -75,7 +75,7 @@ export function submitHandler({ temporal, prisma, taskQueue, logger }: SubmitDep
       submittedFrom: { ...(req.ip ? { ip: req.ip } : {}), ...(res.locals.requestId ? { requestId: String(res.locals.requestId) } : {}) },
     };
     try {
-      await temporal.workflow.start(tradeInstruction, {
+      await temporal.workflow.start<TradeInstructionWorkflow>(TRADE_INSTRUCTION_WORKFLOW, {
         workflowId: instructionWorkflowId(id),
         taskQueue,
         args: [input],

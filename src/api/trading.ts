@@ -11,7 +11,7 @@ import type { PrismaClient } from '../db/client';
 import { orderStatusFromDb } from '../db/instructions';
 import { strategyKnown } from '../db/positions';
 import type { Logger } from '../logger';
-import { cancelUpdate, instructionWorkflowId, stateQuery } from '../../workflows/tradeInstruction';
+import { cancelUpdate, instructionWorkflowId, stateQuery } from '../contracts/workflows/tradeInstruction';
 import { requireScope } from './auth';
 import { caller, strategyAllowed, type CallerClient } from './clientContext';
 import { ApiError, notFound } from './errors';

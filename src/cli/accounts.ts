@@ -16,7 +16,7 @@ import { DEFAULT_PROTOCOL } from '../domain/config';
 import { fromDecimal, toDecimal } from '../domain/money';
 import { connectClient } from '../temporalClient';
 import { cycleRunSchema, createFamilySchema } from '../api/accounts';
-import { weeklyCycleRun, weeklyRunWorkflowId } from '../../workflows/weeklyCycleRun';
+import { WEEKLY_CYCLE_RUN_WORKFLOW, weeklyRunWorkflowId, type WeeklyCycleRunWorkflow } from '../contracts/workflows/weeklyCycleRun';
 
 const out = (json: boolean, value: unknown, text: () => string) => process.stdout.write(`${json ? JSON.stringify(value) : text()}\n`);
 const line = (f: FamilyView) => `${f.id.padEnd(28)} ${f.status.padEnd(7)} ${f.accounts.map((a) => `${a.kind} $${toDecimal(a.cashCents)}`).join('  ')}`;
@@ -68,7 +68,7 @@ async function run(argv: string[]): Promise<void> {
       const client = await connectClient(cfg.temporalAddress ?? `127.0.0.1:${cfg.temporalPort}`, cfg);
       try {
         const workflowId = weeklyRunWorkflowId(b.from, b.to, b.family_ids);
-        const h = await client.workflow.start(weeklyCycleRun, { workflowId, taskQueue: cfg.temporalTaskQueue, args: [{ from: b.from, to: b.to, familyIds: b.family_ids, marketClock: b.market_clock }], workflowIdConflictPolicy: 'USE_EXISTING', workflowIdReusePolicy: 'ALLOW_DUPLICATE' });
+        const h = await client.workflow.start<WeeklyCycleRunWorkflow>(WEEKLY_CYCLE_RUN_WORKFLOW, { workflowId, taskQueue: cfg.temporalTaskQueue, args: [{ from: b.from, to: b.to, familyIds: b.family_ids, marketClock: b.market_clock }], workflowIdConflictPolicy: 'USE_EXISTING', workflowIdReusePolicy: 'ALLOW_DUPLICATE' });
         const result = o.wait ? await h.result() : undefined;
         out(!!o.json, { workflow_id: workflowId, run_id: h.firstExecutionRunId, result }, () => `started ${workflowId}${result ? `: ${result.length} family-weeks done` : ''}`);
       } finally {

@@ -17,6 +17,7 @@ import { computeReport, type Report } from '../reports/compute';
 import { findReport, listReports, loadReportInput, produceReport } from '../reports/load';
 import { DATE_RE, nyToday, periodOf } from '../reports/period';
 import { reportCsv, reportHtml } from '../reports/render';
+import { registerConfigCommands } from './ops/config';
 import { opsContext, type OpsContext } from './ops/context';
 import { print } from './ops/output';
 import { registerComplianceCommands } from './ops/compliance';
@@ -190,6 +191,7 @@ export function buildProgram(ctx: () => OpsContext): Command {
     const rows = await listReports(ctx().prisma());
     print({ reports: rows }, json(), rows);
   });
+  registerConfigCommands(program, ctx, json);
   registerComplianceCommands(program, ctx);
   return program;
 }

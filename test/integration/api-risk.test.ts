@@ -8,7 +8,8 @@ import type { IbBroker } from '../../activities/broker/ib-adapter';
 import { allUseOrderId, requestHash } from '../../src/contracts/ids';
 import type { TradeInstruction } from '../../src/contracts/instruction';
 import { setSegmentLimit } from '../../src/db/reservations';
-import { instructionWorkflowId, tradeInstruction, type TradeInstructionInput } from '../../workflows/tradeInstruction';
+import { tradeInstruction } from '../../workflows/tradeInstruction';
+import { instructionWorkflowId, type TradeInstructionInput } from '../../src/contracts/workflows/tradeInstruction';
 import { BASE, call, instruction, limitNear, newClient, securedApi, submit, trade, uniq, waitStatus, type Secured, type TestClient } from './api-kit';
 
 describe('STAR-LAB API: risk checks', function () {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import winston from 'winston';
 import { createIbBroker, type IbBroker } from '../../activities/broker/ib-adapter';
 import { BrokerUnavailableError, UnknownOrderError } from '../../activities/broker/errors';
-import type { BrokerOrderRequest } from '../../activities/broker/types';
+import type { BrokerOrderRequest } from '../../src/contracts/broker';
 import { startSimulator } from '../../src/ib-sim';
 
 type Sim = Awaited<ReturnType<typeof startSimulator>>;

@@ -14,11 +14,11 @@ import { createApp, startServer, type RunningServer } from '../../src/api/app';
 import { allUseOrderId } from '../../src/contracts/ids';
 import { createLogger } from '../../src/logger';
 import type { System } from '../../src/system';
-import { KILL_SWITCH_FAILURE, type TradeInstructionInput } from '../../workflows/tradeInstruction';
+import { KILL_SWITCH_FAILURE, type TradeInstructionInput } from '../../src/contracts/workflows/tradeInstruction';
 import { api, getSystem, until } from './_system';
 import { call, instruction, operatorApi, OPERATOR_TOKEN, TRADING, uniq } from './ops-helpers';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { toBrokerOrder } from '../../activities/orderSpec';
+import { toBrokerOrder } from '../../src/domain/instrument';
 import type { BrokerUpdate } from '../../activities';
 
 const ROOT = path.resolve(__dirname, '..', '..');

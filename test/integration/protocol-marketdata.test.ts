@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import { createIbMarketData } from '../../activities/broker/ib-marketdata';
-import type { MarketData } from '../../activities/broker/types';
+import type { MarketData } from '../../src/contracts/broker';
 import { startSimulator, type Simulator } from '../../src/ib-sim';
 import { createLogger } from '../../src/logger';
 

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { createApp, startServer } from '../../src/api/app';
 import { createLogger } from '../../src/logger';
 import type { System } from '../../src/system';
-import { instructionWorkflowId } from '../../workflows/tradeInstruction';
+import { instructionWorkflowId } from '../../src/contracts/workflows/tradeInstruction';
 import { api, getSystem, until } from './_system';
 import { seedInstruction } from '../fixtures/instructions';
 

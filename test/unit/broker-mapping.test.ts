@@ -22,7 +22,7 @@ import {
 } from '../../activities/broker/ib-mapping';
 import { toIbContract, toIbOrder, validateRequest } from '../../activities/broker/ib-orders';
 import { InvalidBrokerRequestError } from '../../activities/broker/errors';
-import type { BrokerOrderRequest } from '../../activities/broker/types';
+import type { BrokerOrderRequest } from '../../src/contracts/broker';
 
 describe('broker mapping (IB <-> ALL-USE tables)', () => {
   describe('IB status -> order status', () => {

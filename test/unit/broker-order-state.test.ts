@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { OrderBook } from '../../activities/broker/order-book';
 import { applyEvent, newOrderState, nextStatus, type OrderEvent } from '../../activities/broker/order-state';
-import type { BrokerOrderState } from '../../activities/broker/types';
+import type { BrokerOrderState } from '../../src/contracts/broker';
 
 const run = (total: number, events: OrderEvent[]): BrokerOrderState =>
   events.reduce((s, ev) => applyEvent(s, total, ev), newOrderState('ref', 1000, total));

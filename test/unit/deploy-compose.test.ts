@@ -9,7 +9,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { SEARCH_ATTRIBUTES } from '../../temporal/searchAttributes';
+import { SEARCH_ATTRIBUTES } from '../../src/contracts/searchAttributes';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const read = (p: string): string => fs.readFileSync(path.join(ROOT, p), 'utf8');

@@ -4,10 +4,10 @@
  */
 import { expect } from 'chai';
 import { WEEKLY_CYCLE_SCHEDULE_ID, weeklyCycleScheduleSpec } from '../../src/schedules';
-import { parsePositionMonitorWorkflowId, positionMonitorWorkflowId } from '../../workflows/positionMonitor';
-import { parseTripleForkWorkflowId, tripleForkWorkflowId } from '../../workflows/tripleForkRebalance';
-import { parseProtocolClientOrderId, parseWeeklyCycleWorkflowId, protocolClientOrderId, weeklyCycleWorkflowId } from '../../workflows/weeklyCycle';
-import { weeklyRunWorkflowId } from '../../workflows/weeklyCycleRun';
+import { parsePositionMonitorWorkflowId, positionMonitorWorkflowId } from '../../src/contracts/workflows/positionMonitor';
+import { parseTripleForkWorkflowId, tripleForkWorkflowId } from '../../src/contracts/workflows/tripleForkRebalance';
+import { parseProtocolClientOrderId, parseWeeklyCycleWorkflowId, protocolClientOrderId, weeklyCycleWorkflowId } from '../../src/contracts/workflows/weeklyCycle';
+import { weeklyRunWorkflowId } from '../../src/contracts/workflows/weeklyCycleRun';
 
 describe('protocol ids', () => {
   const cases: [string, string][] = [['ACME', '2025-W19'], ['ACME/2025-W07', '2025-W19'], ['a-b_c', '2026-W01']];

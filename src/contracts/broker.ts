@@ -3,7 +3,7 @@
  * `ib-adapter.ts` implements it over @stoqey/ib (the only importer of that package).
  * Prices here are decimal numbers as the broker reports them; callers convert to cents.
  */
-import type { OrderStatus } from '../../src/contracts/instruction';
+import type { OrderStatus } from './instruction';
 
 export interface BrokerOrderRequest {
   /** Idempotency key: carried as IB orderRef; one broker order per ref, ever. */

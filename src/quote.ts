@@ -2,8 +2,8 @@
  * One contract's quote from the market-data port, bounded in time: the stock's for STK, else
  * the option's (expiry YYYYMMDD). Marks (src/api/marks.ts) and the risk check's band use it.
  */
-import { withTimeout } from '../../src/withTimeout';
-import type { MarketData, OptionQuote } from './types';
+import { withTimeout } from './withTimeout';
+import type { MarketData, OptionQuote } from './contracts/broker';
 
 export interface QuotedContract {
   symbol: string;

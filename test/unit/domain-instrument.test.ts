@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { TRADE_ACTIONS, type TradeInstruction } from '../../src/contracts/instruction';
-import { toBrokerOrder } from '../../activities/orderSpec';
+import { toBrokerOrder } from '../../src/domain/instrument';
 
 const base: TradeInstruction = {
   starlab_strategy_id: 'DIS_AAPL_20250507_001',

@@ -2,8 +2,8 @@
  * Instruction → broker order and fill → position delta, in ALL-USE's broker vocabulary
  * (not IB's: the adapter owns that translation). Pure; unit-tested row by row.
  */
-import type { TradeInstruction } from '../src/contracts/instruction';
-import type { BrokerOrderRequest } from './broker/types';
+import type { TradeInstruction } from '../contracts/instruction';
+import type { BrokerOrderRequest } from '../contracts/broker';
 
 const ACTIONS: Record<TradeInstruction['trade_action'], { side: 'BUY' | 'SELL'; secType: 'STK' | 'OPT'; right?: 'C' | 'P'; opens: boolean }> = {
   BUY_TO_OPEN_CALL: { side: 'BUY', secType: 'OPT', right: 'C', opens: true },
