@@ -92,7 +92,7 @@ export function createActivities({ prisma, broker, logger, protocol }: ActivityD
         accountId: input.accountId,
         instruction: input.instruction,
         ...(input.submittedFrom ? { submittedFrom: input.submittedFrom } : {}),
-      }, async (tx) => void (targets = await statusEventOf(tx, input.allUseOrderId, { status: 'PENDING_SUBMIT', filledQuantity: 0, averageFillPrice: null, commission: 0, brokerOrderId: null, rejectReason: null })));
+      }, async (tx) => void (targets = await statusEventOf(tx, input.allUseOrderId, { status: 'PENDING_SUBMIT', filledQuantity: 0, averageFillPrice: null, commission: 0, brokerOrderId: null, rejectReason: null }, input.clientName)));
       await dispatchFromActivity(targets);
       log(input).info('instruction recorded', { all_use_order_id: input.allUseOrderId });
     },
@@ -201,7 +201,7 @@ export function createActivities({ prisma, broker, logger, protocol }: ActivityD
             sign: spec.side === 'BUY' ? 1 : -1,
           },
         },
-        async (tx) => void (targets = await statusEventOf(tx, input.allUseOrderId, state)),
+        async (tx) => void (targets = await statusEventOf(tx, input.allUseOrderId, state, input.clientName)),
       );
       // After commit: start or wake the webhook deliveries (they run apart from this instruction).
       await dispatchFromActivity(targets);

@@ -58,6 +58,8 @@ export interface StatusEventInput {
   /** Fields of the body beyond the event and instruction ids (order_status fields, position detail). */
   data: Record<string, unknown>;
   occurredAt?: Date;
+  /** The instruction's client when the caller knows it: a client without endpoints then costs one read. */
+  clientName?: string;
 }
 
 /** Where an event must go: the delivery workflows to start or wake (see activities/webhooks.ts). */
@@ -77,9 +79,12 @@ const eventIdOf = (dedupeKey: string) => `evt_${createHash('sha256').update(dedu
  * books the change, then `dispatchWebhooks` (activities/webhooks.ts) with the result after commit.
  */
 export async function enqueueStatusEventTx(tx: Prisma.TransactionClient, ev: StatusEventInput): Promise<WebhookTargets | null> {
+  const activeOf = (clientName: string) => tx.webhookEndpoint.findMany({ where: { clientName, removedAt: null }, select: { id: true } });
+  const hinted = ev.clientName !== undefined ? await activeOf(ev.clientName) : undefined;
+  if (hinted?.length === 0) return null;
   const instr = await tx.instruction.findUnique({ where: { id: ev.instructionId }, select: { clientName: true, clientOrderId: true, starlabStrategyId: true } });
   if (!instr) return null;
-  const endpoints = await tx.webhookEndpoint.findMany({ where: { clientName: instr.clientName, removedAt: null }, select: { id: true } });
+  const endpoints = hinted && ev.clientName === instr.clientName ? hinted : await activeOf(instr.clientName);
   if (endpoints.length === 0) return null;
   const id = eventIdOf(ev.dedupeKey);
   const known = await tx.webhookEvent.findUnique({ where: { dedupeKey: ev.dedupeKey }, select: { id: true } });
@@ -209,11 +214,13 @@ export async function statusEventOf(
   tx: Prisma.TransactionClient,
   instructionId: string,
   s: { status: string; filledQuantity: number; averageFillPrice: number | null; commission: number; brokerOrderId: string | null; rejectReason: string | null },
+  clientName?: string,
 ): Promise<WebhookTargets | null> {
   const type = STATUS_EVENTS[s.status];
   if (!type) return null;
   return enqueueStatusEventTx(tx, {
     instructionId,
+    ...(clientName !== undefined ? { clientName } : {}),
     type,
     dedupeKey: `${instructionId}:${type}:${s.filledQuantity}`,
     data: {
