@@ -32,6 +32,9 @@ export interface WebhookDeliveryInput {
 /** One long-lived delivery workflow per (endpoint, instruction): it drains that instruction's events in order. */
 export const webhookDeliveryWorkflowId = (endpointId: string, instructionId: string): string => `webhook:${endpointId}:${instructionId}`;
 
+/** The delivery workflow's registered signature: dispatch starts it by name with this input. */
+export type WebhookDeliveryWorkflow = (input: WebhookDeliveryInput) => Promise<{ delivered: number; dead: number }>;
+
 export interface PendingDelivery {
   id: string;
   seq: number;
