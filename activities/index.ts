@@ -22,6 +22,9 @@ import { instructionsTotal, riskRejectionsTotal } from '../src/metrics';
 import { createReportActivities } from './reports';
 import { createReconcileActivities } from './reconcile';
 import { isTerminal } from '../src/contracts/orderStatus';
+import { createWebhookActivities, dispatchFromActivity } from './webhooks';
+import { createComplianceActivities } from './compliance';
+import { statusEventOf, type WebhookTargets } from '../src/db/webhooks';
 
 export interface ActivityDeps {
   prisma: PrismaClient;
@@ -80,6 +83,7 @@ export function createActivities({ prisma, broker, logger, protocol }: ActivityD
     ...createProtocolActivities({ prisma, broker, logger, protocol }),
 
     async recordInstruction(input: TradeInstructionInput): Promise<void> {
+      let targets: WebhookTargets | null = null;
       await recordInstruction(prisma, {
         allUseOrderId: input.allUseOrderId,
         clientName: input.clientName,
@@ -89,7 +93,8 @@ export function createActivities({ prisma, broker, logger, protocol }: ActivityD
         accountId: input.accountId,
         instruction: input.instruction,
         ...(input.submittedFrom ? { submittedFrom: input.submittedFrom } : {}),
-      });
+      }, async (tx) => void (targets = await statusEventOf(tx, input.allUseOrderId, { status: 'PENDING_SUBMIT', filledQuantity: 0, averageFillPrice: null, commission: 0, brokerOrderId: null, rejectReason: null }, input.clientName)));
+      await dispatchFromActivity(targets);
       log(input).info('instruction recorded', { all_use_order_id: input.allUseOrderId });
     },
 
@@ -179,6 +184,7 @@ export function createActivities({ prisma, broker, logger, protocol }: ActivityD
       const owner = input.accountId
         ? { ownerKind: 'ACCOUNT', ownerId: input.accountId }
         : { ownerKind: 'STRATEGY', ownerId: `${input.clientName}:${input.instruction.starlab_strategy_id}` };
+      let targets: WebhookTargets | null = null;
       await recordOutcome(
         prisma,
         input.allUseOrderId,
@@ -196,7 +202,10 @@ export function createActivities({ prisma, broker, logger, protocol }: ActivityD
             sign: spec.side === 'BUY' ? 1 : -1,
           },
         },
+        async (tx) => void (targets = await statusEventOf(tx, input.allUseOrderId, state, input.clientName)),
       );
+      // After commit: start or wake the webhook deliveries (they run apart from this instruction).
+      await dispatchFromActivity(targets);
     },
 
     async orderStatus(allUseOrderId: string) {
@@ -207,6 +216,8 @@ export function createActivities({ prisma, broker, logger, protocol }: ActivityD
 
     ...createReportActivities({ prisma, logger }),
     ...createReconcileActivities({ prisma, broker, logger }),
+    ...createWebhookActivities({ prisma, logger }),
+    ...createComplianceActivities({ prisma, logger }),
   };
 }
 

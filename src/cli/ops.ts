@@ -21,6 +21,7 @@ import { registerConfigCommands } from './ops/config';
 import { opsContext, type OpsContext } from './ops/context';
 import { print } from './ops/output';
 import { registerReconcile } from './ops/reconcile';
+import { registerComplianceCommands } from './ops/compliance';
 
 const date = (v: string): string => {
   if (!DATE_RE.test(v)) throw new Error(`not a date (YYYY-MM-DD): ${v}`);
@@ -193,6 +194,7 @@ export function buildProgram(ctx: () => OpsContext): Command {
   });
   registerConfigCommands(program, ctx, json);
   registerReconcile(program, ctx, json);
+  registerComplianceCommands(program, ctx);
   return program;
 }
 

@@ -134,6 +134,24 @@ export const notificationAckSchema = z
   .object({ notification_id: z.string(), status: z.literal('RECEIVED'), message: z.string() })
   .meta({ id: 'NotificationAck' });
 
+/** GET /notify_validated_strategy/{notification_id}: what ALL-USE's operators made of it. */
+export const notificationStatusSchema = z
+  .object({
+    notification_id: z.string(),
+    starlab_strategy_id: z.string(),
+    status: z.enum(['RECEIVED', 'ACCEPTED', 'DISMISSED']).describe('RECEIVED until an operator accepts or dismisses it'),
+    reason: z.string().nullable().describe("the operator's reason once decided"),
+    received_at: z.string(),
+    decided_at: z.string().nullable(),
+  })
+  .meta({ id: 'NotificationStatus' });
+
+export const notificationListQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).optional(), cursor: z.string().max(500).optional() }).strict();
+
+export const notificationStatusListSchema = z
+  .object({ items: z.array(notificationStatusSchema), next_cursor: z.string().nullable() })
+  .meta({ id: 'NotificationStatusList' });
+
 /** The seed document's example bodies (§6.1.2), verbatim apart from its placeholders. */
 export const SEED = {
   instruction: {
