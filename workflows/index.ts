@@ -6,3 +6,4 @@ export { weeklyCycle } from './weeklyCycle';
 export { weeklyCycleRun } from './weeklyCycleRun';
 export { tripleForkRebalance } from './tripleForkRebalance';
 export { positionMonitor } from './positionMonitor';
+export { optimization } from './optimization';

@@ -19,6 +19,8 @@ export const AUDIT_ACTIONS = [
   'ACCESS_DENIED',
   'STRATEGY_NOTIFIED',
   'SEGMENT_LIMIT_SET',
+  'RECOMMENDATION_ACCEPTED',
+  'RECOMMENDATION_DISMISSED',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
