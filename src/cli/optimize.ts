@@ -20,8 +20,8 @@ import { optimizationWorkflowId, OPTIMIZATION_PROGRESS_QUERY, type OptimizationI
 import { runOptimization, gridOf } from '../feedback/service';
 import { CsvError } from '../backtest/csv';
 import { withTimeout } from '../withTimeout';
+import { DEFAULT_DATA } from './optimize.defaults';
 
-export const DEFAULT_DATA = path.join('node_modules', 'vega-datasets', 'data', 'sp500-2000.csv');
 
 const program = new Command()
   .name('optimize')
