@@ -89,3 +89,56 @@ export async function feedbackStoreReachable(databaseUrl: string, ms = 2000): Pr
     await c.end().catch(() => undefined);
   }
 }
+
+export interface LiveWeekRow {
+  week: string;
+  accountId: string;
+  kind: string;
+  familyId: string;
+  symbol: string;
+  type: string;
+  regime: string;
+  premiumCents: number;
+  commissionCents: number;
+  assignmentCents: number;
+}
+
+/**
+ * Live account-weeks: the classified week types, with the week's net option premium,
+ * commissions and assignment cash from the ledger, and the regime the cycle planned under.
+ */
+export async function loadLiveWeeks(prisma: PrismaClient): Promise<LiveWeekRow[]> {
+  const [types, accounts, ledger, orders] = await Promise.all([
+    prisma.weekTypeRecord.findMany({ orderBy: [{ week: 'asc' }] }),
+    prisma.account.findMany({ select: { id: true, kind: true, familyId: true } }),
+    prisma.ledgerEntry.findMany({ where: { reason: { in: ['PREMIUM', 'COMMISSION', 'ASSIGNMENT'] } }, select: { fromAccountId: true, toAccountId: true, amountCents: true, reason: true, week: true } }),
+    prisma.protocolOrder.findMany({ where: { purpose: 'OPEN' }, select: { accountId: true, week: true, symbol: true, detail: true } }),
+  ]);
+  const acct = new Map(accounts.map((a) => [a.id, a]));
+  const flows = new Map<string, { premium: number; commission: number; assignment: number }>();
+  for (const e of ledger) {
+    for (const [id, sign] of [[e.toAccountId, 1], [e.fromAccountId, -1]] as const) {
+      if (!id || !e.week) continue;
+      const k = `${id}|${e.week}`;
+      const f = flows.get(k) ?? { premium: 0, commission: 0, assignment: 0 };
+      const amt = Number(e.amountCents) * sign;
+      if (e.reason === 'PREMIUM') f.premium += amt;
+      else if (e.reason === 'COMMISSION') f.commission -= amt;
+      else f.assignment += amt;
+      flows.set(k, f);
+    }
+  }
+  const regime = new Map<string, string>();
+  for (const o of orders) {
+    const r = (o.detail as { regime?: { trend?: string; vol?: string } } | null)?.regime;
+    if (r) regime.set(`${o.accountId}|${o.week}|${o.symbol}`, `${r.trend ?? '?'}/${r.vol ?? '?'}`);
+  }
+  return types.map((t) => {
+    const a = acct.get(t.accountId);
+    const f = flows.get(`${t.accountId}|${t.week}`) ?? { premium: 0, commission: 0, assignment: 0 };
+    return {
+      week: t.week, accountId: t.accountId, kind: a?.kind ?? '?', familyId: a?.familyId ?? '?', symbol: t.symbol, type: t.type,
+      regime: regime.get(`${t.accountId}|${t.week}|${t.symbol}`) ?? 'unknown', premiumCents: f.premium, commissionCents: f.commission, assignmentCents: f.assignment,
+    };
+  });
+}
