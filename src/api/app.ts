@@ -29,6 +29,7 @@ import { httpMetrics } from '../metrics';
 import { healthRouter } from './health';
 import { metricsHandler } from './metricsRoute';
 import { operatorAuth, operatorRouter } from './operator';
+import { recommendationsRouter } from './recommendations';
 
 export interface AuthOptions {
   mode: 'open' | 'required';
@@ -98,6 +99,7 @@ export function createApp(deps: AppDeps): express.Express {
   const operatorToken = deps.operatorToken ?? loadConfig(process.env).operatorToken;
   app.use('/api/v1/operator/accounts', operatorAuth(operatorToken, logger), express.json({ limit: '16kb' }), accountsRouter(deps));
   app.use('/api/v1/operator/cycle', operatorAuth(operatorToken, logger), express.json({ limit: '16kb' }), cycleRouter(deps));
+  app.use('/api/v1/operator/recommendations', operatorAuth(operatorToken, logger), express.json({ limit: '16kb' }), recommendationsRouter({ prisma, logger }));
   app.use('/api/v1/operator', operatorRouter({ temporal: deps.temporal, prisma, logger, token: operatorToken }));
   app.get('/api/v1/openapi.json', (_req, res) => {
     res.json(openApiDocument());

@@ -19,6 +19,7 @@ import { DATE_RE, nyToday, periodOf } from '../reports/period';
 import { reportCsv, reportHtml } from '../reports/render';
 import { opsContext, type OpsContext } from './ops/context';
 import { print } from './ops/output';
+import { registerRecommendations } from './ops/recommendations';
 
 const date = (v: string): string => {
   if (!DATE_RE.test(v)) throw new Error(`not a date (YYYY-MM-DD): ${v}`);
@@ -189,6 +190,7 @@ export function buildProgram(ctx: () => OpsContext): Command {
     const rows = await listReports(ctx().prisma());
     print({ reports: rows }, json(), rows);
   });
+  registerRecommendations(program, ctx, json);
   return program;
 }
 
