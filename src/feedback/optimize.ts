@@ -71,7 +71,7 @@ export interface OptimizeReport {
   causality: { checked_at_week: string; ok: true };
   cost_ratio: number;
   parallel_efficiency: number | null;
-  measurements: { plain_backtest_ms: number; plain_backtest_cold_ms: number; worker_ms: number; analysis_ms: number; cost_per_set_ms: number; workers: number; one_worker_ms_per_trial: number | null; all_workers_ms_per_trial: number | null; speedup: number | null };
+  measurements: { plain_backtest_ms: number; plain_backtest_cold_ms: number; worker_ms: number; analysis_ms: number; cost_per_set_ms: number; workers: number; one_worker_ms: number | null; all_workers_ms: number | null; speedup: number | null; measurement_ms: number };
   best_in_sample_overall: { candidate: string; sharpe: number };
   recommendation: Recommendation;
   notes: string[];
@@ -102,6 +102,7 @@ export async function optimize(input: OptimizeInput): Promise<OptimizeReport> {
   const n = Math.max(1, input.workers ?? defaultWorkers());
   let analysisMs = 0;
   let workerMs = 0;
+  let measureMs = 0;
   let one: number | null = null;
   let all: number | null = null;
   if (todo.length > 0) {
@@ -112,18 +113,26 @@ export async function optimize(input: OptimizeInput): Promise<OptimizeReport> {
         await input.onTrial?.(r, done.size, cands.length);
       };
       let rest = todo;
+      let calibrationMs = 0;
       if ((input.measureParallel ?? true) && n > 1 && todo.length >= 2 * n) {
-        // the same run, the same kind of work: the first n trials on one worker, the rest on all n
+        // Same tasks both ways, same run: the first n trials on one worker (kept), then the same n
+        // trials again on all n workers at once (one each; results must be identical, then dropped).
         const first = todo.slice(0, n);
         rest = todo.slice(n);
         let t = performance.now();
         await pool.runAll(first, land, 1);
-        one = (performance.now() - t) / first.length;
+        one = performance.now() - t;
+        const before = pool.workerMs;
         t = performance.now();
-        await pool.runAll(rest, land, n);
-        all = (performance.now() - t) / rest.length;
-      } else await pool.runAll(rest, land, n);
-      workerMs = pool.workerMs;
+        await pool.runAll(first, (r) => {
+          if (JSON.stringify(r.returns) !== JSON.stringify(done.get(r.id)?.returns)) throw new Error(`trial ${r.id} differs between workers: not deterministic`);
+        }, n);
+        all = performance.now() - t;
+        calibrationMs = pool.workerMs - before;
+      }
+      await pool.runAll(rest, land, n);
+      workerMs = pool.workerMs - calibrationMs;
+      measureMs = calibrationMs;
     } finally {
       await pool.close();
     }
@@ -194,12 +203,12 @@ export async function optimize(input: OptimizeInput): Promise<OptimizeReport> {
     causality: { checked_at_week: cutWeek, ok: true },
     cost_ratio: todo.length > 0 ? r4(costPerSet / plainMs) : 0,
     parallel_efficiency: speedup === null ? (n === 1 ? 1 : null) : r4(speedup / n),
-    measurements: { plain_backtest_ms: round(plainMs, 1), plain_backtest_cold_ms: round(coldMs, 1), worker_ms: round(workerMs, 1), analysis_ms: round(analysisMs, 1), cost_per_set_ms: round(costPerSet, 1), workers: n, one_worker_ms_per_trial: one === null ? null : round(one, 1), all_workers_ms_per_trial: all === null ? null : round(all, 1), speedup: speedup === null ? null : r4(speedup) },
+    measurements: { plain_backtest_ms: round(plainMs, 1), plain_backtest_cold_ms: round(coldMs, 1), worker_ms: round(workerMs, 1), analysis_ms: round(analysisMs, 1), cost_per_set_ms: round(costPerSet, 1), workers: n, one_worker_ms: one === null ? null : round(one, 1), all_workers_ms: all === null ? null : round(all, 1), measurement_ms: round(measureMs, 1), speedup: speedup === null ? null : r4(speedup) },
     best_in_sample_overall: { candidate: (cands[bestAll] as Candidate).id, sharpe: r4(full[bestAll] ?? 0) },
     recommendation: { action: propose ? 'PROPOSE' : 'KEEP', candidate: chosen.id, label: chosen.label, protocol: chosen.protocol, options: chosen.options, reason },
     notes: [
       'cost_ratio = (worker time: start-up + every new trial, + main-thread analysis) ÷ new trials ÷ one plain back-test of the same span (market + weekly loop) on the main thread, warm (median of 3 after a cold run; the cold time is shown too). Workers pay their own cold start, so small grids are penalised.',
-      'parallel_efficiency = (ms per trial on one worker ÷ ms per trial on all workers) ÷ workers, measured in this run on the first trials (one worker) and the rest (all).',
+      'parallel_efficiency = (time of the first N trials on one worker ÷ time of the same N trials on N workers at once) ÷ N, in this run (N = workers); the repeat is a measurement, left out of cost_ratio (measurement_ms). Other load on the machine moves both figures.',
       'Out-of-sample figures of a window are the chosen candidate\'s returns in that window from its own full-span run (no restart of the book at the window start).',
       'The first candidate is the current configuration; a PROPOSE needs a different latest choice, a better walk-forward out-of-sample Sharpe than the current parameters over the same weeks, and PBO ≤ 0.3.',
     ],
