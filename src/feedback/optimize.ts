@@ -22,6 +22,7 @@ import type { Candidate } from './grid';
 import { deflatedSharpe, probabilityOfBacktestOverfitting } from './overfitting';
 import { defaultWorkers, TrialPool } from './pool';
 import { round } from './random';
+import { threadCpuMs } from './threadCpu';
 import { TrialRunner, type TrialResult } from './trial';
 import { figures, LookAheadError, splitWalkForward, walkForwardMatrix, type WalkForwardSpec } from './walkForward';
 
@@ -71,7 +72,7 @@ export interface OptimizeReport {
   causality: { checked_at_week: string; ok: true };
   cost_ratio: number;
   parallel_efficiency: number | null;
-  measurements: { plain_backtest_ms: number; plain_backtest_cold_ms: number; worker_ms: number; analysis_ms: number; cost_per_set_ms: number; workers: number; one_worker_ms: number | null; all_workers_ms: number | null; speedup: number | null; measurement_ms: number };
+  measurements: { cost_basis: 'thread CPU time' | 'wall time'; cost_ratio_wall: number; plain_backtest_cpu_ms: number | null; cost_per_set_cpu_ms: number | null; plain_backtest_ms: number; plain_backtest_cold_ms: number; worker_ms: number; analysis_ms: number; cost_per_set_ms: number; workers: number; one_worker_ms: number | null; all_workers_ms: number | null; speedup: number | null; measurement_ms: number };
   best_in_sample_overall: { candidate: string; sharpe: number };
   recommendation: Recommendation;
   notes: string[];
@@ -88,20 +89,28 @@ export async function optimize(input: OptimizeInput): Promise<OptimizeReport> {
 
   // One plain back-test of the same span (market + weekly loop), warm: the yardstick of cost_ratio.
   const p0 = backtestProtocol(o);
+  const plainCpu: (number | null)[] = [];
   const plain = (): number => {
     const t = performance.now();
+    const c = threadCpuMs();
     runBacktest(buildMarket(bars, o, p0), bars, p0, o);
+    const c1 = threadCpuMs();
+    plainCpu.push(c === null || c1 === null ? null : c1 - c);
     return performance.now() - t;
   };
   const coldMs = plain();
   const warm = [plain(), plain(), plain()].sort((a, b) => a - b);
   const plainMs = warm[1] as number;
+  const warmCpu = plainCpu.slice(1);
+  // CPU ticks are 10 ms: the mean of the three warm runs (30 ms of resolution over three runs)
+  const plainCpuMs = warmCpu.every((x) => x !== null) ? (warmCpu as number[]).reduce((a, b) => a + b, 0) / warmCpu.length : null;
 
   const done = new Map(input.done ?? []);
   const todo = cands.filter((c) => !done.has(c.id));
   const n = Math.max(1, input.workers ?? defaultWorkers());
   let analysisMs = 0;
   let workerMs = 0;
+  let workerCpu: number | null = 0;
   let measureMs = 0;
   let one: number | null = null;
   let all: number | null = null;
@@ -114,6 +123,7 @@ export async function optimize(input: OptimizeInput): Promise<OptimizeReport> {
       };
       let rest = todo;
       let calibrationMs = 0;
+      let calibrationCpu: number | null = 0;
       if ((input.measureParallel ?? true) && n > 1 && todo.length >= 2 * n) {
         // Same tasks both ways, same run: the first n trials on one worker (kept), then the same n
         // trials again on all n workers at once (one each; results must be identical, then dropped).
@@ -123,15 +133,20 @@ export async function optimize(input: OptimizeInput): Promise<OptimizeReport> {
         await pool.runAll(first, land, 1);
         one = performance.now() - t;
         const before = pool.workerMs;
+        const beforeCpu = pool.workerCpuMs;
         t = performance.now();
         await pool.runAll(first, (r) => {
           if (JSON.stringify(r.returns) !== JSON.stringify(done.get(r.id)?.returns)) throw new Error(`trial ${r.id} differs between workers: not deterministic`);
         }, n);
         all = performance.now() - t;
         calibrationMs = pool.workerMs - before;
+        const afterCpu = pool.workerCpuMs;
+        calibrationCpu = beforeCpu === null || afterCpu === null ? null : afterCpu - beforeCpu;
       }
       await pool.runAll(rest, land, n);
       workerMs = pool.workerMs - calibrationMs;
+      const totalCpu = pool.workerCpuMs;
+      workerCpu = totalCpu === null || calibrationCpu === null ? null : totalCpu - calibrationCpu;
       measureMs = calibrationMs;
     } finally {
       await pool.close();
@@ -139,6 +154,7 @@ export async function optimize(input: OptimizeInput): Promise<OptimizeReport> {
   }
 
   const t0 = performance.now();
+  const a0 = threadCpuMs();
   const trials = cands.map((c) => done.get(c.id) as TrialResult);
   const weeks = trials[0]?.weeks ?? [];
   for (const t of trials) if (t.weeks.length !== weeks.length) throw new Error(`trial ${t.id} covers ${t.weeks.length} weeks, not ${weeks.length}`);
@@ -168,6 +184,8 @@ export async function optimize(input: OptimizeInput): Promise<OptimizeReport> {
   const bestAll = full.indexOf(Math.max(...full));
   const defFig = figures(defOos, o.periodsPerYear);
   analysisMs = performance.now() - t0;
+  const a1 = threadCpuMs();
+  const analysisCpu = a0 === null || a1 === null ? null : a1 - a0;
 
   const lastChoice = wf.windows.at(-1)?.chosen ?? 0;
   const chosen = cands[lastChoice] as Candidate;
@@ -181,6 +199,8 @@ export async function optimize(input: OptimizeInput): Promise<OptimizeReport> {
         ? `PBO ${r4(pbo.value)} > 0.3: the in-sample choice is likely overfitted`
         : `walk-forward out-of-sample Sharpe ${r4(wf.oos.sharpe)} beats the current ${r4(defFig.sharpe)} with PBO ${r4(pbo.value)}`;
   const costPerSet = (workerMs + analysisMs) / Math.max(1, todo.length);
+  const cpuBasis = plainCpuMs !== null && plainCpuMs > 0 && workerCpu !== null && analysisCpu !== null;
+  const costPerSetCpu = cpuBasis ? ((workerCpu as number) + (analysisCpu as number)) / Math.max(1, todo.length) : null;
   const speedup = one !== null && all !== null && all > 0 ? one / all : null;
   const wk = (i: number): string => weeks[i] ?? '';
   return {
@@ -201,13 +221,13 @@ export async function optimize(input: OptimizeInput): Promise<OptimizeReport> {
     overfitting: { name: pbo.name, value: r4(pbo.value), splits: pbo.splits, blocks: pbo.blocks },
     deflated_sharpe: { name: dsr.name, value: r4(dsr.value), trials: dsr.trials },
     causality: { checked_at_week: cutWeek, ok: true },
-    cost_ratio: todo.length > 0 ? r4(costPerSet / plainMs) : 0,
+    cost_ratio: todo.length === 0 ? 0 : cpuBasis ? r4((costPerSetCpu as number) / (plainCpuMs as number)) : r4(costPerSet / plainMs),
     parallel_efficiency: speedup === null ? (n === 1 ? 1 : null) : r4(speedup / n),
-    measurements: { plain_backtest_ms: round(plainMs, 1), plain_backtest_cold_ms: round(coldMs, 1), worker_ms: round(workerMs, 1), analysis_ms: round(analysisMs, 1), cost_per_set_ms: round(costPerSet, 1), workers: n, one_worker_ms: one === null ? null : round(one, 1), all_workers_ms: all === null ? null : round(all, 1), measurement_ms: round(measureMs, 1), speedup: speedup === null ? null : r4(speedup) },
+    measurements: { cost_basis: cpuBasis ? 'thread CPU time' : 'wall time', cost_ratio_wall: todo.length > 0 ? r4(costPerSet / plainMs) : 0, plain_backtest_cpu_ms: plainCpuMs === null ? null : round(plainCpuMs, 1), cost_per_set_cpu_ms: costPerSetCpu === null ? null : round(costPerSetCpu, 1), plain_backtest_ms: round(plainMs, 1), plain_backtest_cold_ms: round(coldMs, 1), worker_ms: round(workerMs, 1), analysis_ms: round(analysisMs, 1), cost_per_set_ms: round(costPerSet, 1), workers: n, one_worker_ms: one === null ? null : round(one, 1), all_workers_ms: all === null ? null : round(all, 1), measurement_ms: round(measureMs, 1), speedup: speedup === null ? null : r4(speedup) },
     best_in_sample_overall: { candidate: (cands[bestAll] as Candidate).id, sharpe: r4(full[bestAll] ?? 0) },
     recommendation: { action: propose ? 'PROPOSE' : 'KEEP', candidate: chosen.id, label: chosen.label, protocol: chosen.protocol, options: chosen.options, reason },
     notes: [
-      'cost_ratio = (worker time: start-up + every new trial, + main-thread analysis) ÷ new trials ÷ one plain back-test of the same span (market + weekly loop) on the main thread, warm (median of 3 after a cold run; the cold time is shown too). Workers pay their own cold start, so small grids are penalised.',
+      'cost_ratio = (worker thread time: start-up incl. a JIT warm-up + every new trial, + main-thread analysis incl. the causality re-run) ÷ new trials ÷ one plain back-test of the same span (market + weekly loop) on the main thread, warm (median of 3 after a cold run; CPU: their mean). Basis: per-thread CPU time from /proc/thread-self/stat where available (10 ms ticks; wall time per thread inflates when other processes take the cores), else wall time; cost_ratio_wall is the wall-time version.',
       'parallel_efficiency = (time of the first N trials on one worker ÷ time of the same N trials on N workers at once) ÷ N, in this run (N = workers); the repeat is a measurement, left out of cost_ratio (measurement_ms). Other load on the machine moves both figures.',
       'Out-of-sample figures of a window are the chosen candidate\'s returns in that window from its own full-span run (no restart of the book at the window start).',
       'The first candidate is the current configuration; a PROPOSE needs a different latest choice, a better walk-forward out-of-sample Sharpe than the current parameters over the same weeks, and PBO ≤ 0.3.',

@@ -11,12 +11,14 @@ import type { Bar } from '../domain/indicators';
 import type { Candidate } from './grid';
 import type { TrialResult } from './trial';
 
-type Reply = { type: 'ready'; setupMs: number } | { type: 'result'; result: TrialResult } | { type: 'error'; id: string; message: string };
+type Reply = { type: 'ready'; setupMs: number; setupCpuMs: number | null } | { type: 'result'; result: TrialResult } | { type: 'error'; id: string; message: string };
 
 interface Slot {
   worker: Worker;
   setupMs: number;
   busyMs: number;
+  /** CPU time of start-up and trials; null once any part was not measurable */
+  cpuMs: number | null;
   pending: { resolve: (r: TrialResult) => void; reject: (e: Error) => void } | null;
 }
 
@@ -39,14 +41,16 @@ export class TrialPool {
         new Promise<Slot>((resolve, reject) => {
           const worker = spawn(init);
           const timer = setTimeout(() => reject(new Error(`worker not ready within ${timeoutMs} ms`)), timeoutMs);
-          const slot: Slot = { worker, setupMs: 0, busyMs: 0, pending: null };
+          const slot: Slot = { worker, setupMs: 0, busyMs: 0, cpuMs: 0, pending: null };
           worker.on('message', (m: Reply) => {
             if (m.type === 'ready') {
               clearTimeout(timer);
               slot.setupMs = m.setupMs;
+              slot.cpuMs = m.setupCpuMs;
               resolve(slot);
             } else if (m.type === 'result') {
               slot.busyMs += m.result.ms;
+              slot.cpuMs = slot.cpuMs === null || m.result.cpuMs === null ? null : slot.cpuMs + m.result.cpuMs;
               const p = slot.pending;
               slot.pending = null;
               p?.resolve(m.result);
@@ -75,6 +79,16 @@ export class TrialPool {
   /** worker time: parsing the data plus every trial (ms) */
   get workerMs(): number {
     return this.slots.reduce((s, x) => s + x.setupMs + x.busyMs, 0);
+  }
+
+  /** worker CPU time (start-up + trials), null where not measurable */
+  get workerCpuMs(): number | null {
+    let s = 0;
+    for (const x of this.slots) {
+      if (x.cpuMs === null) return null;
+      s += x.cpuMs;
+    }
+    return s;
   }
 
   private runOn(slot: Slot, c: Candidate): Promise<TrialResult> {

@@ -7,6 +7,7 @@ import type { BacktestOptions } from '../backtest/options';
 import type { Bar } from '../domain/indicators';
 import { candidate, type Candidate } from './grid';
 import { TrialRunner } from './trial';
+import { threadCpuMs } from './threadCpu';
 
 interface Init {
   /** validated bars (parsed once by the caller, copied to each worker) */
@@ -18,12 +19,14 @@ type Msg = { type: 'run'; candidate: Candidate } | { type: 'stop' };
 const port = parentPort;
 if (port) {
   const t0 = performance.now();
+  const c0 = threadCpuMs();
   const init = workerData as Init;
   const runner = new TrialRunner(init.bars, init.options);
   // JIT warm-up on the first ~4 years (counted in this worker's start-up time), so the first
   // trial is not slower than the rest and timings compare like with like.
   new TrialRunner(init.bars.slice(0, 1000), init.options).run(candidate('warm-up', {}));
-  port.postMessage({ type: 'ready', setupMs: performance.now() - t0 });
+  const c1 = threadCpuMs();
+  port.postMessage({ type: 'ready', setupMs: performance.now() - t0, setupCpuMs: c0 === null || c1 === null ? null : c1 - c0 });
   port.on('message', (m: Msg) => {
     if (m.type === 'stop') return port.close();
     try {

@@ -13,6 +13,7 @@ import { stats } from '../backtest/stats';
 import type { Candidate } from './grid';
 import { canonical } from './grid';
 import { returnsOf, round } from './random';
+import { threadCpuMs } from './threadCpu';
 
 export interface TrialResult {
   id: string;
@@ -24,8 +25,10 @@ export interface TrialResult {
   /** total value at each weekly close (cents), starting with the lump sum */
   values: number[];
   figures: { total_return: number; cagr: number; sharpe: number; max_drawdown: number; premium_cents: number };
-  /** time spent computing this trial (ms) */
+  /** time spent computing this trial (ms, wall clock of its thread) */
   ms: number;
+  /** CPU time of its thread (ms, 10 ms resolution), null where not measurable */
+  cpuMs: number | null;
 }
 
 export function candidateConfig(c: Candidate, baseOptions: Partial<BacktestOptions> = {}, base: ProtocolConfig = DEFAULT_PROTOCOL): { p: ProtocolConfig; o: BacktestOptions } {
@@ -50,6 +53,7 @@ export class TrialRunner {
 
   run(c: Candidate, bars: readonly Bar[] = this.bars): TrialResult {
     const t0 = performance.now();
+    const c0 = threadCpuMs();
     const { p, o } = candidateConfig(c, this.baseOptions);
     const m = bars === this.bars ? this.market(p, o) : buildMarket(bars, o, p);
     const run = runBacktest(m, bars, p, o);
@@ -63,6 +67,7 @@ export class TrialRunner {
       values,
       figures: { total_return: round(s.totalReturn), cagr: round(s.cagr), sharpe: round(s.sharpe, 4), max_drawdown: round(s.maxDrawdown), premium_cents: run.book.premium },
       ms: performance.now() - t0,
+      cpuMs: c0 === null ? null : (threadCpuMs() ?? c0) - c0,
     };
   }
 }
