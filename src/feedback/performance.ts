@@ -45,6 +45,7 @@ export interface Cut {
   premium_vs_model: number | null;
   assignment_rate: number;
   realized_pnl_cents: number;
+  /** each account's unrealised P&L at its latest week in the group, summed */
   unrealized_pnl_cents: number;
   /** max drawdown of the group's summed weekly value (fraction) */
   max_drawdown: number;
@@ -58,6 +59,9 @@ function summarize(key: string, rows: readonly PerformanceRow[]): Cut {
   const withModel = rows.filter((r) => r.expectedPremiumCents !== null);
   const expected = withModel.reduce((s, r) => s + (r.expectedPremiumCents ?? 0), 0);
   const modelPremium = withModel.reduce((s, r) => s + r.premiumCents, 0);
+  // unrealised P&L is a level, not a flow: each account's at its latest week in the group
+  const latest = new Map<string, PerformanceRow>();
+  for (const r of rows) if ((latest.get(r.account)?.week ?? '') <= r.week) latest.set(r.account, r);
   const byWeek = new Map<string, number>();
   for (const r of rows) byWeek.set(r.week, (byWeek.get(r.week) ?? 0) + r.valueCents);
   const series = [...byWeek.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
@@ -69,7 +73,7 @@ function summarize(key: string, rows: readonly PerformanceRow[]): Cut {
     premium_vs_model: withModel.length && expected !== 0 ? modelPremium / expected : null,
     assignment_rate: rows.length ? rows.filter((r) => r.assigned).length / rows.length : 0,
     realized_pnl_cents: rows.reduce((s, r) => s + r.realizedPnlCents, 0),
-    unrealized_pnl_cents: rows.reduce((s, r) => s + r.unrealizedPnlCents, 0),
+    unrealized_pnl_cents: [...latest.values()].reduce((s, r) => s + r.unrealizedPnlCents, 0),
     max_drawdown: series.length ? Math.max(0, -Math.min(0, ...drawdowns(series))) : 0,
     time_in_recovery: rows.length ? rows.filter((r) => r.level === 3 || r.weekType === 'C-REC').length / rows.length : 0,
   };
