@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
 import { getSystem, until } from './_system';
 import { optimizationWorkflowId, OPTIMIZATION_PROGRESS_QUERY, type OptimizationProgress } from '../../src/contracts/feedback';
 
@@ -36,4 +37,21 @@ describe('feedback: optimisation workflow', function () {
     expect(second.trials_resumed).to.equal(12);
     expect(second.windows).to.deep.equal(result.windows);
   });
+
+  it('when `npm run optimize` finds Temporal with a worker and a migrated database, then it runs the workflow and its last stdout line is the JSON report', async () => {
+    const sys = await getSystem();
+    const env = { ...process.env, TEMPORAL_ADDRESS: sys.temporalAddress, DATABASE_URL: sys.config.databaseUrl, TEMPORAL_TASK_QUEUE: sys.config.temporalTaskQueue, TEMPORAL_NAMESPACE: sys.config.temporalNamespace };
+    const child = spawn(process.execPath, [require.resolve('tsx/cli'), 'src/cli/optimize.ts', '--data', dataPath, '--json', '--in-sample', '104', '--out-of-sample', '52', '--workers', '2', '--run-id', `cli-${process.pid}`], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code, err).to.equal(0);
+    const last = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>;
+    expect(last).to.include({ mode: 'temporal', workflow_id: optimizationWorkflowId(`cli-${process.pid}`) });
+    expect(last).to.include.keys('windows', 'overfitting', 'cost_ratio', 'parallel_efficiency', 'recommendation');
+    expect(err).to.match(/as Temporal workflow/);
+  });
 });
+
