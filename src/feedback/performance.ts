@@ -12,6 +12,8 @@ export interface PerformanceRow {
   /** ISO week, e.g. 2024-W19 */
   week: string;
   account: string;
+  /** account family when known */
+  family?: string;
   /** account kind (GEN/REV/COM) when known */
   kind?: string;
   underlying: string;
