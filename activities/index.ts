@@ -21,6 +21,7 @@ import { controlScopesOf, haltedScope } from '../src/db/control';
 import { instructionsTotal, riskRejectionsTotal } from '../src/metrics';
 import { createReportActivities } from './reports';
 import { createReconcileActivities } from './reconcile';
+import { createFeedbackActivities } from './feedback';
 import { isTerminal } from '../src/contracts/orderStatus';
 import { createWebhookActivities, dispatchFromActivity } from './webhooks';
 import { createComplianceActivities } from './compliance';
@@ -218,6 +219,7 @@ export function createActivities({ prisma, broker, logger, protocol }: ActivityD
     ...createReconcileActivities({ prisma, broker, logger }),
     ...createWebhookActivities({ prisma, logger }),
     ...createComplianceActivities({ prisma, logger }),
+    ...createFeedbackActivities({ prisma, logger }),
   };
 }
 

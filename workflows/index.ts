@@ -21,3 +21,4 @@ export { dailyComplianceReport } from './complianceReport';
 tradeInstruction satisfies TradeInstructionWorkflow;
 weeklyCycleRun satisfies WeeklyCycleRunWorkflow;
 webhookDelivery satisfies WebhookDeliveryWorkflow;
+export { optimization } from './optimization';

@@ -33,6 +33,7 @@ import { operatorAuth, operatorRouter } from './operator';
 import { reconciliationRouter } from './reconciliation';
 import { webhooksRouter } from './webhooks';
 import { operatorExtrasRouter } from './operatorExtras';
+import { recommendationsRouter } from './recommendations';
 
 export interface AuthOptions {
   mode: 'open' | 'required';
@@ -104,6 +105,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/api/v1/operator/cycle', operatorAuth(operatorToken, logger, prisma), express.json({ limit: '16kb' }), cycleRouter(deps));
   app.use('/api/v1/operator/config', operatorAuth(operatorToken, logger, prisma), express.json({ limit: '64kb' }), protocolConfigRouter({ prisma }));
   app.use('/api/v1/operator/reconciliation', operatorAuth(operatorToken, logger, prisma), reconciliationRouter({ prisma }));
+  app.use('/api/v1/operator/recommendations', operatorAuth(operatorToken, logger, prisma), express.json({ limit: '16kb' }), recommendationsRouter({ prisma, logger }));
   app.use('/api/v1/operator', operatorAuth(operatorToken, logger, prisma), express.json({ limit: '16kb' }), operatorExtrasRouter({ prisma, logger, temporal: deps.temporal, taskQueue: deps.taskQueue }));
   app.use('/api/v1/operator', operatorRouter({ temporal: deps.temporal, prisma, logger, token: operatorToken }));
   app.get('/api/v1/openapi.json', (_req, res) => {

@@ -22,6 +22,7 @@ import { opsContext, type OpsContext } from './ops/context';
 import { print } from './ops/output';
 import { registerReconcile } from './ops/reconcile';
 import { registerComplianceCommands } from './ops/compliance';
+import { registerRecommendations } from './ops/recommendations';
 
 const date = (v: string): string => {
   if (!DATE_RE.test(v)) throw new Error(`not a date (YYYY-MM-DD): ${v}`);
@@ -195,6 +196,7 @@ export function buildProgram(ctx: () => OpsContext): Command {
   registerConfigCommands(program, ctx, json);
   registerReconcile(program, ctx, json);
   registerComplianceCommands(program, ctx);
+  registerRecommendations(program, ctx, json);
   return program;
 }
 
