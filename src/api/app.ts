@@ -29,6 +29,8 @@ import { httpMetrics } from '../metrics';
 import { healthRouter } from './health';
 import { metricsHandler } from './metricsRoute';
 import { operatorAuth, operatorRouter } from './operator';
+import { commandCenterRouter } from './commandCenter';
+import { uiRouter } from './uiStatic';
 
 export interface AuthOptions {
   mode: 'open' | 'required';
@@ -55,6 +57,8 @@ export interface AppDeps {
   broker?: Broker;
   /** Schedules /readyz requires (default: the weekly cycle's). */
   requiredSchedules?: string[];
+  /** Temporal Web UI base URL for the command center's workflow links (absent: TEMPORAL_UI_URL). */
+  temporalUiUrl?: string;
 }
 
 export const API_BASE = '/api/v1/starlab_interface';
@@ -98,6 +102,9 @@ export function createApp(deps: AppDeps): express.Express {
   const operatorToken = deps.operatorToken ?? loadConfig(process.env).operatorToken;
   app.use('/api/v1/operator/accounts', operatorAuth(operatorToken, logger), express.json({ limit: '16kb' }), accountsRouter(deps));
   app.use('/api/v1/operator/cycle', operatorAuth(operatorToken, logger), express.json({ limit: '16kb' }), cycleRouter(deps));
+  // The command center (web UI at /ui) and its read endpoints, behind the same operator token.
+  app.use('/api/v1/operator/cc', operatorAuth(operatorToken, logger), commandCenterRouter({ temporal: deps.temporal, prisma, logger, broker: deps.broker, marks, temporalUiUrl: deps.temporalUiUrl }));
+  app.use('/ui', uiRouter());
   app.use('/api/v1/operator', operatorRouter({ temporal: deps.temporal, prisma, logger, token: operatorToken }));
   app.get('/api/v1/openapi.json', (_req, res) => {
     res.json(openApiDocument());
