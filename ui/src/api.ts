@@ -43,7 +43,8 @@ async function request<T>(method: string, path: string, body?: unknown, token = 
     logout();
     throw new ApiError(401, 'OPERATOR_UNAUTHORIZED', 'the operator token was refused');
   }
-  if (!res.ok) throw new ApiError(res.status, json?.error?.code ?? `HTTP_${res.status}`, json?.error?.message ?? (text.slice(0, 200) || res.statusText));
+  // Errors are { error: { code, message } }; validation errors { status: 'VALIDATION_FAILED', message, validation_errors }.
+  if (!res.ok) throw new ApiError(res.status, json?.error?.code ?? json?.status ?? `HTTP_${res.status}`, json?.error?.message ?? json?.message ?? (text.slice(0, 200) || res.statusText));
   return json as T;
 }
 

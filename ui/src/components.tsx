@@ -89,3 +89,12 @@ export function Card({ title, children }: { title: string; children: ReactNode }
 }
 
 export const when = (iso: string | null | undefined) => (iso ? new Date(iso).toISOString().replace('T', ' ').slice(0, 19) + ' UTC' : '—');
+
+/** A horizontally scrolling region (wide tables): focusable, so keyboard users can scroll it. */
+export function Scroll({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div className="scroll" role="region" aria-label={label} tabIndex={0}>
+      {children}
+    </div>
+  );
+}

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { Loaded, Page, useOperator, when } from '../components';
+import { Loaded, Page, useOperator, when, Scroll } from '../components';
 
 interface AuditRow {
   id: string;
@@ -35,7 +35,7 @@ export function Audit() {
           d.entries.length === 0 ? (
             <p className="empty">{search ? `Nothing in the audit log matches “${search}”.` : 'The audit log is empty.'}</p>
           ) : (
-            <div className="scroll">
+            <Scroll label="Audit log">
               <table>
                 <caption className="sr-only">Audit log, newest first</caption>
                 <thead>
@@ -63,7 +63,7 @@ export function Audit() {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </Scroll>
           )
         }
       </Loaded>

@@ -1,4 +1,4 @@
-import { Loaded, Page, useOperator } from '../components';
+import { Loaded, Page, useOperator, Scroll } from '../components';
 import { formatCents, formatShare } from '../lib/money';
 import { kindLabel } from '../lib/tree';
 
@@ -29,7 +29,7 @@ export function Configuration() {
           <>
             <p className="note">Shown read-only: {d.note}.</p>
             <h2>Accounts</h2>
-            <div className="scroll">
+            <Scroll label="Account settings">
               <table>
                 <caption className="sr-only">Protocol configuration per account kind</caption>
                 <thead>
@@ -63,7 +63,7 @@ export function Configuration() {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </Scroll>
             <dl className="kv wide">
               <dt>Fork threshold</dt>
               <dd>{formatCents(d.protocol.fork.thresholdCents)}</dd>
@@ -72,11 +72,11 @@ export function Configuration() {
             </dl>
             <details>
               <summary>Every protocol setting (JSON)</summary>
-              <pre>{JSON.stringify(d.protocol, null, 2)}</pre>
+              <pre tabIndex={0} aria-label="Protocol settings as JSON">{JSON.stringify(d.protocol, null, 2)}</pre>
             </details>
             <h2>Process environment</h2>
             <p className="muted small">As printed at start; secrets are masked.</p>
-            <pre className="env">{d.environment.join('\n')}</pre>
+            <pre className="env" tabIndex={0} aria-label="Process environment">{d.environment.join('\n')}</pre>
           </>
         )}
       </Loaded>

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { followStream } from '../api';
-import { Page, StatusBadge, when } from '../components';
+import { Page, StatusBadge, when, Scroll } from '../components';
 import { filterFeed, mergeFeed, type FeedRow } from '../lib/feed';
 import { formatPrice } from '../lib/money';
 import { distinct } from '../lib/table';
@@ -50,7 +50,7 @@ export function Orders() {
       {shown.length === 0 ? (
         <p className="empty">{state === 'connecting' ? 'Connecting to the live feed…' : rows.length ? 'No instruction matches the filter.' : 'No instruction yet. New ones appear here as they arrive.'}</p>
       ) : (
-        <div className="scroll">
+        <Scroll label="Instructions">
           <table aria-live="polite">
             <caption className="sr-only">Instructions, newest first, updated live</caption>
             <thead>
@@ -99,7 +99,7 @@ export function Orders() {
               ))}
             </tbody>
           </table>
-        </div>
+        </Scroll>
       )}
     </Page>
   );

@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { LevelBadge, Loaded, Money, Page, useOperator } from '../components';
+import { LevelBadge, Loaded, Money, Page, useOperator, Scroll } from '../components';
 import { formatPrice } from '../lib/money';
 import { distinct, sortRows, type SortDir } from '../lib/table';
 
@@ -73,7 +73,7 @@ export function Positions() {
             {shown.length === 0 ? (
               <p className="empty">No open position{rows.length ? ' matches the filter' : ''}.</p>
             ) : (
-              <div className="scroll">
+              <Scroll label="Positions">
                 <table>
                   <caption className="sr-only">Open positions, sorted by {String(sort.key)} {sort.dir}</caption>
                   <thead>
@@ -109,7 +109,7 @@ export function Positions() {
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </Scroll>
             )}
             <p className="muted small">Levels come from the running position monitors (engine-managed short options). Greeks are not recorded by the backend yet, so they are not shown.</p>
           </>

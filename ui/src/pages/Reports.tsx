@@ -82,7 +82,8 @@ export function ReportList() {
 }
 
 export function ReportView({ kind, date }: { kind: 'daily' | 'weekly'; date: string }) {
-  const q = useOperator<Report>(`/reports/${kind}/${date}`);
+  // ?format=json explicitly: without it the operator route answers 400 (its parse() maps an absent format to {}).
+  const q = useOperator<Report>(`/reports/${kind}/${date}?format=json`);
   return (
     <Page title={`${kind === 'daily' ? 'Daily' : 'Weekly'} report ${date}`} actions={<Link to="/reports">All reports</Link>}>
       <Loaded q={q} what="the report">

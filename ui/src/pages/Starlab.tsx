@@ -3,7 +3,7 @@ import { Loaded, Money, Page, useOperator, when } from '../components';
 interface StarlabData {
   clients: { name: string; clientId: string; strategies: string[]; scopes: string[]; rateLimitPerMinute: number | null; createdAt: string; revokedAt: string | null }[];
   strategies: { clientName: string; strategy: string; schemes: string[]; instructions: Record<string, number>; realisedPnlCents: number; positions: number }[];
-  notifications: { id: string; client_name: string; status: string; body: any; created_at: string }[];
+  notifications: { id: string; client_name: string; status: string; body: Record<string, unknown> | null; created_at: string }[];
 }
 
 export function Starlab() {

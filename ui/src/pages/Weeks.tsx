@@ -1,4 +1,4 @@
-import { Loaded, Page, useOperator, when } from '../components';
+import { Loaded, Page, useOperator, when, Scroll } from '../components';
 import { weekGrid, weekTypeTone, type WeekTypeIn } from '../lib/weeks';
 
 interface WeeksData {
@@ -21,7 +21,7 @@ export function Weeks() {
               {g.weeks.length === 0 ? (
                 <p className="empty">No week has been classified yet: week types are recorded at each weekly close (PROTOCOL §3).</p>
               ) : (
-                <div className="scroll">
+                <Scroll label="Week types">
                   <table className="calendar">
                     <caption className="sr-only">Week types, one row per ISO week, one column per account</caption>
                     <thead>
@@ -49,7 +49,7 @@ export function Weeks() {
                       ))}
                     </tbody>
                   </table>
-                </div>
+                </Scroll>
               )}
               <h2>Weekly cycle runs</h2>
               {d.runsError && <p className="error">Temporal did not answer: {d.runsError}</p>}
