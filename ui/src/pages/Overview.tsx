@@ -1,4 +1,4 @@
-import { Card, Loaded, Money, Page, useOperator, when } from '../components';
+import { Card, Loaded, Money, Page, Scroll, useOperator, when } from '../components';
 import { formatCents } from '../lib/money';
 import { buildAccountTree, flattenTree, kindLabel, type FamilyIn, type TransferIn } from '../lib/tree';
 
@@ -89,6 +89,7 @@ export function Overview() {
                           {n.children.length > 0 && <> · with forks <Money cents={n.subtreeEquityCents} /></>}
                         </span>
                       </div>
+                      <Scroll label={`Accounts of ${n.family.name}`}>
                       <table className="compact">
                         <caption className="sr-only">Accounts of {n.family.name}</caption>
                         <thead>
@@ -114,6 +115,7 @@ export function Overview() {
                           ))}
                         </tbody>
                       </table>
+                      </Scroll>
                       {n.history.length > 0 && (
                         <details>
                           <summary>Fork and merge history ({n.history.length})</summary>
