@@ -6,7 +6,9 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-export const UI_ROOT = path.resolve(__dirname, '..', 'ui');
+// From src (tsx) or dist/src (compiled): the first candidate with the UI's sources.
+const candidates = [path.resolve(__dirname, '..', 'ui'), path.resolve(__dirname, '..', '..', 'ui')];
+export const UI_ROOT = candidates.find((d) => fs.existsSync(path.join(d, 'index.html'))) ?? candidates[0]!;
 
 function newestMtime(p: string): number {
   const st = fs.statSync(p);

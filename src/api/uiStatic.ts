@@ -8,7 +8,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import express, { Router } from 'express';
 
-export const UI_DIST = path.resolve(__dirname, '..', '..', 'ui', 'dist');
+// From src/api (tsx) or dist/src/api (compiled): the first candidate that exists.
+const candidates = [path.resolve(__dirname, '..', '..', 'ui', 'dist'), path.resolve(__dirname, '..', '..', '..', 'ui', 'dist')];
+export const UI_DIST = candidates.find((d) => fs.existsSync(d)) ?? candidates[0]!;
 
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 

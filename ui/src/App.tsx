@@ -1,7 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState, type ReactNode } from 'react';
 import { logout, onLogout, session } from './api';
-import { Link } from './components';
+import { Link, PageBoundary } from './components';
 import { Login } from './pages/Login';
 import { Overview } from './pages/Overview';
 import { Positions } from './pages/Positions';
@@ -106,7 +106,7 @@ export function App() {
         </button>
       </header>
       <main id="main" tabIndex={-1}>
-        {route(path)}
+        <PageBoundary key={path}>{route(path)}</PageBoundary>
       </main>
     </>
   );

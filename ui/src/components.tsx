@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import type { AnchorHTMLAttributes, ReactNode } from 'react';
+import { Component, type AnchorHTMLAttributes, type ReactNode } from 'react';
 import { apiGet } from './api';
 import { levelSwatch, statusSwatch, type Swatch } from './lib/levels';
 import { formatCentsOrDash, pnlClass } from './lib/money';
@@ -97,4 +97,15 @@ export function Scroll({ label, children }: { label: string; children: ReactNode
       {children}
     </div>
   );
+}
+
+/** One page failing to render (bad data) shows its error instead of blanking the whole app. */
+export class PageBoundary extends Component<{ children: ReactNode }, { error: Error | null }> {
+  override state: { error: Error | null } = { error: null };
+  static getDerivedStateFromError(error: Error) {
+    return { error };
+  }
+  override render() {
+    return this.state.error ? <ErrorBox error={new Error(`This page could not be shown: ${this.state.error.message}`)} /> : this.props.children;
+  }
 }
