@@ -217,6 +217,15 @@ describe('command center in Chromium (ui-e2e)', function () {
     await page.getByRole('dialog').getByRole('button', { name: 'Resume trading' }).click();
     await page.getByTestId('control-state').filter({ hasText: 'LIVE' }).waitFor();
     expect((await call(op.url, 'GET', '/api/v1/operator/status')).body.global.halted).to.equal(false);
+
+    // Both actions are in the audit log under the operator's name, found by the Audit page's search.
+    await page.getByRole('link', { name: 'Audit' }).click();
+    await settled('Reconciliation and audit');
+    await page.getByLabel('Search actor, action or target').fill('e2e-operator');
+    await page.getByRole('button', { name: 'Search' }).click();
+    const rows = page.getByRole('region', { name: 'Audit log' }).locator('tbody tr');
+    await until(async () => (await rows.count()) === 2, 10_000, 'two audit rows for e2e-operator');
+    expect(await rows.allTextContents()).to.satisfy((t: string[]) => t.every((x) => x.includes('operator:e2e-operator')));
   });
 
   it('when the operator opens a weekly report, then its equity and drawdown charts are drawn', async () => {
