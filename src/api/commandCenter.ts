@@ -233,7 +233,7 @@ export function commandCenterRouter(d: CommandCenterDeps): Router {
     } catch {
       environment = ['(the environment does not validate: see the start log)'];
     }
-    res.json({ protocol, environment, editable: false, note: 'read-only: editing arrives with the configuration store (issue 13)' });
+    res.json({ protocol, environment, editable: false, note: 'editing, its diff and version history arrive with the configuration store (issue 13)' });
   });
 
   r.get('/audit', async (req, res) => {

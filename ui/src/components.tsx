@@ -88,7 +88,8 @@ export function Card({ title, children }: { title: string; children: ReactNode }
   );
 }
 
-export const when = (iso: string | null | undefined) => (iso ? new Date(iso).toISOString().replace('T', ' ').slice(0, 19) + ' UTC' : '—');
+/** An ISO instant as "YYYY-MM-DD HH:MM:SS UTC"; absent or the epoch (a default row never written) is "—". */
+export const when = (iso: string | null | undefined) => (iso && Date.parse(iso) > 0 ? new Date(iso).toISOString().replace('T', ' ').slice(0, 19) + ' UTC' : '—');
 
 /** A horizontally scrolling region (wide tables): focusable, so keyboard users can scroll it. */
 export function Scroll({ label, children }: { label: string; children: ReactNode }) {

@@ -109,7 +109,7 @@ export function Control() {
                   {state.label}
                 </p>
                 <p className="muted">
-                  {g.reason ?? '—'} {g.updatedBy ? `· ${g.updatedBy}` : ''} {g.updatedAt ? `· ${when(g.updatedAt)}` : ''}
+                  {g.updatedBy ? `${g.reason ?? 'no reason'} · ${g.updatedBy} · ${when(g.updatedAt)}` : 'never switched'}
                 </p>
                 <div className="buttons">
                   {g.halted ? (
