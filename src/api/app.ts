@@ -103,7 +103,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/api/v1/operator/accounts', operatorAuth(operatorToken, logger), express.json({ limit: '16kb' }), accountsRouter(deps));
   app.use('/api/v1/operator/cycle', operatorAuth(operatorToken, logger), express.json({ limit: '16kb' }), cycleRouter(deps));
   // The command center (web UI at /ui) and its read endpoints, behind the same operator token.
-  app.use('/api/v1/operator/cc', operatorAuth(operatorToken, logger), commandCenterRouter({ temporal: deps.temporal, prisma, logger, broker: deps.broker, marks, temporalUiUrl: deps.temporalUiUrl }));
+  app.use('/api/v1/operator/cc', operatorAuth(operatorToken, logger), commandCenterRouter({ temporal: deps.temporal, prisma, logger, broker: deps.broker, marks, marketData, temporalUiUrl: deps.temporalUiUrl }));
   app.use('/ui', uiRouter());
   app.use('/api/v1/operator', operatorRouter({ temporal: deps.temporal, prisma, logger, token: operatorToken }));
   app.get('/api/v1/openapi.json', (_req, res) => {

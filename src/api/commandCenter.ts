@@ -9,7 +9,7 @@ import type { Client } from '@temporalio/client';
 import Decimal from 'decimal.js';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { Broker } from '../../activities/broker/types';
+import type { Broker, MarketData } from '../../activities/broker/types';
 import { describeConfig, loadConfig } from '../config';
 import { listFamilies } from '../db/accounts';
 import type { PrismaClient } from '../db/client';
@@ -30,6 +30,8 @@ export interface CommandCenterDeps {
   logger: Logger;
   broker?: Broker;
   marks: MarkProvider;
+  /** The broker's market data: option greeks (delta, implied volatility) on the Positions page; absent = none shown. */
+  marketData?: Pick<MarketData, 'optionQuote'>;
   /** The Temporal Web UI base URL (links from each instruction to its workflow); absent = TEMPORAL_UI_URL, else no links. */
   temporalUiUrl?: string;
   protocol?: ProtocolConfig;
@@ -140,7 +142,22 @@ export function commandCenterRouter(d: CommandCenterDeps): Router {
         const unrealisedPnlCents = mark
           ? new Decimal(mark.price).minus(p.avgPrice).times(p.quantity).times(multiplierOf(p.secType)).times(100).toDecimalPlaces(0, Decimal.ROUND_HALF_EVEN).toNumber()
           : null;
-        return { ...p, mark: mark?.price ?? null, markSource: mark?.source ?? null, unrealisedPnlCents, level: lvl?.level ?? null, moveCents: lvl?.moveCents ?? null, atrCents: lvl?.atrCents ?? null };
+        // Greeks from the broker's model (the simulator's too), bounded like the marks; none when it does not answer.
+        const q = p.secType === 'OPT' && d.marketData && (p.right === 'C' || p.right === 'P') ? await withTimeout(d.marketData.optionQuote(p.symbol, p.expiry, Number(p.strike), p.right), 2000, 'option quote').catch(() => null) : null;
+        const delta = q?.delta ?? (p.secType === 'STK' ? 1 : null);
+        return {
+          ...p,
+          mark: mark?.price ?? null,
+          markSource: mark?.source ?? null,
+          unrealisedPnlCents,
+          delta,
+          positionDelta: delta === null ? null : Math.round(delta * p.quantity * multiplierOf(p.secType) * 100) / 100,
+          iv: q?.iv ?? null,
+          underlying: q?.underlying ?? null,
+          level: lvl?.level ?? null,
+          moveCents: lvl?.moveCents ?? null,
+          atrCents: lvl?.atrCents ?? null,
+        };
       }),
     );
     res.json({ positions: out, levelsFrom: 'running position monitors', levelsError: monitor.error });

@@ -97,6 +97,20 @@ describe('command center: operator read endpoints (/api/v1/operator/cc)', functi
     expect(text).to.include(id);
     ctl.abort();
   });
+
+  it('when a STAR-LAB option position is open, then the positions endpoint shows it with mark, P&L and the broker model delta', async () => {
+    const r = await call(op.url, 'GET', '/api/v1/operator/cc/positions');
+    expect(r.status).to.equal(200);
+    const opt = (r.body.positions as any[]).find((p) => p.ownerKind === 'STRATEGY' && p.secType === 'OPT' && p.symbol === 'AAPL' && p.right === 'C');
+    expect(opt, JSON.stringify(r.body)).to.not.equal(undefined);
+    expect(opt.quantity).to.be.greaterThan(0);
+    expect(opt.source).to.equal('STARLAB');
+    expect(opt.mark).to.match(/^\d+(\.\d+)?$/);
+    expect(opt.unrealisedPnlCents).to.be.a('number');
+    expect(opt.delta).to.be.within(0, 1); // a long call
+    expect(opt.positionDelta).to.be.closeTo(opt.delta * opt.quantity * 100, 0.01);
+    expect(opt.level).to.equal(null); // not an engine-managed short option: no level, not a guess
+  });
 });
 
 describe('command center in Chromium (ui-e2e)', function () {

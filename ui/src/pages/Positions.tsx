@@ -17,6 +17,9 @@ interface PositionRow {
   markSource: string | null;
   unrealisedPnlCents: number | null;
   realizedPnlCents: number;
+  delta: number | null;
+  positionDelta: number | null;
+  iv: number | null;
   level: number | null;
   source: string | null;
 }
@@ -31,11 +34,16 @@ const COLUMNS: { key: keyof PositionRow; label: string; num?: boolean }[] = [
   { key: 'quantity', label: 'Qty', num: true },
   { key: 'avgPrice', label: 'Avg price', num: true },
   { key: 'mark', label: 'Mark', num: true },
+  { key: 'delta', label: 'Delta', num: true },
+  { key: 'positionDelta', label: 'Position delta', num: true },
+  { key: 'iv', label: 'IV', num: true },
   { key: 'unrealisedPnlCents', label: 'Unrealised P&L', num: true },
   { key: 'realizedPnlCents', label: 'Realised P&L', num: true },
   { key: 'level', label: 'Level' },
   { key: 'source', label: 'Source' },
 ];
+
+const fixed = (v: number | null, dp: number) => (v === null ? '—' : v.toFixed(dp));
 
 export function Positions() {
   const q = useOperator<{ positions: PositionRow[]; levelsError: string | null }>('/cc/positions', 10_000);
@@ -101,6 +109,9 @@ export function Positions() {
                         <td className="num">{p.quantity}</td>
                         <td className="num">{formatPrice(p.avgPrice)}</td>
                         <td className="num" title={p.markSource ?? 'no mark'}>{formatPrice(p.mark)}</td>
+                        <td className="num">{fixed(p.delta, 3)}</td>
+                        <td className="num">{fixed(p.positionDelta, 1)}</td>
+                        <td className="num">{p.iv === null ? '—' : `${(p.iv * 100).toFixed(1)} %`}</td>
                         <td className="num"><Money cents={p.unrealisedPnlCents} sign /></td>
                         <td className="num"><Money cents={p.realizedPnlCents} sign /></td>
                         <td><LevelBadge level={p.level} /></td>
@@ -111,7 +122,7 @@ export function Positions() {
                 </table>
               </Scroll>
             )}
-            <p className="muted small">Levels come from the running position monitors (engine-managed short options). Greeks are not recorded by the backend yet, so they are not shown.</p>
+            <p className="muted small">Levels come from the running position monitors (engine-managed short options). Delta and implied volatility are the broker's model values for options (a share has delta 1); position delta is in shares. Other greeks are not provided by the broker port.</p>
           </>
         )}
       </Loaded>
