@@ -147,6 +147,42 @@ describe('command center: React components in jsdom', function () {
     expect(dom.window.sessionStorage.getItem('allUse.operatorToken')).to.equal(null);
   });
 
+  it('when the operator runs a weekly cycle from the Control page, then the confirmed range is posted with the operator name; a bad name is refused first', async () => {
+    const proto = (dom.window as any).HTMLDialogElement.prototype;
+    proto.showModal ??= function (this: any) {
+      this.setAttribute('open', '');
+    };
+    proto.close ??= function (this: any) {
+      this.removeAttribute('open');
+    };
+    dom.window.sessionStorage.setItem('allUse.operatorToken', TOKEN);
+    dom.window.history.pushState(null, '', '/ui/control');
+    const posts: { url: string; body: unknown; operator: string | null }[] = [];
+    handler = (url, init) => {
+      if (init.method === 'POST') {
+        posts.push({ url, body: JSON.parse(String(init.body)), operator: new Headers(init.headers).get('x-operator') });
+        return { status: 202, body: { workflow_id: 'weekly-run:x' } };
+      }
+      return { status: 200, body: { ...overview, control: { global: { ...overview.control.global, halted: false }, scopes: [] } } };
+    };
+    const r = render();
+    await r.findByRole('heading', { level: 1, name: 'Control' });
+    rtl.fireEvent.change(await r.findByLabelText('From'), { target: { value: '2026-01-05' } });
+    rtl.fireEvent.change(r.getByLabelText('To'), { target: { value: '2026-01-30' } });
+    rtl.fireEvent.click(r.getByRole('button', { name: 'Run cycle…' }));
+    const dialog = await r.findByRole('dialog');
+    expect(dialog.textContent).to.include('Run the weekly cycle 2026-01-05 → 2026-01-30?');
+    rtl.fireEvent.change(rtl.within(dialog).getByLabelText('Your name (written to the audit log)'), { target: { value: 'bad name!' } });
+    rtl.fireEvent.click(rtl.within(dialog).getByRole('button', { name: 'Run the cycle' }));
+    await rtl.within(dialog).findByText(/Your name: letters/);
+    expect(posts).to.deep.equal([]);
+    rtl.fireEvent.change(rtl.within(dialog).getByLabelText('Your name (written to the audit log)'), { target: { value: 'bob' } });
+    rtl.fireEvent.click(rtl.within(dialog).getByRole('button', { name: 'Run the cycle' }));
+    await r.findByText('Run the weekly cycle 2026-01-05 → 2026-01-30: done');
+    expect(posts).to.deep.equal([{ url: '/api/v1/operator/cycle/run', body: { from: '2026-01-05', to: '2026-01-30' }, operator: 'bob' }]);
+    dom.window.history.pushState(null, '', '/ui/');
+  });
+
   it('when a level badge renders, then it carries the level colour, label and explanation', () => {
     const r = rtl.render(React.createElement('div', null, React.createElement(LevelBadge, { level: 3 }), React.createElement(LevelBadge, { level: null })));
     const [l3, na] = [...r.container.querySelectorAll('.badge')] as any[];
