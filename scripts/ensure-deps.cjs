@@ -11,7 +11,7 @@ const root = path.resolve(__dirname, '..');
 const run = (cmd) => execSync(cmd, { cwd: root, stdio: 'inherit' });
 const has = (p) => fs.existsSync(path.join(root, p));
 
-if (!has('node_modules/.bin/tsx') || !has('node_modules/@temporalio/worker') || !has('node_modules/vite')) {
+if (!has('node_modules/.bin/tsx') || !has('node_modules/@temporalio/worker')) {
   console.error('[deps] node_modules missing: running npm ci ...');
   run('npm ci --no-audit --no-fund');
 }
