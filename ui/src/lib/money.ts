@@ -26,12 +26,13 @@ export const formatCentsOrDash = (cents: number | bigint | null | undefined, opt
 
 /**
  * A decimal string price ("150.2500", "-3", "0.5") for display with at least `minDp` and at most
- * `maxDp` decimals (extra digits rounded half-up on the string), thousands grouped.
+ * `maxDp` decimals (extra digits rounded half-up on the string), thousands grouped. Anything
+ * else is shown as received.
  */
 export function formatPrice(value: string | null | undefined, minDp = 2, maxDp = 4): string {
   if (value === null || value === undefined || value === '') return '—';
   const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(value.trim());
-  if (!m) throw new RangeError(`not a decimal: ${value}`);
+  if (!m) return value; // not plain decimal notation (e.g. "1e-7"): shown as received, never a crashed page
   const [, sign, int, frac = ''] = m;
   let digits = BigInt(int! + frac.padEnd(maxDp, '0').slice(0, maxDp));
   if (frac.length > maxDp && Number(frac[maxDp]) >= 5) digits += 1n;
