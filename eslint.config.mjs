@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 const nodeBuiltins = ['fs', 'net', 'http', 'https', 'child_process', 'os', 'path', 'crypto', 'dns', 'tls', 'worker_threads'];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'reports/**', 'coverage/**', 'eslint.config.mjs', 'scripts/*.cjs'] },
+  { ignores: ['dist/**', 'ui/dist/**', 'node_modules/**', 'data/**', 'reports/**', 'coverage/**', 'eslint.config.mjs', 'scripts/*.cjs'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

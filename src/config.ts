@@ -118,7 +118,7 @@ const keys = {
   // Operations (src/api/operator.ts, src/api/health.ts, src/worker.ts).
   operatorToken: {
     env: 'OPERATOR_TOKEN',
-    description: 'bearer token of the operator API /api/v1/operator/* (>= 24 chars); unset = operator API disabled (503), the ops CLI still works',
+    description: 'bearer token of the operator API /api/v1/operator/* and the command center /ui (>= 24 chars); unset: npm start creates one in DATA_DIR/operator-token, other processes disable the operator API (503); the ops CLI works without it',
     schema: z.string().min(24, 'must be at least 24 characters').optional(),
     secret: true,
   },

@@ -157,7 +157,7 @@ export async function startSystem(config: Config, logger: Logger, opts: SystemOp
       await system.startWorker();
     }
     if (opts.startApi !== false) {
-      const app = createApp({ temporal: client, prisma, taskQueue: config.temporalTaskQueue, logger, broker, operatorToken: config.operatorToken });
+      const app = createApp({ temporal: client, prisma, taskQueue: config.temporalTaskQueue, logger, broker, operatorToken: config.operatorToken, temporalUiUrl: devServer?.uiUrl });
       system.api = await startServer(app, config.port, config.host);
       stops.push(() => system.api!.close());
     }

@@ -34,6 +34,8 @@ import { reconciliationRouter } from './reconciliation';
 import { webhooksRouter } from './webhooks';
 import { operatorExtrasRouter } from './operatorExtras';
 import { recommendationsRouter } from './recommendations';
+import { commandCenterRouter } from './commandCenter';
+import { uiRouter } from './uiStatic';
 
 export interface AuthOptions {
   mode: 'open' | 'required';
@@ -60,6 +62,8 @@ export interface AppDeps {
   broker?: Broker;
   /** Schedules /readyz requires (default: the weekly cycle's). */
   requiredSchedules?: string[];
+  /** Temporal Web UI base URL for the command center's workflow links (absent: TEMPORAL_UI_URL). */
+  temporalUiUrl?: string;
 }
 
 export const API_BASE = '/api/v1/starlab_interface';
@@ -106,6 +110,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/api/v1/operator/config', operatorAuth(operatorToken, logger, prisma), express.json({ limit: '64kb' }), protocolConfigRouter({ prisma }));
   app.use('/api/v1/operator/reconciliation', operatorAuth(operatorToken, logger, prisma), reconciliationRouter({ prisma }));
   app.use('/api/v1/operator/recommendations', operatorAuth(operatorToken, logger, prisma), express.json({ limit: '16kb' }), recommendationsRouter({ prisma, logger }));
+  // The command center (web UI at /ui) and its read endpoints, behind the same operator token.
+  app.use('/api/v1/operator/cc', operatorAuth(operatorToken, logger, prisma), commandCenterRouter({ temporal: deps.temporal, prisma, logger, broker: deps.broker, marks, marketData, temporalUiUrl: deps.temporalUiUrl }));
+  app.use('/ui', uiRouter());
   app.use('/api/v1/operator', operatorAuth(operatorToken, logger, prisma), express.json({ limit: '16kb' }), operatorExtrasRouter({ prisma, logger, temporal: deps.temporal, taskQueue: deps.taskQueue }));
   app.use('/api/v1/operator', operatorRouter({ temporal: deps.temporal, prisma, logger, token: operatorToken }));
   app.get('/api/v1/openapi.json', (_req, res) => {
