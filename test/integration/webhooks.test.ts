@@ -200,8 +200,11 @@ describe('webhooks: status pushed to STAR-LAB', function () {
     expect(rx.got.filter((g) => g.answered === 503)).to.have.length(4);
     // The refused attempts were retries of the first event (in order: nothing overtook it).
     expect(new Set(rx.got.slice(0, 5).map((g) => g.body.sequence))).to.deep.equal(new Set([1]));
-    const rows = await sys.prisma.webhookDelivery.findMany({ where: { instructionId: id, endpointId: endpoint.id }, orderBy: { seq: 'asc' } });
-    expect(rows.map((r) => r.status)).to.deep.equal(rows.map(() => 'DELIVERED'));
+    // The receiver answers before the delivery activity records DELIVERED: wait for the record.
+    const rows = await until(async () => {
+      const rs = await sys.prisma.webhookDelivery.findMany({ where: { instructionId: id, endpointId: endpoint!.id }, orderBy: { seq: 'asc' } });
+      return rs.length > 0 && rs.every((r) => r.status === 'DELIVERED') ? rs : undefined;
+    }, 30_000, 'every delivery recorded DELIVERED');
     expect(rows[0]!.attempts).to.equal(5);
   });
 
