@@ -7,7 +7,7 @@ import type { SymbolMarket } from '../../src/domain/protocol-cycle';
 import { cycleDates } from '../../src/domain/protocol-cycle';
 import { accountPositions, getFamily } from '../../src/db/accounts';
 import { regimeHistoryWeeks, type Bar } from '../../src/domain/indicators';
-import type { ChainQuote } from '../../src/domain/signals';
+import { chainWindowOf, type ChainQuote } from '../../src/domain/signals';
 import { toCents, ymdOf, type ProtocolCtx } from './context';
 
 export interface WeekMarket {
@@ -22,9 +22,9 @@ const toBar = (b: { date: string; open: number; high: number; low: number; close
 });
 
 export function marketActivities(ctx: ProtocolCtx) {
-  /** The chain around the money for the right the account sells: 70–100 % (puts) or 100–130 % (calls). */
+  /** The chain around the money for the right the account sells: out of the money up to the configured window. */
   async function chainOf(symbol: string, expiry: string, right: 'C' | 'P', close: number): Promise<ChainQuote[]> {
-    const [lo, hi] = right === 'P' ? [close * 0.7, close] : [close, close * 1.3];
+    const [lo, hi] = chainWindowOf(right, close, ctx.protocol.signals.chainWindow);
     const quotes = await ctx.md().optionChain(symbol, ymdOf(expiry), right, lo, hi);
     return quotes
       .filter((q) => q.delta !== undefined && q.ask >= q.bid && q.bid >= 0)

@@ -7,12 +7,13 @@ import { Context } from '@temporalio/activity';
 import { allUseOrderId, requestHash } from '../../src/contracts/ids';
 import type { TradeInstruction } from '../../src/contracts/instruction';
 import { accountPositions, getFamily, listFamilies } from '../../src/db/accounts';
-import { plansOf, savePlans, type ProtocolOrderRow } from '../../src/db/protocolOrders';
+import { plansOf, recordEntry, savePlans, type ProtocolOrderRow } from '../../src/db/protocolOrders';
 import { previousWeekTypes } from '../../src/db/weekTypes';
 import { marketSession, weekOf } from '../../src/domain/calendar';
 import { fromDecimal, toDecimal } from '../../src/domain/money';
-import { accountValue, cycleDates, entryDayOf, planAccount, weeksBetween, type AccountSnapshot } from '../../src/domain/protocol-cycle';
-import { limitPriceForAttempt } from '../../src/domain/signals';
+import { accountValue, cycleDates, entryDayOf, planAccount, quotesOf, weeksBetween, type AccountSnapshot } from '../../src/domain/protocol-cycle';
+import { chainWindowOf, chooseEntryStrike, limitPriceForAttempt } from '../../src/domain/signals';
+import type { ProtocolConfig } from '../../src/domain/config';
 import type { Level } from '../../src/domain/levels';
 import type { WeekType } from '../../src/domain/weekTypes';
 import type { PositionLevel } from '../../src/contracts/workflows/positionMonitor';
@@ -55,6 +56,29 @@ export function planActivities(ctx: ProtocolCtx) {
     const maxOpenLevel: Record<string, Level> = {};
     for (const l of levels.filter((x) => x.accountId === accountId)) maxOpenLevel[l.symbol] = Math.max(maxOpenLevel[l.symbol] ?? 0, l.level) as Level;
     return { accountId, kind, cashCents, valueCents: accountValue(cashCents, holdings), shares, callsWritten, atRiskCents, previousWeekType: prev, maxOpenLevel };
+  }
+
+  /**
+   * PROTOCOL §4 at entry, not on the Friday before: the strike nearest the planned target delta in
+   * the chain as it is now, inside the account's band; the entry's underlying price is recorded
+   * so the monitor measures a level's move from it.
+   */
+  async function chooseAtEntry(row: ProtocolOrderRow) {
+    const right = row.tradeAction.endsWith('PUT') ? 'P' : 'C';
+    const { config } = await ctx.config({ familyId: row.familyId, accountId: row.accountId });
+    const kind = row.accountId.slice(row.familyId.length + 1) as keyof ProtocolConfig['accounts'];
+    const spot = toCents((await ctx.md().stockQuote(row.symbol)).last);
+    const [lo, hi] = chainWindowOf(right, spot / 100, config.signals.chainWindow);
+    const chain = (await ctx.md().optionChain(row.symbol, ymdOf(row.expiry!), right, lo, hi))
+      .filter((q) => q.delta !== undefined)
+      .map((q) => ({ strike: toCents(q.strike), delta: q.delta!, bid: toCents(q.bid), ask: toCents(q.ask) }));
+    const basis = row.detail?.costBasisCents;
+    const chosen = chooseEntryStrike({
+      chain: quotesOf(chain, right), targetDelta: Number(row.detail?.targetDelta), band: config.accounts[kind], tolerance: config.signals.deltaTolerance,
+      ...(right === 'C' && typeof basis === 'number' ? { minStrike: basis } : {}),
+    });
+    if (chosen.ok) await recordEntry(ctx.prisma, row.clientOrderId, { strikeCents: chosen.quote.strike, underlyingCents: spot, delta: chosen.quote.delta });
+    return chosen;
   }
 
   return {
@@ -120,6 +144,11 @@ export function planActivities(ctx: ProtocolCtx) {
       if (await ctx.prisma.instruction.findUnique({ where: { id }, select: { id: true } })) return { kind: 'EXISTS', allUseOrderId: id };
       const stock = row.tradeAction === 'BUY_STOCK';
       if (stock && p.attempt > 0) return { kind: 'SKIP', reason: 'market order: no re-price' };
+      if (!stock && row.purpose === 'OPEN' && p.attempt === 0) {
+        const chosen = await chooseAtEntry(row);
+        if (!chosen.ok) return { kind: 'SKIP', reason: `${chosen.reason}: ${chosen.detail}` };
+        row.strikeCents = chosen.quote.strike;
+      }
       let limit: number | undefined;
       if (!stock) {
         const q = await ctx.md().optionQuote(row.symbol, ymdOf(row.expiry!), Number(toDecimal(row.strikeCents!)), row.tradeAction.endsWith('PUT') ? 'P' : 'C');

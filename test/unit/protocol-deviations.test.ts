@@ -7,7 +7,8 @@ import { DEFAULT_PROTOCOL } from '../../src/domain/config';
 import { mondayOfWeek, previousWeek } from '../../src/domain/calendar';
 import { regimeHistoryWeeks, regimes, type Bar } from '../../src/domain/indicators';
 import { planAccount, planPositionRoll, quotesOf, type AccountSnapshot, type SymbolMarket } from '../../src/domain/protocol-cycle';
-import { canEnter } from '../../src/domain/signals';
+import { adverseMove, levelReferenceCents } from '../../src/domain/levels';
+import { canEnter, chainWindowOf, chooseEntryStrike } from '../../src/domain/signals';
 import { previousWeekTypesOf, type WeekType } from '../../src/domain/weekTypes';
 
 describe('protocol deviation 1: the volatility regime has enough history live', () => {
@@ -93,5 +94,38 @@ describe('protocol deviation 4: a covered call is never rolled below the cost ba
 
   it('when a put is rolled, then no basis floor applies and only puts are candidates', () => {
     expect(planPositionRoll({ right: 'P', closeAskCents: 500, next, band: { deltaMin: 0.4 }, sharesBasisCents: 25_500 })?.open).to.deep.equal(next[2]);
+  });
+});
+
+describe('protocol deviation 5: a level is measured from the entry price', () => {
+  it('when the entry recorded the underlying at $240 after a $250 Friday close, then the move is measured from $240', () => {
+    expect(levelReferenceCents({ entryUnderlyingCents: 24_000 }, 25_000)).to.equal(24_000);
+    expect(adverseMove('P', levelReferenceCents({ entryUnderlyingCents: 24_000 }, 25_000), 23_000)).to.equal(1_000);
+  });
+  it('when a plan predates entry recording, then its planning close is the reference', () => {
+    expect(levelReferenceCents({ targetDelta: 0.45 }, 25_000)).to.equal(25_000);
+  });
+});
+
+describe('protocol deviation 6: the strike is chosen at entry, inside the delta band', () => {
+  const band = { deltaMin: 0.4, deltaMax: 0.5 };
+  it('when the chain at entry has a strike in the band, then it is the one nearest the target', () => {
+    const chain = [{ strike: 23_500, delta: -0.38, bid: 200, ask: 220 }, { strike: 24_000, delta: -0.44, bid: 300, ask: 320 }];
+    expect(chooseEntryStrike({ chain, targetDelta: 0.45, band, tolerance: 0.05 })).to.deep.equal({ ok: true, quote: chain[1] });
+  });
+  it('when the market moved so no listed strike is in the band, then the entry is skipped with the reason', () => {
+    const chain = [{ strike: 23_500, delta: -0.25, bid: 200, ask: 220 }, { strike: 24_000, delta: -0.62, bid: 300, ask: 320 }];
+    const r = chooseEntryStrike({ chain, targetDelta: 0.45, band, tolerance: 0.05 });
+    expect(r.ok).to.equal(false);
+    expect(r.ok ? '' : r.reason).to.equal('DELTA_OUT_OF_BAND');
+  });
+  it('when the nearest listed strike is a little outside the band (0.18 for 0.20–0.30), then the tolerance admits it', () => {
+    const chain = [{ strike: 40_500, delta: 0.328, bid: 200, ask: 220 }, { strike: 41_000, delta: 0.18, bid: 80, ask: 90 }];
+    expect(chooseEntryStrike({ chain, targetDelta: 0.25, band: { deltaMin: 0.2, deltaMax: 0.3 }, tolerance: 0.05 })).to.deep.equal({ ok: true, quote: chain[1] });
+    expect(chooseEntryStrike({ chain, targetDelta: 0.25, band: { deltaMin: 0.2, deltaMax: 0.3 }, tolerance: 0 }).ok).to.equal(false);
+  });
+  it('when the window is configured, then the strike range follows it', () => {
+    expect(chainWindowOf('P', 100, DEFAULT_PROTOCOL.signals.chainWindow)).to.deep.equal([70, 100]);
+    expect(chainWindowOf('C', 100, 0.2)).to.deep.equal([100, 120]);
   });
 });
