@@ -82,6 +82,8 @@ export interface MarketBar {
   high: number;
   low: number;
   close: number;
+  /** shares traded (when the broker gives it) */
+  volume?: number;
 }
 
 export interface OptionQuote {
@@ -97,6 +99,11 @@ export interface OptionQuote {
   delta?: number;
   iv?: number;
   underlying?: number;
+  gamma?: number;
+  vega?: number;
+  theta?: number;
+  /** contracts open (when the broker gives it) */
+  openInterest?: number;
 }
 
 export interface BrokerPosition {
@@ -125,4 +132,6 @@ export interface MarketData {
   /** The broker's clock (the simulator's virtual time in manual mode). */
   now(): Promise<Date>;
   close(): Promise<void>;
+  /** The pacer's counters (historical requests, snapshots, waits); absent = no pacer. */
+  pacing?(): import('./md-pacer').PacerStats;
 }

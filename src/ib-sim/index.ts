@@ -7,7 +7,10 @@ import { createLogger } from '../logger';
 import { startAdmin } from './admin';
 import { ClockMode } from './clock';
 import { SimCore } from './core';
-import { ReplayOptions } from './replay';
+import { readBars, ReplayOptions } from './replay';
+import { AnchoredHistory } from './history';
+import { SimPacing, type MarketDataLimits, type PacingStats } from './pacing';
+import { DateTime } from 'luxon';
 import { GatewayServer } from './server';
 import type { Execution, Position, SimOrder } from './types';
 
@@ -36,7 +39,23 @@ export interface SimulatorOptions {
   pacingLimit?: number;
   /** Replay daily bars from CSV files as these symbols' prices (one row per simulated session). */
   replay?: ReplayOptions[];
+  /** IB's historical pacing and line limits (default IB's: 60/10 min, 15 s, 6/2 s, 100 lines). */
+  marketDataLimits?: Partial<MarketDataLimits>;
+  /**
+   * Daily history: 'live' (default) ends every request at the current price; 'anchored' serves
+   * one fixed path per symbol, so chunked backfills join without seams.
+   */
+  history?: 'live' | 'anchored';
+  /** Serve these symbols' daily history from a CSV by its own dates (date,open,high,low,close[,volume]). */
+  historyCsv?: { symbol: string; csv: string }[];
 }
+
+/** Bad market data to serve (admin POST /bad_data), so validation can be tested end to end. */
+export type BadData =
+  | { bad_bar: { symbol: string; date: string } }
+  | { crossed_quote: { symbol: string } }
+  | { chain_arbitrage: { symbol: string } }
+  | { clear: true };
 
 export type Fault =
   | { drop_connections: true }
@@ -72,6 +91,23 @@ export interface Simulator {
   now(): Date;
   /** Option chain the simulator lists for a symbol. */
   chain(symbol: string): { expirations: string[]; strikes: number[] };
+  /** Historical requests served and pacing / line-limit violations (also GET /pacing). */
+  pacingStats(): PacingStats;
+  /** Serves bad data from now on (same vocabulary as POST /bad_data). */
+  badData(cmd: BadData): void;
+}
+
+export function applyBadData(core: SimCore, server: GatewayServer, cmd: BadData): void {
+  if ('bad_bar' in cmd) {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(String(cmd.bad_bar.date))) throw new RangeError('bad_bar.date must be YYYY-MM-DD');
+    server.history.badBars.add(`${String(cmd.bad_bar.symbol).toUpperCase()}|${cmd.bad_bar.date}`);
+  } else if ('crossed_quote' in cmd) core.market.bad.crossed.add(String(cmd.crossed_quote.symbol).toUpperCase());
+  else if ('chain_arbitrage' in cmd) core.market.bad.chainArbitrage.add(String(cmd.chain_arbitrage.symbol).toUpperCase());
+  else if ('clear' in cmd) {
+    server.history.badBars.clear();
+    core.market.bad.crossed.clear();
+    core.market.bad.chainArbitrage.clear();
+  } else throw new RangeError(`unknown bad data ${JSON.stringify(cmd)}`);
 }
 
 export interface ExecutionView {
@@ -131,6 +167,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   }, log);
   const server = new GatewayServer(core, account);
   if (opts.pacingLimit !== undefined) server.pacingLimit = opts.pacingLimit > 0 ? opts.pacingLimit : Infinity;
+  server.pacing = new SimPacing(opts.marketDataLimits);
+  if (opts.history === 'anchored') server.history.anchored = new AnchoredHistory(DateTime.fromJSDate(core.clock.now(), { zone: 'America/New_York' }).toISODate() ?? '', opts.seed ?? 42);
+  for (const h of opts.historyCsv ?? []) server.history.csv.set(h.symbol.toUpperCase(), readBars(h.csv));
   const host = opts.host ?? '127.0.0.1';
   const port = await server.listen(opts.port ?? 4002, host);
   // Wall-clock modes: notice session closes (DAY expiry, option expiry) as real time passes.
@@ -149,6 +188,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     clock: (cmd) => applyClock(core, cmd),
     now: () => core.clock.now(),
     chain: (s) => ({ expirations: core.market.expirations(), strikes: core.market.strikes(s) }),
+    pacingStats: () => ({ ...server.pacing.stats }),
+    badData: (cmd) => applyBadData(core, server, cmd),
     close: async () => {
       if (timer) clearInterval(timer);
       await Promise.all([server.close(), admin?.close()]);
