@@ -20,6 +20,7 @@ import { releaseReservation } from '../src/db/reservations';
 import { controlScopesOf, haltedScope } from '../src/db/control';
 import { instructionsTotal, riskRejectionsTotal } from '../src/metrics';
 import { createReportActivities } from './reports';
+import { createMarketDataActivities } from './marketData';
 import { isTerminal } from '../src/contracts/orderStatus';
 
 export interface ActivityDeps {
@@ -205,6 +206,7 @@ export function createActivities({ prisma, broker, logger, protocol }: ActivityD
     },
 
     ...createReportActivities({ prisma, logger }),
+    ...createMarketDataActivities({ prisma, broker, logger, protocol }),
   };
 }
 

@@ -6,3 +6,5 @@ export { weeklyCycle } from './weeklyCycle';
 export { weeklyCycleRun } from './weeklyCycleRun';
 export { tripleForkRebalance } from './tripleForkRebalance';
 export { positionMonitor } from './positionMonitor';
+export { marketDataCollect } from './marketDataCollect';
+export { marketDataBackfill } from './marketDataBackfill';

@@ -8,7 +8,10 @@ import { Router, type Request, type Response } from 'express';
 import { notificationAckSchema, requestDataSchema, strategyNotificationSchema, type DataRequest } from '../contracts/api';
 import { toValidationErrors } from '../contracts/instruction';
 import { writeAudit } from '../db/audit';
-import type { PrismaClient } from '../db/client';
+import { poolOf, type PrismaClient } from '../db/client';
+import { MarketDataQuery } from '../marketdata/query';
+import { marketDataSettings } from '../marketdata/settings';
+import { createLogger } from '../logger';
 import { storeNotification, weekTypeHistory } from '../db/notifications';
 import { strategyKnown } from '../db/positions';
 import { requireScope } from './auth';
@@ -25,6 +28,10 @@ const invalid = (error: z.ZodError) => validationFailed(toValidationErrors(error
 export function dataNotificationsRouter({ prisma, marks, marketData }: { prisma: PrismaClient; marks: MarkProvider; marketData?: MarketData }): Router {
   const r = Router();
   r.use(requireScope('data', prisma));
+  const pool = poolOf(prisma);
+  const settings = marketDataSettings();
+  const log = createLogger('request-data');
+  const store = pool ? new MarketDataQuery(pool, { freshQuoteMs: settings.freshQuoteMs, freshChainMs: settings.freshChainMs }) : undefined;
 
   r.post('/request_data', async (req: Request, res: Response) => {
     const parsed = requestDataSchema.safeParse(req.body);
@@ -32,6 +39,7 @@ export function dataNotificationsRouter({ prisma, marks, marketData }: { prisma:
     const q: DataRequest = parsed.data;
     const client = caller(res);
     let data: unknown;
+    let source: string | undefined;
     switch (q.data_type) {
       case 'POSITIONS':
         if (!strategyAllowed(client, q.starlab_strategy_id) || !(await strategyKnown(prisma, client.name, q.starlab_strategy_id))) throw notFound('strategy');
@@ -41,9 +49,9 @@ export function dataNotificationsRouter({ prisma, marks, marketData }: { prisma:
         data = await weekTypeHistory(prisma, { symbol: q.symbol, fromWeek: q.from_week, toWeek: q.to_week });
         break;
       default:
-        data = await marketDataAnswer(marketData, q);
+        ({ data, source } = await marketDataAnswer(marketData, q, store, log));
     }
-    res.json({ data_type: q.data_type, as_of: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), data });
+    res.json({ data_type: q.data_type, as_of: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), data, ...(source ? { source } : {}) });
   });
 
   r.post('/notify_validated_strategy', async (req: Request, res: Response) => {

@@ -42,10 +42,11 @@ export interface SimulatorOptions {
   /** IB's historical pacing and line limits (default IB's: 60/10 min, 15 s, 6/2 s, 100 lines). */
   marketDataLimits?: Partial<MarketDataLimits>;
   /**
-   * Daily history: 'live' (default) ends every request at the current price; 'anchored' serves
-   * one fixed path per symbol, so chunked backfills join without seams.
+   * Daily history: 'anchored' serves one fixed path per symbol, so chunked backfills join without
+   * seams; 'live' ends every request at the current price; 'auto' (default) is anchored for a
+   * request with an explicit end date (a backfill) and live for one ending now.
    */
-  history?: 'live' | 'anchored';
+  history?: 'live' | 'anchored' | 'auto';
   /** Serve these symbols' daily history from a CSV by its own dates (date,open,high,low,close[,volume]). */
   historyCsv?: { symbol: string; csv: string }[];
 }
@@ -168,7 +169,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const server = new GatewayServer(core, account);
   if (opts.pacingLimit !== undefined) server.pacingLimit = opts.pacingLimit > 0 ? opts.pacingLimit : Infinity;
   server.pacing = new SimPacing(opts.marketDataLimits);
-  if (opts.history === 'anchored') server.history.anchored = new AnchoredHistory(DateTime.fromJSDate(core.clock.now(), { zone: 'America/New_York' }).toISODate() ?? '', opts.seed ?? 42);
+  server.history.mode = opts.history ?? 'auto';
+  server.history.anchored = new AnchoredHistory(DateTime.fromJSDate(core.clock.now(), { zone: 'America/New_York' }).toISODate() ?? '', opts.seed ?? 42);
   for (const h of opts.historyCsv ?? []) server.history.csv.set(h.symbol.toUpperCase(), readBars(h.csv));
   const host = opts.host ?? '127.0.0.1';
   const port = await server.listen(opts.port ?? 4002, host);

@@ -66,7 +66,7 @@ export class Market {
 
   private readonly replays = new Map<string, Replay>();
 
-  /** Bad data a test injected (admin POST /bad_data): crossed stock quotes, a call above its underlying. */
+  /** Bad data a test injected (admin POST /bad_data): crossed stock quotes, an at-the-money call bid above its underlying. */
   readonly bad = { crossed: new Set<string>(), chainArbitrage: new Set<string>() };
 
   /** Session boundary for replayed symbols: the row's open at the open, its close at the close. */
@@ -177,7 +177,8 @@ export class Market {
     const hs = Math.max(tick, round(g.price * 0.02, tick));
     const bid = Math.max(0, round(g.price - hs, tick));
     const ask = Math.max(tick, round(g.price + hs, tick));
-    if (c.right === 'C' && this.bad.chainArbitrage.has(c.symbol) && c.strike === this.strikes(c.symbol)[0]) {
+    // Injected arbitrage: the call at the listed strike nearest the money bids above the underlying.
+    if (c.right === 'C' && this.bad.chainArbitrage.has(c.symbol) && c.strike === this.strikes(c.symbol).reduce((a, k) => (Math.abs(k - s) < Math.abs(a - s) ? k : a))) {
       return { bid: r2(s * 1.2), ask: r2(s * 1.25), last: r2(s * 1.2), bidSize: 20, askSize: 25, model: g.price, undPrice: s, iv: vol, delta: g.delta, gamma: g.gamma, vega: g.vega, theta: g.theta };
     }
     return { bid: r2(bid), ask: r2(ask), last: r2(round(g.price, tick)), bidSize: 20, askSize: 25, model: g.price, undPrice: s, iv: vol,

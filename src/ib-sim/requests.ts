@@ -139,7 +139,7 @@ export function dataHandlers(srv: GatewayServer): Array<[number, Handler]> {
         const csv = daily ? srv.history.csv.get(k.symbol) : undefined;
         const today = DateTime.fromJSDate(core.clock.now(), { zone: 'America/New_York' }).toISODate() ?? '';
         let bars: Bar[] = csv ? csvHistory(csv, end, dur)
-          : daily && srv.history.anchored ? srv.history.anchored.bars(k.symbol, price, core.market.vol(k.symbol), end, dur, today)
+          : daily && srv.history.anchored && (srv.history.mode === 'anchored' || (srv.history.mode === 'auto' && (t[15] ?? '').trim() !== '')) ? srv.history.anchored.bars(k.symbol, price, core.market.vol(k.symbol), end, dur, today)
             : makeBars(k.localSymbol, price, core.market.vol(k.symbol), end, dur, size, t[18] !== '0', core.opts.seed ?? 42);
         if (daily && srv.history.badBars.size > 0) {
           // An injected bad bar: high below low on that day (admin POST /bad_data {bad_bar}).

@@ -89,7 +89,7 @@ export class GatewayServer {
   /** IB's historical-data pacing and market-data line limit, across every connection. */
   pacing = new SimPacing();
   /** Daily history sources: anchored path, CSV replay by date, injected bad bars (`SYM|YYYY-MM-DD`). */
-  readonly history: { anchored?: AnchoredHistory; csv: Map<string, DailyRow[]>; badBars: Set<string> } = { csv: new Map(), badBars: new Set() };
+  readonly history: { mode: 'live' | 'anchored' | 'auto'; anchored?: AnchoredHistory; csv: Map<string, DailyRow[]>; badBars: Set<string> } = { mode: 'auto', csv: new Map(), badBars: new Set() };
   private readonly server: net.Server;
   private readonly handlers = new Map<number, Handler>();
 
