@@ -39,8 +39,13 @@ export class MarketDataPacer {
     this.limits = { ...IB_PACER_LIMITS, ...limits };
   }
 
+  /**
+   * Kept clear of each window's edge: the gateway measures arrival, and a request can wait in
+   * the client's message throttle or behind a busy event loop on either side (1 s of IB's
+   * 10 min, 15 s and 2 s windows costs little; a scaled-down test window gets a quarter).
+   */
   private margin(windowMs: number): number {
-    return Math.min(250, Math.ceil(windowMs * 0.05));
+    return Math.min(1_000, Math.ceil(windowMs * 0.25));
   }
 
   /** Earliest time ≥ now at which a request (key, contract) fits every rule. */

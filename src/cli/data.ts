@@ -72,7 +72,7 @@ export function buildProgram(ctx: () => OpsContext, storeOf: () => MarketStore):
       }
       process.stderr.write(`backfill ${workflowId}\n`);
       // The bar goes to stderr, so --json keeps stdout to the one JSON line.
-      const pb = o.progress ? new SingleBar({ stream: process.stderr, format: 'backfill [{bar}] {value}/{total} requests | {rows} rows | {current}' }, Presets.shades_classic) : undefined;
+      const pb = o.progress ? new SingleBar({ stream: process.stderr, noTTYOutput: true, notTTYSchedule: 1000, format: 'backfill [{bar}] {value}/{total} requests | {rows} rows | {current}' }, Presets.shades_classic) : undefined;
       let done = false;
       const result = handle.result().finally(() => (done = true));
       let started = false;
