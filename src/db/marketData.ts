@@ -167,6 +167,40 @@ export class MarketStore {
     }
   }
 
+  /**
+   * New bars go straight into the table by COPY when none of their symbols has a row in their
+   * date range yet (a backfill of new history, in one transaction: a concurrent ingest of the
+   * same rows makes the COPY fail on the primary key, and it falls back); otherwise through the
+   * staging table and INSERT … ON CONFLICT DO NOTHING, so nothing is ever stored twice.
+   */
+  private async storeBars(c: pg.PoolClient, ok: DailyBarRow[], source: string): Promise<number> {
+    const lines = ok.map((r) => barLine(r, source));
+    const ranges = new Map<string, [string, string]>();
+    for (const r of ok) {
+      const x = ranges.get(r.symbol);
+      ranges.set(r.symbol, x ? [r.date < x[0] ? r.date : x[0], r.date > x[1] ? r.date : x[1]] : [r.date, r.date]);
+    }
+    const { rows } = await c.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM jsonb_to_recordset($1::jsonb) AS x(symbol text, lo date, hi date)
+       WHERE EXISTS (SELECT 1 FROM md_daily_bar b WHERE b.symbol = x.symbol AND b.day BETWEEN x.lo AND x.hi)`,
+      [JSON.stringify([...ranges].map(([symbol, [lo, hi]]) => ({ symbol, lo, hi })))],
+    );
+    if ((rows[0]?.n ?? 1) === 0) {
+      await c.query('BEGIN');
+      try {
+        await pipeline(Readable.from(chunked(lines)), c.query(copyFrom('COPY md_daily_bar (symbol, day, open_c, high_c, low_c, close_c, volume, source) FROM STDIN')));
+        await c.query('COMMIT');
+        return ok.length;
+      } catch (err) {
+        await c.query('ROLLBACK');
+        if ((err as { code?: string }).code !== '23505') throw err;
+      }
+    }
+    return this.copyMerge(c, 'md_stage_bar', 'symbol, day, open_c, high_c, low_c, close_c, volume, source', lines,
+      `INSERT INTO md_daily_bar (symbol, day, open_c, high_c, low_c, close_c, volume, source)
+       SELECT symbol, day, open_c, high_c, low_c, close_c, volume, source FROM md_stage_bar ON CONFLICT (symbol, day) DO NOTHING`);
+  }
+
   /** The stored bars just before `date`: the context the spike rule measures the new ones against. */
   async barsBefore(symbol: string, date: IsoDate, n: number): Promise<Bar[]> {
     const { rows } = await this.pool.query({
@@ -179,7 +213,11 @@ export class MarketStore {
   /** Validates and stores daily bars (any symbols); failures go to quarantine with their rule and reason. */
   async ingestBars(rows: readonly DailyBarRow[], source: string, o: BarRuleOptions = DEFAULT_BAR_RULES): Promise<IngestResult> {
     const bySymbol = new Map<string, DailyBarRow[]>();
-    for (const r of rows) bySymbol.set(assertSymbol(r.symbol), [...(bySymbol.get(r.symbol) ?? []), r]);
+    for (const r of rows) {
+      const list = bySymbol.get(assertSymbol(r.symbol));
+      if (list) list.push(r);
+      else bySymbol.set(r.symbol, [r]);
+    }
     const ok: DailyBarRow[] = [];
     const bad: Rejected<DailyBarRow>[] = [];
     for (const [symbol, list] of bySymbol) {
@@ -190,9 +228,7 @@ export class MarketStore {
       bad.push(...checked.bad);
     }
     await this.ensurePartitions('md_daily_bar', ok.map((r) => r.date));
-    const inserted = ok.length === 0 ? 0 : await this.withClient((c) => this.copyMerge(c, 'md_stage_bar', 'symbol, day, open_c, high_c, low_c, close_c, volume, source', ok.map((r) => barLine(r, source)),
-      `INSERT INTO md_daily_bar (symbol, day, open_c, high_c, low_c, close_c, volume, source)
-       SELECT symbol, day, open_c, high_c, low_c, close_c, volume, source FROM md_stage_bar ON CONFLICT (symbol, day) DO NOTHING`));
+    const inserted = ok.length === 0 ? 0 : await this.withClient((c) => this.storeBars(c, ok, source));
     const quarantined = await this.quarantine('BAR', source, bad.map((b) => ({ ...b, symbol: b.row.symbol, key: `${b.row.symbol}|${b.row.date}`, time: `${b.row.date}T00:00:00Z` })));
     return { inserted, accepted: ok.length, quarantined };
   }

@@ -4,7 +4,7 @@
  * Prices are integer cents. Rules are named by kind: BAR_*, QUOTE_*, CHAIN_*.
  */
 import { addDays, isTradingDay, toEpochDay, type IsoDate } from './calendar';
-import { atr, type Bar } from './indicators';
+import { atr, trueRange, type Bar } from './indicators';
 import type { Cents } from './money';
 
 export interface DailyBarRow extends Bar {
@@ -84,8 +84,13 @@ export function barShapeViolation(b: Bar): string | null {
 export function checkBars(rows: readonly DailyBarRow[], history: readonly Bar[] = [], o: BarRuleOptions = DEFAULT_BAR_RULES): Checked<DailyBarRow> {
   const out: Checked<DailyBarRow> = { ok: [], bad: [] };
   const sorted = [...rows].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
-  const ctx: Bar[] = history.slice(-(o.atrPeriod * 3));
+  // Wilder's ATR carried forward bar by bar (the same recursion as indicators.atr), seeded
+  // from the stored history: O(1) per bar, so validation keeps up with a bulk COPY.
+  const ctx = history.slice(-(o.atrPeriod * 3));
   let prevAtr = ctx.length >= o.atrPeriod ? atr(ctx, o.atrPeriod).at(-1) : undefined;
+  let warm = ctx.length >= o.atrPeriod ? o.atrPeriod : ctx.length;
+  let warmSum = prevAtr === undefined ? ctx.reduce((s, b, i) => s + trueRange(b, ctx[i - 1]?.close), 0) : 0;
+  let prev: Bar | undefined = ctx.at(-1);
   const seen = new Set<string>();
   for (const row of sorted) {
     const reject = (rule: string, reason: string) => out.bad.push({ row, rule, reason });
@@ -95,7 +100,6 @@ export function checkBars(rows: readonly DailyBarRow[], history: readonly Bar[] 
     const shape = barShapeViolation(row);
     if (shape) { reject('BAR_OHLC', shape); continue; }
     if (!isTradingDay(row.date)) { reject('BAR_NON_TRADING_DAY', `${row.date} is a weekend or an exchange closure`); continue; }
-    const prev = ctx.at(-1);
     if (prev && prev.date < row.date && prevAtr !== undefined && prevAtr > 0) {
       const move = Math.abs(row.close - prev.close);
       if (move > o.spikeK * prevAtr) {
@@ -111,9 +115,14 @@ export function checkBars(rows: readonly DailyBarRow[], history: readonly Bar[] 
     }
     out.ok.push(row);
     if (!prev || prev.date < row.date) {
-      ctx.push(row);
-      if (ctx.length > o.atrPeriod * 3) ctx.shift();
-      prevAtr = ctx.length >= o.atrPeriod ? atr(ctx, o.atrPeriod).at(-1) : undefined;
+      const tr = trueRange(row, prev?.close);
+      if (prevAtr !== undefined) prevAtr = (prevAtr * (o.atrPeriod - 1) + tr) / o.atrPeriod;
+      else {
+        warmSum += tr;
+        warm++;
+        if (warm >= o.atrPeriod) prevAtr = warmSum / warm;
+      }
+      prev = row;
     }
   }
   return out;
@@ -201,7 +210,9 @@ export function checkChain(rows: readonly OptionRow[], listedStrikes: readonly C
   const groups = new Map<string, OptionRow[]>();
   for (const r of rows) {
     const k = `${r.expiry}|${r.right}`;
-    groups.set(k, [...(groups.get(k) ?? []), r]);
+    const g = groups.get(k);
+    if (g) g.push(r);
+    else groups.set(k, [r]);
   }
   const missingStrikes: ChainCheck['missingStrikes'] = [];
   for (const [k, g] of groups) {

@@ -172,6 +172,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   server.history.mode = opts.history ?? 'auto';
   server.history.anchored = new AnchoredHistory(DateTime.fromJSDate(core.clock.now(), { zone: 'America/New_York' }).toISODate() ?? '', opts.seed ?? 42);
   for (const h of opts.historyCsv ?? []) server.history.csv.set(h.symbol.toUpperCase(), readBars(h.csv));
+  // A path built on the first request would block the gateway for a few hundred ms (and bunch
+  // the requests queued behind it, as a network hiccup would): build the configured symbols' now.
+  if (opts.history === 'anchored') for (const s of Object.keys(opts.prices ?? {})) server.history.anchored.warm(s.toUpperCase(), core.market.price(s), core.market.vol(s));
   const host = opts.host ?? '127.0.0.1';
   const port = await server.listen(opts.port ?? 4002, host);
   // Wall-clock modes: notice session closes (DAY expiry, option expiry) as real time passes.
