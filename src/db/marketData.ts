@@ -10,7 +10,7 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import { addDays, isTradingDay, type IsoDate } from '../domain/calendar';
+import { addDays, marketSession, type IsoDate } from '../domain/calendar';
 import type { Bar } from '../domain/indicators';
 import {
   checkBars, checkChain, checkQuotes, missingTradingDays,
@@ -71,13 +71,16 @@ function assertSymbol(s: string): string {
   return s;
 }
 
-/** The last session that has closed at `now` (UTC date of its 16:00 New York close, approximately 21:00 UTC). */
+const NYSE_HOURS = { open: '09:30', close: '16:00', earlyClose: '13:00', timeZone: 'America/New_York' };
+
+/** The last trading day whose session (16:00 New York, or the early close) has ended at `now`. */
 export function lastClosedSession(now: Date): IsoDate {
-  let d = now.toISOString().slice(0, 10);
-  // 22:00 UTC is after the New York close in both EST and EDT.
-  if (now.getUTCHours() < 22 || !isTradingDay(d)) d = addDays(d, -1);
-  while (!isTradingDay(d)) d = addDays(d, -1);
-  return d;
+  const t = now.toISOString();
+  for (let d = now.toISOString().slice(0, 10), i = 0; i < 15; d = addDays(d, -1), i++) {
+    const s = marketSession(d, NYSE_HOURS);
+    if (s && s.closeUtc <= t) return d;
+  }
+  throw new RangeError(`no closed session in the 15 days before ${t}`);
 }
 
 export class MarketStore {
