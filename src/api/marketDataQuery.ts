@@ -59,7 +59,7 @@ export async function brokerAnswer(md: MarketData | undefined, q: MarketRequest)
         const days = Math.ceil((Date.now() - Date.parse(`${q.start_date}T00:00:00Z`)) / 86_400_000) + 1;
         if (days > 3650) throw new ApiError(400, 'VALIDATION_FAILED', 'start_date is more than 10 years ago', { validation_errors: [{ field: 'start_date', message: 'at most 10 years back' }] });
         const bars = await withTimeout(md.bars(q.symbol, '1 day', `${Math.max(1, days)} D`), TIMEOUT_MS);
-        return { symbol: q.symbol, bars: bars.filter((b) => b.date >= q.start_date && b.date <= q.end_date) };
+        return { symbol: q.symbol, bars: bars.filter((b) => b.date >= q.start_date && b.date <= q.end_date).map(({ date, open, high, low, close }) => ({ date, open, high, low, close })) };
       }
     }
   } catch (err) {
