@@ -22,6 +22,7 @@ import { instructionsTotal, riskRejectionsTotal } from '../src/metrics';
 import { createReportActivities } from './reports';
 import { createReconcileActivities } from './reconcile';
 import { createFeedbackActivities } from './feedback';
+import { createMarketDataActivities } from './marketData';
 import { isTerminal } from '../src/contracts/orderStatus';
 import { createWebhookActivities, dispatchFromActivity } from './webhooks';
 import { createComplianceActivities } from './compliance';
@@ -220,6 +221,7 @@ export function createActivities({ prisma, broker, logger, protocol }: ActivityD
     ...createWebhookActivities({ prisma, logger }),
     ...createComplianceActivities({ prisma, logger }),
     ...createFeedbackActivities({ prisma, logger }),
+    ...createMarketDataActivities({ prisma, broker, logger, protocol }),
   };
 }
 

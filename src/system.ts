@@ -17,6 +17,7 @@ import { migrate } from './db/migrate';
 import { startSimulator, type Simulator } from './ib-sim';
 import type { Logger } from './logger';
 import { ensureSchedules } from './schedules';
+import { marketDataSettings } from './marketdata/settings';
 import { connectClient, connectWorkerConnection } from './temporalClient';
 import { createWorker, installRuntime, workerMetricsAddress } from './worker';
 import { instrumentBroker, startBrokerStatsPoller } from '../activities/brokerMetrics';
@@ -104,6 +105,7 @@ export async function startSystem(config: Config, logger: Logger, opts: SystemOp
       clientId: config.ibClientId,
       account: config.ibAccount,
       logger: logger.child({ component: 'broker' }),
+      marketDataLimits: marketDataSettings().limits,
     }));
     stops.push(() => broker.disconnect());
     const stopPoller = startBrokerStatsPoller(broker);

@@ -94,10 +94,11 @@ async function main(): Promise<void> {
     installRuntime(config.workerMetricsPort ? `0.0.0.0:${config.workerMetricsPort}` : undefined);
     const { instrumentBroker, startBrokerStatsPoller } = await import('../activities/brokerMetrics');
     const { serveMetrics } = await import('./metrics');
+    const { marketDataSettings } = await import('./marketdata/settings');
     const appMetrics = config.workerAppMetricsPort ? await serveMetrics({ port: config.workerAppMetricsPort, host: '0.0.0.0' }) : undefined;
     const connection = await connectWorkerConnection(config.temporalAddress, config);
     const prisma = getPrisma(config.databaseUrl);
-    const broker = instrumentBroker(createIbBroker({ host: config.ibHost, port: config.ibPort, clientId: config.ibClientId, account: config.ibAccount, logger }));
+    const broker = instrumentBroker(createIbBroker({ host: config.ibHost, port: config.ibPort, clientId: config.ibClientId, account: config.ibAccount, logger, marketDataLimits: marketDataSettings().limits }));
     const stopPoller = startBrokerStatsPoller(broker);
     // Connect now, not on the first order: the broker-down alert reads this session.
     broker.connect().catch((err: unknown) => logger.warn('broker not connected yet; the adapter keeps retrying', { err }));

@@ -22,3 +22,5 @@ tradeInstruction satisfies TradeInstructionWorkflow;
 weeklyCycleRun satisfies WeeklyCycleRunWorkflow;
 webhookDelivery satisfies WebhookDeliveryWorkflow;
 export { optimization } from './optimization';
+export { marketDataCollect } from './marketDataCollect';
+export { marketDataBackfill } from './marketDataBackfill';

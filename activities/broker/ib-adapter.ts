@@ -14,6 +14,7 @@ import { IbConnection } from './ib-connection';
 import { mapIbError } from './ib-mapping';
 import { toIbContract, toIbOrder, validateRequest } from './ib-orders';
 import { createIbMarketData } from './ib-marketdata';
+import type { PacerLimits } from './md-pacer';
 import { OrderBook } from './order-book';
 import { isTerminalStatus, type OrderEvent } from './order-state';
 import { TokenBucket } from './rate-limiter';
@@ -35,6 +36,8 @@ export interface IbBrokerOptions {
   reconnectMaxMs?: number;
   /** Client id of the separate market-data connection (Protocol Engine; default clientId + 100). */
   marketDataClientId?: number;
+  /** IB's historical pacing and market-data line limits the market-data path keeps to (default IB's). */
+  marketDataLimits?: Partial<PacerLimits>;
 }
 
 export interface IbBrokerStats {
@@ -198,7 +201,7 @@ export function createIbBroker(opts: IbBrokerOptions): IbBroker {
         const t = setTimeout(finish, Math.max(0, deadline - Date.now()));
       });
     },
-    marketData: createIbMarketData({ host: opts.host, port: opts.port, clientId: opts.marketDataClientId ?? opts.clientId + 100, logger }),
+    marketData: createIbMarketData({ host: opts.host, port: opts.port, clientId: opts.marketDataClientId ?? opts.clientId + 100, logger, limits: opts.marketDataLimits }),
     limiter,
     pacingBacklogMs: () => limiter.backlogMs(),
     onReconnect(listener: (n: number) => void) {

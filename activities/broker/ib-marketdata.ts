@@ -8,6 +8,7 @@ import { BarSizeSetting, ConnectionState, IBApiNext, SecType, WhatToShow, type C
 import type winston from 'winston';
 import { DateTime } from 'luxon';
 import type { BrokerExecution, MarketBar, MarketData, OptionQuote } from '../../src/contracts/broker';
+import { MarketDataPacer, type PacerLimits } from './md-pacer';
 
 export interface IbMarketDataOptions {
   host: string;
@@ -17,13 +18,15 @@ export interface IbMarketDataOptions {
   /** IBApiNext's own throttle (default 40/s: below IB's 50). */
   maxReqPerSec?: number;
   connectTimeoutMs?: number;
+  /** IB's historical pacing and line limits (default IB's); every request goes through the pacer. */
+  limits?: Partial<PacerLimits>;
 }
 
 const stk = (symbol: string): Contract => ({ symbol, secType: SecType.STK, exchange: 'SMART', currency: 'USD' });
 const opt = (symbol: string, expiry: string, strike: number, right: 'C' | 'P'): Contract =>
   ({ symbol, secType: SecType.OPT, lastTradeDateOrContractMonth: expiry, strike, right: right as never, multiplier: 100, exchange: 'SMART', currency: 'USD' });
 // IBApiNext tick ids: 1 bid, 2 ask, 4 last; 10041 model delta, 10039 model IV, 10002 underlying.
-const TICK = { bid: 1, ask: 2, last: 4, delta: 10041, iv: 10039, und: 10002 } as const;
+const TICK = { bid: 1, ask: 2, last: 4, delta: 10041, iv: 10039, und: 10002, gamma: 10042, vega: 10043, theta: 10044, callOi: 27, putOi: 28 } as const;
 const ymd = (s: string) => `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}`;
 
 /** "20261127 16:00:00 US/Eastern" (or yyyyMMdd-HH:mm:ss UTC) → ISO UTC. */
@@ -38,6 +41,7 @@ export function ibTime(t: string): string {
 export function createIbMarketData(o: IbMarketDataOptions): MarketData {
   let api: IBApiNext | undefined;
   let ready: Promise<IBApiNext> | undefined;
+  const pacer = new MarketDataPacer(o.limits);
 
   function connect(): Promise<IBApiNext> {
     ready ??= new Promise<IBApiNext>((resolve, reject) => {
@@ -78,19 +82,23 @@ export function createIbMarketData(o: IbMarketDataOptions): MarketData {
   }
 
   async function optionQuote(symbol: string, expiry: string, strike: number, right: 'C' | 'P'): Promise<OptionQuote> {
-    const snap = await (await connect()).getMarketDataSnapshot(opt(symbol, expiry, strike, right), '', false);
+    const next = await connect();
+    const snap = await pacer.line(() => next.getMarketDataSnapshot(opt(symbol, expiry, strike, right), '', false));
     const v = (k: number) => snap.get(k)?.value;
-    return { symbol, expiry, strike, right, bid: v(TICK.bid) ?? 0, ask: v(TICK.ask) ?? 0, last: v(TICK.last) ?? 0, delta: v(TICK.delta), iv: v(TICK.iv), underlying: v(TICK.und) };
+    return { symbol, expiry, strike, right, bid: v(TICK.bid) ?? 0, ask: v(TICK.ask) ?? 0, last: v(TICK.last) ?? 0, delta: v(TICK.delta), iv: v(TICK.iv), underlying: v(TICK.und),
+      gamma: v(TICK.gamma), vega: v(TICK.vega), theta: v(TICK.theta), openInterest: v(right === 'C' ? TICK.callOi : TICK.putOi) };
   }
 
   const md: MarketData = {
     async bars(symbol, barSize, duration, end = '') {
       const size = barSize === '1 week' ? BarSizeSetting.WEEKS_ONE : BarSizeSetting.DAYS_ONE;
-      const bars = await (await connect()).getHistoricalData(stk(symbol), end || undefined, duration, size, WhatToShow.TRADES, 1, 1);
-      return bars.map((b): MarketBar => ({ date: ymd(b.time ?? ''), open: b.open ?? 0, high: b.high ?? 0, low: b.low ?? 0, close: b.close ?? 0 }));
+      const next = await connect();
+      const bars = await pacer.historical(`${symbol}|${barSize}|${duration}|${end}`, symbol, () => next.getHistoricalData(stk(symbol), end || undefined, duration, size, WhatToShow.TRADES, 1, 1));
+      return bars.map((b): MarketBar => ({ date: ymd(b.time ?? ''), open: b.open ?? 0, high: b.high ?? 0, low: b.low ?? 0, close: b.close ?? 0, volume: b.volume ?? undefined }));
     },
     async stockQuote(symbol) {
-      const snap = await (await connect()).getMarketDataSnapshot(stk(symbol), '', false);
+      const next = await connect();
+      const snap = await pacer.line(() => next.getMarketDataSnapshot(stk(symbol), '', false));
       return { bid: snap.get(TICK.bid)?.value ?? 0, ask: snap.get(TICK.ask)?.value ?? 0, last: snap.get(TICK.last)?.value ?? 0 };
     },
     async expirations(symbol) {
@@ -167,6 +175,7 @@ export function createIbMarketData(o: IbMarketDataOptions): MarketData {
     async now() {
       return new Date((await (await connect()).getCurrentTime()) * 1000);
     },
+    pacing: () => ({ ...pacer.stats }),
     async close() {
       api?.disconnect();
       api = undefined;

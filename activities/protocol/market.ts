@@ -9,6 +9,9 @@ import { accountPositions, getFamily } from '../../src/db/accounts';
 import { regimeHistoryWeeks, type Bar } from '../../src/domain/indicators';
 import { chainWindowOf, type ChainQuote } from '../../src/domain/signals';
 import { toCents, ymdOf, type ProtocolCtx } from './context';
+import { poolOf } from '../../src/db/client';
+import { toWeekly } from '../../src/domain/indicators';
+import { MarketDataQuery } from '../../src/marketdata/query';
 
 export interface WeekMarket {
   week: string;
@@ -56,10 +59,20 @@ export function marketActivities(ctx: ProtocolCtx) {
       const closeEnd = dates.close ? `${ymdOf(dates.close)} 16:00:00 US/Eastern` : '';
       const end = dates.close && brokerNow.toISOString().slice(0, 10) > dates.close ? closeEnd : '';
       const out: WeekMarket = { week: dates.week, asOf: p.asOf, symbols: {}, invalid: [] };
+      // Weekly bars (ATR, regimes) from the market-data store when it holds every trading day of
+      // the year before the close; the broker otherwise (labelled like IB's: the week's first day).
+      const pool = poolOf(ctx.prisma);
+      const store = pool ? new MarketDataQuery(pool, { freshQuoteMs: 0, freshChainMs: 0, now: () => brokerNow }) : undefined;
+      // Enough weeks for the regimes to be defined at the latest bar (PROTOCOL §4), not just a year.
+      const historyWeeks = regimeHistoryWeeks(familyConfig.regime);
+      const storedWeekly = async (symbol: string): Promise<Bar[] | null> => {
+        const to = dates.close && brokerNow.toISOString().slice(0, 10) > dates.close ? dates.close : brokerNow.toISOString().slice(0, 10);
+        const daily = await store?.freshBars(symbol, new Date(Date.parse(`${to}T00:00:00Z`) - historyWeeks * 7 * 86_400_000).toISOString().slice(0, 10), to).catch(() => null);
+        return daily ? toWeekly(daily).map((w) => ({ date: w.firstDate, open: w.open, high: w.high, low: w.low, close: w.close })) : null;
+      };
       for (const [symbol, rs] of [...rights].sort(([a], [b]) => a.localeCompare(b))) {
         try {
-          // Enough weeks for the regimes to be defined at the latest bar (PROTOCOL §4), not just a year.
-          const weekly = (await md.bars(symbol, '1 week', `${regimeHistoryWeeks(familyConfig.regime)} W`, end)).map(toBar);
+          const weekly = (await storedWeekly(symbol)) ?? (await md.bars(symbol, '1 week', `${historyWeeks} W`, end)).map(toBar);
           const last = weekly.at(-1);
           if (!last || last.close <= 0 || weekly.some((b) => b.low > b.high)) throw new Error('no valid weekly bars');
           const { expirations } = await md.expirations(symbol);

@@ -8,8 +8,11 @@ import { Router, type Request, type Response } from 'express';
 import { notificationAckSchema, notificationListQuery, notificationStatusSchema, requestDataSchema, strategyNotificationSchema, type DataRequest } from '../contracts/api';
 import { toValidationErrors } from '../contracts/instruction';
 import { writeAudit } from '../db/audit';
-import type { PrismaClient } from '../db/client';
+import { poolOf, type PrismaClient } from '../db/client';
 import { notificationItem, queryNotifications, storeNotification, weekTypeHistory, type NotificationItem } from '../db/notifications';
+import { MarketDataQuery } from '../marketdata/query';
+import { marketDataSettings } from '../marketdata/settings';
+import { createLogger } from '../logger';
 import { strategyKnown } from '../db/positions';
 import { requireScope } from './auth';
 import { caller, strategyAllowed } from './clientContext';
@@ -34,6 +37,10 @@ const statusOf = (n: NotificationItem) => ({
 export function dataNotificationsRouter({ prisma, marks, marketData }: { prisma: PrismaClient; marks: MarkProvider; marketData?: MarketData }): Router {
   const r = Router();
   r.use(requireScope('data', prisma));
+  const pool = poolOf(prisma);
+  const settings = marketDataSettings();
+  const log = createLogger('request-data');
+  const store = pool ? new MarketDataQuery(pool, { freshQuoteMs: settings.freshQuoteMs, freshChainMs: settings.freshChainMs }) : undefined;
 
   r.post('/request_data', async (req: Request, res: Response) => {
     const parsed = requestDataSchema.safeParse(req.body);
@@ -41,6 +48,7 @@ export function dataNotificationsRouter({ prisma, marks, marketData }: { prisma:
     const q: DataRequest = parsed.data;
     const client = caller(res);
     let data: unknown;
+    let source: string | undefined;
     switch (q.data_type) {
       case 'POSITIONS':
         if (!strategyAllowed(client, q.starlab_strategy_id) || !(await strategyKnown(prisma, client.name, q.starlab_strategy_id))) throw notFound('strategy');
@@ -50,9 +58,9 @@ export function dataNotificationsRouter({ prisma, marks, marketData }: { prisma:
         data = await weekTypeHistory(prisma, { symbol: q.symbol, fromWeek: q.from_week, toWeek: q.to_week });
         break;
       default:
-        data = await marketDataAnswer(marketData, q);
+        ({ data, source } = await marketDataAnswer(marketData, q, store, log));
     }
-    res.json({ data_type: q.data_type, as_of: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), data });
+    res.json({ data_type: q.data_type, as_of: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), data, ...(source ? { source } : {}) });
   });
 
   r.post('/notify_validated_strategy', async (req: Request, res: Response) => {

@@ -112,7 +112,12 @@ export const requestDataSchema = z
 export type DataRequest = z.infer<typeof requestDataSchema>;
 
 export const dataResponseSchema = z
-  .object({ data_type: z.enum(DATA_TYPES), as_of: z.string(), data: z.unknown() })
+  .object({
+    data_type: z.enum(DATA_TYPES),
+    as_of: z.string(),
+    data: z.unknown(),
+    source: z.enum(['store', 'broker']).optional().describe('market data only: answered from the market-data store (fresh) or asked of the broker'),
+  })
   .meta({ id: 'DataResponse' });
 
 export const strategyNotificationSchema = z

@@ -113,6 +113,8 @@ export interface MarketBar {
   high: number;
   low: number;
   close: number;
+  /** shares traded (when the broker gives it) */
+  volume?: number;
 }
 
 export interface OptionQuote {
@@ -128,6 +130,11 @@ export interface OptionQuote {
   delta?: number;
   iv?: number;
   underlying?: number;
+  gamma?: number;
+  vega?: number;
+  theta?: number;
+  /** contracts open (when the broker gives it) */
+  openInterest?: number;
 }
 
 export interface BrokerPosition {
@@ -160,4 +167,15 @@ export interface MarketData {
   /** The broker's clock (the simulator's virtual time in manual mode). */
   now(): Promise<Date>;
   close(): Promise<void>;
+  /** The pacer's counters (historical requests, snapshots, waits); absent = no pacer. */
+  pacing?(): PacerStats;
+}
+
+/** Counters of the market-data pacer (activities/broker/md-pacer.ts): IB's historical pacing and lines. */
+export interface PacerStats {
+  historical: number;
+  snapshots: number;
+  /** total ms historical requests spent queued */
+  historicalWaitMs: number;
+  maxLinesInUse: number;
 }

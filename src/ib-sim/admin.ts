@@ -8,11 +8,13 @@
  *   POST /assign  {symbol, expiry, strike, right, quantity}      assign a short option now (early / partial)
  *   POST /positions {symbol, secType, expiry?, strike?, right?, quantity, avgCost?}   a position nobody ordered
  *   POST /restart {fresh?}                                        gateway restart (state file kept unless fresh)
+ *   GET  /pacing  historical requests, pacing (162) and line-limit (101) violations
+ *   POST /bad_data {bad_bar: {symbol, date}|crossed_quote: {symbol}|chain_arbitrage: {symbol}|clear: true}
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logger';
-import type { ClockCommand, Fault, Simulator } from './index';
+import type { BadData, ClockCommand, Fault, Simulator } from './index';
 
 const MAX_BODY = 64 * 1024;
 
@@ -45,6 +47,7 @@ function readJson(req: http.IncomingMessage): Promise<Record<string, unknown>> {
 
 const FAULT_KEYS = ['drop_connections', 'refuse_connections_ms', 'reject_next', 'delay_fills_ms', 'partial_fill_next', 'pacing'];
 const CLOCK_KEYS = ['advance_to', 'advance_ms', 'to_close', 'to_expiry'];
+const BAD_DATA_KEYS = ['bad_bar', 'crossed_quote', 'chain_arbitrage', 'clear'];
 
 /** Exactly one known key, so a typo is a 400 rather than a silently ignored fault. */
 function oneOf(body: Record<string, unknown>, keys: string[]): string {
@@ -79,6 +82,16 @@ export async function startAdmin(sim: Simulator, port: number, host: string, log
           const now = sim.clock({ [k]: k === 'to_close' || k === 'to_expiry' ? true : body[k] } as ClockCommand);
           return { ok: true, now: now.toISOString() };
         } catch (e) { throw new HttpError(400, (e as Error).message); }
+      }
+      case 'GET /pacing': return sim.pacingStats();
+      case 'POST /bad_data': {
+        const body = await readJson(req);
+        const k = oneOf(body, BAD_DATA_KEYS);
+        const v = body[k];
+        if (k !== 'clear' && (typeof v !== 'object' || v === null || typeof (v as { symbol?: unknown }).symbol !== 'string')) throw new HttpError(400, `${k} needs {symbol: string${k === 'bad_bar' ? ', date: YYYY-MM-DD' : ''}}`);
+        try { sim.badData({ [k]: k === 'clear' ? true : v } as BadData); } catch (e) { throw new HttpError(400, (e as Error).message); }
+        log.info('bad data injected', { [k]: v });
+        return { ok: true };
       }
       case 'POST /price': {
         const body = await readJson(req);

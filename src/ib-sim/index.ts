@@ -8,7 +8,10 @@ import { startAdmin } from './admin';
 import { ClockMode } from './clock';
 import { SimCore } from './core';
 import { persistCore, readState, type Persister } from './persist';
-import { ReplayOptions } from './replay';
+import { readBars, ReplayOptions } from './replay';
+import { AnchoredHistory } from './history';
+import { SimPacing, type MarketDataLimits, type PacingStats } from './pacing';
+import { DateTime } from 'luxon';
 import { GatewayServer } from './server';
 import type { Execution, Position, SimOrder } from './types';
 
@@ -44,10 +47,27 @@ export interface SimulatorOptions {
   stateFile?: string;
   /** Ignore (and overwrite) the state file: a new, empty account. */
   fresh?: boolean;
+  /** IB's historical pacing and line limits (default IB's: 60/10 min, 15 s, 6/2 s, 100 lines). */
+  marketDataLimits?: Partial<MarketDataLimits>;
+  /**
+   * Daily history: 'anchored' serves one fixed path per symbol, so chunked backfills join without
+   * seams; 'live' ends every request at the current price; 'auto' (default) is anchored for a
+   * request with an explicit end date (a backfill) and live for one ending now.
+   */
+  history?: 'live' | 'anchored' | 'auto';
+  /** Serve these symbols' daily history from a CSV by its own dates (date,open,high,low,close[,volume]). */
+  historyCsv?: { symbol: string; csv: string }[];
 }
 
 export interface AssignRequest { symbol: string; expiry: string; strike: number; right: 'C' | 'P'; quantity: number }
 export interface AddPositionRequest { symbol: string; secType: 'STK' | 'OPT'; expiry?: string; strike?: number; right?: 'C' | 'P'; quantity: number; avgCost: number }
+
+/** Bad market data to serve (admin POST /bad_data), so validation can be tested end to end. */
+export type BadData =
+  | { bad_bar: { symbol: string; date: string } }
+  | { crossed_quote: { symbol: string } }
+  | { chain_arbitrage: { symbol: string } }
+  | { clear: true };
 
 export type Fault =
   | { drop_connections: true }
@@ -92,6 +112,23 @@ export interface Simulator {
    * account comes back from the state file, or empty when `fresh` (POST /restart).
    */
   restart(o?: { fresh?: boolean }): Promise<void>;
+  /** Historical requests served and pacing / line-limit violations (also GET /pacing). */
+  pacingStats(): PacingStats;
+  /** Serves bad data from now on (same vocabulary as POST /bad_data). */
+  badData(cmd: BadData): void;
+}
+
+export function applyBadData(core: SimCore, server: GatewayServer, cmd: BadData): void {
+  if ('bad_bar' in cmd) {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(String(cmd.bad_bar.date))) throw new RangeError('bad_bar.date must be YYYY-MM-DD');
+    server.history.badBars.add(`${String(cmd.bad_bar.symbol).toUpperCase()}|${cmd.bad_bar.date}`);
+  } else if ('crossed_quote' in cmd) core.market.bad.crossed.add(String(cmd.crossed_quote.symbol).toUpperCase());
+  else if ('chain_arbitrage' in cmd) core.market.bad.chainArbitrage.add(String(cmd.chain_arbitrage.symbol).toUpperCase());
+  else if ('clear' in cmd) {
+    server.history.badBars.clear();
+    core.market.bad.crossed.clear();
+    core.market.bad.chainArbitrage.clear();
+  } else throw new RangeError(`unknown bad data ${JSON.stringify(cmd)}`);
 }
 
 export interface ExecutionView {
@@ -162,6 +199,13 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     }
     const server = new GatewayServer(core, account);
     if (opts.pacingLimit !== undefined) server.pacingLimit = opts.pacingLimit > 0 ? opts.pacingLimit : Infinity;
+    server.pacing = new SimPacing(opts.marketDataLimits);
+    server.history.mode = opts.history ?? 'auto';
+    server.history.anchored = new AnchoredHistory(DateTime.fromJSDate(core.clock.now(), { zone: 'America/New_York' }).toISODate() ?? '', opts.seed ?? 42);
+    for (const h of opts.historyCsv ?? []) server.history.csv.set(h.symbol.toUpperCase(), readBars(h.csv));
+    // A path built on the first request would block the gateway for a few hundred ms (and bunch
+    // the requests queued behind it, as a network hiccup would): build the configured symbols' now.
+    if (opts.history === 'anchored') for (const sym of Object.keys(opts.prices ?? {})) server.history.anchored.warm(sym.toUpperCase(), core.market.price(sym), core.market.vol(sym));
     const bound = await server.listen(port, host);
     // Wall-clock modes: notice session closes (DAY expiry, option expiry) as real time passes.
     const timer = core.clock.mode === 'manual' ? undefined : setInterval(() => core.processTime(false), 1000);
@@ -195,6 +239,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       run = await boot(run.port, o.fresh ?? false);
       log.info('IB gateway simulator restarted', { port: run.port, fresh: o.fresh ?? false });
     },
+    pacingStats: () => ({ ...run.server.pacing.stats }),
+    badData: (cmd) => applyBadData(run.core, run.server, cmd),
     close: async () => {
       await Promise.all([stopRunning(run), admin?.close()]);
     },
