@@ -1,13 +1,15 @@
 /**
- * `npm run backtest -- --data <csv> [--out reports/backtest.html]`: progress on stderr, the HTML
- * report to --out, and the summary as one JSON object on the LAST stdout line.
+ * `npm run backtest -- --data <csv> [--out reports/backtest.html]`: progress and the assumptions on
+ * stderr, the HTML report to --out, and the summary as one JSON object on the LAST stdout line.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import { Command } from 'commander';
+import { ZodError } from 'zod';
 import { CsvError } from './csv';
 import { renderReport } from './report';
+import { parseRateSeries } from './honest';
 import { backtestCsv } from './run';
 
 const program = new Command()
@@ -17,18 +19,30 @@ const program = new Command()
   .option('--lump-sum <usd>', 'deposit in dollars', (v) => Math.round(Number(v) * 100))
   .option('--vol-factor <x>', 'implied vol = realised × this', Number)
   .option('--unit-divisor <n>', 'underlying = index / n', Number)
-  .option('--protocol-concentration', 'keep the 10 %/20 % per-symbol limits')
+  .option('--protocol-concentration', 'the protocol\'s per-symbol concentration caps (the default)')
+  .option('--no-protocol-concentration', 'COMPARISON ONLY: turn the per-symbol concentration caps off (not the protocol)')
+  .option('--cash-rate <fraction>', 'annual interest on cash, e.g. 0.01 (default 0.01)', Number)
+  .option('--cash-rate-file <csv>', 'rate series: date,rate lines (fraction or percent with %)')
+  .option('--weeklies-from <date>', 'weekly expiries from this date, monthly before (default 2010-01-01)')
+  .option('--assignment-fee-mills <n>', 'fee per delivered share at assignment, 1/1000 USD (default 5)', Number)
   .option('--no-progress', 'no progress bar');
 
 function main(): void {
-  const opts = program.parse(process.argv).opts<{ data: string; out: string; lumpSum?: number; volFactor?: number; unitDivisor?: number; protocolConcentration?: boolean; progress: boolean }>();
+  const opts = program.parse(process.argv).opts<{
+    data: string; out: string; lumpSum?: number; volFactor?: number; unitDivisor?: number; protocolConcentration?: boolean; progress: boolean;
+    cashRate?: number; cashRateFile?: string; weekliesFrom?: string; assignmentFeeMills?: number;
+  }>();
   const text = readFileSync(opts.data, 'utf8');
   const bar = new SingleBar({ stream: process.stderr, format: 'backtest [{bar}] {value}/{total} weeks' }, Presets.shades_classic);
   let started = false;
-  const input = Object.fromEntries(
-    Object.entries({ lumpSumCents: opts.lumpSum, volFactor: opts.volFactor, unitDivisor: opts.unitDivisor, protocolConcentration: opts.protocolConcentration }).filter(([, v]) => v !== undefined),
-  );
   try {
+  const input = Object.fromEntries(
+    Object.entries({
+      lumpSumCents: opts.lumpSum, volFactor: opts.volFactor, unitDivisor: opts.unitDivisor, protocolConcentration: opts.protocolConcentration,
+      cashRate: opts.cashRate, cashRateSeries: opts.cashRateFile ? parseRateSeries(readFileSync(opts.cashRateFile, 'utf8')) : undefined,
+      weekliesFrom: opts.weekliesFrom, assignmentFeePerShareMills: opts.assignmentFeeMills,
+    }).filter(([, v]) => v !== undefined),
+  );
     const out = backtestCsv(text, input, (i, n) => {
       if (!opts.progress) return;
       if (!started) bar.start(n, 0);
@@ -38,12 +52,13 @@ function main(): void {
     if (started) bar.stop();
     mkdirSync(path.dirname(path.resolve(opts.out)), { recursive: true });
     writeFileSync(opts.out, renderReport(out));
+    process.stderr.write(`assumptions:\n${out.assumptions.map((a) => `  - ${a}`).join('\n')}\n`);
     process.stderr.write(`report: ${path.resolve(opts.out)}\n`);
     process.stdout.write(`${JSON.stringify(out.summary)}\n`);
   } catch (e) {
     if (started) bar.stop();
-    if (e instanceof CsvError) {
-      process.stderr.write(`refused ${opts.data}: ${e.message}\n`);
+    if (e instanceof CsvError || e instanceof ZodError || (e instanceof Error && e.message.startsWith('rate series'))) {
+      process.stderr.write(`refused ${e instanceof CsvError ? opts.data : 'options'}: ${e instanceof ZodError ? e.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') : e.message}\n`);
       process.exitCode = 2;
       return;
     }
