@@ -57,6 +57,9 @@ export class Book {
 
   constructor(readonly p: ProtocolConfig, readonly o: BacktestOptions) {}
 
+  /** the volatility LEAPS are priced and marked at on a day (the engine sets the market's long-dated estimate) */
+  leapsVol: (day: IsoDate, vol: number) => number = (_day, vol) => vol;
+
   post(entries: readonly LedgerEntry[]): LedgerEntry[] {
     return postEntries(this.balances, this.keys, entries);
   }
@@ -89,7 +92,7 @@ export class Book {
     let v = this.cash(a.id) + a.shares * spot - (a.opt ? this.optionValue(a.opt, spot, day, vol) : 0);
     if (withLeaps) {
       v += this.cash(leapsId(a.id));
-      for (const l of a.leaps) v += this.optionValue(l, spot, day, vol);
+      for (const l of a.leaps) v += this.optionValue(l, spot, day, this.leapsVol(day, vol));
     }
     return v;
   }

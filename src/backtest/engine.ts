@@ -45,6 +45,7 @@ const weekInput = (a: Account, x: Option): WeekInput =>
 
 export function runBacktest(m: Market, indexBars: readonly Bar[], p: ProtocolConfig, o: BacktestOptions, onWeek?: (i: number, n: number) => void): RunResult {
   const book = new Book(p, o);
+  book.leapsVol = (day) => m.longVol[m.at.get(day) ?? 0] ?? o.minVol;
   const res: RunResult = { points: [], weekTypes: emptyWeekTypeCounts(), premiumByType: emptyWeekTypeCounts(), byAccount: {}, events: [], book, rolls: 0, skips: {}, premiumTarget: {} };
   const skip = (why: string): void => void (res.skips[why] = (res.skips[why] ?? 0) + 1);
   const root = book.addFamily('F0', null, ['GEN', 'REV', 'COM']);

@@ -9,6 +9,7 @@ export const backtestSchema = z.object({
   symbol: z.string().default('SPX').describe('name of the single underlying'),
   unitDivisor: z.number().int().min(1).default(10).describe('underlying = index / divisor (10: an SPY-like unit, so a contract is ~$14,000 not ~$140,000)'),
   volWindowDays: z.number().int().min(2).default(20).describe('days of close-to-close returns in the realised volatility'),
+  leapsVolWindowDays: z.number().int().min(2).default(252).describe('LEAPS are priced and marked at the realised vol of this many days × volFactor: a 2-year option\'s implied vol moves far less than a month\'s, and marking it at the 20-day vol turned the March 2020 spike into a paper gain of ~30 %'),
   volFactor: z.number().positive().default(1.2).describe('implied vol = realised vol × factor (implied usually trades above realised)'),
   minVol: z.number().positive().default(0.08).describe('floor of the volatility estimate'),
   rate: z.number().min(0).default(0.02).describe('risk-free rate in Black-Scholes (constant)'),

@@ -111,6 +111,18 @@ describe('backtest: honest by default', () => {
     });
   });
 
+  describe('LEAPS marks', () => {
+    it('then a 2-year call is marked at the long-dated vol, not at a short-dated spike', () => {
+      const o = parseBacktestOptions();
+      const book = new Book(backtestProtocol(o), o);
+      const com = book.addFamily('F0', null, ['COM']).accounts[0]!;
+      com.leaps = [{ right: 'C', strike: 30_000, expiry: '2022-03-18', qty: 10, entrySpot: 30_000 }];
+      const calm = book.value(com, 30_000, '2020-03-20', 0.2);
+      book.leapsVol = () => 0.2; // the long-dated estimate stays calm while the 20-day vol spikes to 80 %
+      expect(book.value(com, 30_000, '2020-03-20', 0.8)).to.equal(calm);
+    });
+  });
+
   describe('when the flat index runs over the end of June 2019', () => {
     const out = backtestCsv(flat('2019-01-07', '2019-07-12'), { ...mech, cashRate: 0, protocolConcentration: false });
     it('then the quarter\'s premium is reinvested at its last weekly close (2019-06-28, W26), as live', () => {
