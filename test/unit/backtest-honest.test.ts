@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { addDays, isTradingDay, type IsoDate } from '../../src/domain';
 import { backtestCsv, backtestProtocol } from '../../src/backtest/run';
 import { Book } from '../../src/backtest/book';
+import { renderReport } from '../../src/backtest/report';
 import { parseBacktestOptions } from '../../src/backtest/options';
 import { assignmentFeeCents, cashRateOn, interestCents, listedExpiry, monthlyExpiry, parseRateSeries, premiumShortfall } from '../../src/backtest/honest';
 
@@ -36,6 +37,9 @@ describe('backtest: honest by default', () => {
     it('then without them it sells puts, and the assumptions label the run as a comparison', () => {
       expect(off.run.byAccount['F0:GEN']?.['P-EW']).to.equal(9);
       expect(off.assumptions.join('\n')).to.match(/COMPARISON RUN — per-symbol concentration caps OFF/);
+      expect(renderReport(off)).to.match(/<h1>[^<]*COMPARISON RUN, concentration caps OFF/);
+      expect(renderReport(on)).not.to.match(/COMPARISON RUN/);
+      expect(renderReport(on)).to.match(/<li>Per-symbol concentration caps ON/);
     });
   });
 
