@@ -25,12 +25,13 @@ const program = new Command()
   .option('--cash-rate-file <csv>', 'rate series: date,rate lines (fraction or percent with %)')
   .option('--weeklies-from <date>', 'weekly expiries from this date, monthly before (default 2010-01-01)')
   .option('--assignment-fee-mills <n>', 'fee per delivered share at assignment, 1/1000 USD (default 5)', Number)
+  .option('--assignment-fee-min <usd>', 'minimum fee per assignment in dollars (default 1)', (v) => Math.round(Number(v) * 100))
   .option('--no-progress', 'no progress bar');
 
 function main(): void {
   const opts = program.parse(process.argv).opts<{
     data: string; out: string; lumpSum?: number; volFactor?: number; unitDivisor?: number; protocolConcentration?: boolean; progress: boolean;
-    cashRate?: number; cashRateFile?: string; weekliesFrom?: string; assignmentFeeMills?: number;
+    cashRate?: number; cashRateFile?: string; weekliesFrom?: string; assignmentFeeMills?: number; assignmentFeeMin?: number;
   }>();
   const text = readFileSync(opts.data, 'utf8');
   const bar = new SingleBar({ stream: process.stderr, format: 'backtest [{bar}] {value}/{total} weeks' }, Presets.shades_classic);
@@ -40,7 +41,7 @@ function main(): void {
     Object.entries({
       lumpSumCents: opts.lumpSum, volFactor: opts.volFactor, unitDivisor: opts.unitDivisor, protocolConcentration: opts.protocolConcentration,
       cashRate: opts.cashRate, cashRateSeries: opts.cashRateFile ? parseRateSeries(readFileSync(opts.cashRateFile, 'utf8')) : undefined,
-      weekliesFrom: opts.weekliesFrom, assignmentFeePerShareMills: opts.assignmentFeeMills,
+      weekliesFrom: opts.weekliesFrom, assignmentFeePerShareMills: opts.assignmentFeeMills, assignmentFeeMinCents: opts.assignmentFeeMin,
     }).filter(([, v]) => v !== undefined),
   );
     const out = backtestCsv(text, input, (i, n) => {
