@@ -35,5 +35,7 @@ export const parseBacktestOptions = (input: unknown = {}): BacktestOptions => ba
 
 /** The assumptions as sentences for the report. */
 export function describeAssumptions(o: BacktestOptions): string[] {
-  return Object.entries(backtestSchema.shape).map(([k, s]) => `${k} = ${JSON.stringify(o[k as keyof BacktestOptions])}: ${s.description ?? ''}`);
+  const show = (v: unknown): string =>
+    Array.isArray(v) && v.length > 3 ? `[${v.length} entries, ${JSON.stringify(v[0])} … ${JSON.stringify(v[v.length - 1])}]` : JSON.stringify(v);
+  return Object.entries(backtestSchema.shape).map(([k, s]) => `${k} = ${show(o[k as keyof BacktestOptions])}: ${s.description ?? ''}`);
 }
