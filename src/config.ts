@@ -69,6 +69,16 @@ const keys = {
     schema: z.enum(['open', 'exchange', 'manual']).default('open'),
   },
   ibSimAdminPort: { env: 'IB_SIM_ADMIN_PORT', description: 'simulator admin HTTP port', schema: port.default(4003) },
+  reconcileOnConnect: {
+    env: 'RECONCILE_ON_CONNECT',
+    description: 'the worker reconciles the books with the broker at start-up and after every broker reconnect',
+    schema: bool.default(true),
+  },
+  ibSimFresh: {
+    env: 'IB_SIM_FRESH',
+    description: 'start the simulator with a new, empty account instead of the one kept in <DATA_DIR>/ib-sim-account.json',
+    schema: bool.default(false),
+  },
   // STAR-LAB API (src/api). AUTH_MODE unset: `required` unless HOST is loopback (see authModeFor).
   authMode: {
     env: 'AUTH_MODE',

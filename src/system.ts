@@ -22,6 +22,7 @@ import { createWorker, installRuntime, workerMetricsAddress } from './worker';
 import { instrumentBroker, startBrokerStatsPoller } from '../activities/brokerMetrics';
 import { freePort } from '../temporal/devServer';
 import { ensureReportSchedules } from './reports/schedules';
+import { reconcileOnConnect } from './reconcileTrigger';
 
 export interface SystemOptions {
   /** Temporal dev-server SQLite file (default: <dataDir>/temporal.db). */
@@ -91,7 +92,8 @@ export async function startSystem(config: Config, logger: Logger, opts: SystemOp
 
     let simulator: Simulator | undefined;
     if (config.ibSimulator) {
-      simulator = await startSimulator({ port: config.ibPort, host: config.ibHost, account: config.ibAccount, clock: config.ibSimClock, adminPort: config.ibSimAdminPort });
+      simulator = await startSimulator({ port: config.ibPort, host: config.ibHost, account: config.ibAccount, clock: config.ibSimClock, adminPort: config.ibSimAdminPort,
+        stateFile: path.join(config.dataDir, 'ib-sim-account.json'), fresh: config.ibSimFresh });
       stops.push(() => simulator!.close());
     }
 
@@ -118,6 +120,7 @@ export async function startSystem(config: Config, logger: Logger, opts: SystemOp
     let worker: Worker | undefined;
     let workerRun: Promise<void> | undefined;
     let connection: NativeConnection | undefined;
+    let stopReconcile = () => {};
     const system: System = {
       config,
       temporalAddress,
@@ -134,8 +137,10 @@ export async function startSystem(config: Config, logger: Logger, opts: SystemOp
         worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.temporalTaskQueue, deps: { prisma, broker, logger } });
         system.worker = worker;
         workerRun = worker.run();
+        if (config.reconcileOnConnect) stopReconcile = reconcileOnConnect({ client, broker, taskQueue: config.temporalTaskQueue, logger });
       },
       async stopWorker() {
+        stopReconcile();
         if (worker && worker.getState() === 'RUNNING') worker.shutdown();
         await workerRun?.catch((err: unknown) => logger.error('worker stopped with error', { err }));
         worker = undefined;

@@ -20,6 +20,9 @@ import { reportCsv, reportHtml } from '../reports/render';
 import { registerConfigCommands } from './ops/config';
 import { opsContext, type OpsContext } from './ops/context';
 import { print } from './ops/output';
+import { registerReconcile } from './ops/reconcile';
+import { registerComplianceCommands } from './ops/compliance';
+import { registerRecommendations } from './ops/recommendations';
 
 const date = (v: string): string => {
   if (!DATE_RE.test(v)) throw new Error(`not a date (YYYY-MM-DD): ${v}`);
@@ -191,6 +194,9 @@ export function buildProgram(ctx: () => OpsContext): Command {
     print({ reports: rows }, json(), rows);
   });
   registerConfigCommands(program, ctx, json);
+  registerReconcile(program, ctx, json);
+  registerComplianceCommands(program, ctx);
+  registerRecommendations(program, ctx, json);
   return program;
 }
 
