@@ -125,7 +125,8 @@ export function createOrderFollower({ prisma, broker, logger }: { prisma: Prisma
       const s = await cancellable(broker.findOrder(id), signal);
       if (!s) return decideMissing(id, knownKey);
       const ended = isTerminal(s.status) && s.commissionsComplete;
-      if (ended && s.reason?.startsWith(LOST_PREFIX)) await record(id, 'BROKER_LOST_ORDER', { booked: await bookedOrder(prisma, id), lastKnownStatus: knownKey?.split('|')[0] ?? null, broker: brief(s), searched: ['open', 'executed', 'completed'] });
+      // Ended by the adapter's resync (order-book.ts): the broker's last word is the evidence.
+      if (ended && s.reason?.startsWith(LOST_PREFIX)) await record(id, 'BROKER_LOST_ORDER', { lastKnownStatus: knownKey?.split('|')[0] ?? null, broker: brief(s), searched: ['open', 'executed', 'completed'] });
       if (ended || summaryKey(s) !== knownKey) return toUpdate(s);
       const left = deadline - Date.now();
       if (left <= 0) return toUpdate(s);

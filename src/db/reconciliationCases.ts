@@ -4,7 +4,6 @@
  * report lists them). One row per instruction and case: Temporal may run the recording twice.
  */
 import type { PrismaClient } from './client';
-import { Prisma } from './client';
 
 export const RECONCILIATION_CASE = 'RECONCILIATION_CASE';
 /** FOUND_ELSEWHERE: not in the worker's book, found by a fresh search at the broker and followed. */
@@ -29,15 +28,18 @@ export async function bookedOrder(prisma: PrismaClient, instructionId: string): 
   };
 }
 
-/** Records the case unless this instruction already has a row for it; true when written now. */
+/**
+ * Records the case unless this instruction already has a row for it (one statement: a burst of
+ * cases after a gateway restart costs one round trip each); true when written now.
+ */
 export async function recordReconciliationCase(prisma: PrismaClient, instructionId: string, kase: OrphanCase, evidence: Record<string, unknown>): Promise<boolean> {
   const target = `instruction:${instructionId}`;
-  const existing = await prisma.auditLog.findFirst({ where: { action: RECONCILIATION_CASE, target, detail: { path: ['case'], equals: kase } }, select: { id: true } });
-  if (existing) return false;
-  await prisma.auditLog.create({
-    data: { actor: 'system', action: RECONCILIATION_CASE, target, outcome: 'OK', detail: { instruction: instructionId, case: kase, evidence } as Prisma.InputJsonValue },
-  });
-  return true;
+  const detail = JSON.stringify({ instruction: instructionId, case: kase, evidence });
+  const n = await prisma.$executeRaw`
+    INSERT INTO audit_log (actor, action, target, outcome, detail)
+    SELECT 'system', ${RECONCILIATION_CASE}, ${target}, 'OK', ${detail}::jsonb
+    WHERE NOT EXISTS (SELECT 1 FROM audit_log WHERE action = ${RECONCILIATION_CASE} AND target = ${target} AND detail->>'case' = ${kase})`;
+  return n > 0;
 }
 
 export async function reconciliationCases(prisma: PrismaClient, instructionId?: string) {

@@ -23,6 +23,12 @@ export class Account {
   }
 
   all(): Position[] { return [...this.positions.values()]; }
+
+  /** A fresh account (admin restart with fresh): no positions, the starting cash. Listeners stay. */
+  reset(cash: number): void {
+    this.positions.clear();
+    this.cash = cash;
+  }
   get(conId: number): Position | undefined { return this.positions.get(conId); }
 
   /**

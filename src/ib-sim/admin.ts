@@ -5,6 +5,7 @@
  *   POST /faults  {drop_connections|refuse_connections_ms|reject_next|delay_fills_ms|partial_fill_next|pacing}
  *   POST /clock   {advance_to|advance_ms|to_close|to_expiry}
  *   POST /price   {symbol, price}
+ *   POST /restart {fresh?: boolean}  a new gateway session; fresh = without its orders, executions and positions
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -84,6 +85,13 @@ export async function startAdmin(sim: Simulator, port: number, host: string, log
         if (typeof symbol !== 'string' || !symbol || !(price > 0)) throw new HttpError(400, 'need {symbol: string, price: number > 0}');
         sim.setPrice(symbol, price);
         return { ok: true, symbol: symbol.toUpperCase(), price: sim.price(symbol) };
+      }
+      case 'POST /restart': {
+        const body = await readJson(req);
+        const fresh = body.fresh ?? false;
+        if (typeof fresh !== 'boolean' || Object.keys(body).some((k) => k !== 'fresh')) throw new HttpError(400, 'need {fresh?: boolean}');
+        sim.restart({ fresh });
+        return { ok: true, fresh };
       }
       default: throw new HttpError(404, `no route ${key}`);
     }

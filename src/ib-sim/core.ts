@@ -41,6 +41,13 @@ export class SimCore {
     this.lastProcessed = this.clock.now();
   }
 
+  /** Forgets every order, execution and position (a gateway restarted without its account); prices and clock stay. */
+  resetAccount(): void {
+    this.book.reset();
+    this.account.reset(this.opts.startingCash ?? 1_000_000);
+    this.expiries.length = 0;
+  }
+
   setPrice(symbol: string, price: number): void {
     this.market.setPrice(symbol, price);
     this.afterPriceChange();

@@ -70,6 +70,11 @@ export interface Simulator {
   /** Moves simulated time forward (same vocabulary as POST /clock); returns the new time. */
   clock(cmd: ClockCommand): Date;
   now(): Date;
+  /**
+   * A new gateway session: every connection dropped (clients reconnect). `fresh` also forgets
+   * every order, execution and position, like a gateway restarted without its account.
+   */
+  restart(opts?: { fresh?: boolean }): void;
   /** Option chain the simulator lists for a symbol. */
   chain(symbol: string): { expirations: string[]; strikes: number[] };
 }
@@ -148,6 +153,11 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     fault: (f) => applyFault(core, server, f),
     clock: (cmd) => applyClock(core, cmd),
     now: () => core.clock.now(),
+    restart: (o) => {
+      if (o?.fresh) core.resetAccount();
+      server.dropConnections();
+      log.warn('gateway session restarted', { fresh: !!o?.fresh });
+    },
     chain: (s) => ({ expirations: core.market.expirations(), strikes: core.market.strikes(s) }),
     close: async () => {
       if (timer) clearInterval(timer);

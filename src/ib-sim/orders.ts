@@ -164,6 +164,15 @@ export class OrderBook {
 
   private pending = new Set<number>();
 
+  /** A fresh gateway (admin restart with fresh): every order and execution forgotten; fault settings kept. */
+  reset(): void {
+    for (const o of this.list) if (WORKING.has(o.status)) o.status = 'Cancelled'; // a delayed fill of a forgotten order never lands
+    this.list.length = 0;
+    this.byId.clear();
+    this.executions.length = 0;
+    this.pending.clear();
+  }
+
   private scheduleFill(o: OrderRecord): void {
     if (this.faults.delayFillsMs > 0) {
       if (this.pending.has(o.orderId)) return;

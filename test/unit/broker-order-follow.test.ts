@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createOrderFollower, MIN_ASK_INTERVAL_MS, summaryKey } from '../../activities/orderFollow';
+import { createOrderFollower, MIN_ASK_INTERVAL_MS, summaryKey, type BrokerUpdate } from '../../activities/orderFollow';
 import type { Broker, BrokerOrderState } from '../../src/contracts/broker';
 import { createLogger } from '../../src/logger';
 
@@ -38,10 +38,12 @@ function fakePrisma(booked: { status: string; brokerOrderId?: number; filledQuan
         _count: { executions: booked.executions ?? 0 },
       }),
     },
-    auditLog: {
-      findFirst: async ({ where }: { where: { target: string; detail: { equals: string } } }) =>
-        audit.find((a) => a.target === where.target && a.detail.case === where.detail.equals) ?? null,
-      create: async ({ data }: { data: (typeof audit)[number] }) => (audit.push(data), data),
+    /** recordReconciliationCase's INSERT … WHERE NOT EXISTS, by its parameters (action, target, detail, …, case). */
+    $executeRaw: async (_sql: TemplateStringsArray, action: string, target: string, detail: string) => {
+      const d = JSON.parse(detail) as (typeof audit)[number]['detail'];
+      if (audit.some((a) => a.target === target && a.detail.case === d.case)) return 0;
+      audit.push({ action, target, detail: d });
+      return 1;
     },
   };
   return { prisma: prisma as never, audit };
@@ -63,7 +65,7 @@ describe('awaitOrderUpdate (orderFollow)', () => {
     const sliceMs = 1200;
     const cpu0 = process.cpuUsage();
     const t0 = Date.now();
-    const r = await env.run(createOrderFollower({ prisma, broker, logger }).awaitOrderUpdate, 'ord-1', sliceMs, summaryKey(working));
+    const r = (await env.run(createOrderFollower({ prisma, broker, logger }).awaitOrderUpdate, 'ord-1', sliceMs, summaryKey(working))) as BrokerUpdate;
     const elapsed = Date.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     clearInterval(ticker);
@@ -96,7 +98,7 @@ describe('awaitOrderUpdate (orderFollow)', () => {
     const follow = createOrderFollower({ prisma, broker, logger }).awaitOrderUpdate;
     const env = new MockActivityEnvironment();
     const t0 = Date.now();
-    const r = await env.run(follow, 'ord-1', 300_000, 'PENDING_SUBMIT|0|0|true');
+    const r = (await env.run(follow, 'ord-1', 300_000, 'PENDING_SUBMIT|0|0|true')) as BrokerUpdate;
     expect(Date.now() - t0).to.be.lessThan(1000);
     expect(r.summary).to.include({ status: 'REJECTED', commissionsComplete: true });
     expect(r.summary.rejectReason).to.match(/^NOT_PLACED: /);
@@ -112,7 +114,7 @@ describe('awaitOrderUpdate (orderFollow)', () => {
     const { broker } = instantBroker(null, null);
     const { prisma, audit } = fakePrisma({ status: 'PARTIALLY_FILLED', brokerOrderId: 1001, filledQuantity: 2, executions: 1 });
     const env = new MockActivityEnvironment();
-    const r = await env.run(createOrderFollower({ prisma, broker, logger }).awaitOrderUpdate, 'ord-1', 300_000, 'PARTIALLY_FILLED|2|0|true');
+    const r = (await env.run(createOrderFollower({ prisma, broker, logger }).awaitOrderUpdate, 'ord-1', 300_000, 'PARTIALLY_FILLED|2|0|true')) as BrokerUpdate;
     expect(r.summary).to.include({ status: 'CANCELLED', filledQuantity: 2, commissionsComplete: true });
     expect(r.summary.rejectReason).to.match(/^BROKER_LOST_ORDER: /);
     expect(audit.map((a) => a.detail.case)).to.deep.equal(['BROKER_LOST_ORDER']);
@@ -122,7 +124,7 @@ describe('awaitOrderUpdate (orderFollow)', () => {
     const { broker } = instantBroker(null, { ...working, status: 'FILLED', filledQuantity: 1 });
     const { prisma, audit } = fakePrisma({ status: 'SUBMITTED', brokerOrderId: 1001 });
     const env = new MockActivityEnvironment();
-    const r = await env.run(createOrderFollower({ prisma, broker, logger }).awaitOrderUpdate, 'ord-1', 300_000, 'SUBMITTED|0|0|true');
+    const r = (await env.run(createOrderFollower({ prisma, broker, logger }).awaitOrderUpdate, 'ord-1', 300_000, 'SUBMITTED|0|0|true')) as BrokerUpdate;
     expect(r.summary).to.include({ status: 'FILLED', filledQuantity: 1 });
     expect(audit.map((a) => a.detail.case)).to.deep.equal(['FOUND_ELSEWHERE']);
   });
