@@ -59,11 +59,19 @@ export async function refreshDbMetrics(prisma: PrismaClient): Promise<void> {
     accountBufferFloor.set({ account: a.id }, (cash + held) * pct);
   }
   accountProtocolLevel.reset();
-  // Oldest first, so the latest level of each position is the one left set.
+  // The latest level of each position (detail.key; older rows: the symbol), then the highest
+  // of an account's positions in a symbol: one position at 3 pages even if another is at 0.
+  const latest = new Map<string, { account: string; symbol: string; level: number }>();
   for (const l of levels.reverse()) {
-    const d = l.detail as { symbol?: unknown; level?: unknown } | null;
-    if (l.target && typeof d?.symbol === 'string' && typeof d.level === 'number') accountProtocolLevel.set({ account: l.target, symbol: d.symbol }, d.level);
+    const d = l.detail as { key?: unknown; symbol?: unknown; level?: unknown } | null;
+    if (l.target && typeof d?.symbol === 'string' && typeof d.level === 'number') latest.set(`${l.target}|${typeof d.key === 'string' ? d.key : d.symbol}`, { account: l.target, symbol: d.symbol, level: d.level });
   }
+  const top = new Map<string, { account: string; symbol: string; level: number }>();
+  for (const v of latest.values()) {
+    const k = `${v.account}|${v.symbol}`;
+    if ((top.get(k)?.level ?? -1) < v.level) top.set(k, v);
+  }
+  for (const v of top.values()) accountProtocolLevel.set({ account: v.account, symbol: v.symbol }, v.level);
   // A counter mirrored from the table: reset and re-add within one synchronous step, so a
   // scrape never sees a partial value (the count in the table only grows).
   const recent = [...new Set(weeks.map((w) => w.week))].slice(0, WEEKS_KEPT);
