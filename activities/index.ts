@@ -167,7 +167,7 @@ export function createActivities({ prisma, broker, logger, protocol }: ActivityD
       return row;
     },
 
-    ...createReportActivities({ prisma, logger }),
+    ...createReportActivities({ prisma, logger, marketData: broker.marketData }),
   };
 }
 
