@@ -60,3 +60,17 @@ export function marketMarker(md: Pick<MarketData, 'stockQuote' | 'optionQuote'>,
     return Number.isFinite(price) ? { price: r4(Math.max(0, price)), source: 'MODEL' } : null;
   };
 }
+
+/** `marker` with each contract's answer kept `ttlMs` (scrapes every few seconds must not re-quote every position). */
+export function cachedMarker(marker: Marker, ttlMs = 60_000, now: () => number = Date.now): Marker {
+  const cache = new Map<string, { at: number; mark: Promise<ContractMark | null> }>();
+  return (c) => {
+    const key = [c.symbol, c.secType, c.expiry, c.strike, c.right].join('|');
+    const hit = cache.get(key);
+    if (hit && now() - hit.at < ttlMs) return hit.mark;
+    const mark = marker(c).catch(() => null);
+    cache.set(key, { at: now(), mark });
+    if (cache.size > 10_000) cache.delete(cache.keys().next().value!);
+    return mark;
+  };
+}

@@ -5,6 +5,7 @@
  */
 import type { RequestHandler } from 'express';
 import type { PrismaClient } from '../db/client';
+import type { Marker } from '../marks';
 import { globalControl } from '../db/control';
 import { ACCOUNT_DEFAULTS } from '../domain/config';
 import {
@@ -30,7 +31,7 @@ const WEEKS_KEPT = 12;
 export const STUCK_AFTER_MS = 10 * 60_000;
 
 /** Copies the database's view of accounts, week types and controls into the gauges. */
-export async function refreshDbMetrics(prisma: PrismaClient): Promise<void> {
+export async function refreshDbMetrics(prisma: PrismaClient, marker?: Marker): Promise<void> {
   const [accounts, positions, weeks, levels, control, lastCycle, stuck] = await Promise.all([
     prisma.account.findMany({ where: { status: 'OPEN' } }),
     prisma.position.findMany({ where: { ownerKind: 'ACCOUNT', NOT: { quantity: 0 } } }),
@@ -49,7 +50,9 @@ export async function refreshDbMetrics(prisma: PrismaClient): Promise<void> {
   for (const a of accounts) {
     const mine = positions.filter((p) => p.ownerId === a.id);
     const cash = Number(a.cashCents) / 100;
-    const held = mine.reduce((t, p) => t + p.quantity * Number(p.avgPrice) * (p.secType === 'OPT' ? 100 : 1), 0);
+    // At market marks (src/marks.ts) where there is one, else at cost.
+    const prices = await Promise.all(mine.map(async (p) => (marker ? ((await marker({ symbol: p.symbol, secType: p.secType, expiry: p.expiry, strike: p.strike.toString(), right: p.right }))?.price ?? null) : null) ?? p.avgPrice.toString()));
+    const held = mine.reduce((t, p, i) => t + p.quantity * Number(prices[i]) * (p.secType === 'OPT' ? 100 : 1), 0);
     // Cash securing short puts is not free: the buffer is what is left after it.
     const secured = mine.filter((p) => p.secType === 'OPT' && p.right === 'P' && p.quantity < 0).reduce((t, p) => t + -p.quantity * Number(p.strike) * 100, 0);
     const pct = (ACCOUNT_DEFAULTS as Record<string, { cashBuffer: number } | undefined>)[a.kind]?.cashBuffer ?? 0.05;
@@ -82,12 +85,12 @@ export async function refreshDbMetrics(prisma: PrismaClient): Promise<void> {
   if (lastCycle._max.createdAt) weeklyCycleLastRun.set(Math.floor(lastCycle._max.createdAt.getTime() / 1000));
 }
 
-export function metricsHandler(prisma: PrismaClient, minIntervalMs = 5000): RequestHandler {
+export function metricsHandler(prisma: PrismaClient, minIntervalMs = 5000, marker?: Marker): RequestHandler {
   let last = 0;
   let running: Promise<void> | undefined;
   return async (_req, res) => {
     if (Date.now() - last >= minIntervalMs) {
-      running ??= refreshDbMetrics(prisma)
+      running ??= refreshDbMetrics(prisma, marker)
         .catch(() => undefined) // the database being down must not hide the process's own metrics
         .finally(() => {
           last = Date.now();
