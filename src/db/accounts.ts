@@ -4,7 +4,7 @@
  * (domain `initialSplit`), so a retried create never deposits twice.
  */
 import Decimal from 'decimal.js';
-import { accountId, initialSplit, type LedgerEntry } from '../domain/ledger';
+import { accountId, initialSplit, mergeWaitsFor, receiveAtCost, type LedgerEntry } from '../domain/ledger';
 import { fromDecimal } from '../domain/money';
 import type { AccountKind, ProtocolConfig } from '../domain/config';
 import type { PrismaClient } from './client';
@@ -88,6 +88,39 @@ export async function closeFamily(prisma: PrismaClient, id: string): Promise<voi
     prisma.accountFamily.update({ where: { id }, data: { status: 'MERGED' } }),
     prisma.account.updateMany({ where: { familyId: id }, data: { status: 'CLOSED' } }),
   ]);
+}
+
+/**
+ * Closes a merged family into `intoAccount` (the parent's Com-Acc) in one transaction: its shares
+ * move there at their cost basis (receiveAtCost), its accounts are left holding nothing and are
+ * CLOSED, the family MERGED. Refuses while the family holds an open option (the merge waits for
+ * it: mergeWaitsFor). Idempotent: moved rows are at zero, a second run moves nothing.
+ */
+export async function mergeFamilyInto(prisma: PrismaClient, familyId: string, intoAccount: string): Promise<{ moved: { from: string; symbol: string; quantity: number; avgPrice: string }[] }> {
+  return prisma.$transaction(async (tx) => {
+    const accounts = (await tx.account.findMany({ where: { familyId }, select: { id: true } })).map((a) => a.id);
+    const held = await tx.position.findMany({ where: { ownerKind: 'ACCOUNT', ownerId: { in: accounts }, quantity: { not: 0 } }, orderBy: { id: 'asc' } });
+    const waiting = mergeWaitsFor(held.map((p) => ({ account: p.ownerId, symbol: p.symbol, secType: p.secType as 'STK' | 'OPT', quantity: p.quantity, avgPrice: p.avgPrice.toString() })));
+    if (waiting.length) throw new Error(`merge of ${familyId} must wait: open options ${waiting.map((w) => `${w.account} ${w.symbol} ${w.quantity}`).join(', ')}`);
+    const moved: { from: string; symbol: string; quantity: number; avgPrice: string }[] = [];
+    for (const p of held) {
+      const where = { ownerKind: 'ACCOUNT', ownerId: intoAccount, symbol: p.symbol, secType: p.secType, expiry: p.expiry, strike: p.strike, right: p.right };
+      // Same key and lock as a fill on that position (instructions.ts applyFillToPosition).
+      const key = ['ACCOUNT', intoAccount, p.symbol, p.secType, p.expiry, Number(p.strike), p.right].join('|');
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`;
+      const row = await tx.position.findUnique({ where: { ownerKind_ownerId_symbol_secType_expiry_strike_right: where } });
+      const prev = row ? { quantity: row.quantity, avgPrice: row.avgPrice.toString(), realizedPnlCents: Number(row.realizedPnlCents) } : { quantity: 0, avgPrice: '0', realizedPnlCents: 0 };
+      const next = receiveAtCost(prev, { quantity: p.quantity, avgPrice: p.avgPrice.toString() }, 1);
+      const data = { quantity: next.quantity, avgPrice: new Decimal(next.avgPrice).toDecimalPlaces(4).toString(), realizedPnlCents: BigInt(next.realizedPnlCents) };
+      if (row) await tx.position.update({ where: { id: row.id }, data });
+      else await tx.position.create({ data: { id: `pos_${key}`, ...where, ...data, openInstructionId: p.openInstructionId } });
+      await tx.position.update({ where: { id: p.id }, data: { quantity: 0 } });
+      moved.push({ from: p.ownerId, symbol: p.symbol, quantity: p.quantity, avgPrice: p.avgPrice.toString() });
+    }
+    await tx.accountFamily.update({ where: { id: familyId }, data: { status: 'MERGED' } });
+    await tx.account.updateMany({ where: { familyId }, data: { status: 'CLOSED' } });
+    return { moved };
+  });
 }
 
 export interface AccountPosition {
