@@ -4,10 +4,10 @@
  * Values: cash plus shares at the broker's last price and options at their cost (after the
  * weekly expiry a family rarely holds options over the weekend).
  */
-import { accountPositions, ensureFamily, getFamily, mergeFamilyInto, setBase, type AccountView } from '../../src/db/accounts';
+import { accountPositions, ensureFamily, ensureLeapsSleeve, getFamily, mergeFamilyInto, setBase, type AccountView } from '../../src/db/accounts';
 import { netPremium, postLedger } from '../../src/db/ledger';
 import { addDays, quarterOf, weekOf } from '../../src/domain/calendar';
-import { accountId, mergeWaitsFor, planFork, planMerge, planReinvest, type LedgerEntry } from '../../src/domain/ledger';
+import { accountId, leapsId, mergeWaitsFor, planFork, planMerge, planReinvest, type LedgerEntry } from '../../src/domain/ledger';
 import { fromDecimal } from '../../src/domain/money';
 import { accountValue, weeksBetween } from '../../src/domain/protocol-cycle';
 import { toCents, type ProtocolCtx } from './context';
@@ -93,6 +93,8 @@ export function rebalanceActivities(ctx: ProtocolCtx) {
     },
 
     async applyLedger(p: { familyId: string; week: string; entries: LedgerEntry[] }): Promise<string[]> {
+      // A REINVEST lands in the account's LEAPS sleeve: a real account, created on first use.
+      for (const e of p.entries) if (e.reason === 'REINVEST' && e.to === leapsId(e.from)) await ensureLeapsSleeve(ctx.prisma, e.from);
       return postLedger(ctx.prisma, p.familyId, p.entries, p.week);
     },
   };

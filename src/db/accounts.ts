@@ -4,7 +4,7 @@
  * (domain `initialSplit`), so a retried create never deposits twice.
  */
 import Decimal from 'decimal.js';
-import { accountId, initialSplit, mergeWaitsFor, receiveAtCost, type LedgerEntry } from '../domain/ledger';
+import { accountId, initialSplit, leapsId, mergeWaitsFor, receiveAtCost, type LedgerEntry } from '../domain/ledger';
 import { fromDecimal } from '../domain/money';
 import type { AccountKind, ProtocolConfig } from '../domain/config';
 import type { PrismaClient } from './client';
@@ -33,10 +33,30 @@ const view = (f: FamilyRow): FamilyView => ({
   parentFamilyId: f.parentFamilyId,
   status: f.status,
   createdAt: f.createdAt.toISOString(),
+  // The protocol's accounts; LEAPS sleeves are accounts of the family too, read by leapsSleeves.
   accounts: f.accounts
+    .filter((a) => a.kind !== LEAPS_KIND)
     .map((a) => ({ id: a.id, kind: a.kind as AccountKind, baseCents: Number(a.baseCents), cashCents: Number(a.cashCents), status: a.status }))
     .sort((a, b) => ['GEN', 'REV', 'COM'].indexOf(a.kind) - ['GEN', 'REV', 'COM'].indexOf(b.kind)),
 });
+
+/** Account kind of a LEAPS sleeve (`<account>:LEAPS`): an account of the family with its own ledger. */
+export const LEAPS_KIND = 'LEAPS';
+
+/** Creates the LEAPS sleeve of `account` (in the account's family) unless it exists. */
+export async function ensureLeapsSleeve(prisma: PrismaClient, account: string): Promise<string> {
+  const parent = await prisma.account.findUnique({ where: { id: account }, select: { familyId: true } });
+  if (!parent) throw new Error(`unknown account ${account}`);
+  const id = leapsId(account);
+  await prisma.account.createMany({ data: [{ id, familyId: parent.familyId, kind: LEAPS_KIND, baseCents: 0n, cashCents: 0n }], skipDuplicates: true });
+  return id;
+}
+
+/** The family's LEAPS sleeves with the account each belongs to. */
+export async function leapsSleeves(prisma: PrismaClient, familyId: string): Promise<{ id: string; parentAccountId: string; cashCents: number; status: string }[]> {
+  const rows = await prisma.account.findMany({ where: { familyId, kind: LEAPS_KIND }, orderBy: { id: 'asc' } });
+  return rows.map((r) => ({ id: r.id, parentAccountId: r.id.slice(0, -':LEAPS'.length), cashCents: Number(r.cashCents), status: r.status }));
+}
 
 /** Creates the family and its accounts unless they exist (cash 0: money arrives through the ledger). */
 export async function ensureFamily(prisma: PrismaClient, f: { id: string; name: string; parentFamilyId?: string; kinds: readonly AccountKind[]; bases: Partial<Record<AccountKind, number>> }): Promise<boolean> {
