@@ -20,8 +20,13 @@ import { releaseReservation } from '../src/db/reservations';
 import { controlScopesOf, haltedScope } from '../src/db/control';
 import { instructionsTotal, riskRejectionsTotal } from '../src/metrics';
 import { createReportActivities } from './reports';
+import { createReconcileActivities } from './reconcile';
+import { createFeedbackActivities } from './feedback';
 import { isTerminal } from '../src/contracts/orderStatus';
 import { createOrderFollower, toUpdate, type BrokerUpdate } from './orderFollow';
+import { createWebhookActivities, dispatchFromActivity } from './webhooks';
+import { createComplianceActivities } from './compliance';
+import { statusEventOf, type WebhookTargets } from '../src/db/webhooks';
 
 export interface ActivityDeps {
   prisma: PrismaClient;
@@ -57,6 +62,7 @@ export function createActivities({ prisma, broker, logger, protocol }: ActivityD
     ...createProtocolActivities({ prisma, broker, logger, protocol }),
 
     async recordInstruction(input: TradeInstructionInput): Promise<void> {
+      let targets: WebhookTargets | null = null;
       await recordInstruction(prisma, {
         allUseOrderId: input.allUseOrderId,
         clientName: input.clientName,
@@ -66,7 +72,8 @@ export function createActivities({ prisma, broker, logger, protocol }: ActivityD
         accountId: input.accountId,
         instruction: input.instruction,
         ...(input.submittedFrom ? { submittedFrom: input.submittedFrom } : {}),
-      });
+      }, async (tx) => void (targets = await statusEventOf(tx, input.allUseOrderId, { status: 'PENDING_SUBMIT', filledQuantity: 0, averageFillPrice: null, commission: 0, brokerOrderId: null, rejectReason: null }, input.clientName)));
+      await dispatchFromActivity(targets);
       log(input).info('instruction recorded', { all_use_order_id: input.allUseOrderId });
     },
 
@@ -141,6 +148,7 @@ export function createActivities({ prisma, broker, logger, protocol }: ActivityD
       const owner = input.accountId
         ? { ownerKind: 'ACCOUNT', ownerId: input.accountId }
         : { ownerKind: 'STRATEGY', ownerId: `${input.clientName}:${input.instruction.starlab_strategy_id}` };
+      let targets: WebhookTargets | null = null;
       await recordOutcome(
         prisma,
         input.allUseOrderId,
@@ -158,7 +166,10 @@ export function createActivities({ prisma, broker, logger, protocol }: ActivityD
             sign: spec.side === 'BUY' ? 1 : -1,
           },
         },
+        async (tx) => void (targets = await statusEventOf(tx, input.allUseOrderId, state, input.clientName)),
       );
+      // After commit: start or wake the webhook deliveries (they run apart from this instruction).
+      await dispatchFromActivity(targets);
     },
 
     async orderStatus(allUseOrderId: string) {
@@ -168,6 +179,10 @@ export function createActivities({ prisma, broker, logger, protocol }: ActivityD
     },
 
     ...createReportActivities({ prisma, logger, marketData: broker.marketData }),
+    ...createReconcileActivities({ prisma, broker, logger }),
+    ...createWebhookActivities({ prisma, logger }),
+    ...createComplianceActivities({ prisma, logger }),
+    ...createFeedbackActivities({ prisma, logger }),
   };
 }
 

@@ -74,6 +74,16 @@ const keys = {
     description: 'ISO date-time where the simulator clock starts (manual clock); unset = now',
     schema: z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO date-time').optional(),
   },
+  reconcileOnConnect: {
+    env: 'RECONCILE_ON_CONNECT',
+    description: 'the worker reconciles the books with the broker at start-up and after every broker reconnect',
+    schema: bool.default(true),
+  },
+  ibSimFresh: {
+    env: 'IB_SIM_FRESH',
+    description: 'start the simulator with a new, empty account instead of the one kept in <DATA_DIR>/ib-sim-account.json',
+    schema: bool.default(false),
+  },
   // STAR-LAB API (src/api). AUTH_MODE unset: `required` unless HOST is loopback (see authModeFor).
   authMode: {
     env: 'AUTH_MODE',

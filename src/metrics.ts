@@ -157,6 +157,21 @@ export const weeklyCycleLastRun = new Gauge({
   registers: reg,
 });
 
+// --- Books and reconciliation (src/reconcile.ts) ---
+/** alluse_reconciliation_unexplained_differences: differences the last reconciliation could not explain; > 0 pages. */
+export const reconciliationUnexplained = new Gauge({
+  name: 'alluse_reconciliation_unexplained_differences',
+  help: 'Differences between the books and the broker the last reconciliation could not explain',
+  registers: reg,
+});
+/** alluse_reconciliation_runs_total{outcome}: reconciliations by outcome (clean, explained, unexplained). */
+export const reconciliationRunsTotal = new Counter({
+  name: 'alluse_reconciliation_runs_total',
+  help: 'Reconciliations of the books with the broker, by outcome',
+  labelNames: ['outcome'] as const,
+  registers: reg,
+});
+
 /** Exposition text of every metric of this process (Prometheus text format 0.0.4). */
 export function metricsText(): Promise<string> {
   return registry.metrics();

@@ -9,6 +9,7 @@ import { MONTHS, ScheduleAlreadyRunning, ScheduleNotFoundError, type CalendarSpe
 import { addDays, isTradingDay, weeklyExpiry } from './domain/calendar';
 import type { Logger } from './logger';
 import { WEEKLY_CYCLE_RUN_WORKFLOW } from './contracts/workflows/weeklyCycleRun';
+import { ensureReconciliationSchedule } from './reconcileTrigger';
 
 export const WEEKLY_CYCLE_SCHEDULE_ID = 'all-use-weekly-cycle';
 export const CYCLE_TIME = { hour: 16, minute: 30 } as const;
@@ -60,6 +61,7 @@ export function weeklyCycleScheduleOptions(d: Pick<ScheduleDeps, 'taskQueue' | '
 
 /** Creates the schedules, or brings their spec and action up to date; safe to call on every start. */
 export async function ensureSchedules(d: ScheduleDeps): Promise<void> {
+  await ensureReconciliationSchedule(d.client, d.taskQueue); // daily books vs broker (docs/RECONCILIATION.md)
   const opts = weeklyCycleScheduleOptions(d);
   const handle = d.client.schedule.getHandle(opts.scheduleId);
   try {

@@ -22,6 +22,7 @@ import { createWorker, installRuntime, workerMetricsAddress } from './worker';
 import { instrumentBroker, startBrokerStatsPoller } from '../activities/brokerMetrics';
 import { freePort } from '../temporal/devServer';
 import { ensureReportSchedules } from './reports/schedules';
+import { reconcileOnConnect } from './reconcileTrigger';
 
 export interface SystemOptions {
   /** Temporal dev-server SQLite file (default: <dataDir>/temporal.db). */
@@ -118,6 +119,7 @@ export async function startSystem(config: Config, logger: Logger, opts: SystemOp
     let worker: Worker | undefined;
     let workerRun: Promise<void> | undefined;
     let connection: NativeConnection | undefined;
+    let stopReconcile = () => {};
     const system: System = {
       config,
       temporalAddress,
@@ -134,8 +136,10 @@ export async function startSystem(config: Config, logger: Logger, opts: SystemOp
         worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.temporalTaskQueue, deps: { prisma, broker, logger } });
         system.worker = worker;
         workerRun = worker.run();
+        if (config.reconcileOnConnect) stopReconcile = reconcileOnConnect({ client, broker, taskQueue: config.temporalTaskQueue, logger });
       },
       async stopWorker() {
+        stopReconcile();
         if (worker && worker.getState() === 'RUNNING') worker.shutdown();
         await workerRun?.catch((err: unknown) => logger.error('worker stopped with error', { err }));
         worker = undefined;
@@ -171,6 +175,8 @@ export function simulatorOptions(config: Config): SimulatorOptions {
     account: config.ibAccount,
     clock: config.ibSimClock,
     adminPort: config.ibSimAdminPort,
+    stateFile: path.join(config.dataDir, 'ib-sim-account.json'),
+    fresh: config.ibSimFresh,
     ...(config.ibSimStart ? { startTime: config.ibSimStart } : {}),
   };
 }

@@ -103,10 +103,15 @@ async function main(): Promise<void> {
     broker.connect().catch((err: unknown) => logger.warn('broker not connected yet; the adapter keeps retrying', { err }));
     const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.temporalTaskQueue, deps: { prisma, broker, logger } });
     const running = worker.run();
+    const { connectClient } = await import('./temporalClient');
+    const client = config.reconcileOnConnect ? await connectClient(config.temporalAddress, config) : undefined;
+    const stopReconcile = client ? (await import('./reconcileTrigger')).reconcileOnConnect({ client, broker, taskQueue: config.temporalTaskQueue, logger }) : () => {};
     logger.info('worker running', { taskQueue: config.temporalTaskQueue, ib: `${config.ibHost}:${config.ibPort}` });
     return async () => {
+      stopReconcile();
       worker.shutdown();
       await running;
+      await client?.connection.close();
       stopPoller();
       appMetrics?.close();
       await broker.disconnect();

@@ -47,6 +47,7 @@ export interface IbBrokerStats {
 
 export interface IbBroker extends Broker {
   isSynced(): boolean;
+  onReconnect(listener: (n: number) => void): () => void;
   /** The process-wide pacing queue every message to IB goes through (metrics, benchmarks, tests). */
   readonly limiter: TokenBucket;
   /** Counters for benchmarks and metrics. */
@@ -76,6 +77,9 @@ export function createIbBroker(opts: IbBrokerOptions): IbBroker {
     reconnectMaxMs: opts.reconnectMaxMs ?? 15_000,
   });
   const inflight = new Map<string, Promise<BrokerOrderState>>();
+  /** Broker sessions since this adapter was created (1 = the first connect), counted before any listener hears one. */
+  let sessions = 0;
+  conn.on('synced', () => void sessions++);
   let ordersSent = 0;
 
   /** The next thing the broker says about `ref`, a connection loss, or the timeout. */
@@ -204,6 +208,11 @@ export function createIbBroker(opts: IbBrokerOptions): IbBroker {
     marketData: createIbMarketData({ host: opts.host, port: opts.port, clientId: opts.marketDataClientId ?? opts.clientId + 100, logger }),
     limiter,
     pacingBacklogMs: () => limiter.backlogMs(),
+    onReconnect(listener: (n: number) => void) {
+      const on = () => listener(sessions);
+      conn.on('synced', on);
+      return () => void conn.off('synced', on);
+    },
     stats: () => ({ msgsSent: limiter.taken, pacingErrors: conn.pacingErrors, reconnects: conn.reconnects, ordersSent, limitMsgsPerSec: limit }),
   };
   return broker;

@@ -6,7 +6,8 @@
  */
 import { BarSizeSetting, ConnectionState, IBApiNext, SecType, WhatToShow, type Contract } from '@stoqey/ib';
 import type winston from 'winston';
-import type { MarketBar, MarketData, OptionQuote } from '../../src/contracts/broker';
+import { DateTime } from 'luxon';
+import type { BrokerExecution, MarketBar, MarketData, OptionQuote } from '../../src/contracts/broker';
 
 export interface IbMarketDataOptions {
   host: string;
@@ -24,6 +25,15 @@ const opt = (symbol: string, expiry: string, strike: number, right: 'C' | 'P'): 
 // IBApiNext tick ids: 1 bid, 2 ask, 4 last; 10041 model delta, 10039 model IV, 10002 underlying.
 const TICK = { bid: 1, ask: 2, last: 4, delta: 10041, iv: 10039, und: 10002 } as const;
 const ymd = (s: string) => `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}`;
+
+/** "20261127 16:00:00 US/Eastern" (or yyyyMMdd-HH:mm:ss UTC) → ISO UTC. */
+export function ibTime(t: string): string {
+  const m = /^(\d{8})[ -]+(\d{2}:\d{2}:\d{2})\s*(.*)$/.exec(t.trim());
+  if (!m) return t;
+  const zone = m[3] ? (m[3] === 'US/Eastern' || m[3] === 'EST' || m[3] === 'EDT' ? 'America/New_York' : m[3]) : t.includes('-') ? 'utc' : 'America/New_York';
+  const d = DateTime.fromFormat(`${m[1]} ${m[2]}`, 'yyyyMMdd HH:mm:ss', { zone });
+  return d.isValid ? d.toUTC().toISO({ suppressMilliseconds: false })! : t;
+}
 
 export function createIbMarketData(o: IbMarketDataOptions): MarketData {
   let api: IBApiNext | undefined;
@@ -73,7 +83,7 @@ export function createIbMarketData(o: IbMarketDataOptions): MarketData {
     return { symbol, expiry, strike, right, bid: v(TICK.bid) ?? 0, ask: v(TICK.ask) ?? 0, last: v(TICK.last) ?? 0, delta: v(TICK.delta), iv: v(TICK.iv), underlying: v(TICK.und) };
   }
 
-  return {
+  const md: MarketData = {
     async bars(symbol, barSize, duration, end = '') {
       const size = barSize === '1 week' ? BarSizeSetting.WEEKS_ONE : BarSizeSetting.DAYS_ONE;
       const bars = await (await connect()).getHistoricalData(stk(symbol), end || undefined, duration, size, WhatToShow.TRADES, 1, 1);
@@ -117,6 +127,43 @@ export function createIbMarketData(o: IbMarketDataOptions): MarketData {
       for (const tags of update.all.values()) for (const [tag, byCcy] of tags) for (const v of byCcy.values()) out[tag] = Number(v.value);
       return out;
     },
+    async accountCash() {
+      const s = await md.accountSummary();
+      if (s.TotalCashValue === undefined) throw new Error('the broker reported no TotalCashValue');
+      return s.TotalCashValue;
+    },
+    async executionsSince(since) {
+      const next = await connect();
+      // The filter is coarse (a day early, New York time); the exact cut is made below. IBApiNext
+      // returns each row twice (dedupe by execId).
+      const filter = { time: `${DateTime.fromJSDate(since, { zone: 'America/New_York' }).minus({ days: 1 }).toFormat('yyyyMMdd HH:mm:ss')} US/Eastern` };
+      const [details, reports] = await Promise.all([next.getExecutionDetails(filter), next.getCommissionReport(filter)]);
+      const commission = new Map(reports.map((r) => [r.execId, r]));
+      const out = new Map<string, BrokerExecution>();
+      for (const d of details) {
+        const e = d.execution;
+        const k = d.contract;
+        if (!e.execId || out.has(e.execId)) continue;
+        const r = commission.get(e.execId);
+        const pnl = r?.realizedPNL;
+        out.set(e.execId, {
+          execId: e.execId,
+          orderId: e.orderId ?? 0,
+          orderRef: e.orderRef ?? '',
+          time: ibTime(e.time ?? ''),
+          symbol: k.symbol ?? '',
+          secType: k.secType === SecType.OPT ? 'OPT' : 'STK',
+          ...(k.secType === SecType.OPT ? { expiry: k.lastTradeDateOrContractMonth, strike: k.strike, right: k.right as unknown as 'C' | 'P' } : {}),
+          side: e.side === 'SLD' ? 'SELL' : 'BUY',
+          shares: e.shares ?? 0,
+          price: e.price ?? 0,
+          ...(r?.commission !== undefined ? { commission: r.commission } : {}),
+          // IB sends Double.MAX_VALUE for "no realised P&L".
+          ...(pnl !== undefined && Math.abs(pnl) < 1e300 ? { realizedPnl: pnl } : {}),
+        });
+      }
+      return [...out.values()].filter((x) => x.time >= since.toISOString());
+    },
     async now() {
       return new Date((await (await connect()).getCurrentTime()) * 1000);
     },
@@ -126,4 +173,5 @@ export function createIbMarketData(o: IbMarketDataOptions): MarketData {
       ready = undefined;
     },
   };
+  return md;
 }

@@ -5,8 +5,8 @@
  */
 import type { SymbolMarket } from '../../src/domain/protocol-cycle';
 import { cycleDates } from '../../src/domain/protocol-cycle';
-import { getFamily } from '../../src/db/accounts';
-import type { Bar } from '../../src/domain/indicators';
+import { accountPositions, getFamily } from '../../src/db/accounts';
+import { regimeHistoryWeeks, type Bar } from '../../src/domain/indicators';
 import type { ChainQuote } from '../../src/domain/signals';
 import { toCents, ymdOf, type ProtocolCtx } from './context';
 
@@ -37,14 +37,19 @@ export function marketActivities(ctx: ProtocolCtx) {
       if (!family) throw new Error(`unknown family ${p.familyId}`);
       const dates = cycleDates(p.asOf);
       const rights = new Map<string, Set<'C' | 'P'>>();
+      const { config: familyConfig } = await ctx.config({ familyId: p.familyId });
       for (const a of family.accounts) {
-        const cfg = ctx.protocol.accounts[a.kind];
+        const cfg = (await ctx.config({ familyId: p.familyId, accountId: a.id })).config.accounts[a.kind];
         for (const s of cfg.underlyings) {
           const set = rights.get(s) ?? new Set();
           set.add(cfg.instrument === 'CASH_SECURED_PUT' ? 'P' : 'C');
           rights.set(s, set);
         }
       }
+      // Whole lots held in any account are covered with calls (assigned shares in Gen/Rev-Acc too).
+      const mult = familyConfig.market.contractMultiplier;
+      for (const pos of await accountPositions(ctx.prisma, family.accounts.map((a) => a.id)))
+        if (pos.secType === 'STK' && pos.quantity >= mult) rights.set(pos.symbol, (rights.get(pos.symbol) ?? new Set<'C' | 'P'>()).add('C'));
       const md = ctx.md();
       const brokerNow = await md.now();
       // History ends at the week's close when the broker's clock is past it (backfill).
@@ -53,7 +58,8 @@ export function marketActivities(ctx: ProtocolCtx) {
       const out: WeekMarket = { week: dates.week, asOf: p.asOf, symbols: {}, invalid: [] };
       for (const [symbol, rs] of [...rights].sort(([a], [b]) => a.localeCompare(b))) {
         try {
-          const weekly = (await md.bars(symbol, '1 week', '1 Y', end)).map(toBar);
+          // Enough weeks for the regimes to be defined at the latest bar (PROTOCOL §4), not just a year.
+          const weekly = (await md.bars(symbol, '1 week', `${regimeHistoryWeeks(familyConfig.regime)} W`, end)).map(toBar);
           const last = weekly.at(-1);
           if (!last || last.close <= 0 || weekly.some((b) => b.low > b.high)) throw new Error('no valid weekly bars');
           const { expirations } = await md.expirations(symbol);

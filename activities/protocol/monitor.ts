@@ -8,8 +8,8 @@ import { plansOf, savePlans } from '../../src/db/protocolOrders';
 import { marketSession } from '../../src/domain/calendar';
 import { atr } from '../../src/domain/indicators';
 import { adverseMove, protocolLevel } from '../../src/domain/levels';
-import { toDecimal } from '../../src/domain/money';
-import { planRoll } from '../../src/domain/protocol-cycle';
+import { fromDecimal, toDecimal } from '../../src/domain/money';
+import { planPositionRoll } from '../../src/domain/protocol-cycle';
 import type { PositionLevel } from '../../src/contracts/workflows/positionMonitor';
 import { protocolClientOrderId } from '../../src/contracts/workflows/weeklyCycle';
 import { isoOf, toCents, ymdOf, type ProtocolCtx } from './context';
@@ -45,7 +45,8 @@ export function monitorActivities(ctx: ProtocolCtx) {
       const chain = (await md.optionChain(pos.symbol, next, pos.right, lo, hi))
         .filter((q) => q.delta !== undefined)
         .map((q) => ({ strike: toCents(q.strike), delta: q.delta!, bid: toCents(q.bid), ask: toCents(q.ask) }));
-      const roll = planRoll({ closeAskCents: toCents(current.ask), next: chain, band: cfg });
+      const shares = (await accountPositions(ctx.prisma, [pos.accountId])).find((x) => x.secType === 'STK' && x.symbol === pos.symbol);
+      const roll = planPositionRoll({ right: pos.right, closeAskCents: toCents(current.ask), next: chain, band: cfg, ...(shares ? { sharesBasisCents: fromDecimal(shares.avgPrice, 'HALF_EVEN') } : {}) });
       if (!roll) return null;
       const tag = `roll-${ymdOf(pos.expiry)}-${pos.right}${pos.strikeCents}`;
       const base = { familyId: p.familyId, accountId: pos.accountId, week: p.week, symbol: pos.symbol, quantity: Math.abs(pos.quantity), underlyingCents: und, atrCents: null, entryDay: new Date().toISOString().slice(0, 10) };

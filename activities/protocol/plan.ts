@@ -26,7 +26,10 @@ import { isTerminal } from '../../src/contracts/orderStatus';
 
 const OPENING = ['OPEN', 'BUY_SHARES'];
 const attemptCoid = (base: string, attempt: number) => (attempt === 0 ? base : `${base}.r${attempt}`);
-const toEntry = (r: ProtocolOrderRow): PlannedEntry => ({ clientOrderId: r.clientOrderId, accountId: r.accountId, symbol: r.symbol, action: r.tradeAction, quantity: r.quantity, entryDay: r.entryDay });
+const toEntry = (r: ProtocolOrderRow): PlannedEntry => ({
+  clientOrderId: r.clientOrderId, accountId: r.accountId, symbol: r.symbol, action: r.tradeAction, quantity: r.quantity, entryDay: r.entryDay,
+  ...(typeof r.detail?.configVersion === 'number' ? { configVersion: r.detail.configVersion } : {}),
+});
 
 export function planActivities(ctx: ProtocolCtx) {
   const mult = ctx.protocol.market.contractMultiplier;
@@ -84,11 +87,13 @@ export function planActivities(ctx: ProtocolCtx) {
       // Positions still open over the weekend (rolled, or longer-dated) gate new entries by level.
       const levels = await levelsOf(ctx, p.familyId);
       for (const a of family.accounts.filter((x) => x.status === 'OPEN')) {
-        const cfg = ctx.protocol.accounts[a.kind];
+        // The configuration in force for this account now; its version is recorded with each order.
+        const { version: configVersion, config } = await ctx.config({ familyId: p.familyId, accountId: a.id });
+        const cfg = config.accounts[a.kind];
         const entryDay = entryDayOf(cfg, dates.nextMonday);
         if (!entryDay) continue;
         const snap = await snapshot(a.id, a.kind, a.cashCents, nextWeek, p.market, levels);
-        const plan = planAccount(snap, cfg, ctx.protocol, markets);
+        const plan = planAccount(snap, cfg, config, markets);
         if (plan.skipped.length) ctx.logger.info('symbols skipped', { account: a.id, week: nextWeek, skipped: plan.skipped });
         const n = new Map<string, number>();
         for (const o of plan.orders) {
@@ -98,7 +103,7 @@ export function planActivities(ctx: ProtocolCtx) {
             familyId: p.familyId, accountId: a.id, week: nextWeek, symbol: o.symbol,
             purpose: o.action === 'BUY_STOCK' ? 'BUY_SHARES' : 'OPEN', tradeAction: o.action, quantity: o.quantity,
             strikeCents: o.strikeCents ?? null, expiry: o.expiry ?? null, underlyingCents: o.underlyingCents, atrCents: o.atrCents ?? null, entryDay,
-            detail: { regime: o.regime, targetDelta: o.targetDelta, costBasisCents: snap.shares[o.symbol]?.costBasisCents },
+            detail: { regime: o.regime, targetDelta: o.targetDelta, costBasisCents: snap.shares[o.symbol]?.costBasisCents, configVersion },
           });
         }
       }
@@ -164,7 +169,7 @@ export function planActivities(ctx: ProtocolCtx) {
         const now = await ctx.md().now();
         if (now.getTime() >= target) return now.toISOString();
         Context.current().heartbeat(now.toISOString());
-        await new Promise((res) => setTimeout(res, 500));
+        await Context.current().sleep(500); // rejects when the activity is cancelled (workflow gone, worker stopping)
       }
     },
   };

@@ -24,12 +24,17 @@ import { openApiDocument } from './openapi';
 import { createTokenService, type TokenService } from './tokens';
 import { tradingRouter } from './trading';
 import { accountsRouter, cycleRouter } from './accounts';
+import { protocolConfigRouter } from './protocolConfig';
 import type { Broker } from '../contracts/broker';
 import { httpMetrics } from '../metrics';
 import { healthRouter } from './health';
 import { metricsHandler } from './metricsRoute';
 import { cachedMarker, marketMarker } from '../marks';
 import { operatorAuth, operatorRouter } from './operator';
+import { reconciliationRouter } from './reconciliation';
+import { webhooksRouter } from './webhooks';
+import { operatorExtrasRouter } from './operatorExtras';
+import { recommendationsRouter } from './recommendations';
 
 export interface AuthOptions {
   mode: 'open' | 'required';
@@ -97,8 +102,12 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/metrics', metricsHandler(prisma, 5000, marketData ? cachedMarker(marketMarker(marketData, { timeoutMs: 1000 })) : undefined));
   // Protocol Engine operator routes, behind the same operator token; an unknown family falls through to the account view below.
   const operatorToken = deps.operatorToken ?? loadConfig(process.env).operatorToken;
-  app.use('/api/v1/operator/accounts', operatorAuth(operatorToken, logger), express.json({ limit: '16kb' }), accountsRouter(deps));
-  app.use('/api/v1/operator/cycle', operatorAuth(operatorToken, logger), express.json({ limit: '16kb' }), cycleRouter(deps));
+  app.use('/api/v1/operator/accounts', operatorAuth(operatorToken, logger, prisma), express.json({ limit: '16kb' }), accountsRouter(deps));
+  app.use('/api/v1/operator/cycle', operatorAuth(operatorToken, logger, prisma), express.json({ limit: '16kb' }), cycleRouter(deps));
+  app.use('/api/v1/operator/config', operatorAuth(operatorToken, logger, prisma), express.json({ limit: '64kb' }), protocolConfigRouter({ prisma }));
+  app.use('/api/v1/operator/reconciliation', operatorAuth(operatorToken, logger, prisma), reconciliationRouter({ prisma }));
+  app.use('/api/v1/operator/recommendations', operatorAuth(operatorToken, logger, prisma), express.json({ limit: '16kb' }), recommendationsRouter({ prisma, logger }));
+  app.use('/api/v1/operator', operatorAuth(operatorToken, logger, prisma), express.json({ limit: '16kb' }), operatorExtrasRouter({ prisma, logger, temporal: deps.temporal, taskQueue: deps.taskQueue }));
   app.use('/api/v1/operator', operatorRouter({ temporal: deps.temporal, prisma, logger, token: operatorToken }));
   app.get('/api/v1/openapi.json', (_req, res) => {
     res.json(openApiDocument());
@@ -123,6 +132,7 @@ export function createApp(deps: AppDeps): express.Express {
   guarded.use(express.json({ limit: BODY_LIMIT, strict: false }));
   guarded.use('/trading', tradingRouter({ ...deps, marks }));
   guarded.use('/data_notifications', dataNotificationsRouter({ prisma, marks, marketData }));
+  guarded.use('/webhooks', webhooksRouter({ prisma }));
   app.use(API_BASE, guarded);
 
   app.use((req: Request, _res: Response, next: NextFunction) => next(new ApiError(404, 'NOT_FOUND', `no route for ${req.method} ${req.path}`)));

@@ -40,7 +40,17 @@ export interface RunResult {
 const weekInput = (a: Account, x: Option): WeekInput =>
   x.right === 'P' ? { kind: 'PUT', rolled: a.rolled, strike: x.strike, close: 0, atr: 0 } : { kind: 'CALL', rolled: a.rolled, strike: x.strike, close: 0, costBasis: a.basis };
 
-export function runBacktest(m: Market, indexBars: readonly Bar[], p: ProtocolConfig, o: BacktestOptions, onWeek?: (i: number, n: number) => void): RunResult {
+/** What an observer sees at each weekly close (after classification, forks, merges and reinvestment). */
+export interface WeekObservation {
+  week: string;
+  date: IsoDate;
+  regime: Regime;
+  book: Book;
+  /** account id → value at the close (cents) */
+  values: Record<string, number>;
+}
+
+export function runBacktest(m: Market, indexBars: readonly Bar[], p: ProtocolConfig, o: BacktestOptions, onWeek?: (i: number, n: number) => void, observe?: (w: WeekObservation) => void): RunResult {
   const book = new Book(p, o);
   const res: RunResult = { points: [], weekTypes: emptyWeekTypeCounts(), premiumByType: emptyWeekTypeCounts(), byAccount: {}, events: [], book, rolls: 0, skips: {} };
   const skip = (why: string): void => void (res.skips[why] = (res.skips[why] ?? 0) + 1);
@@ -181,6 +191,7 @@ export function runBacktest(m: Market, indexBars: readonly Bar[], p: ProtocolCon
       total += v;
     }
     res.points.push({ week: w.week, date: w.lastDate, values, total, indexClose: indexBars[m.at.get(w.lastDate) ?? 0]?.close ?? 0 });
+    observe?.({ week: w.week, date: w.lastDate, regime: reg, book, values });
     onWeek?.(wi - start + 1, m.weekly.length - start);
   }
   for (const a of book.families.flatMap((f) => f.accounts)) res.byAccount[a.id] = a.types;

@@ -5,7 +5,9 @@
  *   POST /faults  {drop_connections|refuse_connections_ms|reject_next|delay_fills_ms|partial_fill_next|pacing}
  *   POST /clock   {advance_to|advance_ms|to_close|to_expiry}
  *   POST /price   {symbol, price}
- *   POST /restart {fresh?: boolean}  a new gateway session; fresh = without its orders, executions and positions
+ *   POST /assign  {symbol, expiry, strike, right, quantity}      assign a short option now (early / partial)
+ *   POST /positions {symbol, secType, expiry?, strike?, right?, quantity, avgCost?}   a position nobody ordered
+ *   POST /restart {fresh?}                                        gateway restart (state file kept unless fresh)
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -86,11 +88,36 @@ export async function startAdmin(sim: Simulator, port: number, host: string, log
         sim.setPrice(symbol, price);
         return { ok: true, symbol: symbol.toUpperCase(), price: sim.price(symbol) };
       }
+      case 'POST /assign': {
+        const b = await readJson(req);
+        const strike = Number(b.strike);
+        const quantity = Number(b.quantity);
+        if (typeof b.symbol !== 'string' || !b.symbol || typeof b.expiry !== 'string' || !/^\d{8}$/.test(b.expiry) || !(strike > 0) || (b.right !== 'C' && b.right !== 'P') || !Number.isInteger(quantity) || quantity < 1) {
+          throw new HttpError(400, 'need {symbol, expiry: YYYYMMDD, strike > 0, right: C|P, quantity: integer >= 1}');
+        }
+        try { sim.assign({ symbol: b.symbol, expiry: b.expiry, strike, right: b.right, quantity }); } catch (e) { throw new HttpError(400, (e as Error).message); }
+        log.info('assignment injected', { ...b });
+        return { ok: true, positions: sim.positions(), cash: sim.cash() };
+      }
+      case 'POST /positions': {
+        const b = await readJson(req);
+        const quantity = Number(b.quantity);
+        const avgCost = b.avgCost === undefined ? 0 : Number(b.avgCost);
+        const opt = b.secType === 'OPT';
+        if (typeof b.symbol !== 'string' || !b.symbol || (b.secType !== 'STK' && !opt) || !Number.isInteger(quantity) || quantity === 0 || !(avgCost >= 0)
+          || (opt && (typeof b.expiry !== 'string' || !/^\d{8}$/.test(b.expiry) || !(Number(b.strike) > 0) || (b.right !== 'C' && b.right !== 'P')))) {
+          throw new HttpError(400, 'need {symbol, secType: STK|OPT, quantity: non-zero integer, avgCost?: >= 0} and for OPT {expiry: YYYYMMDD, strike > 0, right: C|P}');
+        }
+        const p = sim.addPosition({ symbol: b.symbol, secType: b.secType as 'STK' | 'OPT', quantity, avgCost,
+          ...(opt ? { expiry: b.expiry as string, strike: Number(b.strike), right: b.right as 'C' | 'P' } : {}) });
+        log.warn('position added by hand', { ...b });
+        return { ok: true, position: p };
+      }
       case 'POST /restart': {
-        const body = await readJson(req);
-        const fresh = body.fresh ?? false;
-        if (typeof fresh !== 'boolean' || Object.keys(body).some((k) => k !== 'fresh')) throw new HttpError(400, 'need {fresh?: boolean}');
-        sim.restart({ fresh });
+        const b = await readJson(req);
+        const fresh = b.fresh === true;
+        // Answer first: the restart closes every connection, this one's server included.
+        setImmediate(() => { sim.restart({ fresh }).catch((e: unknown) => log.error('simulator restart failed', { error: e })); });
         return { ok: true, fresh };
       }
       default: throw new HttpError(404, `no route ${key}`);

@@ -7,6 +7,7 @@ import { createLogger } from '../logger';
 import { startAdmin } from './admin';
 import { ClockMode } from './clock';
 import { SimCore } from './core';
+import { persistCore, readState, type Persister } from './persist';
 import { ReplayOptions } from './replay';
 import { GatewayServer } from './server';
 import type { Execution, Position, SimOrder } from './types';
@@ -36,7 +37,17 @@ export interface SimulatorOptions {
   pacingLimit?: number;
   /** Replay daily bars from CSV files as these symbols' prices (one row per simulated session). */
   replay?: ReplayOptions[];
+  /**
+   * File the account (positions, cash, orders, executions, clock, prices) is kept in, so it
+   * outlives a restart of the gateway (e.g. <DATA_DIR>/ib-sim-account.json). Absent: in memory only.
+   */
+  stateFile?: string;
+  /** Ignore (and overwrite) the state file: a new, empty account. */
+  fresh?: boolean;
 }
+
+export interface AssignRequest { symbol: string; expiry: string; strike: number; right: 'C' | 'P'; quantity: number }
+export interface AddPositionRequest { symbol: string; secType: 'STK' | 'OPT'; expiry?: string; strike?: number; right?: 'C' | 'P'; quantity: number; avgCost: number }
 
 export type Fault =
   | { drop_connections: true }
@@ -70,13 +81,17 @@ export interface Simulator {
   /** Moves simulated time forward (same vocabulary as POST /clock); returns the new time. */
   clock(cmd: ClockCommand): Date;
   now(): Date;
-  /**
-   * A new gateway session: every connection dropped (clients reconnect). `fresh` also forgets
-   * every order, execution and position, like a gateway restarted without its account.
-   */
-  restart(opts?: { fresh?: boolean }): void;
   /** Option chain the simulator lists for a symbol. */
   chain(symbol: string): { expirations: string[]; strikes: number[] };
+  /** Assigns all or part of a short option position now, on any day (POST /assign). */
+  assign(a: AssignRequest): void;
+  /** Puts a position into the account by hand: no order, no execution, no cash (POST /positions). */
+  addPosition(a: AddPositionRequest): PositionView;
+  /**
+   * Stops the gateway (every client disconnected) and starts it again on the same ports: the
+   * account comes back from the state file, or empty when `fresh` (POST /restart).
+   */
+  restart(o?: { fresh?: boolean }): Promise<void>;
 }
 
 export interface ExecutionView {
@@ -128,44 +143,64 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     for (const t of log.transports) t.silent = true;
   }
   const account = opts.account ?? 'DU1234567';
-  const core = new SimCore({
-    account, clock: opts.clock ?? 'open', prices: opts.prices, seed: opts.seed, vols: opts.vols,
-    startTime: opts.startTime === undefined ? undefined : new Date(opts.startTime), startingCash: opts.startingCash,
-    firstOrderId: opts.firstOrderId, stockHalfSpread: opts.stockHalfSpread, priceModel: opts.priceModel,
-    replay: opts.replay,
-  }, log);
-  const server = new GatewayServer(core, account);
-  if (opts.pacingLimit !== undefined) server.pacingLimit = opts.pacingLimit > 0 ? opts.pacingLimit : Infinity;
   const host = opts.host ?? '127.0.0.1';
-  const port = await server.listen(opts.port ?? 4002, host);
-  // Wall-clock modes: notice session closes (DAY expiry, option expiry) as real time passes.
-  const timer = core.clock.mode === 'manual' ? undefined : setInterval(() => core.processTime(false), 1000);
-  timer?.unref();
+  interface Running { core: SimCore; server: GatewayServer; port: number; timer?: NodeJS.Timeout; persister?: Persister }
+
+  async function boot(port: number, fresh: boolean): Promise<Running> {
+    const core = new SimCore({
+      account, clock: opts.clock ?? 'open', prices: opts.prices, seed: opts.seed, vols: opts.vols,
+      startTime: opts.startTime === undefined ? undefined : new Date(opts.startTime), startingCash: opts.startingCash,
+      firstOrderId: opts.firstOrderId, stockHalfSpread: opts.stockHalfSpread, priceModel: opts.priceModel,
+      replay: opts.replay,
+    }, log);
+    let persister: Persister | undefined;
+    if (opts.stateFile) {
+      const saved = fresh ? undefined : readState(opts.stateFile);
+      if (saved) core.restore(saved);
+      log.info(saved ? 'simulator account restored' : 'simulator account started fresh', { file: opts.stateFile, positions: core.account.all().length, orders: core.book.orders().length });
+      persister = persistCore(core, opts.stateFile);
+    }
+    const server = new GatewayServer(core, account);
+    if (opts.pacingLimit !== undefined) server.pacingLimit = opts.pacingLimit > 0 ? opts.pacingLimit : Infinity;
+    const bound = await server.listen(port, host);
+    // Wall-clock modes: notice session closes (DAY expiry, option expiry) as real time passes.
+    const timer = core.clock.mode === 'manual' ? undefined : setInterval(() => core.processTime(false), 1000);
+    timer?.unref();
+    return { core, server, port: bound, timer, persister };
+  }
+  const stopRunning = async (r: Running): Promise<void> => {
+    if (r.timer) clearInterval(r.timer);
+    r.persister?.stop();
+    await r.server.close();
+  };
+
+  let run = await boot(opts.port ?? 4002, opts.fresh ?? false);
   const sim: Simulator = {
-    port,
-    orders: () => core.book.orders(),
-    setPrice: (s, p) => core.setPrice(s, p),
-    price: (s) => core.market.price(s),
-    positions: () => core.account.all().map(viewPosition),
-    executions: () => core.book.executions.map(viewExecution),
-    cash: () => Math.round(core.account.cash * 100) / 100,
-    accountSummary: () => core.account.summary(),
-    fault: (f) => applyFault(core, server, f),
-    clock: (cmd) => applyClock(core, cmd),
-    now: () => core.clock.now(),
-    restart: (o) => {
-      if (o?.fresh) core.resetAccount();
-      server.dropConnections();
-      log.warn('gateway session restarted', { fresh: !!o?.fresh });
+    port: run.port,
+    orders: () => run.core.book.orders(),
+    setPrice: (s, p) => run.core.setPrice(s, p),
+    price: (s) => run.core.market.price(s),
+    positions: () => run.core.account.all().map(viewPosition),
+    executions: () => run.core.book.executions.map(viewExecution),
+    cash: () => Math.round(run.core.account.cash * 100) / 100,
+    accountSummary: () => run.core.account.summary(),
+    fault: (f) => applyFault(run.core, run.server, f),
+    clock: (cmd) => applyClock(run.core, cmd),
+    now: () => run.core.clock.now(),
+    chain: (s) => ({ expirations: run.core.market.expirations(), strikes: run.core.market.strikes(s) }),
+    assign: (a) => { run.core.assign(a); },
+    addPosition: (a) => viewPosition(run.core.addPosition(a)),
+    restart: async (o = {}) => {
+      await stopRunning(run);
+      run = await boot(run.port, o.fresh ?? false);
+      log.info('IB gateway simulator restarted', { port: run.port, fresh: o.fresh ?? false });
     },
-    chain: (s) => ({ expirations: core.market.expirations(), strikes: core.market.strikes(s) }),
     close: async () => {
-      if (timer) clearInterval(timer);
-      await Promise.all([server.close(), admin?.close()]);
+      await Promise.all([stopRunning(run), admin?.close()]);
     },
   };
   const admin = opts.adminPort === undefined || opts.adminPort === null ? undefined : await startAdmin(sim, opts.adminPort, host, log);
   if (admin) (sim as { adminPort?: number }).adminPort = admin.port;
-  log.info('IB gateway simulator listening', { host, port, adminPort: admin?.port, account, clock: core.clock.mode });
+  log.info('IB gateway simulator listening', { host, port: run.port, adminPort: admin?.port, account, clock: run.core.clock.mode });
   return sim;
 }

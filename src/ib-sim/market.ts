@@ -94,6 +94,7 @@ export class Market {
   }
 
   symbols(): string[] { return [...this.prices.keys()]; }
+  allPrices(): Record<string, number> { return Object.fromEntries(this.prices); }
 
   /** Annual volatility: configured, else 20-60 % derived from the symbol. */
   vol(symbol: string): number {

@@ -8,6 +8,7 @@
 import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { expect } from 'chai';
+import { setReduceOnlyMode } from '../../src/control';
 import { reconciliationCases } from '../../src/db/reconciliationCases';
 import { BASE, call, instruction, newClient, securedApi, submit, uniq, waitStatus, type Secured, type TestClient } from './api-kit';
 import { until } from './_system';
@@ -70,16 +71,30 @@ describe('orphaned orders: a fresh simulator restart under running instructions'
   before(async () => {
     s = await securedApi();
     c = await newClient(s.sys);
-    s.sys.simulator!.setPrice('MSFT', 10);
   });
+  // A fresh gateway starts from its initial prices too: set the test's price before each test.
+  beforeEach(() => s.sys.simulator!.setPrice('MSFT', 10));
 
   /** A buy 10 % under the $10 mid: inside the risk band, it rests at the broker. */
   const resting = () =>
     instruction(uniq('ORPH'), { trade_action: 'BUY_STOCK', symbol: 'MSFT', order_type: 'LIMIT', limit_price: 9, quantity: 1, time_in_force: 'GTC', expiration_date: undefined, strike_price: undefined });
 
-  async function restartFresh(): Promise<void> {
+  async function restartFresh(): Promise<Date> {
+    const at = new Date();
     const r = await fetch(`http://127.0.0.1:${s.sys.simulator!.adminPort}/restart`, { method: 'POST', body: JSON.stringify({ fresh: true }) });
     expect(r.status).to.equal(200);
+    return at;
+  }
+
+  /**
+   * A fresh gateway lost the account: the reconciliation after the reconnect finds cash and
+   * positions it cannot explain and sets reduce-only (issue 12). The operator's answer, so the
+   * next test can open orders again: wait for that run, then lift what it set.
+   */
+  async function operatorClearsReconciliation(since: Date): Promise<void> {
+    if (!s.sys.config.reconcileOnConnect) return;
+    const run = await until(async () => s.sys.prisma.reconciliationRun.findFirst({ where: { createdAt: { gte: since } }, orderBy: { createdAt: 'desc' } }), 60_000, 'the reconciliation run after the restart');
+    for (const scope of run.reduceOnly) await setReduceOnlyMode({ prisma: s.sys.prisma }, { actor: 'test-operator', on: false, scope });
   }
 
   async function expectExplained(id: string): Promise<void> {
@@ -101,8 +116,9 @@ describe('orphaned orders: a fresh simulator restart under running instructions'
     const id: string = ack.body.all_use_order_id;
     await waitStatus(s, c, id, ['SUBMITTED']);
     const probe = latencyProbe(s, c, () => id);
-    await restartFresh();
+    const restartedAt = await restartFresh();
     await expectExplained(id);
+    await operatorClearsReconciliation(restartedAt);
     const p = await probe.stop();
     console.log(`      probe: ${JSON.stringify(p)}`);
     expect(p.healthzMs).to.be.lessThan(1000);
