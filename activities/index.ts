@@ -24,6 +24,7 @@ import { createReconcileActivities } from './reconcile';
 import { createFeedbackActivities } from './feedback';
 import { createMarketDataActivities } from './marketData';
 import { isTerminal } from '../src/contracts/orderStatus';
+import { createOrderFollower, toUpdate, type BrokerUpdate } from './orderFollow';
 import { createWebhookActivities, dispatchFromActivity } from './webhooks';
 import { createComplianceActivities } from './compliance';
 import { statusEventOf, type WebhookTargets } from '../src/db/webhooks';
@@ -36,30 +37,7 @@ export interface ActivityDeps {
   protocol?: ProtocolConfig;
 }
 
-export interface BrokerUpdate {
-  summary: Partial<InstructionState>;
-  order: BrokerOrderState;
-  /** Identity of this state, so the next long-poll returns only on a change. */
-  key: string;
-}
-
-const summaryKey = (s: BrokerOrderState): string => `${s.status}|${s.filledQuantity}|${s.commission}|${s.commissionsComplete}`;
-
-export function toSummary(s: BrokerOrderState): Partial<InstructionState> {
-  return {
-    status: s.status,
-    filledQuantity: s.filledQuantity,
-    averageFillPrice: s.avgFillPrice ?? null,
-    commission: s.commission,
-    // 0 = known only from IB's completed-orders record, which carries no order id.
-    brokerOrderId: s.brokerOrderId > 0 ? String(s.brokerOrderId) : null,
-    rejectReason: s.status === 'REJECTED' || s.status === 'CANCELLED' ? (s.reason ?? null) : null,
-    commissionsComplete: s.commissionsComplete,
-    updatedAt: new Date().toISOString(),
-  };
-}
-
-const toUpdate = (s: BrokerOrderState): BrokerUpdate => ({ summary: toSummary(s), order: s, key: summaryKey(s) });
+export { toSummary, type BrokerUpdate } from './orderFollow';
 
 export function createActivities({ prisma, broker, logger, protocol }: ActivityDeps) {
   /** The broker's mid for a LIMIT order's band check (2 s at most; none = the band is skipped, logged). */
@@ -158,23 +136,8 @@ export function createActivities({ prisma, broker, logger, protocol }: ActivityD
       });
     },
 
-    /**
-     * Long-polls the broker's view of the order: returns as soon as it differs from
-     * `knownKey`, is terminal, or `sliceMs` has passed. Heartbeats so a dead worker is
-     * noticed within the heartbeat timeout and the wait moves to another worker.
-     */
-    async awaitOrderUpdate(allUseOrderId: string, sliceMs: number, knownKey?: string): Promise<BrokerUpdate | null> {
-      const ctx = Context.current();
-      const deadline = Date.now() + sliceMs;
-      await broker.connect();
-      for (;;) {
-        const s = await broker.findOrder(allUseOrderId);
-        if (s && ((isTerminal(s.status) && s.commissionsComplete) || summaryKey(s) !== knownKey)) return toUpdate(s);
-        if (Date.now() >= deadline) return s ? toUpdate(s) : null;
-        ctx.heartbeat();
-        await Promise.race([broker.waitForUpdate(allUseOrderId, 1000), ctx.cancelled]);
-      }
-    },
+    /** Follows the order at the broker; an order the broker does not know becomes a recorded case (orderFollow.ts). */
+    awaitOrderUpdate: createOrderFollower({ prisma, broker, logger }).awaitOrderUpdate,
 
     async recordOutcome(input: TradeInstructionInput, state: InstructionState, order: BrokerOrderState | null): Promise<void> {
       // The workflow records a terminal state with complete commissions exactly once, last.
@@ -216,7 +179,7 @@ export function createActivities({ prisma, broker, logger, protocol }: ActivityD
       return row;
     },
 
-    ...createReportActivities({ prisma, logger }),
+    ...createReportActivities({ prisma, logger, marketData: broker.marketData }),
     ...createReconcileActivities({ prisma, broker, logger }),
     ...createWebhookActivities({ prisma, logger }),
     ...createComplianceActivities({ prisma, logger }),

@@ -6,6 +6,8 @@ import type { PrismaClient } from '../src/db/client';
 import type { Logger } from '../src/logger';
 import { nyToday, periodOf } from '../src/reports/period';
 import { produceReport } from '../src/reports/load';
+import type { MarketData } from '../src/contracts/broker';
+import { marketMarker } from '../src/marks';
 
 export interface ReportRequest {
   kind: 'daily' | 'weekly';
@@ -20,11 +22,13 @@ export interface ReportSummary {
   strategies: number;
 }
 
-export function createReportActivities({ prisma, logger }: { prisma: PrismaClient; logger: Logger }) {
+export function createReportActivities({ prisma, logger, marketData }: { prisma: PrismaClient; logger: Logger; marketData?: MarketData }) {
+  // Open positions at market marks: the broker's quotes, a flagged model price where it has none.
+  const marker = marketData ? marketMarker(marketData) : undefined;
   return {
     async generateReport(req: ReportRequest): Promise<ReportSummary> {
       const { from, to } = periodOf(req.kind, req.date ?? nyToday());
-      const r = await produceReport(prisma, req.kind, from, to);
+      const r = await produceReport(prisma, req.kind, from, to, new Date(), marker);
       logger.info('report stored', { kind: req.kind, from, to });
       return { kind: req.kind, from, to, accounts: r.accounts.length, strategies: r.strategies.length };
     },

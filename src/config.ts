@@ -69,6 +69,11 @@ const keys = {
     schema: z.enum(['open', 'exchange', 'manual']).default('open'),
   },
   ibSimAdminPort: { env: 'IB_SIM_ADMIN_PORT', description: 'simulator admin HTTP port', schema: port.default(4003) },
+  ibSimStart: {
+    env: 'IB_SIM_START',
+    description: 'ISO date-time where the simulator clock starts (manual clock); unset = now',
+    schema: z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO date-time').optional(),
+  },
   reconcileOnConnect: {
     env: 'RECONCILE_ON_CONNECT',
     description: 'the worker reconciles the books with the broker at start-up and after every broker reconnect',

@@ -104,6 +104,14 @@ export const accountProtocolLevel = new Gauge({
   registers: reg,
 });
 
+/** alluse_protocol_level_changes_total{from,to}: recorded changes of a position's protocol level (src/db/protocolLevels.ts). */
+export const protocolLevelChangesTotal = new Counter({
+  name: 'alluse_protocol_level_changes_total',
+  help: 'Changes of a position protocol level, by from and to level',
+  labelNames: ['from', 'to'] as const,
+  registers: reg,
+});
+
 // --- Protocol and workflows ---
 /** alluse_week_types_total{week,type}: week = ISO week ("2026-W48"), type = week classification. One series per week: bounded by time. */
 export const weekTypesTotal = new Counter({

@@ -14,7 +14,7 @@ import { createApp, startServer, type RunningServer } from './api/app';
 import type { Config } from './config';
 import { closePrisma, getPrisma, type PrismaClient } from './db/client';
 import { migrate } from './db/migrate';
-import { startSimulator, type Simulator } from './ib-sim';
+import { startSimulator, type Simulator, type SimulatorOptions } from './ib-sim';
 import type { Logger } from './logger';
 import { ensureSchedules } from './schedules';
 import { marketDataSettings } from './marketdata/settings';
@@ -93,8 +93,7 @@ export async function startSystem(config: Config, logger: Logger, opts: SystemOp
 
     let simulator: Simulator | undefined;
     if (config.ibSimulator) {
-      simulator = await startSimulator({ port: config.ibPort, host: config.ibHost, account: config.ibAccount, clock: config.ibSimClock, adminPort: config.ibSimAdminPort,
-        stateFile: path.join(config.dataDir, 'ib-sim-account.json'), fresh: config.ibSimFresh });
+      simulator = await startSimulator(simulatorOptions(config));
       stops.push(() => simulator!.close());
     }
 
@@ -168,4 +167,18 @@ export async function startSystem(config: Config, logger: Logger, opts: SystemOp
     await stop();
     throw err;
   }
+}
+
+/** The bundled simulator's options from the configuration (`npm start` reads the same IB_SIM_* keys as `npm run ib-sim`). */
+export function simulatorOptions(config: Config): SimulatorOptions {
+  return {
+    port: config.ibPort,
+    host: config.ibHost,
+    account: config.ibAccount,
+    clock: config.ibSimClock,
+    adminPort: config.ibSimAdminPort,
+    stateFile: path.join(config.dataDir, 'ib-sim-account.json'),
+    fresh: config.ibSimFresh,
+    ...(config.ibSimStart ? { startTime: config.ibSimStart } : {}),
+  };
 }

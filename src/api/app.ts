@@ -29,6 +29,7 @@ import type { Broker } from '../contracts/broker';
 import { httpMetrics } from '../metrics';
 import { healthRouter } from './health';
 import { metricsHandler } from './metricsRoute';
+import { cachedMarker, marketMarker } from '../marks';
 import { operatorAuth, operatorRouter } from './operator';
 import { reconciliationRouter } from './reconciliation';
 import { webhooksRouter } from './webhooks';
@@ -102,7 +103,7 @@ export function createApp(deps: AppDeps): express.Express {
     res.json({ status: 'ok' });
   });
   app.use(healthRouter({ temporal: deps.temporal, prisma, broker: deps.broker, requiredSchedules: deps.requiredSchedules }));
-  app.get('/metrics', metricsHandler(prisma));
+  app.get('/metrics', metricsHandler(prisma, 5000, marketData ? cachedMarker(marketMarker(marketData, { timeoutMs: 1000 })) : undefined));
   // Protocol Engine operator routes, behind the same operator token; an unknown family falls through to the account view below.
   const operatorToken = deps.operatorToken ?? loadConfig(process.env).operatorToken;
   app.use('/api/v1/operator/accounts', operatorAuth(operatorToken, logger, prisma), express.json({ limit: '16kb' }), accountsRouter(deps));

@@ -94,7 +94,10 @@ export function tradingRouter(deps: TradingDeps): Router {
     if (row && row.clientName !== clientName) throw await notOwner();
     if (row && isTerminal(row.status)) return strip(row);
     try {
-      const s = await temporal.workflow.getHandle(instructionWorkflowId(id)).query(stateQuery);
+      // With the row as a fallback, the live state is worth at most QUERY_DEADLINE_MS: a worker
+      // busy with a burst of workflow tasks must not hold the API's answer.
+      const query = () => temporal.workflow.getHandle(instructionWorkflowId(id)).query(stateQuery);
+      const s = row ? await temporal.withDeadline(Date.now() + QUERY_DEADLINE_MS, query) : await query();
       if (s.input.clientName !== clientName) throw await notOwner();
       return {
         all_use_order_id: id,
@@ -118,6 +121,9 @@ export function tradingRouter(deps: TradingDeps): Router {
 
   return r;
 }
+
+/** How long order_status waits for the workflow's live state when the database row can answer. */
+const QUERY_DEADLINE_MS = 300;
 
 function strip(row: OrderStatusBody & { clientName: string }): OrderStatusBody {
   const { clientName: _c, ...body } = row;

@@ -194,12 +194,14 @@ export class Market {
       const e = weeklyExpiry(now.plus({ weeks: w }));
       if (closeOf(e) > now) set.add(yyyymmdd(e));
     }
-    for (let m = 0; m < 4; m++) {
-      const first = now.plus({ months: m }).startOf('month');
+    const monthly = (first: DateTime) => {
       let d = first.plus({ days: (5 - first.weekday + 7) % 7 + 14 });
       while (!isTradingDay(d)) d = d.minus({ days: 1 });
       if (closeOf(d) > now) set.add(yyyymmdd(d));
-    }
+    };
+    for (let m = 0; m < 4; m++) monthly(now.plus({ months: m }).startOf('month'));
+    // LEAPS: the January expirations of the next three years, as the exchanges list them.
+    for (let y = 1; y <= 3; y++) monthly(now.plus({ years: y }).startOf('year'));
     return [...set].sort();
   }
 
