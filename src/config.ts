@@ -69,10 +69,10 @@ const keys = {
     schema: z.enum(['open', 'exchange', 'manual']).default('open'),
   },
   ibSimAdminPort: { env: 'IB_SIM_ADMIN_PORT', description: 'simulator admin HTTP port', schema: port.default(4003) },
-  // STAR-LAB API (src/api). AUTH_MODE unset: `required` unless HOST is loopback (see authModeFor).
+  // STAR-LAB API (src/api). AUTH_MODE unset: `required` on every bind (see authModeFor).
   authMode: {
     env: 'AUTH_MODE',
-    description: 'STAR-LAB API authentication: open (loopback development only) | required; unset = required unless HOST is loopback',
+    description: 'STAR-LAB API authentication: required (the default, on every bind) | open (explicit, logged opt-in; loopback only)',
     schema: z.enum(['open', 'required']).optional(),
   },
   authTokenSecret: {
@@ -184,9 +184,12 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost|::ffff:127\.\d+\.\d+\.\d+)$
 
 export const isLoopbackHost = (host: string): boolean => LOOPBACK.test(host);
 
-/** The effective auth mode: explicit AUTH_MODE, else open only on a loopback bind. */
+/**
+ * The effective auth mode: `required` unless AUTH_MODE=open is asked for explicitly (which
+ * authFromEnv allows on a loopback HOST only, and logs). `npm start` creates a local credential.
+ */
 export function authModeFor(cfg: Pick<Config, 'authMode' | 'host'>): 'open' | 'required' {
-  return cfg.authMode ?? (LOOPBACK.test(cfg.host) ? 'open' : 'required');
+  return cfg.authMode ?? 'required';
 }
 
 /** Every environment variable the configuration reads (documentation and compose checks). */

@@ -22,6 +22,7 @@ import { createWorker, installRuntime, workerMetricsAddress } from './worker';
 import { instrumentBroker, startBrokerStatsPoller } from '../activities/brokerMetrics';
 import { freePort } from '../temporal/devServer';
 import { ensureReportSchedules } from './reports/schedules';
+import { ensureLocalCredential, type LocalCredential } from './localCredential';
 
 export interface SystemOptions {
   /** Temporal dev-server SQLite file (default: <dataDir>/temporal.db). */
@@ -35,6 +36,8 @@ export interface SystemOptions {
   startWorker?: boolean;
   /** Create/update the Temporal Schedules (weekly cycle); default true. */
   schedules?: boolean;
+  /** `npm start`: issue (once) or reuse <dataDir>/local-credential.json (src/localCredential.ts). */
+  localCredential?: boolean;
 }
 
 export interface System {
@@ -51,6 +54,10 @@ export interface System {
   worker?: Worker;
   api?: RunningServer;
   devServer?: DevServer;
+  /** The local credential file and its content, when opts.localCredential asked for it. */
+  localCredential?: { file: string; created: boolean; credential: LocalCredential };
+  /** The operator token the API accepts (OPERATOR_TOKEN, else the local credential's). */
+  operatorToken?: string;
   stopWorker(): Promise<void>;
   startWorker(): Promise<void>;
   stop(): Promise<void>;
@@ -88,6 +95,8 @@ export async function startSystem(config: Config, logger: Logger, opts: SystemOp
     await migrate(config.databaseUrl);
     const prisma = getPrisma(config.databaseUrl);
     stops.push(() => closePrisma());
+    const local = opts.localCredential ? await ensureLocalCredential(prisma, config.dataDir) : undefined;
+    const operatorToken = config.operatorToken ?? local?.credential.operator_token;
 
     let simulator: Simulator | undefined;
     if (config.ibSimulator) {
@@ -128,6 +137,8 @@ export async function startSystem(config: Config, logger: Logger, opts: SystemOp
       broker,
       simulator,
       devServer,
+      localCredential: local,
+      operatorToken,
       async startWorker() {
         system.workerMetricsUrl ??= installRuntime(await workerMetricsAddress(config.workerMetricsPort));
         connection ??= await connectWorkerConnection(temporalAddress!, config);
@@ -152,7 +163,7 @@ export async function startSystem(config: Config, logger: Logger, opts: SystemOp
       await system.startWorker();
     }
     if (opts.startApi !== false) {
-      const app = createApp({ temporal: client, prisma, taskQueue: config.temporalTaskQueue, logger, broker, operatorToken: config.operatorToken });
+      const app = createApp({ temporal: client, prisma, taskQueue: config.temporalTaskQueue, logger, broker, operatorToken });
       system.api = await startServer(app, config.port, config.host);
       stops.push(() => system.api!.close());
     }

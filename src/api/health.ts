@@ -14,6 +14,7 @@ import type { PrismaClient } from '../db/client';
 import { globalControl } from '../db/control';
 import { reduceOnly, tradingHalted } from '../metrics';
 import { withTimeout } from '../withTimeout';
+import { hasOperatorToken } from './operator';
 
 /** Used when src/schedules.ts (the weekly-cycle owner) does not export its own id. */
 export const DEFAULT_WEEKLY_CYCLE_SCHEDULE_ID = 'all-use-weekly-cycle';
@@ -37,6 +38,8 @@ export interface ReadinessDeps {
   /** Schedules that must exist; default: the weekly cycle's. */
   requiredSchedules?: string[];
   timeoutMs?: number;
+  /** The operator token: only a request carrying it sees the checks and the kill switch. */
+  operatorToken?: string;
 }
 
 export interface Check {
@@ -125,9 +128,12 @@ export async function readiness(d: ReadinessDeps) {
 
 export function healthRouter(d: ReadinessDeps): Router {
   const r = Router();
-  r.get('/readyz', async (_req, res) => {
+  r.get('/readyz', async (req, res) => {
     const body = await readiness(d);
-    res.status(body.failing.length ? 503 : 200).json(body);
+    res.status(body.failing.length ? 503 : 200);
+    // Without the operator token: ready / not ready, nothing about the parts or the kill switch.
+    if (hasOperatorToken(d.operatorToken, req.header('authorization'))) res.json(body);
+    else res.json({ status: body.status });
   });
   return r;
 }

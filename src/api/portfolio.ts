@@ -5,7 +5,7 @@
  */
 import Decimal from 'decimal.js';
 import type { PositionType } from '../contracts/instruction';
-import { positionsOf, strategyFills, strategyOwnerId, type StoredPosition } from '../db/positions';
+import { positionsOf, strategyFills, strategyOwnerIds, type StoredPosition } from '../db/positions';
 import type { PrismaClient } from '../db/client';
 import { applyFill, EMPTY_POSITION, marketValueCents, positionType, unrealizedPnlCents, type NetPosition } from '../domain/positionMath';
 import { actionSpec, multiplierOf } from '../../activities/orderSpec';
@@ -57,8 +57,15 @@ async function valued(p: StoredPosition, marks: MarkProvider): Promise<PositionB
   };
 }
 
-export async function strategyPositions(prisma: PrismaClient, marks: MarkProvider, clientName: string, strategyId: string): Promise<PositionBody[]> {
-  const open = (await positionsOf(prisma, strategyOwnerId(clientName, strategyId))).filter((p) => p.quantity !== 0);
+/** Every position row of the strategy's owners (one client's, or every client's when clientName is null). */
+async function strategyRows(prisma: PrismaClient, clientName: string | null, strategyId: string): Promise<StoredPosition[]> {
+  const owners = await strategyOwnerIds(prisma, clientName, strategyId);
+  return (await Promise.all(owners.map((o) => positionsOf(prisma, o)))).flat();
+}
+
+/** clientName null: the strategy as a whole (a credential whose patterns match it reads every client's part). */
+export async function strategyPositions(prisma: PrismaClient, marks: MarkProvider, clientName: string | null, strategyId: string): Promise<PositionBody[]> {
+  const open = (await strategyRows(prisma, clientName, strategyId)).filter((p) => p.quantity !== 0);
   const out = await Promise.all(open.map((p) => valued(p, marks)));
   return out.map(({ unrealizedCents: _u, ...body }) => body);
 }
@@ -67,8 +74,8 @@ export async function strategyPositions(prisma: PrismaClient, marks: MarkProvide
  * A trade is an order that closed (part of) a position; it wins or loses by the realized
  * P&L of its fills (before commissions). Replays the strategy's fills to attribute it.
  */
-export async function strategyPerformance(prisma: PrismaClient, marks: MarkProvider, clientName: string, strategyId: string): Promise<PerformanceBody> {
-  const [rows, fills] = await Promise.all([positionsOf(prisma, strategyOwnerId(clientName, strategyId)), strategyFills(prisma, clientName, strategyId)]);
+export async function strategyPerformance(prisma: PrismaClient, marks: MarkProvider, clientName: string | null, strategyId: string): Promise<PerformanceBody> {
+  const [rows, fills] = await Promise.all([strategyRows(prisma, clientName, strategyId), strategyFills(prisma, clientName, strategyId)]);
   const book = new Map<string, NetPosition>();
   const byOrder = new Map<string, { closed: boolean; pnl: number }>();
   let commissionTotal = new Decimal(0); // summed exactly, rounded once to the cent
