@@ -95,13 +95,19 @@ async function main(): Promise<void> {
     const { instrumentBroker, startBrokerStatsPoller } = await import('../activities/brokerMetrics');
     const { serveMetrics } = await import('./metrics');
     const appMetrics = config.workerAppMetricsPort ? await serveMetrics({ port: config.workerAppMetricsPort, host: '0.0.0.0' }) : undefined;
-    const connection = await connectWorkerConnection(config.temporalAddress, config);
+    // Wait for Temporal and PostgreSQL (bounded backoff, a log line per attempt; /readyz on the
+    // app-metrics port names what is awaited) instead of exiting when started before them.
+    const { waitFor } = await import('./waitFor');
+    const temporalAddress = config.temporalAddress;
+    const connection = await waitFor(`temporal at ${temporalAddress}`, () => connectWorkerConnection(temporalAddress, config), { logger });
     const prisma = getPrisma(config.databaseUrl);
+    await waitFor(`postgresql at ${new URL(config.databaseUrl).host}`, () => prisma.$queryRaw`SELECT 1`, { logger });
     const broker = instrumentBroker(createIbBroker({ host: config.ibHost, port: config.ibPort, clientId: config.ibClientId, account: config.ibAccount, logger }));
     const stopPoller = startBrokerStatsPoller(broker);
-    // Connect now, not on the first order: the broker-down alert reads this session.
+    // Connect now, not on the first order: the broker-down alert reads this session (the adapter retries with backoff).
     broker.connect().catch((err: unknown) => logger.warn('broker not connected yet; the adapter keeps retrying', { err }));
-    const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.temporalTaskQueue, deps: { prisma, broker, logger } });
+    // Worker.create fails while the namespace is not registered yet (a cluster still starting).
+    const worker = await waitFor(`temporal namespace ${config.temporalNamespace}`, () => createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.temporalTaskQueue, deps: { prisma, broker, logger } }), { logger, attemptTimeoutMs: 120_000 });
     const running = worker.run();
     logger.info('worker running', { taskQueue: config.temporalTaskQueue, ib: `${config.ibHost}:${config.ibPort}` });
     return async () => {

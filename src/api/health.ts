@@ -14,6 +14,7 @@ import type { PrismaClient } from '../db/client';
 import { globalControl } from '../db/control';
 import { reduceOnly, tradingHalted } from '../metrics';
 import { withTimeout } from '../withTimeout';
+import { waitingFor } from '../waitFor';
 import { hasOperatorToken } from './operator';
 
 /** Used when src/schedules.ts (the weekly-cycle owner) does not export its own id. */
@@ -109,7 +110,10 @@ export async function readiness(d: ReadinessDeps) {
     run('broker', () => checkBroker(d)),
     run('weekly_schedule', () => checkSchedules(d, ms)),
   ]);
-  const checks = { temporal, database, broker, weekly_schedule };
+  const awaited = waitingFor();
+  // What this process is still waiting for at start-up (src/waitFor.ts), named.
+  const startup: Check = awaited.length ? { ok: false, detail: `waiting for ${awaited.map((w) => `${w.what} (attempt ${w.attempts}: ${w.last_error})`).join('; ')}` } : { ok: true, detail: 'started' };
+  const checks = { temporal, database, broker, weekly_schedule, ...(awaited.length ? { startup } : {}) };
   const failing = Object.entries(checks).filter(([, c]) => !c.ok).map(([k]) => k);
   const control = await withTimeout(globalControl(d.prisma), ms, 'control state').catch(() => null);
   if (control) {
