@@ -10,7 +10,8 @@ import type { MetricsSinks } from '../workflows/metricsInterceptor';
 import { workflowFailuresTotal } from './metrics';
 
 const WORKFLOWS = path.resolve(__dirname, '..', 'workflows', 'index');
-const INTERCEPTORS = path.resolve(__dirname, '..', 'workflows', 'metricsInterceptor');
+export const WORKFLOW_INTERCEPTORS = path.resolve(__dirname, '..', 'workflows', 'metricsInterceptor');
+const INTERCEPTORS = WORKFLOW_INTERCEPTORS;
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** Bundles the workflow code once per process (webpack; a few seconds). */
@@ -64,14 +65,18 @@ export async function createWorker(opts: {
   taskQueue: string;
   deps: ActivityDeps;
   identity?: string;
+  /** Benchmarks: another bundle (a superset of workflows/index.ts) and extra or wrapped activities. */
+  workflowBundle?: WorkflowBundleWithSourceMap;
+  activities?: (production: ReturnType<typeof createActivities>) => object;
 }): Promise<Worker> {
   installRuntime();
+  const activities = createActivities(opts.deps);
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
-    workflowBundle: await workflowBundle(),
-    activities: createActivities(opts.deps),
+    workflowBundle: opts.workflowBundle ?? (await workflowBundle()),
+    activities: opts.activities ? opts.activities(activities) : activities,
     sinks: sinks satisfies InjectedSinks<MetricsSinks>,
     ...(opts.identity ? { identity: opts.identity } : {}),
     maxConcurrentActivityTaskExecutions: 200,
