@@ -172,11 +172,16 @@ async function main(): Promise<void> {
     const m0 = process.memoryUsage();
     const t0 = performance.now();
     let sent = 0;
+    // Ctrl-C / SIGTERM: stop sending, report what was sent, stop the system cleanly.
+    let interrupted = false;
+    const interrupt = () => (interrupted = true);
+    process.once('SIGINT', interrupt);
+    process.once('SIGTERM', interrupt);
     let queue: Req[] = [];
     let lastReport = 0;
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
-        while (sent < REQUESTS) {
+        while (sent < REQUESTS && !interrupted) {
           if (!queue.length) queue = batch();
           const r = queue.pop()!;
           sent++;
@@ -199,7 +204,8 @@ async function main(): Promise<void> {
     const instructions = (await countInstructions()) - in0;
     const sum = (pred: (s: number) => boolean) => [...byStatus].filter(([s]) => pred(s)).reduce((t, [, n]) => t + n, 0);
     const out = {
-      requests: REQUESTS,
+      requests: sent,
+      ...(interrupted ? { interrupted: true, requested: REQUESTS } : {}),
       status_2xx: sum((s) => s >= 200 && s < 300),
       status_4xx: sum((s) => s >= 400 && s < 500),
       status_5xx: sum((s) => s >= 500),
@@ -213,7 +219,7 @@ async function main(): Promise<void> {
       heap_start_mb: mb(m0.heapUsed),
       heap_end_mb: mb(m1.heapUsed),
       seconds: Math.round(seconds * 10) / 10,
-      requests_per_s: Math.round(REQUESTS / seconds),
+      requests_per_s: Math.round(sent / seconds),
       seed: SEED,
     };
     process.stdout.write(`${JSON.stringify(out)}\n`);
