@@ -123,6 +123,7 @@ async function main(): Promise<void> {
     const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY + 4 });
     let seq = 0;
     const notFilled: string[] = [];
+    const errors: string[] = [];
     const body = () => ({
       starlab_strategy_id: `E2E_${seq % 50}`, scheme_type: 'DIS', symbol: 'AAPL', trade_action: 'BUY_STOCK', quantity: 1, order_type: 'MARKET',
       time_in_force: 'DAY', client_order_id: `e2e_${seq++}_${randomUUID()}`, account_tag: 'E2E',
@@ -164,7 +165,13 @@ async function main(): Promise<void> {
       await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
         while (next < n) {
           next++;
-          lat.push(await fn());
+          try {
+            lat.push(await fn());
+          } catch (err) {
+            // Counted and reported, not fatal: one failed call must not abort the run.
+            errors.push((err as Error).message);
+            if (errors.length <= 3) log(`  call failed: ${(err as Error).message}`);
+          }
         }
       }));
       const cpu = process.cpuUsage(cpu0);
@@ -234,6 +241,7 @@ async function main(): Promise<void> {
       concurrency: CONCURRENCY,
       instructions,
       not_filled: notFilled.length,
+      errors: errors.length,
       cpu_ms_per_instruction: r1(cpuSys),
       bare_cpu_ms_per_workflow: r1(cpuBare),
       load_average_1m: r2(os.loadavg()[0]!),
