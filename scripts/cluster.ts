@@ -22,6 +22,8 @@ import { ensureSchedules } from '../src/schedules';
 import { connectClient } from '../src/temporalClient';
 import { applyTemporalSchema, ensureTemporalServer, pgTargetOf, registerNamespace, startTemporalServer, type TemporalServerProcess } from '../temporal/cluster';
 import { freePort, portInUse } from '../temporal/devServer';
+import { SEARCH_ATTRIBUTES } from '../temporal/searchAttributes';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -142,6 +144,16 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
     const cfg = loadConfig({ ...process.env, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: namespace });
     const client = await connectClient(temporal.address, cfg);
     const logger = createLogger('cluster', 'error');
+    // The frontend learns new search attributes through a cache: wait until a start carrying all
+    // of them is accepted (the APIs' submits carry them), instead of answering 500 for a while.
+    await waitUntil('the search attributes to be usable', async () => {
+      const h = await client.workflow.start('clusterProbe', {
+        taskQueue: `${o.taskQueue}-probe`, workflowId: `cluster-probe-${Date.now()}`,
+        typedSearchAttributes: Object.keys(SEARCH_ATTRIBUTES).map((name) => ({ key: defineSearchAttributeKey(name, SearchAttributeType.KEYWORD), value: 'probe' })),
+      });
+      await h.terminate('probe');
+      return true;
+    }, 60_000);
     await ensureSchedules({ client, taskQueue: o.taskQueue, logger });
     await ensureReportSchedules(client, o.taskQueue);
     await client.connection.close();

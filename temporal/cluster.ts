@@ -11,6 +11,7 @@
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
@@ -81,6 +82,20 @@ export async function applyTemporalSchema(sqlTool: string, target: PgTarget, db:
   await run(sqlTool, [...base, 'update-schema', '-d', path.join(await schemaDir(), kind, 'versioned')]);
 }
 
+/** A free port below 32768 (Temporal stores membership ports as smallint: a higher one is fatal at start). */
+async function lowPort(): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const p = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const srv = net.createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(p, '127.0.0.1', () => srv.close(() => resolve(true)));
+    });
+    if (free) return p;
+  }
+  throw new Error('no free port below 32768');
+}
+
 export interface TemporalServerProcess {
   address: string;
   metricsUrl: string;
@@ -103,7 +118,8 @@ export async function startTemporalServer(o: {
   port: number;
   logFile: string;
 }): Promise<TemporalServerProcess> {
-  const ports = { http: await freePort(), fm: await freePort(), hg: await freePort(), hm: await freePort(), mg: await freePort(), mm: await freePort(), wg: await freePort(), wm: await freePort(), metrics: await freePort(), pprof: await freePort() };
+  // Membership ports are stored in a smallint column (cluster_membership.rpc_port): below 32768.
+  const ports = { http: await freePort(), fm: await lowPort(), hg: await freePort(), hm: await lowPort(), mg: await freePort(), mm: await lowPort(), wg: await freePort(), wm: await lowPort(), metrics: await freePort(), pprof: await freePort() };
   const cfgDir = path.join(o.dir, 'config');
   fs.mkdirSync(path.join(cfgDir, 'dynamicconfig'), { recursive: true });
   fs.copyFileSync(path.join(ROOT, 'deploy', 'temporal', 'dynamicconfig.yaml'), path.join(cfgDir, 'dynamicconfig', 'all-use.yaml'));
@@ -185,7 +201,10 @@ dynamicConfigClient:
       fs.closeSync(fd);
       handle.process = child;
       let exitInfo: string | undefined;
-      child.on('exit', (code, signal) => (exitInfo = `Temporal Server exited (code ${code}, signal ${signal}); see ${o.logFile}`));
+      child.on('exit', (code, signal) => {
+        const tail = fs.existsSync(o.logFile) ? fs.readFileSync(o.logFile, 'utf8').slice(-1500) : '';
+        exitInfo = `Temporal Server exited (code ${code}, signal ${signal}); see ${o.logFile}:\n${tail}`;
+      });
       await waitForTemporal(address, 120_000, () => exitInfo);
     },
     stop: () =>

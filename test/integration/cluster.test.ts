@@ -50,16 +50,17 @@ describe('cluster: Temporal Server on PostgreSQL, two workers, two APIs', functi
     const body = { starlab_strategy_id: `CLU_${k % 5}`, scheme_type: 'DIS', symbol: 'AAPL', trade_action: 'BUY_STOCK', quantity: 1, order_type: 'MARKET', time_in_force: 'DAY', client_order_id: `clu_${n++}_${randomUUID()}`, account_tag: 'CLUSTER' };
     const r = await fetch(`${c.apiUrls[k % 2]}/api/v1/starlab_interface/trading/submit_trade_instruction`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${c.apiKey}` }, body: JSON.stringify(body) });
     const ack = (await r.json()) as { all_use_order_id: string };
-    expect(r.status, JSON.stringify(ack)).to.equal(201);
+    expect(r.status, `${JSON.stringify(ack)}\n${r.status === 201 ? '' : c.apis[k % 2]!.out.slice(-1500)}`).to.equal(201);
     return ack.all_use_order_id;
   };
   const filled = (ids: string[]) =>
-    Promise.all(ids.map(async (id) => (await client!.workflow.getHandle(instructionWorkflowId(id)).result()) as { status: string }));
+    Promise.all(ids.map(async (id) => (await client!.workflow.getHandle(instructionWorkflowId(id)).result()) as { status: string; rejectReason: string | null }));
   const brokerOrders = async () => (await (await fetch(`${cluster!.simAdminUrl}/orders`)).json()) as { orderRef: string; status: string }[];
 
   it('when instructions come in through both APIs, then both workers run them and every one fills once', async () => {
     const ids = await Promise.all(Array.from({ length: 16 }, (_, k) => submit(k)));
-    expect((await filled(ids)).map((s) => s.status)).to.deep.equal(ids.map(() => 'FILLED'));
+    const first = await filled(ids);
+    expect(first.map((s) => s.status), JSON.stringify(first.map((s) => s.rejectReason))).to.deep.equal(ids.map(() => 'FILLED'));
     // Which worker ran each instruction's broker call: the identity (pid@host) on ActivityTaskStarted.
     const identities = new Set<string>();
     for (const id of ids) {
