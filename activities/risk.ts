@@ -90,38 +90,32 @@ export async function checkInstructionRisk(
     ...(i.expiration_date ? { expiry: i.expiration_date.replaceAll('-', '') } : {}),
     ...(i.limit_price !== undefined ? { limitPriceCents: toCents(i.limit_price) } : {}),
   };
+  // Read before the segment lock, all at once: nothing the lock guards depends on them.
   // A LIMIT order's price is checked against the broker's current mid (the band); without a
-  // quote the band cannot be checked and the order goes on. Fetched before the segment lock.
-  if (i.order_type === 'LIMIT') {
-    const mid = await market.limitMid(input);
-    if (mid !== null) order.midCents = mid;
-  }
-  // A MARKET order is priced at the contract's last fill, when there is one, so its notional
-  // and reserved capital are not zero.
-  if (i.order_type === 'MARKET') {
-    const last = await lastFillPrice(prisma, {
-      symbol: i.symbol, secType: spec.secType, expiry: i.expiration_date?.replaceAll('-', '') ?? '', strike: String(i.strike_price ?? 0), right: spec.right ?? '',
-    });
-    if (last !== null) order.midCents = toCents(last);
-  }
+  // quote the band cannot be checked and the order goes on. A MARKET order is priced at the
+  // contract's last fill, when there is one, so its notional and reserved capital are not zero.
+  // The switches are looked at again right before sending (placeOrder), the limit is operator
+  // configuration, and positions change as fills are recorded (under each position's own lock,
+  // never this one).
+  const [mid, last, controls, limit, positions] = await Promise.all([
+    i.order_type === 'LIMIT' ? market.limitMid(input) : Promise.resolve(null),
+    i.order_type === 'MARKET'
+      ? lastFillPrice(prisma, { symbol: i.symbol, secType: spec.secType, expiry: i.expiration_date?.replaceAll('-', '') ?? '', strike: String(i.strike_price ?? 0), right: spec.right ?? '' })
+      : Promise.resolve(null),
+    db.controlsFor(prisma, controlScopesOf(input.accountId, i.account_tag)),
+    db.segmentLimit(prisma, segment),
+    db.symbolPositions(prisma, i.symbol),
+  ]);
+  if (i.order_type === 'LIMIT' && mid !== null) order.midCents = mid;
+  if (i.order_type === 'MARKET' && last !== null) order.midCents = toCents(last);
 
-  return prisma.$transaction(async (tx) => {
-    await db.lockSegment(tx, segment);
+  const decide = (u: db.SegmentUsage): { reserveCents?: number; result: RiskVerdict } => {
     // A retried activity after a passing check: the reservation is the verdict.
-    if (await db.hasReservation(tx, input.allUseOrderId)) return { ok: true } as const;
-    const [controls, limit, working, held, positions, openOrders, workingCalls] = await Promise.all([
-      db.controlsFor(tx, controlScopesOf(input.accountId, i.account_tag)),
-      db.segmentLimit(tx, segment),
-      db.reservedCents(tx, segment, input.allUseOrderId),
-      // A STAR-LAB segment's limit covers what its filled positions hold, not only working
-      // orders; ALL-USE's accounts are sized by their own ledgers (weekly cycle).
-      input.accountId ? Promise.resolve(0) : db.heldCents(tx, segment, multiplier),
-      db.symbolPositions(tx, i.symbol),
-      input.accountId ? Promise.resolve(undefined) : db.openOrdersOfStrategy(tx, input.clientName, i.starlab_strategy_id, input.allUseOrderId),
-      i.trade_action === 'SELL_TO_OPEN_CALL'
-        ? db.workingOpeningCalls(tx, { accountId: input.accountId, clientName: input.clientName, strategyId: i.starlab_strategy_id }, i.symbol, input.allUseOrderId)
-        : Promise.resolve(0),
-    ]);
+    if (u.hasReservation) return { result: { ok: true } };
+    const working = u.workingCents;
+    const held = u.heldCents;
+    const openOrders = u.openOrders;
+    const workingCalls = u.workingCalls;
     const mine = positions.filter((p) => p.ownerKind === ownerKind && p.ownerId === ownerId);
     const asOpen = (ps: typeof positions): OpenPosition[] =>
       ps.map((p) => ({
@@ -171,9 +165,72 @@ export async function checkInstructionRisk(
     if (!verdict.ok) {
       // Name the switch that stopped it, so an operator knows which one to look at.
       const scope = controls.find((c) => (verdict.code === 'KILL_SWITCH' ? c.halted : verdict.code === 'REDUCE_ONLY' && c.reduceOnly))?.scope;
-      return scope ? { ...verdict, message: `${verdict.message}, scope=${scope}` } : verdict;
+      return { result: scope ? { ...verdict, message: `${verdict.message}, scope=${scope}` } : verdict };
     }
-    await db.reserve(tx, input.allUseOrderId, segment, capitalOf(order, multiplier));
-    return { ok: true } as const;
+    return { reserveCents: capitalOf(order, multiplier), result: { ok: true } };
+  };
+
+  // Under the segment lock: only what decides whether this order's capital is free (the
+  // segment's reservations and holdings, the strategy's working orders and calls) and the
+  // reservation itself, checked in a batch with the segment's other waiting orders of this
+  // process (src/db/reservations.ts lockedSegmentChecks: two round trips per batch).
+  return checkInSegmentBatch(prisma, segment, {
+    q: {
+      segment,
+      instructionId: input.allUseOrderId,
+      multiplier,
+      // A STAR-LAB segment's limit covers what its filled positions hold, not only working
+      // orders; ALL-USE's accounts are sized by their own ledgers (weekly cycle).
+      held: !input.accountId,
+      ...(input.accountId ? {} : { strategy: { clientName: input.clientName, strategyId: i.starlab_strategy_id } }),
+      ...(i.trade_action === 'SELL_TO_OPEN_CALL'
+        ? { calls: { ...(input.accountId ? { accountId: input.accountId } : {}), clientName: input.clientName, strategyId: i.starlab_strategy_id, symbol: i.symbol } }
+        : {}),
+    },
+    ...(i.trade_action === 'SELL_TO_OPEN_CALL' ? { callQuantity: i.quantity } : {}),
+    decide,
+  });
+}
+
+interface SegmentJob {
+  check: db.SegmentCheck<RiskVerdict>;
+  resolve: (v: RiskVerdict) => void;
+  reject: (e: unknown) => void;
+}
+const queues = new WeakMap<PrismaClient, Map<string, SegmentJob[]>>();
+const MAX_BATCH = 100;
+
+/**
+ * Group commit of the segment lock: the orders of one segment that wait while a batch holds the
+ * lock form the next batch (up to 100), checked in order under one lock in two round trips. No
+ * waiter parks a pooled connection on the advisory lock (50 waiters used to take all 10 and stall
+ * every other query of the worker), and the lock is held per batch, not per order: the cause of
+ * instructions being serialised (bench:e2e, docs/OPERATIONS-CLUSTER.md). The advisory lock still
+ * orders the batches of different processes.
+ */
+function checkInSegmentBatch(prisma: PrismaClient, segment: string, check: db.SegmentCheck<RiskVerdict>): Promise<RiskVerdict> {
+  let bySegment = queues.get(prisma);
+  if (!bySegment) queues.set(prisma, (bySegment = new Map()));
+  const segments = bySegment;
+  return new Promise<RiskVerdict>((resolve, reject) => {
+    const waiting = segments.get(segment);
+    if (waiting) {
+      waiting.push({ check, resolve, reject });
+      return;
+    }
+    const jobs: SegmentJob[] = [{ check, resolve, reject }];
+    segments.set(segment, jobs);
+    void (async () => {
+      while (jobs.length) {
+        const batch = jobs.splice(0, MAX_BATCH);
+        try {
+          const results = await db.lockedSegmentChecks(prisma, segment, batch.map((j) => j.check));
+          batch.forEach((j, k) => j.resolve(results[k]!));
+        } catch (err) {
+          batch.forEach((j) => j.reject(err));
+        }
+      }
+      segments.delete(segment);
+    })();
   });
 }

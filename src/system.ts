@@ -24,6 +24,7 @@ import { instrumentBroker, startBrokerStatsPoller } from '../activities/brokerMe
 import { freePort } from '../temporal/devServer';
 import { ensureReportSchedules } from './reports/schedules';
 import { reconcileOnConnect } from './reconcileTrigger';
+import { ensureLocalCredential, type LocalCredential } from './localCredential';
 
 export interface SystemOptions {
   /** Temporal dev-server SQLite file (default: <dataDir>/temporal.db). */
@@ -37,6 +38,8 @@ export interface SystemOptions {
   startWorker?: boolean;
   /** Create/update the Temporal Schedules (weekly cycle); default true. */
   schedules?: boolean;
+  /** `npm start`: issue (once) or reuse <dataDir>/local-credential.json (src/localCredential.ts). */
+  localCredential?: boolean;
 }
 
 export interface System {
@@ -53,6 +56,10 @@ export interface System {
   worker?: Worker;
   api?: RunningServer;
   devServer?: DevServer;
+  /** The local credential file and its content, when opts.localCredential asked for it. */
+  localCredential?: { file: string; created: boolean; credential: LocalCredential };
+  /** The operator token the API accepts (OPERATOR_TOKEN, else the local credential's). */
+  operatorToken?: string;
   stopWorker(): Promise<void>;
   startWorker(): Promise<void>;
   stop(): Promise<void>;
@@ -90,6 +97,8 @@ export async function startSystem(config: Config, logger: Logger, opts: SystemOp
     await migrate(config.databaseUrl);
     const prisma = getPrisma(config.databaseUrl);
     stops.push(() => closePrisma());
+    const local = opts.localCredential ? await ensureLocalCredential(prisma, config.dataDir) : undefined;
+    const operatorToken = config.operatorToken ?? local?.credential.operator_token;
 
     let simulator: Simulator | undefined;
     if (config.ibSimulator) {
@@ -132,6 +141,8 @@ export async function startSystem(config: Config, logger: Logger, opts: SystemOp
       broker,
       simulator,
       devServer,
+      localCredential: local,
+      operatorToken,
       async startWorker() {
         system.workerMetricsUrl ??= installRuntime(await workerMetricsAddress(config.workerMetricsPort));
         connection ??= await connectWorkerConnection(temporalAddress!, config);
@@ -158,7 +169,7 @@ export async function startSystem(config: Config, logger: Logger, opts: SystemOp
       await system.startWorker();
     }
     if (opts.startApi !== false) {
-      const app = createApp({ temporal: client, prisma, taskQueue: config.temporalTaskQueue, logger, broker, operatorToken: config.operatorToken, temporalUiUrl: devServer?.uiUrl });
+      const app = createApp({ temporal: client, prisma, taskQueue: config.temporalTaskQueue, logger, broker, operatorToken, temporalUiUrl: devServer?.uiUrl });
       system.api = await startServer(app, config.port, config.host);
       stops.push(() => system.api!.close());
     }

@@ -10,7 +10,8 @@ import type { MetricsSinks } from './contracts/workflows/metricsSinks';
 import { workflowFailuresTotal } from './metrics';
 
 const WORKFLOWS = path.resolve(__dirname, '..', 'workflows', 'index');
-const INTERCEPTORS = path.resolve(__dirname, '..', 'workflows', 'metricsInterceptor');
+export const WORKFLOW_INTERCEPTORS = path.resolve(__dirname, '..', 'workflows', 'metricsInterceptor');
+const INTERCEPTORS = WORKFLOW_INTERCEPTORS;
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** Bundles the workflow code once per process (webpack; a few seconds). */
@@ -64,14 +65,18 @@ export async function createWorker(opts: {
   taskQueue: string;
   deps: ActivityDeps;
   identity?: string;
+  /** Benchmarks: another bundle (a superset of workflows/index.ts) and extra or wrapped activities. */
+  workflowBundle?: WorkflowBundleWithSourceMap;
+  activities?: (production: ReturnType<typeof createActivities>) => object;
 }): Promise<Worker> {
   installRuntime();
+  const activities = createActivities(opts.deps);
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
-    workflowBundle: await workflowBundle(),
-    activities: createActivities(opts.deps),
+    workflowBundle: opts.workflowBundle ?? (await workflowBundle()),
+    activities: opts.activities ? opts.activities(activities) : activities,
     sinks: sinks satisfies InjectedSinks<MetricsSinks>,
     ...(opts.identity ? { identity: opts.identity } : {}),
     maxConcurrentActivityTaskExecutions: 200,
@@ -96,13 +101,19 @@ async function main(): Promise<void> {
     const { serveMetrics } = await import('./metrics');
     const { marketDataSettings } = await import('./marketdata/settings');
     const appMetrics = config.workerAppMetricsPort ? await serveMetrics({ port: config.workerAppMetricsPort, host: '0.0.0.0' }) : undefined;
-    const connection = await connectWorkerConnection(config.temporalAddress, config);
+    // Wait for Temporal and PostgreSQL (bounded backoff, a log line per attempt; /readyz on the
+    // app-metrics port names what is awaited) instead of exiting when started before them.
+    const { waitFor } = await import('./waitFor');
+    const temporalAddress = config.temporalAddress;
+    const connection = await waitFor(`temporal at ${temporalAddress}`, () => connectWorkerConnection(temporalAddress, config), { logger });
     const prisma = getPrisma(config.databaseUrl);
+    await waitFor(`postgresql at ${new URL(config.databaseUrl).host}`, () => prisma.$queryRaw`SELECT 1`, { logger });
     const broker = instrumentBroker(createIbBroker({ host: config.ibHost, port: config.ibPort, clientId: config.ibClientId, account: config.ibAccount, logger, marketDataLimits: marketDataSettings().limits }));
     const stopPoller = startBrokerStatsPoller(broker);
-    // Connect now, not on the first order: the broker-down alert reads this session.
+    // Connect now, not on the first order: the broker-down alert reads this session (the adapter retries with backoff).
     broker.connect().catch((err: unknown) => logger.warn('broker not connected yet; the adapter keeps retrying', { err }));
-    const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.temporalTaskQueue, deps: { prisma, broker, logger } });
+    // Worker.create fails while the namespace is not registered yet (a cluster still starting).
+    const worker = await waitFor(`temporal namespace ${config.temporalNamespace}`, () => createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.temporalTaskQueue, deps: { prisma, broker, logger } }), { logger, attemptTimeoutMs: 120_000 });
     const running = worker.run();
     const { connectClient } = await import('./temporalClient');
     const client = config.reconcileOnConnect ? await connectClient(config.temporalAddress, config) : undefined;

@@ -43,7 +43,7 @@ describe('ops: metrics after a real instruction', function () {
     await h.result().catch(() => undefined);
     app = await operatorApi(sys); // a fresh app: its first scrape refreshes the database gauges
     await until(async () => {
-      text = (await call(app.url, 'GET', '/metrics', undefined, null)).text;
+      text = (await call(app.url, 'GET', '/metrics')).text;
       return /^alluse_workflow_failures_total\{workflow_type="dailyReport"\} [1-9]/m.test(text) && /^alluse_order_fill_latency_seconds_count [1-9]/m.test(text);
     }, 20_000, 'metrics to show the failure and the fill');
   });
