@@ -159,6 +159,10 @@ export interface RunningServer {
 export function startServer(app: express.Express, port: number, host = '127.0.0.1'): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
     const server = app.listen(port, host);
+    // Idle keep-alive connections are closed by the client, never by us: Node's default (5 s) races
+    // a client that reuses the socket at that moment (ECONNRESET), as behind any load balancer.
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
     server.once('error', reject);
     server.once('listening', () => {
       const actual = (server.address() as AddressInfo).port;
