@@ -65,6 +65,10 @@ export class WorkerProcess {
         WORKER_APP_METRICS_PORT: '0',
         LOG_LEVEL: 'info',
         CRASH_HOLD_AFTER_PLACE: env.hold ? '1' : '',
+        // The shared test broker holds every test's positions, which this database's books do not
+        // all know: a start-up reconciliation would set reduce-only under the other tests (as the
+        // shared system's own worker does not, _system.ts). The books tests reconcile on purpose.
+        RECONCILE_ON_CONNECT: 'false',
       },
     });
     const w = new WorkerProcess(child, `${path.basename(entry)}#${child.pid}`);
