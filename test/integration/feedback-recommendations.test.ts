@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import express from 'express';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { closePrisma, getPrisma, type PrismaClient } from '../../src/db/client';
+import { disconnectPrisma, getPrisma, type PrismaClient } from '../../src/db/client';
 import { dropDatabase, migrate } from '../../src/db/migrate';
 import { createRecommendation, getRecommendation } from '../../src/db/feedback';
 import { currentProtocolConfig } from '../../src/db/protocolConfig';
@@ -48,7 +48,7 @@ describe('feedback: recommendations accepted or dismissed by an operator', funct
   });
   after(async () => {
     await new Promise((r) => server?.close(r));
-    await closePrisma();
+    await disconnectPrisma(prisma); // its own client only: the shared system's stays open for the other tests
     await dropDatabase(url);
   });
 
