@@ -12,9 +12,12 @@ import { BROKER_DECLINE_FAILURE, instructionWorkflowId, KILL_SWITCH_FAILURE } fr
 import { BrokerError } from './broker/errors';
 import type { ProtocolConfig } from '../src/domain/config';
 import type { Broker, BrokerOrderState } from '../src/contracts/broker';
-import { actionSpec, multiplierOf, toBrokerOrder } from '../src/domain/instrument';
+import { actionSpec, contractKeyOf, multiplierOf, quoteMidCents, toBrokerOrder, ymdOfIso } from '../src/domain/instrument';
 import { createProtocolActivities } from './protocol';
-import { checkInstructionRisk, quoteMidCents, type LimitMid, type RiskVerdict } from './risk';
+import { checkInstructionRisk, type LimitMid, type RiskVerdict } from './risk';
+import { prismaRiskStore } from '../src/db/riskInputs';
+import { DEFAULT_RISK_SETTINGS, type RiskSettings } from '../src/domain/risk';
+import { systemClock, type Clock } from '../src/contracts/clock';
 import { quoteOf } from '../src/quote';
 import { releaseReservation } from '../src/db/reservations';
 import { controlScopesOf, haltedScope } from '../src/db/control';
@@ -28,6 +31,13 @@ export interface ActivityDeps {
   logger: Logger;
   /** Protocol Engine configuration (defaults when absent). */
   protocol?: ProtocolConfig;
+  /**
+   * Business time (timestamps, today's expiries): the system clock unless injected. Against the
+   * simulator's manual clock the simulator is the clock (src/system.ts, the protocol harness).
+   */
+  clock?: Clock;
+  /** STAR-LAB's risk limits from the worker's configuration (src/config.ts `riskSettingsOf`); defaults when absent. */
+  risk?: RiskSettings;
 }
 
 export interface BrokerUpdate {
@@ -39,7 +49,7 @@ export interface BrokerUpdate {
 
 const summaryKey = (s: BrokerOrderState): string => `${s.status}|${s.filledQuantity}|${s.commission}|${s.commissionsComplete}`;
 
-export function toSummary(s: BrokerOrderState): Partial<InstructionState> {
+export function toSummary(s: BrokerOrderState, clock: Clock = systemClock): Partial<InstructionState> {
   return {
     status: s.status,
     filledQuantity: s.filledQuantity,
@@ -49,21 +59,20 @@ export function toSummary(s: BrokerOrderState): Partial<InstructionState> {
     brokerOrderId: s.brokerOrderId > 0 ? String(s.brokerOrderId) : null,
     rejectReason: s.status === 'REJECTED' || s.status === 'CANCELLED' ? (s.reason ?? null) : null,
     commissionsComplete: s.commissionsComplete,
-    updatedAt: new Date().toISOString(),
+    updatedAt: clock.now().toISOString(),
   };
 }
 
-const toUpdate = (s: BrokerOrderState): BrokerUpdate => ({ summary: toSummary(s), order: s, key: summaryKey(s) });
-
-export function createActivities({ prisma, broker, logger, protocol }: ActivityDeps) {
+export function createActivities({ prisma, broker, logger, protocol, clock = systemClock, risk = DEFAULT_RISK_SETTINGS }: ActivityDeps) {
+  const toUpdate = (s: BrokerOrderState): BrokerUpdate => ({ summary: toSummary(s, clock), order: s, key: summaryKey(s) });
+  const riskStore = prismaRiskStore(prisma);
   /** The broker's mid for a LIMIT order's band check (2 s at most; none = the band is skipped, logged). */
   const limitMid: LimitMid = async (input) => {
     const md = broker.marketData;
     if (!md) return null;
     const i = input.instruction;
-    const spec = actionSpec(i.trade_action);
     try {
-      const q = await quoteOf(md, { symbol: i.symbol, secType: spec.secType, expiry: (i.expiration_date ?? '').replaceAll('-', ''), strike: i.strike_price ?? 0, right: spec.right ?? '' }, 2000);
+      const q = await quoteOf(md, contractKeyOf(i), 2000);
       const mid = quoteMidCents(q);
       if (mid === null) log(input).warn('no quote for the limit-price band check; band not checked', { symbol: i.symbol });
       return mid;
@@ -76,7 +85,7 @@ export function createActivities({ prisma, broker, logger, protocol }: ActivityD
     logger.child({ workflowId: instructionWorkflowId(input.allUseOrderId), client_order_id: input.instruction.client_order_id });
 
   return {
-    ...createProtocolActivities({ prisma, broker, logger, protocol }),
+    ...createProtocolActivities({ prisma, broker, logger, protocol, clock }),
 
     async recordInstruction(input: TradeInstructionInput): Promise<void> {
       await recordInstruction(prisma, {
@@ -93,7 +102,10 @@ export function createActivities({ prisma, broker, logger, protocol }: ActivityD
     },
 
     async checkRisk(input: TradeInstructionInput): Promise<RiskVerdict> {
-      const verdict = await checkInstructionRisk(prisma, input, undefined, { limitMid, pacingBacklogMs: () => broker.pacingBacklogMs?.() ?? 0 });
+      const verdict = await checkInstructionRisk(
+        { store: riskStore, settings: risk, protocol, clock, market: { limitMid, pacingBacklogMs: () => broker.pacingBacklogMs?.() ?? 0 } },
+        input,
+      );
       if (!verdict.ok) {
         riskRejectionsTotal.inc({ reason: verdict.code });
         log(input).warn('risk check rejected instruction', { reason: verdict.message });
@@ -188,7 +200,7 @@ export function createActivities({ prisma, broker, logger, protocol }: ActivityD
           contract: {
             symbol: input.instruction.symbol,
             secType: spec.secType,
-            expiry: input.instruction.expiration_date?.replaceAll('-', '') ?? '',
+            expiry: ymdOfIso(input.instruction.expiration_date ?? ''),
             strike: input.instruction.strike_price ?? 0,
             right: spec.right ?? '',
             multiplier: multiplierOf(spec.secType),
@@ -204,7 +216,7 @@ export function createActivities({ prisma, broker, logger, protocol }: ActivityD
       return row;
     },
 
-    ...createReportActivities({ prisma, logger }),
+    ...createReportActivities({ prisma, logger, clock }),
   };
 }
 

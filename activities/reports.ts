@@ -4,6 +4,7 @@
  */
 import type { PrismaClient } from '../src/db/client';
 import type { Logger } from '../src/logger';
+import { systemClock, type Clock } from '../src/contracts/clock';
 import { nyToday, periodOf } from '../src/reports/period';
 import { produceReport } from '../src/reports/load';
 
@@ -20,10 +21,10 @@ export interface ReportSummary {
   strategies: number;
 }
 
-export function createReportActivities({ prisma, logger }: { prisma: PrismaClient; logger: Logger }) {
+export function createReportActivities({ prisma, logger, clock = systemClock }: { prisma: PrismaClient; logger: Logger; clock?: Clock }) {
   return {
     async generateReport(req: ReportRequest): Promise<ReportSummary> {
-      const { from, to } = periodOf(req.kind, req.date ?? nyToday());
+      const { from, to } = periodOf(req.kind, req.date ?? nyToday(clock.now()));
       const r = await produceReport(prisma, req.kind, from, to);
       logger.info('report stored', { kind: req.kind, from, to });
       return { kind: req.kind, from, to, accounts: r.accounts.length, strategies: r.strategies.length };

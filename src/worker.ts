@@ -88,6 +88,7 @@ async function main(): Promise<void> {
   const { createIbBroker } = await import('../activities/broker/ib-adapter');
   const { closePrisma, getPrisma } = await import('./db/client');
   const { connectWorkerConnection } = await import('./temporalClient');
+  const { riskSettingsOf } = await import('./config');
   await runProcess('worker', async (config, logger) => {
     if (!config.temporalAddress) throw new Error('TEMPORAL_ADDRESS is required for the standalone worker (npm start runs everything in one process)');
     // 0.0.0.0: in a container Prometheus scrapes from another host (docker-compose, job alluse-worker*).
@@ -101,7 +102,7 @@ async function main(): Promise<void> {
     const stopPoller = startBrokerStatsPoller(broker);
     // Connect now, not on the first order: the broker-down alert reads this session.
     broker.connect().catch((err: unknown) => logger.warn('broker not connected yet; the adapter keeps retrying', { err }));
-    const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.temporalTaskQueue, deps: { prisma, broker, logger } });
+    const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.temporalTaskQueue, deps: { prisma, broker, logger, risk: riskSettingsOf(config) } });
     const running = worker.run();
     logger.info('worker running', { taskQueue: config.temporalTaskQueue, ib: `${config.ibHost}:${config.ibPort}` });
     return async () => {

@@ -7,6 +7,7 @@
 import { BarSizeSetting, ConnectionState, IBApiNext, SecType, WhatToShow, type Contract } from '@stoqey/ib';
 import type winston from 'winston';
 import type { MarketBar, MarketData, OptionQuote } from '../../src/contracts/broker';
+import { isoOfYmd } from '../../src/domain/instrument';
 
 export interface IbMarketDataOptions {
   host: string;
@@ -23,7 +24,7 @@ const opt = (symbol: string, expiry: string, strike: number, right: 'C' | 'P'): 
   ({ symbol, secType: SecType.OPT, lastTradeDateOrContractMonth: expiry, strike, right: right as never, multiplier: 100, exchange: 'SMART', currency: 'USD' });
 // IBApiNext tick ids: 1 bid, 2 ask, 4 last; 10041 model delta, 10039 model IV, 10002 underlying.
 const TICK = { bid: 1, ask: 2, last: 4, delta: 10041, iv: 10039, und: 10002 } as const;
-const ymd = (s: string) => `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}`;
+const ymd = isoOfYmd;
 
 export function createIbMarketData(o: IbMarketDataOptions): MarketData {
   let api: IBApiNext | undefined;

@@ -5,7 +5,8 @@
  */
 import { Context } from '@temporalio/activity';
 import { allUseOrderId, requestHash } from '../../src/contracts/ids';
-import type { TradeInstruction } from '../../src/contracts/instruction';
+import type { TradeAction, TradeInstruction } from '../../src/contracts/instruction';
+import { isPut, isSell } from '../../src/domain/instrument';
 import { accountPositions, getFamily, listFamilies } from '../../src/db/accounts';
 import { plansOf, savePlans, type ProtocolOrderRow } from '../../src/db/protocolOrders';
 import { previousWeekTypes } from '../../src/db/weekTypes';
@@ -113,12 +114,13 @@ export function planActivities(ctx: ProtocolCtx) {
       const coid = attemptCoid(row.clientOrderId, p.attempt);
       const id = allUseOrderId(INTERNAL_CLIENT, coid);
       if (await ctx.prisma.instruction.findUnique({ where: { id }, select: { id: true } })) return { kind: 'EXISTS', allUseOrderId: id };
-      const stock = row.tradeAction === 'BUY_STOCK';
+      const action = row.tradeAction as TradeAction;
+      const stock = action === 'BUY_STOCK';
       if (stock && p.attempt > 0) return { kind: 'SKIP', reason: 'market order: no re-price' };
       let limit: number | undefined;
       if (!stock) {
-        const q = await ctx.md().optionQuote(row.symbol, ymdOf(row.expiry!), Number(toDecimal(row.strikeCents!)), row.tradeAction.endsWith('PUT') ? 'P' : 'C');
-        const side = row.tradeAction.startsWith('SELL') ? 'SELL' : 'BUY';
+        const q = await ctx.md().optionQuote(row.symbol, ymdOf(row.expiry!), Number(toDecimal(row.strikeCents!)), isPut(action) ? 'P' : 'C');
+        const side = isSell(action) ? 'SELL' : 'BUY';
         const start = Number(row.detail?.startAttempt ?? 0);
         const c = limitPriceForAttempt(p.attempt + start, toCents(q.bid), toCents(q.ask), side, ctx.protocol.signals);
         if (c === 'SKIP' || c <= 0) return { kind: 'SKIP', reason: c === 'SKIP' ? 'no fill after the last re-price' : 'no bid' };
@@ -126,12 +128,12 @@ export function planActivities(ctx: ProtocolCtx) {
       }
       const kind = row.accountId.slice(row.familyId.length + 1);
       const instruction: TradeInstruction = {
-        starlab_strategy_id: `ALLUSE_${kind}`, scheme_type: 'WIS', symbol: row.symbol, trade_action: row.tradeAction as TradeInstruction['trade_action'],
+        starlab_strategy_id: `ALLUSE_${kind}`, scheme_type: 'WIS', symbol: row.symbol, trade_action: action,
         quantity: row.quantity, order_type: stock ? 'MARKET' : 'LIMIT', time_in_force: ctx.protocol.signals.timeInForce, client_order_id: coid,
         ...(limit !== undefined ? { limit_price: limit } : {}),
         ...(row.expiry ? { expiration_date: row.expiry, strike_price: Number(toDecimal(row.strikeCents!)) } : {}),
       };
-      const input: TradeInstructionInput = { allUseOrderId: id, clientName: INTERNAL_CLIENT, source: 'INTERNAL', requestHash: requestHash(instruction), instruction, accountId: row.accountId, receivedAt: new Date().toISOString() };
+      const input: TradeInstructionInput = { allUseOrderId: id, clientName: INTERNAL_CLIENT, source: 'INTERNAL', requestHash: requestHash(instruction), instruction, accountId: row.accountId, receivedAt: ctx.clock.now().toISOString() };
       return { kind: 'PLACE', input };
     },
 

@@ -18,6 +18,7 @@ import { INTERNAL_CLIENT, ymdOf, type ProtocolCtx } from './context';
 import type { WeekMarket } from './market';
 import { parseProtocolClientOrderId } from '../../src/contracts/workflows/weeklyCycle';
 import { isTerminal } from '../../src/contracts/orderStatus';
+import { asAction, isPut, isSell, isStock } from '../../src/domain/instrument';
 
 const SETTLE_POLLS = 60; // × 500 ms
 const money = (d: Decimal.Value) => fromDecimal(new Decimal(d).toFixed(2, Decimal.ROUND_HALF_EVEN));
@@ -80,10 +81,11 @@ export function settleActivities(ctx: ProtocolCtx) {
       const entries: LedgerEntry[] = [];
       for (const i of instructions) {
         if (!i.order || i.executions.length === 0 || !i.accountId) continue;
-        const gross = money(i.executions.reduce((s, e) => s.plus(new Decimal(e.price.toString()).times(e.shares)), new Decimal(0)).times(i.tradeAction.endsWith('STOCK') ? 1 : mult));
-        const stock = i.tradeAction.endsWith('STOCK');
+        const action = asAction(i.tradeAction);
+        const stock = isStock(action);
+        const gross = money(i.executions.reduce((s, e) => s.plus(new Decimal(e.price.toString()).times(e.shares)), new Decimal(0)).times(stock ? 1 : mult));
         const reason = stock ? 'TRADE' : 'PREMIUM';
-        if (gross > 0) entries.push(i.tradeAction.startsWith('SELL') ? { from: MARKET, to: i.accountId, amountCents: gross, reason, key: `${reason}:${i.id}` } : { from: i.accountId, to: MARKET, amountCents: gross, reason, key: `${reason}:${i.id}` });
+        if (gross > 0) entries.push(isSell(action) ? { from: MARKET, to: i.accountId, amountCents: gross, reason, key: `${reason}:${i.id}` } : { from: i.accountId, to: MARKET, amountCents: gross, reason, key: `${reason}:${i.id}` });
         const fee = money(i.order.commission.toString());
         if (fee > 0) entries.push({ from: i.accountId, to: MARKET, amountCents: fee, reason: 'COMMISSION', key: `COMMISSION:${i.id}` });
       }
@@ -108,7 +110,7 @@ export function settleActivities(ctx: ProtocolCtx) {
           if (!m) continue;
           const rolled = rolls.some((r) => r.accountId === a.id && r.symbol === o.symbol && (rolledFilled.get(r.clientOrderId) ?? 0) > 0);
           const atr = Math.round(latestRegime(m.weekly, ctx.protocol.regime).atr ?? 0);
-          const w: WeekInput = o.tradeAction.endsWith('PUT')
+          const w: WeekInput = isPut(asAction(o.tradeAction))
             ? { kind: 'PUT', rolled, strike: o.strikeCents ?? 0, close: m.closeCents, atr }
             : { kind: 'CALL', rolled, strike: o.strikeCents ?? 0, close: m.closeCents, costBasis: Number(o.detail?.costBasisCents ?? 0) };
           rows.push({ accountId: a.id, symbol: o.symbol, week: p.week, type: classifyWeek(w, ctx.protocol.weekTypes), detail: { ...w, clientOrderId: o.clientOrderId, expiry: o.expiry } });

@@ -7,11 +7,12 @@ import type { MarketData } from '../contracts/broker';
 import type { DataRequest } from '../contracts/api';
 import { ApiError } from './errors';
 import { withTimeout } from '../withTimeout';
+import { ymdOfIso } from '../domain/instrument';
 
 const TIMEOUT_MS = 10_000;
 const unavailable = (what: string, why: string) =>
   new ApiError(503, 'BROKER_UNAVAILABLE', `${what} data is unavailable: ${why}`, { data_type: what }, { 'Retry-After': '30' });
-const ymd = (iso: string) => iso.replaceAll('-', '');
+const ymd = ymdOfIso;
 
 export async function marketDataAnswer(md: MarketData | undefined, q: Exclude<DataRequest, { data_type: 'POSITIONS' | 'WEEK_TYPE_HISTORY' }>): Promise<unknown> {
   if (!md) throw unavailable(q.data_type, "the broker's market-data path is not connected to this API process");

@@ -8,7 +8,7 @@ import type { PositionType } from '../contracts/instruction';
 import { positionsOf, strategyFills, strategyOwnerId, type StoredPosition } from '../db/positions';
 import type { PrismaClient } from '../db/client';
 import { applyFill, EMPTY_POSITION, marketValueCents, positionType, unrealizedPnlCents, type NetPosition } from '../domain/positionMath';
-import { actionSpec, multiplierOf } from '../domain/instrument';
+import { actionSpec, isoOfYmd, multiplierOf } from '../domain/instrument';
 import type { MarkProvider } from './marks';
 
 export interface PositionBody {
@@ -51,7 +51,7 @@ async function valued(p: StoredPosition, marks: MarkProvider): Promise<PositionB
     market_value: dollars(marketValueCents(p.quantity, price, mult)),
     unrealized_pnl: dollars(unrealizedCents),
     all_use_order_id_open: p.openInstructionId,
-    ...(c.secType === 'OPT' ? { expiration_date: `${c.expiry.slice(0, 4)}-${c.expiry.slice(4, 6)}-${c.expiry.slice(6, 8)}`, strike_price: Number(c.strike) } : {}),
+    ...(c.secType === 'OPT' ? { expiration_date: isoOfYmd(c.expiry), strike_price: Number(c.strike) } : {}),
     mark_source: mark?.source ?? 'NONE',
     unrealizedCents,
   };

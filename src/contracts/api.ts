@@ -20,6 +20,7 @@ export const instructionAckSchema = z
     validation_errors: z.array(validationErrorSchema),
   })
   .meta({ id: 'InstructionAck' });
+export type InstructionAck = z.infer<typeof instructionAckSchema>;
 
 export const orderStatusSchema = z
   .object({
@@ -35,6 +36,7 @@ export const orderStatusSchema = z
     reject_reason: z.string().nullable().optional().describe('the coded risk or broker reason when REJECTED or CANCELLED'),
   })
   .meta({ id: 'OrderStatus' });
+export type OrderStatusBody = z.infer<typeof orderStatusSchema>;
 
 export const positionSchema = z
   .object({

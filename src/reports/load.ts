@@ -6,6 +6,7 @@
 import type { Prisma, PrismaClient } from '../db/client';
 import { weekOf } from '../domain/calendar';
 import { computeReport, daysOf, type Report, type ReportInput, type ReportKind } from './compute';
+import { actionSpec, asAction, multiplierOf } from '../domain/instrument';
 
 const NY = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/New_York', year: 'numeric', month: '2-digit', day: '2-digit' });
 /** The market (New York) calendar date of an instant, YYYY-MM-DD. */
@@ -13,7 +14,6 @@ export const nyDate = (d: Date): string => NY.format(d);
 
 /** UTC bounds wide enough to hold every instant whose New York date is in [from, to]. */
 const bounds = (from: string, to: string) => ({ gte: new Date(`${from}T00:00:00-05:00`), lt: new Date(new Date(`${to}T00:00:00-04:00`).getTime() + 86_400_000) });
-const multiplierOf = (secType: string) => (secType === 'OPT' ? 100 : 1);
 
 export async function loadReportInput(prisma: PrismaClient, kind: ReportKind, from: string, to: string, now = new Date()): Promise<ReportInput> {
   const within = bounds(from, to);
@@ -48,7 +48,7 @@ export async function loadReportInput(prisma: PrismaClient, kind: ReportKind, fr
       secType: p.secType,
       quantity: p.quantity,
       avgPrice: p.avgPrice.toString(),
-      multiplier: multiplierOf(p.secType),
+      multiplier: multiplierOf(p.secType as 'STK' | 'OPT'),
       mark: null,
       realizedPnlCents: Number(p.realizedPnlCents),
     })),
@@ -58,11 +58,11 @@ export async function loadReportInput(prisma: PrismaClient, kind: ReportKind, fr
         strategy: e.instruction.starlabStrategyId,
         clientName: e.instruction.clientName,
         scheme: e.instruction.schemeType,
-        secType: e.instruction.tradeAction.includes('STOCK') ? 'STK' : 'OPT',
-        side: e.instruction.tradeAction.startsWith('SELL') ? ('SELL' as const) : ('BUY' as const),
+        secType: actionSpec(asAction(e.instruction.tradeAction)).secType,
+        side: actionSpec(asAction(e.instruction.tradeAction)).side,
         shares: e.shares,
         price: e.price.toString(),
-        multiplier: e.instruction.tradeAction.includes('STOCK') ? 1 : 100,
+        multiplier: multiplierOf(actionSpec(asAction(e.instruction.tradeAction)).secType),
         commission: e.commission?.toString() ?? null,
       })),
     instructions: instructions.map((i) => ({ strategy: i.starlabStrategyId, clientName: i.clientName, scheme: i.schemeType, status: i.status })),
