@@ -3,6 +3,16 @@
 // simulator, Prisma only in db/ (and the CLI config), no Temporal in domain/, no floating promises.
 import tseslint from 'typescript-eslint';
 
+// Prisma only in src/db/: elsewhere no Prisma *value* is imported from db/client (types are
+// fine: functions take a PrismaClient to pass on), and no member of a Prisma client is used
+// (`prisma.x`, `ctx.prisma.x`). Linting "no Prisma call outside src/db" exactly needs types;
+// this matches the names every caller uses, which is what a new call would look like.
+const prismaValues = { regex: '^(\\./|(\\.\\./)+)(src/)?db/client$', importNames: ['Prisma', 'PrismaClient'], allowTypeImports: true, message: 'Prisma only in src/db/: add a repository function there' };
+const noPrismaMembers = ['error',
+  { selector: "MemberExpression[object.name='prisma']", message: 'Prisma only in src/db/: add a repository function there' },
+  { selector: "MemberExpression[object.property.name='prisma']", message: 'Prisma only in src/db/: add a repository function there' },
+];
+
 const nodeBuiltins = ['fs', 'net', 'http', 'https', 'child_process', 'os', 'path', 'crypto', 'dns', 'tls', 'worker_threads'];
 
 export default tseslint.config(
@@ -30,7 +40,10 @@ export default tseslint.config(
   // workflows may import activity *types*; the API never reaches into activities/.
   {
     files: ['activities/**/*.ts'],
-    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ regex: '^(\\./|(\\.\\./)+)workflows(/|$)', message: 'activities/ share contracts with workflows through src/contracts/' }] }] },
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ regex: '^(\\./|(\\.\\./)+)workflows(/|$)', message: 'activities/ share contracts with workflows through src/contracts/' }, prismaValues] }],
+      'no-restricted-syntax': noPrismaMembers,
+    },
   },
   {
     files: ['workflows/**/*.ts'],
@@ -38,7 +51,14 @@ export default tseslint.config(
   },
   {
     files: ['src/api/**/*.ts'],
-    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./)+(activities|workflows)(/|$)', message: 'the API starts workflows by name and reads through src/contracts/ and src/db/' }] }] },
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./)+(activities|workflows)(/|$)', message: 'the API starts workflows by name and reads through src/contracts/ and src/db/' }, prismaValues] }],
+      'no-restricted-syntax': noPrismaMembers,
+    },
+  },
+  {
+    files: ['src/reports/**/*.ts', 'src/cli/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [prismaValues] }], 'no-restricted-syntax': noPrismaMembers },
   },
   {
     files: ['workflows/**/*.ts'],

@@ -24,6 +24,7 @@ import { controlScopesOf, haltedScope } from '../src/db/control';
 import { instructionsTotal, riskRejectionsTotal } from '../src/metrics';
 import { createReportActivities } from './reports';
 import { isTerminal } from '../src/contracts/orderStatus';
+import { instructionStatus } from '../src/db/instructionQueries';
 
 export interface ActivityDeps {
   prisma: PrismaClient;
@@ -150,8 +151,8 @@ export function createActivities({ prisma, broker, logger, protocol, clock = sys
       if (!known) {
         // Not at the broker yet: if the instruction may still place it, retry until it does,
         // or the cancel would be lost and the order placed later unwatched.
-        const row = await prisma.instruction.findUnique({ where: { id: allUseOrderId }, select: { status: true } });
-        if (row && !isTerminal(row.status)) throw ApplicationFailure.retryable(`order ${allUseOrderId} not at the broker yet`, 'OrderNotYetPlaced');
+        const status = await instructionStatus(prisma, allUseOrderId);
+        if (status !== null && !isTerminal(status)) throw ApplicationFailure.retryable(`order ${allUseOrderId} not at the broker yet`, 'OrderNotYetPlaced');
         return;
       }
       if (isTerminal(known.status)) return;

@@ -25,7 +25,7 @@ export function createReportActivities({ prisma, logger, clock = systemClock }: 
   return {
     async generateReport(req: ReportRequest): Promise<ReportSummary> {
       const { from, to } = periodOf(req.kind, req.date ?? nyToday(clock.now()));
-      const r = await produceReport(prisma, req.kind, from, to);
+      const r = await produceReport(prisma, req.kind, from, to, clock.now());
       logger.info('report stored', { kind: req.kind, from, to });
       return { kind: req.kind, from, to, accounts: r.accounts.length, strategies: r.strategies.length };
     },

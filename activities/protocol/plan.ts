@@ -24,6 +24,7 @@ import { INTERNAL_CLIENT, toCents, ymdOf, type ProtocolCtx } from './context';
 import type { WeekMarket } from './market';
 import { levelsOf } from './monitor';
 import { isTerminal } from '../../src/contracts/orderStatus';
+import { instructionExists, instructionProgress } from '../../src/db/instructionQueries';
 
 const OPENING = ['OPEN', 'BUY_SHARES'];
 const attemptCoid = (base: string, attempt: number) => (attempt === 0 ? base : `${base}.r${attempt}`);
@@ -113,7 +114,7 @@ export function planActivities(ctx: ProtocolCtx) {
       if (!row) throw new Error(`unknown protocol order ${p.clientOrderId}`);
       const coid = attemptCoid(row.clientOrderId, p.attempt);
       const id = allUseOrderId(INTERNAL_CLIENT, coid);
-      if (await ctx.prisma.instruction.findUnique({ where: { id }, select: { id: true } })) return { kind: 'EXISTS', allUseOrderId: id };
+      if (await instructionExists(ctx.prisma, id)) return { kind: 'EXISTS', allUseOrderId: id };
       const action = row.tradeAction as TradeAction;
       const stock = action === 'BUY_STOCK';
       if (stock && p.attempt > 0) return { kind: 'SKIP', reason: 'market order: no re-price' };
@@ -143,8 +144,7 @@ export function planActivities(ctx: ProtocolCtx) {
       const { startToCloseTimeoutMs } = Context.current().info;
       const deadline = Date.now() + Math.min(p.waitMs, Math.max(0, startToCloseTimeoutMs - 30_000));
       for (;;) {
-        const r = await ctx.prisma.instruction.findUnique({ where: { id: p.allUseOrderId }, include: { order: true } });
-        const st = { status: r?.status ?? 'UNKNOWN', filledQuantity: r?.order?.filledQuantity ?? 0 };
+        const st = await instructionProgress(ctx.prisma, p.allUseOrderId);
         if (isTerminal(st.status) || Date.now() >= deadline) return st;
         Context.current().heartbeat();
         await new Promise((res) => setTimeout(res, 250));

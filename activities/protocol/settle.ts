@@ -19,6 +19,7 @@ import type { WeekMarket } from './market';
 import { parseProtocolClientOrderId } from '../../src/contracts/workflows/weeklyCycle';
 import { isTerminal } from '../../src/contracts/orderStatus';
 import { asAction, isPut, isSell, isStock } from '../../src/domain/instrument';
+import { instructionsByCoidPrefix, instructionsOfAccounts } from '../../src/db/instructionQueries';
 
 const SETTLE_POLLS = 60; // × 500 ms
 const money = (d: Decimal.Value) => fromDecimal(new Decimal(d).toFixed(2, Decimal.ROUND_HALF_EVEN));
@@ -28,10 +29,7 @@ export function settleActivities(ctx: ProtocolCtx) {
 
   /** Filled quantity per base client_order_id over its re-priced attempts (`<coid>.r<n>`). */
   async function filledByBase(coids: string[]): Promise<Map<string, number>> {
-    const rows = await ctx.prisma.instruction.findMany({
-      where: { clientName: INTERNAL_CLIENT, OR: coids.map((c) => ({ clientOrderId: { startsWith: c } })) },
-      include: { order: true },
-    });
+    const rows = await instructionsByCoidPrefix(ctx.prisma, INTERNAL_CLIENT, coids);
     const out = new Map<string, number>();
     for (const r of rows) {
       const base = r.clientOrderId.replace(/\.r\d+$/, '');
@@ -48,10 +46,7 @@ export function settleActivities(ctx: ProtocolCtx) {
    */
   async function settledInstructions(ids: string[], week: string) {
     for (let i = 0; ; i++) {
-      const rows = (await ctx.prisma.instruction.findMany({
-        where: { clientName: INTERNAL_CLIENT, accountId: { in: ids } },
-        include: { order: true, executions: true },
-      })).filter((r) => { const w = parseProtocolClientOrderId(r.clientOrderId)?.week; return !!w && w <= week; });
+      const rows = (await instructionsOfAccounts(ctx.prisma, INTERNAL_CLIENT, ids)).filter((r) => { const w = parseProtocolClientOrderId(r.clientOrderId)?.week; return !!w && w <= week; });
       const final = (r: (typeof rows)[number]) => isTerminal(r.status) && r.executions.reduce((n, e) => n + e.shares, 0) === (r.order?.filledQuantity ?? 0);
       if (rows.every(final) || i >= SETTLE_POLLS) return rows.filter(final);
       await new Promise((res) => setTimeout(res, 500));
