@@ -9,7 +9,8 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Request, Response } from 'express';
 import { allUseOrderId, requestHash } from '../contracts/ids';
-import { parseTradeInstruction, type InstructionAck, type TradeInstruction } from '../contracts/instruction';
+import { parseTradeInstruction, type TradeInstruction } from '../contracts/instruction';
+import type { InstructionAck } from '../contracts/api';
 import { writeAudit } from '../db/audit';
 import type { PrismaClient } from '../db/client';
 import { recordedRequestHash } from '../db/instructionLookup';

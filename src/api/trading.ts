@@ -5,7 +5,7 @@
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { Router, type Request, type Response } from 'express';
-import type { OrderStatusBody } from '../contracts/instruction';
+import type { OrderStatusBody } from '../contracts/api';
 import { writeAudit } from '../db/audit';
 import type { PrismaClient } from '../db/client';
 import { orderStatusFromDb } from '../db/instructions';

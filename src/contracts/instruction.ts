@@ -130,9 +130,3 @@ export function toValidationErrors(error: z.ZodError): ValidationError[] {
   });
 }
 
-/**
- * Acknowledgement body of POST /submit_trade_instruction and body of GET
- * /order_status/{all_use_order_id}: inferred from their zod schemas in ./api (one definition;
- * type-only, so nothing of zod's api module reaches a workflow bundle).
- */
-export type { InstructionAck, OrderStatusBody } from './api';

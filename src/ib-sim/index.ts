@@ -9,6 +9,9 @@ import { ClockMode } from './clock';
 import { SimCore } from './core';
 import { ReplayOptions } from './replay';
 import { GatewayServer } from './server';
+import { orderHandlers } from './handlers';
+import { dataHandlers } from './requests';
+import type { ClockCommand, ExecutionView, Fault, PositionView, Simulator } from './api';
 import type { Execution, Position, SimOrder } from './types';
 
 export type { SimOrder } from './types';
@@ -38,46 +41,7 @@ export interface SimulatorOptions {
   replay?: ReplayOptions[];
 }
 
-export type Fault =
-  | { drop_connections: true }
-  | { refuse_connections_ms: number }
-  | { reject_next: { code: number; text: string; symbol?: string } }
-  | { delay_fills_ms: number }
-  | { partial_fill_next: { fraction: number } }
-  | { pacing: { limit_per_s: number } };
-
-export type ClockCommand = { advance_to: string | Date } | { advance_ms: number } | { to_close: true } | { to_expiry: true };
-
-export interface PositionView {
-  account: string; symbol: string; secType: string; expiry?: string; strike?: number; right?: string;
-  conId: number; localSymbol: string; quantity: number; avgCost: number;
-}
-
-export interface Simulator {
-  readonly port: number;
-  readonly adminPort?: number;
-  orders(): SimOrder[];
-  setPrice(symbol: string, price: number): void;
-  close(): Promise<void>;
-  price(symbol: string): number;
-  positions(): PositionView[];
-  /** Every fill, in order (also GET /executions). */
-  executions(): ExecutionView[];
-  cash(): number;
-  accountSummary(): Record<string, number>;
-  /** Applies one fault (same vocabulary as POST /faults). */
-  fault(f: Fault): void;
-  /** Moves simulated time forward (same vocabulary as POST /clock); returns the new time. */
-  clock(cmd: ClockCommand): Date;
-  now(): Date;
-  /** Option chain the simulator lists for a symbol. */
-  chain(symbol: string): { expirations: string[]; strikes: number[] };
-}
-
-export interface ExecutionView {
-  execId: string; orderId: number; clientId: number; orderRef: string; localSymbol: string; side: 'BOT' | 'SLD';
-  shares: number; price: number; cumQty: number; avgPrice: number; commission: number; realizedPnl?: number; time: string;
-}
+export type { ClockCommand, ExecutionView, Fault, PositionView, Simulator } from './api';
 
 export function viewExecution(e: Execution): ExecutionView {
   return { execId: e.execId, orderId: e.orderId, clientId: e.clientId, orderRef: e.orderRef, localSymbol: e.contract.localSymbol, side: e.side,
@@ -129,7 +93,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     firstOrderId: opts.firstOrderId, stockHalfSpread: opts.stockHalfSpread, priceModel: opts.priceModel,
     replay: opts.replay,
   }, log);
-  const server = new GatewayServer(core, account);
+  const server = new GatewayServer(core, account, [orderHandlers, dataHandlers]);
   if (opts.pacingLimit !== undefined) server.pacingLimit = opts.pacingLimit > 0 ? opts.pacingLimit : Infinity;
   const host = opts.host ?? '127.0.0.1';
   const port = await server.listen(opts.port ?? 4002, host);
