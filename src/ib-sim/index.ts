@@ -12,7 +12,7 @@ import { GatewayServer } from './server';
 import { orderHandlers } from './handlers';
 import { dataHandlers } from './requests';
 import type { ClockCommand, ExecutionView, Fault, PositionView, Simulator } from './api';
-import type { Execution, Position, SimOrder } from './types';
+import type { Execution, Position } from './types';
 
 export type { SimOrder } from './types';
 
