@@ -131,7 +131,7 @@ export async function startSystem(config: Config, logger: Logger, opts: SystemOp
       devServer,
       async startWorker() {
         system.workerMetricsUrl ??= installRuntime(await workerMetricsAddress(config.workerMetricsPort));
-        connection ??= await connectWorkerConnection(temporalAddress!, config);
+        connection ??= await connectWorkerConnection(temporalAddress, config);
         worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.temporalTaskQueue, deps: {
           prisma, broker, logger, risk: riskSettingsOf(config),
           // On the simulator's manual clock the simulator's time is the business time.

@@ -104,7 +104,7 @@ export function createIbMarketData(o: IbMarketDataOptions): MarketData {
         secType: p.contract.secType === SecType.OPT ? ('OPT' as const) : ('STK' as const),
         expiry: p.contract.lastTradeDateOrContractMonth,
         strike: p.contract.strike,
-        right: p.contract.right as unknown as 'C' | 'P' | undefined,
+        right: p.contract.right,
         quantity: p.pos,
         avgCost: p.avgCost ?? 0,
       }));

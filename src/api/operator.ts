@@ -16,7 +16,7 @@ import { computeReport, type Report } from '../reports/compute';
 import { findReport, listReports, loadReportInput, produceReport } from '../reports/load';
 import { DATE_RE, periodOf } from '../reports/period';
 import { reportCsv, reportHtml } from '../reports/render';
-import { ApiError, notFound } from './errors';
+import { ApiError, notFound, requestIdOf } from './errors';
 
 export interface OperatorDeps {
   temporal: Client;
@@ -36,7 +36,7 @@ export function operatorAuth(token: string | undefined, logger: Logger): Request
       return next(new ApiError(503, 'OPERATOR_AUTH_NOT_CONFIGURED', 'the operator API is disabled: set OPERATOR_TOKEN (at least 24 characters) and restart; `npm run ops` works without it'));
     const m = /^Bearer\s+(\S+)$/i.exec(req.header('authorization') ?? '');
     if (!m || !timingSafeEqual(digest(m[1]!), want)) {
-      logger.warn('operator authentication failed', { request_id: res.locals.requestId, ip: req.ip, path: req.path });
+      logger.warn('operator authentication failed', { request_id: requestIdOf(res), ip: req.ip, path: req.path });
       return next(new ApiError(401, 'OPERATOR_UNAUTHORIZED', 'missing or wrong operator bearer token', undefined, { 'WWW-Authenticate': 'Bearer realm="operator"' }));
     }
     const name = req.header('x-operator');
@@ -79,13 +79,13 @@ export function operatorRouter(d: OperatorDeps): Router {
     const b = parse(haltBody, req.body);
     if (b.cancel_open && b.scope && b.scope !== 'global') throw new ApiError(400, 'VALIDATION_FAILED', 'cancel_open applies to a global halt only');
     const out = await haltTrading(deps, { actor: actor(res), reason: b.reason, scope: b.scope, cancelOpen: b.cancel_open });
-    d.logger.warn('trading halted', { request_id: res.locals.requestId, actor: actor(res), scope: out.control.scope, reason: out.control.reason, cancelled: out.cancelled?.length ?? 0 });
+    d.logger.warn('trading halted', { request_id: requestIdOf(res), actor: actor(res), scope: out.control.scope, reason: out.control.reason, cancelled: out.cancelled?.length ?? 0 });
     res.json(out);
   });
   r.post('/resume', async (req, res) => {
     const b = parse(resumeBody, req.body);
     const out = await resumeTrading(deps, { actor: actor(res), reason: b.reason, scope: b.scope });
-    d.logger.warn('trading resumed', { request_id: res.locals.requestId, actor: actor(res), scope: out.control.scope });
+    d.logger.warn('trading resumed', { request_id: requestIdOf(res), actor: actor(res), scope: out.control.scope });
     res.json(out);
   });
   r.post('/reduce-only', async (req, res) => {
@@ -97,7 +97,7 @@ export function operatorRouter(d: OperatorDeps): Router {
     res.json({ families: await listAccounts(d.prisma) });
   });
   r.get('/accounts/:id', async (req, res) => {
-    const a = await showAccount(d.prisma, req.params.id as string);
+    const a = await showAccount(d.prisma, req.params.id);
     if (!a) throw notFound(`account ${String(req.params.id)}`);
     res.json(a);
   });
@@ -106,7 +106,7 @@ export function operatorRouter(d: OperatorDeps): Router {
     res.json({ instructions: await listInstructions(d.prisma, q) });
   });
   r.get('/instructions/:id', async (req, res) => {
-    const i = await showInstruction(d.prisma, req.params.id as string);
+    const i = await showInstruction(d.prisma, req.params.id);
     if (!i) throw notFound(`instruction ${String(req.params.id)}`);
     res.json(i);
   });

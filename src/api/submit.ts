@@ -18,7 +18,7 @@ import type { Logger } from '../logger';
 import { SA } from '../contracts/searchAttributes';
 import { instructionWorkflowId, TRADE_INSTRUCTION_WORKFLOW, type TradeInstructionInput, type TradeInstructionWorkflow } from '../contracts/workflows/tradeInstruction';
 import { caller, strategyAllowed, type CallerClient } from './clientContext';
-import { ApiError } from './errors';
+import { ApiError, requestIdOf } from './errors';
 
 export interface SubmitDeps {
   temporal: Client;
@@ -73,7 +73,7 @@ export function submitHandler({ temporal, prisma, taskQueue, logger }: SubmitDep
     const input: TradeInstructionInput = {
       allUseOrderId: id, clientName: client.name, source: 'STARLAB', requestHash: hash, instruction: i, receivedAt: new Date().toISOString(),
       // The workflow's record step writes the INSTRUCTION_SUBMITTED audit row with the instruction row.
-      submittedFrom: { ...(req.ip ? { ip: req.ip } : {}), ...(res.locals.requestId ? { requestId: String(res.locals.requestId) } : {}) },
+      submittedFrom: { ...(req.ip ? { ip: req.ip } : {}), ...(requestIdOf(res) ? { requestId: requestIdOf(res) } : {}) },
     };
     try {
       await temporal.workflow.start<TradeInstructionWorkflow>(TRADE_INSTRUCTION_WORKFLOW, {
@@ -99,7 +99,7 @@ export function submitHandler({ temporal, prisma, taskQueue, logger }: SubmitDep
       return answer(d.memo?.requestHash);
     }
     // Built only when it will be written: the ack path is measured (bench-api).
-    if (logger.isInfoEnabled()) logger.info('instruction received', { request_id: res.locals.requestId, all_use_order_id: id, client_order_id: i.client_order_id });
+    if (logger.isInfoEnabled()) logger.info('instruction received', { request_id: requestIdOf(res), all_use_order_id: id, client_order_id: i.client_order_id });
     res.status(201).json(ack(true));
   };
 }

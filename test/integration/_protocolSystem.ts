@@ -42,7 +42,7 @@ export async function startProtocolHarness(opts: { startTime: string; clientId: 
   await dropDatabase(dbUrl);
   await migrate(dbUrl);
   const prisma = getPrisma(dbUrl);
-  const logger = createLogger('protocol-test', (process.env.TEST_LOG_LEVEL as 'error' | undefined) ?? 'error');
+  const logger = createLogger('protocol-test', (process.env.TEST_LOG_LEVEL) ?? 'error');
   const sim = await startSimulator({
     port: 0, clock: 'manual', priceModel: 'static', startTime: opts.startTime, startingCash: 2_000_000,
     prices: { TSLA: 250, AAPL: 200, MSFT: 400 }, vols: { TSLA: 0.5, AAPL: 0.3, MSFT: 0.25 },

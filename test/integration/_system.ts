@@ -77,8 +77,15 @@ export async function until<T>(fn: () => Promise<T | undefined | null | false>, 
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+  throw new Error(`timed out waiting for ${what}${last ? `: ${last instanceof Error ? last.message : JSON.stringify(last)}` : ''}`);
 }
+
+/**
+ * A parsed JSON body (an API answer, a simulator admin answer) in a test: the test asserts its
+ * shape with chai at run time. The test kit's one `any`; no-unsafe-* are off for tests for it.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
+export type Json = any;
 
 export async function api(sys: System, method: string, urlPath: string, body?: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(`${sys.api!.url}${urlPath}`, {
@@ -87,7 +94,7 @@ export async function api(sys: System, method: string, urlPath: string, body?: u
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();
-  let json: any;
+  let json: Json;
   try {
     json = JSON.parse(text);
   } catch {

@@ -73,8 +73,8 @@ export class WorkerProcess {
       w.out += b.toString();
       log.write(b);
     };
-    child.stdout!.on('data', take);
-    child.stderr!.on('data', take);
+    child.stdout.on('data', take);
+    child.stderr.on('data', take);
     void w.exited.then((code) => log.end(`===== ${new Date().toISOString()} exit ${w.name} code=${code}\n`));
     return w;
   }

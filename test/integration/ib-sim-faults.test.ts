@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { Contract, EventName, Order, OrderAction, OrderType, SecType } from '@stoqey/ib';
 import { startSimulator, Simulator } from '../../src/ib-sim';
 import { Client, sleep, until } from './ib-sim-kit.test';
+import type { Json } from './_system';
 
 const stk = (symbol: string): Contract => ({ symbol, secType: SecType.STK, exchange: 'SMART', currency: 'USD' });
 const mkt = (action: OrderAction, qty: number, orderRef = ''): Order => ({ action, totalQuantity: qty, orderType: OrderType.MKT, tif: 'DAY', transmit: true, orderRef });
@@ -19,11 +20,11 @@ describe('ib-sim admin interface and faults (real client)', () => {
     clients.push(c);
     return { c, id: await c.connect(clientId) };
   };
-  const post = async (path: string, body: unknown): Promise<{ status: number; json: any }> => {
+  const post = async (path: string, body: unknown): Promise<{ status: number; json: Json }> => {
     const r = await fetch(base + path, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
     return { status: r.status, json: await r.json() };
   };
-  const get = async (path: string): Promise<any> => (await fetch(base + path)).json();
+  const get = async (path: string): Promise<Json> => (await fetch(base + path)).json();
 
   before(async () => {
     sim = await startSimulator({ port: 0, adminPort: 0, prices: { AAPL: 200, IBM: 100 }, stockHalfSpread: 0 });

@@ -126,7 +126,7 @@ describe('ib-sim stage 1 (real @stoqey/ib client over TCP)', () => {
     const execs = c.events(EventName.execDetails, (r) => r === 42);
     expect(execs.map((a) => (a[2] as { orderRef: string }).orderRef)).to.include.members(['crash-2', 'strat-A:stk1', 'strat-B:leg1']);
     expect(c.events(EventName.commissionReport).length).to.be.at.least(execs.length);
-    c.ib.reqExecutions(43, { symbol: 'MSFT', side: 'SELL' } as never);
+    c.ib.reqExecutions(43, { symbol: 'MSFT', side: 'SELL' });
     await c.waitFor(EventName.execDetailsEnd, (r) => r === 43);
     expect(c.events(EventName.execDetails, (r) => r === 43).map((a) => (a[2] as { orderRef: string }).orderRef)).to.deep.equal(['crash-2']);
     // The resting order still fills when the market comes to it, and the new connection hears it.
