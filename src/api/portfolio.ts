@@ -4,35 +4,16 @@
  * and turned into dollars only at the edge.
  */
 import Decimal from 'decimal.js';
-import type { PositionType } from '../contracts/instruction';
 import { positionsOf, strategyFills, strategyOwnerId, type StoredPosition } from '../db/positions';
 import type { PrismaClient } from '../db/client';
 import { applyFill, EMPTY_POSITION, marketValueCents, positionType, unrealizedPnlCents, type NetPosition } from '../domain/positionMath';
 import { actionSpec, isoOfYmd, multiplierOf } from '../domain/instrument';
 import type { MarkProvider } from './marks';
+import type { PerformanceBody, PositionBody as ApiPosition } from '../contracts/api';
 
-export interface PositionBody {
-  symbol: string;
-  position_type: PositionType;
-  quantity: number;
-  average_entry_price: number;
-  market_value: number;
-  unrealized_pnl: number;
-  all_use_order_id_open: string | null;
-  expiration_date?: string;
-  strike_price?: number;
-  mark_source: 'BROKER' | 'LAST_FILL' | 'NONE';
-}
-
-export interface PerformanceBody {
-  starlab_strategy_id: string;
-  realized_pnl: number;
-  unrealized_pnl: number;
-  total_trades: number;
-  winning_trades: number;
-  losing_trades: number;
-  commissions_paid: number;
-}
+/** The response bodies, inferred from their zod schemas (src/contracts/api.ts); this module always sets mark_source. */
+export type PositionBody = ApiPosition & Required<Pick<ApiPosition, 'mark_source'>>;
+export type { PerformanceBody } from '../contracts/api';
 
 const dollars = (cents: number): number => cents / 100;
 

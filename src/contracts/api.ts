@@ -52,6 +52,7 @@ export const positionSchema = z
     mark_source: z.enum(['BROKER', 'LAST_FILL', 'NONE']).optional().describe('where the mark behind market_value came from (an addition)'),
   })
   .meta({ id: 'Position' });
+export type PositionBody = z.infer<typeof positionSchema>;
 export const positionsSchema = z.array(positionSchema).meta({ id: 'Positions' });
 
 export const performanceSchema = z
@@ -65,6 +66,7 @@ export const performanceSchema = z
     commissions_paid: z.number(),
   })
   .meta({ id: 'Performance' });
+export type PerformanceBody = z.infer<typeof performanceSchema>;
 
 export const cancelResultSchema = z
   .object({ status: z.enum(['CANCEL_REQUESTED', 'FAILED']), message: z.string() })

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { expect } from 'chai';
 import { EventName } from '@stoqey/ib';
-import { Client } from './ib-sim-kit.test';
+import { Client } from './ib-sim-kit';
 
 const MAIN = path.resolve(__dirname, '../../src/ib-sim/main.ts');
 

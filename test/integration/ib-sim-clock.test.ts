@@ -6,7 +6,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { Contract, EventName, Order, OrderAction, OrderType, SecType } from '@stoqey/ib';
 import { startSimulator, Simulator } from '../../src/ib-sim';
-import { Client } from './ib-sim-kit.test';
+import { Client } from './ib-sim-kit';
 
 const stk = (symbol: string): Contract => ({ symbol, secType: SecType.STK, exchange: 'SMART', currency: 'USD' });
 const opt = (symbol: string, expiry: string, strike: number, right: 'C' | 'P'): Contract =>

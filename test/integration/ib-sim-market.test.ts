@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { BarSizeSetting, Contract, EventName, IBApiNext, OrderAction, OrderType, SecType, WhatToShow } from '@stoqey/ib';
 import { startSimulator, Simulator } from '../../src/ib-sim';
-import { Client, until } from './ib-sim-kit.test';
+import { Client, until } from './ib-sim-kit';
 
 const stk = (symbol: string): Contract => ({ symbol, secType: SecType.STK, exchange: 'SMART', currency: 'USD' });
 const opt = (symbol: string, expiry: string, strike: number, right: 'C' | 'P'): Contract =>

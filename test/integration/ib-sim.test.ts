@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { Contract, EventName, Order, OrderAction, OrderType, SecType } from '@stoqey/ib';
 import { startSimulator, Simulator } from '../../src/ib-sim';
 import { encodeFrame, encodeHello, FrameReader } from '../../src/ib-sim/codec';
-import { Client, sleep } from './ib-sim-kit.test';
+import { Client, sleep, until } from './ib-sim-kit';
 
 const stk = (symbol: string): Contract => ({ symbol, secType: SecType.STK, exchange: 'SMART', currency: 'USD' });
 const order = (action: OrderAction, qty: number, type: OrderType, lmt?: number, extra: Partial<Order> = {}): Order => ({
@@ -159,9 +159,9 @@ describe('ib-sim stage 1 (real @stoqey/ib client over TCP)', () => {
     // The hello and START_API split byte by byte, then several frames in one write.
     const bytes = Buffer.concat([encodeHello(), encodeFrame([71, 2, 99, ''])]);
     for (const b of bytes) sock.write(Buffer.from([b]));
-    await sleep(50);
+    await until(() => got.length > 0, 'the answer to the byte-by-byte hello');
     sock.write(Buffer.concat([encodeFrame([3, 'notanumber']), encodeFrame([4, 1]), encodeFrame([12345]), encodeFrame([49, 1])]));
-    await sleep(100);
+    await until(() => got.filter((f) => f[0] === '4').length >= 3 && got.some((f) => f[0] === '49'), 'three ERR_MSG and the current time');
     sock.destroy();
     expect(got[0]).to.deep.equal(['176', got[0]![1]]);
     const errs = got.filter((f) => f[0] === '4').map((f) => f[3]);

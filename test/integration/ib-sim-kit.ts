@@ -1,6 +1,5 @@
 /**
- * Shared helpers for the simulator tests (no tests of its own; it is named *.test.ts only
- * because the simulator's tests may live in test/integration/ib-sim*.test.ts).
+ * Shared helpers for the simulator tests (a helper module, not a test file: mocha loads only *.test.ts).
  * Drives the REAL @stoqey/ib client over TCP and records every event it emits.
  */
 import { EventName, IBApi } from '@stoqey/ib';
