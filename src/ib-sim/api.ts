@@ -36,6 +36,8 @@ export interface Simulator {
   /** Moves simulated time forward (same vocabulary as POST /clock); returns the new time. */
   clock(cmd: ClockCommand): Date;
   now(): Date;
+  /** Client ids of the API connections open now (a test waits for a disconnect to land). */
+  clientIds(): number[];
   /** Option chain the simulator lists for a symbol. */
   chain(symbol: string): { expirations: string[]; strikes: number[] };
 }

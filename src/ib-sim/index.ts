@@ -112,6 +112,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     fault: (f) => applyFault(core, server, f),
     clock: (cmd) => applyClock(core, cmd),
     now: () => core.clock.now(),
+    clientIds: () => [...server.conns].flatMap((c) => (c.clientId === undefined ? [] : [c.clientId])),
     chain: (s) => ({ expirations: core.market.expirations(), strikes: core.market.strikes(s) }),
     close: async () => {
       if (timer) clearInterval(timer);
