@@ -17,6 +17,9 @@ COPY workflows ./workflows
 COPY activities ./activities
 COPY temporal ./temporal
 RUN node_modules/.bin/tsc -p tsconfig.json
+# The command center (served at /ui by the API): built here, only ui/dist goes to the image.
+COPY ui ./ui
+RUN node_modules/.bin/tsc -p ui/tsconfig.json && node_modules/.bin/vite build --config ui/vite.config.mts
 
 # --- prod-deps: runtime dependencies only, with their own generated Prisma client ---
 FROM ${NODE_IMAGE} AS prod-deps
@@ -33,6 +36,7 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/ui/dist ./ui/dist
 # prisma/ and prisma.config.ts: `prisma migrate deploy` (the migrate service) reads them.
 COPY package.json prisma.config.ts ./
 COPY prisma ./prisma

@@ -16,8 +16,10 @@ const noPrismaMembers = ['error',
 const nodeBuiltins = ['fs', 'net', 'http', 'https', 'child_process', 'os', 'path', 'crypto', 'dns', 'tls', 'worker_threads'];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'reports/**', 'coverage/**', 'eslint.config.mjs', 'scripts/*.cjs'] },
+  { ignores: ['dist/**', 'ui/dist/**', 'node_modules/**', 'data/**', 'reports/**', 'coverage/**', 'eslint.config.mjs', 'scripts/*.cjs'] },
   ...tseslint.configs.recommendedTypeChecked,
+  // The web UI (ui/, its own tsconfig) is linted with the same typed preset.
+  { files: ['**/*.tsx', '**/*.mts'], languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } } },
   {
     files: ['**/*.ts'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

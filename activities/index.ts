@@ -23,8 +23,14 @@ import { releaseReservation } from '../src/db/reservations';
 import { controlScopesOf, haltedScope } from '../src/db/control';
 import { instructionsTotal, riskRejectionsTotal } from '../src/metrics';
 import { createReportActivities } from './reports';
+import { createReconcileActivities } from './reconcile';
+import { createFeedbackActivities } from './feedback';
+import { createMarketDataActivities } from './marketData';
 import { isTerminal } from '../src/contracts/orderStatus';
 import { instructionStatus } from '../src/db/instructionQueries';
+import { createWebhookActivities, dispatchFromActivity } from './webhooks';
+import { createComplianceActivities } from './compliance';
+import { statusEventOf, type WebhookTargets } from '../src/db/webhooks';
 
 export interface ActivityDeps {
   prisma: PrismaClient;
@@ -89,6 +95,7 @@ export function createActivities({ prisma, broker, logger, protocol, clock = sys
     ...createProtocolActivities({ prisma, broker, logger, protocol, clock }),
 
     async recordInstruction(input: TradeInstructionInput): Promise<void> {
+      let targets: WebhookTargets | null = null;
       await recordInstruction(prisma, {
         allUseOrderId: input.allUseOrderId,
         clientName: input.clientName,
@@ -98,7 +105,8 @@ export function createActivities({ prisma, broker, logger, protocol, clock = sys
         accountId: input.accountId,
         instruction: input.instruction,
         ...(input.submittedFrom ? { submittedFrom: input.submittedFrom } : {}),
-      });
+      }, async (tx) => void (targets = await statusEventOf(tx, input.allUseOrderId, { status: 'PENDING_SUBMIT', filledQuantity: 0, averageFillPrice: null, commission: 0, brokerOrderId: null, rejectReason: null }, input.clientName)));
+      await dispatchFromActivity(targets);
       log(input).info('instruction recorded', { all_use_order_id: input.allUseOrderId });
     },
 
@@ -191,6 +199,7 @@ export function createActivities({ prisma, broker, logger, protocol, clock = sys
       const owner = input.accountId
         ? { ownerKind: 'ACCOUNT', ownerId: input.accountId }
         : { ownerKind: 'STRATEGY', ownerId: `${input.clientName}:${input.instruction.starlab_strategy_id}` };
+      let targets: WebhookTargets | null = null;
       await recordOutcome(
         prisma,
         input.allUseOrderId,
@@ -208,7 +217,10 @@ export function createActivities({ prisma, broker, logger, protocol, clock = sys
             sign: spec.side === 'BUY' ? 1 : -1,
           },
         },
+        async (tx) => void (targets = await statusEventOf(tx, input.allUseOrderId, state, input.clientName)),
       );
+      // After commit: start or wake the webhook deliveries (they run apart from this instruction).
+      await dispatchFromActivity(targets);
     },
 
     async orderStatus(allUseOrderId: string) {
@@ -218,6 +230,11 @@ export function createActivities({ prisma, broker, logger, protocol, clock = sys
     },
 
     ...createReportActivities({ prisma, logger, clock }),
+    ...createReconcileActivities({ prisma, broker, logger }),
+    ...createWebhookActivities({ prisma, logger }),
+    ...createComplianceActivities({ prisma, logger }),
+    ...createFeedbackActivities({ prisma, logger }),
+    ...createMarketDataActivities({ prisma, broker, logger, protocol, clock }),
   };
 }
 

@@ -70,6 +70,16 @@ const keys = {
     schema: z.enum(['open', 'exchange', 'manual']).default('open'),
   },
   ibSimAdminPort: { env: 'IB_SIM_ADMIN_PORT', description: 'simulator admin HTTP port', schema: port.default(4003) },
+  reconcileOnConnect: {
+    env: 'RECONCILE_ON_CONNECT',
+    description: 'the worker reconciles the books with the broker at start-up and after every broker reconnect',
+    schema: bool.default(true),
+  },
+  ibSimFresh: {
+    env: 'IB_SIM_FRESH',
+    description: 'start the simulator with a new, empty account instead of the one kept in <DATA_DIR>/ib-sim-account.json',
+    schema: bool.default(false),
+  },
   // STAR-LAB API (src/api). AUTH_MODE unset: `required` unless HOST is loopback (see authModeFor).
   authMode: {
     env: 'AUTH_MODE',
@@ -109,7 +119,7 @@ const keys = {
   // Operations (src/api/operator.ts, src/api/health.ts, src/worker.ts).
   operatorToken: {
     env: 'OPERATOR_TOKEN',
-    description: 'bearer token of the operator API /api/v1/operator/* (>= 24 chars); unset = operator API disabled (503), the ops CLI still works',
+    description: 'bearer token of the operator API /api/v1/operator/* and the command center /ui (>= 24 chars); unset: npm start creates one in DATA_DIR/operator-token, other processes disable the operator API (503); the ops CLI works without it',
     schema: z.string().min(24, 'must be at least 24 characters').optional(),
     secret: true,
   },

@@ -5,7 +5,9 @@
  */
 import { ConfigError, describeConfig, loadConfig } from './config';
 import { createLogger } from './logger';
+import { ensureOperatorTokenFile } from './operatorToken';
 import { startSystem } from './system';
+import { ensureUiBuilt } from './uiBuild';
 
 async function main(): Promise<void> {
   let config;
@@ -23,6 +25,11 @@ async function main(): Promise<void> {
   say('ALL-USE starting with configuration:');
   for (const line of describeConfig(config)) say(`  ${line}`);
 
+  // No OPERATOR_TOKEN: a random one, created once in the data directory (never printed).
+  const tokenFile = config.operatorToken ? undefined : ensureOperatorTokenFile(config.dataDir);
+  if (tokenFile) config = { ...config, operatorToken: tokenFile.token };
+  await ensureUiBuilt((l) => say(`[start] ${l}`));
+
   const system = await startSystem(config, logger, { progress: (l) => say(`[start] ${l}`) });
   const api = system.api!;
   say('');
@@ -31,7 +38,9 @@ async function main(): Promise<void> {
   say(`  API docs         ${api.url}/api/v1/docs`);
   say(`  Metrics          ${api.url}/metrics`);
   say(`  Health           ${api.url}/healthz  (readiness ${api.url}/readyz)`);
-  say(`  Operator API     ${api.url}/api/v1/operator${config.operatorToken ? '  (Authorization: Bearer $OPERATOR_TOKEN)' : '  (off: set OPERATOR_TOKEN; `npm run ops -- --help` works without it)'}`);
+  say(`  Command center   ${api.url}/ui`);
+  say(`    log in with    ${tokenFile ? `the operator token: cat ${tokenFile.file}` : 'the operator token: $OPERATOR_TOKEN'}`);
+  say(`  Operator API     ${api.url}/api/v1/operator  (Authorization: Bearer <operator token>)`);
   if (system.workerMetricsUrl) say(`  Worker metrics   ${system.workerMetricsUrl}  (Temporal SDK, temporal_*)`);
   if (system.temporalMetricsUrl) say(`  Temporal metrics ${system.temporalMetricsUrl}  (dev server)`);
   say(`  Temporal         ${system.temporalAddress} (namespace ${config.temporalNamespace}, task queue ${config.temporalTaskQueue})`);

@@ -149,6 +149,31 @@ export const weeklyCycleLastRun = new Gauge({
   registers: reg,
 });
 
+// --- Books and reconciliation (src/reconcile.ts) ---
+/** alluse_reconciliation_unexplained_differences: differences the last reconciliation could not explain; > 0 pages. */
+export const reconciliationUnexplained = new Gauge({
+  name: 'alluse_reconciliation_unexplained_differences',
+  help: 'Differences between the books and the broker the last reconciliation could not explain',
+  registers: reg,
+});
+/** alluse_reconciliation_runs_total{outcome}: reconciliations by outcome (clean, explained, unexplained). */
+export const reconciliationRunsTotal = new Counter({
+  name: 'alluse_reconciliation_runs_total',
+  help: 'Reconciliations of the books with the broker, by outcome',
+  labelNames: ['outcome'] as const,
+  registers: reg,
+});
+// --- Market data (issue 15) ---
+/** alluse_md_rows_total{kind}: rows newly stored (kind: bar, chain, quote). */
+export const mdRowsTotal = new Counter({ name: 'alluse_md_rows_total', help: 'Market-data rows newly stored, by kind', labelNames: ['kind'] as const, registers: reg });
+/** alluse_md_quarantined_total{kind}: rows that failed a validation rule and went to quarantine. */
+export const mdQuarantinedTotal = new Counter({ name: 'alluse_md_quarantined_total', help: 'Market-data rows quarantined, by kind', labelNames: ['kind'] as const, registers: reg });
+/** Per collected symbol (a small, configured set): set by the data-quality check. */
+const mdSymbolGauge = (name: string, help: string) => new Gauge({ name, help, labelNames: ['symbol'] as const, registers: reg });
+export const mdStaleTradingDays = mdSymbolGauge('alluse_md_stale_trading_days', 'Trading days between the last stored daily bar and the last closed session');
+export const mdGapDays = mdSymbolGauge('alluse_md_gap_days', 'Trading days with no stored daily bar between the first and the last');
+export const mdQuarantinedRows = mdSymbolGauge('alluse_md_quarantined_rows', 'Rows of the symbol in quarantine');
+
 /** Exposition text of every metric of this process (Prometheus text format 0.0.4). */
 export function metricsText(): Promise<string> {
   return registry.metrics();

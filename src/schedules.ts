@@ -9,6 +9,8 @@ import { MONTHS, ScheduleAlreadyRunning, ScheduleNotFoundError, type CalendarSpe
 import { addDays, isTradingDay, weeklyExpiry } from './domain/calendar';
 import type { Logger } from './logger';
 import { WEEKLY_CYCLE_RUN_WORKFLOW } from './contracts/workflows/weeklyCycleRun';
+import { ensureReconciliationSchedule } from './reconcileTrigger';
+import { marketDataScheduleOptions } from './marketdata/schedules';
 
 export const WEEKLY_CYCLE_SCHEDULE_ID = 'all-use-weekly-cycle';
 export const CYCLE_TIME = { hour: 16, minute: 30 } as const;
@@ -60,7 +62,12 @@ export function weeklyCycleScheduleOptions(d: Pick<ScheduleDeps, 'taskQueue' | '
 
 /** Creates the schedules, or brings their spec and action up to date; safe to call on every start. */
 export async function ensureSchedules(d: ScheduleDeps): Promise<void> {
-  const opts = weeklyCycleScheduleOptions(d);
+  await ensureReconciliationSchedule(d.client, d.taskQueue); // daily books vs broker (docs/RECONCILIATION.md)
+  await ensureSchedule(d, weeklyCycleScheduleOptions(d));
+  for (const o of marketDataScheduleOptions(d.taskQueue, d.fromYear ?? new Date().getUTCFullYear())) await ensureSchedule(d, o);
+}
+
+async function ensureSchedule(d: ScheduleDeps, opts: ScheduleOptions): Promise<void> {
   const handle = d.client.schedule.getHandle(opts.scheduleId);
   try {
     await handle.update((prev) => ({ ...prev, spec: opts.spec, action: opts.action, policies: { ...prev.policies, ...opts.policies } }));

@@ -18,11 +18,13 @@ import { migrate } from './db/migrate';
 import { startSimulator, type Simulator } from './ib-sim';
 import type { Logger } from './logger';
 import { ensureSchedules } from './schedules';
+import { marketDataSettings } from './marketdata/settings';
 import { connectClient, connectWorkerConnection } from './temporalClient';
 import { createWorker, installRuntime, workerMetricsAddress } from './worker';
 import { instrumentBroker, startBrokerStatsPoller } from '../activities/brokerMetrics';
 import { freePort } from '../temporal/devServer';
 import { ensureReportSchedules } from './reports/schedules';
+import { reconcileOnConnect } from './reconcileTrigger';
 
 export interface SystemOptions {
   /** Temporal dev-server SQLite file (default: <dataDir>/temporal.db). */
@@ -92,7 +94,8 @@ export async function startSystem(config: Config, logger: Logger, opts: SystemOp
 
     let simulator: Simulator | undefined;
     if (config.ibSimulator) {
-      simulator = await startSimulator({ port: config.ibPort, host: config.ibHost, account: config.ibAccount, clock: config.ibSimClock, adminPort: config.ibSimAdminPort });
+      simulator = await startSimulator({ port: config.ibPort, host: config.ibHost, account: config.ibAccount, clock: config.ibSimClock, adminPort: config.ibSimAdminPort,
+        stateFile: path.join(config.dataDir, 'ib-sim-account.json'), fresh: config.ibSimFresh });
       stops.push(() => simulator!.close());
     }
 
@@ -103,6 +106,7 @@ export async function startSystem(config: Config, logger: Logger, opts: SystemOp
       clientId: config.ibClientId,
       account: config.ibAccount,
       logger: logger.child({ component: 'broker' }),
+      marketDataLimits: marketDataSettings().limits,
     }));
     stops.push(() => broker.disconnect());
     const stopPoller = startBrokerStatsPoller(broker);
@@ -119,6 +123,7 @@ export async function startSystem(config: Config, logger: Logger, opts: SystemOp
     let worker: Worker | undefined;
     let workerRun: Promise<void> | undefined;
     let connection: NativeConnection | undefined;
+    let stopReconcile = () => {};
     const system: System = {
       config,
       temporalAddress,
@@ -139,8 +144,10 @@ export async function startSystem(config: Config, logger: Logger, opts: SystemOp
         } });
         system.worker = worker;
         workerRun = worker.run();
+        if (config.reconcileOnConnect) stopReconcile = reconcileOnConnect({ client, broker, taskQueue: config.temporalTaskQueue, logger });
       },
       async stopWorker() {
+        stopReconcile();
         if (worker && worker.getState() === 'RUNNING') worker.shutdown();
         await workerRun?.catch((err: unknown) => logger.error('worker stopped with error', { err }));
         worker = undefined;
@@ -157,7 +164,7 @@ export async function startSystem(config: Config, logger: Logger, opts: SystemOp
       await system.startWorker();
     }
     if (opts.startApi !== false) {
-      const app = createApp({ temporal: client, prisma, taskQueue: config.temporalTaskQueue, logger, broker, operatorToken: config.operatorToken });
+      const app = createApp({ temporal: client, prisma, taskQueue: config.temporalTaskQueue, logger, broker, operatorToken: config.operatorToken, temporalUiUrl: devServer?.uiUrl });
       system.api = await startServer(app, config.port, config.host);
       stops.push(() => system.api!.close());
     }

@@ -95,19 +95,25 @@ async function main(): Promise<void> {
     installRuntime(config.workerMetricsPort ? `0.0.0.0:${config.workerMetricsPort}` : undefined);
     const { instrumentBroker, startBrokerStatsPoller } = await import('../activities/brokerMetrics');
     const { serveMetrics } = await import('./metrics');
+    const { marketDataSettings } = await import('./marketdata/settings');
     const appMetrics = config.workerAppMetricsPort ? await serveMetrics({ port: config.workerAppMetricsPort, host: '0.0.0.0' }) : undefined;
     const connection = await connectWorkerConnection(config.temporalAddress, config);
     const prisma = getPrisma(config.databaseUrl);
-    const broker = instrumentBroker(createIbBroker({ host: config.ibHost, port: config.ibPort, clientId: config.ibClientId, account: config.ibAccount, logger }));
+    const broker = instrumentBroker(createIbBroker({ host: config.ibHost, port: config.ibPort, clientId: config.ibClientId, account: config.ibAccount, logger, marketDataLimits: marketDataSettings().limits }));
     const stopPoller = startBrokerStatsPoller(broker);
     // Connect now, not on the first order: the broker-down alert reads this session.
     broker.connect().catch((err: unknown) => logger.warn('broker not connected yet; the adapter keeps retrying', { err }));
     const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.temporalTaskQueue, deps: { prisma, broker, logger, risk: riskSettingsOf(config) } });
     const running = worker.run();
+    const { connectClient } = await import('./temporalClient');
+    const client = config.reconcileOnConnect ? await connectClient(config.temporalAddress, config) : undefined;
+    const stopReconcile = client ? (await import('./reconcileTrigger')).reconcileOnConnect({ client, broker, taskQueue: config.temporalTaskQueue, logger }) : () => {};
     logger.info('worker running', { taskQueue: config.temporalTaskQueue, ib: `${config.ibHost}:${config.ibPort}` });
     return async () => {
+      stopReconcile();
       worker.shutdown();
       await running;
+      await client?.connection.close();
       stopPoller();
       appMetrics?.close();
       await broker.disconnect();

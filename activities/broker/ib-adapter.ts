@@ -14,6 +14,7 @@ import { IbConnection } from './ib-connection';
 import { mapIbError } from './ib-mapping';
 import { toIbContract, toIbOrder, validateRequest } from './ib-orders';
 import { createIbMarketData } from './ib-marketdata';
+import type { PacerLimits } from './md-pacer';
 import { OrderBook } from './order-book';
 import { isTerminalStatus, type OrderEvent } from './order-state';
 import { TokenBucket } from './rate-limiter';
@@ -35,6 +36,8 @@ export interface IbBrokerOptions {
   reconnectMaxMs?: number;
   /** Client id of the separate market-data connection (Protocol Engine; default clientId + 100). */
   marketDataClientId?: number;
+  /** IB's historical pacing and market-data line limits the market-data path keeps to (default IB's). */
+  marketDataLimits?: Partial<PacerLimits>;
 }
 
 export interface IbBrokerStats {
@@ -47,6 +50,7 @@ export interface IbBrokerStats {
 
 export interface IbBroker extends Broker {
   isSynced(): boolean;
+  onReconnect(listener: (n: number) => void): () => void;
   /** The process-wide pacing queue every message to IB goes through (metrics, benchmarks, tests). */
   readonly limiter: TokenBucket;
   /** Counters for benchmarks and metrics. */
@@ -76,6 +80,9 @@ export function createIbBroker(opts: IbBrokerOptions): IbBroker {
     reconnectMaxMs: opts.reconnectMaxMs ?? 15_000,
   });
   const inflight = new Map<string, Promise<BrokerOrderState>>();
+  /** Broker sessions since this adapter was created (1 = the first connect), counted before any listener hears one. */
+  let sessions = 0;
+  conn.on('synced', () => void sessions++);
   let ordersSent = 0;
 
   /** The next thing the broker says about `ref`, a connection loss, or the timeout. */
@@ -194,9 +201,14 @@ export function createIbBroker(opts: IbBrokerOptions): IbBroker {
         const t = setTimeout(finish, Math.max(0, deadline - Date.now()));
       });
     },
-    marketData: createIbMarketData({ host: opts.host, port: opts.port, clientId: opts.marketDataClientId ?? opts.clientId + 100, logger }),
+    marketData: createIbMarketData({ host: opts.host, port: opts.port, clientId: opts.marketDataClientId ?? opts.clientId + 100, logger, limits: opts.marketDataLimits }),
     limiter,
     pacingBacklogMs: () => limiter.backlogMs(),
+    onReconnect(listener: (n: number) => void) {
+      const on = () => listener(sessions);
+      conn.on('synced', on);
+      return () => void conn.off('synced', on);
+    },
     stats: () => ({ msgsSent: limiter.taken, pacingErrors: conn.pacingErrors, reconnects: conn.reconnects, ordersSent, limitMsgsPerSec: limit }),
   };
   return broker;

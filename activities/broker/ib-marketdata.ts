@@ -6,8 +6,10 @@
  */
 import { BarSizeSetting, ConnectionState, IBApiNext, SecType, WhatToShow, type Contract } from '@stoqey/ib';
 import type winston from 'winston';
-import type { MarketBar, MarketData, OptionQuote } from '../../src/contracts/broker';
+import { DateTime } from 'luxon';
+import type { BrokerExecution, MarketBar, MarketData, OptionQuote } from '../../src/contracts/broker';
 import { isoOfYmd } from '../../src/domain/instrument';
+import { MarketDataPacer, type PacerLimits } from './md-pacer';
 
 export interface IbMarketDataOptions {
   host: string;
@@ -17,18 +19,30 @@ export interface IbMarketDataOptions {
   /** IBApiNext's own throttle (default 40/s: below IB's 50). */
   maxReqPerSec?: number;
   connectTimeoutMs?: number;
+  /** IB's historical pacing and line limits (default IB's); every request goes through the pacer. */
+  limits?: Partial<PacerLimits>;
 }
 
 const stk = (symbol: string): Contract => ({ symbol, secType: SecType.STK, exchange: 'SMART', currency: 'USD' });
 const opt = (symbol: string, expiry: string, strike: number, right: 'C' | 'P'): Contract =>
   ({ symbol, secType: SecType.OPT, lastTradeDateOrContractMonth: expiry, strike, right: right as never, multiplier: 100, exchange: 'SMART', currency: 'USD' });
 // IBApiNext tick ids: 1 bid, 2 ask, 4 last; 10041 model delta, 10039 model IV, 10002 underlying.
-const TICK = { bid: 1, ask: 2, last: 4, delta: 10041, iv: 10039, und: 10002 } as const;
+const TICK = { bid: 1, ask: 2, last: 4, delta: 10041, iv: 10039, und: 10002, gamma: 10042, vega: 10043, theta: 10044, callOi: 27, putOi: 28 } as const;
 const ymd = isoOfYmd;
+
+/** "20261127 16:00:00 US/Eastern" (or yyyyMMdd-HH:mm:ss UTC) → ISO UTC. */
+export function ibTime(t: string): string {
+  const m = /^(\d{8})[ -]+(\d{2}:\d{2}:\d{2})\s*(.*)$/.exec(t.trim());
+  if (!m) return t;
+  const zone = m[3] ? (m[3] === 'US/Eastern' || m[3] === 'EST' || m[3] === 'EDT' ? 'America/New_York' : m[3]) : t.includes('-') ? 'utc' : 'America/New_York';
+  const d = DateTime.fromFormat(`${m[1]} ${m[2]}`, 'yyyyMMdd HH:mm:ss', { zone });
+  return d.isValid ? d.toUTC().toISO({ suppressMilliseconds: false }) : t;
+}
 
 export function createIbMarketData(o: IbMarketDataOptions): MarketData {
   let api: IBApiNext | undefined;
   let ready: Promise<IBApiNext> | undefined;
+  const pacer = new MarketDataPacer(o.limits);
 
   function connect(): Promise<IBApiNext> {
     ready ??= new Promise<IBApiNext>((resolve, reject) => {
@@ -69,19 +83,23 @@ export function createIbMarketData(o: IbMarketDataOptions): MarketData {
   }
 
   async function optionQuote(symbol: string, expiry: string, strike: number, right: 'C' | 'P'): Promise<OptionQuote> {
-    const snap = await (await connect()).getMarketDataSnapshot(opt(symbol, expiry, strike, right), '', false);
+    const next = await connect();
+    const snap = await pacer.line(() => next.getMarketDataSnapshot(opt(symbol, expiry, strike, right), '', false));
     const v = (k: number) => snap.get(k)?.value;
-    return { symbol, expiry, strike, right, bid: v(TICK.bid) ?? 0, ask: v(TICK.ask) ?? 0, last: v(TICK.last) ?? 0, delta: v(TICK.delta), iv: v(TICK.iv), underlying: v(TICK.und) };
+    return { symbol, expiry, strike, right, bid: v(TICK.bid) ?? 0, ask: v(TICK.ask) ?? 0, last: v(TICK.last) ?? 0, delta: v(TICK.delta), iv: v(TICK.iv), underlying: v(TICK.und),
+      gamma: v(TICK.gamma), vega: v(TICK.vega), theta: v(TICK.theta), openInterest: v(right === 'C' ? TICK.callOi : TICK.putOi) };
   }
 
-  return {
+  const md: MarketData = {
     async bars(symbol, barSize, duration, end = '') {
       const size = barSize === '1 week' ? BarSizeSetting.WEEKS_ONE : BarSizeSetting.DAYS_ONE;
-      const bars = await (await connect()).getHistoricalData(stk(symbol), end || undefined, duration, size, WhatToShow.TRADES, 1, 1);
-      return bars.map((b): MarketBar => ({ date: ymd(b.time ?? ''), open: b.open ?? 0, high: b.high ?? 0, low: b.low ?? 0, close: b.close ?? 0 }));
+      const next = await connect();
+      const bars = await pacer.historical(`${symbol}|${barSize}|${duration}|${end}`, symbol, () => next.getHistoricalData(stk(symbol), end || undefined, duration, size, WhatToShow.TRADES, 1, 1));
+      return bars.map((b): MarketBar => ({ date: ymd(b.time ?? ''), open: b.open ?? 0, high: b.high ?? 0, low: b.low ?? 0, close: b.close ?? 0, volume: b.volume ?? undefined }));
     },
     async stockQuote(symbol) {
-      const snap = await (await connect()).getMarketDataSnapshot(stk(symbol), '', false);
+      const next = await connect();
+      const snap = await pacer.line(() => next.getMarketDataSnapshot(stk(symbol), '', false));
       return { bid: snap.get(TICK.bid)?.value ?? 0, ask: snap.get(TICK.ask)?.value ?? 0, last: snap.get(TICK.last)?.value ?? 0 };
     },
     async expirations(symbol) {
@@ -118,13 +136,52 @@ export function createIbMarketData(o: IbMarketDataOptions): MarketData {
       for (const tags of update.all.values()) for (const [tag, byCcy] of tags) for (const v of byCcy.values()) out[tag] = Number(v.value);
       return out;
     },
+    async accountCash() {
+      const s = await md.accountSummary();
+      if (s.TotalCashValue === undefined) throw new Error('the broker reported no TotalCashValue');
+      return s.TotalCashValue;
+    },
+    async executionsSince(since) {
+      const next = await connect();
+      // The filter is coarse (a day early, New York time); the exact cut is made below. IBApiNext
+      // returns each row twice (dedupe by execId).
+      const filter = { time: `${DateTime.fromJSDate(since, { zone: 'America/New_York' }).minus({ days: 1 }).toFormat('yyyyMMdd HH:mm:ss')} US/Eastern` };
+      const [details, reports] = await Promise.all([next.getExecutionDetails(filter), next.getCommissionReport(filter)]);
+      const commission = new Map(reports.map((r) => [r.execId, r]));
+      const out = new Map<string, BrokerExecution>();
+      for (const d of details) {
+        const e = d.execution;
+        const k = d.contract;
+        if (!e.execId || out.has(e.execId)) continue;
+        const r = commission.get(e.execId);
+        const pnl = r?.realizedPNL;
+        out.set(e.execId, {
+          execId: e.execId,
+          orderId: e.orderId ?? 0,
+          orderRef: e.orderRef ?? '',
+          time: ibTime(e.time ?? ''),
+          symbol: k.symbol ?? '',
+          secType: k.secType === SecType.OPT ? 'OPT' : 'STK',
+          ...(k.secType === SecType.OPT ? { expiry: k.lastTradeDateOrContractMonth, strike: k.strike, right: k.right } : {}),
+          side: e.side === 'SLD' ? 'SELL' : 'BUY',
+          shares: e.shares ?? 0,
+          price: e.price ?? 0,
+          ...(r?.commission !== undefined ? { commission: r.commission } : {}),
+          // IB sends Double.MAX_VALUE for "no realised P&L".
+          ...(pnl !== undefined && Math.abs(pnl) < 1e300 ? { realizedPnl: pnl } : {}),
+        });
+      }
+      return [...out.values()].filter((x) => x.time >= since.toISOString());
+    },
     async now() {
       return new Date((await (await connect()).getCurrentTime()) * 1000);
     },
+    pacing: () => ({ ...pacer.stats }),
     async close() {
       api?.disconnect();
       api = undefined;
       ready = undefined;
     },
   };
+  return md;
 }

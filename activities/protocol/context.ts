@@ -1,10 +1,12 @@
 /**
  * What every Protocol Engine activity needs: the database, the broker's market data, a logger
- * and the protocol configuration (defaults unless the worker injects one), plus the
+ * and the protocol configuration (the stored versions over the worker's base: defaults unless
+ * the worker injects one), plus the
  * decimal → cents boundary for broker prices.
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { PrismaClient } from '../../src/db/client';
+import { resolveProtocolConfig, type ConfigScope } from '../../src/db/protocolConfig';
 import { DEFAULT_PROTOCOL, type ProtocolConfig } from '../../src/domain/config';
 import { priceCents } from '../../src/domain/money';
 import { systemClock, type Clock } from '../../src/contracts/clock';
@@ -26,6 +28,8 @@ export interface ProtocolCtx {
   protocol: ProtocolConfig;
   /** business time (entry days, timestamps written to the books) */
   clock: Clock;
+  /** The configuration in force for a family or account now (versioned rows over `protocol`), and its version. */
+  config(scope: ConfigScope): Promise<{ version: number; config: ProtocolConfig }>;
   md(): MarketData;
 }
 
@@ -36,6 +40,7 @@ export function protocolCtx(d: ProtocolDeps): ProtocolCtx {
     logger: d.logger.child({ component: 'protocol' }),
     protocol: d.protocol ?? DEFAULT_PROTOCOL,
     clock: d.clock ?? systemClock,
+    config: (scope) => resolveProtocolConfig(d.prisma, d.protocol ?? DEFAULT_PROTOCOL, scope),
     md() {
       if (!d.broker.marketData) throw ApplicationFailure.nonRetryable('the broker has no market data port', 'NoMarketData');
       return d.broker.marketData;

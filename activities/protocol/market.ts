@@ -5,10 +5,13 @@
  */
 import type { SymbolMarket } from '../../src/domain/protocol-cycle';
 import { cycleDates } from '../../src/domain/protocol-cycle';
-import { getFamily } from '../../src/db/accounts';
-import type { Bar } from '../../src/domain/indicators';
-import type { ChainQuote } from '../../src/domain/signals';
+import { accountPositions, getFamily } from '../../src/db/accounts';
+import { regimeHistoryWeeks, type Bar } from '../../src/domain/indicators';
+import { chainWindowOf, type ChainQuote } from '../../src/domain/signals';
 import { toCents, ymdOf, type ProtocolCtx } from './context';
+import { poolOf } from '../../src/db/client';
+import { toWeekly } from '../../src/domain/indicators';
+import { MarketDataQuery } from '../../src/marketdata/query';
 
 export interface WeekMarket {
   week: string;
@@ -22,9 +25,9 @@ const toBar = (b: { date: string; open: number; high: number; low: number; close
 });
 
 export function marketActivities(ctx: ProtocolCtx) {
-  /** The chain around the money for the right the account sells: 70–100 % (puts) or 100–130 % (calls). */
+  /** The chain around the money for the right the account sells: out of the money up to the configured window. */
   async function chainOf(symbol: string, expiry: string, right: 'C' | 'P', close: number): Promise<ChainQuote[]> {
-    const [lo, hi] = right === 'P' ? [close * 0.7, close] : [close, close * 1.3];
+    const [lo, hi] = chainWindowOf(right, close, ctx.protocol.signals.chainWindow);
     const quotes = await ctx.md().optionChain(symbol, ymdOf(expiry), right, lo, hi);
     return quotes
       .filter((q) => q.delta !== undefined && q.ask >= q.bid && q.bid >= 0)
@@ -37,23 +40,39 @@ export function marketActivities(ctx: ProtocolCtx) {
       if (!family) throw new Error(`unknown family ${p.familyId}`);
       const dates = cycleDates(p.asOf);
       const rights = new Map<string, Set<'C' | 'P'>>();
+      const { config: familyConfig } = await ctx.config({ familyId: p.familyId });
       for (const a of family.accounts) {
-        const cfg = ctx.protocol.accounts[a.kind];
+        const cfg = (await ctx.config({ familyId: p.familyId, accountId: a.id })).config.accounts[a.kind];
         for (const s of cfg.underlyings) {
           const set = rights.get(s) ?? new Set();
           set.add(cfg.instrument === 'CASH_SECURED_PUT' ? 'P' : 'C');
           rights.set(s, set);
         }
       }
+      // Whole lots held in any account are covered with calls (assigned shares in Gen/Rev-Acc too).
+      const mult = familyConfig.market.contractMultiplier;
+      for (const pos of await accountPositions(ctx.prisma, family.accounts.map((a) => a.id)))
+        if (pos.secType === 'STK' && pos.quantity >= mult) rights.set(pos.symbol, (rights.get(pos.symbol) ?? new Set<'C' | 'P'>()).add('C'));
       const md = ctx.md();
       const brokerNow = await md.now();
       // History ends at the week's close when the broker's clock is past it (backfill).
       const closeEnd = dates.close ? `${ymdOf(dates.close)} 16:00:00 US/Eastern` : '';
       const end = dates.close && brokerNow.toISOString().slice(0, 10) > dates.close ? closeEnd : '';
       const out: WeekMarket = { week: dates.week, asOf: p.asOf, symbols: {}, invalid: [] };
+      // Weekly bars (ATR, regimes) from the market-data store when it holds every trading day of
+      // the year before the close; the broker otherwise (labelled like IB's: the week's first day).
+      const pool = poolOf(ctx.prisma);
+      const store = pool ? new MarketDataQuery(pool, { freshQuoteMs: 0, freshChainMs: 0, now: () => brokerNow }) : undefined;
+      // Enough weeks for the regimes to be defined at the latest bar (PROTOCOL §4), not just a year.
+      const historyWeeks = regimeHistoryWeeks(familyConfig.regime);
+      const storedWeekly = async (symbol: string): Promise<Bar[] | null> => {
+        const to = dates.close && brokerNow.toISOString().slice(0, 10) > dates.close ? dates.close : brokerNow.toISOString().slice(0, 10);
+        const daily = await store?.freshBars(symbol, new Date(Date.parse(`${to}T00:00:00Z`) - historyWeeks * 7 * 86_400_000).toISOString().slice(0, 10), to).catch(() => null);
+        return daily ? toWeekly(daily).map((w) => ({ date: w.firstDate, open: w.open, high: w.high, low: w.low, close: w.close })) : null;
+      };
       for (const [symbol, rs] of [...rights].sort(([a], [b]) => a.localeCompare(b))) {
         try {
-          const weekly = (await md.bars(symbol, '1 week', '1 Y', end)).map(toBar);
+          const weekly = (await storedWeekly(symbol)) ?? (await md.bars(symbol, '1 week', `${historyWeeks} W`, end)).map(toBar);
           const last = weekly.at(-1);
           if (!last || last.close <= 0 || weekly.some((b) => b.low > b.high)) throw new Error('no valid weekly bars');
           const { expirations } = await md.expirations(symbol);

@@ -7,9 +7,10 @@ import { accountPositions, getFamily } from '../../src/db/accounts';
 import { plansOf, savePlans } from '../../src/db/protocolOrders';
 import { marketSession } from '../../src/domain/calendar';
 import { atr } from '../../src/domain/indicators';
-import { adverseMove, protocolLevel } from '../../src/domain/levels';
-import { toDecimal } from '../../src/domain/money';
-import { planRoll } from '../../src/domain/protocol-cycle';
+import { adverseMove, levelReferenceCents, protocolLevel } from '../../src/domain/levels';
+import { fromDecimal, toDecimal } from '../../src/domain/money';
+import { planPositionRoll } from '../../src/domain/protocol-cycle';
+import { chainWindowOf } from '../../src/domain/signals';
 import type { PositionLevel } from '../../src/contracts/workflows/positionMonitor';
 import { protocolClientOrderId } from '../../src/contracts/workflows/weeklyCycle';
 import { isoOf, toCents, ymdOf, type ProtocolCtx } from './context';
@@ -38,12 +39,12 @@ export function monitorActivities(ctx: ProtocolCtx) {
       const strike = Number(toDecimal(pos.strikeCents));
       const current = await md.optionQuote(pos.symbol, ymdOf(pos.expiry), strike, pos.right);
       const und = toCents((await md.stockQuote(pos.symbol)).last);
-      const spot = und / 100; // strike window in the broker's dollars: 70–100 % (puts), 100–130 % (calls)
-      const [lo, hi] = pos.right === 'P' ? [spot * 0.7, spot] : [spot, spot * 1.3];
+      const [lo, hi] = chainWindowOf(pos.right, und / 100, ctx.protocol.signals.chainWindow); // in the broker's dollars
       const chain = (await md.optionChain(pos.symbol, next, pos.right, lo, hi))
         .filter((q) => q.delta !== undefined)
         .map((q) => ({ strike: toCents(q.strike), delta: q.delta!, bid: toCents(q.bid), ask: toCents(q.ask) }));
-      const roll = planRoll({ closeAskCents: toCents(current.ask), next: chain, band: cfg });
+      const shares = (await accountPositions(ctx.prisma, [pos.accountId])).find((x) => x.secType === 'STK' && x.symbol === pos.symbol);
+      const roll = planPositionRoll({ right: pos.right, closeAskCents: toCents(current.ask), next: chain, band: cfg, ...(shares ? { sharesBasisCents: fromDecimal(shares.avgPrice, 'HALF_EVEN') } : {}) });
       if (!roll) return null;
       const tag = `roll-${ymdOf(pos.expiry)}-${pos.right}${pos.strikeCents}`;
       const base = { familyId: p.familyId, accountId: pos.accountId, week: p.week, symbol: pos.symbol, quantity: Math.abs(pos.quantity), underlyingCents: und, atrCents: null, entryDay: ctx.clock.now().toISOString().slice(0, 10) };
@@ -77,7 +78,7 @@ export async function levelsOf(ctx: ProtocolCtx, familyId: string): Promise<Posi
     if (a === undefined || a <= 0) continue;
     const price = toCents((await ctx.md().stockQuote(pos.symbol)).last);
     const right = pos.right as 'C' | 'P';
-    const move = adverseMove(right, entry.underlyingCents, price);
+    const move = adverseMove(right, levelReferenceCents(entry.detail, entry.underlyingCents), price);
     out.push({ key: `${pos.accountId}:${pos.symbol}:${pos.expiry}:${right}${pos.strikeCents}`, accountId: pos.accountId, symbol: pos.symbol, right, strikeCents: pos.strikeCents, expiry: isoOf(pos.expiry), quantity: pos.quantity, level: protocolLevel(move, a, ctx.protocol.levels), moveCents: move, atrCents: Math.round(a) });
   }
   return out;

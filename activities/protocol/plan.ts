@@ -6,14 +6,15 @@
 import { Context } from '@temporalio/activity';
 import { allUseOrderId, requestHash } from '../../src/contracts/ids';
 import type { TradeAction, TradeInstruction } from '../../src/contracts/instruction';
-import { isPut, isSell } from '../../src/domain/instrument';
+import { asAction, isPut, isSell } from '../../src/domain/instrument';
 import { accountPositions, getFamily, listFamilies } from '../../src/db/accounts';
-import { plansOf, savePlans, type ProtocolOrderRow } from '../../src/db/protocolOrders';
+import { plansOf, recordEntry, savePlans, type ProtocolOrderRow } from '../../src/db/protocolOrders';
 import { previousWeekTypes } from '../../src/db/weekTypes';
 import { marketSession, weekOf } from '../../src/domain/calendar';
 import { fromDecimal, toDecimal } from '../../src/domain/money';
-import { accountValue, cycleDates, entryDayOf, planAccount, weeksBetween, type AccountSnapshot } from '../../src/domain/protocol-cycle';
-import { limitPriceForAttempt } from '../../src/domain/signals';
+import { accountValue, cycleDates, entryDayOf, planAccount, quotesOf, weeksBetween, type AccountSnapshot } from '../../src/domain/protocol-cycle';
+import { chainWindowOf, chooseEntryStrike, limitPriceForAttempt } from '../../src/domain/signals';
+import type { ProtocolConfig } from '../../src/domain/config';
 import type { Level } from '../../src/domain/levels';
 import type { WeekType } from '../../src/domain/weekTypes';
 import type { PositionLevel } from '../../src/contracts/workflows/positionMonitor';
@@ -28,7 +29,10 @@ import { instructionExists, instructionProgress } from '../../src/db/instruction
 
 const OPENING = ['OPEN', 'BUY_SHARES'];
 const attemptCoid = (base: string, attempt: number) => (attempt === 0 ? base : `${base}.r${attempt}`);
-const toEntry = (r: ProtocolOrderRow): PlannedEntry => ({ clientOrderId: r.clientOrderId, accountId: r.accountId, symbol: r.symbol, action: r.tradeAction, quantity: r.quantity, entryDay: r.entryDay });
+const toEntry = (r: ProtocolOrderRow): PlannedEntry => ({
+  clientOrderId: r.clientOrderId, accountId: r.accountId, symbol: r.symbol, action: r.tradeAction, quantity: r.quantity, entryDay: r.entryDay,
+  ...(typeof r.detail?.configVersion === 'number' ? { configVersion: r.detail.configVersion } : {}),
+});
 
 export function planActivities(ctx: ProtocolCtx) {
   const mult = ctx.protocol.market.contractMultiplier;
@@ -54,6 +58,29 @@ export function planActivities(ctx: ProtocolCtx) {
     const maxOpenLevel: Record<string, Level> = {};
     for (const l of levels.filter((x) => x.accountId === accountId)) maxOpenLevel[l.symbol] = Math.max(maxOpenLevel[l.symbol] ?? 0, l.level) as Level;
     return { accountId, kind, cashCents, valueCents: accountValue(cashCents, holdings), shares, callsWritten, atRiskCents, previousWeekType: prev, maxOpenLevel };
+  }
+
+  /**
+   * PROTOCOL §4 at entry, not on the Friday before: the strike nearest the planned target delta in
+   * the chain as it is now, inside the account's band; the entry's underlying price is recorded
+   * so the monitor measures a level's move from it.
+   */
+  async function chooseAtEntry(row: ProtocolOrderRow) {
+    const right = isPut(asAction(row.tradeAction)) ? 'P' : 'C';
+    const { config } = await ctx.config({ familyId: row.familyId, accountId: row.accountId });
+    const kind = row.accountId.slice(row.familyId.length + 1) as keyof ProtocolConfig['accounts'];
+    const spot = toCents((await ctx.md().stockQuote(row.symbol)).last);
+    const [lo, hi] = chainWindowOf(right, spot / 100, config.signals.chainWindow);
+    const chain = (await ctx.md().optionChain(row.symbol, ymdOf(row.expiry!), right, lo, hi))
+      .filter((q) => q.delta !== undefined)
+      .map((q) => ({ strike: toCents(q.strike), delta: q.delta!, bid: toCents(q.bid), ask: toCents(q.ask) }));
+    const basis = row.detail?.costBasisCents;
+    const chosen = chooseEntryStrike({
+      chain: quotesOf(chain, right), targetDelta: Number(row.detail?.targetDelta), band: config.accounts[kind], tolerance: config.signals.deltaTolerance,
+      ...(right === 'C' && typeof basis === 'number' ? { minStrike: basis } : {}),
+    });
+    if (chosen.ok) await recordEntry(ctx.prisma, row.clientOrderId, { strikeCents: chosen.quote.strike, underlyingCents: spot, delta: chosen.quote.delta });
+    return chosen;
   }
 
   return {
@@ -86,11 +113,13 @@ export function planActivities(ctx: ProtocolCtx) {
       // Positions still open over the weekend (rolled, or longer-dated) gate new entries by level.
       const levels = await levelsOf(ctx, p.familyId);
       for (const a of family.accounts.filter((x) => x.status === 'OPEN')) {
-        const cfg = ctx.protocol.accounts[a.kind];
+        // The configuration in force for this account now; its version is recorded with each order.
+        const { version: configVersion, config } = await ctx.config({ familyId: p.familyId, accountId: a.id });
+        const cfg = config.accounts[a.kind];
         const entryDay = entryDayOf(cfg, dates.nextMonday);
         if (!entryDay) continue;
         const snap = await snapshot(a.id, a.kind, a.cashCents, nextWeek, p.market, levels);
-        const plan = planAccount(snap, cfg, ctx.protocol, markets);
+        const plan = planAccount(snap, cfg, config, markets);
         if (plan.skipped.length) ctx.logger.info('symbols skipped', { account: a.id, week: nextWeek, skipped: plan.skipped });
         const n = new Map<string, number>();
         for (const o of plan.orders) {
@@ -100,7 +129,7 @@ export function planActivities(ctx: ProtocolCtx) {
             familyId: p.familyId, accountId: a.id, week: nextWeek, symbol: o.symbol,
             purpose: o.action === 'BUY_STOCK' ? 'BUY_SHARES' : 'OPEN', tradeAction: o.action, quantity: o.quantity,
             strikeCents: o.strikeCents ?? null, expiry: o.expiry ?? null, underlyingCents: o.underlyingCents, atrCents: o.atrCents ?? null, entryDay,
-            detail: { regime: o.regime, targetDelta: o.targetDelta, costBasisCents: snap.shares[o.symbol]?.costBasisCents },
+            detail: { regime: o.regime, targetDelta: o.targetDelta, costBasisCents: snap.shares[o.symbol]?.costBasisCents, configVersion },
           });
         }
       }
@@ -118,6 +147,11 @@ export function planActivities(ctx: ProtocolCtx) {
       const action = row.tradeAction as TradeAction;
       const stock = action === 'BUY_STOCK';
       if (stock && p.attempt > 0) return { kind: 'SKIP', reason: 'market order: no re-price' };
+      if (!stock && row.purpose === 'OPEN' && p.attempt === 0) {
+        const chosen = await chooseAtEntry(row);
+        if (!chosen.ok) return { kind: 'SKIP', reason: `${chosen.reason}: ${chosen.detail}` };
+        row.strikeCents = chosen.quote.strike;
+      }
       let limit: number | undefined;
       if (!stock) {
         const q = await ctx.md().optionQuote(row.symbol, ymdOf(row.expiry!), Number(toDecimal(row.strikeCents!)), isPut(action) ? 'P' : 'C');
@@ -166,7 +200,7 @@ export function planActivities(ctx: ProtocolCtx) {
         const now = await ctx.md().now();
         if (now.getTime() >= target) return now.toISOString();
         Context.current().heartbeat(now.toISOString());
-        await new Promise((res) => setTimeout(res, 500));
+        await Context.current().sleep(500); // rejects when the activity is cancelled (workflow gone, worker stopping)
       }
     },
   };

@@ -24,11 +24,18 @@ import { openApiDocument } from './openapi';
 import { createTokenService, type TokenService } from './tokens';
 import { tradingRouter } from './trading';
 import { accountsRouter, cycleRouter } from './accounts';
+import { protocolConfigRouter } from './protocolConfig';
 import type { Broker } from '../contracts/broker';
 import { httpMetrics } from '../metrics';
 import { healthRouter } from './health';
 import { metricsHandler } from './metricsRoute';
 import { operatorAuth, operatorRouter } from './operator';
+import { reconciliationRouter } from './reconciliation';
+import { webhooksRouter } from './webhooks';
+import { operatorExtrasRouter } from './operatorExtras';
+import { recommendationsRouter } from './recommendations';
+import { commandCenterRouter } from './commandCenter';
+import { uiRouter } from './uiStatic';
 
 export interface AuthOptions {
   mode: 'open' | 'required';
@@ -55,6 +62,8 @@ export interface AppDeps {
   broker?: Broker;
   /** Schedules /readyz requires (default: the weekly cycle's). */
   requiredSchedules?: string[];
+  /** Temporal Web UI base URL for the command center's workflow links (absent: TEMPORAL_UI_URL). */
+  temporalUiUrl?: string;
 }
 
 export const API_BASE = '/api/v1/starlab_interface';
@@ -97,8 +106,15 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/metrics', metricsHandler(prisma));
   // Protocol Engine operator routes, behind the same operator token; an unknown family falls through to the account view below.
   const operatorToken = deps.operatorToken ?? loadConfig(process.env).operatorToken;
-  app.use('/api/v1/operator/accounts', operatorAuth(operatorToken, logger), express.json({ limit: '16kb' }), accountsRouter(deps));
-  app.use('/api/v1/operator/cycle', operatorAuth(operatorToken, logger), express.json({ limit: '16kb' }), cycleRouter(deps));
+  app.use('/api/v1/operator/accounts', operatorAuth(operatorToken, logger, prisma), express.json({ limit: '16kb' }), accountsRouter(deps));
+  app.use('/api/v1/operator/cycle', operatorAuth(operatorToken, logger, prisma), express.json({ limit: '16kb' }), cycleRouter(deps));
+  app.use('/api/v1/operator/config', operatorAuth(operatorToken, logger, prisma), express.json({ limit: '64kb' }), protocolConfigRouter({ prisma }));
+  app.use('/api/v1/operator/reconciliation', operatorAuth(operatorToken, logger, prisma), reconciliationRouter({ prisma }));
+  app.use('/api/v1/operator/recommendations', operatorAuth(operatorToken, logger, prisma), express.json({ limit: '16kb' }), recommendationsRouter({ prisma, logger }));
+  // The command center (web UI at /ui) and its read endpoints, behind the same operator token.
+  app.use('/api/v1/operator/cc', operatorAuth(operatorToken, logger, prisma), commandCenterRouter({ temporal: deps.temporal, prisma, logger, broker: deps.broker, marks, marketData, temporalUiUrl: deps.temporalUiUrl }));
+  app.use('/ui', uiRouter());
+  app.use('/api/v1/operator', operatorAuth(operatorToken, logger, prisma), express.json({ limit: '16kb' }), operatorExtrasRouter({ prisma, logger, temporal: deps.temporal, taskQueue: deps.taskQueue }));
   app.use('/api/v1/operator', operatorRouter({ temporal: deps.temporal, prisma, logger, token: operatorToken }));
   app.get('/api/v1/openapi.json', (_req, res) => {
     res.json(openApiDocument());
@@ -123,6 +139,7 @@ export function createApp(deps: AppDeps): express.Express {
   guarded.use(express.json({ limit: BODY_LIMIT, strict: false }));
   guarded.use('/trading', tradingRouter({ ...deps, marks }));
   guarded.use('/data_notifications', dataNotificationsRouter({ prisma, marks, marketData }));
+  guarded.use('/webhooks', webhooksRouter({ prisma }));
   app.use(API_BASE, guarded);
 
   app.use((req: Request, _res: Response, next: NextFunction) => next(new ApiError(404, 'NOT_FOUND', `no route for ${req.method} ${req.path}`)));

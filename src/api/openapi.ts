@@ -11,6 +11,8 @@ import {
   errorSchema,
   instructionAckSchema,
   notificationAckSchema,
+  notificationStatusListSchema,
+  notificationStatusSchema,
   orderStatusSchema,
   performanceSchema,
   positionsSchema,
@@ -21,6 +23,7 @@ import {
   tokenResponseSchema,
 } from '../contracts/api';
 import { tradeInstructionSchema } from '../contracts/instruction';
+import { webhookCreatedSchema, webhookCreateSchema, webhookEventBodySchema, webhookListSchema } from '../contracts/webhookApi';
 
 const BASE = '/api/v1/starlab_interface';
 const json = (schema: z.ZodType, example?: unknown) => ({ content: { 'application/json': { schema, ...(example !== undefined ? { example } : {}) } } });
@@ -74,6 +77,7 @@ export function openApiDocument(): object {
   });
   reg.registerPath({
     method: 'get', path: `${BASE}/trading/performance/{starlab_strategy_id}`, tags: ['trading'], security, summary: 'Performance of a strategy (scope read)',
+    description: 'realized_pnl is net of commissions as Interactive Brokers reports it (opening commissions in the cost, closing ones off the proceeds). A position counts as a trade when it is closed by an order or ended by the broker (expired worthless, assigned, exercised), winning or losing; assigned stock is listed under the strategy that sold the option, at the strike.',
     request: { params: idParam('starlab_strategy_id', SEED.instruction.starlab_strategy_id) },
     responses: { 200: { description: 'performance', ...json(performanceSchema, SEED.performance) }, 404: error('NOT_FOUND'), ...common },
   });
@@ -97,6 +101,41 @@ export function openApiDocument(): object {
     method: 'post', path: `${BASE}/data_notifications/notify_validated_strategy`, tags: ['data_notifications'], security, summary: 'Notify ALL-USE of a validated research strategy (scope data; never trades)',
     request: { body: { required: true, ...json(strategyNotificationSchema, { starlab_strategy_id: 'WIS_MSFT_2025Q2_007', scheme_type: 'WIS', title: 'MSFT weekly 0.30-delta puts', symbols: ['MSFT'], metrics: { sharpe: 1.4, max_drawdown: -0.08 } }) } },
     responses: { 201: { description: 'stored', ...json(notificationAckSchema) }, ...common },
+  });
+  reg.registerPath({
+    method: 'get', path: `${BASE}/data_notifications/notify_validated_strategy/{notification_id}`, tags: ['data_notifications'], security,
+    summary: 'Status of one of your notifications (scope data): RECEIVED, or ACCEPTED / DISMISSED by an operator with the reason',
+    request: { params: idParam('notification_id', 'ntf_0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0') },
+    responses: { 200: { description: 'the status', ...json(notificationStatusSchema) }, 404: error('NOT_FOUND (also for another client’s notification)'), ...common },
+  });
+  reg.registerPath({
+    method: 'get', path: `${BASE}/data_notifications/notify_validated_strategy`, tags: ['data_notifications'], security,
+    summary: 'Your notifications, newest first (scope data); page with ?limit= and ?cursor=<next_cursor>',
+    request: { query: z.object({ limit: z.string().optional(), cursor: z.string().optional() }) },
+    responses: { 200: { description: 'a page', ...json(notificationStatusListSchema) }, ...common },
+  });
+  const webhookDoc =
+    'Every status change of your instructions (RECEIVED, SUBMITTED, PARTIALLY_FILLED, FILLED, CANCELLED, REJECTED; POSITION_EXPIRED and POSITION_ASSIGNED of their positions) is POSTed to each endpoint, in sequence order per instruction, at least once (dedupe by X-AllUse-Event-Id), signed: X-AllUse-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>. Reject a t more than 300 s from your clock. HTTPS only (plain http to loopback for development). See docs/WEBHOOKS.md.';
+  reg.registerPath({
+    method: 'post', path: `${BASE}/webhooks`, tags: ['webhooks'], security, summary: 'Register a webhook endpoint (scope read); the answer carries its signing secret, once',
+    description: webhookDoc,
+    request: { body: { required: true, ...json(webhookCreateSchema) } },
+    responses: { 201: { description: 'registered', ...json(webhookCreatedSchema) }, ...common },
+  });
+  reg.registerPath({
+    method: 'get', path: `${BASE}/webhooks`, tags: ['webhooks'], security, summary: 'Your webhook endpoints (never their secrets)',
+    responses: { 200: { description: 'endpoints', ...json(webhookListSchema) }, ...common },
+  });
+  reg.registerPath({
+    method: 'delete', path: `${BASE}/webhooks/{id}`, tags: ['webhooks'], security, summary: 'Remove one of your webhook endpoints',
+    request: { params: idParam('id', 'whe_0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0') },
+    responses: { 204: { description: 'removed' }, 404: error('NOT_FOUND'), ...common },
+  });
+  reg.registerWebhook({
+    method: 'post', path: 'instructionStatus', tags: ['webhooks'], summary: 'What ALL-USE POSTs to your endpoint',
+    description: webhookDoc,
+    request: { body: { required: true, ...json(webhookEventBodySchema) } },
+    responses: { 200: { description: 'any 2xx acknowledges the event; anything else (or no answer within 10 s) is retried with exponential backoff, then dead-lettered' } },
   });
   reg.registerPath({
     method: 'post', path: '/api/v1/oauth/token', tags: ['auth'], summary: 'OAuth 2.0 client credentials: exchange client_id/client_secret for a Bearer token',

@@ -17,6 +17,7 @@ import { findReport, listReports, loadReportInput, produceReport } from '../repo
 import { DATE_RE, periodOf } from '../reports/period';
 import { reportCsv, reportHtml } from '../reports/render';
 import { ApiError, notFound, requestIdOf } from './errors';
+import { writeAudit } from '../db/audit';
 
 export interface OperatorDeps {
   temporal: Client;
@@ -28,15 +29,20 @@ export interface OperatorDeps {
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
-export function operatorAuth(token: string | undefined, logger: Logger): RequestHandler {
+export function operatorAuth(token: string | undefined, logger: Logger, prisma?: PrismaClient): RequestHandler {
   // Comparing digests: equal lengths for timingSafeEqual, and the token's length does not leak.
   const want = token ? digest(token) : undefined;
-  return (req: Request, res: Response, next: NextFunction) => {
+  return async (req: Request, res: Response, next: NextFunction) => {
     if (!want)
       return next(new ApiError(503, 'OPERATOR_AUTH_NOT_CONFIGURED', 'the operator API is disabled: set OPERATOR_TOKEN (at least 24 characters) and restart; `npm run ops` works without it'));
     const m = /^Bearer\s+(\S+)$/i.exec(req.header('authorization') ?? '');
     if (!m || !timingSafeEqual(digest(m[1]!), want)) {
       logger.warn('operator authentication failed', { request_id: requestIdOf(res), ip: req.ip, path: req.path });
+      // Audited like STAR-LAB's denials (the compliance report lists them); never the presented token.
+      if (prisma)
+        await writeAudit(prisma, { actor: 'anonymous', action: 'OPERATOR_AUTH_DENIED', target: req.originalUrl.split('?')[0]!.slice(0, 200), outcome: 'DENIED', detail: { code: 'OPERATOR_UNAUTHORIZED', ip: req.ip, method: req.method, request_id: requestIdOf(res) } }, (e) =>
+          logger.error('audit write failed', { err: e }),
+        );
       return next(new ApiError(401, 'OPERATOR_UNAUTHORIZED', 'missing or wrong operator bearer token', undefined, { 'WWW-Authenticate': 'Bearer realm="operator"' }));
     }
     const name = req.header('x-operator');
@@ -68,7 +74,7 @@ export function sendReport(res: Response, r: Report, fmt: 'json' | 'html' | 'csv
 export function operatorRouter(d: OperatorDeps): Router {
   const r = Router();
   const deps = { prisma: d.prisma, temporal: d.temporal };
-  r.use(operatorAuth(d.token, d.logger));
+  r.use(operatorAuth(d.token, d.logger, d.prisma));
   r.use(express.json({ limit: '16kb' }));
   const actor = (res: Response) => res.locals.operator as string;
 

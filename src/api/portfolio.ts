@@ -3,11 +3,12 @@
  * fills and current marks. Money is computed in exact decimals/cents (domain/positionMath)
  * and turned into dollars only at the edge.
  */
-import Decimal from 'decimal.js';
-import { positionsOf, strategyFills, strategyOwnerId, type StoredPosition } from '../db/positions';
+import { positionsOf, strategyOwnerId, type StoredPosition } from '../db/positions';
+import { ownerEvents } from '../db/books';
+import { contractKey, realizedNet } from '../domain/reconcile';
 import type { PrismaClient } from '../db/client';
-import { applyFill, EMPTY_POSITION, marketValueCents, positionType, unrealizedPnlCents, type NetPosition } from '../domain/positionMath';
-import { actionSpec, isoOfYmd, multiplierOf } from '../domain/instrument';
+import { marketValueCents, positionType, unrealizedPnlCents } from '../domain/positionMath';
+import { isoOfYmd, multiplierOf } from '../domain/instrument';
 import type { MarkProvider } from './marks';
 import type { PerformanceBody, PositionBody as ApiPosition } from '../contracts/api';
 
@@ -45,34 +46,36 @@ export async function strategyPositions(prisma: PrismaClient, marks: MarkProvide
 }
 
 /**
- * A trade is an order that closed (part of) a position; it wins or loses by the realized
- * P&L of its fills (before commissions). Replays the strategy's fills to attribute it.
+ * A trade is an order that closed (part of) a position, or the broker ending it: an option
+ * expired, assigned or exercised. It wins or loses by its realised P&L. Realised P&L is IB's:
+ * net of commissions (the opening commission is part of the position's cost, the closing one
+ * reduces the proceeds), replayed from the strategy's fills and lifecycle bookings.
  */
 export async function strategyPerformance(prisma: PrismaClient, marks: MarkProvider, clientName: string, strategyId: string): Promise<PerformanceBody> {
-  const [rows, fills] = await Promise.all([positionsOf(prisma, strategyOwnerId(clientName, strategyId)), strategyFills(prisma, clientName, strategyId)]);
-  const book = new Map<string, NetPosition>();
-  const byOrder = new Map<string, { closed: boolean; pnl: number }>();
-  let commissionTotal = new Decimal(0); // summed exactly, rounded once to the cent
-  for (const f of fills) {
-    const spec = actionSpec(f.tradeAction as Parameters<typeof actionSpec>[0]);
-    const key = [f.symbol, spec.secType, f.expirationDate ?? '', f.strikePrice ?? '', spec.right ?? ''].join('|');
-    const before = book.get(key) ?? EMPTY_POSITION;
-    const after = applyFill(before, (spec.side === 'BUY' ? 1 : -1) * f.shares, f.price, multiplierOf(spec.secType));
-    book.set(key, after);
-    const t = byOrder.get(f.instructionId) ?? { closed: false, pnl: 0 };
-    const reduces = before.quantity !== 0 && Math.sign(before.quantity) !== Math.sign(after.quantity - before.quantity);
-    byOrder.set(f.instructionId, { closed: t.closed || reduces, pnl: t.pnl + after.realizedPnlCents - before.realizedPnlCents });
-    if (f.commission !== null) commissionTotal = commissionTotal.plus(f.commission.toString());
-  }
-  const trades = [...byOrder.values()].filter((t) => t.closed);
+  const [rows, events] = await Promise.all([positionsOf(prisma, strategyOwnerId(clientName, strategyId)), ownerEvents(prisma, 'STRATEGY', strategyOwnerId(clientName, strategyId))]);
+  const { perEvent, realizedCents } = realizedNet(events);
+  const bySource = new Map<string, { closed: boolean; pnl: number }>();
+  const held = new Map<string, number>();
+  let commissionTotal = 0;
+  events.forEach((e, i) => {
+    const k = contractKey(e.contract);
+    const before = held.get(k) ?? 0;
+    held.set(k, before + e.signedQty);
+    const reduces = before !== 0 && Math.sign(before) !== Math.sign(e.signedQty);
+    const t = bySource.get(e.source) ?? { closed: false, pnl: 0 };
+    bySource.set(e.source, { closed: t.closed || reduces, pnl: t.pnl + perEvent[i]! });
+    commissionTotal += e.commissionCents;
+  });
+  // An assignment books the option's end and the stock's arrival: one trade (the option's), not two.
+  const trades = [...bySource.entries()].filter(([, t]) => t.closed).map(([, t]) => t);
   const open = await Promise.all(rows.filter((p) => p.quantity !== 0).map((p) => valued(p, marks)));
   return {
     starlab_strategy_id: strategyId,
-    realized_pnl: dollars(rows.reduce((s, p) => s + p.realizedPnlCents, 0)),
+    realized_pnl: dollars(realizedCents),
     unrealized_pnl: dollars(open.reduce((s, p) => s + p.unrealizedCents, 0)),
     total_trades: trades.length,
     winning_trades: trades.filter((t) => t.pnl > 0).length,
     losing_trades: trades.filter((t) => t.pnl < 0).length,
-    commissions_paid: dollars(commissionTotal.toDecimalPlaces(2, Decimal.ROUND_HALF_EVEN).mul(100).toNumber()),
+    commissions_paid: dollars(commissionTotal),
   };
 }

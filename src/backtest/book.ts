@@ -9,6 +9,8 @@ import { type AccountConfig, type AccountKind, type ProtocolConfig } from '../do
 import { type Cents } from '../domain/money';
 import { type IsoDate } from '../domain/calendar';
 import type { TradeAction } from '../contracts/instruction';
+import { settleOption } from '../domain/protocol-cycle';
+import { assignmentFeeCents, interestCents } from './honest';
 import { quote, yearsBetween } from './market';
 import type { BacktestOptions } from './options';
 import { isSell, isStock } from '../domain/instrument';
@@ -56,6 +58,9 @@ export class Book {
 
   constructor(readonly p: ProtocolConfig, readonly o: BacktestOptions) {}
 
+  /** the volatility LEAPS are priced and marked at on a day (the engine sets the market's long-dated estimate) */
+  leapsVol: (day: IsoDate, vol: number) => number = (_day, vol) => vol;
+
   post(entries: readonly LedgerEntry[]): LedgerEntry[] {
     return postEntries(this.balances, this.keys, entries);
   }
@@ -88,7 +93,7 @@ export class Book {
     let v = this.cash(a.id) + a.shares * spot - (a.opt ? this.optionValue(a.opt, spot, day, vol) : 0);
     if (withLeaps) {
       v += this.cash(leapsId(a.id));
-      for (const l of a.leaps) v += this.optionValue(l, spot, day, vol);
+      for (const l of a.leaps) v += this.optionValue(l, spot, day, this.leapsVol(day, vol));
     }
     return v;
   }
@@ -139,19 +144,44 @@ export class Book {
     return null;
   }
 
-  /** Expiry: a put in the money is assigned (buys shares at K), a call in the money is called away. */
+  /** assignment and call-away delivery fees (cents), counted apart from option commissions */
+  assignmentFees = 0;
+  /** interest credited on cash (cents) */
+  interest = 0;
+
+  /**
+   * Expiry, by the live engine's own rule (domain settleOption): strictly in the money only, so a
+   * put is assigned when S < K and a call is called away when S > K; S = K expires. A delivery pays
+   * the assignment fee (see options.assignmentFeePerShareMills).
+   */
   settle(a: Account, x: Option, close: Cents, day: IsoDate): void {
-    const n = x.qty * this.p.market.contractMultiplier;
-    const amount = x.strike * n;
+    const s = settleOption({ right: x.right, strikeCents: x.strike, quantity: -x.qty }, close, this.p.market.contractMultiplier);
+    if (s.outcome === 'EXPIRED') return;
     const key = `ASSIGNMENT:${day}:${a.id}`;
-    if (x.right === 'P' && close < x.strike) {
-      a.basis = Math.round((a.basis * a.shares + amount) / (a.shares + n));
-      a.shares += n;
-      this.post([{ from: a.id, to: 'MARKET', amountCents: amount, reason: 'ASSIGNMENT', key }]);
-    } else if (x.right === 'C' && close >= x.strike) {
-      a.shares -= n;
+    if (s.shares > 0) {
+      a.basis = Math.round((a.basis * a.shares - s.cashCents) / (a.shares + s.shares));
+      a.shares += s.shares;
+      this.post([{ from: a.id, to: 'MARKET', amountCents: -s.cashCents, reason: 'ASSIGNMENT', key }]);
+    } else {
+      a.shares += s.shares;
       if (a.shares === 0) a.basis = 0;
-      this.post([{ from: 'MARKET', to: a.id, amountCents: amount, reason: 'ASSIGNMENT', key }]);
+      this.post([{ from: 'MARKET', to: a.id, amountCents: s.cashCents, reason: 'ASSIGNMENT', key }]);
     }
+    const fee = assignmentFeeCents(Math.abs(s.shares), this.o);
+    if (fee > 0) {
+      this.post([{ from: a.id, to: 'MARKET', amountCents: fee, reason: 'COMMISSION', key: `COMMISSION:${key}` }]);
+      this.assignmentFees += fee;
+    }
+  }
+
+  /** Credits interest on the positive cash of every open account and its LEAPS sleeve for `days` days at `rate`. */
+  accrueInterest(day: IsoDate, days: number, rate: number): void {
+    for (const a of this.accounts)
+      for (const id of [a.id, leapsId(a.id)]) {
+        const amount = interestCents(this.cash(id), rate, days);
+        if (amount <= 0) continue;
+        this.post([{ from: 'MARKET', to: id, amountCents: amount, reason: 'INTEREST', key: `INTEREST:${day}:${id}` }]);
+        this.interest += amount;
+      }
   }
 }

@@ -24,7 +24,7 @@ function sellLeaps(book: Book, a: Book['families'][number]['accounts'][number], 
       keep.push(l);
       continue;
     }
-    const q = chain(leapsMarket(book), 'C', w.close, years, vol, l.strike).find((c) => c.strike === l.strike);
+    const q = chain(leapsMarket(book), 'C', w.close, years, book.leapsVol(w.lastDate, vol), l.strike).find((c) => c.strike === l.strike);
     const price = q ? limitPriceForAttempt(book.o.fillAttempt, q.bid, q.ask, 'SELL', book.p.signals) : 'SKIP';
     if (!q || price === 'SKIP' || price <= 0) continue; // worthless: written off
     const code = book.trade(a, { action: 'SELL_TO_CLOSE_CALL', qty: l.qty, price, mid: midPrice(q.bid, q.ask, 'SELL'), strike: l.strike, expiry: l.expiry, right: 'C', spot: w.close, day: w.lastDate, vol, tag: `leaps-sell-${i}`, from: leapsId(a.id) });
@@ -68,7 +68,7 @@ export function applyReinvest(book: Book, w: WeeklyBar, vol: number, quarter: st
     sellLeaps(book, a, w, vol, r.leapsMinMonths / 12);
     const expiry = weeklyExpiry(addDays(w.lastDate, Math.round(book.o.leapsMonths * DAYS_PER_MONTH)));
     if (!expiry) continue;
-    const q = selectStrike(chain(leapsMarket(book), 'C', w.close, yearsBetween(w.lastDate, expiry), vol), (r.leapsDeltaMin + r.leapsDeltaMax) / 2);
+    const q = selectStrike(chain(leapsMarket(book), 'C', w.close, yearsBetween(w.lastDate, expiry), book.leapsVol(w.lastDate, vol)), (r.leapsDeltaMin + r.leapsDeltaMax) / 2);
     const price = q ? limitPriceForAttempt(book.o.fillAttempt, q.bid, q.ask, 'BUY', book.p.signals) : 'SKIP';
     if (!q || price === 'SKIP' || Math.abs(q.delta) < r.leapsDeltaMin || Math.abs(q.delta) > r.leapsDeltaMax) continue;
     const perContract = price * book.p.market.contractMultiplier + book.p.market.commissionPerContractCents;

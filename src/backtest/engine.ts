@@ -4,7 +4,7 @@
  * account's week is classified, then fork, merge and quarterly reinvestment are applied.
  * Regimes and ATR come from the previous week's close (no look-ahead).
  */
-import { addDays, entryDaysOfWeek, quarterOf, weeklyExpiry, type IsoDate, type Weekday } from '../domain/calendar';
+import { addDays, entryDaysOfWeek, quarterOf, toEpochDay, type IsoDate, type Weekday } from '../domain/calendar';
 import { adverseMove, protocolLevel } from '../domain/levels';
 import { canEnter, limitPriceForAttempt, midPrice, selectStrike, sizedContracts, targetDelta } from '../domain/signals';
 import { classifyWeek, emptyWeekTypeCounts, type WeekInput, type WeekType } from '../domain/weekTypes';
@@ -15,6 +15,7 @@ import { Book, type Account, type Option } from './book';
 import { chain, chainBounds, type Market, yearsBetween } from './market';
 import type { BacktestOptions } from './options';
 import { applyMerges, applyReinvest } from './capital';
+import { cashRateOn, listedExpiry, premiumShortfall } from './honest';
 
 export interface WeekPoint {
   week: string;
@@ -34,15 +35,28 @@ export interface RunResult {
   book: Book;
   rolls: number;
   skips: Record<string, number>;
+  /** entries measured against targetWeeklyPremium (see honest.premiumShortfall), per account kind */
+  premiumTarget: Record<string, { entries: number; below: number }>;
 }
 
 /** The §3 input of an option position this week; close (and ATR) are set at the weekly close. */
 const weekInput = (a: Account, x: Option): WeekInput =>
   x.right === 'P' ? { kind: 'PUT', rolled: a.rolled, strike: x.strike, close: 0, atr: 0 } : { kind: 'CALL', rolled: a.rolled, strike: x.strike, close: 0, costBasis: a.basis };
 
-export function runBacktest(m: Market, indexBars: readonly Bar[], p: ProtocolConfig, o: BacktestOptions, onWeek?: (i: number, n: number) => void): RunResult {
+/** What an observer sees at each weekly close (after classification, forks, merges and reinvestment). */
+export interface WeekObservation {
+  week: string;
+  date: IsoDate;
+  regime: Regime;
+  book: Book;
+  /** account id → value at the close (cents) */
+  values: Record<string, number>;
+}
+
+export function runBacktest(m: Market, indexBars: readonly Bar[], p: ProtocolConfig, o: BacktestOptions, onWeek?: (i: number, n: number) => void, observe?: (w: WeekObservation) => void): RunResult {
   const book = new Book(p, o);
-  const res: RunResult = { points: [], weekTypes: emptyWeekTypeCounts(), premiumByType: emptyWeekTypeCounts(), byAccount: {}, events: [], book, rolls: 0, skips: {} };
+  book.leapsVol = (day) => m.longVol[m.at.get(day) ?? 0] ?? o.minVol;
+  const res: RunResult = { points: [], weekTypes: emptyWeekTypeCounts(), premiumByType: emptyWeekTypeCounts(), byAccount: {}, events: [], book, rolls: 0, skips: {}, premiumTarget: {} };
   const skip = (why: string): void => void (res.skips[why] = (res.skips[why] ?? 0) + 1);
   const root = book.addFamily('F0', null, ['GEN', 'REV', 'COM']);
   const start = p.regime.atrPeriod; // the first week with a previous-week ATR
@@ -61,8 +75,8 @@ export function runBacktest(m: Market, indexBars: readonly Bar[], p: ProtocolCon
   function enter(a: Account, bar: Bar, reg: Regime, expiry: IsoDate | null): void {
     const day = bar.date;
     const vol = m.vol[m.at.get(day) ?? 0] ?? o.minVol;
-    const levels = a.family.accounts.map((x) => x.level).filter((l): l is 0 | 1 | 2 | 3 => l !== null);
-    const ok = canEnter({ maxOpenLevel: levels.length ? (Math.max(...levels) as 0 | 1 | 2 | 3) : null, previousWeekType: a.lastType });
+    // The level gate is the account's own (as live: the max level of the account's positions in the symbol).
+    const ok = canEnter({ maxOpenLevel: a.level, previousWeekType: a.lastType });
     if (!ok.ok) return skip(`entry blocked: ${ok.reason}`);
     if (!expiry || expiry <= day) return skip('no time left to expiry');
     const t = targetDelta(a.cfg, reg.trend, reg.vol, p.signals);
@@ -92,6 +106,10 @@ export function runBacktest(m: Market, indexBars: readonly Bar[], p: ProtocolCon
     if (book.trade(a, { action, qty, price, mid: midPrice(q.bid, q.ask, 'SELL'), strike: q.strike, expiry, right, spot, day, vol, tag: 'open' })) return;
     a.opt = { right, strike: q.strike, expiry, qty, entrySpot: spot };
     a.level = 0;
+    const target = (res.premiumTarget[a.kind] ??= { entries: 0, below: 0 });
+    const days = toEpochDay(expiry) - toEpochDay(day);
+    target.entries++;
+    if (premiumShortfall({ premiumCents: price * qty * mult, accountValueCents: value, days, target: a.cfg.targetWeeklyPremium }).short) target.below++;
   }
 
   /** Level 2: buy to close, sell next week's expiry in the band, only for a net credit. */
@@ -102,7 +120,9 @@ export function runBacktest(m: Market, indexBars: readonly Bar[], p: ProtocolCon
     const vol = m.vol[m.at.get(day) ?? 0] ?? o.minVol;
     const spot = bar.close;
     const close = chain(o, x.right, spot, yearsBetween(day, x.expiry), vol, x.strike).find((c) => c.strike === x.strike);
-    const expiry = weeklyExpiry(addDays(day, 7));
+    const next = addDays(day, 7);
+    const after = addDays(x.expiry, 1);
+    const expiry = listedExpiry(next > after ? next : after, o.weekliesFrom); // next week's, or next month's before weeklies
     if (!close || !expiry) return;
     const minStrike = x.right === 'C' ? a.basis : undefined;
     const q = selectStrike(chain(o, x.right, spot, yearsBetween(day, expiry), vol, minStrike ?? 0), targetDelta(a.cfg, reg.trend, reg.vol, p.signals).delta, minStrike);
@@ -112,10 +132,12 @@ export function runBacktest(m: Market, indexBars: readonly Bar[], p: ProtocolCon
     const common = { qty: x.qty, right: x.right, spot, day, vol };
     if (book.trade(a, { ...common, action: x.right === 'C' ? 'BUY_TO_CLOSE_CALL' : 'BUY_TO_CLOSE_PUT', price: buy, mid: midPrice(close.bid, close.ask, 'BUY'), strike: x.strike, expiry: x.expiry, tag: 'roll-close' })) return;
     a.opt = null;
+    a.level = null; // flat until the new leg is sold
     a.rolled = true; // closed at level 2 this week, even if the new leg is refused below
     a.weekInput = weekInput(a, x); // close and ATR are filled in at the week's close
     if (book.trade(a, { ...common, action: x.right === 'C' ? 'SELL_TO_OPEN_CALL' : 'SELL_TO_OPEN_PUT', price: sell, mid: midPrice(q.bid, q.ask, 'SELL'), strike: q.strike, expiry, tag: 'roll-open' })) return;
     a.opt = { right: x.right, strike: q.strike, expiry, qty: x.qty, entrySpot: spot };
+    a.level = 0;
     res.rolls++;
   }
 
@@ -126,7 +148,7 @@ export function runBacktest(m: Market, indexBars: readonly Bar[], p: ProtocolCon
     const atr = Math.max(1, Math.round(reg.atr));
     const accounts = book.accounts;
     for (const a of accounts) Object.assign(a, { rolled: false, weekInput: null, weekPremium: 0 });
-    const expiry = weeklyExpiry(w.firstDate);
+    const expiry = listedExpiry(w.firstDate, o.weekliesFrom);
     // Entry days of this week per account kind, computed once (not per account and day).
     const entryDays = new Map(
       ACCOUNT_KINDS.map((k) => [k, new Set(entryDaysOfWeek(w.firstDate, p.accounts[k].entryWeekdays as Weekday[]))]),
@@ -149,7 +171,8 @@ export function runBacktest(m: Market, indexBars: readonly Bar[], p: ProtocolCon
       }
     }
     for (const a of accounts) {
-      const input = a.weekInput ?? { kind: 'IDLE' as const };
+      // A monthly option held through the week (before weeklies) is judged where it stands at the close.
+      const input = a.weekInput ?? (a.opt ? weekInput(a, a.opt) : { kind: 'IDLE' as const });
       if (input.kind !== 'IDLE') input.close = w.close;
       if (input.kind === 'PUT') input.atr = atr;
       const type = classifyWeek(input, p.weekTypes);
@@ -171,8 +194,11 @@ export function runBacktest(m: Market, indexBars: readonly Bar[], p: ProtocolCon
       res.events.push({ week: w.week, kind: 'FORK', detail: `${fam.id} → ${plan.child}: surplus ${plan.surplus / 100}, moved ${plan.moved / 100}` });
     }
     applyMerges(book, w, vol, res.events);
-    const prev = m.weekly[wi - 1];
-    if (prev && quarterOf(prev.lastDate) !== quarterOf(w.lastDate)) applyReinvest(book, w, vol, quarterOf(prev.lastDate), res.events);
+    // Reinvest at the quarter's last weekly close, as live (rebalance: the next close falls in another quarter).
+    if (quarterOf(w.lastDate) !== quarterOf(addDays(w.lastDate, 7))) applyReinvest(book, w, vol, quarterOf(w.lastDate), res.events);
+    // Interest on cash since the previous weekly close (actual/365, whole cents, at the rate in force then).
+    const last = res.points[res.points.length - 1];
+    if (last) book.accrueInterest(w.lastDate, toEpochDay(w.lastDate) - toEpochDay(last.date), cashRateOn(last.date, o));
     const values: Record<string, number> = {};
     let total = 0;
     for (const a of book.accounts) {
@@ -181,6 +207,7 @@ export function runBacktest(m: Market, indexBars: readonly Bar[], p: ProtocolCon
       total += v;
     }
     res.points.push({ week: w.week, date: w.lastDate, values, total, indexClose: indexBars[m.at.get(w.lastDate) ?? 0]?.close ?? 0 });
+    observe?.({ week: w.week, date: w.lastDate, regime: reg, book, values });
     onWeek?.(wi - start + 1, m.weekly.length - start);
   }
   for (const a of book.families.flatMap((f) => f.accounts)) res.byAccount[a.id] = a.types;

@@ -16,6 +16,8 @@ export interface Market {
   at: Map<IsoDate, number>;
   /** annualised volatility estimate at each day's close */
   vol: number[];
+  /** the long-dated (LEAPS) volatility estimate at each day's close (leapsVolWindowDays) */
+  longVol: number[];
   /** daily ATR (Wilder, protocol period) at each day's close: the yardstick of intraweek levels */
   dailyAtr: (number | undefined)[];
   weekly: WeeklyBar[];
@@ -30,7 +32,7 @@ export function divideCents(c: number, d: number): number {
 }
 
 /** realised vol of the last `window` close-to-close log returns × factor, floored; earlier days use what exists. */
-function volSeries(days: Bar[], o: BacktestOptions): number[] {
+function volSeries(days: Bar[], o: BacktestOptions, window = o.volWindowDays): number[] {
   const r = days.map((b, i) => (i === 0 ? 0 : Math.log(b.close / (days[i - 1]?.close ?? b.close))));
   const out: number[] = [];
   let s = 0;
@@ -39,12 +41,12 @@ function volSeries(days: Bar[], o: BacktestOptions): number[] {
     const x = r[i] ?? 0;
     s += x;
     s2 += x * x;
-    if (i >= o.volWindowDays) {
-      const y = r[i - o.volWindowDays] ?? 0;
+    if (i >= window) {
+      const y = r[i - window] ?? 0;
       s -= y;
       s2 -= y * y;
     }
-    const n = Math.min(i, o.volWindowDays);
+    const n = Math.min(i, window);
     const variance = n > 1 ? Math.max(0, (s2 - (s * s) / n) / (n - 1)) : 0;
     out.push(Math.max(o.minVol, Math.sqrt(variance * 252) * o.volFactor));
   }
@@ -60,7 +62,7 @@ export function buildMarket(indexBars: readonly Bar[], o: BacktestOptions, p: Pr
     close: divideCents(b.close, o.unitDivisor),
   }));
   const weekly = toWeekly(days);
-  return { days, at: new Map(days.map((d, i) => [d.date, i])), vol: volSeries(days, o), dailyAtr: atr(days, p.regime.atrPeriod), weekly, regimes: regimes(weekly, p.regime) };
+  return { days, at: new Map(days.map((d, i) => [d.date, i])), vol: volSeries(days, o), longVol: volSeries(days, o, o.leapsVolWindowDays), dailyAtr: atr(days, p.regime.atrPeriod), weekly, regimes: regimes(weekly, p.regime) };
 }
 
 export const yearsBetween = (from: IsoDate, to: IsoDate): number => Math.max(0, toEpochDay(to) - toEpochDay(from)) / 365;

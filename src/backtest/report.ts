@@ -56,9 +56,10 @@ export function renderReport(p: { run: RunResult; strategy: Stats; hold: Stats; 
   ];
   const statRow = (name: string, s: Stats): (string | number)[] => [name, pct(s.totalReturn), pct(s.cagr), pct(s.volatility), s.sharpe.toFixed(2), pct(s.maxDrawdown)];
   const accounts = Object.entries(run.byAccount);
+  const capsOff = (p.summary.assumptions as { concentration_caps?: boolean } | undefined)?.concentration_caps === false;
   return `<!doctype html><html><head><meta charset="utf-8"><title>ALL-USE backtest</title><style>
 body{font-family:sans-serif;margin:2em;max-width:1000px}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}th{background:#eee}
-</style></head><body><h1>ALL-USE backtest ${esc(dates[0] ?? '')} – ${esc(dates[dates.length - 1] ?? '')}</h1>
+</style></head><body><h1>ALL-USE backtest ${esc(dates[0] ?? '')} – ${esc(dates[dates.length - 1] ?? '')}${capsOff ? ' — COMPARISON RUN, concentration caps OFF (not the protocol)' : ''}</h1>
 ${table(['', 'total return', 'CAGR', 'volatility', 'Sharpe (rf 0)', 'max drawdown'], [statRow('ALL-USE (all accounts)', p.strategy), statRow('buy & hold index', p.hold)])}
 ${svgChart('Equity (USD)', dates, equity, (v) => `$${Math.round(v).toLocaleString('en-US')}`)}
 ${svgChart('Drawdown', dates, dd, pct, 900, 200)}
@@ -68,8 +69,9 @@ ${svgChart('Drawdown', dates, dd, pct, 900, 200)}
     ['net premium', ...WEEK_TYPES.map((t) => usd(run.premiumByType[t]))],
     ...accounts.map(([id, c]) => [id, ...WEEK_TYPES.map((t) => c[t])]),
   ])}
-<h2>Flows</h2>${table(['premium collected (net of buy-backs)', 'commissions', 'rolls', 'forks', 'merges'], [[usd(run.book.premium), usd(run.book.commissions), run.rolls, run.events.filter((e) => e.kind === 'FORK').length, run.events.filter((e) => e.kind === 'MERGE').length]])}
+<h2>Flows</h2>${table(['premium collected (net of buy-backs)', 'commissions', 'assignment fees', 'interest on cash', 'rolls', 'forks', 'merges'], [[usd(run.book.premium), usd(run.book.commissions), usd(run.book.assignmentFees), usd(run.book.interest), run.rolls, run.events.filter((e) => e.kind === 'FORK').length, run.events.filter((e) => e.kind === 'MERGE').length]])}
 <h2>Skipped entries and risk rejections</h2>${table(['reason', 'count'], [...Object.entries(run.skips), ...Object.entries(run.book.rejects).map(([k, v]) => [`risk: ${k}`, v ?? 0])])}
+<h2>targetWeeklyPremium (entries whose premium per week of life was below the account's target)</h2>${table(['account kind', 'entries', 'below target'], Object.entries(run.premiumTarget).map(([k, v]) => [k, v.entries, v.below]))}
 <h2>Yearly returns</h2>${table(['year', 'ALL-USE', 'buy & hold'], Object.keys(p.strategy.yearly).map((y) => [y, pct(p.strategy.yearly[y] ?? 0), pct(p.hold.yearly[y] ?? 0)]))}
 <h2>Fork / merge / reinvest events</h2>${table(['week', 'event', 'detail'], run.events.map((e) => [e.week, e.kind, e.detail]))}
 <h2>Assumptions</h2><ul>${p.assumptions.map((a) => `<li>${esc(a)}</li>`).join('')}</ul>

@@ -17,8 +17,12 @@ import { computeReport, type Report } from '../reports/compute';
 import { findReport, listReports, loadReportInput, produceReport } from '../reports/load';
 import { DATE_RE, nyToday, periodOf } from '../reports/period';
 import { reportCsv, reportHtml } from '../reports/render';
+import { registerConfigCommands } from './ops/config';
 import { opsContext, type OpsContext } from './ops/context';
 import { print } from './ops/output';
+import { registerReconcile } from './ops/reconcile';
+import { registerComplianceCommands } from './ops/compliance';
+import { registerRecommendations } from './ops/recommendations';
 
 const date = (v: string): string => {
   if (!DATE_RE.test(v)) throw new Error(`not a date (YYYY-MM-DD): ${v}`);
@@ -190,6 +194,10 @@ export function buildProgram(ctx: () => OpsContext): Command {
     const rows = await listReports(ctx().prisma());
     print({ reports: rows }, json(), rows);
   });
+  registerConfigCommands(program, ctx, json);
+  registerReconcile(program, ctx, json);
+  registerComplianceCommands(program, ctx);
+  registerRecommendations(program, ctx, json);
   return program;
 }
 

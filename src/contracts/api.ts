@@ -58,9 +58,13 @@ export const positionsSchema = z.array(positionSchema).meta({ id: 'Positions' })
 export const performanceSchema = z
   .object({
     starlab_strategy_id: z.string(),
-    realized_pnl: z.number().describe('closed quantity × (exit − entry), before commissions'),
+    realized_pnl: z
+      .number()
+      .describe(
+        'realised P&L net of commissions, as Interactive Brokers reports it: each position\'s cost includes its opening commission, each closing execution\'s proceeds are net of its own; an option that expires, is assigned or is exercised closes at price 0 (its premium realised) and assigned/exercised stock is held at the strike. Positions end as the broker reports them (reconciliation, docs/RECONCILIATION.md).',
+      ),
     unrealized_pnl: z.number(),
-    total_trades: z.number().int().describe('orders that closed (part of) a position'),
+    total_trades: z.number().int().describe('orders that closed (part of) a position, and positions the broker ended (expired, assigned, exercised), each counted once, winning or losing'),
     winning_trades: z.number().int(),
     losing_trades: z.number().int(),
     commissions_paid: z.number(),
@@ -112,7 +116,12 @@ export const requestDataSchema = z
 export type DataRequest = z.infer<typeof requestDataSchema>;
 
 export const dataResponseSchema = z
-  .object({ data_type: z.enum(DATA_TYPES), as_of: z.string(), data: z.unknown() })
+  .object({
+    data_type: z.enum(DATA_TYPES),
+    as_of: z.string(),
+    data: z.unknown(),
+    source: z.enum(['store', 'broker']).optional().describe('market data only: answered from the market-data store (fresh) or asked of the broker'),
+  })
   .meta({ id: 'DataResponse' });
 
 export const strategyNotificationSchema = z
@@ -133,6 +142,24 @@ export type StrategyNotification = z.infer<typeof strategyNotificationSchema>;
 export const notificationAckSchema = z
   .object({ notification_id: z.string(), status: z.literal('RECEIVED'), message: z.string() })
   .meta({ id: 'NotificationAck' });
+
+/** GET /notify_validated_strategy/{notification_id}: what ALL-USE's operators made of it. */
+export const notificationStatusSchema = z
+  .object({
+    notification_id: z.string(),
+    starlab_strategy_id: z.string(),
+    status: z.enum(['RECEIVED', 'ACCEPTED', 'DISMISSED']).describe('RECEIVED until an operator accepts or dismisses it'),
+    reason: z.string().nullable().describe("the operator's reason once decided"),
+    received_at: z.string(),
+    decided_at: z.string().nullable(),
+  })
+  .meta({ id: 'NotificationStatus' });
+
+export const notificationListQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).optional(), cursor: z.string().max(500).optional() }).strict();
+
+export const notificationStatusListSchema = z
+  .object({ items: z.array(notificationStatusSchema), next_cursor: z.string().nullable() })
+  .meta({ id: 'NotificationStatusList' });
 
 /** The seed document's example bodies (§6.1.2), verbatim apart from its placeholders. */
 export const SEED = {

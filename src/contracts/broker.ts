@@ -73,6 +73,37 @@ export interface Broker {
   pacingBacklogMs?(): number;
   /** Quotes, history, chains and account views (Protocol Engine); absent in order-only brokers. */
   marketData?: MarketData;
+  /**
+   * Calls `listener` each time the session is (re)established and the order book resynchronised
+   * (the first connect included); `n` counts sessions from 1. Returns the unsubscribe function.
+   * The worker starts a reconciliation on each (src/reconcileTrigger.ts).
+   */
+  onReconnect?(listener: (n: number) => void): () => void;
+}
+
+/**
+ * One execution as the broker reports it (reqExecutions + its commission report). Orders of
+ * ALL-USE carry their instruction id as `orderRef`; executions the broker books without an
+ * order (expiry, assignment, exercise) have `orderId` 0 and no orderRef: an option closed at
+ * price 0 and, when delivered, the stock at the strike.
+ */
+export interface BrokerExecution {
+  execId: string;
+  orderId: number;
+  orderRef: string;
+  /** ISO 8601 UTC */
+  time: string;
+  symbol: string;
+  secType: 'STK' | 'OPT';
+  expiry?: string;
+  strike?: number;
+  right?: 'C' | 'P';
+  side: 'BUY' | 'SELL';
+  shares: number;
+  price: number;
+  commission?: number;
+  /** The broker's realised P&L of this execution (net of commissions), when it closed something. */
+  realizedPnl?: number;
 }
 
 /** A daily or weekly bar; `date` YYYY-MM-DD (the bar's first day, as IB labels it). */
@@ -82,6 +113,8 @@ export interface MarketBar {
   high: number;
   low: number;
   close: number;
+  /** shares traded (when the broker gives it) */
+  volume?: number;
 }
 
 export interface OptionQuote {
@@ -97,6 +130,11 @@ export interface OptionQuote {
   delta?: number;
   iv?: number;
   underlying?: number;
+  gamma?: number;
+  vega?: number;
+  theta?: number;
+  /** contracts open (when the broker gives it) */
+  openInterest?: number;
 }
 
 export interface BrokerPosition {
@@ -122,7 +160,22 @@ export interface MarketData {
   optionChain(symbol: string, expiry: string, right: 'C' | 'P', minStrike: number, maxStrike: number): Promise<OptionQuote[]>;
   positions(): Promise<BrokerPosition[]>;
   accountSummary(): Promise<Record<string, number>>;
+  /** The account's cash (TotalCashValue), as the broker reports it. */
+  accountCash?(): Promise<number>;
+  /** Executions at or after `since`, each once (deduplicated by execId), with commissions. */
+  executionsSince?(since: Date): Promise<BrokerExecution[]>;
   /** The broker's clock (the simulator's virtual time in manual mode). */
   now(): Promise<Date>;
   close(): Promise<void>;
+  /** The pacer's counters (historical requests, snapshots, waits); absent = no pacer. */
+  pacing?(): PacerStats;
+}
+
+/** Counters of the market-data pacer (activities/broker/md-pacer.ts): IB's historical pacing and lines. */
+export interface PacerStats {
+  historical: number;
+  snapshots: number;
+  /** total ms historical requests spent queued */
+  historicalWaitMs: number;
+  maxLinesInUse: number;
 }

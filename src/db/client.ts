@@ -40,6 +40,11 @@ export async function hotQuery<T>(prisma: PrismaClient, text: string, params: un
   return prisma.$queryRawUnsafe<T[]>(text, ...params);
 }
 
+/** The pg pool beneath a client of getPrisma (plain-SQL stores such as marketData.ts; COPY). */
+export function poolOf(prisma: PrismaClient): pg.Pool | undefined {
+  return pools.get(prisma);
+}
+
 export interface Listener {
   /** True while the LISTEN connection is up: only then may a cache trust its notifications. */
   readonly live: boolean;

@@ -55,7 +55,7 @@ export interface PositionContract {
  * and its INSTRUCTION_SUBMITTED entry exist together or not at all, and the API's
  * acknowledgement path stays one Temporal start (bench-api).
  */
-export async function recordInstruction(prisma: PrismaClient, r: InstructionRecord): Promise<void> {
+export async function recordInstruction(prisma: PrismaClient, r: InstructionRecord, onRecorded?: (tx: Prisma.TransactionClient) => Promise<void>): Promise<void> {
   const i = r.instruction;
   const row = {
     id: r.allUseOrderId,
@@ -79,13 +79,16 @@ export async function recordInstruction(prisma: PrismaClient, r: InstructionReco
     status: 'PENDING_SUBMIT',
   };
   const from = r.submittedFrom;
-  if (!from) {
+  if (!from && !onRecorded) {
     await prisma.instruction.createMany({ data: [row], skipDuplicates: true });
     return;
   }
   await prisma.$transaction(async (tx) => {
     const created = await tx.instruction.createMany({ data: [row], skipDuplicates: true });
-    if (created.count === 0) return;
+    // e.g. the RECEIVED webhook event (outbox): committed with the row, and idempotent itself, so
+    // a retry after a commit still learns where the event goes.
+    await onRecorded?.(tx);
+    if (created.count === 0 || !from) return;
     await tx.auditLog.create({
       data: {
         actor: r.clientName,
@@ -109,12 +112,15 @@ export async function recordOutcome(
   outcome: OutcomeRecord,
   order: { brokerOrderId: number; permId?: number; fills: FillRecord[] } | null,
   position: { ownerKind: string; ownerId: string; contract: PositionContract } | null,
+  /** Runs in the same transaction after the status write (the webhook outbox). */
+  onRecorded?: (tx: Prisma.TransactionClient) => Promise<void>,
 ): Promise<void> {
   await prisma.$transaction(async (tx) => {
     await tx.instruction.update({
       where: { id: allUseOrderId },
       data: { status: outcome.status, rejectReason: outcome.rejectReason },
     });
+    await onRecorded?.(tx);
     if (!order) return;
     const orderData = {
       brokerOrderId: order.brokerOrderId,
@@ -144,7 +150,8 @@ export async function recordOutcome(
   });
 }
 
-async function applyFillToPosition(
+/** Applies one fill to the owner's position under the position's lock (also used by src/db/books.ts). */
+export async function applyFillToPosition(
   tx: Prisma.TransactionClient,
   ownerKind: string,
   ownerId: string,

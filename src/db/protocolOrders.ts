@@ -36,3 +36,15 @@ export async function plansOf(prisma: PrismaClient, where: { clientOrderId?: str
   const rows = await prisma.protocolOrder.findMany({ where, orderBy: { clientOrderId: 'asc' } });
   return rows.map((r) => ({ ...r, strikeCents: num(r.strikeCents), underlyingCents: Number(r.underlyingCents), atrCents: num(r.atrCents), detail: (r.detail ?? undefined) as Record<string, unknown> | undefined }));
 }
+
+/**
+ * What the entry found when it priced the order (strike chosen from the chain then, the
+ * underlying's price, the quote's delta): the plan row is updated so the monitor measures
+ * a level's move from the entry and matches the position by the strike actually sold.
+ */
+export async function recordEntry(prisma: PrismaClient, clientOrderId: string, entry: { strikeCents: number; underlyingCents: number; delta: number }): Promise<void> {
+  const row = await prisma.protocolOrder.findUnique({ where: { clientOrderId } });
+  if (!row) return;
+  const detail = { ...((row.detail ?? {}) as Record<string, unknown>), entryUnderlyingCents: entry.underlyingCents, entryDelta: entry.delta, plannedStrikeCents: Number(row.strikeCents) };
+  await prisma.protocolOrder.update({ where: { clientOrderId }, data: { strikeCents: BigInt(entry.strikeCents), detail: detail as never } });
+}

@@ -2,6 +2,8 @@
  * Week-type history (PROTOCOL §3): one row per (account, symbol, week). The first
  * classification of a week wins, so a re-run of the cycle cannot rewrite history.
  */
+import { previousWeek } from '../domain/calendar';
+import { previousWeekTypesOf } from '../domain/weekTypes';
 import type { PrismaClient } from './client';
 
 export interface WeekTypeRow {
@@ -26,10 +28,11 @@ export async function weekTypesOf(prisma: PrismaClient, accountIds: readonly str
   return rows.map((r) => ({ accountId: r.accountId, symbol: r.symbol, week: r.week, type: r.type, detail: (r.detail ?? undefined) as Record<string, unknown> | undefined }));
 }
 
-/** The type of each symbol's latest week before `week` for the account. */
+/**
+ * The type of each symbol in the week just before `week` for the account. Only that week: a
+ * P-DD or P-AOL blocks the following week (PROTOCOL §3), not every week until the symbol trades again.
+ */
 export async function previousWeekTypes(prisma: PrismaClient, accountId: string, week: string): Promise<Record<string, string>> {
-  const rows = await prisma.weekTypeRecord.findMany({ where: { accountId, week: { lt: week } }, orderBy: { week: 'asc' } });
-  const out: Record<string, string> = {};
-  for (const r of rows) out[r.symbol] = r.type;
-  return out;
+  const rows = await prisma.weekTypeRecord.findMany({ where: { accountId, week: previousWeek(week) } });
+  return previousWeekTypesOf(rows, week);
 }

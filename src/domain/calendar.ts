@@ -176,3 +176,15 @@ export function weekOf(d: IsoDate): string {
 
 /** Calendar quarter id of a date, e.g. '2025-Q2'. */
 export const quarterOf = (d: IsoDate): string => `${d.slice(0, 4)}-Q${Math.floor((Number(d.slice(5, 7)) - 1) / 3) + 1}`;
+
+/** Monday (YYYY-MM-DD) of an ISO week id `YYYY-Www`. */
+export function mondayOfWeek(week: string): IsoDate {
+  const m = /^(\d{4})-W(\d{2})$/.exec(week);
+  if (!m) throw new Error(`not an ISO week id: ${week}`);
+  // Week 1 holds January 4th; its Monday is the Monday on or before that day.
+  const jan4 = `${m[1]}-01-04`;
+  return addDays(jan4, 1 - weekdayOf(jan4) + (Number(m[2]) - 1) * 7);
+}
+
+/** The ISO week before `week` (`2025-W01` → `2024-W52`). */
+export const previousWeek = (week: string): string => weekOf(addDays(mondayOfWeek(week), -7));

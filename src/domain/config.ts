@@ -102,6 +102,8 @@ export const protocolSchema = z
         maxReprices: z.number().int().min(0).default(2),
         repriceStep: fraction.default(0.5).describe('each re-price moves this fraction of (mid − bid) towards the bid'),
         timeInForce: z.enum(['DAY', 'GTC']).default('DAY'),
+        deltaTolerance: fraction.default(0.05).describe('at entry, the chosen strike\'s |delta| may lie this far outside the band (listed strikes are discrete: near expiry one step moves delta by ~0.15)'),
+        chainWindow: fraction.default(0.3).describe('strikes quoted: out of the money up to this fraction of spot (puts 70–100 %, calls 100–130 %)'),
       })
       .prefault({}),
     risk: z

@@ -138,3 +138,12 @@ export function regimes(weekly: readonly Bar[], cfg: ProtocolConfig['regime']): 
     return { trend: trendOf(b.close, fast[i], slow[i]), vol: volRegimeOf(ratios[i], med, cfg), atr: a[i] };
   });
 }
+
+/**
+ * Weekly bars the regimes need before the latest week is fully defined: the volatility median
+ * needs `volLookback` ATR/close ratios, and the first ATR comes after `atrPeriod` bars; the
+ * trend needs `slowMa` closes. One more bar for the first true range's previous close.
+ */
+export function regimeHistoryWeeks(cfg: ProtocolConfig['regime']): number {
+  return Math.max(cfg.atrPeriod + cfg.volLookback, cfg.slowMa) + 1;
+}

@@ -11,7 +11,7 @@ import { ACCOUNT_KINDS, type AccountKind, type ProtocolConfig } from './config';
  * TRADE (buying/selling shares or LEAPS with the account's own cash) is not in PROTOCOL §1's
  * list of transfer reasons, but a cash ledger that balances needs it.
  */
-export const LEDGER_REASONS = ['FORK', 'MERGE', 'REINVEST', 'DEPOSIT', 'WITHDRAWAL', 'PREMIUM', 'ASSIGNMENT', 'COMMISSION', 'TRADE'] as const;
+export const LEDGER_REASONS = ['FORK', 'MERGE', 'REINVEST', 'DEPOSIT', 'WITHDRAWAL', 'PREMIUM', 'ASSIGNMENT', 'COMMISSION', 'TRADE', 'INTEREST'] as const;
 export type LedgerReason = (typeof LEDGER_REASONS)[number];
 
 /** The client's bank (deposits, withdrawals) and the market (premiums, assignments, fees, trades). */

@@ -28,3 +28,11 @@ export const LEVEL_ACTIONS: Readonly<Record<Level, string>> = {
   2: 'roll for a net credit or not at all',
   3: 'recovery: take assignment, covered calls at or above cost basis',
 };
+
+/**
+ * The underlying's price a level's move is measured from (PROTOCOL §2): the price when the order
+ * was entered (recorded at entry), else — for plans entered before that was recorded — the close
+ * the plan was made at.
+ */
+export const levelReferenceCents = (detail: Readonly<Record<string, unknown>> | undefined, plannedUnderlyingCents: number): number =>
+  typeof detail?.entryUnderlyingCents === 'number' ? detail.entryUnderlyingCents : plannedUnderlyingCents;

@@ -63,10 +63,13 @@ export function latestRegime(weekly: readonly Bar[], cfg: ProtocolConfig['regime
   return regimes(weekly, cfg).at(-1) ?? { trend: 'NEUTRAL', vol: 'NORMAL', atr: undefined };
 }
 
+/** A chain may hold both rights of a symbol (Gen sells its puts, Com its calls): keep one, by delta's sign. */
+export const quotesOf = (chain: readonly ChainQuote[], right: 'C' | 'P'): ChainQuote[] => chain.filter((q) => (right === 'C' ? q.delta > 0 : q.delta < 0));
+
 /**
- * Next week's orders of one account, symbol by symbol in the configured order: short puts sized
- * on the cash left after the previous symbols; covered calls on whole lots held (strike at or
- * above cost basis); a Com-Acc without shares buys lots first, its usable cash split evenly.
+ * Next week's orders of one account, symbol by symbol in the configured order: covered calls on
+ * whole lots held, in any account (strike at or above cost basis); short puts sized on the cash
+ * left after the previous symbols; a Com-Acc without shares buys lots first, its usable cash split evenly.
  */
 export function planAccount(a: AccountSnapshot, cfg: AccountConfig, p: ProtocolConfig, markets: Readonly<Record<string, SymbolMarket>>): PlanResult {
   const out: PlanResult = { orders: [], skipped: [] };
@@ -86,8 +89,21 @@ export function planAccount(a: AccountSnapshot, cfg: AccountConfig, p: ProtocolC
     const r = latestRegime(m.weekly, p.regime);
     const target = targetDelta(cfg, r.trend, r.vol, p.signals);
     const base = { accountId: a.accountId, symbol, underlyingCents: m.closeCents, atrCents: r.atr === undefined ? undefined : Math.round(r.atr), regime: { trend: r.trend, vol: r.vol } };
+    // Whole lots held, whatever the account: covered calls at or above cost basis (assigned shares
+    // in Gen/Rev-Acc are covered too, as the backtest does), and no new put in that symbol.
+    const held = a.shares[symbol];
+    if (held && held.quantity >= mult) {
+      const n = sizedContracts(Math.floor(held.quantity / mult) - (a.callsWritten[symbol] ?? 0), target);
+      const q = selectStrike(quotesOf(m.chain, 'C'), target.delta, held.costBasisCents);
+      if (n <= 0 || !q) {
+        out.skipped.push({ symbol, reason: n <= 0 ? 'ALREADY_COVERED' : 'NO_STRIKE' });
+        continue;
+      }
+      out.orders.push({ ...base, action: 'SELL_TO_OPEN_CALL', quantity: n, strikeCents: q.strike, expiry: m.expiry, targetDelta: target.delta });
+      continue;
+    }
     if (cfg.instrument === 'CASH_SECURED_PUT') {
-      const q = selectStrike(m.chain, target.delta);
+      const q = selectStrike(quotesOf(m.chain, 'P'), target.delta);
       if (!q) {
         out.skipped.push({ symbol, reason: 'NO_STRIKE' });
         continue;
@@ -100,17 +116,6 @@ export function planAccount(a: AccountSnapshot, cfg: AccountConfig, p: ProtocolC
       }
       cashLeft -= n * q.strike * mult;
       out.orders.push({ ...base, action: 'SELL_TO_OPEN_PUT', quantity: n, strikeCents: q.strike, expiry: m.expiry, targetDelta: target.delta });
-      continue;
-    }
-    const held = a.shares[symbol];
-    if (held && held.quantity >= mult) {
-      const n = sizedContracts(Math.floor(held.quantity / mult) - (a.callsWritten[symbol] ?? 0), target);
-      const q = selectStrike(m.chain, target.delta, held.costBasisCents);
-      if (n <= 0 || !q) {
-        out.skipped.push({ symbol, reason: n <= 0 ? 'ALREADY_COVERED' : 'NO_STRIKE' });
-        continue;
-      }
-      out.orders.push({ ...base, action: 'SELL_TO_OPEN_CALL', quantity: n, strikeCents: q.strike, expiry: m.expiry, targetDelta: target.delta });
       continue;
     }
     const budget = Math.floor(usableCash(a.cashCents, a.valueCents, cfg.cashBuffer) / cfg.underlyings.length);
@@ -173,6 +178,15 @@ export function planRoll(p: { closeAskCents: Cents; next: readonly ChainQuote[];
   const open = selectStrike(p.next, p.band.deltaMin, p.minStrike);
   if (!open || open.bid <= p.closeAskCents) return null;
   return { open, creditCents: open.bid - p.closeAskCents };
+}
+
+/**
+ * The level-2 roll of one short position: a covered call is never rolled below the shares' cost
+ * basis (PROTOCOL §2, as the backtest does); a put has no such floor.
+ */
+export function planPositionRoll(p: { right: 'C' | 'P'; closeAskCents: Cents; next: readonly ChainQuote[]; band: Pick<AccountConfig, 'deltaMin'>; sharesBasisCents?: Cents }): { open: ChainQuote; creditCents: Cents } | null {
+  const minStrike = p.right === 'C' ? p.sharesBasisCents : undefined;
+  return planRoll({ closeAskCents: p.closeAskCents, next: quotesOf(p.next, p.right), band: p.band, ...(minStrike !== undefined ? { minStrike } : {}) });
 }
 
 /** Account value: cash plus shares and options marked at the given prices (cents per share). */

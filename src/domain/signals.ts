@@ -83,3 +83,23 @@ export function canEnter(p: { maxOpenLevel: Level | null; previousWeekType: Week
 
 /** Contracts after the regime's size factor (HIGH vol halves, rounded down). */
 export const sizedContracts = (contracts: number, t: DeltaTarget): number => Math.floor(contracts * t.sizeFactor);
+
+/** The strike range (in the price unit of `spot`) quoted for a right: out of the money up to `window` of spot. */
+export const chainWindowOf = (right: 'C' | 'P', spot: number, window: number): [number, number] => (right === 'P' ? [spot * (1 - window), spot] : [spot, spot * (1 + window)]);
+
+export type EntryStrike = { ok: true; quote: ChainQuote } | { ok: false; reason: 'NO_STRIKE' | 'DELTA_OUT_OF_BAND'; detail: string };
+
+/**
+ * The strike sold at entry, chosen from the chain as it is then (not the Friday before): the
+ * quote nearest the target delta (calls at or above `minStrike`), and only if its |delta| lies in
+ * the account's band widened by `tolerance` (PROTOCOL §4; strikes are discrete); otherwise the entry is skipped
+ * with the reason.
+ */
+export function chooseEntryStrike(p: { chain: readonly ChainQuote[]; targetDelta: number; band: Pick<AccountConfig, 'deltaMin' | 'deltaMax'>; tolerance: number; minStrike?: Cents }): EntryStrike {
+  const q = selectStrike(p.chain, p.targetDelta, p.minStrike);
+  if (!q) return { ok: false, reason: 'NO_STRIKE', detail: `no two-sided quote${p.minStrike !== undefined ? ` at or above ${p.minStrike}` : ''}` };
+  const d = Math.abs(q.delta);
+  const [lo, hi] = [p.band.deltaMin - p.tolerance, p.band.deltaMax + p.tolerance];
+  if (d < lo - 1e-9 || d > hi + 1e-9) return { ok: false, reason: 'DELTA_OUT_OF_BAND', detail: `strike=${q.strike}, |delta|=${d.toFixed(3)}, band=${p.band.deltaMin}-${p.band.deltaMax} ± ${p.tolerance}` };
+  return { ok: true, quote: q };
+}

@@ -5,6 +5,7 @@
  */
 import Decimal from 'decimal.js';
 import { cents, compareToFraction, type Cents } from './money';
+import { previousWeek } from './calendar';
 import type { ProtocolConfig } from './config';
 
 export const WEEK_TYPES = ['P-RO', 'P-EW', 'P-AWL', 'P-DD', 'P-AOL', 'C-RO', 'C-REC', 'C-WAP+', 'C-WAP', 'C-PNO', 'W-IDL'] as const;
@@ -45,3 +46,13 @@ export function classifyWeek(w: WeekInput, rules: ProtocolConfig['weekTypes']): 
 /** A zero count for each of the eleven types (reports always show all of them). */
 export const emptyWeekTypeCounts = (): Record<WeekType, number> =>
   Object.fromEntries(WEEK_TYPES.map((t) => [t, 0])) as Record<WeekType, number>;
+
+/**
+ * What gates entries in `week`: each symbol's type in the week just before it, and only that
+ * week. A P-DD or P-AOL blocks the following week (PROTOCOL §3); an older one, or a week the
+ * symbol sat out, blocks nothing.
+ */
+export function previousWeekTypesOf(rows: readonly { symbol: string; week: string; type: string }[], week: string): Record<string, string> {
+  const prev = previousWeek(week);
+  return Object.fromEntries(rows.filter((r) => r.week === prev).map((r) => [r.symbol, r.type]));
+}

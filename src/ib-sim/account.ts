@@ -50,27 +50,22 @@ export class Account {
     return realized === undefined ? undefined : Math.round(realized * 100) / 100;
   }
 
-  /** Expiry of one option position at the underlying's closing price `s`. */
-  expireOption(p: Position, s: number): 'worthless' | 'exercised' | 'assigned' {
-    const c = p.contract;
-    const k = c.strike ?? 0;
-    const itm = c.right === 'C' ? s > k : s < k;
-    const q = p.quantity;
-    p.quantity = 0;
+  /**
+   * A position added by hand (admin POST /positions): nobody ordered it, no cash moves and no
+   * execution is reported, like a transfer in at the broker. Adds to any existing quantity.
+   */
+  addPosition(c: SimContract, quantity: number, avgCost: number): Position {
+    const p = this.positions.get(c.conId) ?? { contract: c, account: this.id, quantity: 0, avgCost: 0 };
+    const old = p.quantity;
+    p.quantity = old + quantity;
+    if (old === 0 || Math.sign(old) === Math.sign(quantity)) p.avgCost = (p.avgCost * Math.abs(old) + avgCost * Math.abs(quantity)) / Math.abs(p.quantity || 1);
     this.store(p);
-    if (!itm) return 'worthless';
-    // A long call / short put ends long stock; a long put / short call ends short stock.
-    const shares = (c.right === 'C' ? 1 : -1) * q * c.multiplier;
-    const stk = this.market.contract(c.symbol, 'STK');
-    this.cash -= shares * k;
-    const sp = this.positions.get(stk.conId) ?? { contract: stk, account: this.id, quantity: 0, avgCost: 0 };
-    const old = sp.quantity;
-    if (old === 0 || Math.sign(old) === Math.sign(shares)) {
-      sp.avgCost = (sp.avgCost * Math.abs(old) + k * Math.abs(shares)) / Math.abs(old + shares);
-    } else if (Math.sign(old + shares) === Math.sign(shares)) sp.avgCost = k;
-    sp.quantity = old + shares;
-    this.store(sp);
-    return q > 0 ? 'exercised' : 'assigned';
+    return p;
+  }
+
+  /** Restores a persisted position (no listeners: nobody is connected yet). */
+  restore(p: Position): void {
+    if (p.quantity !== 0) this.positions.set(p.contract.conId, p);
   }
 
   private store(p: Position): void {

@@ -3,6 +3,17 @@
  * in a module of its own so that admin.ts and index.ts do not import each other.
  */
 import type { SimOrder } from './types';
+import type { PacingStats } from './pacing';
+
+export interface AssignRequest { symbol: string; expiry: string; strike: number; right: 'C' | 'P'; quantity: number }
+export interface AddPositionRequest { symbol: string; secType: 'STK' | 'OPT'; expiry?: string; strike?: number; right?: 'C' | 'P'; quantity: number; avgCost: number }
+
+/** Bad market data to serve (admin POST /bad_data), so validation can be tested end to end. */
+export type BadData =
+  | { bad_bar: { symbol: string; date: string } }
+  | { crossed_quote: { symbol: string } }
+  | { chain_arbitrage: { symbol: string } }
+  | { clear: true };
 
 export type Fault =
   | { drop_connections: true }
@@ -40,6 +51,19 @@ export interface Simulator {
   clientIds(): number[];
   /** Option chain the simulator lists for a symbol. */
   chain(symbol: string): { expirations: string[]; strikes: number[] };
+  /** Assigns all or part of a short option position now, on any day (POST /assign). */
+  assign(a: AssignRequest): void;
+  /** Puts a position into the account by hand: no order, no execution, no cash (POST /positions). */
+  addPosition(a: AddPositionRequest): PositionView;
+  /**
+   * Stops the gateway (every client disconnected) and starts it again on the same ports: the
+   * account comes back from the state file, or empty when `fresh` (POST /restart).
+   */
+  restart(o?: { fresh?: boolean }): Promise<void>;
+  /** Historical requests served and pacing / line-limit violations (also GET /pacing). */
+  pacingStats(): PacingStats;
+  /** Serves bad data from now on (same vocabulary as POST /bad_data). */
+  badData(cmd: BadData): void;
 }
 
 export interface ExecutionView {

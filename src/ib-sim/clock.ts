@@ -70,6 +70,13 @@ export class SimClock {
     this.virtual = (start ?? new Date()).getTime();
   }
 
+  state(): { virtual: number; offset: number } { return { virtual: this.virtual, offset: this.offset }; }
+  /** A restarted gateway's clock resumes where it stood (manual mode) or keeps its push forward. */
+  restore(s: { virtual: number; offset: number }): void {
+    this.virtual = Math.max(this.virtual, s.virtual);
+    if (this.mode !== 'manual') this.offset = s.offset;
+  }
+
   now(): Date {
     return new Date(this.mode === 'manual' ? this.virtual : Date.now() + this.offset);
   }

@@ -5,6 +5,7 @@
 import { DateTime, Duration } from 'luxon';
 import { isTradingDay, NY } from './clock';
 import { fnv1a, prng } from './market';
+import { fromEpochDay, isTradingDay as domainTradingDay, toEpochDay } from '../domain/calendar';
 
 export interface Bar { time: DateTime; open: number; high: number; low: number; close: number; volume: number; wap: number; count: number }
 
@@ -84,4 +85,78 @@ export function makeBars(symbol: string, lastPrice: number, vol: number, end: Da
 export function barDate(t: DateTime, size: Duration, formatDate: string): string {
   if (size.as('hours') >= 24) return t.toFormat('yyyyMMdd');
   return formatDate === '2' ? String(Math.floor(t.toSeconds())) : t.toFormat('yyyyMMdd HH:mm:ss') + ' US/Eastern';
+}
+
+/**
+ * Daily history that does not depend on how it is asked for: one path per symbol over every
+ * trading day (domain calendar) from 30 years before to 2 years after the anchor day, with the
+ * anchor day's close at the symbol's price when first asked. A backfill in chunks then sees one
+ * continuous series (no seams at chunk boundaries), and the same request always gets the same bars.
+ */
+export class AnchoredHistory {
+  private readonly paths = new Map<string, { days: string[]; close: number[]; sd: number }>();
+
+  constructor(private readonly anchorDay: string, private readonly seed: number) {}
+
+  /** Builds a symbol's path now (a few hundred ms), so no request waits for it. */
+  warm(symbol: string, price: number, vol: number): void {
+    this.path(symbol, price, vol);
+  }
+
+  private path(symbol: string, price: number, vol: number) {
+    let p = this.paths.get(symbol);
+    if (p) return p;
+    const y = Number(this.anchorDay.slice(0, 4));
+    const days: string[] = [];
+    const end = toEpochDay(`${y + 2}${this.anchorDay.slice(4)}`);
+    for (let n = toEpochDay(`${y - 30}${this.anchorDay.slice(4)}`); n <= end; n++) {
+      const d = fromEpochDay(n);
+      if (domainTradingDay(d)) days.push(d);
+    }
+    let a = days.findIndex((d) => d > this.anchorDay) - 1;
+    if (a < 0) a = days.length - 1;
+    const sd = vol * Math.sqrt(1 / 252);
+    const z = (i: number) => {
+      const rnd = prng(fnv1a(`${symbol}|anchored|${days[i]}`) ^ this.seed);
+      return Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
+    };
+    const close = new Array<number>(days.length);
+    close[a] = price;
+    for (let i = a + 1; i < days.length; i++) close[i] = close[i - 1]! * Math.exp(sd * z(i));
+    for (let i = a; i > 0; i--) close[i - 1] = close[i]! / Math.exp(sd * z(i));
+    p = { days, close, sd };
+    this.paths.set(symbol, p);
+    return p;
+  }
+
+  /** Daily bars with dates in (end − duration, min(end, today)], at most MAX_BARS. */
+  bars(symbol: string, price: number, vol: number, end: DateTime, duration: Duration, today: string): Bar[] {
+    const p = this.path(symbol, price, vol);
+    const to = [end.toISODate() ?? '', today].sort()[0]!;
+    const from = end.minus(duration).toISODate() ?? '';
+    const out: Bar[] = [];
+    for (let i = 0; i < p.days.length; i++) {
+      const d = p.days[i]!;
+      if (d <= from || d > to) continue;
+      const rnd = prng(fnv1a(`${symbol}|range|${d}`) ^ this.seed);
+      const c = p.close[i]!;
+      const o = i > 0 ? p.close[i - 1]! : c;
+      const hi = Math.max(o, c) * (1 + Math.abs(p.sd * 0.5 * rnd()));
+      const lo = Math.min(o, c) * (1 - Math.abs(p.sd * 0.5 * rnd()));
+      const volume = Math.round(1e5 + rnd() * 9e5);
+      const open = r2(o);
+      const cl = r2(c);
+      out.push({ time: DateTime.fromISO(d, { zone: NY }), open, high: Math.max(r2(hi), open, cl), low: Math.min(r2(lo), open, cl), close: cl, volume, wap: r2((o + c) / 2), count: Math.round(volume / 100) });
+    }
+    return out.slice(-MAX_BARS);
+  }
+}
+
+/** Daily bars replayed from a CSV (date,open,high,low,close[,volume]) by their own dates. */
+export function csvHistory(rows: readonly { date: string; open: number; high: number; low: number; close: number; volume?: number }[], end: DateTime, duration: Duration): Bar[] {
+  const to = end.toISODate() ?? '';
+  const from = end.minus(duration).toISODate() ?? '';
+  return rows.filter((r) => r.date > from && r.date <= to).slice(-MAX_BARS).map((r) => ({
+    time: DateTime.fromISO(r.date, { zone: NY }), open: r.open, high: r.high, low: r.low, close: r.close, volume: r.volume ?? 0, wap: r2((r.open + r.close) / 2), count: 0,
+  }));
 }

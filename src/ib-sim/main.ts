@@ -4,7 +4,10 @@
  *   IB_PORT (4002)  IB_SIM_ADMIN_PORT (4003; "none" disables)  IB_SIM_CLOCK (open|exchange|manual)
  *   IB_SIM_SEED (integer)  IB_SIM_HOST (127.0.0.1)  IB_SIM_ACCOUNT (DU1234567)
  *   IB_SIM_PRICES ("AAPL=200,TSLA=250")  IB_SIM_START (ISO time where the manual clock starts)
+ *   DATA_DIR (./data: the account is kept in <DATA_DIR>/ib-sim-account.json)
+ *   IB_SIM_FRESH=1 or `npm run ib-sim -- --fresh`: start with a new, empty account
  */
+import path from 'node:path';
 import { startSimulator, SimulatorOptions } from './index';
 
 function port(name: string, def: number): number {
@@ -15,7 +18,7 @@ function port(name: string, def: number): number {
   return n;
 }
 
-export function readEnv(): SimulatorOptions {
+export function readEnv(argv: string[] = process.argv.slice(2)): SimulatorOptions {
   const clock = process.env.IB_SIM_CLOCK || 'open';
   if (clock !== 'open' && clock !== 'exchange' && clock !== 'manual') throw new Error(`IB_SIM_CLOCK="${clock}" must be open, exchange or manual`);
   const seedRaw = process.env.IB_SIM_SEED;
@@ -35,8 +38,14 @@ export function readEnv(): SimulatorOptions {
   }
   const start = process.env.IB_SIM_START;
   if (start && Number.isNaN(Date.parse(start))) throw new Error(`IB_SIM_START="${start}" is not an ISO date-time`);
+  const unknown = argv.filter((a) => a !== '--fresh');
+  if (unknown.length) throw new Error(`unknown argument ${unknown[0]} (the only flag is --fresh)`);
+  const freshEnv = process.env.IB_SIM_FRESH ?? '';
+  if (!['', '0', '1', 'true', 'false'].includes(freshEnv)) throw new Error(`IB_SIM_FRESH="${freshEnv}" must be 1/true or 0/false`);
+  const fresh = argv.includes('--fresh') || freshEnv === '1' || freshEnv === 'true';
+  const stateFile = path.join(process.env.DATA_DIR || path.resolve(__dirname, '..', '..', 'data'), 'ib-sim-account.json');
   return { port: port('IB_PORT', 4002), adminPort, clock, seed, host, account: process.env.IB_SIM_ACCOUNT || undefined, log: true,
-    prices, startTime: start || undefined };
+    prices, startTime: start || undefined, stateFile, fresh };
 }
 
 async function main(): Promise<void> {

@@ -66,6 +66,9 @@ export class Market {
 
   private readonly replays = new Map<string, Replay>();
 
+  /** Bad data a test injected (admin POST /bad_data): crossed stock quotes, an at-the-money call bid above its underlying. */
+  readonly bad = { crossed: new Set<string>(), chainArbitrage: new Set<string>() };
+
   /** Session boundary for replayed symbols: the row's open at the open, its close at the close. */
   replayStep(kind: 'open' | 'close'): void {
     for (const [s, rp] of this.replays) this.setPrice(s, kind === 'open' ? rp.open() : rp.close());
@@ -94,6 +97,7 @@ export class Market {
   }
 
   symbols(): string[] { return [...this.prices.keys()]; }
+  allPrices(): Record<string, number> { return Object.fromEntries(this.prices); }
 
   /** Annual volatility: configured, else 20-60 % derived from the symbol. */
   vol(symbol: string): number {
@@ -164,6 +168,7 @@ export class Market {
     const s = this.price(c.symbol);
     if (c.secType !== 'OPT') {
       const hs = this.opts.stockHalfSpread ?? 0.01;
+      if (this.bad.crossed.has(c.symbol)) return { bid: r2(s + 0.05), ask: r2(s - 0.05), last: s, bidSize: 100, askSize: 100, model: s };
       return { bid: r2(s - hs), ask: r2(s + hs), last: s, bidSize: 300 + (fnv1a(c.symbol) % 5) * 100, askSize: 400, model: s };
     }
     const vol = this.vol(c.symbol);
@@ -173,6 +178,10 @@ export class Market {
     const hs = Math.max(tick, round(g.price * 0.02, tick));
     const bid = Math.max(0, round(g.price - hs, tick));
     const ask = Math.max(tick, round(g.price + hs, tick));
+    // Injected arbitrage: the call at the listed strike nearest the money bids above the underlying.
+    if (c.right === 'C' && this.bad.chainArbitrage.has(c.symbol) && c.strike === this.strikes(c.symbol).reduce((a, k) => (Math.abs(k - s) < Math.abs(a - s) ? k : a))) {
+      return { bid: r2(s * 1.2), ask: r2(s * 1.25), last: r2(s * 1.2), bidSize: 20, askSize: 25, model: g.price, undPrice: s, iv: vol, delta: g.delta, gamma: g.gamma, vega: g.vega, theta: g.theta };
+    }
     return { bid: r2(bid), ask: r2(ask), last: r2(round(g.price, tick)), bidSize: 20, askSize: 25, model: g.price, undPrice: s, iv: vol,
       delta: g.delta, gamma: g.gamma, vega: g.vega, theta: g.theta };
   }

@@ -22,6 +22,12 @@ export interface Faults {
   partialFillNext?: { fraction: number };
 }
 
+export interface BookState {
+  nextId: number; permSeq: number; execSeq: number; execPrefix: string;
+  orders: Array<Omit<OrderRecord, 'receivedAt' | 'completedAt'> & { receivedAt: string; completedAt?: string }>;
+  executions: Array<Omit<Execution, 'time'> & { time: string }>;
+}
+
 const WORKING = new Set(['PreSubmitted', 'Submitted']);
 const r4 = (x: number): number => Math.round(x * 10000) / 10000;
 
@@ -37,7 +43,7 @@ export class OrderBook {
    * Execution ids are unique across simulator restarts, as IB's are: consumers (our
    * database) key fills by execId, and a restarted simulator must not reuse old ids.
    */
-  private readonly execPrefix = randomBytes(4).toString('hex');
+  private execPrefix = randomBytes(4).toString('hex');
   /** Orders over this many contracts (or 100× this many shares) fill in chunks of this size. */
   chunkSize = 50;
 
@@ -160,6 +166,43 @@ export class OrderBook {
       }
       this.scheduleFill(o);
     }
+  }
+
+  /**
+   * An execution the broker books without an order: an option expiring (closed at 0), an
+   * assignment or exercise (option closed at 0, stock delivered at the strike). orderId 0, no
+   * orderRef, commission 0; reported by REQ_EXECUTIONS like any fill, as IB lists them the day
+   * they happen.
+   */
+  recordLifecycle(contract: SimContract, signedQty: number, price: number, realizedPnl: number | undefined, account: string): Execution {
+    this.execSeq++;
+    const e: Execution = {
+      execId: `${this.execPrefix}.00000000.${String(this.execSeq).padStart(2, '0')}.01`,
+      orderId: 0, clientId: 0, permId: 0, contract, side: signedQty > 0 ? 'BOT' : 'SLD', shares: Math.abs(signedQty), price,
+      cumQty: Math.abs(signedQty), avgPrice: price, orderRef: '', account, time: this.clock.now(), commission: 0, realizedPnl,
+    };
+    this.executions.push(e);
+    return e;
+  }
+
+  /** Everything that must outlive a gateway restart (persist.ts writes it to a file). */
+  snapshot(): BookState {
+    return { nextId: this.nextId, permSeq: this.permSeq, execSeq: this.execSeq, execPrefix: this.execPrefix,
+      orders: this.list.map((o) => ({ ...o, receivedAt: o.receivedAt.toISOString(), completedAt: o.completedAt?.toISOString(), fillCap: undefined })),
+      executions: this.executions.map((e) => ({ ...e, time: e.time.toISOString() })) };
+  }
+
+  restore(s: BookState, contract: (c: SimContract) => SimContract): void {
+    this.nextId = Math.max(this.nextId, s.nextId);
+    this.permSeq = s.permSeq;
+    this.execSeq = s.execSeq;
+    this.execPrefix = s.execPrefix;
+    for (const r of s.orders) {
+      const o: OrderRecord = { ...r, contract: contract(r.contract), receivedAt: new Date(r.receivedAt), completedAt: r.completedAt ? new Date(r.completedAt) : undefined };
+      this.list.push(o);
+      this.byId.set(o.orderId, o);
+    }
+    for (const e of s.executions) this.executions.push({ ...e, contract: contract(e.contract), time: new Date(e.time) });
   }
 
   private pending = new Set<number>();

@@ -16,7 +16,7 @@ export interface ReplayOptions {
   scaleTo?: number;
 }
 
-export interface DailyRow { date: string; open: number; high: number; low: number; close: number }
+export interface DailyRow { date: string; open: number; high: number; low: number; close: number; volume?: number }
 
 export function readBars(csv: string): DailyRow[] {
   const lines = fs.readFileSync(csv, 'utf8').split(/\r?\n/).filter((l) => l.trim());
@@ -27,9 +27,11 @@ export function readBars(csv: string): DailyRow[] {
     return i;
   };
   const [d, o, h, l, c] = [col('date'), col('open'), col('high'), col('low'), col('close')];
+  const v = head.indexOf('volume');
   return lines.map((line, n) => {
     const f = line.split(',');
-    const row = { date: f[d] ?? '', open: Number(f[o]), high: Number(f[h]), low: Number(f[l]), close: Number(f[c]) };
+    const row: DailyRow = { date: f[d] ?? '', open: Number(f[o]), high: Number(f[h]), low: Number(f[l]), close: Number(f[c]) };
+    if (v >= 0 && Number(f[v]) >= 0) row.volume = Number(f[v]);
     if (![row.open, row.high, row.low, row.close].every((x) => x > 0)) throw new Error(`${csv}:${n + 2}: bad prices`);
     return row;
   });

@@ -4,7 +4,8 @@
  */
 import { DateTime } from 'luxon';
 import { Field, Fields } from './codec';
-import { barDate, HistoryError, makeBars, parseBarSize, parseDuration, parseEnd } from './history';
+import { barDate, csvHistory, HistoryError, makeBars, parseBarSize, parseDuration, parseEnd, type Bar } from './history';
+import { PacingViolation } from './pacing';
 import { contractData, errMsg, OUT } from './messages';
 import { NO_SECDEF, parseContract, RequestError } from './parse';
 import type { Connection, GatewayServer, Handler } from './server';
@@ -47,6 +48,8 @@ function quoteFrames(srv: GatewayServer, c: Connection, reqId: number, k: SimCon
   return frames;
 }
 
+const r2 = (x: number): number => Math.round(x * 100) / 100;
+
 function assertListed(srv: GatewayServer, k: SimContract): void {
   if (k.secType === 'OPT' && srv.core.market.expiryClose(k.expiry ?? '') <= srv.core.clock.now().getTime()) throw new RequestError(200, `${NO_SECDEF} (expired)`);
 }
@@ -79,9 +82,21 @@ export function dataHandlers(srv: GatewayServer): Array<[number, Handler]> {
       const dn = t[15] === '1' ? 3 : 0; // deltaNeutral flag: +conId, delta, price
       const snapshot = t[17 + dn] === '1' || t[18 + dn] === '1';
       if (!snapshot && c.mktData.has(reqId)) throw new RequestError(322, `Duplicate ticker id ${reqId}`);
-      c.send(quoteFrames(srv, c, reqId, k));
-      if (snapshot) c.send([[OUT.TICK_SNAPSHOT_END, 1, reqId]]);
-      else c.mktData.set(reqId, k);
+      const streams = [...srv.conns].reduce((n, x) => n + x.mktData.size, 0);
+      try { srv.pacing.takeLine(streams, snapshot); } catch (e) { throw e instanceof PacingViolation ? new RequestError(e.code, e.message) : e; }
+      if (!snapshot) {
+        c.send(quoteFrames(srv, c, reqId, k));
+        c.mktData.set(reqId, k);
+        return;
+      }
+      // A snapshot holds its line until it is answered (IB: up to ~11 s; snapshotMs here).
+      const answer = () => {
+        srv.pacing.releaseLine();
+        c.send(quoteFrames(srv, c, reqId, k));
+        c.send([[OUT.TICK_SNAPSHOT_END, 1, reqId]]);
+      };
+      if (srv.pacing.limits.snapshotMs > 0) setTimeout(answer, srv.pacing.limits.snapshotMs);
+      else answer();
     }],
     [IN.CANCEL_MKT_DATA, (c, t) => { c.mktData.delete(new Fields(t, 2).int('reqId')); }],
     [IN.REQ_CONTRACT_DATA, (c, t) => {
@@ -110,11 +125,26 @@ export function dataHandlers(srv: GatewayServer): Array<[number, Handler]> {
       const reqId = new Fields(t, 1).int('reqId');
       const k = parseContract(t, 2, core.market);
       try {
+        srv.pacing.historical(t.slice(2, 21).join('|'), String(k.conId));
+      } catch (e) {
+        if (e instanceof PacingViolation) throw new RequestError(e.code, e.message);
+        throw e;
+      }
+      try {
         const end = parseEnd(t[15] ?? '', core.clock.now());
         const size = parseBarSize(t[16] ?? '');
         const dur = parseDuration(t[17] ?? '');
         const price = k.secType !== 'OPT' ? core.market.price(k.symbol) : core.market.quote(k).last;
-        const bars = makeBars(k.localSymbol, price, core.market.vol(k.symbol), end, dur, size, t[18] !== '0', core.opts.seed ?? 42);
+        const daily = size.as('days') === 1 && k.secType === 'STK';
+        const csv = daily ? srv.history.csv.get(k.symbol) : undefined;
+        const today = DateTime.fromJSDate(core.clock.now(), { zone: 'America/New_York' }).toISODate() ?? '';
+        let bars: Bar[] = csv ? csvHistory(csv, end, dur)
+          : daily && srv.history.anchored && (srv.history.mode === 'anchored' || (srv.history.mode === 'auto' && (t[15] ?? '').trim() !== '')) ? srv.history.anchored.bars(k.symbol, price, core.market.vol(k.symbol), end, dur, today)
+            : makeBars(k.localSymbol, price, core.market.vol(k.symbol), end, dur, size, t[18] !== '0', core.opts.seed ?? 42);
+        if (daily && srv.history.badBars.size > 0) {
+          // An injected bad bar: high below low on that day (admin POST /bad_data {bad_bar}).
+          bars = bars.map((b) => (srv.history.badBars.has(`${k.symbol}|${b.time.toISODate()}`) ? { ...b, high: r2(b.low * 0.98) } : b));
+        }
         const fmt = (d: DateTime): string => d.toFormat('yyyyMMdd  HH:mm:ss');
         const frame: Field[] = [OUT.HISTORICAL_DATA, reqId, fmt(end.minus(dur)), fmt(end), bars.length];
         for (const b of bars) frame.push(barDate(b.time, size, t[20] ?? '1'), b.open, b.high, b.low, b.close, b.volume, b.wap, b.count);

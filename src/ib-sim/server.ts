@@ -9,6 +9,9 @@ import { SimCore } from './core';
 import { errMsg, OUT, twsTime } from './messages';
 import { RequestError } from './parse';
 import type { SimContract } from './types';
+import { SimPacing } from './pacing';
+import type { AnchoredHistory } from './history';
+import type { DailyRow } from './replay';
 
 export type Handler = (c: Connection, t: string[]) => void;
 
@@ -81,6 +84,10 @@ export class GatewayServer {
   /** Connections arriving before this epoch-ms are refused (refuse_connections_ms fault). */
   refuseUntil = 0;
   pacingLimit = 50;
+  /** IB's historical-data pacing and market-data line limit, across every connection. */
+  pacing = new SimPacing();
+  /** Daily history sources: anchored path, CSV replay by date, injected bad bars (`SYM|YYYY-MM-DD`). */
+  readonly history: { mode: 'live' | 'anchored' | 'auto'; anchored?: AnchoredHistory; csv: Map<string, DailyRow[]>; badBars: Set<string> } = { mode: 'auto', csv: new Map(), badBars: new Set() };
   private readonly server: net.Server;
   private readonly handlers = new Map<number, Handler>();
 

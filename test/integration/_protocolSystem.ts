@@ -34,6 +34,10 @@ export interface ProtocolHarness {
 export const TEST_PROTOCOL = withOverrides(DEFAULT_PROTOCOL, {
   accounts: { GEN: { underlyings: ['TSLA'] }, REV: { underlyings: ['AAPL'] }, COM: { underlyings: ['MSFT'] } },
   fork: { thresholdCents: 10_000 },
+  // The static-price simulator joins its generated history to a fixed price: that seam is one wide
+  // week, which the (now fully fed) volatility regime reads as HIGH and halves sizes to nothing.
+  // These tests are about the cycle; the regime has its own tests.
+  regime: { highVolRatio: 10 },
 });
 
 export async function startProtocolHarness(opts: { startTime: string; clientId: number; protocol?: ProtocolConfig }): Promise<ProtocolHarness> {

@@ -34,6 +34,8 @@ export async function testConfig(overrides: Partial<Config> = {}): Promise<Confi
     ibSimAdminPort: 0,
     ibSimulator: true,
     ibClientId: 11,
+    // Tests reconcile explicitly (books-*.test.ts): an automatic run could set reduce-only under another test.
+    reconcileOnConnect: false,
     temporalTaskQueue: `all-use-test-${process.pid}`,
     logLevel: (process.env.TEST_LOG_LEVEL as Config['logLevel']) ?? 'error',
     ...overrides,

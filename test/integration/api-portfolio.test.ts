@@ -11,7 +11,9 @@
  *   #4 price 100  SELL  50 MKT            50 @  99.99  realized ( 99.99 − 110.01) ×  50 =  −501.00, comm 1.00
  *   left: 100 @ 110.01. Last fill mark 99.99: market value 9999.00, unrealized −1002.00.
  *   Broker mark (quote mid) at price 105: market value 10500.00, unrealized −501.00.
- *   Performance: realized 2496.00, 2 closing trades (1 won, 1 lost), commissions 4.00.
+ *   Performance: realized net of commissions as IB reports it (cost 33005 / 300 = 110.01667 with the
+ *   buys' commissions): #3 129.99 × 150 − 1 − 110.01667 × 150 = +2995.00, #4 99.99 × 50 − 1 −
+ *   110.01667 × 50 = −502.33: 2492.67; 2 closing trades (1 won, 1 lost), commissions 4.00.
  */
 import { expect } from 'chai';
 import { createApp, startServer, type RunningServer } from '../../src/api/app';
@@ -65,7 +67,7 @@ describe('STAR-LAB API: positions and performance, worked example', function () 
     ]);
     const perf = await call(lastFillApi, 'GET', `${BASE}/trading/performance/${strategy}`, undefined, c.auth);
     expect(perf.body).to.deep.equal({
-      starlab_strategy_id: strategy, realized_pnl: 2496, unrealized_pnl: -1002,
+      starlab_strategy_id: strategy, realized_pnl: 2492.67, unrealized_pnl: -1002,
       total_trades: 2, winning_trades: 1, losing_trades: 1, commissions_paid: 4,
     });
 
@@ -74,6 +76,6 @@ describe('STAR-LAB API: positions and performance, worked example', function () 
     const live = await call(s.api, 'GET', `${BASE}/trading/positions/${strategy}`, undefined, c.auth);
     expect(live.body[0]).to.include({ market_value: 10500, unrealized_pnl: -501, mark_source: 'BROKER' });
     const livePerf = await call(s.api, 'GET', `${BASE}/trading/performance/${strategy}`, undefined, c.auth);
-    expect(livePerf.body).to.include({ realized_pnl: 2496, unrealized_pnl: -501 });
+    expect(livePerf.body).to.include({ realized_pnl: 2492.67, unrealized_pnl: -501 });
   });
 });

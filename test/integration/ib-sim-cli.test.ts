@@ -3,6 +3,8 @@
  * TWS port and the admin port, and exits 0 on SIGTERM / SIGINT.
  */
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { EventName } from '@stoqey/ib';
@@ -11,7 +13,7 @@ import { Client } from './ib-sim-kit';
 const MAIN = path.resolve(__dirname, '../../src/ib-sim/main.ts');
 
 function run(env: Record<string, string>): { child: ReturnType<typeof spawn>; out: () => string; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', MAIN], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', MAIN], { env: { ...process.env, DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'ib-sim-cli-')), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => { out += String(d); });
   child.stderr.on('data', (d) => { out += String(d); });

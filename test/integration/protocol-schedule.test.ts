@@ -5,6 +5,7 @@
 import { expect } from 'chai';
 import { createLogger } from '../../src/logger';
 import { ensureSchedules, WEEKLY_CYCLE_SCHEDULE_ID } from '../../src/schedules';
+import { RECONCILIATION_SCHEDULE_ID } from '../../src/contracts/workflows/reconciliation';
 import { getSystem } from './_system';
 
 describe('protocol engine: the weekly cycle schedule', function () {
@@ -23,5 +24,11 @@ describe('protocol engine: the weekly cycle schedule', function () {
     const ids: string[] = [];
     for await (const s of sys.client.schedule.list()) ids.push(s.scheduleId);
     expect(ids.filter((id) => id === WEEKLY_CYCLE_SCHEDULE_ID)).to.have.length(1);
+    // Books vs broker, daily after the close (docs/RECONCILIATION.md).
+    const rec = await sys.client.schedule.getHandle(RECONCILIATION_SCHEDULE_ID).describe();
+    expect(rec.action).to.include({ type: 'startWorkflow', workflowType: 'reconciliation' });
+    expect(rec.spec.timezone).to.equal('America/New_York');
+    expect(rec.spec.calendars?.[0]).to.deep.include({ hour: [{ start: 16, end: 16, step: 1 }], minute: [{ start: 20, end: 20, step: 1 }] });
+    expect(ids.filter((id) => id === RECONCILIATION_SCHEDULE_ID)).to.have.length(1);
   });
 });

@@ -21,8 +21,14 @@ describe('api contract (OpenAPI from the zod schemas)', () => {
       `${BASE}/trading/cancel_order/{all_use_order_id}`,
       `${BASE}/data_notifications/request_data`,
       `${BASE}/data_notifications/notify_validated_strategy`,
+      `${BASE}/data_notifications/notify_validated_strategy/{notification_id}`,
+      `${BASE}/webhooks`,
+      `${BASE}/webhooks/{id}`,
       '/api/v1/oauth/token',
     ]);
+    expect(Object.keys(doc.paths[`${BASE}/webhooks`])).to.have.members(['get', 'post']);
+    expect(Object.keys(doc.paths[`${BASE}/data_notifications/notify_validated_strategy`])).to.have.members(['get', 'post']);
+    expect(doc.webhooks.instructionStatus.post.requestBody.content['application/json'].schema.$ref).to.equal('#/components/schemas/WebhookEvent');
     const ti = doc.components.schemas.TradeInstruction;
     expect(ti.properties.trade_action.enum).to.have.members([...TRADE_ACTIONS]);
     expect(ti.required).to.include.members(['starlab_strategy_id', 'scheme_type', 'symbol', 'trade_action', 'quantity', 'order_type', 'time_in_force', 'client_order_id']);

@@ -16,7 +16,7 @@ import { registry } from '../../src/metrics';
 const ROOT = path.resolve(__dirname, '..', '..');
 const read = (p: string): string => fs.readFileSync(path.join(ROOT, p), 'utf8');
 const PROM = 'deploy/prometheus';
-const DASHBOARDS = ['system-health', 'trading-activity', 'accounts'];
+const DASHBOARDS = ['system-health', 'trading-activity', 'accounts', 'market-data'];
 /** Metrics other processes export: Prometheus itself (up) and Temporal's SDK and server (temporal_*). */
 const EXTERNAL = /^(up|temporal_\w+)$/;
 

@@ -26,6 +26,8 @@ export interface PlannedEntry {
   action: string;
   quantity: number;
   entryDay: string;
+  /** the protocol configuration version the plan was made with (0 = the worker's built-in one) */
+  configVersion?: number;
 }
 
 export interface WeeklyCycleResult {

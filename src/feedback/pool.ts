@@ -1,0 +1,120 @@
+/**
+ * A pool of worker threads running back-test trials (one per core by default). Each worker receives
+ * the validated bars once; trials are handed out one at a time to whichever worker is free. In a TypeScript
+ * run (tsx, mocha) the worker loads tsx's CommonJS hook first; compiled, it loads the .js file.
+ */
+import { Worker } from 'node:worker_threads';
+import os from 'node:os';
+import path from 'node:path';
+import type { BacktestOptions } from '../backtest/options';
+import type { Bar } from '../domain/indicators';
+import type { Candidate } from './grid';
+import type { TrialResult } from './trial';
+
+type Reply = { type: 'ready'; setupMs: number; setupCpuMs: number | null } | { type: 'result'; result: TrialResult } | { type: 'error'; id: string; message: string };
+
+interface Slot {
+  worker: Worker;
+  setupMs: number;
+  busyMs: number;
+  /** CPU time of start-up and trials; null once any part was not measurable */
+  cpuMs: number | null;
+  pending: { resolve: (r: TrialResult) => void; reject: (e: Error) => void } | null;
+}
+
+export const defaultWorkers = (): number => Math.max(1, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
+
+function spawn(init: { bars: readonly Bar[]; options: Partial<BacktestOptions> }): Worker {
+  const ts = __filename.endsWith('.ts');
+  const file = path.join(__dirname, ts ? 'poolWorker.ts' : 'poolWorker.js');
+  if (!ts) return new Worker(file, { workerData: init });
+  return new Worker(`require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(file)});`, { eval: true, workerData: init });
+}
+
+export class TrialPool {
+  private constructor(private readonly slots: Slot[]) {}
+
+  /** Starts `n` workers and resolves once every one has the data (bounded by `timeoutMs`). */
+  static async start(n: number, init: { bars: readonly Bar[]; options: Partial<BacktestOptions> }, timeoutMs = 120_000): Promise<TrialPool> {
+    const slots = await Promise.all(
+      Array.from({ length: n }, () =>
+        new Promise<Slot>((resolve, reject) => {
+          const worker = spawn(init);
+          const timer = setTimeout(() => reject(new Error(`worker not ready within ${timeoutMs} ms`)), timeoutMs);
+          const slot: Slot = { worker, setupMs: 0, busyMs: 0, cpuMs: 0, pending: null };
+          worker.on('message', (m: Reply) => {
+            if (m.type === 'ready') {
+              clearTimeout(timer);
+              slot.setupMs = m.setupMs;
+              slot.cpuMs = m.setupCpuMs;
+              resolve(slot);
+            } else if (m.type === 'result') {
+              slot.busyMs += m.result.ms;
+              slot.cpuMs = slot.cpuMs === null || m.result.cpuMs === null ? null : slot.cpuMs + m.result.cpuMs;
+              const p = slot.pending;
+              slot.pending = null;
+              p?.resolve(m.result);
+            } else {
+              const p = slot.pending;
+              slot.pending = null;
+              p?.reject(new Error(`trial ${m.id}: ${m.message}`));
+            }
+          });
+          worker.on('error', (e) => {
+            clearTimeout(timer);
+            const p = slot.pending;
+            slot.pending = null;
+            if (p) p.reject(e);
+            else reject(e);
+          });
+        }),
+      ),
+    );
+    return new TrialPool(slots);
+  }
+
+  get size(): number {
+    return this.slots.length;
+  }
+  /** worker time: parsing the data plus every trial (ms) */
+  get workerMs(): number {
+    return this.slots.reduce((s, x) => s + x.setupMs + x.busyMs, 0);
+  }
+
+  /** worker CPU time (start-up + trials), null where not measurable */
+  get workerCpuMs(): number | null {
+    let s = 0;
+    for (const x of this.slots) {
+      if (x.cpuMs === null) return null;
+      s += x.cpuMs;
+    }
+    return s;
+  }
+
+  private runOn(slot: Slot, c: Candidate): Promise<TrialResult> {
+    return new Promise((resolve, reject) => {
+      slot.pending = { resolve, reject };
+      slot.worker.postMessage({ type: 'run', candidate: c });
+    });
+  }
+
+  /** Runs every candidate on the first `useWorkers` workers; `onResult` sees each trial as it lands. */
+  async runAll(cands: readonly Candidate[], onResult: (r: TrialResult) => Promise<void> | void, useWorkers = this.slots.length): Promise<TrialResult[]> {
+    const out: TrialResult[] = new Array<TrialResult>(cands.length);
+    let next = 0;
+    const loop = async (slot: Slot): Promise<void> => {
+      while (next < cands.length) {
+        const i = next++;
+        const r = await this.runOn(slot, cands[i] as Candidate);
+        out[i] = r;
+        await onResult(r);
+      }
+    };
+    await Promise.all(this.slots.slice(0, Math.max(1, useWorkers)).map(loop));
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+}
