@@ -28,6 +28,7 @@ import { createFeedbackActivities } from './feedback';
 import { createMarketDataActivities } from './marketData';
 import { isTerminal } from '../src/contracts/orderStatus';
 import { instructionStatus } from '../src/db/instructionQueries';
+import { createOrderFollower, toUpdateAt, type BrokerUpdate } from './orderFollow';
 import { createWebhookActivities, dispatchFromActivity } from './webhooks';
 import { createComplianceActivities } from './compliance';
 import { statusEventOf, type WebhookTargets } from '../src/db/webhooks';
@@ -47,31 +48,10 @@ export interface ActivityDeps {
   risk?: RiskSettings;
 }
 
-export interface BrokerUpdate {
-  summary: Partial<InstructionState>;
-  order: BrokerOrderState;
-  /** Identity of this state, so the next long-poll returns only on a change. */
-  key: string;
-}
-
-const summaryKey = (s: BrokerOrderState): string => `${s.status}|${s.filledQuantity}|${s.commission}|${s.commissionsComplete}`;
-
-export function toSummary(s: BrokerOrderState, clock: Clock = systemClock): Partial<InstructionState> {
-  return {
-    status: s.status,
-    filledQuantity: s.filledQuantity,
-    averageFillPrice: s.avgFillPrice ?? null,
-    commission: s.commission,
-    // 0 = known only from IB's completed-orders record, which carries no order id.
-    brokerOrderId: s.brokerOrderId > 0 ? String(s.brokerOrderId) : null,
-    rejectReason: s.status === 'REJECTED' || s.status === 'CANCELLED' ? (s.reason ?? null) : null,
-    commissionsComplete: s.commissionsComplete,
-    updatedAt: clock.now().toISOString(),
-  };
-}
+export { toSummary, type BrokerUpdate } from './orderFollow';
 
 export function createActivities({ prisma, broker, logger, protocol, clock = systemClock, risk = DEFAULT_RISK_SETTINGS }: ActivityDeps) {
-  const toUpdate = (s: BrokerOrderState): BrokerUpdate => ({ summary: toSummary(s, clock), order: s, key: summaryKey(s) });
+  const toUpdate = (s: BrokerOrderState): BrokerUpdate => toUpdateAt(s, clock);
   const riskStore = prismaRiskStore(prisma);
   /** The broker's mid for a LIMIT order's band check (2 s at most; none = the band is skipped, logged). */
   const limitMid: LimitMid = async (input) => {
@@ -171,23 +151,8 @@ export function createActivities({ prisma, broker, logger, protocol, clock = sys
       });
     },
 
-    /**
-     * Long-polls the broker's view of the order: returns as soon as it differs from
-     * `knownKey`, is terminal, or `sliceMs` has passed. Heartbeats so a dead worker is
-     * noticed within the heartbeat timeout and the wait moves to another worker.
-     */
-    async awaitOrderUpdate(allUseOrderId: string, sliceMs: number, knownKey?: string): Promise<BrokerUpdate | null> {
-      const ctx = Context.current();
-      const deadline = Date.now() + sliceMs;
-      await broker.connect();
-      for (;;) {
-        const s = await broker.findOrder(allUseOrderId);
-        if (s && ((isTerminal(s.status) && s.commissionsComplete) || summaryKey(s) !== knownKey)) return toUpdate(s);
-        if (Date.now() >= deadline) return s ? toUpdate(s) : null;
-        ctx.heartbeat();
-        await Promise.race([broker.waitForUpdate(allUseOrderId, 1000), ctx.cancelled]);
-      }
-    },
+    /** Follows the order at the broker; an order the broker does not know becomes a recorded case (orderFollow.ts). */
+    awaitOrderUpdate: createOrderFollower({ prisma, broker, logger, clock }).awaitOrderUpdate,
 
     async recordOutcome(input: TradeInstructionInput, state: InstructionState, order: BrokerOrderState | null): Promise<void> {
       // The workflow records a terminal state with complete commissions exactly once, last.
@@ -229,7 +194,7 @@ export function createActivities({ prisma, broker, logger, protocol, clock = sys
       return row;
     },
 
-    ...createReportActivities({ prisma, logger, clock }),
+    ...createReportActivities({ prisma, logger, clock, marketData: broker.marketData }),
     ...createReconcileActivities({ prisma, broker, logger }),
     ...createWebhookActivities({ prisma, logger }),
     ...createComplianceActivities({ prisma, logger }),

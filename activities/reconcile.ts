@@ -11,6 +11,7 @@ import type { ReconciliationSummary } from '../src/contracts/workflows/reconcili
 import { reconcile, type BrokerExecutionIn, type BrokerPositionIn, type ContractRef, type Difference } from '../src/domain/reconcile';
 import { applyBookings, bookCashCents, closedPositions, bookInstructions, bookPositions, getRun, inBooksTransaction, knownExecIds, latestRun, reconciliationCases, recordOpeningBalance, recordReconciliationAudit, saveRun } from '../src/db/books';
 import { setReduceOnlyMode } from '../src/control';
+import { dispatchFromActivity } from './webhooks';
 import { reconciliationRunsTotal, reconciliationUnexplained } from '../src/metrics';
 
 export interface BrokerAccountSnapshot {
@@ -90,7 +91,8 @@ export function createReconcileActivities({ prisma, broker, logger }: { prisma: 
       }
       if (r.openingBalanceCents !== null && (await recordOpeningBalance(prisma, r.openingBalanceCents, p.runId))) log.info('books opening balance recorded', { cents: r.openingBalanceCents });
       const reasonOf = new Map(r.differences.flatMap((d) => d.bookings.map((b) => [b.key, d.kind] as const)));
-      const booked = await applyBookings(prisma, r.differences.filter((d) => d.explained).flatMap((d) => d.bookings), p.runId, (b) => reasonOf.get(b.key) ?? 'RECONCILIATION');
+      const { applied: booked, webhooks } = await applyBookings(prisma, r.differences.filter((d) => d.explained).flatMap((d) => d.bookings), p.runId, (b) => reasonOf.get(b.key) ?? 'RECONCILIATION');
+      for (const t of webhooks) await dispatchFromActivity(t); // after the commit: the events are recorded either way
       for (const d of r.differences) {
         if (d.explained) log.info('reconciliation: explained difference', { kind: d.kind, message: d.message });
         else log.error('reconciliation: UNEXPLAINED difference', { kind: d.kind, message: d.message, broker: d.broker, books: d.books });

@@ -8,7 +8,7 @@
  */
 import type { Clock } from '../src/contracts/clock';
 import { strategyOwnerId } from '../src/db/positions';
-import type { RiskStore } from '../src/db/riskInputs';
+import type { RiskQuery, RiskStore } from '../src/db/riskInputs';
 import { DEFAULT_PROTOCOL, type ProtocolConfig } from '../src/domain/config';
 import { accountKindOf } from '../src/domain/ledger';
 import { priceCents } from '../src/domain/money';
@@ -69,38 +69,38 @@ export async function checkInstructionRisk(deps: RiskCheckDeps, input: TradeInst
   const segment = segmentOf(input);
   const multiplier = protocol.market.contractMultiplier;
   const order = riskOrderOf(input);
+  const query: RiskQuery = {
+    orderId: input.allUseOrderId, segment, symbol: i.symbol, action: i.trade_action, clientName: input.clientName, strategyId: i.starlab_strategy_id, multiplier, quantity: i.quantity,
+    ...(input.accountId ? { accountId: input.accountId } : {}),
+    ...(i.account_tag ? { accountTag: i.account_tag } : {}),
+  };
+  // Read before the segment lock, all at once: nothing the lock guards depends on them.
   // A LIMIT order's price is checked against the broker's current mid (the band); without a
-  // quote the band cannot be checked and the order goes on. Fetched before the segment lock.
-  if (i.order_type === 'LIMIT') {
-    const mid = await market.limitMid(input);
-    if (mid !== null) order.midCents = mid;
-  }
-  // A MARKET order is priced at the contract's last fill, when there is one, so its notional
-  // and reserved capital are not zero.
-  if (i.order_type === 'MARKET') {
-    const last = await store.lastFillPrice(contractKeyOf(i));
-    if (last !== null) order.midCents = priceCents(last);
-  }
+  // quote the band cannot be checked and the order goes on. A MARKET order is priced at the
+  // contract's last fill, when there is one, so its notional and reserved capital are not zero.
+  const [mid, last, unlocked] = await Promise.all([
+    i.order_type === 'LIMIT' ? market.limitMid(input) : Promise.resolve(null),
+    i.order_type === 'MARKET' ? store.lastFillPrice(contractKeyOf(i)) : Promise.resolve(null),
+    store.loadUnlocked(query),
+  ]);
+  if (mid !== null) order.midCents = mid;
+  if (last !== null) order.midCents = priceCents(last);
   const owner = input.accountId
     ? { ownerKind: 'ACCOUNT' as const, ownerId: input.accountId }
     : { ownerKind: 'STRATEGY' as const, ownerId: strategyOwnerId(input.clientName, i.starlab_strategy_id) };
   const kind = input.accountId ? accountKindOf(input.accountId) : undefined;
   const policy: RiskPolicy = input.accountId ? { kind: 'INTERNAL', account: kind ? protocol.accounts[kind] : undefined } : { kind: 'STARLAB', settings };
+  const today = clock.now().toISOString().slice(0, 10);
+  const pacingBacklogMs = market.pacingBacklogMs();
 
-  return store.underSegmentLock(segment, async (tx): Promise<RiskVerdict> => {
-    if (await tx.hasReservation(input.allUseOrderId)) return { ok: true };
-    const inputs = await tx.load({
-      orderId: input.allUseOrderId, segment, symbol: i.symbol, action: i.trade_action, clientName: input.clientName, strategyId: i.starlab_strategy_id, multiplier,
-      ...(input.accountId ? { accountId: input.accountId } : {}),
-      ...(i.account_tag ? { accountTag: i.account_tag } : {}),
-    });
-    const { verdict, capitalCents } = decideRisk({
-      order, owner, inputs, policy, multiplier, limits: protocol.risk,
-      today: clock.now().toISOString().slice(0, 10),
-      pacingBacklogMs: market.pacingBacklogMs(),
-    });
-    if (!verdict.ok) return verdict;
-    await tx.reserve(input.allUseOrderId, segment, capitalCents);
-    return { ok: true };
+  // Under the segment lock: only what decides whether this order's capital is free and the
+  // reservation itself, batched with the segment's other waiting orders of this process
+  // (src/db/riskInputs.ts, src/db/reservations.ts lockedSegmentChecks: two round trips per batch).
+  return store.underSegmentLock(query, ({ hasReservation, ...locked }): { reserveCents?: number; result: RiskVerdict } => {
+    // A retried activity after a passing check: the reservation is the verdict.
+    if (hasReservation) return { result: { ok: true } };
+    const { verdict, capitalCents } = decideRisk({ order, owner, inputs: { ...unlocked, ...locked }, policy, multiplier, limits: protocol.risk, today, pacingBacklogMs });
+    if (!verdict.ok) return { result: verdict };
+    return { reserveCents: capitalCents, result: { ok: true } };
   });
 }

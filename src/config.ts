@@ -70,6 +70,11 @@ const keys = {
     schema: z.enum(['open', 'exchange', 'manual']).default('open'),
   },
   ibSimAdminPort: { env: 'IB_SIM_ADMIN_PORT', description: 'simulator admin HTTP port', schema: port.default(4003) },
+  ibSimStart: {
+    env: 'IB_SIM_START',
+    description: 'ISO date-time where the simulator clock starts (manual clock); unset = now',
+    schema: z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO date-time').optional(),
+  },
   reconcileOnConnect: {
     env: 'RECONCILE_ON_CONNECT',
     description: 'the worker reconciles the books with the broker at start-up and after every broker reconnect',
@@ -80,10 +85,10 @@ const keys = {
     description: 'start the simulator with a new, empty account instead of the one kept in <DATA_DIR>/ib-sim-account.json',
     schema: bool.default(false),
   },
-  // STAR-LAB API (src/api). AUTH_MODE unset: `required` unless HOST is loopback (see authModeFor).
+  // STAR-LAB API (src/api). AUTH_MODE unset: `required` on every bind (see authModeFor).
   authMode: {
     env: 'AUTH_MODE',
-    description: 'STAR-LAB API authentication: open (loopback development only) | required; unset = required unless HOST is loopback',
+    description: 'STAR-LAB API authentication: required (the default, on every bind) | open (explicit, logged opt-in; loopback only)',
     schema: z.enum(['open', 'required']).optional(),
   },
   authTokenSecret: {
@@ -200,9 +205,12 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost|::ffff:127\.\d+\.\d+\.\d+)$
 
 export const isLoopbackHost = (host: string): boolean => LOOPBACK.test(host);
 
-/** The effective auth mode: explicit AUTH_MODE, else open only on a loopback bind. */
+/**
+ * The effective auth mode: `required` unless AUTH_MODE=open is asked for explicitly (which
+ * authFromEnv allows on a loopback HOST only, and logs). `npm start` creates a local credential.
+ */
 export function authModeFor(cfg: Pick<Config, 'authMode' | 'host'>): 'open' | 'required' {
-  return cfg.authMode ?? (LOOPBACK.test(cfg.host) ? 'open' : 'required');
+  return cfg.authMode ?? 'required';
 }
 
 /** Every environment variable the configuration reads (documentation and compose checks). */

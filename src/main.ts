@@ -5,7 +5,7 @@
  */
 import { ConfigError, describeConfig, loadConfig } from './config';
 import { createLogger } from './logger';
-import { ensureOperatorTokenFile } from './operatorToken';
+import { localCredentialUsage } from './localCredential';
 import { startSystem } from './system';
 import { ensureUiBuilt } from './uiBuild';
 
@@ -25,22 +25,23 @@ async function main(): Promise<void> {
   say('ALL-USE starting with configuration:');
   for (const line of describeConfig(config)) say(`  ${line}`);
 
-  // No OPERATOR_TOKEN: a random one, created once in the data directory (never printed).
-  const tokenFile = config.operatorToken ? undefined : ensureOperatorTokenFile(config.dataDir);
-  if (tokenFile) config = { ...config, operatorToken: tokenFile.token };
   await ensureUiBuilt((l) => say(`[start] ${l}`));
 
-  const system = await startSystem(config, logger, { progress: (l) => say(`[start] ${l}`) });
+  const system = await startSystem(config, logger, { progress: (l) => say(`[start] ${l}`), localCredential: true });
   const api = system.api!;
   say('');
   say('ALL-USE is running:');
   say(`  API              ${api.url}/api/v1/starlab_interface`);
   say(`  API docs         ${api.url}/api/v1/docs`);
-  say(`  Metrics          ${api.url}/metrics`);
-  say(`  Health           ${api.url}/healthz  (readiness ${api.url}/readyz)`);
+  say(`  Metrics          ${api.url}/metrics  (Authorization: Bearer <operator token>)`);
+  say(`  Health           ${api.url}/healthz  (readiness ${api.url}/readyz; details with the operator token)`);
+  say(`  Operator API     ${api.url}/api/v1/operator  (Authorization: Bearer ${config.operatorToken ? '$OPERATOR_TOKEN' : '<operator_token of the credential file>'})`);
   say(`  Command center   ${api.url}/ui`);
-  say(`    log in with    ${tokenFile ? `the operator token: cat ${tokenFile.file}` : 'the operator token: $OPERATOR_TOKEN'}`);
-  say(`  Operator API     ${api.url}/api/v1/operator  (Authorization: Bearer <operator token>)`);
+  say(`    log in with    the operator token: ${config.operatorToken ? '$OPERATOR_TOKEN' : `operator_token in ${system.localCredential?.file ?? 'the credential file'}`}`);
+  if (system.localCredential) {
+    for (const l of localCredentialUsage(system.localCredential.file, api.url)) say(l);
+    if (system.localCredential.created) say('                   (issued now; later starts reuse it)');
+  }
   if (system.workerMetricsUrl) say(`  Worker metrics   ${system.workerMetricsUrl}  (Temporal SDK, temporal_*)`);
   if (system.temporalMetricsUrl) say(`  Temporal metrics ${system.temporalMetricsUrl}  (dev server)`);
   say(`  Temporal         ${system.temporalAddress} (namespace ${config.temporalNamespace}, task queue ${config.temporalTaskQueue})`);

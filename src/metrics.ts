@@ -10,6 +10,7 @@
  * account ids): each distinct value is a new time series kept in Prometheus.
  */
 import http from 'node:http';
+import { waitingFor } from './waitFor';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -101,6 +102,14 @@ export const accountProtocolLevel = new Gauge({
   name: 'alluse_account_protocol_level',
   help: 'Protocol level (0-3) of a position',
   labelNames: ['account', 'symbol'] as const,
+  registers: reg,
+});
+
+/** alluse_protocol_level_changes_total{from,to}: recorded changes of a position's protocol level (src/db/protocolLevels.ts). */
+export const protocolLevelChangesTotal = new Counter({
+  name: 'alluse_protocol_level_changes_total',
+  help: 'Changes of a position protocol level, by from and to level',
+  labelNames: ['from', 'to'] as const,
   registers: reg,
 });
 
@@ -216,6 +225,12 @@ export function httpMetrics(): RequestHandler {
  */
 export function serveMetrics(opts: { port: number; host?: string }): Promise<http.Server> {
   const server = http.createServer((req, res) => {
+    // An internal port: readiness of the process's start-up (what it still waits for, src/waitFor.ts).
+    if (req.method === 'GET' && req.url?.split('?')[0] === '/readyz') {
+      const w = waitingFor();
+      res.writeHead(w.length ? 503 : 200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ status: w.length ? 'not_ready' : 'ready', waiting_for: w }));
+      return;
+    }
     if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
       res.writeHead(404).end();
       return;

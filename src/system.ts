@@ -15,7 +15,7 @@ import { riskSettingsOf, type Config } from './config';
 import { systemClock } from './contracts/clock';
 import { closePrisma, getPrisma, type PrismaClient } from './db/client';
 import { migrate } from './db/migrate';
-import { startSimulator, type Simulator } from './ib-sim';
+import { startSimulator, type Simulator, type SimulatorOptions } from './ib-sim';
 import type { Logger } from './logger';
 import { ensureSchedules } from './schedules';
 import { marketDataSettings } from './marketdata/settings';
@@ -25,6 +25,7 @@ import { instrumentBroker, startBrokerStatsPoller } from '../activities/brokerMe
 import { freePort } from '../temporal/devServer';
 import { ensureReportSchedules } from './reports/schedules';
 import { reconcileOnConnect } from './reconcileTrigger';
+import { ensureLocalCredential, type LocalCredential } from './localCredential';
 
 export interface SystemOptions {
   /** Temporal dev-server SQLite file (default: <dataDir>/temporal.db). */
@@ -38,6 +39,8 @@ export interface SystemOptions {
   startWorker?: boolean;
   /** Create/update the Temporal Schedules (weekly cycle); default true. */
   schedules?: boolean;
+  /** `npm start`: issue (once) or reuse <dataDir>/local-credential.json (src/localCredential.ts). */
+  localCredential?: boolean;
 }
 
 export interface System {
@@ -54,6 +57,10 @@ export interface System {
   worker?: Worker;
   api?: RunningServer;
   devServer?: DevServer;
+  /** The local credential file and its content, when opts.localCredential asked for it. */
+  localCredential?: { file: string; created: boolean; credential: LocalCredential };
+  /** The operator token the API accepts (OPERATOR_TOKEN, else the local credential's). */
+  operatorToken?: string;
   stopWorker(): Promise<void>;
   startWorker(): Promise<void>;
   stop(): Promise<void>;
@@ -91,11 +98,12 @@ export async function startSystem(config: Config, logger: Logger, opts: SystemOp
     await migrate(config.databaseUrl);
     const prisma = getPrisma(config.databaseUrl);
     stops.push(() => closePrisma());
+    const local = opts.localCredential ? await ensureLocalCredential(prisma, config.dataDir) : undefined;
+    const operatorToken = config.operatorToken ?? local?.credential.operator_token;
 
     let simulator: Simulator | undefined;
     if (config.ibSimulator) {
-      simulator = await startSimulator({ port: config.ibPort, host: config.ibHost, account: config.ibAccount, clock: config.ibSimClock, adminPort: config.ibSimAdminPort,
-        stateFile: path.join(config.dataDir, 'ib-sim-account.json'), fresh: config.ibSimFresh });
+      simulator = await startSimulator(simulatorOptions(config));
       stops.push(() => simulator!.close());
     }
 
@@ -134,6 +142,8 @@ export async function startSystem(config: Config, logger: Logger, opts: SystemOp
       broker,
       simulator,
       devServer,
+      localCredential: local,
+      operatorToken,
       async startWorker() {
         system.workerMetricsUrl ??= installRuntime(await workerMetricsAddress(config.workerMetricsPort));
         connection ??= await connectWorkerConnection(temporalAddress, config);
@@ -164,7 +174,7 @@ export async function startSystem(config: Config, logger: Logger, opts: SystemOp
       await system.startWorker();
     }
     if (opts.startApi !== false) {
-      const app = createApp({ temporal: client, prisma, taskQueue: config.temporalTaskQueue, logger, broker, operatorToken: config.operatorToken, temporalUiUrl: devServer?.uiUrl });
+      const app = createApp({ temporal: client, prisma, taskQueue: config.temporalTaskQueue, logger, broker, operatorToken, temporalUiUrl: devServer?.uiUrl });
       system.api = await startServer(app, config.port, config.host);
       stops.push(() => system.api!.close());
     }
@@ -173,4 +183,18 @@ export async function startSystem(config: Config, logger: Logger, opts: SystemOp
     await stop();
     throw err;
   }
+}
+
+/** The bundled simulator's options from the configuration (`npm start` reads the same IB_SIM_* keys as `npm run ib-sim`). */
+export function simulatorOptions(config: Config): SimulatorOptions {
+  return {
+    port: config.ibPort,
+    host: config.ibHost,
+    account: config.ibAccount,
+    clock: config.ibSimClock,
+    adminPort: config.ibSimAdminPort,
+    stateFile: path.join(config.dataDir, 'ib-sim-account.json'),
+    fresh: config.ibSimFresh,
+    ...(config.ibSimStart ? { startTime: config.ibSimStart } : {}),
+  };
 }

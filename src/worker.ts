@@ -10,7 +10,8 @@ import type { MetricsSinks } from './contracts/workflows/metricsSinks';
 import { workflowFailuresTotal } from './metrics';
 
 const WORKFLOWS = path.resolve(__dirname, '..', 'workflows', 'index');
-const INTERCEPTORS = path.resolve(__dirname, '..', 'workflows', 'metricsInterceptor');
+export const WORKFLOW_INTERCEPTORS = path.resolve(__dirname, '..', 'workflows', 'metricsInterceptor');
+const INTERCEPTORS = WORKFLOW_INTERCEPTORS;
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** Bundles the workflow code once per process (webpack; a few seconds). */
@@ -64,14 +65,18 @@ export async function createWorker(opts: {
   taskQueue: string;
   deps: ActivityDeps;
   identity?: string;
+  /** Benchmarks: another bundle (a superset of workflows/index.ts) and extra or wrapped activities. */
+  workflowBundle?: WorkflowBundleWithSourceMap;
+  activities?: (production: ReturnType<typeof createActivities>) => object;
 }): Promise<Worker> {
   installRuntime();
+  const activities = createActivities(opts.deps);
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
-    workflowBundle: await workflowBundle(),
-    activities: createActivities(opts.deps),
+    workflowBundle: opts.workflowBundle ?? (await workflowBundle()),
+    activities: opts.activities ? opts.activities(activities) : activities,
     sinks: sinks satisfies InjectedSinks<MetricsSinks>,
     ...(opts.identity ? { identity: opts.identity } : {}),
     maxConcurrentActivityTaskExecutions: 200,
@@ -86,7 +91,7 @@ export async function createWorker(opts: {
 async function main(): Promise<void> {
   const { runProcess } = await import('./entrypoint');
   const { createIbBroker } = await import('../activities/broker/ib-adapter');
-  const { closePrisma, getPrisma } = await import('./db/client');
+  const { closePrisma, getPrisma, pingDatabase } = await import('./db/client');
   const { connectWorkerConnection } = await import('./temporalClient');
   const { riskSettingsOf } = await import('./config');
   await runProcess('worker', async (config, logger) => {
@@ -97,13 +102,23 @@ async function main(): Promise<void> {
     const { serveMetrics } = await import('./metrics');
     const { marketDataSettings } = await import('./marketdata/settings');
     const appMetrics = config.workerAppMetricsPort ? await serveMetrics({ port: config.workerAppMetricsPort, host: '0.0.0.0' }) : undefined;
-    const connection = await connectWorkerConnection(config.temporalAddress, config);
+    // Wait for Temporal and PostgreSQL (bounded backoff, a log line per attempt; /readyz on the
+    // app-metrics port names what is awaited) instead of exiting when started before them.
+    const { waitFor } = await import('./waitFor');
+    const temporalAddress = config.temporalAddress;
+    const connection = await waitFor(`temporal at ${temporalAddress}`, () => connectWorkerConnection(temporalAddress, config), { logger });
     const prisma = getPrisma(config.databaseUrl);
+    await waitFor(`postgresql at ${new URL(config.databaseUrl).host}`, () => pingDatabase(prisma), { logger });
     const broker = instrumentBroker(createIbBroker({ host: config.ibHost, port: config.ibPort, clientId: config.ibClientId, account: config.ibAccount, logger, marketDataLimits: marketDataSettings().limits }));
     const stopPoller = startBrokerStatsPoller(broker);
-    // Connect now, not on the first order: the broker-down alert reads this session.
+    // Connect now, not on the first order: the broker-down alert reads this session (the adapter retries with backoff).
     broker.connect().catch((err: unknown) => logger.warn('broker not connected yet; the adapter keeps retrying', { err }));
-    const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.temporalTaskQueue, deps: { prisma, broker, logger, risk: riskSettingsOf(config) } });
+    // Worker.create fails while the namespace is not registered yet (a cluster still starting).
+    const worker = await waitFor(
+      `temporal namespace ${config.temporalNamespace}`,
+      () => createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.temporalTaskQueue, deps: { prisma, broker, logger, risk: riskSettingsOf(config) } }),
+      { logger, attemptTimeoutMs: 120_000 },
+    );
     const running = worker.run();
     const { connectClient } = await import('./temporalClient');
     const client = config.reconcileOnConnect ? await connectClient(config.temporalAddress, config) : undefined;

@@ -150,6 +150,11 @@ export function createIbBroker(opts: IbBrokerOptions): IbBroker {
       await conn.waitSynced(connectTimeoutMs);
       return book.get(orderRef);
     },
+    async searchOrder(orderRef) {
+      // A fresh reqAllOpenOrders + reqExecutions + reqCompletedOrders (shared by concurrent callers).
+      await conn.refresh(connectTimeoutMs);
+      return book.get(orderRef);
+    },
     placeOrder(req) {
       try {
         validateRequest(req);
@@ -190,7 +195,9 @@ export function createIbBroker(opts: IbBrokerOptions): IbBroker {
       const done = (s: BrokerOrderState | null) => !!s && isTerminalStatus(s.status) && s.commissionsComplete;
       if (!book.get(orderRef) && !conn.synced) await conn.waitSynced(timeoutMs).catch(() => undefined);
       const now = book.get(orderRef);
-      if (!now || done(now)) return now;
+      // An order missing from the book is waited for like any other (it may still be learnt):
+      // answering null at once would let a caller's loop spin without the event loop turning.
+      if (done(now)) return now;
       return new Promise((resolve) => {
         const finish = () => {
           clearTimeout(t);

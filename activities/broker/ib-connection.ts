@@ -88,6 +88,24 @@ export class IbConnection extends EventEmitter {
     });
   }
 
+  private refreshing: Promise<void> | undefined;
+
+  /**
+   * Asks the broker for its open, executed and completed orders again on the live connection
+   * (one request set shared by concurrent callers) and resolves once the book has taken them in.
+   */
+  async refresh(timeoutMs: number): Promise<void> {
+    await this.waitSynced(timeoutMs);
+    this.refreshing ??= this.resync(this.gen)
+      .catch((e: unknown) => {
+        this.o.logger.error('ib connection step failed', { step: 'refresh', error: e instanceof Error ? e.message : String(e) });
+        this.drop('refresh failed');
+      })
+      .finally(() => (this.refreshing = undefined));
+    await this.refreshing;
+    await this.waitSynced(timeoutMs); // a resync that failed dropped the connection: the next one resyncs
+  }
+
   takeOrderId(): number {
     return this.nextId++;
   }
@@ -219,6 +237,8 @@ export class IbConnection extends EventEmitter {
     if (!ok) return this.drop(`resync not answered within ${this.o.resyncTimeoutMs} ms`);
     const dropped = this.o.book.endResync(gen, completed);
     if (dropped.length) this.o.logger.warn('ib orders never reached the broker; they may be placed again', { refs: dropped.slice(0, 20), count: dropped.length });
+    const lost = this.o.book.lastLost;
+    if (lost.length) this.o.logger.error('ib orders acknowledged earlier are unknown to the broker now: ended BROKER_LOST_ORDER', { refs: lost.slice(0, 20), count: lost.length });
     this.synced = true;
     this.o.logger.info('ib book synchronised', { gen, orders: this.o.book.size, completed: completed.length });
     this.emit('synced');

@@ -4,7 +4,7 @@
  * and buffers events that arrive before the event that names their order.
  */
 import { completedToOrderStatus, mapIbError } from './ib-mapping';
-import { applyEvent, newOrderState, type OrderEvent } from './order-state';
+import { applyEvent, isTerminalStatus, newOrderState, type OrderEvent } from './order-state';
 import type { BrokerOrderState } from '../../src/contracts/broker';
 
 interface Entry {
@@ -17,6 +17,8 @@ interface Entry {
   placedGen?: number;
   /** Seen in the current resync's open orders. */
   openSeen: boolean;
+  /** Seen anywhere in the current resync: open orders, executions or completed orders. */
+  seen?: boolean;
 }
 
 export type Listener = (state: BrokerOrderState, ev: OrderEvent) => void;
@@ -41,6 +43,8 @@ export class OrderBook {
   private readonly byExec = new Map<string, string>();
   private readonly early = new Map<string, OrderEvent[]>(); // by id key or `exec:<execId>`
   private readonly listeners = new Map<string, Set<Listener>>();
+  /** Refs the last resync found lost: acknowledged, still working in the book, unknown to the broker. */
+  lastLost: string[] = [];
 
   constructor(private readonly clientId: number) {}
 
@@ -104,6 +108,7 @@ export class OrderBook {
     this.byId.set(k, known);
     if (total && total > 0) e.total = total;
     e.openSeen = true;
+    e.seen = true;
     this.apply(known, ev);
     this.replay(k, known);
   }
@@ -130,6 +135,7 @@ export class OrderBook {
       this.byId.set(k, known);
     }
     this.byExec.set(ev.execId, known);
+    e.seen = true;
     this.apply(known, ev);
     this.replay(`exec:${ev.execId}`, known);
   }
@@ -143,7 +149,7 @@ export class OrderBook {
 
   /** Start of a resync: open-order flags are recomputed from the broker's answer. */
   beginResync(): void {
-    for (const e of this.byRef.values()) e.openSeen = false;
+    for (const e of this.byRef.values()) e.openSeen = e.seen = false;
   }
 
   /**
@@ -156,10 +162,18 @@ export class OrderBook {
   endResync(gen: number, completed: readonly CompletedOrder[] = []): string[] {
     this.applyCompleted(completed);
     const dropped: string[] = [];
+    this.lastLost = [];
     for (const [ref, e] of [...this.byRef]) {
       if (!e.acked && e.placedGen !== undefined && e.placedGen < gen) {
         this.remove(ref);
         dropped.push(ref);
+      } else if (e.acked && !e.seen && e.placedGen !== gen && !isTerminalStatus(e.state.status)) {
+        // The broker acknowledged it once and now lists it nowhere (not open, no execution, not
+        // completed): a gateway that restarted without its orders. Waiting would never end; the
+        // order is ended here with a reason the reconciliation case records (never placed again).
+        this.byId.delete(this.key(e.state.brokerOrderId));
+        this.apply(ref, { type: 'lost', reason: `BROKER_LOST_ORDER: acknowledged as ${e.state.status} (order id ${e.state.brokerOrderId}), absent from the broker's open, completed and executed orders after a resync` });
+        this.lastLost.push(ref);
       } else if (e.placedGen === undefined && !e.openSeen && e.total === 0) {
         // Known only by its fills, no longer open, and not among the completed orders (a gateway
         // without reqCompletedOrders, or one that forgot it): the fills stand for it, FILLED.
@@ -182,11 +196,12 @@ export class OrderBook {
       else if (!e?.openSeen) rec = recs.reduce((best, r) => ((r.filledQuantity ?? 0) >= (best.filledQuantity ?? 0) ? r : best));
       const status = rec && completedToOrderStatus(rec.ibStatus, rec.completedStatus);
       if (!rec || !status) continue;
+      if (e) e.seen = true;
       const total = rec.totalQuantity && rec.totalQuantity > 0 ? rec.totalQuantity : 0;
       if (!e) {
         // Finished before this process saw it (a restarted worker). IB does not say its orderId:
         // brokerOrderId 0 = unknown, permId identifies it.
-        this.byRef.set(ref, { state: newOrderState(ref, 0, total), total, acked: true, openSeen: false });
+        this.byRef.set(ref, { state: newOrderState(ref, 0, total), total, acked: true, openSeen: false, seen: true });
       } else if (e.total === 0 && total > 0) {
         e.total = total; // known by its fills only: now the quantity is known too
       }
@@ -200,7 +215,7 @@ export class OrderBook {
     // A dropped request (pacing, duplicate id) about an order the broker already has says
     // nothing about that order (e.g. a paced-out cancel): listeners hear it, the state stays.
     const droppedRequest = ev.type === 'error' && e.acked && mapIbError(ev.code, ev.text).retryable;
-    if (ev.type !== 'commission') e.acked = true;
+    if (ev.type !== 'commission' && ev.type !== 'lost') e.acked = true;
     if (!droppedRequest) e.state = applyEvent(e.state, e.total, ev);
     for (const fn of [...(this.listeners.get(ref) ?? [])]) fn(e.state, ev);
     return e.state;

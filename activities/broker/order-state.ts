@@ -14,7 +14,9 @@ export type OrderEvent =
   /** From reqCompletedOrders (resync only): the order's final state at the broker. */
   | { type: 'completed'; status: OrderStatus; filled?: number; permId?: number; completedStatus?: string }
   | { type: 'commission'; execId: string; commission: number }
-  | { type: 'error'; code: number; text: string };
+  | { type: 'error'; code: number; text: string }
+  /** Resync only: acknowledged once, now unknown to the broker (a gateway restarted without its orders). */
+  | { type: 'lost'; reason: string };
 
 export function newOrderState(orderRef: string, brokerOrderId: number, quantity: number): BrokerOrderState {
   return {
@@ -109,6 +111,11 @@ export function applyEvent(prev: BrokerOrderState, total: number, ev: OrderEvent
       if (next === ev.status && ev.status !== 'FILLED' && !s.reason) s.reason = `IB completed order: ${ev.completedStatus || ev.status}`;
       s.status = next;
       break;
+    }
+    case 'lost': {
+      // Ends the order: what filled stays filled; no further report (fill or commission) will come.
+      const settled = settle({ ...s, status: nextStatus(s.status, 'CANCELLED'), reason: ev.reason }, total);
+      return { ...settled, commissionsComplete: true };
     }
     case 'error': {
       const m = mapIbError(ev.code, ev.text);

@@ -15,6 +15,7 @@ import type { PositionLevel } from '../../src/contracts/workflows/positionMonito
 import { protocolClientOrderId } from '../../src/contracts/workflows/weeklyCycle';
 import { isoOf, toCents, ymdOf, type ProtocolCtx } from './context';
 import { optionAction } from '../../src/domain/instrument';
+import { recordLevels } from './levelEvents';
 
 export function monitorActivities(ctx: ProtocolCtx) {
   return {
@@ -24,7 +25,9 @@ export function monitorActivities(ctx: ProtocolCtx) {
 
     async checkLevels(p: { familyId: string; week: string }): Promise<{ brokerNow: string; levels: PositionLevel[] }> {
       const brokerNow = (await ctx.md().now()).toISOString();
-      return { brokerNow, levels: await levelsOf(ctx, p.familyId) };
+      const levels = await levelsOf(ctx, p.familyId);
+      await recordLevels(ctx, p.familyId, levels); // PROTOCOL_LEVEL events: audit row, metric, report
+      return { brokerNow, levels };
     },
 
     /** The roll's two orders when the next expiry pays a net credit, else null (hold). */

@@ -4,10 +4,10 @@
  * Values: cash plus shares at the broker's last price and options at their cost (after the
  * weekly expiry a family rarely holds options over the weekend).
  */
-import { accountPositions, closeFamily, ensureFamily, getFamily, setBase, type AccountView } from '../../src/db/accounts';
+import { accountPositions, ensureFamily, ensureLeapsSleeve, getFamily, mergeFamilyInto, setBase, type AccountView } from '../../src/db/accounts';
 import { netPremium, postLedger } from '../../src/db/ledger';
 import { addDays, quarterOf, weekOf } from '../../src/domain/calendar';
-import { planFork, planMerge, planReinvest, type LedgerEntry } from '../../src/domain/ledger';
+import { accountId, leapsId, mergeWaitsFor, planFork, planMerge, planReinvest, type LedgerEntry } from '../../src/domain/ledger';
 import { fromDecimal } from '../../src/domain/money';
 import { accountValue, weeksBetween } from '../../src/domain/protocol-cycle';
 import { toCents, type ProtocolCtx } from './context';
@@ -57,8 +57,12 @@ export function rebalanceActivities(ctx: ProtocolCtx) {
       }
       if (f.parentFamilyId) {
         const familyValue = [...values.values()].reduce((s, v) => s + v, 0);
-        const entries = planMerge({ family: f.id, parent: f.parentFamilyId, familyValue, cash: Object.fromEntries(f.accounts.map((a) => [a.id, a.cashCents])), week: p.week, merge: ctx.protocol.merge });
+        // Open options stay with their account: the merge waits until they are gone (mergeWaitsFor).
+        const held = await accountPositions(ctx.prisma, f.accounts.map((a) => a.id));
+        const openOptions = mergeWaitsFor(held.map((h) => ({ ...h, account: h.accountId }))).length;
+        const entries = planMerge({ family: f.id, parent: f.parentFamilyId, familyValue, cash: Object.fromEntries(f.accounts.map((a) => [a.id, a.cashCents])), week: p.week, merge: ctx.protocol.merge, openOptions });
         if (entries) plan.merge = { parent: f.parentFamilyId, entries };
+        else if (openOptions > 0 && familyValue >= ctx.protocol.merge.thresholdCents) ctx.logger.info('merge waits for open options to end', { family: f.id, openOptions });
       }
       // Reinvest at the quarter's last weekly close: the next close falls in another quarter.
       if (quarterOf(p.asOf) !== quarterOf(addDays(p.asOf, 7))) {
@@ -82,11 +86,15 @@ export function rebalanceActivities(ctx: ProtocolCtx) {
 
     async applyMerge(p: { familyId: string; week: string; merge: { parent: string; entries: LedgerEntry[] } }): Promise<{ intoFamilyId: string; applied: string[] }> {
       const applied = await postLedger(ctx.prisma, p.familyId, p.merge.entries, p.week);
-      await closeFamily(ctx.prisma, p.familyId);
+      // Shares move to the parent's Com-Acc at their cost basis; the closed accounts hold nothing.
+      const { moved } = await mergeFamilyInto(ctx.prisma, p.familyId, accountId(p.merge.parent, 'COM'));
+      if (moved.length) ctx.logger.info('merge moved positions', { family: p.familyId, into: p.merge.parent, moved });
       return { intoFamilyId: p.merge.parent, applied };
     },
 
     async applyLedger(p: { familyId: string; week: string; entries: LedgerEntry[] }): Promise<string[]> {
+      // A REINVEST lands in the account's LEAPS sleeve: a real account, created on first use.
+      for (const e of p.entries) if (e.reason === 'REINVEST' && e.to === leapsId(e.from)) await ensureLeapsSleeve(ctx.prisma, e.from);
       return postLedger(ctx.prisma, p.familyId, p.entries, p.week);
     },
   };

@@ -5,7 +5,7 @@
  * instruction id); each position's week gets its type (PROTOCOL §3), first write wins.
  */
 import Decimal from 'decimal.js';
-import { accountPositions, getFamily, settleExpired } from '../../src/db/accounts';
+import { accountPositions, getFamily, leapsSleeves, settleExpired } from '../../src/db/accounts';
 import { postLedger } from '../../src/db/ledger';
 import { plansOf } from '../../src/db/protocolOrders';
 import { recordWeekTypes, type WeekTypeRow } from '../../src/db/weekTypes';
@@ -57,7 +57,8 @@ export function settleActivities(ctx: ProtocolCtx) {
     async settleWeek(p: { familyId: string; week: string; close: string; market: WeekMarket }): Promise<{ settled: number; assigned: string[]; posted: number }> {
       const family = await getFamily(ctx.prisma, p.familyId);
       if (!family) throw new Error(`unknown family ${p.familyId}`);
-      const ids = family.accounts.map((a) => a.id);
+      // LEAPS sleeves too: their purchases and expiries settle into their own ledger.
+      const ids = [...family.accounts.map((a) => a.id), ...(await leapsSleeves(ctx.prisma, p.familyId)).map((s) => s.id)];
       const assigned: string[] = [];
       let settled = 0;
       for (const pos of await accountPositions(ctx.prisma, ids)) {

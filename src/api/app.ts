@@ -29,6 +29,7 @@ import type { Broker } from '../contracts/broker';
 import { httpMetrics } from '../metrics';
 import { healthRouter } from './health';
 import { metricsHandler } from './metricsRoute';
+import { cachedMarker, marketMarker } from '../marks';
 import { operatorAuth, operatorRouter } from './operator';
 import { reconciliationRouter } from './reconciliation';
 import { webhooksRouter } from './webhooks';
@@ -75,7 +76,7 @@ export function authFromEnv(logger: Logger, env: NodeJS.ProcessEnv = process.env
   // Open mode has no credentials at all: refuse to serve it anywhere but loopback.
   if (mode === 'open' && !isLoopbackHost(cfg.host)) throw new Error(`AUTH_MODE=open requires a loopback HOST (got ${cfg.host}); use AUTH_MODE=required`);
   if (mode === 'open')
-    logger.warn('STAR-LAB API AUTH_MODE=open: requests without credentials act as client "local" with every scope. Loopback development only; set AUTH_MODE=required.', { host: cfg.host });
+    logger.warn('STAR-LAB API AUTH_MODE=open (explicit opt-in): requests without credentials act as client "local" with every scope. Loopback development only; unset AUTH_MODE to require credentials.', { host: cfg.host });
   if (!cfg.authTokenSecret) logger.warn('AUTH_TOKEN_SECRET is not set: access tokens are signed with a random per-process key and die with this process');
   return { mode, tokens: createTokenService(cfg.authTokenSecret, cfg.authTokenTtlSeconds), rateLimitPerMinute: cfg.apiRateLimitPerMinute };
 }
@@ -102,10 +103,12 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.use(healthRouter({ temporal: deps.temporal, prisma, broker: deps.broker, requiredSchedules: deps.requiredSchedules }));
-  app.get('/metrics', metricsHandler(prisma));
-  // Protocol Engine operator routes, behind the same operator token; an unknown family falls through to the account view below.
   const operatorToken = deps.operatorToken ?? loadConfig(process.env).operatorToken;
+  // Readiness details and metrics (account equity, the kill switch's reason) are for operators:
+  // a plain /readyz answers ready / not ready only; /metrics needs the operator token.
+  app.use(healthRouter({ temporal: deps.temporal, prisma, broker: deps.broker, requiredSchedules: deps.requiredSchedules, operatorToken }));
+  app.get('/metrics', operatorAuth(operatorToken, logger, prisma), metricsHandler(prisma, 5000, marketData ? cachedMarker(marketMarker(marketData, { timeoutMs: 1000 })) : undefined));
+  // Protocol Engine operator routes, behind the same operator token; an unknown family falls through to the account view below.
   app.use('/api/v1/operator/accounts', operatorAuth(operatorToken, logger, prisma), express.json({ limit: '16kb' }), accountsRouter(deps));
   app.use('/api/v1/operator/cycle', operatorAuth(operatorToken, logger, prisma), express.json({ limit: '16kb' }), cycleRouter(deps));
   app.use('/api/v1/operator/config', operatorAuth(operatorToken, logger, prisma), express.json({ limit: '64kb' }), protocolConfigRouter({ prisma }));

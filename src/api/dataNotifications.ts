@@ -51,8 +51,8 @@ export function dataNotificationsRouter({ prisma, marks, marketData }: { prisma:
     let source: string | undefined;
     switch (q.data_type) {
       case 'POSITIONS':
-        if (!strategyAllowed(client, q.starlab_strategy_id) || !(await strategyKnown(prisma, client.name, q.starlab_strategy_id))) throw notFound('strategy');
-        data = await strategyPositions(prisma, marks, client.name, q.starlab_strategy_id);
+        if (!strategyAllowed(client, q.starlab_strategy_id) || !(await strategyKnown(prisma, null, q.starlab_strategy_id))) throw notFound('strategy');
+        data = await strategyPositions(prisma, marks, null, q.starlab_strategy_id);
         break;
       case 'WEEK_TYPE_HISTORY':
         data = await weekTypeHistory(prisma, { symbol: q.symbol, fromWeek: q.from_week, toWeek: q.to_week });

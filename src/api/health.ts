@@ -15,6 +15,8 @@ import { globalControl } from '../db/control';
 import { reduceOnly, tradingHalted } from '../metrics';
 import { withTimeout } from '../withTimeout';
 import { appliedMigrations } from '../db/metricsRows';
+import { waitingFor } from '../waitFor';
+import { hasOperatorToken } from './operator';
 
 /** Used when src/schedules.ts (the weekly-cycle owner) does not export its own id. */
 export const DEFAULT_WEEKLY_CYCLE_SCHEDULE_ID = 'all-use-weekly-cycle';
@@ -38,6 +40,8 @@ export interface ReadinessDeps {
   /** Schedules that must exist; default: the weekly cycle's. */
   requiredSchedules?: string[];
   timeoutMs?: number;
+  /** The operator token: only a request carrying it sees the checks and the kill switch. */
+  operatorToken?: string;
 }
 
 export interface Check {
@@ -106,7 +110,10 @@ export async function readiness(d: ReadinessDeps) {
     run('broker', () => checkBroker(d)),
     run('weekly_schedule', () => checkSchedules(d, ms)),
   ]);
-  const checks = { temporal, database, broker, weekly_schedule };
+  const awaited = waitingFor();
+  // What this process is still waiting for at start-up (src/waitFor.ts), named.
+  const startup: Check = awaited.length ? { ok: false, detail: `waiting for ${awaited.map((w) => `${w.what} (attempt ${w.attempts}: ${w.last_error})`).join('; ')}` } : { ok: true, detail: 'started' };
+  const checks = { temporal, database, broker, weekly_schedule, ...(awaited.length ? { startup } : {}) };
   const failing = Object.entries(checks).filter(([, c]) => !c.ok).map(([k]) => k);
   const control = await withTimeout(globalControl(d.prisma), ms, 'control state').catch(() => null);
   if (control) {
@@ -125,9 +132,12 @@ export async function readiness(d: ReadinessDeps) {
 
 export function healthRouter(d: ReadinessDeps): Router {
   const r = Router();
-  r.get('/readyz', async (_req, res) => {
+  r.get('/readyz', async (req, res) => {
     const body = await readiness(d);
-    res.status(body.failing.length ? 503 : 200).json(body);
+    res.status(body.failing.length ? 503 : 200);
+    // Without the operator token: ready / not ready, nothing about the parts or the kill switch.
+    if (hasOperatorToken(d.operatorToken, req.header('authorization'))) res.json(body);
+    else res.json({ status: body.status });
   });
   return r;
 }

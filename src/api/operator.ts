@@ -29,6 +29,13 @@ export interface OperatorDeps {
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
+/** Whether the request carries the operator bearer token (constant-time); false when none is configured. */
+export function hasOperatorToken(token: string | undefined, authorization: string | undefined): boolean {
+  if (!token) return false;
+  const m = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
+  return !!m && timingSafeEqual(digest(m[1]!), digest(token));
+}
+
 export function operatorAuth(token: string | undefined, logger: Logger, prisma?: PrismaClient): RequestHandler {
   // Comparing digests: equal lengths for timingSafeEqual, and the token's length does not leak.
   const want = token ? digest(token) : undefined;

@@ -3,7 +3,7 @@
  * fills and current marks. Money is computed in exact decimals/cents (domain/positionMath)
  * and turned into dollars only at the edge.
  */
-import { positionsOf, strategyOwnerId, type StoredPosition } from '../db/positions';
+import { positionsOf, strategyOwnerIds, type StoredPosition } from '../db/positions';
 import { ownerEvents } from '../db/books';
 import { contractKey, realizedNet } from '../domain/reconcile';
 import type { PrismaClient } from '../db/client';
@@ -39,8 +39,15 @@ async function valued(p: StoredPosition, marks: MarkProvider): Promise<PositionB
   };
 }
 
-export async function strategyPositions(prisma: PrismaClient, marks: MarkProvider, clientName: string, strategyId: string): Promise<PositionBody[]> {
-  const open = (await positionsOf(prisma, strategyOwnerId(clientName, strategyId))).filter((p) => p.quantity !== 0);
+/** Every position row of the strategy's owners (one client's, or every client's when clientName is null). */
+async function strategyRows(prisma: PrismaClient, clientName: string | null, strategyId: string): Promise<StoredPosition[]> {
+  const owners = await strategyOwnerIds(prisma, clientName, strategyId);
+  return (await Promise.all(owners.map((o) => positionsOf(prisma, o)))).flat();
+}
+
+/** clientName null: the strategy as a whole (a credential whose patterns match it reads every client's part). */
+export async function strategyPositions(prisma: PrismaClient, marks: MarkProvider, clientName: string | null, strategyId: string): Promise<PositionBody[]> {
+  const open = (await strategyRows(prisma, clientName, strategyId)).filter((p) => p.quantity !== 0);
   const out = await Promise.all(open.map((p) => valued(p, marks)));
   return out.map(({ unrealizedCents: _u, ...body }) => body);
 }
@@ -51,21 +58,27 @@ export async function strategyPositions(prisma: PrismaClient, marks: MarkProvide
  * net of commissions (the opening commission is part of the position's cost, the closing one
  * reduces the proceeds), replayed from the strategy's fills and lifecycle bookings.
  */
-export async function strategyPerformance(prisma: PrismaClient, marks: MarkProvider, clientName: string, strategyId: string): Promise<PerformanceBody> {
-  const [rows, events] = await Promise.all([positionsOf(prisma, strategyOwnerId(clientName, strategyId)), ownerEvents(prisma, 'STRATEGY', strategyOwnerId(clientName, strategyId))]);
-  const { perEvent, realizedCents } = realizedNet(events);
+export async function strategyPerformance(prisma: PrismaClient, marks: MarkProvider, clientName: string | null, strategyId: string): Promise<PerformanceBody> {
+  const owners = await strategyOwnerIds(prisma, clientName, strategyId);
+  const [rows, eventsByOwner] = await Promise.all([strategyRows(prisma, clientName, strategyId), Promise.all(owners.map((o) => ownerEvents(prisma, 'STRATEGY', o)))]);
   const bySource = new Map<string, { closed: boolean; pnl: number }>();
-  const held = new Map<string, number>();
+  let realizedCents = 0;
   let commissionTotal = 0;
-  events.forEach((e, i) => {
-    const k = contractKey(e.contract);
-    const before = held.get(k) ?? 0;
-    held.set(k, before + e.signedQty);
-    const reduces = before !== 0 && Math.sign(before) !== Math.sign(e.signedQty);
-    const t = bySource.get(e.source) ?? { closed: false, pnl: 0 };
-    bySource.set(e.source, { closed: t.closed || reduces, pnl: t.pnl + perEvent[i]! });
-    commissionTotal += e.commissionCents;
-  });
+  // Each client's part of the strategy is its own book (its own positions and fills).
+  for (const events of eventsByOwner) {
+    const net = realizedNet(events);
+    realizedCents += net.realizedCents;
+    const held = new Map<string, number>();
+    events.forEach((e, i) => {
+      const k = contractKey(e.contract);
+      const before = held.get(k) ?? 0;
+      held.set(k, before + e.signedQty);
+      const reduces = before !== 0 && Math.sign(before) !== Math.sign(e.signedQty);
+      const t = bySource.get(e.source) ?? { closed: false, pnl: 0 };
+      bySource.set(e.source, { closed: t.closed || reduces, pnl: t.pnl + net.perEvent[i]! });
+      commissionTotal += e.commissionCents;
+    });
+  }
   // An assignment books the option's end and the stock's arrival: one trade (the option's), not two.
   const trades = [...bySource.entries()].filter(([, t]) => t.closed).map(([, t]) => t);
   const open = await Promise.all(rows.filter((p) => p.quantity !== 0).map((p) => valued(p, marks)));

@@ -13,6 +13,7 @@ import { parseTradeInstruction, type TradeInstruction } from '../contracts/instr
 import type { InstructionAck } from '../contracts/api';
 import { writeAudit } from '../db/audit';
 import type { PrismaClient } from '../db/client';
+import { controlScopesOf, haltedAmong } from '../db/control';
 import { recordedRequestHash } from '../db/instructionLookup';
 import type { Logger } from '../logger';
 import { SA } from '../contracts/searchAttributes';
@@ -67,8 +68,14 @@ export function submitHandler({ temporal, prisma, taskQueue, logger }: SubmitDep
 
     // The database outlives Temporal's retention of closed workflows: a replay of an old
     // instruction must not start a second order once its workflow history is gone.
-    const recorded = await recordedRequestHash(prisma, id);
+    // A halted system refuses a new instruction at the door: nothing is started or recorded.
+    // Both reads run at once (each shared by the submissions of one event-loop turn).
+    const [recorded, halted] = await Promise.all([recordedRequestHash(prisma, id), haltedAmong(prisma, controlScopesOf(null, i.account_tag))]);
     if (recorded !== null) return answer(recorded);
+    if (halted) {
+      logger.warn('instruction refused: trading halted', { request_id: requestIdOf(res), client: client.name, client_order_id: i.client_order_id, scope: halted.scope });
+      throw new ApiError(503, 'TRADING_HALTED', `trading is halted (scope ${halted.scope}); nothing was queued, submit again after trading resumes`, { scope: halted.scope }, { 'Retry-After': '60' });
+    }
 
     const input: TradeInstructionInput = {
       allUseOrderId: id, clientName: client.name, source: 'STARLAB', requestHash: hash, instruction: i, receivedAt: new Date().toISOString(),

@@ -37,17 +37,17 @@ export function tradingRouter(deps: TradingDeps): Router {
   r.post('/submit_trade_instruction', trade, submitHandler(deps));
 
   r.get('/order_status/:id', read, async (req: Request, res: Response) => {
-    res.json(await orderStatus(caller(res).name, String(req.params.id)));
+    res.json(await orderStatus(caller(res).name, String(req.params.id), caller(res)));
   });
 
   r.get('/positions/:strategy', read, async (req: Request, res: Response) => {
-    const { client, strategy } = await ownStrategy(res, req);
-    res.json(await strategyPositions(prisma, marks, client.name, strategy));
+    const { strategy } = await ownStrategy(res, req);
+    res.json(await strategyPositions(prisma, marks, null, strategy));
   });
 
   r.get('/performance/:strategy', read, async (req: Request, res: Response) => {
-    const { client, strategy } = await ownStrategy(res, req);
-    res.json(await strategyPerformance(prisma, marks, client.name, strategy));
+    const { strategy } = await ownStrategy(res, req);
+    res.json(await strategyPerformance(prisma, marks, null, strategy));
   });
 
   r.post('/cancel_order/:id', trade, async (req: Request, res: Response) => {
@@ -74,16 +74,21 @@ export function tradingRouter(deps: TradingDeps): Router {
     }
   });
 
-  /** The caller's own strategy, or 404 (also for a strategy it may not see). */
+  /**
+   * A strategy the caller's patterns match (whoever submitted its instructions: a read-only
+   * credential reads what trading credentials built), or 404 (also for one it may not see).
+   */
   async function ownStrategy(res: Response, req: Request): Promise<{ client: CallerClient; strategy: string }> {
     const client = caller(res);
     const strategy = String(req.params.strategy);
-    if (!/^[A-Za-z0-9_.:-]{1,100}$/.test(strategy) || !strategyAllowed(client, strategy) || !(await strategyKnown(prisma, client.name, strategy))) throw notFound('strategy');
+    if (!/^[A-Za-z0-9_.:-]{1,100}$/.test(strategy) || !strategyAllowed(client, strategy) || !(await strategyKnown(prisma, null, strategy))) throw notFound('strategy');
     return { client, strategy };
   }
 
   /** From the running workflow's query; from the database once it has closed. */
-  async function orderStatus(clientName: string, id: string): Promise<OrderStatusBody> {
+  /** `reader` given (order_status): another client's order is readable when the reader's patterns match its strategy. */
+  async function orderStatus(clientName: string, id: string, reader?: CallerClient): Promise<OrderStatusBody> {
+    const mayRead = (owner: string, strategy: string) => owner === clientName || (!!reader && strategyAllowed(reader, strategy));
     if (!/^au_[0-9a-f-]{36}$/.test(id)) throw notFound('order');
     const row = await orderStatusFromDb(prisma, id);
     // Someone probing another client's order: a 404 to them, a denied attempt to operators.
@@ -91,11 +96,14 @@ export function tradingRouter(deps: TradingDeps): Router {
       await writeAudit(prisma, { actor: clientName, action: 'ACCESS_DENIED', target: id, outcome: 'DENIED', detail: { code: 'NOT_OWNER' } });
       return notFound('order');
     };
-    if (row && row.clientName !== clientName) throw await notOwner();
+    if (row && !mayRead(row.clientName, row.starlab_strategy_id)) throw await notOwner();
     if (row && isTerminal(row.status)) return strip(row);
     try {
-      const s = await temporal.workflow.getHandle(instructionWorkflowId(id)).query(stateQuery);
-      if (s.input.clientName !== clientName) throw await notOwner();
+      // With the row as a fallback, the live state is worth at most QUERY_DEADLINE_MS: a worker
+      // busy with a burst of workflow tasks must not hold the API's answer.
+      const query = () => temporal.workflow.getHandle(instructionWorkflowId(id)).query(stateQuery);
+      const s = row ? await temporal.withDeadline(Date.now() + QUERY_DEADLINE_MS, query) : await query();
+      if (!mayRead(s.input.clientName, s.input.instruction.starlab_strategy_id)) throw await notOwner();
       return {
         all_use_order_id: id,
         client_order_id: s.input.instruction.client_order_id,
@@ -118,6 +126,9 @@ export function tradingRouter(deps: TradingDeps): Router {
 
   return r;
 }
+
+/** How long order_status waits for the workflow's live state when the database row can answer. */
+const QUERY_DEADLINE_MS = 300;
 
 function strip(row: OrderStatusBody & { clientName: string }): OrderStatusBody {
   const { clientName: _c, ...body } = row;

@@ -60,13 +60,19 @@ export interface Broker {
   isSynced?(): boolean;
   /** The broker's current view of the order with this ref, or null if the broker never saw it. */
   findOrder(orderRef: string): Promise<BrokerOrderState | null>;
+  /**
+   * Searches the broker afresh for the order with this ref (its open, executed and completed
+   * orders, not a cached view); null = the broker has no trace of it. Absent = findOrder is fresh.
+   */
+  searchOrder?(orderRef: string): Promise<BrokerOrderState | null>;
   /** Places the order unless one with the same orderRef already exists; returns its state. */
   placeOrder(req: BrokerOrderRequest): Promise<BrokerOrderState>;
   /** Requests cancellation; resolves when the broker acknowledged the request (not the cancel). */
   cancelOrder(orderRef: string): Promise<void>;
   /**
    * Resolves with the order's state once it is terminal (and its commissions are in),
-   * or with the latest state when `timeoutMs` elapses first.
+   * or with the latest state when `timeoutMs` elapses first. It must wait (event-driven or on
+   * a timer) even for an order it does not know: callers poll it in a loop.
    */
   waitForUpdate(orderRef: string, timeoutMs: number): Promise<BrokerOrderState | null>;
   /** How long a message sent now would wait in the adapter's pacing queue (ms); absent = never queues. */

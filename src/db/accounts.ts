@@ -4,7 +4,7 @@
  * (domain `initialSplit`), so a retried create never deposits twice.
  */
 import Decimal from 'decimal.js';
-import { accountId, initialSplit, type LedgerEntry } from '../domain/ledger';
+import { accountId, initialSplit, leapsId, mergeWaitsFor, receiveAtCost, type LedgerEntry } from '../domain/ledger';
 import { fromDecimal } from '../domain/money';
 import type { AccountKind, ProtocolConfig } from '../domain/config';
 import type { PrismaClient } from './client';
@@ -33,10 +33,30 @@ const view = (f: FamilyRow): FamilyView => ({
   parentFamilyId: f.parentFamilyId,
   status: f.status,
   createdAt: f.createdAt.toISOString(),
+  // The protocol's accounts; LEAPS sleeves are accounts of the family too, read by leapsSleeves.
   accounts: f.accounts
+    .filter((a) => a.kind !== LEAPS_KIND)
     .map((a) => ({ id: a.id, kind: a.kind as AccountKind, baseCents: Number(a.baseCents), cashCents: Number(a.cashCents), status: a.status }))
     .sort((a, b) => ['GEN', 'REV', 'COM'].indexOf(a.kind) - ['GEN', 'REV', 'COM'].indexOf(b.kind)),
 });
+
+/** Account kind of a LEAPS sleeve (`<account>:LEAPS`): an account of the family with its own ledger. */
+export const LEAPS_KIND = 'LEAPS';
+
+/** Creates the LEAPS sleeve of `account` (in the account's family) unless it exists. */
+export async function ensureLeapsSleeve(prisma: PrismaClient, account: string): Promise<string> {
+  const parent = await prisma.account.findUnique({ where: { id: account }, select: { familyId: true } });
+  if (!parent) throw new Error(`unknown account ${account}`);
+  const id = leapsId(account);
+  await prisma.account.createMany({ data: [{ id, familyId: parent.familyId, kind: LEAPS_KIND, baseCents: 0n, cashCents: 0n }], skipDuplicates: true });
+  return id;
+}
+
+/** The family's LEAPS sleeves with the account each belongs to. */
+export async function leapsSleeves(prisma: PrismaClient, familyId: string): Promise<{ id: string; parentAccountId: string; cashCents: number; status: string }[]> {
+  const rows = await prisma.account.findMany({ where: { familyId, kind: LEAPS_KIND }, orderBy: { id: 'asc' } });
+  return rows.map((r) => ({ id: r.id, parentAccountId: r.id.slice(0, -':LEAPS'.length), cashCents: Number(r.cashCents), status: r.status }));
+}
 
 /** Creates the family and its accounts unless they exist (cash 0: money arrives through the ledger). */
 export async function ensureFamily(prisma: PrismaClient, f: { id: string; name: string; parentFamilyId?: string; kinds: readonly AccountKind[]; bases: Partial<Record<AccountKind, number>> }): Promise<boolean> {
@@ -88,6 +108,39 @@ export async function closeFamily(prisma: PrismaClient, id: string): Promise<voi
     prisma.accountFamily.update({ where: { id }, data: { status: 'MERGED' } }),
     prisma.account.updateMany({ where: { familyId: id }, data: { status: 'CLOSED' } }),
   ]);
+}
+
+/**
+ * Closes a merged family into `intoAccount` (the parent's Com-Acc) in one transaction: its shares
+ * move there at their cost basis (receiveAtCost), its accounts are left holding nothing and are
+ * CLOSED, the family MERGED. Refuses while the family holds an open option (the merge waits for
+ * it: mergeWaitsFor). Idempotent: moved rows are at zero, a second run moves nothing.
+ */
+export async function mergeFamilyInto(prisma: PrismaClient, familyId: string, intoAccount: string): Promise<{ moved: { from: string; symbol: string; quantity: number; avgPrice: string }[] }> {
+  return prisma.$transaction(async (tx) => {
+    const accounts = (await tx.account.findMany({ where: { familyId }, select: { id: true } })).map((a) => a.id);
+    const held = await tx.position.findMany({ where: { ownerKind: 'ACCOUNT', ownerId: { in: accounts }, quantity: { not: 0 } }, orderBy: { id: 'asc' } });
+    const waiting = mergeWaitsFor(held.map((p) => ({ account: p.ownerId, symbol: p.symbol, secType: p.secType as 'STK' | 'OPT', quantity: p.quantity, avgPrice: p.avgPrice.toString() })));
+    if (waiting.length) throw new Error(`merge of ${familyId} must wait: open options ${waiting.map((w) => `${w.account} ${w.symbol} ${w.quantity}`).join(', ')}`);
+    const moved: { from: string; symbol: string; quantity: number; avgPrice: string }[] = [];
+    for (const p of held) {
+      const where = { ownerKind: 'ACCOUNT', ownerId: intoAccount, symbol: p.symbol, secType: p.secType, expiry: p.expiry, strike: p.strike, right: p.right };
+      // Same key and lock as a fill on that position (instructions.ts applyFillToPosition).
+      const key = ['ACCOUNT', intoAccount, p.symbol, p.secType, p.expiry, Number(p.strike), p.right].join('|');
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`;
+      const row = await tx.position.findUnique({ where: { ownerKind_ownerId_symbol_secType_expiry_strike_right: where } });
+      const prev = row ? { quantity: row.quantity, avgPrice: row.avgPrice.toString(), realizedPnlCents: Number(row.realizedPnlCents) } : { quantity: 0, avgPrice: '0', realizedPnlCents: 0 };
+      const next = receiveAtCost(prev, { quantity: p.quantity, avgPrice: p.avgPrice.toString() }, 1);
+      const data = { quantity: next.quantity, avgPrice: new Decimal(next.avgPrice).toDecimalPlaces(4).toString(), realizedPnlCents: BigInt(next.realizedPnlCents) };
+      if (row) await tx.position.update({ where: { id: row.id }, data });
+      else await tx.position.create({ data: { id: `pos_${key}`, ...where, ...data, openInstructionId: p.openInstructionId } });
+      await tx.position.update({ where: { id: p.id }, data: { quantity: 0 } });
+      moved.push({ from: p.ownerId, symbol: p.symbol, quantity: p.quantity, avgPrice: p.avgPrice.toString() });
+    }
+    await tx.accountFamily.update({ where: { id: familyId }, data: { status: 'MERGED' } });
+    await tx.account.updateMany({ where: { familyId }, data: { status: 'CLOSED' } });
+    return { moved };
+  });
 }
 
 export interface AccountPosition {

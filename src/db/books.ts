@@ -10,6 +10,7 @@
 import Decimal from 'decimal.js';
 import type { Prisma, PrismaClient } from './client';
 import { applyFillToPosition } from './instructions';
+import { enqueueStatusEventTx, type WebhookTargets } from './webhooks';
 import { actionSpec, multiplierOf, ymdOfIso } from '../domain/instrument';
 import { applyFill, type NetPosition } from '../domain/positionMath';
 import { familyOfAccount, fillCashCents, type BookInstruction, type BookPosition, type Booking, type ContractRef, type OwnerKind } from '../domain/reconcile';
@@ -120,8 +121,9 @@ async function moveLifecycle(tx: Tx, b: Booking, openInstructionId: string | nul
  * means an earlier run booked it). Stock delivered by an assignment belongs to the owner (and
  * the segment) of the option it came from: it inherits the option's opening instruction.
  */
-export async function applyBookings(prisma: PrismaClient, bookings: readonly Booking[], runId: string, reason: (b: Booking) => string): Promise<string[]> {
+export async function applyBookings(prisma: PrismaClient, bookings: readonly Booking[], runId: string, reason: (b: Booking) => string): Promise<{ applied: string[]; webhooks: WebhookTargets[] }> {
   const applied: string[] = [];
+  const webhooks: WebhookTargets[] = [];
   for (const b of bookings) {
     const done = await prisma.$transaction(async (tx) => {
       const c = b.contract;
@@ -147,7 +149,20 @@ export async function applyBookings(prisma: PrismaClient, bookings: readonly Boo
       if (b.positionDelta !== 0 && b.ownerId) {
         // The option's opening instruction carries the segment over to the delivered stock.
         const opt = await tx.position.findFirst({ where: { ownerKind: b.ownerKind, ownerId: b.ownerId, symbol: c.symbol, secType: 'OPT', openInstructionId: { not: null } }, orderBy: { updatedAt: 'desc' }, select: { openInstructionId: true } });
+        // A STAR-LAB option that expired or was assigned: its client hears it on the opening
+        // instruction's webhook stream, recorded with the booking (docs/WEBHOOKS.md).
+        const opening = c.secType === 'OPT' ? (await tx.position.findFirst({ where: { ownerKind: b.ownerKind, ownerId: b.ownerId, symbol: c.symbol, secType: 'OPT', expiry: c.expiry, right: c.right, openInstructionId: { not: null } }, select: { openInstructionId: true } }))?.openInstructionId : null;
         await moveLifecycle(tx, b, opt?.openInstructionId ?? null);
+        if (b.ownerKind === 'STRATEGY' && opening) {
+          const kind = reason(b);
+          const targets = await enqueueStatusEventTx(tx, {
+            instructionId: opening,
+            type: kind === 'EXPIRED_WORTHLESS' ? 'POSITION_EXPIRED' : 'POSITION_ASSIGNED',
+            dedupeKey: `lifecycle:${b.key}`,
+            data: { lifecycle: kind, symbol: c.symbol, expiry: c.expiry, strike: c.strike, right: c.right, quantity: b.positionDelta, exec_id: b.execId, executed_at: b.time, realized_pnl: new Decimal(b.realizedPnlCents).div(100).toNumber() },
+          });
+          if (targets) webhooks.push(targets);
+        }
       }
       if (b.ledger) {
         const l = b.ledger;
@@ -163,7 +178,7 @@ export async function applyBookings(prisma: PrismaClient, bookings: readonly Boo
     });
     if (done) applied.push(b.key);
   }
-  return applied;
+  return { applied, webhooks };
 }
 
 export interface LifecycleEvent {

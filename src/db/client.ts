@@ -45,6 +45,27 @@ export function poolOf(prisma: PrismaClient): pg.Pool | undefined {
   return pools.get(prisma);
 }
 
+/**
+ * A connection of the pool beneath `prisma` for `fn` (returned to the pool after), or null for a
+ * client this module did not create. For short transactions whose round trips matter (the risk
+ * check's segment lock: src/db/reservations.ts).
+ */
+export async function withPoolClient<T>(prisma: PrismaClient, fn: (c: pg.PoolClient) => Promise<T>): Promise<T | null> {
+  const pool = pools.get(prisma);
+  if (!pool) return null;
+  const c = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    return await fn(c);
+  } catch (err) {
+    broken = err as Error;
+    throw err;
+  } finally {
+    // A connection that failed mid-transaction is discarded rather than reused.
+    c.release(broken);
+  }
+}
+
 export interface Listener {
   /** True while the LISTEN connection is up: only then may a cache trust its notifications. */
   readonly live: boolean;
@@ -135,3 +156,8 @@ export function isUniqueViolation(err: unknown): boolean {
 export function isSchemaMissing(err: unknown): boolean {
   return err instanceof Prisma.PrismaClientKnownRequestError && (err.code === 'P2021' || err.code === 'P2022');
 }
+
+/** One round trip to the database (a readiness wait: src/waitFor.ts). */
+export const pingDatabase = async (prisma: PrismaClient): Promise<void> => {
+  await prisma.$queryRaw`SELECT 1`;
+};

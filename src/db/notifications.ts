@@ -36,14 +36,20 @@ export async function setNotificationStatus(prisma: PrismaClient, id: string, st
   return r.count > 0;
 }
 
-/** Week-type history (PROTOCOL §3) for the Data API, optionally by symbol and week range. */
+/**
+ * Week-type history (PROTOCOL §3) for the Data API, optionally by symbol and week range: the
+ * market's classification per symbol and week, nothing of ALL-USE's own (no account ids, no
+ * family names). Accounts that classified the same symbol and week alike give one row.
+ */
 export async function weekTypeHistory(prisma: PrismaClient, q: { symbol?: string; fromWeek?: string; toWeek?: string }) {
   const rows = await prisma.weekTypeRecord.findMany({
     where: { symbol: q.symbol, week: { ...(q.fromWeek ? { gte: q.fromWeek } : {}), ...(q.toWeek ? { lte: q.toWeek } : {}) } },
-    orderBy: [{ week: 'asc' }, { accountId: 'asc' }, { symbol: 'asc' }],
+    distinct: ['week', 'symbol', 'type'],
+    select: { symbol: true, week: true, type: true },
+    orderBy: [{ week: 'asc' }, { symbol: 'asc' }, { type: 'asc' }],
     take: 5000,
   });
-  return rows.map((r) => ({ account_id: r.accountId, symbol: r.symbol, week: r.week, week_type: r.type }));
+  return rows.map((r) => ({ symbol: r.symbol, week: r.week, week_type: r.type }));
 }
 
 export interface NotificationItem {

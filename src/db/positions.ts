@@ -69,9 +69,9 @@ export interface StrategyFill {
 }
 
 /** The strategy's executions in the order they were recorded (the order positions applied them). */
-export async function strategyFills(prisma: PrismaClient, clientName: string, strategyId: string): Promise<StrategyFill[]> {
+export async function strategyFills(prisma: PrismaClient, clientName: string | null, strategyId: string): Promise<StrategyFill[]> {
   const rows = await prisma.execution.findMany({
-    where: { instruction: { clientName, starlabStrategyId: strategyId } },
+    where: { instruction: { ...(clientName !== null ? { clientName } : { source: 'STARLAB' }), starlabStrategyId: strategyId } },
     include: { instruction: { select: { tradeAction: true, symbol: true, expirationDate: true, strikePrice: true } } },
     orderBy: [{ createdAt: 'asc' }, { execId: 'asc' }],
   });
@@ -88,6 +88,16 @@ export async function strategyFills(prisma: PrismaClient, clientName: string, st
 }
 
 /** Whether any instruction of this client exists for the strategy (404 otherwise). */
-export async function strategyKnown(prisma: PrismaClient, clientName: string, strategyId: string): Promise<boolean> {
-  return (await prisma.instruction.count({ where: { clientName, starlabStrategyId: strategyId }, take: 1 })) > 0;
+export async function strategyKnown(prisma: PrismaClient, clientName: string | null, strategyId: string): Promise<boolean> {
+  return (await prisma.instruction.count({ where: { ...(clientName !== null ? { clientName } : { source: 'STARLAB' }), starlabStrategyId: strategyId }, take: 1 })) > 0;
+}
+
+/**
+ * Owner ids of a strategy's positions: the one client's, or (clientName null: a reader whose
+ * patterns match the strategy) every client's that traded it.
+ */
+export async function strategyOwnerIds(prisma: PrismaClient, clientName: string | null, strategyId: string): Promise<string[]> {
+  if (clientName !== null) return [strategyOwnerId(clientName, strategyId)];
+  const rows = await prisma.instruction.findMany({ where: { starlabStrategyId: strategyId, source: 'STARLAB' }, distinct: ['clientName'], select: { clientName: true }, orderBy: { clientName: 'asc' } });
+  return rows.map((r) => strategyOwnerId(r.clientName, strategyId));
 }

@@ -8,6 +8,7 @@ import type { Prisma, PrismaClient } from './client';
 import { weekOf } from '../domain/calendar';
 import { computeReport, daysOf, type Report, type ReportInput, type ReportKind } from '../reports/compute';
 import { actionSpec, asAction, multiplierOf } from '../domain/instrument';
+import type { Marker } from '../marks';
 
 const NY = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/New_York', year: 'numeric', month: '2-digit', day: '2-digit' });
 /** The market (New York) calendar date of an instant, YYYY-MM-DD. */
@@ -16,7 +17,11 @@ export const nyDate = (d: Date): string => NY.format(d);
 /** UTC bounds wide enough to hold every instant whose New York date is in [from, to]. */
 const bounds = (from: string, to: string) => ({ gte: new Date(`${from}T00:00:00-05:00`), lt: new Date(new Date(`${to}T00:00:00-04:00`).getTime() + 86_400_000) });
 
-export async function loadReportInput(prisma: PrismaClient, kind: ReportKind, from: string, to: string, now = new Date()): Promise<ReportInput> {
+/**
+ * `marker` values open positions at market marks (src/marks.ts: the broker's quote, else a
+ * model price, flagged); without one, positions are valued at cost (markSource null).
+ */
+export async function loadReportInput(prisma: PrismaClient, kind: ReportKind, from: string, to: string, now = new Date(), marker?: Marker): Promise<ReportInput> {
   const within = bounds(from, to);
   const [families, accounts, ledger, weekTypes, audits, positions, executions, instructions] = await Promise.all([
     prisma.accountFamily.findMany({ orderBy: { id: 'asc' } }),
@@ -42,17 +47,23 @@ export async function loadReportInput(prisma: PrismaClient, kind: ReportKind, fr
       .filter((e) => e.date <= to),
     weekTypes: weekTypes.filter((w) => weeks.has(w.week)).map((w) => ({ accountId: w.accountId, symbol: w.symbol, week: w.week, type: w.type })),
     events: audits.map((a) => ({ at: a.createdAt.toISOString(), accountId: a.target, action: a.action, detail: a.detail })),
-    positions: positions.map((p) => ({
-      ownerKind: p.ownerKind,
-      ownerId: p.ownerId,
-      symbol: p.symbol,
-      secType: p.secType,
-      quantity: p.quantity,
-      avgPrice: p.avgPrice.toString(),
-      multiplier: multiplierOf(p.secType as 'STK' | 'OPT'),
-      mark: null,
-      realizedPnlCents: Number(p.realizedPnlCents),
-    })),
+    positions: await Promise.all(
+      positions.map(async (p) => {
+        const contract = { symbol: p.symbol, secType: p.secType, expiry: p.expiry, strike: p.strike.toString(), right: p.right };
+        const m = marker && p.quantity !== 0 ? await marker(contract).catch(() => null) : null;
+        return {
+          ownerKind: p.ownerKind,
+          ownerId: p.ownerId,
+          ...contract,
+          quantity: p.quantity,
+          avgPrice: p.avgPrice.toString(),
+          multiplier: multiplierOf(p.secType as 'STK' | 'OPT'),
+          mark: m?.price ?? null,
+          markSource: m?.source ?? null,
+          realizedPnlCents: Number(p.realizedPnlCents),
+        };
+      }),
+    ),
     fills: executions
       .filter((e) => e.instruction.source === 'STARLAB')
       .map((e) => ({
@@ -73,8 +84,8 @@ export async function loadReportInput(prisma: PrismaClient, kind: ReportKind, fr
 export const reportId = (kind: ReportKind, from: string, to: string): string => `${kind}:${from}:${to}`;
 
 /** Computes and stores (idempotently: the same period overwrites its row) one report. */
-export async function produceReport(prisma: PrismaClient, kind: ReportKind, from: string, to: string, now = new Date()): Promise<Report> {
-  const report = computeReport(await loadReportInput(prisma, kind, from, to, now));
+export async function produceReport(prisma: PrismaClient, kind: ReportKind, from: string, to: string, now = new Date(), marker?: Marker): Promise<Report> {
+  const report = computeReport(await loadReportInput(prisma, kind, from, to, now, marker));
   const body = report as unknown as Prisma.InputJsonValue;
   await prisma.report.upsert({
     where: { kind_periodStart_periodEnd: { kind, periodStart: from, periodEnd: to } },

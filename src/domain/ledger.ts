@@ -6,6 +6,7 @@
  */
 import { allocate, cents, fractionOf, type Cents } from './money';
 import { ACCOUNT_KINDS, type AccountKind, type ProtocolConfig } from './config';
+import { applyFill, type NetPosition } from './positionMath';
 
 /**
  * TRADE (buying/selling shares or LEAPS with the account's own cash) is not in PROTOCOL §1's
@@ -139,11 +140,22 @@ export function planFork(p: { family: string; genValue: Cents; genCash: Cents; b
 
 /**
  * Merge: when a forked family's value reaches the threshold, every account of it with cash sends
- * that cash to the parent's Com-Acc and the family closes (positions move with it; the caller
- * transfers them, the ledger carries cash only).
+ * that cash to the parent's Com-Acc and the family closes. Shares move with it at their cost
+ * basis (receiveAtCost; the ledger carries cash only). Open options are not moved: the merge
+ * waits until the family holds none (they expire within the week), see mergeWaitsFor.
  */
-export function planMerge(p: { family: string; parent: string; familyValue: Cents; cash: Readonly<Record<string, Cents>>; week: string; merge: ProtocolConfig['merge'] }): LedgerEntry[] | null {
+export function planMerge(p: {
+  family: string;
+  parent: string;
+  familyValue: Cents;
+  cash: Readonly<Record<string, Cents>>;
+  week: string;
+  merge: ProtocolConfig['merge'];
+  /** Open option positions of the family: a merge waits until none is left (mergeWaitsFor). */
+  openOptions?: number;
+}): LedgerEntry[] | null {
   if (p.familyValue < p.merge.thresholdCents) return null;
+  if ((p.openOptions ?? 0) > 0) return null;
   const to = accountId(p.parent, 'COM');
   return Object.entries(p.cash)
     .filter(([, c]) => c > 0)
@@ -161,4 +173,30 @@ export function planReinvest(p: { account: string; premiumCents: Cents; quarter:
   const amount = fractionOf(p.premiumCents, p.reinvest.leapsShare, 'DOWN');
   if (amount <= 0) return [];
   return [{ from: p.account, to: leapsId(p.account), amountCents: amount, reason: 'REINVEST', key: `REINVEST:${p.account}:${p.quarter}` }];
+}
+
+/** A position as booked: quantity and cost basis per share (decimal string). */
+export interface HeldPosition {
+  account: string;
+  symbol: string;
+  secType: 'STK' | 'OPT';
+  quantity: number;
+  avgPrice: string;
+}
+
+/**
+ * The positions a merge waits for: open options. An option stays with the account that opened
+ * it (its entry plan, level and rolls are that account's) until it expires, is assigned (shares,
+ * which move) or is closed; weekly options are gone by the week's expiry.
+ */
+export const mergeWaitsFor = <P extends HeldPosition>(held: readonly P[]): P[] => held.filter((p) => p.secType === 'OPT' && p.quantity !== 0);
+
+/**
+ * The receiving position after a transfer at cost: `incoming` joins `existing` as if bought (or
+ * sold) at its own average price, so the combined basis is the quantity-weighted average and the
+ * moved shares keep what they cost; opposite sides net at cost (positionMath.applyFill).
+ */
+export function receiveAtCost(existing: NetPosition, incoming: { quantity: number; avgPrice: string }, multiplier: number): NetPosition {
+  if (incoming.quantity === 0) return existing;
+  return applyFill(existing, incoming.quantity, incoming.avgPrice, multiplier);
 }

@@ -44,7 +44,20 @@ export interface MarketOptions {
   riskFree?: number;
   /** Symbols whose prices replay daily bars from a CSV instead of GBM. */
   replay?: ReplayOptions[];
+  /** Symbols listed besides LISTED_SYMBOLS and those given prices (contract details answer only listed ones). */
+  listed?: string[];
 }
+
+/**
+ * What the simulated exchange lists: contract details and option parameters answer these
+ * (plus every symbol given a price by configuration, replay, setPrice or the admin API); any
+ * other symbol gets IB's error 200 "No security definition has been found for the request".
+ */
+export const LISTED_SYMBOLS: readonly string[] = [
+  'AAPL', 'ABBV', 'ADBE', 'AMD', 'AMZN', 'AVGO', 'BA', 'BAC', 'BRK B', 'C', 'COST', 'CRM', 'CSCO', 'CVX', 'DIA', 'DIS', 'GE', 'GOOG', 'GOOGL',
+  'GS', 'HD', 'IBM', 'INTC', 'IWM', 'JNJ', 'JPM', 'KO', 'LLY', 'MA', 'MCD', 'META', 'MRK', 'MS', 'MSFT', 'NDX', 'NFLX', 'NKE', 'NVDA', 'ORCL',
+  'PEP', 'PFE', 'PG', 'QQQ', 'RUT', 'SPX', 'SPY', 'T', 'TLT', 'TSLA', 'UNH', 'V', 'VIX', 'VZ', 'WFC', 'WMT', 'XLE', 'XLF', 'XOM',
+];
 
 export class Market {
   private readonly prices = new Map<string, number>();
@@ -54,6 +67,7 @@ export class Market {
   private readonly session = new Map<string, { open: number; high: number; low: number; close: number }>();
 
   constructor(private readonly clock: SimClock, private readonly opts: MarketOptions = {}) {
+    for (const x of opts.listed ?? []) this.listedSymbols.add(x.toUpperCase());
     for (const [s, p] of Object.entries(opts.prices ?? {})) this.setPrice(s, p);
     for (const [s, v] of Object.entries(opts.vols ?? {})) this.vols.set(s.toUpperCase(), v);
     this.rng = prng(opts.seed ?? 42);
@@ -65,6 +79,10 @@ export class Market {
   }
 
   private readonly replays = new Map<string, Replay>();
+  private readonly listedSymbols = new Set<string>(LISTED_SYMBOLS);
+
+  /** Whether the simulated exchange lists this symbol (see LISTED_SYMBOLS). */
+  isListed(symbol: string): boolean { return this.listedSymbols.has(symbol.toUpperCase()); }
 
   /** Bad data a test injected (admin POST /bad_data): crossed stock quotes, an at-the-money call bid above its underlying. */
   readonly bad = { crossed: new Set<string>(), chainArbitrage: new Set<string>() };
@@ -81,12 +99,18 @@ export class Market {
     let p = this.prices.get(s);
     if (p === undefined) {
       p = 100 + (fnv1a(s) % 400);
-      this.setPrice(s, p);
+      this.assignPrice(s, p);
     }
     return p;
   }
 
+  /** Sets a price and lists the symbol (configuration, replay, tests, the admin API). */
   setPrice(symbol: string, price: number): void {
+    this.assignPrice(symbol, price);
+    this.listedSymbols.add(symbol.toUpperCase());
+  }
+
+  private assignPrice(symbol: string, price: number): void {
     if (!(price > 0) || !Number.isFinite(price)) throw new RangeError(`bad price ${price} for ${symbol}`);
     const s = symbol.toUpperCase();
     const p = r2(price);
@@ -120,7 +144,7 @@ export class Market {
       const v = this.vol(s);
       // Box-Muller from the seeded PRNG; sorted symbols keep the draw order reproducible.
       const z = Math.sqrt(-2 * Math.log(1 - this.rng())) * Math.cos(2 * Math.PI * this.rng());
-      this.setPrice(s, Math.max(0.01, this.price(s) * Math.exp(-0.5 * v * v * years + v * Math.sqrt(years) * z)));
+      this.assignPrice(s, Math.max(0.01, this.price(s) * Math.exp(-0.5 * v * v * years + v * Math.sqrt(years) * z)));
     }
   }
 
@@ -194,12 +218,14 @@ export class Market {
       const e = weeklyExpiry(now.plus({ weeks: w }));
       if (closeOf(e) > now) set.add(yyyymmdd(e));
     }
-    for (let m = 0; m < 4; m++) {
-      const first = now.plus({ months: m }).startOf('month');
+    const monthly = (first: DateTime) => {
       let d = first.plus({ days: (5 - first.weekday + 7) % 7 + 14 });
       while (!isTradingDay(d)) d = d.minus({ days: 1 });
       if (closeOf(d) > now) set.add(yyyymmdd(d));
-    }
+    };
+    for (let m = 0; m < 4; m++) monthly(now.plus({ months: m }).startOf('month'));
+    // LEAPS: the January expirations of the next three years, as the exchanges list them.
+    for (let y = 1; y <= 3; y++) monthly(now.plus({ years: y }).startOf('year'));
     return [...set].sort();
   }
 

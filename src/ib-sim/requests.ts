@@ -102,6 +102,8 @@ export function dataHandlers(srv: GatewayServer): Array<[number, Handler]> {
     [IN.REQ_CONTRACT_DATA, (c, t) => {
       const reqId = new Fields(t, 2).int('reqId');
       const k = parseContract(t, 3, core.market, true);
+      // IB answers a symbol it does not list with error 200, not with invented details.
+      if (!core.market.isListed(k.symbol)) throw new RequestError(200, NO_SECDEF);
       const list = k.secType !== 'OPT' ? [k] : 'partial' in k && k.partial ? matchingOptions(srv, k) : [k];
       if (list.length === 0 || (k.secType === 'OPT' && !('partial' in k && k.partial) && core.market.expiryClose(k.expiry ?? '') <= core.clock.now().getTime())) {
         throw new RequestError(200, NO_SECDEF);
@@ -114,7 +116,7 @@ export function dataHandlers(srv: GatewayServer): Array<[number, Handler]> {
       const f = new Fields(t, 1);
       const reqId = f.int('reqId');
       const symbol = f.str().toUpperCase();
-      if (!symbol) throw new RequestError(200, NO_SECDEF);
+      if (!symbol || !core.market.isListed(symbol)) throw new RequestError(200, NO_SECDEF);
       const und = core.market.contract(symbol, 'STK');
       const exps = core.market.expirations();
       const strikes = core.market.strikes(symbol);

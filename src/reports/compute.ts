@@ -31,7 +31,24 @@ export interface ReportInput {
   /** Protocol-level changes and other protocol events (audit rows PROTOCOL_*). */
   events: { at: string; accountId: string | null; action: string; detail: unknown }[];
   /** Open and closed positions; price fields are decimal strings as stored. */
-  positions: { ownerKind: string; ownerId: string; symbol: string; secType: string; quantity: number; avgPrice: string; multiplier: number; mark: string | null; realizedPnlCents: number }[];
+  positions: {
+    ownerKind: string;
+    ownerId: string;
+    symbol: string;
+    secType: string;
+    /** Options: YYYYMMDD, strike and right ('' / '0' for stock). */
+    expiry?: string;
+    strike?: string;
+    right?: string;
+    quantity: number;
+    avgPrice: string;
+    multiplier: number;
+    /** Per-share market mark; null = none (valued at cost, markSource null). */
+    mark: string | null;
+    /** BROKER = the broker's quote; MODEL = Black-Scholes when the broker had no quote (src/marks.ts). */
+    markSource?: 'BROKER' | 'MODEL' | null;
+    realizedPnlCents: number;
+  }[];
   /** STAR-LAB fills within the period, with their instruction. */
   fills: { strategy: string; clientName: string; scheme: string; secType: string; side: 'BUY' | 'SELL'; shares: number; price: string; multiplier: number; commission: string | null }[];
   /** STAR-LAB instructions created within the period. */
@@ -96,6 +113,22 @@ export interface Report {
   strategies: StrategyReport[];
   weekTypes: { accountId: string; symbol: string; week: string; type: string }[];
   events: ReportInput['events'];
+  /** Open positions with the mark they were valued at and where it came from (COST = no mark). */
+  positions: PositionMark[];
+}
+export interface PositionMark {
+  ownerKind: string;
+  ownerId: string;
+  symbol: string;
+  secType: string;
+  expiry: string;
+  strike: string;
+  right: string;
+  quantity: number;
+  avgPrice: string;
+  mark: string;
+  markSource: 'BROKER' | 'MODEL' | 'COST';
+  unrealisedPnlCents: number;
 }
 
 /** price × quantity × multiplier in cents, exact to the cent (half-even). */
@@ -241,5 +274,21 @@ export function computeReport(input: ReportInput): Report {
     strategies: strategyReports(input),
     weekTypes: input.weekTypes,
     events: input.events,
+    positions: input.positions
+      .filter((p) => p.quantity !== 0)
+      .map((p) => ({
+        ownerKind: p.ownerKind,
+        ownerId: p.ownerId,
+        symbol: p.symbol,
+        secType: p.secType,
+        expiry: p.expiry ?? '',
+        strike: p.strike ?? '0',
+        right: p.right ?? '',
+        quantity: p.quantity,
+        avgPrice: p.avgPrice,
+        mark: p.mark ?? p.avgPrice,
+        markSource: p.mark ? (p.markSource ?? 'BROKER') : 'COST',
+        unrealisedPnlCents: valueCents(p.mark ?? p.avgPrice, p.quantity, p.multiplier) - valueCents(p.avgPrice, p.quantity, p.multiplier),
+      })),
   };
 }

@@ -97,6 +97,7 @@ ${lineChart('Drawdown (all accounts)', r.totals.drawdown.series.map((p) => ({ da
 <h2>Accounts</h2><table>${head}${r.accounts.map((a) => figRow(`${a.accountId} ${a.kind}`, a)).join('')}</table>
 <h2>Week types</h2>${weekCalendar(r)}
 <h2>Protocol events</h2>${r.events.length ? `<table><tr><th>at</th><th>account</th><th>event</th><th>detail</th></tr>${r.events.map((e) => tr([e.at, e.accountId ?? '', e.action, JSON.stringify(e.detail)])).join('')}</table>` : '<p>None.</p>'}
+<h2>Open positions at their marks</h2>${r.positions.length ? `<table><tr><th>owner</th><th>contract</th><th>quantity</th><th>avg price</th><th>mark</th><th>marked by</th><th>unrealised</th></tr>${r.positions.map((p) => tr([`${p.ownerKind} ${p.ownerId}`, p.secType === 'OPT' ? `${p.symbol} ${p.expiry} ${p.right}${p.strike}` : p.symbol, p.quantity, p.avgPrice, p.mark, p.markSource === 'BROKER' ? 'broker quote' : p.markSource === 'MODEL' ? 'MODEL (no quote)' : 'COST (no mark)', money(p.unrealisedPnlCents)])).join('')}</table>` : '<p>None.</p>'}
 <h2>STAR-LAB strategies</h2><table><tr><th>strategy</th><th>scheme</th><th>instructions</th><th>fills</th><th>premium collected</th><th>premium paid</th><th>commissions</th><th>realised to date</th><th>unrealised</th></tr>
 ${r.strategies.map((s) => tr([`${s.clientName}:${s.strategy}`, s.scheme, JSON.stringify(s.instructions), s.fills, money(s.premiumCollectedCents), money(s.premiumPaidCents), money(s.commissionsCents), money(s.realisedPnlToDateCents), money(s.unrealisedPnlCents)])).join('')}</table>
 </body></html>

@@ -13,6 +13,9 @@ import { startSystem, type System } from '../../src/system';
 import { freePort } from '../../temporal/devServer';
 
 let system: Promise<System> | undefined;
+
+/** The operator token of the shared system's API (/metrics, /readyz details, the operator API). */
+export const OPERATOR_TOKEN = 'test-operator-token-0123456789abcdef';
 let tmpDir: string | undefined;
 let dbUrl: string | undefined;
 
@@ -37,6 +40,7 @@ export async function testConfig(overrides: Partial<Config> = {}): Promise<Confi
     // Tests reconcile explicitly (books-*.test.ts): an automatic run could set reduce-only under another test.
     reconcileOnConnect: false,
     temporalTaskQueue: `all-use-test-${process.pid}`,
+    operatorToken: OPERATOR_TOKEN,
     logLevel: (process.env.TEST_LOG_LEVEL as Config['logLevel']) ?? 'error',
     ...overrides,
   });
@@ -52,6 +56,8 @@ export function getSystem(): Promise<System> {
       temporalDbFile: path.join(tmpDir!, 'temporal.db'),
       temporalLogFile: path.join(tmpDir!, 'temporal.log'),
       progress: () => undefined,
+      // Authentication is required on every bind: the local credential (client "local") is what api() sends.
+      localCredential: true,
     });
   })();
   return system;
@@ -89,10 +95,18 @@ export async function until<T>(fn: () => Promise<T | undefined | null | false>, 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
 export type Json = any;
 
+/** `Authorization` of the shared system's local credential (client "local", every strategy and scope). */
+export function localAuth(sys: System): Record<string, string> {
+  const key = sys.localCredential?.credential.api_key;
+  return key ? { authorization: `Bearer ${key}` } : {};
+}
+
+/** A request to the shared system's API, authenticated as client "local" unless `headers` carry a credential. */
 export async function api(sys: System, method: string, urlPath: string, body?: unknown, headers: Record<string, string> = {}) {
+  const own = Object.keys(headers).some((h) => /^(authorization|x-api-key)$/i.test(h));
   const res = await fetch(`${sys.api!.url}${urlPath}`, {
     method,
-    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(own ? {} : localAuth(sys)), ...headers },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();

@@ -112,7 +112,9 @@ describe('STAR-LAB API: authentication, authorisation and limits', function () {
 
   it("when a client touches another client's order or strategy, then 404; a strategy outside its patterns is 403 to submit", async () => {
     const owner = await newClient(s.sys);
-    const other = await newClient(s.sys);
+    // A read credential reads every strategy its patterns match (secure-defaults.test.ts): this
+    // one's patterns do not match the owner's strategy.
+    const other = await newClient(s.sys, { strategies: ['NOT_DIS_*'] });
     const narrow = await newClient(s.sys, { strategies: ['WIS_*'] });
     const strategy = uniq('DIS_OWNED');
     const ack = await submit(s, owner, instruction(strategy));

@@ -31,11 +31,14 @@ describe('STAR-LAB API: risk checks', function () {
   }
   const stock = (strategy: string, over: Record<string, unknown>) => instruction(strategy, { trade_action: 'BUY_STOCK', expiration_date: undefined, strike_price: undefined, ...over });
 
-  it('when the segment kill switch or reduce-only is on, then KILL_SWITCH / REDUCE_ONLY', async () => {
+  it('when the segment kill switch or reduce-only is on, then 503 TRADING_HALTED at the door / REDUCE_ONLY', async () => {
     const halted = uniq('SEG_HALT');
     const reduce = uniq('SEG_RO');
     await s.sys.prisma.controlState.createMany({ data: [{ scope: `segment:${halted}`, halted: true, reason: 'test' }, { scope: `segment:${reduce}`, reduceOnly: true }] });
-    await rejected(instruction(uniq('DIS_R'), { account_tag: halted }), 'KILL_SWITCH');
+    // A halted segment refuses new instructions at once, nothing started (secure-defaults.test.ts);
+    // the risk check's KILL_SWITCH still stops one already in flight (ops-killswitch.test.ts).
+    const refused = await submit(s, c, instruction(uniq('DIS_R'), { account_tag: halted }));
+    expect([refused.status, refused.body.error?.code, refused.body.error?.details?.scope]).to.deep.equal([503, 'TRADING_HALTED', `segment:${halted}`]);
     await rejected(instruction(uniq('DIS_R'), { account_tag: reduce }), 'REDUCE_ONLY');
   });
 

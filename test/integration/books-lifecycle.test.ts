@@ -4,6 +4,8 @@
  * After each step the books equal the broker: positions, cash and realised P&L, to the cent.
  */
 import { spawn } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { expect } from 'chai';
 import { DateTime } from 'luxon';
@@ -11,6 +13,7 @@ import { strategyPerformance, strategyPositions } from '../../src/api/portfolio'
 import type { MarkProvider } from '../../src/api/marks';
 import { heldCents } from '../../src/db/reservations';
 import { latestRun } from '../../src/db/books';
+import { createWebhookEndpoint } from '../../src/db/webhooks';
 import { openFamily } from '../../src/db/accounts';
 import { DEFAULT_PROTOCOL } from '../../src/domain';
 import { registry, reconciliationUnexplained } from '../../src/metrics';
@@ -45,7 +48,19 @@ describe('books: position lifecycle reconciled with the broker (simulator, manua
   });
 
   it('a short put that expires worthless: gone from positions, one winning trade, realised = premium − commission, capital released', async () => {
-    const { state } = await instruct(h, { starlab_strategy_id: 'S_EXP', trade_action: 'SELL_TO_OPEN_PUT', symbol: 'AAPL', strike_price: 180, expiration_date: '2027-04-09' });
+    // STAR-LAB hears the expiry on the opening instruction's webhook stream (issue 18).
+    const got: Array<{ type: string; all_use_order_id: string; lifecycle?: string }> = [];
+    const rx = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        got.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as (typeof got)[number]);
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((ok) => rx.listen(0, '127.0.0.1', ok));
+    await createWebhookEndpoint(h.prisma, { clientName: 'lab', url: `http://127.0.0.1:${(rx.address() as AddressInfo).port}/hook`, createdBy: 'test' });
+    const { id, state } = await instruct(h, { starlab_strategy_id: 'S_EXP', trade_action: 'SELL_TO_OPEN_PUT', symbol: 'AAPL', strike_price: 180, expiration_date: '2027-04-09' });
     expect(state!.status).to.equal('FILLED');
     expect(await held()).to.equal(180 * 100 * 100);
     h.sim.clock({ to_expiry: true });
@@ -58,6 +73,10 @@ describe('books: position lifecycle reconciled with the broker (simulator, manua
     expect(cents(perf.realized_pnl)).to.equal(cents(state!.averageFillPrice! * 100) - cents(state!.commission));
     expect(await held()).to.equal(0);
     await expectBooksEqualBroker(h);
+    const expired = await until(async () => got.find((g) => g.all_use_order_id === id && g.type === 'POSITION_EXPIRED'), 30_000, 'the POSITION_EXPIRED webhook');
+    expect(expired.lifecycle).to.equal('EXPIRED_WORTHLESS');
+    expect(got.filter((g) => g.all_use_order_id === id).map((g) => g.type).at(-1)).to.equal('POSITION_EXPIRED');
+    await new Promise<void>((ok) => (rx.closeAllConnections(), rx.close(() => ok())));
     // Idempotent: a second run finds nothing more to book.
     expect(await reconcileNow(h)).to.include({ differences: 0 });
   });

@@ -13,7 +13,7 @@ import { ensureSchedules, WEEKLY_CYCLE_SCHEDULE_ID } from '../../src/schedules';
 import type { System } from '../../src/system';
 import { freePort } from '../../temporal/devServer';
 import { getSystem, until } from './_system';
-import { call, operatorApi } from './ops-helpers';
+import { call, operatorApi, OPERATOR_TOKEN } from './ops-helpers';
 import type { RunningServer } from '../../src/api/app';
 
 describe('ops: health and readiness', function () {
@@ -21,7 +21,7 @@ describe('ops: health and readiness', function () {
   let sys: System;
   let base: string;
   let op: RunningServer;
-  const ready = () => call(base, 'GET', '/readyz', undefined, null);
+  const ready = () => call(base, 'GET', '/readyz');
 
   before(async () => {
     sys = await getSystem();
@@ -67,10 +67,10 @@ describe('ops: health and readiness', function () {
     const r2 = await readiness({ temporal: sys.client, prisma: unmigrated, broker: sys.broker });
     expect(r2.failing, JSON.stringify(r2)).to.deep.equal(['database']);
     // through HTTP as well: an app on the wrong database answers 503
-    const app = createApp({ temporal: sys.client, prisma: wrong, taskQueue: sys.config.temporalTaskQueue, logger: createLogger('test', 'error'), broker: sys.broker });
+    const app = createApp({ temporal: sys.client, prisma: wrong, taskQueue: sys.config.temporalTaskQueue, logger: createLogger('test', 'error'), broker: sys.broker, operatorToken: OPERATOR_TOKEN });
     const server = await startServer(app, 0);
     try {
-      const r = await call(server.url, 'GET', '/readyz', undefined, null);
+      const r = await call(server.url, 'GET', '/readyz');
       expect(r.status).to.equal(503);
       expect(r.body.failing).to.include('database');
     } finally {

@@ -8,7 +8,9 @@ import type { System } from '../../src/system';
 import { seedInstruction } from '../fixtures/instructions';
 import type { Json } from './_system';
 
-export const OPERATOR_TOKEN = 'test-operator-token-0123456789abcdef';
+import { OPERATOR_TOKEN } from './_system';
+
+export { OPERATOR_TOKEN };
 
 export async function operatorApi(sys: System, logger = createLogger('test', 'error')): Promise<RunningServer> {
   const app = createApp({ temporal: sys.client, prisma: sys.prisma, taskQueue: sys.config.temporalTaskQueue, logger, broker: sys.broker, operatorToken: OPERATOR_TOKEN });

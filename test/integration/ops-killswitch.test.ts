@@ -11,10 +11,12 @@ import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../activities';
 import { createApp, startServer, type RunningServer } from '../../src/api/app';
-import { allUseOrderId } from '../../src/contracts/ids';
+import { allUseOrderId, requestHash } from '../../src/contracts/ids';
 import { createLogger } from '../../src/logger';
 import type { System } from '../../src/system';
-import { KILL_SWITCH_FAILURE, type TradeInstructionInput } from '../../src/contracts/workflows/tradeInstruction';
+import { instructionWorkflowId, KILL_SWITCH_FAILURE, type TradeInstructionInput } from '../../src/contracts/workflows/tradeInstruction';
+import { tradeInstruction } from '../../workflows/tradeInstruction';
+import { parseTradeInstruction } from '../../src/contracts/instruction';
 import { api, getSystem, until } from './_system';
 import { call, instruction, operatorApi, OPERATOR_TOKEN, TRADING, uniq } from './ops-helpers';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -60,8 +62,13 @@ describe('ops: kill switch and reduce-only', function () {
   });
 
   it('when the token is unset, missing or wrong, then the operator API refuses; the right one is accepted', async () => {
-    const off = await call(sys.api!.url, 'GET', '/api/v1/operator/status', undefined, OPERATOR_TOKEN);
-    expect([off.status, off.body.error.code]).to.deep.equal([503, 'OPERATOR_AUTH_NOT_CONFIGURED']);
+    const noToken = await startServer(createApp({ temporal: sys.client, prisma: sys.prisma, taskQueue: sys.config.temporalTaskQueue, logger: createLogger('test', 'error'), operatorToken: '' }), 0);
+    try {
+      const off = await call(noToken.url, 'GET', '/api/v1/operator/status', undefined, OPERATOR_TOKEN);
+      expect([off.status, off.body.error.code]).to.deep.equal([503, 'OPERATOR_AUTH_NOT_CONFIGURED']);
+    } finally {
+      await noToken.close();
+    }
     expect((await call(op.url, 'GET', '/api/v1/operator/status', undefined, null)).status).to.equal(401);
     const wrong = await call(op.url, 'GET', '/api/v1/operator/status', undefined, `${OPERATOR_TOKEN}x`);
     expect([wrong.status, wrong.body.error.code, wrong.headers.get('www-authenticate')]).to.deep.equal([401, 'OPERATOR_UNAUTHORIZED', 'Bearer realm="operator"']);
@@ -70,18 +77,16 @@ describe('ops: kill switch and reduce-only', function () {
     expect(ok.body.global).to.include({ scope: 'global', halted: false });
   });
 
-  it('when halted, then new instructions end REJECTED with KILL_SWITCH, readyz and metrics show it; resume lets them fill', async () => {
+  it('when halted, then new instructions are refused at once (503 TRADING_HALTED), readyz and metrics show it; resume lets them fill', async () => {
     const h = await call(op.url, 'POST', '/api/v1/operator/halt', { reason: 'ops test halt' });
     expect(h.status).to.equal(200);
     expect(h.body.control).to.include({ halted: true, reason: 'ops test halt', updatedBy: 'operator:api' });
-    const rejected = await final(await submit(instruction(uniq('halted'))));
-    expect(rejected.status).to.equal('REJECTED');
-    expect(rejected.rejectReason).to.match(/^KILL_SWITCH.*scope=global/);
-    const ready = await call(sys.api!.url, 'GET', '/readyz', undefined, null);
+    const refused = await api(sys, 'POST', `${TRADING}/submit_trade_instruction`, instruction(uniq('halted')));
+    expect([refused.status, refused.body.error?.code]).to.deep.equal([503, 'TRADING_HALTED']);
+    const ready = await call(sys.api!.url, 'GET', '/readyz');
     expect(ready.body.kill_switch).to.include({ halted: true, reason: 'ops test halt' });
-    const metrics = await call(sys.api!.url, 'GET', '/metrics', undefined, null);
+    const metrics = await call(sys.api!.url, 'GET', '/metrics');
     expect(metrics.text).to.match(/^alluse_trading_halted 1$/m);
-    expect(metrics.text).to.match(/^alluse_risk_rejections_total\{reason="KILL_SWITCH"\} [1-9]/m);
     const audit = await sys.prisma.auditLog.findFirst({ where: { action: 'TRADING_HALTED' }, orderBy: { id: 'desc' } });
     expect(audit?.actor).to.equal('operator:api');
 
@@ -96,7 +101,12 @@ describe('ops: kill switch and reduce-only', function () {
     await sys.prisma.capitalReservation.create({ data: { instructionId: id, segment: 'starlab:STARLAB_OPS', amountCents: 0n } });
     await call(op.url, 'POST', '/api/v1/operator/halt', { reason: 'late halt' });
     try {
-      expect(await submit(instruction(coid))).to.equal(id);
+      // The API refuses new instructions while halted (503 TRADING_HALTED): this one was already
+      // in flight, so it is started the way the API starts it, past the door.
+      const parsed = parseTradeInstruction(instruction(coid));
+      if (!parsed.success) throw new Error(JSON.stringify(parsed.errors));
+      const inFlight: TradeInstructionInput = { allUseOrderId: id, clientName: 'local', source: 'STARLAB', requestHash: requestHash(parsed.data), instruction: parsed.data, receivedAt: new Date().toISOString() };
+      await sys.client.workflow.start(tradeInstruction, { workflowId: instructionWorkflowId(id), taskQueue: sys.config.temporalTaskQueue, args: [inFlight], memo: { requestHash: inFlight.requestHash, clientName: 'local' } });
       const row = await final(id);
       expect([row.status, row.rejectReason]).to.deep.equal(['REJECTED', 'KILL_SWITCH: scope=global, reason=late halt']);
       expect(sys.simulator!.orders().filter((o) => o.orderRef === id)).to.have.length(0);
@@ -143,11 +153,12 @@ describe('ops: kill switch and reduce-only', function () {
     expect(out.control.updatedBy).to.match(/^cli:/);
     await sys.stopWorker();
     await sys.api!.close();
-    sys.api = await startServer(createApp({ temporal: sys.client, prisma: sys.prisma, taskQueue: sys.config.temporalTaskQueue, logger: createLogger('test', 'error'), broker: sys.broker }), 0);
+    sys.api = await startServer(createApp({ temporal: sys.client, prisma: sys.prisma, taskQueue: sys.config.temporalTaskQueue, logger: createLogger('test', 'error'), broker: sys.broker, operatorToken: OPERATOR_TOKEN }), 0);
     await sys.startWorker();
-    const ready = await call(sys.api.url, 'GET', '/readyz', undefined, null);
+    const ready = await call(sys.api.url, 'GET', '/readyz');
     expect(ready.body.kill_switch).to.include({ halted: true, reason: 'maintenance' });
-    expect((await final(await submit(instruction(uniq('after-restart'))))).rejectReason).to.match(/^KILL_SWITCH/);
+    const refused = await api(sys, 'POST', `${TRADING}/submit_trade_instruction`, instruction(uniq('after-restart')));
+    expect([refused.status, refused.body.error?.code]).to.deep.equal([503, 'TRADING_HALTED']);
     expect(ops(sys, 'status').global).to.include({ halted: true });
     expect(ops(sys, 'resume').control).to.include({ halted: false });
   });
@@ -161,7 +172,7 @@ describe('ops: kill switch and reduce-only', function () {
     expect([opening.status, opening.rejectReason]).to.satisfy(([s, r]: [string, string]) => s === 'REJECTED' && r.startsWith('REDUCE_ONLY'));
     const closing = await final(await submit(instruction(uniq('close'), { starlab_strategy_id: strategy, trade_action: 'SELL_TO_CLOSE_CALL' })));
     expect(closing.status, closing.rejectReason ?? '').to.equal('FILLED');
-    expect((await call(sys.api!.url, 'GET', '/metrics', undefined, null)).text).to.match(/^alluse_reduce_only 1$/m);
+    expect((await call(sys.api!.url, 'GET', '/metrics')).text).to.match(/^alluse_reduce_only 1$/m);
     await call(op.url, 'POST', '/api/v1/operator/reduce-only', { enabled: false });
   });
 

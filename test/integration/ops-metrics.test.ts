@@ -43,7 +43,7 @@ describe('ops: metrics after a real instruction', function () {
     await h.result().catch(() => undefined);
     app = await operatorApi(sys); // a fresh app: its first scrape refreshes the database gauges
     await until(async () => {
-      text = (await call(app.url, 'GET', '/metrics', undefined, null)).text;
+      text = (await call(app.url, 'GET', '/metrics')).text;
       return /^alluse_workflow_failures_total\{workflow_type="dailyReport"\} [1-9]/m.test(text) && /^alluse_order_fill_latency_seconds_count [1-9]/m.test(text);
     }, 20_000, 'metrics to show the failure and the fill');
   });
@@ -79,12 +79,16 @@ describe('ops: metrics after a real instruction', function () {
     expect(value(text, /^alluse_order_fill_latency_seconds_count /)).to.be.at.least(1);
   });
 
-  it('when accounts exist in the database, then equity, cash, buffer, floor, protocol level and week types are exported', () => {
+  it('when accounts exist in the database, then equity (at the broker mark), cash, buffer, floor, protocol level and week types are exported', async () => {
     const acc = `account="${fam}:GEN"`;
+    // The short put is valued at the broker's mid (src/marks.ts), not at its 2.50 cost.
+    const q = await sys.broker.marketData!.optionQuote('NVDA', '20301220', 100, 'P');
+    const mark = Math.round(((q.bid + q.ask) / 2) * 10_000) / 10_000;
+    const equity = 30_000 - mark * 100;
     expect(value(text, new RegExp(`^alluse_account_cash_dollars\\{${acc}\\}`))).to.equal(30_000);
-    expect(value(text, new RegExp(`^alluse_account_equity_dollars\\{${acc}\\}`))).to.equal(29_750); // 30,000 − 1 × 2.50 × 100
+    expect(value(text, new RegExp(`^alluse_account_equity_dollars\\{${acc}\\}`))).to.be.closeTo(equity, 0.01); // 30,000 − 1 × mark × 100
     expect(value(text, new RegExp(`^alluse_account_buffer_dollars\\{${acc}\\}`))).to.equal(20_000); // 30,000 − 100 × 100 secured
-    expect(value(text, new RegExp(`^alluse_account_buffer_floor_dollars\\{${acc}\\}`))).to.equal(1_487.5); // 5 % of equity
+    expect(value(text, new RegExp(`^alluse_account_buffer_floor_dollars\\{${acc}\\}`))).to.be.closeTo(equity * 0.05, 0.01); // 5 % of equity
     expect(value(text, new RegExp(`^alluse_account_protocol_level\\{${acc},symbol="NVDA"\\}`))).to.equal(2);
     expect(value(text, /^alluse_week_types_total\{week="2026-W47",type="P-EW"\}/)).to.be.at.least(1);
     expect(value(text, /^alluse_trading_halted /)).to.equal(0);

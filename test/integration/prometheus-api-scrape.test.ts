@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { System } from '../../src/system';
 import { freePort } from '../../temporal/devServer';
-import { api, getSystem, until } from './_system';
+import { api, getSystem, OPERATOR_TOKEN, until } from './_system';
 import { instruction, TRADING, uniq } from './ops-helpers';
 
 interface QueryResult {
@@ -44,7 +44,7 @@ describe('prometheus scrapes the running API and worker (real prometheus binary)
       [
         'global: { scrape_interval: 1s }',
         'scrape_configs:',
-        `  - { job_name: alluse-api, static_configs: [{ targets: ["${apiTarget}"] }] }`,
+        `  - { job_name: alluse-api, authorization: { credentials: "${OPERATOR_TOKEN}" }, static_configs: [{ targets: ["${apiTarget}"] }] }`,
         `  - { job_name: alluse-worker, static_configs: [{ targets: ["${workerTarget}"] }] }`,
         '',
       ].join('\n'),

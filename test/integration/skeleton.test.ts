@@ -133,7 +133,7 @@ describe('walking skeleton: one instruction from HTTP to a filled order', functi
     await waitStatus(sys, id, ['FILLED']);
     await sys.stopWorker();
     await sys.api!.close();
-    const app = createApp({ temporal: sys.client, prisma: sys.prisma, taskQueue: sys.config.temporalTaskQueue, logger: createLogger('test', 'error') });
+    const app = createApp({ temporal: sys.client, prisma: sys.prisma, taskQueue: sys.config.temporalTaskQueue, logger: createLogger('test', 'error'), operatorToken: sys.operatorToken });
     sys.api = await startServer(app, 0);
     await sys.startWorker();
     const st = await api(sys, 'GET', `${BASE}/order_status/${id}`);

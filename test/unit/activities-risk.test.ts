@@ -16,18 +16,22 @@ function fakeStore(inputs: Partial<RiskInputs> = {}) {
   const reservations = new Map<string, { segment: string; cents: number }>();
   const loaded: RiskQuery[] = [];
   const locks: string[] = [];
+  const all = (): RiskInputs => ({ controls: [], segmentLimit: null, workingCents: 0, heldCents: 0, symbolPositions: [], workingCalls: 0, ...inputs });
   const store: RiskStore = {
     lastFillPrice: async () => null,
-    async underSegmentLock(segment, fn) {
-      locks.push(segment);
-      return fn({
-        hasReservation: async (id) => reservations.has(id),
-        load: async (q) => {
-          loaded.push(q);
-          return { controls: [], segmentLimit: null, workingCents: 0, heldCents: 0, symbolPositions: [], workingCalls: 0, ...inputs };
-        },
-        reserve: async (id, seg, cents) => void reservations.set(id, { segment: seg, cents }),
-      });
+    loadUnlocked: async () => {
+      const { workingCents: _w, heldCents: _h, openOrdersForStrategy: _o, workingCalls: _c, ...unlocked } = all();
+      return unlocked;
+    },
+    async underSegmentLock(q, decide) {
+      locks.push(q.segment);
+      const hasReservation = reservations.has(q.orderId);
+      // What the lock guards is read only for an order not already decided.
+      if (!hasReservation) loaded.push(q);
+      const { workingCents, heldCents, openOrdersForStrategy, workingCalls } = all();
+      const d = decide({ hasReservation, workingCents, heldCents, workingCalls, ...(openOrdersForStrategy !== undefined ? { openOrdersForStrategy } : {}) });
+      if (d.reserveCents !== undefined && !hasReservation) reservations.set(q.orderId, { segment: q.segment, cents: d.reserveCents });
+      return d.result;
     },
   };
   return { store, reservations, loaded, locks };
@@ -65,7 +69,7 @@ describe('activities/risk: checkInstructionRisk on fakes', () => {
       expect(f.loaded[0]!.accountId).to.equal(undefined);
     });
 
-    it('when the activity is retried after a passing check, then the reservation is the verdict (nothing loaded, nothing reserved again)', async () => {
+    it('when the activity is retried after a passing check, then the reservation is the verdict (nothing decided under the lock, nothing reserved again)', async () => {
       const f = fakeStore({ segmentLimit: { capitalLimitCents: 0, maxOpenOrdersPerStrategy: null } });
       const input = starlab();
       f.reservations.set(input.allUseOrderId, { segment: 'FUND', cents: 1 });

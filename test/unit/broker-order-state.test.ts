@@ -136,10 +136,50 @@ describe('broker order book', () => {
     b.create('kept', 1001, 1, 1);
     b.onOrderEvent(1001, 7, os('Submitted'));
     b.create('current', 1002, 1, 2);
+    b.beginResync();
+    b.onOpenOrder(1001, 7, 'kept', 1, { type: 'openOrder', ibStatus: 'Submitted', totalQuantity: 1 });
     expect(b.endResync(2)).to.deep.equal(['lost']);
     expect(b.get('lost')).to.equal(null);
     expect(b.get('kept')!.status).to.equal('SUBMITTED');
     expect(b.get('current')).to.not.equal(null);
+  });
+
+  it('when the broker acknowledged an order and a later resync lists it nowhere (gateway restarted fresh), then it ends CANCELLED BROKER_LOST_ORDER', () => {
+    const b = new OrderBook(7);
+    b.create('gone', 1000, 10, 1);
+    b.onOrderEvent(1000, 7, os('Submitted'));
+    b.onExec(1000, 7, 'gone', { type: 'exec', execId: 'g1', time: 't', shares: 4, price: 2 }); // commission report never comes
+    b.create('open', 1001, 1, 1);
+    b.onOrderEvent(1001, 7, os('Submitted'));
+    b.create('done', 1002, 1, 1);
+    b.onOrderEvent(1002, 7, os('Cancelled'));
+    const heard: string[] = [];
+    b.on('gone', (st) => heard.push(st.status));
+    b.beginResync();
+    b.onOpenOrder(1001, 7, 'open', 1, { type: 'openOrder', ibStatus: 'Submitted', totalQuantity: 1 });
+    expect(b.endResync(2)).to.deep.equal([]);
+    expect(b.lastLost).to.deep.equal(['gone']);
+    const gone = b.get('gone')!;
+    expect(gone).to.include({ status: 'CANCELLED', filledQuantity: 4, commissionsComplete: true });
+    expect(gone.reason).to.match(/^BROKER_LOST_ORDER: /);
+    expect(heard).to.deep.equal(['CANCELLED']); // waiting callers hear it at once
+    expect(b.get('open')!.status).to.equal('SUBMITTED');
+    expect(b.get('done')!.reason ?? '').to.not.match(/BROKER_LOST_ORDER/);
+    // A new order under the lost one's broker id (a fresh gateway restarts its ids) is not mistaken for it.
+    b.create('new', 1000, 1, 2);
+    b.onOrderEvent(1000, 7, os('Submitted'));
+    expect(b.get('new')!.status).to.equal('SUBMITTED');
+    expect(b.get('gone')!.status).to.equal('CANCELLED');
+  });
+
+  it('when an order placed on the current connection is missing from a resync on that connection, then it is not taken for lost', () => {
+    const b = new OrderBook(7);
+    b.create('fresh', 1000, 1, 3);
+    b.onOrderEvent(1000, 7, os('Submitted'));
+    b.beginResync();
+    b.endResync(3);
+    expect(b.lastLost).to.deep.equal([]);
+    expect(b.get('fresh')!.status).to.equal('SUBMITTED');
   });
 
   it('when an order without orderRef is reported (not ours), then it is not tracked', () => {

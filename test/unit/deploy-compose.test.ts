@@ -55,7 +55,8 @@ function configEnvNames(): Set<string> {
 
 describe('deploy: docker-compose.yml', () => {
   it('when parsed, then every service of the deployment is present', () => {
-    for (const name of ['postgresql', 'temporal', 'temporal-ui', 'api', 'worker', 'ib-sim', 'ib-sim-relay', 'prometheus', 'grafana', 'migrate']) {
+    // The topology of `npm run cluster` (scripts/cluster.ts): two workers and two APIs on one task queue.
+    for (const name of ['postgresql', 'temporal', 'temporal-ui', 'api', 'api-2', 'worker', 'worker-2', 'ib-sim', 'ib-sim-relay', 'prometheus', 'grafana', 'migrate']) {
       expect(services, name).to.have.property(name);
     }
   });
@@ -63,6 +64,7 @@ describe('deploy: docker-compose.yml', () => {
   it('when ports are published, then each is the agreed one and bound to loopback only', () => {
     const expected: Record<string, string[]> = {
       api: ['8080:8080'],
+      'api-2': ['8081:8080'],
       temporal: ['7233:7233'],
       'temporal-ui': ['8233:8080'],
       'ib-sim': ['4002:4002', '4003:4003'],
@@ -74,6 +76,16 @@ describe('deploy: docker-compose.yml', () => {
       for (const p of ports) expect(p, `${name} ${p}`).to.match(/^127\.0\.0\.1:\d+:\d+$/);
       expect(ports.map((p) => p.replace(/^127\.0\.0\.1:/, '')), name).to.deep.equal(expected[name] ?? []);
     }
+  });
+
+  it('when the cluster topology is deployed, then two workers share one task queue with distinct TWS client ids, and two APIs serve it', () => {
+    const w1 = services.worker!.environment!;
+    const w2 = services['worker-2']!.environment!;
+    expect(interpolate(String(w2.TEMPORAL_TASK_QUEUE))).to.equal(interpolate(String(w1.TEMPORAL_TASK_QUEUE)));
+    expect(interpolate(String(w2.IB_CLIENT_ID))).to.not.equal(interpolate(String(w1.IB_CLIENT_ID)));
+    expect(services['api-2']!.command).to.deep.equal(services.api!.command);
+    expect(services['api-2']!.environment).to.deep.equal(services.api!.environment);
+    expect(read('scripts/cluster.ts')).to.match(/two workers and two APIs/);
   });
 
   it('when the worker is scaled, then nothing pins it to one container', () => {

@@ -9,6 +9,7 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { registry } from '../../src/metrics';
@@ -61,8 +62,21 @@ const dashboard = (name: string): { uid: string; title: string; panels: Panel[];
 
 describe('deploy: prometheus (promtool)', () => {
   it('when promtool checks prometheus.yml, then the config and the rule file it loads are valid', () => {
-    const r = promtool('check', 'config', `${PROM}/prometheus.yml`);
-    expect(r.status, r.out).to.equal(0);
+    // The API job reads the operator token from compose's secret /run/secrets/operator_token,
+    // which promtool insists exists: check a copy beside alerts.yml pointing at a stand-in file.
+    const secret = '/run/secrets/operator_token';
+    const text = read(`${PROM}/prometheus.yml`);
+    expect(text, 'the API job authenticates with the operator token secret').to.include(`credentials_file: ${secret}`);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'alluse-promcheck-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'operator_token'), 'stand-in-operator-token-0123456789');
+      fs.copyFileSync(path.join(ROOT, PROM, 'alerts.yml'), path.join(dir, 'alerts.yml'));
+      fs.writeFileSync(path.join(dir, 'prometheus.yml'), text.replace(secret, path.join(dir, 'operator_token')));
+      const r = promtool('check', 'config', path.join(dir, 'prometheus.yml'));
+      expect(r.status, r.out).to.equal(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('when promtool checks alerts.yml, then every rule parses', () => {

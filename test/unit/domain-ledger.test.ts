@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { DEFAULT_PROTOCOL } from '../../src/domain/config';
 import {
-  applyEntries, balanceOf, cashBuffer, contractsFor, emptyLedger, initialSplit, planFork, planMerge, planReinvest, usableCash,
+  applyEntries, balanceOf, cashBuffer, contractsFor, emptyLedger, initialSplit, mergeWaitsFor, planFork, planMerge, planReinvest, receiveAtCost, usableCash,
 } from '../../src/domain/ledger';
 
 const cfg = DEFAULT_PROTOCOL;
@@ -111,6 +111,26 @@ describe('domain/ledger', () => {
         ['F0/2025-W19:GEN', 'F0:COM', 30_000_000, 'MERGE:F0/2025-W19:2030-W01:F0/2025-W19:GEN'],
       ]));
     it('when it is one cent short, then it does not merge', () => expect(planMerge({ ...p, familyValue: 49_999_999 })).to.equal(null));
+    it('when the family still holds an open option, then the merge waits (no entries) until it is gone', () => {
+      expect(planMerge({ ...p, familyValue: 60_000_000, openOptions: 1 })).to.equal(null);
+      expect(planMerge({ ...p, familyValue: 60_000_000, openOptions: 0 })).to.have.length(2);
+    });
+    it('when positions are listed for a merge, then only open options make it wait', () => {
+      const held = [
+        { account: 'F1:GEN', symbol: 'AAPL', secType: 'STK' as const, quantity: 100, avgPrice: '190' },
+        { account: 'F1:GEN', symbol: 'AAPL', secType: 'OPT' as const, quantity: 0, avgPrice: '0' },
+        { account: 'F1:COM', symbol: 'AAPL', secType: 'OPT' as const, quantity: -1, avgPrice: '1.2' },
+      ];
+      expect(mergeWaitsFor(held).map((h) => h.account)).to.deep.equal(['F1:COM']);
+    });
+    const cases: [string, { quantity: number; avgPrice: string }, { quantity: number; avgPrice: string }, { quantity: number; avgPrice: string; realizedPnlCents: number }][] = [
+      ['nothing held', { quantity: 0, avgPrice: '0' }, { quantity: 100, avgPrice: '190' }, { quantity: 100, avgPrice: '190', realizedPnlCents: 0 }],
+      ['50 at 180 held', { quantity: 50, avgPrice: '180' }, { quantity: 100, avgPrice: '190' }, { quantity: 150, avgPrice: '186.666667', realizedPnlCents: 0 }],
+      ['100 short at 200 held', { quantity: -100, avgPrice: '200' }, { quantity: 100, avgPrice: '190' }, { quantity: 0, avgPrice: '0', realizedPnlCents: 100_000 }],
+    ];
+    for (const [what, held, incoming, want] of cases)
+      it(`when shares arrive at cost by a merge and the parent has ${what}, then basis and P&L are ${JSON.stringify(want)}`, () =>
+        expect(receiveAtCost({ ...held, realizedPnlCents: 0 }, incoming, 1)).to.deep.equal(want));
   });
 
   const reinvests: [number, number | null][] = [[1_234_567, 308_641], [4, 1], [3, null], [0, null], [-500, null]];

@@ -1,0 +1,263 @@
+/**
+ * `npm run bench:e2e`: one STAR-LAB instruction from HTTP to FILLED against a bare workflow of
+ * the same shape (two local activities, one regular, one local; no I/O: scripts/bench/
+ * e2eWorkflows.ts), on the same Temporal server, worker and task queue, in the same run:
+ *   - latency: one at a time, p50 (the two kinds interleaved, one of each in turn);
+ *   - throughput: completions/s with `--concurrency` (50) in flight (rounds alternate kinds).
+ * "FILLED" is the instruction workflow's completion (its last step records the fill and the
+ * commission); the bare one starts through the client directly, the real one through the API
+ * (real HTTP, API-key auth, validation, idempotency check).
+ * Also counts the messages sent to the broker per instruction: the order session's (every one
+ * goes through the adapter's pacing queue) and the market-data session's requests.
+ *
+ * Temporal: the embedded dev server (default), or an external one when TEMPORAL_ADDRESS is set or
+ * `--cluster` is given (TEMPORAL_ADDRESS, default 127.0.0.1:7233: e.g. `npm run cluster`).
+ * Flags: --latency-n (30), --n (throughput instructions per kind, 400), --rounds (4), --concurrency (50).
+ * Last line of stdout, one JSON object: {"server","latency_ratio","throughput_ratio",
+ *   "broker_msgs_per_instruction","latency_p50_ms","bare_latency_p50_ms","throughput_per_s",
+ *   "bare_throughput_per_s",...}.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { bundleWorkflowCode, NativeConnection, type Worker } from '@temporalio/worker';
+import { loadConfig } from '../src/config';
+import { createApiClient } from '../src/db/apiClients';
+import { dropDatabase } from '../src/db/migrate';
+import { createLogger } from '../src/logger';
+import { startSystem } from '../src/system';
+import { connectWorkerConnection } from '../src/temporalClient';
+import { createWorker, WORKFLOW_INTERCEPTORS } from '../src/worker';
+import { freePort } from '../temporal/devServer';
+import { instructionWorkflowId } from '../src/contracts/workflows/tradeInstruction';
+import type { IbBroker } from '../activities/broker/ib-adapter';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] !== undefined && !process.argv[i + 1]!.startsWith('--') ? process.argv[i + 1]! : fallback;
+}
+const CLUSTER = process.argv.includes('--cluster') || !!process.env.TEMPORAL_ADDRESS;
+const LATENCY_N = Number(arg('latency-n', '30'));
+const N = Number(arg('n', '400'));
+const ROUNDS = Number(arg('rounds', '4'));
+const CONCURRENCY = Number(arg('concurrency', '50'));
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
+};
+const r1 = (x: number) => Math.round(x * 10) / 10;
+const r2 = (x: number) => Math.round(x * 100) / 100;
+
+/** Per-activity wall time inside the worker (what the workflow waits for), by activity name. */
+const activityMs = new Map<string, number[]>();
+function timed<T extends object>(acts: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(acts)) {
+    out[name] =
+      typeof fn !== 'function'
+        ? fn
+        : async (...args: unknown[]) => {
+            const t = performance.now();
+            try {
+              return await (fn as (...a: unknown[]) => Promise<unknown>)(...args);
+            } finally {
+              let xs = activityMs.get(name);
+              if (!xs) activityMs.set(name, (xs = []));
+              xs.push(performance.now() - t);
+            }
+          };
+  }
+  return out as T;
+}
+
+/** CPU seconds used so far by another process (Linux /proc; 0 elsewhere): the Temporal dev server's share. */
+function procCpuSeconds(pid: number | undefined): number {
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+async function main(): Promise<void> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'all-use-bench-e2e-'));
+  const db = new URL(process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
+  db.pathname = `/all_use_bench_e2e_${process.pid}`;
+  const temporalAddress = CLUSTER ? (process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233') : undefined;
+  const config = loadConfig({ ...process.env, TEMPORAL_ADDRESS: temporalAddress ?? '', AUTH_MODE: '' }, {
+    port: 0, host: '127.0.0.1', temporalPort: await freePort(), temporalAddress, dataDir: tmp, databaseUrl: db.toString(),
+    ibPort: 0, ibSimAdminPort: 0, ibSimulator: true, temporalTaskQueue: `bench-e2e-${process.pid}`, logLevel: 'error', workerMetricsPort: 0,
+    starlabSegmentCapitalLimitCents: 100_000_000_000, starlabConcentrationLimitCents: 100_000_000_000,
+  });
+  const logger = createLogger('bench-e2e', 'error');
+  log(`bench:e2e on ${CLUSTER ? `the cluster at ${temporalAddress}` : 'the embedded dev server'}: starting the system...`);
+  const sys = await startSystem(config, logger, { headless: true, startWorker: false, schedules: false, progress: log });
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  let connection: NativeConnection | undefined;
+  try {
+    // Market-data requests (the risk check's quotes): counted at the port.
+    const md = sys.broker.marketData!;
+    let mdRequests = 0;
+    for (const k of ['stockQuote', 'optionQuote', 'optionChain', 'expirations', 'bars'] as const) {
+      const f = (md as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[k]!.bind(md);
+      (md as unknown as Record<string, unknown>)[k] = (...a: unknown[]) => (mdRequests++, f(...a));
+    }
+    log('bundling workflows and starting the worker...');
+    const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('./bench/e2eWorkflows'), workflowInterceptorModules: [require.resolve(WORKFLOW_INTERCEPTORS)], logger: { log() {}, trace() {}, debug() {}, info() {}, warn: (m: string) => log(m), error: (m: string) => log(m) } });
+    connection = await connectWorkerConnection(sys.temporalAddress, config);
+    worker = await createWorker({
+      connection, namespace: config.temporalNamespace, taskQueue: config.temporalTaskQueue, deps: { prisma: sys.prisma, broker: sys.broker, logger }, workflowBundle: bundle,
+      activities: (prod) => ({ ...timed(prod), bareLocal: async (s: string) => s, bareRegular: async (s: string) => s }),
+    });
+    running = worker.run();
+    await sys.broker.connect();
+
+    const creds = await createApiClient(sys.prisma, { name: 'bench-e2e', strategies: ['E2E_*'], scopes: ['trade', 'read'], rateLimitPerMinute: 100_000_000 });
+    const url = `${sys.api!.url}/api/v1/starlab_interface/trading/submit_trade_instruction`;
+    const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY + 4 });
+    let seq = 0;
+    const notFilled: string[] = [];
+    const errors: string[] = [];
+    const body = () => ({
+      starlab_strategy_id: `E2E_${seq % 50}`, scheme_type: 'DIS', symbol: 'AAPL', trade_action: 'BUY_STOCK', quantity: 1, order_type: 'MARKET',
+      time_in_force: 'DAY', client_order_id: `e2e_${seq++}_${randomUUID()}`, account_tag: 'E2E',
+    });
+    const post = (payload: string) =>
+      new Promise<string>((resolve, reject) => {
+        const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${creds.api_key}`, 'content-length': Buffer.byteLength(payload) } }, (res) => {
+          let text = '';
+          res.on('data', (b: Buffer) => (text += b.toString()));
+          res.on('end', () => (res.statusCode === 201 ? resolve((JSON.parse(text) as { all_use_order_id: string }).all_use_order_id) : reject(new Error(`API answered ${res.statusCode}: ${text}`))));
+        });
+        req.on('error', reject);
+        req.end(payload);
+      });
+    /** HTTP → FILLED: the instruction's workflow result (it ends after recording the fill and commission). */
+    const instruction = async (): Promise<number> => {
+      const t = performance.now();
+      const id = await post(JSON.stringify(body()));
+      const state = (await sys.client.workflow.getHandle(instructionWorkflowId(id)).result()) as { status: string; rejectReason: string | null };
+      if (state.status !== 'FILLED') {
+        notFilled.push(`${state.status}: ${state.rejectReason ?? ''}`);
+        if (notFilled.length <= 3) log(`  instruction ${id} ended ${state.status} (${state.rejectReason ?? ''})`);
+      }
+      return performance.now() - t;
+    };
+    const bare = async (): Promise<number> => {
+      const t = performance.now();
+      const id = `bare-${randomUUID()}`;
+      const h = await sys.client.workflow.start('bareInstruction', { taskQueue: config.temporalTaskQueue, workflowId: id, args: [id] });
+      await h.result();
+      return performance.now() - t;
+    };
+    const drive = async (n: number, fn: () => Promise<number>) => {
+      const lat: number[] = [];
+      let next = 0;
+      const cpu0 = process.cpuUsage();
+      const srv0 = procCpuSeconds(sys.devServer?.process.pid);
+      const t0 = performance.now();
+      await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+        while (next < n) {
+          next++;
+          try {
+            lat.push(await fn());
+          } catch (err) {
+            // Counted and reported, not fatal: one failed call must not abort the run.
+            errors.push((err as Error).message);
+            if (errors.length <= 3) log(`  call failed: ${(err as Error).message}`);
+          }
+        }
+      }));
+      const cpu = process.cpuUsage(cpu0);
+      return { perS: n / ((performance.now() - t0) / 1000), lat, cpuMs: (cpu.user + cpu.system) / 1000 / n, serverCpuMs: ((procCpuSeconds(sys.devServer?.process.pid) - srv0) * 1000) / n };
+    };
+
+    log('warming up...');
+    for (let i = 0; i < 5; i++) {
+      await instruction();
+      await bare();
+    }
+    activityMs.clear();
+    const stats0 = (sys.broker as IbBroker).stats();
+    const md0 = mdRequests;
+    log(`latency: ${LATENCY_N} of each, one at a time, interleaved...`);
+    const lat = { sys: [] as number[], bare: [] as number[] };
+    for (let i = 0; i < LATENCY_N; i++) {
+      lat.sys.push(await instruction());
+      lat.bare.push(await bare());
+    }
+    log(`  instruction p50 ${r1(pct(lat.sys, 50))} ms (p90 ${r1(pct(lat.sys, 90))}), bare p50 ${r1(pct(lat.bare, 50))} ms (p90 ${r1(pct(lat.bare, 90))})`);
+    const latencyActivities = new Map([...activityMs].map(([k, v]) => [k, [...v]]));
+    activityMs.clear();
+
+    log(`throughput: ${N} of each at ${CONCURRENCY} in flight, ${ROUNDS} alternating rounds...`);
+    const per = Math.ceil(N / ROUNDS);
+    let sysS = 0;
+    let bareS = 0;
+    const sysLat: number[] = [];
+    let cpuSys = 0;
+    let cpuBare = 0;
+    for (let round = 1; round <= ROUNDS; round++) {
+      const a = await drive(per, instruction);
+      const b = await drive(per, bare);
+      sysS += per / a.perS;
+      bareS += per / b.perS;
+      sysLat.push(...a.lat);
+      cpuSys += a.cpuMs / ROUNDS;
+      cpuBare += b.cpuMs / ROUNDS;
+      log(`  round ${round}/${ROUNDS}: instructions ${a.perS.toFixed(1)}/s (p50 ${r1(pct(a.lat, 50))} ms), bare ${b.perS.toFixed(1)}/s (p50 ${r1(pct(b.lat, 50))} ms); ` +
+        `CPU ms per completion: this process (API, worker, simulator, client) ${r1(a.cpuMs)} vs ${r1(b.cpuMs)}${sys.devServer ? `, Temporal server ${r1(a.serverCpuMs)} vs ${r1(b.serverCpuMs)}` : ''}`);
+    }
+    const stats1 = (sys.broker as IbBroker).stats();
+    const instructions = LATENCY_N + per * ROUNDS;
+    const orderMsgs = (stats1.msgsSent - stats0.msgsSent) / instructions;
+    const mdMsgs = (mdRequests - md0) / instructions;
+    const describe = (m: Map<string, number[]>) =>
+      [...m].filter(([k]) => !k.startsWith('bare')).map(([k, v]) => `${k} ×${r2(v.length / (m === latencyActivities ? LATENCY_N : per * ROUNDS))} p50 ${r1(pct(v, 50))} ms p90 ${r1(pct(v, 90))} ms`).join('; ');
+    log(`activities one at a time (per instruction): ${describe(latencyActivities)}`);
+    log(`activities at ${CONCURRENCY} in flight: ${describe(activityMs)}`);
+    log(`broker: ${r2(orderMsgs)} order-session messages and ${r2(mdMsgs)} market-data requests per instruction; pacing errors ${stats1.pacingErrors - stats0.pacingErrors}`);
+    agent.destroy();
+    const sysTp = (per * ROUNDS) / sysS;
+    const bareTp = (per * ROUNDS) / bareS;
+    const out = {
+      server: CLUSTER ? `cluster ${temporalAddress}` : 'dev-server',
+      latency_ratio: r2(pct(lat.sys, 50) / pct(lat.bare, 50)),
+      throughput_ratio: r2(sysTp / bareTp),
+      broker_msgs_per_instruction: r2(orderMsgs + mdMsgs),
+      latency_p50_ms: r1(pct(lat.sys, 50)),
+      bare_latency_p50_ms: r1(pct(lat.bare, 50)),
+      throughput_per_s: r1(sysTp),
+      bare_throughput_per_s: r1(bareTp),
+      order_msgs_per_instruction: r2(orderMsgs),
+      market_data_requests_per_instruction: r2(mdMsgs),
+      in_flight_p50_ms: r1(pct(sysLat, 50)),
+      concurrency: CONCURRENCY,
+      instructions,
+      not_filled: notFilled.length,
+      errors: errors.length,
+      cpu_ms_per_instruction: r1(cpuSys),
+      bare_cpu_ms_per_workflow: r1(cpuBare),
+      load_average_1m: r2(os.loadavg()[0]!),
+    };
+    process.stdout.write(`${JSON.stringify(out)}\n`);
+  } finally {
+    worker?.shutdown();
+    await running?.catch(() => undefined);
+    await connection?.close();
+    await sys.stop();
+    await dropDatabase(config.databaseUrl).catch(() => undefined);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench-e2e failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.exitCode = 1;
+});
