@@ -67,7 +67,7 @@ describe('protocol-level events: a real level change fires the level-3 alert', f
     let value = '';
     try {
       await until(async () => {
-        const { text } = await call(app.url, 'GET', '/metrics', undefined, null);
+        const { text } = await call(app.url, 'GET', '/metrics'); // /metrics is for operators (issue 17)
         value = new RegExp(`^alluse_account_protocol_level\\{account="${account}",symbol="${symbol}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? '';
         return value !== '' && /^alluse_protocol_level_changes_total\{from="0",to="3"\} [1-9]/m.test(text);
       }, 20_000, 'the level gauge and change counter on /metrics');
