@@ -5,6 +5,7 @@
  */
 import { Context } from '@temporalio/activity';
 import type { PrismaClient } from '../src/db/client';
+import { countTrials } from '../src/db/feedback';
 import type { Logger } from '../src/logger';
 import type { OptimizationInput } from '../src/contracts/feedback';
 import { runOptimization } from '../src/feedback/service';
@@ -32,7 +33,7 @@ export function createFeedbackActivities({ prisma, logger }: { prisma: PrismaCli
 
     /** Trials stored so far for a run (the workflow's progress). */
     async feedbackTrialCount(runId: string): Promise<number> {
-      return prisma.optimizationTrial.count({ where: { runId } });
+      return countTrials(prisma, runId);
     },
   };
 }

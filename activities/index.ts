@@ -12,9 +12,12 @@ import { BROKER_DECLINE_FAILURE, instructionWorkflowId, KILL_SWITCH_FAILURE } fr
 import { BrokerError } from './broker/errors';
 import type { ProtocolConfig } from '../src/domain/config';
 import type { Broker, BrokerOrderState } from '../src/contracts/broker';
-import { actionSpec, multiplierOf, toBrokerOrder } from '../src/domain/instrument';
+import { actionSpec, contractKeyOf, multiplierOf, quoteMidCents, toBrokerOrder, ymdOfIso } from '../src/domain/instrument';
 import { createProtocolActivities } from './protocol';
-import { checkInstructionRisk, quoteMidCents, type LimitMid, type RiskVerdict } from './risk';
+import { checkInstructionRisk, type LimitMid, type RiskVerdict } from './risk';
+import { prismaRiskStore } from '../src/db/riskInputs';
+import { DEFAULT_RISK_SETTINGS, type RiskSettings } from '../src/domain/risk';
+import { systemClock, type Clock } from '../src/contracts/clock';
 import { quoteOf } from '../src/quote';
 import { releaseReservation } from '../src/db/reservations';
 import { controlScopesOf, haltedScope } from '../src/db/control';
@@ -24,7 +27,8 @@ import { createReconcileActivities } from './reconcile';
 import { createFeedbackActivities } from './feedback';
 import { createMarketDataActivities } from './marketData';
 import { isTerminal } from '../src/contracts/orderStatus';
-import { createOrderFollower, toUpdate, type BrokerUpdate } from './orderFollow';
+import { instructionStatus } from '../src/db/instructionQueries';
+import { createOrderFollower, toUpdateAt, type BrokerUpdate } from './orderFollow';
 import { createWebhookActivities, dispatchFromActivity } from './webhooks';
 import { createComplianceActivities } from './compliance';
 import { statusEventOf, type WebhookTargets } from '../src/db/webhooks';
@@ -35,19 +39,27 @@ export interface ActivityDeps {
   logger: Logger;
   /** Protocol Engine configuration (defaults when absent). */
   protocol?: ProtocolConfig;
+  /**
+   * Business time (timestamps, today's expiries): the system clock unless injected. Against the
+   * simulator's manual clock the simulator is the clock (src/system.ts, the protocol harness).
+   */
+  clock?: Clock;
+  /** STAR-LAB's risk limits from the worker's configuration (src/config.ts `riskSettingsOf`); defaults when absent. */
+  risk?: RiskSettings;
 }
 
 export { toSummary, type BrokerUpdate } from './orderFollow';
 
-export function createActivities({ prisma, broker, logger, protocol }: ActivityDeps) {
+export function createActivities({ prisma, broker, logger, protocol, clock = systemClock, risk = DEFAULT_RISK_SETTINGS }: ActivityDeps) {
+  const toUpdate = (s: BrokerOrderState): BrokerUpdate => toUpdateAt(s, clock);
+  const riskStore = prismaRiskStore(prisma);
   /** The broker's mid for a LIMIT order's band check (2 s at most; none = the band is skipped, logged). */
   const limitMid: LimitMid = async (input) => {
     const md = broker.marketData;
     if (!md) return null;
     const i = input.instruction;
-    const spec = actionSpec(i.trade_action);
     try {
-      const q = await quoteOf(md, { symbol: i.symbol, secType: spec.secType, expiry: (i.expiration_date ?? '').replaceAll('-', ''), strike: i.strike_price ?? 0, right: spec.right ?? '' }, 2000);
+      const q = await quoteOf(md, contractKeyOf(i), 2000);
       const mid = quoteMidCents(q);
       if (mid === null) log(input).warn('no quote for the limit-price band check; band not checked', { symbol: i.symbol });
       return mid;
@@ -60,7 +72,7 @@ export function createActivities({ prisma, broker, logger, protocol }: ActivityD
     logger.child({ workflowId: instructionWorkflowId(input.allUseOrderId), client_order_id: input.instruction.client_order_id });
 
   return {
-    ...createProtocolActivities({ prisma, broker, logger, protocol }),
+    ...createProtocolActivities({ prisma, broker, logger, protocol, clock }),
 
     async recordInstruction(input: TradeInstructionInput): Promise<void> {
       let targets: WebhookTargets | null = null;
@@ -79,7 +91,10 @@ export function createActivities({ prisma, broker, logger, protocol }: ActivityD
     },
 
     async checkRisk(input: TradeInstructionInput): Promise<RiskVerdict> {
-      const verdict = await checkInstructionRisk(prisma, input, undefined, { limitMid, pacingBacklogMs: () => broker.pacingBacklogMs?.() ?? 0 });
+      const verdict = await checkInstructionRisk(
+        { store: riskStore, settings: risk, protocol, clock, market: { limitMid, pacingBacklogMs: () => broker.pacingBacklogMs?.() ?? 0 } },
+        input,
+      );
       if (!verdict.ok) {
         riskRejectionsTotal.inc({ reason: verdict.code });
         log(input).warn('risk check rejected instruction', { reason: verdict.message });
@@ -124,8 +139,8 @@ export function createActivities({ prisma, broker, logger, protocol }: ActivityD
       if (!known) {
         // Not at the broker yet: if the instruction may still place it, retry until it does,
         // or the cancel would be lost and the order placed later unwatched.
-        const row = await prisma.instruction.findUnique({ where: { id: allUseOrderId }, select: { status: true } });
-        if (row && !isTerminal(row.status)) throw ApplicationFailure.retryable(`order ${allUseOrderId} not at the broker yet`, 'OrderNotYetPlaced');
+        const status = await instructionStatus(prisma, allUseOrderId);
+        if (status !== null && !isTerminal(status)) throw ApplicationFailure.retryable(`order ${allUseOrderId} not at the broker yet`, 'OrderNotYetPlaced');
         return;
       }
       if (isTerminal(known.status)) return;
@@ -137,7 +152,7 @@ export function createActivities({ prisma, broker, logger, protocol }: ActivityD
     },
 
     /** Follows the order at the broker; an order the broker does not know becomes a recorded case (orderFollow.ts). */
-    awaitOrderUpdate: createOrderFollower({ prisma, broker, logger }).awaitOrderUpdate,
+    awaitOrderUpdate: createOrderFollower({ prisma, broker, logger, clock }).awaitOrderUpdate,
 
     async recordOutcome(input: TradeInstructionInput, state: InstructionState, order: BrokerOrderState | null): Promise<void> {
       // The workflow records a terminal state with complete commissions exactly once, last.
@@ -160,7 +175,7 @@ export function createActivities({ prisma, broker, logger, protocol }: ActivityD
           contract: {
             symbol: input.instruction.symbol,
             secType: spec.secType,
-            expiry: input.instruction.expiration_date?.replaceAll('-', '') ?? '',
+            expiry: ymdOfIso(input.instruction.expiration_date ?? ''),
             strike: input.instruction.strike_price ?? 0,
             right: spec.right ?? '',
             multiplier: multiplierOf(spec.secType),
@@ -179,12 +194,12 @@ export function createActivities({ prisma, broker, logger, protocol }: ActivityD
       return row;
     },
 
-    ...createReportActivities({ prisma, logger, marketData: broker.marketData }),
+    ...createReportActivities({ prisma, logger, clock, marketData: broker.marketData }),
     ...createReconcileActivities({ prisma, broker, logger }),
     ...createWebhookActivities({ prisma, logger }),
     ...createComplianceActivities({ prisma, logger }),
     ...createFeedbackActivities({ prisma, logger }),
-    ...createMarketDataActivities({ prisma, broker, logger, protocol }),
+    ...createMarketDataActivities({ prisma, broker, logger, protocol, clock }),
   };
 }
 

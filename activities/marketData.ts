@@ -14,6 +14,8 @@ import { DEFAULT_PROTOCOL, type ProtocolConfig } from '../src/domain/config';
 import type { DailyBarRow, OptionRow, QuoteRow } from '../src/domain/marketDataRules';
 import { fromDecimal } from '../src/domain/money';
 import type { Logger } from '../src/logger';
+import { isoOfYmd, ymdOfIso } from '../src/domain/instrument';
+import { systemClock, type Clock } from '../src/contracts/clock';
 import { marketDataSettings, type MarketDataSettings } from '../src/marketdata/settings';
 import { mdGapDays, mdQuarantinedRows, mdQuarantinedTotal, mdRowsTotal, mdStaleTradingDays } from '../src/metrics';
 import type { Broker, MarketBar, MarketData, OptionQuote } from '../src/contracts/broker';
@@ -24,6 +26,8 @@ export interface MarketDataDeps {
   logger: Logger;
   protocol?: ProtocolConfig;
   settings?: MarketDataSettings;
+  /** business time (quality as of now, retention cut-off); the machine's by default */
+  clock?: Clock;
 }
 
 export interface CollectResult {
@@ -49,8 +53,8 @@ export interface BackfillChunkResult {
 }
 
 const cents = (x: number): number => fromDecimal(Math.round(x * 10_000) / 10_000, 'HALF_UP');
-const ymd = (d: IsoDate) => d.replaceAll('-', '');
-const iso = (yyyymmdd: string) => `${yyyymmdd.slice(0, 4)}-${yyyymmdd.slice(4, 6)}-${yyyymmdd.slice(6, 8)}`;
+const ymd = (d: IsoDate): string => ymdOfIso(d);
+const iso = isoOfYmd;
 
 export function toBarRow(symbol: string, b: MarketBar): DailyBarRow {
   return { symbol, date: b.date, open: cents(b.open), high: cents(b.high), low: cents(b.low), close: cents(b.close), volume: b.volume ?? 0 };
@@ -70,6 +74,7 @@ const isPacing = (err: unknown): boolean => (err as { code?: number }).code === 
 export function createMarketDataActivities(deps: MarketDataDeps) {
   const logger = deps.logger.child({ component: 'market-data' });
   const settings = deps.settings ?? marketDataSettings();
+  const clock = deps.clock ?? systemClock;
   let store: MarketStore | undefined;
   const db = (): MarketStore => {
     const pool = poolOf(deps.prisma);
@@ -138,7 +143,7 @@ export function createMarketDataActivities(deps: MarketDataDeps) {
         out.quarantined += r.quarantined;
       }
       // Per-symbol data quality for the dashboards (the worker's /metrics).
-      for (const q of await db().quality(new Date(), symbols)) {
+      for (const q of await db().quality(clock.now(), symbols)) {
         mdStaleTradingDays.set({ symbol: q.symbol }, q.stale_trading_days ?? -1);
         mdGapDays.set({ symbol: q.symbol }, q.gaps);
         mdQuarantinedRows.set({ symbol: q.symbol }, q.quarantined);
@@ -237,7 +242,7 @@ export function createMarketDataActivities(deps: MarketDataDeps) {
 
     /** Retention of intraday data: drops quote/chain partitions past their window. */
     async mdRetention(): Promise<string[]> {
-      const dropped = await db().dropExpiredPartitions(new Date(), { quoteDays: settings.quoteRetentionDays, chainDays: settings.chainRetentionDays });
+      const dropped = await db().dropExpiredPartitions(clock.now(), { quoteDays: settings.quoteRetentionDays, chainDays: settings.chainRetentionDays });
       if (dropped.length) logger.info('market-data partitions dropped', { dropped });
       return dropped;
     },

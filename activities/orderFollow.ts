@@ -18,6 +18,7 @@ import { isTerminal } from '../src/contracts/orderStatus';
 import type { PrismaClient } from '../src/db/client';
 import { bookedOrder, recordReconciliationCase, type OrphanCase } from '../src/db/reconciliationCases';
 import type { Logger } from '../src/logger';
+import { systemClock, type Clock } from '../src/contracts/clock';
 
 export interface BrokerUpdate {
   summary: Partial<InstructionState>;
@@ -28,7 +29,7 @@ export interface BrokerUpdate {
 
 export const summaryKey = (s: BrokerOrderState): string => `${s.status}|${s.filledQuantity}|${s.commission}|${s.commissionsComplete}`;
 
-export function toSummary(s: BrokerOrderState): Partial<InstructionState> {
+export function toSummary(s: BrokerOrderState, clock: Clock = systemClock): Partial<InstructionState> {
   return {
     status: s.status,
     filledQuantity: s.filledQuantity,
@@ -38,11 +39,13 @@ export function toSummary(s: BrokerOrderState): Partial<InstructionState> {
     brokerOrderId: s.brokerOrderId > 0 ? String(s.brokerOrderId) : null,
     rejectReason: s.status === 'REJECTED' || s.status === 'CANCELLED' ? (s.reason ?? null) : null,
     commissionsComplete: s.commissionsComplete,
-    updatedAt: new Date().toISOString(),
+    updatedAt: clock.now().toISOString(),
   };
 }
 
-export const toUpdate = (s: BrokerOrderState): BrokerUpdate => ({ summary: toSummary(s), order: s, key: summaryKey(s) });
+export const toUpdateAt = (s: BrokerOrderState, clock: Clock = systemClock): BrokerUpdate => ({ summary: toSummary(s, clock), order: s, key: summaryKey(s) });
+
+export const toUpdate = toUpdateAt;
 
 /** However fast a broker answers, it is asked about one order at most this often. */
 export const MIN_ASK_INTERVAL_MS = 250;
@@ -68,7 +71,8 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 const brief = (s: BrokerOrderState) => ({ status: s.status, brokerOrderId: s.brokerOrderId, permId: s.permId ?? null, filledQuantity: s.filledQuantity, reason: s.reason ?? null });
 
-export function createOrderFollower({ prisma, broker, logger }: { prisma: PrismaClient; broker: Broker; logger: Logger }) {
+export function createOrderFollower({ prisma, broker, logger, clock = systemClock }: { prisma: PrismaClient; broker: Broker; logger: Logger; clock?: Clock }) {
+  const toUpdate = (s: BrokerOrderState): BrokerUpdate => toUpdateAt(s, clock);
   const record = async (id: string, kase: OrphanCase, evidence: Record<string, unknown>) => {
     if (await recordReconciliationCase(prisma, id, kase, evidence)) logger.warn('reconciliation case recorded', { all_use_order_id: id, case: kase, evidence });
   };

@@ -9,7 +9,7 @@ import type { Logger } from '../src/logger';
 import type { Broker, BrokerExecution, BrokerPosition } from '../src/contracts/broker';
 import type { ReconciliationSummary } from '../src/contracts/workflows/reconciliation';
 import { reconcile, type BrokerExecutionIn, type BrokerPositionIn, type ContractRef, type Difference } from '../src/domain/reconcile';
-import { applyBookings, bookCashCents, closedPositions, bookInstructions, bookPositions, getRun, knownExecIds, latestRun, reconciliationCases, recordOpeningBalance, saveRun } from '../src/db/books';
+import { applyBookings, bookCashCents, closedPositions, bookInstructions, bookPositions, getRun, inBooksTransaction, knownExecIds, latestRun, reconciliationCases, recordOpeningBalance, recordReconciliationAudit, saveRun } from '../src/db/books';
 import { setReduceOnlyMode } from '../src/control';
 import { dispatchFromActivity } from './webhooks';
 import { reconciliationRunsTotal, reconciliationUnexplained } from '../src/metrics';
@@ -49,7 +49,7 @@ export function createReconcileActivities({ prisma, broker, logger }: { prisma: 
       const read = async () => ({ positions: (await md.positions()).filter((p) => p.quantity !== 0), cashCents: Math.round((await md.accountCash!()) * 100) });
       for (let attempt = 1; ; attempt++) {
         const before = await read();
-        const executions = await md.executionsSince!(since);
+        const executions = await md.executionsSince(since);
         const after = await read();
         const asOf = (await md.now()).toISOString();
         if (sameAccount(before, after) || attempt >= 5) {
@@ -73,7 +73,7 @@ export function createReconcileActivities({ prisma, broker, logger }: { prisma: 
         ...(e.commission !== undefined ? { commission: e.commission } : {}), ...(e.realizedPnl !== undefined ? { realizedPnl: e.realizedPnl } : {}) }));
       const positions: BrokerPositionIn[] = a.positions.map((x) => ({ contract: contractOf(x), quantity: x.quantity, avgCost: x.avgCost }));
       // One snapshot of the books: a fill recorded between two reads would look like a difference.
-      const { known, books, instructions, cash, closed } = await prisma.$transaction(async (tx) => {
+      const { known, books, instructions, cash, closed } = await inBooksTransaction(prisma, async (tx) => {
         const known = await knownExecIds(tx, executions.map((e) => e.execId));
         const refs = [...new Set(executions.filter((e) => !known.has(e.execId) && e.orderRef).map((e) => e.orderRef))];
         return {
@@ -111,8 +111,8 @@ export function createReconcileActivities({ prisma, broker, logger }: { prisma: 
         cases: await reconciliationCases(prisma, last ? new Date(last.createdAt) : undefined),
       };
       await saveRun(prisma, { id: p.runId, trigger: p.trigger, brokerTime: a.asOf, differences: report.differences, explained: r.explained, unexplained: r.unexplained, reduceOnly: r.reduceOnlyScopes, body: report });
-      await prisma.auditLog.create({ data: { actor: 'reconciliation', action: 'RECONCILIATION_RUN', target: p.runId, outcome: r.unexplained ? 'UNEXPLAINED' : 'OK',
-        detail: { trigger: p.trigger, differences: report.differences, explained: r.explained, unexplained: r.unexplained, reduce_only: r.reduceOnlyScopes, booked: booked.length } } });
+      await recordReconciliationAudit(prisma, p.runId, r.unexplained ? 'UNEXPLAINED' : 'OK',
+        { trigger: p.trigger, differences: report.differences, explained: r.explained, unexplained: r.unexplained, reduce_only: r.reduceOnlyScopes, booked: booked.length });
       log.info('reconciliation done', { differences: report.differences, explained: r.explained, unexplained: r.unexplained, reduce_only: r.reduceOnlyScopes, booked: booked.length });
       return summaryOf(report);
     },

@@ -6,6 +6,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import type { RiskSettings } from './domain/risk';
 
 const bool = z
   .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
@@ -170,6 +171,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   }
   if (issues.length) throw new ConfigError(issues);
   return out as Config;
+}
+
+/** STAR-LAB's risk limits of the configuration, as the worker injects them into the activities. */
+export function riskSettingsOf(c: Pick<Config, 'starlabSegmentCapitalLimitCents' | 'starlabConcentrationLimitCents' | 'starlabAllowedSymbols'>): RiskSettings {
+  return { segmentCapitalLimitCents: c.starlabSegmentCapitalLimitCents, concentrationLimitCents: c.starlabConcentrationLimitCents, allowedSymbols: c.starlabAllowedSymbols };
 }
 
 /** Lines for the start banner: every key, its env var and value, secrets masked. */

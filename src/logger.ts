@@ -26,7 +26,7 @@ const redactFormat = winston.format((info) => {
     if (k === 'level' || k === 'message') continue;
     (info as Record<string, unknown>)[k] = SECRET_KEYS.test(k) ? '[REDACTED]' : redact(info[k]);
   }
-  if (typeof info.message === 'string') info.message = redact(info.message) as string;
+  if (typeof info.message === 'string') info.message = redact(info.message);
   return info;
 });
 

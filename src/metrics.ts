@@ -192,10 +192,10 @@ export const metricsContentType = registry.contentType;
 
 /** Route label: the matched pattern with its router mount path; "unmatched" for 404s so raw URLs never become labels. */
 export function routeLabel(req: Request): string {
-  const route = (req as Request & { route?: { path?: unknown } }).route;
-  if (!route || route.path === undefined) return 'unmatched';
-  const p = route.path;
-  return `${req.baseUrl}${typeof p === 'string' ? p : String(p)}` || '/';
+  const route: unknown = req.route; // Express types it any
+  const p: unknown = route !== null && typeof route === 'object' && 'path' in route ? route.path : undefined;
+  if (p === undefined) return 'unmatched';
+  return `${req.baseUrl}${typeof p === 'string' ? p : p instanceof RegExp ? p.toString() : JSON.stringify(p)}` || '/';
 }
 
 /** Express middleware: counts and times every request by route pattern. Mount it before the routers. */

@@ -11,7 +11,8 @@ import type { Broker } from './contracts/broker';
 import { ensureTemporalCli } from '../temporal/cli';
 import { portInUse, startDevServer, type DevServer } from '../temporal/devServer';
 import { createApp, startServer, type RunningServer } from './api/app';
-import type { Config } from './config';
+import { riskSettingsOf, type Config } from './config';
+import { systemClock } from './contracts/clock';
 import { closePrisma, getPrisma, type PrismaClient } from './db/client';
 import { migrate } from './db/migrate';
 import { startSimulator, type Simulator, type SimulatorOptions } from './ib-sim';
@@ -145,8 +146,12 @@ export async function startSystem(config: Config, logger: Logger, opts: SystemOp
       operatorToken,
       async startWorker() {
         system.workerMetricsUrl ??= installRuntime(await workerMetricsAddress(config.workerMetricsPort));
-        connection ??= await connectWorkerConnection(temporalAddress!, config);
-        worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.temporalTaskQueue, deps: { prisma, broker, logger } });
+        connection ??= await connectWorkerConnection(temporalAddress, config);
+        worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.temporalTaskQueue, deps: {
+          prisma, broker, logger, risk: riskSettingsOf(config),
+          // On the simulator's manual clock the simulator's time is the business time.
+          clock: simulator && config.ibSimClock === 'manual' ? simulator : systemClock,
+        } });
         system.worker = worker;
         workerRun = worker.run();
         if (config.reconcileOnConnect) stopReconcile = reconcileOnConnect({ client, broker, taskQueue: config.temporalTaskQueue, logger });

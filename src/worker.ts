@@ -91,8 +91,9 @@ export async function createWorker(opts: {
 async function main(): Promise<void> {
   const { runProcess } = await import('./entrypoint');
   const { createIbBroker } = await import('../activities/broker/ib-adapter');
-  const { closePrisma, getPrisma } = await import('./db/client');
+  const { closePrisma, getPrisma, pingDatabase } = await import('./db/client');
   const { connectWorkerConnection } = await import('./temporalClient');
+  const { riskSettingsOf } = await import('./config');
   await runProcess('worker', async (config, logger) => {
     if (!config.temporalAddress) throw new Error('TEMPORAL_ADDRESS is required for the standalone worker (npm start runs everything in one process)');
     // 0.0.0.0: in a container Prometheus scrapes from another host (docker-compose, job alluse-worker*).
@@ -107,13 +108,17 @@ async function main(): Promise<void> {
     const temporalAddress = config.temporalAddress;
     const connection = await waitFor(`temporal at ${temporalAddress}`, () => connectWorkerConnection(temporalAddress, config), { logger });
     const prisma = getPrisma(config.databaseUrl);
-    await waitFor(`postgresql at ${new URL(config.databaseUrl).host}`, () => prisma.$queryRaw`SELECT 1`, { logger });
+    await waitFor(`postgresql at ${new URL(config.databaseUrl).host}`, () => pingDatabase(prisma), { logger });
     const broker = instrumentBroker(createIbBroker({ host: config.ibHost, port: config.ibPort, clientId: config.ibClientId, account: config.ibAccount, logger, marketDataLimits: marketDataSettings().limits }));
     const stopPoller = startBrokerStatsPoller(broker);
     // Connect now, not on the first order: the broker-down alert reads this session (the adapter retries with backoff).
     broker.connect().catch((err: unknown) => logger.warn('broker not connected yet; the adapter keeps retrying', { err }));
     // Worker.create fails while the namespace is not registered yet (a cluster still starting).
-    const worker = await waitFor(`temporal namespace ${config.temporalNamespace}`, () => createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.temporalTaskQueue, deps: { prisma, broker, logger } }), { logger, attemptTimeoutMs: 120_000 });
+    const worker = await waitFor(
+      `temporal namespace ${config.temporalNamespace}`,
+      () => createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.temporalTaskQueue, deps: { prisma, broker, logger, risk: riskSettingsOf(config) } }),
+      { logger, attemptTimeoutMs: 120_000 },
+    );
     const running = worker.run();
     const { connectClient } = await import('./temporalClient');
     const client = config.reconcileOnConnect ? await connectClient(config.temporalAddress, config) : undefined;

@@ -159,7 +159,7 @@ export function createIbBroker(opts: IbBrokerOptions): IbBroker {
       try {
         validateRequest(req);
       } catch (e) {
-        return Promise.reject(e);
+        return Promise.reject(e instanceof Error ? e : new Error(String(e)));
       }
       const running = inflight.get(req.orderRef);
       if (running) return running;

@@ -8,6 +8,7 @@ import { BarSizeSetting, ConnectionState, IBApiNext, SecType, WhatToShow, type C
 import type winston from 'winston';
 import { DateTime } from 'luxon';
 import type { BrokerExecution, MarketBar, MarketData, OptionQuote } from '../../src/contracts/broker';
+import { isoOfYmd } from '../../src/domain/instrument';
 import { MarketDataPacer, type PacerLimits } from './md-pacer';
 
 export interface IbMarketDataOptions {
@@ -27,7 +28,7 @@ const opt = (symbol: string, expiry: string, strike: number, right: 'C' | 'P'): 
   ({ symbol, secType: SecType.OPT, lastTradeDateOrContractMonth: expiry, strike, right: right as never, multiplier: 100, exchange: 'SMART', currency: 'USD' });
 // IBApiNext tick ids: 1 bid, 2 ask, 4 last; 10041 model delta, 10039 model IV, 10002 underlying.
 const TICK = { bid: 1, ask: 2, last: 4, delta: 10041, iv: 10039, und: 10002, gamma: 10042, vega: 10043, theta: 10044, callOi: 27, putOi: 28 } as const;
-const ymd = (s: string) => `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}`;
+const ymd = isoOfYmd;
 
 /** "20261127 16:00:00 US/Eastern" (or yyyyMMdd-HH:mm:ss UTC) → ISO UTC. */
 export function ibTime(t: string): string {
@@ -35,7 +36,7 @@ export function ibTime(t: string): string {
   if (!m) return t;
   const zone = m[3] ? (m[3] === 'US/Eastern' || m[3] === 'EST' || m[3] === 'EDT' ? 'America/New_York' : m[3]) : t.includes('-') ? 'utc' : 'America/New_York';
   const d = DateTime.fromFormat(`${m[1]} ${m[2]}`, 'yyyyMMdd HH:mm:ss', { zone });
-  return d.isValid ? d.toUTC().toISO({ suppressMilliseconds: false })! : t;
+  return d.isValid ? d.toUTC().toISO({ suppressMilliseconds: false }) : t;
 }
 
 export function createIbMarketData(o: IbMarketDataOptions): MarketData {
@@ -121,7 +122,7 @@ export function createIbMarketData(o: IbMarketDataOptions): MarketData {
         secType: p.contract.secType === SecType.OPT ? ('OPT' as const) : ('STK' as const),
         expiry: p.contract.lastTradeDateOrContractMonth,
         strike: p.contract.strike,
-        right: p.contract.right as unknown as 'C' | 'P' | undefined,
+        right: p.contract.right,
         quantity: p.pos,
         avgCost: p.avgCost ?? 0,
       }));
@@ -161,7 +162,7 @@ export function createIbMarketData(o: IbMarketDataOptions): MarketData {
           time: ibTime(e.time ?? ''),
           symbol: k.symbol ?? '',
           secType: k.secType === SecType.OPT ? 'OPT' : 'STK',
-          ...(k.secType === SecType.OPT ? { expiry: k.lastTradeDateOrContractMonth, strike: k.strike, right: k.right as unknown as 'C' | 'P' } : {}),
+          ...(k.secType === SecType.OPT ? { expiry: k.lastTradeDateOrContractMonth, strike: k.strike, right: k.right } : {}),
           side: e.side === 'SLD' ? 'SELL' : 'BUY',
           shares: e.shares ?? 0,
           price: e.price ?? 0,

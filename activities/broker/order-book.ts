@@ -86,8 +86,8 @@ export class OrderBook {
     if (!set) this.listeners.set(ref, (set = new Set()));
     set.add(fn);
     return () => {
-      set!.delete(fn);
-      if (set!.size === 0) this.listeners.delete(ref);
+      set.delete(fn);
+      if (set.size === 0) this.listeners.delete(ref);
     };
   }
 

@@ -8,7 +8,8 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { PrismaClient } from '../../src/db/client';
 import { resolveProtocolConfig, type ConfigScope } from '../../src/db/protocolConfig';
 import { DEFAULT_PROTOCOL, type ProtocolConfig } from '../../src/domain/config';
-import { fromDecimal, type Cents } from '../../src/domain/money';
+import { priceCents } from '../../src/domain/money';
+import { systemClock, type Clock } from '../../src/contracts/clock';
 import type { Logger } from '../../src/logger';
 import type { Broker, MarketData } from '../../src/contracts/broker';
 
@@ -17,6 +18,7 @@ export interface ProtocolDeps {
   broker: Broker;
   logger: Logger;
   protocol?: ProtocolConfig;
+  clock?: Clock;
 }
 
 export interface ProtocolCtx {
@@ -24,6 +26,8 @@ export interface ProtocolCtx {
   broker: Broker;
   logger: Logger;
   protocol: ProtocolConfig;
+  /** business time (entry days, timestamps written to the books) */
+  clock: Clock;
   /** The configuration in force for a family or account now (versioned rows over `protocol`), and its version. */
   config(scope: ConfigScope): Promise<{ version: number; config: ProtocolConfig }>;
   md(): MarketData;
@@ -35,6 +39,7 @@ export function protocolCtx(d: ProtocolDeps): ProtocolCtx {
     broker: d.broker,
     logger: d.logger.child({ component: 'protocol' }),
     protocol: d.protocol ?? DEFAULT_PROTOCOL,
+    clock: d.clock ?? systemClock,
     config: (scope) => resolveProtocolConfig(d.prisma, d.protocol ?? DEFAULT_PROTOCOL, scope),
     md() {
       if (!d.broker.marketData) throw ApplicationFailure.nonRetryable('the broker has no market data port', 'NoMarketData');
@@ -43,10 +48,9 @@ export function protocolCtx(d: ProtocolDeps): ProtocolCtx {
   };
 }
 
-/** Broker decimal → integer cents (half-even: a quote is never more precise than a tick). */
-export const toCents = (x: number): Cents => fromDecimal(x, 'HALF_EVEN');
-/** YYYYMMDD ↔ YYYY-MM-DD */
-export const isoOf = (ymd: string): string => `${ymd.slice(0, 4)}-${ymd.slice(4, 6)}-${ymd.slice(6, 8)}`;
-export const ymdOf = (iso: string): string => iso.replaceAll('-', '');
+/** Broker decimal → integer cents: the one conversion (src/domain/money.ts `priceCents`; a quote has at most 2 decimals). */
+export const toCents = priceCents;
+/** YYYYMMDD ↔ YYYY-MM-DD: the vocabulary's (src/domain/instrument.ts). */
+export { isoOfYmd as isoOf, ymdOfIso as ymdOf } from '../../src/domain/instrument';
 /** The ALL-USE "client" that owns internal orders (instructions table, all_use_order_id). */
 export const INTERNAL_CLIENT = 'ALL-USE';

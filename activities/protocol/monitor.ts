@@ -14,6 +14,7 @@ import { chainWindowOf } from '../../src/domain/signals';
 import type { PositionLevel } from '../../src/contracts/workflows/positionMonitor';
 import { protocolClientOrderId } from '../../src/contracts/workflows/weeklyCycle';
 import { isoOf, toCents, ymdOf, type ProtocolCtx } from './context';
+import { optionAction } from '../../src/domain/instrument';
 import { recordLevels } from './levelEvents';
 
 export function monitorActivities(ctx: ProtocolCtx) {
@@ -49,13 +50,13 @@ export function monitorActivities(ctx: ProtocolCtx) {
       const roll = planPositionRoll({ right: pos.right, closeAskCents: toCents(current.ask), next: chain, band: cfg, ...(shares ? { sharesBasisCents: fromDecimal(shares.avgPrice, 'HALF_EVEN') } : {}) });
       if (!roll) return null;
       const tag = `roll-${ymdOf(pos.expiry)}-${pos.right}${pos.strikeCents}`;
-      const base = { familyId: p.familyId, accountId: pos.accountId, week: p.week, symbol: pos.symbol, quantity: Math.abs(pos.quantity), underlyingCents: und, atrCents: null, entryDay: new Date().toISOString().slice(0, 10) };
+      const base = { familyId: p.familyId, accountId: pos.accountId, week: p.week, symbol: pos.symbol, quantity: Math.abs(pos.quantity), underlyingCents: und, atrCents: null, entryDay: ctx.clock.now().toISOString().slice(0, 10) };
       const startAttempt = ctx.protocol.signals.maxReprices; // far side of the market: the credit was computed there
       const closeId = protocolClientOrderId(p.familyId, kind, p.week, pos.symbol, `${tag}-close`);
       const openId = protocolClientOrderId(p.familyId, kind, p.week, pos.symbol, `${tag}-open`);
       await savePlans(ctx.prisma, [
-        { ...base, clientOrderId: closeId, purpose: 'ROLL_CLOSE', tradeAction: pos.right === 'P' ? 'BUY_TO_CLOSE_PUT' : 'BUY_TO_CLOSE_CALL', strikeCents: pos.strikeCents, expiry: pos.expiry, detail: { startAttempt, creditCents: roll.creditCents } },
-        { ...base, clientOrderId: openId, purpose: 'ROLL_OPEN', tradeAction: pos.right === 'P' ? 'SELL_TO_OPEN_PUT' : 'SELL_TO_OPEN_CALL', strikeCents: roll.open.strike, expiry: isoOf(next), detail: { startAttempt, creditCents: roll.creditCents } },
+        { ...base, clientOrderId: closeId, purpose: 'ROLL_CLOSE', tradeAction: optionAction('BUY', false, pos.right), strikeCents: pos.strikeCents, expiry: pos.expiry, detail: { startAttempt, creditCents: roll.creditCents } },
+        { ...base, clientOrderId: openId, purpose: 'ROLL_OPEN', tradeAction: optionAction('SELL', true, pos.right), strikeCents: roll.open.strike, expiry: isoOf(next), detail: { startAttempt, creditCents: roll.creditCents } },
       ]);
       return { closeClientOrderId: closeId, openClientOrderId: openId };
     },

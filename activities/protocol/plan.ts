@@ -5,7 +5,8 @@
  */
 import { Context } from '@temporalio/activity';
 import { allUseOrderId, requestHash } from '../../src/contracts/ids';
-import type { TradeInstruction } from '../../src/contracts/instruction';
+import type { TradeAction, TradeInstruction } from '../../src/contracts/instruction';
+import { asAction, isPut, isSell } from '../../src/domain/instrument';
 import { accountPositions, getFamily, listFamilies } from '../../src/db/accounts';
 import { plansOf, recordEntry, savePlans, type ProtocolOrderRow } from '../../src/db/protocolOrders';
 import { previousWeekTypes } from '../../src/db/weekTypes';
@@ -24,6 +25,7 @@ import { INTERNAL_CLIENT, toCents, ymdOf, type ProtocolCtx } from './context';
 import type { WeekMarket } from './market';
 import { levelsOf } from './monitor';
 import { isTerminal } from '../../src/contracts/orderStatus';
+import { instructionExists, instructionProgress } from '../../src/db/instructionQueries';
 
 const OPENING = ['OPEN', 'BUY_SHARES'];
 const attemptCoid = (base: string, attempt: number) => (attempt === 0 ? base : `${base}.r${attempt}`);
@@ -64,7 +66,7 @@ export function planActivities(ctx: ProtocolCtx) {
    * so the monitor measures a level's move from it.
    */
   async function chooseAtEntry(row: ProtocolOrderRow) {
-    const right = row.tradeAction.endsWith('PUT') ? 'P' : 'C';
+    const right = isPut(asAction(row.tradeAction)) ? 'P' : 'C';
     const { config } = await ctx.config({ familyId: row.familyId, accountId: row.accountId });
     const kind = row.accountId.slice(row.familyId.length + 1) as keyof ProtocolConfig['accounts'];
     const spot = toCents((await ctx.md().stockQuote(row.symbol)).last);
@@ -141,8 +143,9 @@ export function planActivities(ctx: ProtocolCtx) {
       if (!row) throw new Error(`unknown protocol order ${p.clientOrderId}`);
       const coid = attemptCoid(row.clientOrderId, p.attempt);
       const id = allUseOrderId(INTERNAL_CLIENT, coid);
-      if (await ctx.prisma.instruction.findUnique({ where: { id }, select: { id: true } })) return { kind: 'EXISTS', allUseOrderId: id };
-      const stock = row.tradeAction === 'BUY_STOCK';
+      if (await instructionExists(ctx.prisma, id)) return { kind: 'EXISTS', allUseOrderId: id };
+      const action = row.tradeAction as TradeAction;
+      const stock = action === 'BUY_STOCK';
       if (stock && p.attempt > 0) return { kind: 'SKIP', reason: 'market order: no re-price' };
       if (!stock && row.purpose === 'OPEN' && p.attempt === 0) {
         const chosen = await chooseAtEntry(row);
@@ -151,8 +154,8 @@ export function planActivities(ctx: ProtocolCtx) {
       }
       let limit: number | undefined;
       if (!stock) {
-        const q = await ctx.md().optionQuote(row.symbol, ymdOf(row.expiry!), Number(toDecimal(row.strikeCents!)), row.tradeAction.endsWith('PUT') ? 'P' : 'C');
-        const side = row.tradeAction.startsWith('SELL') ? 'SELL' : 'BUY';
+        const q = await ctx.md().optionQuote(row.symbol, ymdOf(row.expiry!), Number(toDecimal(row.strikeCents!)), isPut(action) ? 'P' : 'C');
+        const side = isSell(action) ? 'SELL' : 'BUY';
         const start = Number(row.detail?.startAttempt ?? 0);
         const c = limitPriceForAttempt(p.attempt + start, toCents(q.bid), toCents(q.ask), side, ctx.protocol.signals);
         if (c === 'SKIP' || c <= 0) return { kind: 'SKIP', reason: c === 'SKIP' ? 'no fill after the last re-price' : 'no bid' };
@@ -160,12 +163,12 @@ export function planActivities(ctx: ProtocolCtx) {
       }
       const kind = row.accountId.slice(row.familyId.length + 1);
       const instruction: TradeInstruction = {
-        starlab_strategy_id: `ALLUSE_${kind}`, scheme_type: 'WIS', symbol: row.symbol, trade_action: row.tradeAction as TradeInstruction['trade_action'],
+        starlab_strategy_id: `ALLUSE_${kind}`, scheme_type: 'WIS', symbol: row.symbol, trade_action: action,
         quantity: row.quantity, order_type: stock ? 'MARKET' : 'LIMIT', time_in_force: ctx.protocol.signals.timeInForce, client_order_id: coid,
         ...(limit !== undefined ? { limit_price: limit } : {}),
         ...(row.expiry ? { expiration_date: row.expiry, strike_price: Number(toDecimal(row.strikeCents!)) } : {}),
       };
-      const input: TradeInstructionInput = { allUseOrderId: id, clientName: INTERNAL_CLIENT, source: 'INTERNAL', requestHash: requestHash(instruction), instruction, accountId: row.accountId, receivedAt: new Date().toISOString() };
+      const input: TradeInstructionInput = { allUseOrderId: id, clientName: INTERNAL_CLIENT, source: 'INTERNAL', requestHash: requestHash(instruction), instruction, accountId: row.accountId, receivedAt: ctx.clock.now().toISOString() };
       return { kind: 'PLACE', input };
     },
 
@@ -175,8 +178,7 @@ export function planActivities(ctx: ProtocolCtx) {
       const { startToCloseTimeoutMs } = Context.current().info;
       const deadline = Date.now() + Math.min(p.waitMs, Math.max(0, startToCloseTimeoutMs - 30_000));
       for (;;) {
-        const r = await ctx.prisma.instruction.findUnique({ where: { id: p.allUseOrderId }, include: { order: true } });
-        const st = { status: r?.status ?? 'UNKNOWN', filledQuantity: r?.order?.filledQuantity ?? 0 };
+        const st = await instructionProgress(ctx.prisma, p.allUseOrderId);
         if (isTerminal(st.status) || Date.now() >= deadline) return st;
         Context.current().heartbeat();
         await new Promise((res) => setTimeout(res, 250));

@@ -18,6 +18,8 @@ import { INTERNAL_CLIENT, ymdOf, type ProtocolCtx } from './context';
 import type { WeekMarket } from './market';
 import { parseProtocolClientOrderId } from '../../src/contracts/workflows/weeklyCycle';
 import { isTerminal } from '../../src/contracts/orderStatus';
+import { asAction, isPut, isSell, isStock } from '../../src/domain/instrument';
+import { instructionsByCoidPrefix, instructionsOfAccounts } from '../../src/db/instructionQueries';
 
 const SETTLE_POLLS = 60; // × 500 ms
 const money = (d: Decimal.Value) => fromDecimal(new Decimal(d).toFixed(2, Decimal.ROUND_HALF_EVEN));
@@ -27,10 +29,7 @@ export function settleActivities(ctx: ProtocolCtx) {
 
   /** Filled quantity per base client_order_id over its re-priced attempts (`<coid>.r<n>`). */
   async function filledByBase(coids: string[]): Promise<Map<string, number>> {
-    const rows = await ctx.prisma.instruction.findMany({
-      where: { clientName: INTERNAL_CLIENT, OR: coids.map((c) => ({ clientOrderId: { startsWith: c } })) },
-      include: { order: true },
-    });
+    const rows = await instructionsByCoidPrefix(ctx.prisma, INTERNAL_CLIENT, coids);
     const out = new Map<string, number>();
     for (const r of rows) {
       const base = r.clientOrderId.replace(/\.r\d+$/, '');
@@ -47,10 +46,7 @@ export function settleActivities(ctx: ProtocolCtx) {
    */
   async function settledInstructions(ids: string[], week: string) {
     for (let i = 0; ; i++) {
-      const rows = (await ctx.prisma.instruction.findMany({
-        where: { clientName: INTERNAL_CLIENT, accountId: { in: ids } },
-        include: { order: true, executions: true },
-      })).filter((r) => { const w = parseProtocolClientOrderId(r.clientOrderId)?.week; return !!w && w <= week; });
+      const rows = (await instructionsOfAccounts(ctx.prisma, INTERNAL_CLIENT, ids)).filter((r) => { const w = parseProtocolClientOrderId(r.clientOrderId)?.week; return !!w && w <= week; });
       const final = (r: (typeof rows)[number]) => isTerminal(r.status) && r.executions.reduce((n, e) => n + e.shares, 0) === (r.order?.filledQuantity ?? 0);
       if (rows.every(final) || i >= SETTLE_POLLS) return rows.filter(final);
       await new Promise((res) => setTimeout(res, 500));
@@ -81,10 +77,11 @@ export function settleActivities(ctx: ProtocolCtx) {
       const entries: LedgerEntry[] = [];
       for (const i of instructions) {
         if (!i.order || i.executions.length === 0 || !i.accountId) continue;
-        const gross = money(i.executions.reduce((s, e) => s.plus(new Decimal(e.price.toString()).times(e.shares)), new Decimal(0)).times(i.tradeAction.endsWith('STOCK') ? 1 : mult));
-        const stock = i.tradeAction.endsWith('STOCK');
+        const action = asAction(i.tradeAction);
+        const stock = isStock(action);
+        const gross = money(i.executions.reduce((s, e) => s.plus(new Decimal(e.price.toString()).times(e.shares)), new Decimal(0)).times(stock ? 1 : mult));
         const reason = stock ? 'TRADE' : 'PREMIUM';
-        if (gross > 0) entries.push(i.tradeAction.startsWith('SELL') ? { from: MARKET, to: i.accountId, amountCents: gross, reason, key: `${reason}:${i.id}` } : { from: i.accountId, to: MARKET, amountCents: gross, reason, key: `${reason}:${i.id}` });
+        if (gross > 0) entries.push(isSell(action) ? { from: MARKET, to: i.accountId, amountCents: gross, reason, key: `${reason}:${i.id}` } : { from: i.accountId, to: MARKET, amountCents: gross, reason, key: `${reason}:${i.id}` });
         const fee = money(i.order.commission.toString());
         if (fee > 0) entries.push({ from: i.accountId, to: MARKET, amountCents: fee, reason: 'COMMISSION', key: `COMMISSION:${i.id}` });
       }
@@ -109,7 +106,7 @@ export function settleActivities(ctx: ProtocolCtx) {
           if (!m) continue;
           const rolled = rolls.some((r) => r.accountId === a.id && r.symbol === o.symbol && (rolledFilled.get(r.clientOrderId) ?? 0) > 0);
           const atr = Math.round(latestRegime(m.weekly, ctx.protocol.regime).atr ?? 0);
-          const w: WeekInput = o.tradeAction.endsWith('PUT')
+          const w: WeekInput = isPut(asAction(o.tradeAction))
             ? { kind: 'PUT', rolled, strike: o.strikeCents ?? 0, close: m.closeCents, atr }
             : { kind: 'CALL', rolled, strike: o.strikeCents ?? 0, close: m.closeCents, costBasis: Number(o.detail?.costBasisCents ?? 0) };
           rows.push({ accountId: a.id, symbol: o.symbol, week: p.week, type: classifyWeek(w, ctx.protocol.weekTypes), detail: { ...w, clientOrderId: o.clientOrderId, expiry: o.expiry } });

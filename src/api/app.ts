@@ -94,8 +94,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(httpMetrics());
   app.use((req: Request, res: Response, next: NextFunction) => {
     const incoming = req.header('x-request-id');
-    res.locals.requestId = incoming && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
-    res.setHeader('X-Request-Id', res.locals.requestId as string);
+    const requestId = incoming && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+    res.locals.requestId = requestId;
+    res.setHeader('X-Request-Id', requestId);
     next();
   });
 
@@ -122,7 +123,7 @@ export function createApp(deps: AppDeps): express.Express {
     res.json(openApiDocument());
   });
   app.get('/api/v1/docs', (_req, res) => {
-    res.type('html').send(renderDocs(openApiDocument() as Record<string, any>));
+    res.type('html').send(renderDocs(openApiDocument()));
   });
   app.use(
     '/api/v1/oauth',

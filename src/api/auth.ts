@@ -11,7 +11,7 @@ import { writeAudit } from '../db/audit';
 import type { PrismaClient } from '../db/client';
 import type { Logger } from '../logger';
 import { caller, LOCAL_CLIENT, type CallerClient } from './clientContext';
-import { ApiError } from './errors';
+import { ApiError, requestIdOf } from './errors';
 import { ipAllowed } from './ipAllow';
 import { TokenError, type TokenService } from './tokens';
 
@@ -35,7 +35,7 @@ export function presentedCredential(req: Request): string | null {
 
 export function authenticate({ prisma, logger, mode, tokens }: AuthDeps): RequestHandler {
   const deny = async (req: Request, res: Response, err: ApiError, actor = 'anonymous') => {
-    await writeAudit(prisma, { actor, action: err.status === 401 ? 'AUTH_DENIED' : 'ACCESS_DENIED', target: req.path, outcome: 'DENIED', detail: { code: err.code, ip: req.ip, method: req.method, request_id: res.locals.requestId } }, (e) =>
+    await writeAudit(prisma, { actor, action: err.status === 401 ? 'AUTH_DENIED' : 'ACCESS_DENIED', target: req.path, outcome: 'DENIED', detail: { code: err.code, ip: req.ip, method: req.method, request_id: requestIdOf(res) } }, (e) =>
       logger.error('audit write failed', { err: e }),
     );
     return err;

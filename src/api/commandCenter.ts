@@ -20,7 +20,7 @@ import { DEFAULT_PROTOCOL, type ProtocolConfig } from '../domain/config';
 import type { Logger } from '../logger';
 import { withTimeout } from '../withTimeout';
 import { monitorStateQuery, type PositionLevel } from '../contracts/workflows/positionMonitor';
-import { ApiError } from './errors';
+import { ApiError, requestIdOf } from './errors';
 import { weeklyCycleScheduleId } from './health';
 import type { MarkProvider } from './marks';
 
@@ -189,7 +189,7 @@ export function commandCenterRouter(d: CommandCenterDeps): Router {
       cursor = first.reduce((m, x) => (new Date(x.updatedAt) > m ? new Date(x.updatedAt) : m), new Date(Date.now() - 5000));
       send('snapshot', { instructions: first.map(withLink) });
     } catch (err) {
-      d.logger.error('command center feed failed', { err, request_id: res.locals.requestId });
+      d.logger.error('command center feed failed', { err, request_id: requestIdOf(res) });
       send('error', { code: 'FEED_FAILED', message: 'could not read instructions' });
       close();
       res.end();
@@ -210,7 +210,7 @@ export function commandCenterRouter(d: CommandCenterDeps): Router {
         else if (Date.now() - lastBeat > 15_000) res.write(': keep-alive\n\n');
         lastBeat = Date.now();
       } catch (err) {
-        d.logger.warn('command center feed poll failed', { err, request_id: res.locals.requestId });
+        d.logger.warn('command center feed poll failed', { err, request_id: requestIdOf(res) });
       }
       if (!closed) timer = setTimeout(() => void tick(), pollMs);
     };

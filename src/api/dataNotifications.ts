@@ -57,8 +57,11 @@ export function dataNotificationsRouter({ prisma, marks, marketData }: { prisma:
       case 'WEEK_TYPE_HISTORY':
         data = await weekTypeHistory(prisma, { symbol: q.symbol, fromWeek: q.from_week, toWeek: q.to_week });
         break;
-      default:
+      case 'QUOTE':
+      case 'OPTION_CHAIN':
+      case 'DAILY_BARS':
         ({ data, source } = await marketDataAnswer(marketData, q, store, log));
+        break;
     }
     res.json({ data_type: q.data_type, as_of: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), data, ...(source ? { source } : {}) });
   });

@@ -7,6 +7,12 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../logger';
 
+/** The request id app.ts put on res.locals (Express types locals as any): the string, or undefined. */
+export function requestIdOf(res: Response): string | undefined {
+  const v: unknown = res.locals.requestId;
+  return typeof v === 'string' ? v : undefined;
+}
+
 export class ApiError extends Error {
   constructor(
     public readonly status: number,
@@ -34,7 +40,7 @@ export function errorMiddleware(logger: Logger) {
   // Express recognises error middleware by its four parameters.
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const e = toApiError(err);
-    const meta = { request_id: res.locals.requestId, method: req.method, path: req.path, status: e.status, code: e.code };
+    const meta = { request_id: requestIdOf(res), method: req.method, path: req.path, status: e.status, code: e.code };
     // Our own 5xx (e.g. BROKER_UNAVAILABLE) are expected conditions: no stack trace for those.
     if (e.status >= 500) logger.error(e.message, err instanceof ApiError ? meta : { ...meta, err });
     else logger.warn(e.message, meta);

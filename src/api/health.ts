@@ -14,6 +14,7 @@ import type { PrismaClient } from '../db/client';
 import { globalControl } from '../db/control';
 import { reduceOnly, tradingHalted } from '../metrics';
 import { withTimeout } from '../withTimeout';
+import { appliedMigrations } from '../db/metricsRows';
 import { waitingFor } from '../waitFor';
 import { hasOperatorToken } from './operator';
 
@@ -64,8 +65,7 @@ async function checkTemporal(d: ReadinessDeps, ms: number): Promise<Check> {
 }
 
 async function checkDatabase(d: ReadinessDeps): Promise<Check> {
-  const rows = await d.prisma.$queryRaw<{ migration_name: string }[]>`SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`;
-  const applied = new Set(rows.map((r) => r.migration_name));
+  const applied = await appliedMigrations(d.prisma);
   const missing = expectedMigrations().filter((m) => !applied.has(m));
   return missing.length ? { ok: false, detail: `migrations not applied: ${missing.join(', ')}` } : { ok: true, detail: `${applied.size} migrations applied` };
 }

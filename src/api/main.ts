@@ -4,7 +4,7 @@
  * Migrations are applied by the deployment's migrate step, not here.
  */
 import { runProcess } from '../entrypoint';
-import { closePrisma, getPrisma } from '../db/client';
+import { closePrisma, getPrisma, pingDatabase } from '../db/client';
 import { connectClient } from '../temporalClient';
 import { waitFor } from '../waitFor';
 import { createApp, startServer } from './app';
@@ -15,7 +15,7 @@ void runProcess('api', async (config, logger) => {
   // Wait for Temporal and PostgreSQL (bounded backoff, one log line per attempt) instead of exiting.
   const client = await waitFor(`temporal at ${address}`, () => connectClient(address, config), { logger });
   const prisma = getPrisma(config.databaseUrl);
-  await waitFor(`postgresql at ${new URL(config.databaseUrl).host}`, () => prisma.$queryRaw`SELECT 1`, { logger });
+  await waitFor(`postgresql at ${new URL(config.databaseUrl).host}`, () => pingDatabase(prisma), { logger });
   const server = await startServer(createApp({ temporal: client, prisma, taskQueue: config.temporalTaskQueue, logger }), config.port, config.host);
   logger.info('api listening', { url: server.url });
   return async () => {

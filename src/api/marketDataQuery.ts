@@ -8,13 +8,14 @@ import type { MarketData } from '../contracts/broker';
 import type { DataRequest } from '../contracts/api';
 import { ApiError } from './errors';
 import { withTimeout } from '../withTimeout';
+import { ymdOfIso } from '../domain/instrument';
 import type { MarketDataQuery, Source } from '../marketdata/query';
 import type { Logger } from '../logger';
 
 const TIMEOUT_MS = 10_000;
 const unavailable = (what: string, why: string) =>
   new ApiError(503, 'BROKER_UNAVAILABLE', `${what} data is unavailable: ${why}`, { data_type: what }, { 'Retry-After': '30' });
-const ymd = (iso: string) => iso.replaceAll('-', '');
+const ymd = ymdOfIso;
 
 type MarketRequest = Exclude<DataRequest, { data_type: 'POSITIONS' | 'WEEK_TYPE_HISTORY' }>;
 

@@ -4,6 +4,7 @@
  * fails or times out, the last recorded fill price of the contract (`LAST_FILL`).
  */
 import { lastFillPrice, type ContractKey } from '../db/positions';
+import { quoteMid } from '../domain/instrument';
 import type { PrismaClient } from '../db/client';
 import { quoteOf } from '../quote';
 import type { MarketData } from '../contracts/broker';
@@ -30,9 +31,7 @@ export function lastFillMarks(prisma: PrismaClient): MarkProvider {
 /** Marks from the broker's market-data path: the quote's mid (else last), bounded in time. */
 export function marketDataMarks(md: Pick<MarketData, 'stockQuote' | 'optionQuote'>, fallback: MarkProvider, timeoutMs = 2000): MarkProvider {
   return brokerMarks(async (c) => {
-    const q = await quoteOf(md, c, timeoutMs);
-    if (q.bid > 0 && q.ask > 0) return Math.round(((q.bid + q.ask) / 2) * 10_000) / 10_000;
-    return q.last > 0 ? q.last : null;
+    return quoteMid(await quoteOf(md, c, timeoutMs));
   }, fallback);
 }
 

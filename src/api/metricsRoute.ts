@@ -5,8 +5,8 @@
  */
 import type { RequestHandler } from 'express';
 import type { PrismaClient } from '../db/client';
+import { loadMetricsRows } from '../db/metricsRows';
 import type { Marker } from '../marks';
-import { globalControl } from '../db/control';
 import { ACCOUNT_DEFAULTS } from '../domain/config';
 import {
   accountBuffer,
@@ -32,16 +32,7 @@ export const STUCK_AFTER_MS = 10 * 60_000;
 
 /** Copies the database's view of accounts, week types and controls into the gauges. */
 export async function refreshDbMetrics(prisma: PrismaClient, marker?: Marker): Promise<void> {
-  const [accounts, positions, weeks, levels, control, lastCycle, stuck] = await Promise.all([
-    prisma.account.findMany({ where: { status: 'OPEN' } }),
-    prisma.position.findMany({ where: { ownerKind: 'ACCOUNT', NOT: { quantity: 0 } } }),
-    prisma.weekTypeRecord.groupBy({ by: ['week', 'type'], _count: { _all: true }, orderBy: { week: 'desc' } }),
-    // The protocol engine records level changes as audit rows PROTOCOL_LEVEL {symbol, level}.
-    prisma.auditLog.findMany({ where: { action: 'PROTOCOL_LEVEL' }, orderBy: { id: 'desc' }, take: 5000 }),
-    globalControl(prisma),
-    prisma.weekTypeRecord.aggregate({ _max: { createdAt: true } }),
-    prisma.instruction.count({ where: { status: 'PENDING_SUBMIT', createdAt: { lt: new Date(Date.now() - STUCK_AFTER_MS) } } }),
-  ]);
+  const { accounts, positions, weeks, levels, control, lastCycle, stuck } = await loadMetricsRows(prisma, new Date(Date.now() - STUCK_AFTER_MS));
   workflowsStuck.set({ workflow_type: 'tradeInstruction' }, stuck);
   accountEquity.reset();
   accountCash.reset();

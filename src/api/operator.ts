@@ -16,7 +16,7 @@ import { computeReport, type Report } from '../reports/compute';
 import { findReport, listReports, loadReportInput, produceReport } from '../reports/load';
 import { DATE_RE, periodOf } from '../reports/period';
 import { reportCsv, reportHtml } from '../reports/render';
-import { ApiError, notFound } from './errors';
+import { ApiError, notFound, requestIdOf } from './errors';
 import { writeAudit } from '../db/audit';
 
 export interface OperatorDeps {
@@ -44,10 +44,10 @@ export function operatorAuth(token: string | undefined, logger: Logger, prisma?:
       return next(new ApiError(503, 'OPERATOR_AUTH_NOT_CONFIGURED', 'the operator API is disabled: set OPERATOR_TOKEN (at least 24 characters) and restart; `npm run ops` works without it'));
     const m = /^Bearer\s+(\S+)$/i.exec(req.header('authorization') ?? '');
     if (!m || !timingSafeEqual(digest(m[1]!), want)) {
-      logger.warn('operator authentication failed', { request_id: res.locals.requestId, ip: req.ip, path: req.path });
+      logger.warn('operator authentication failed', { request_id: requestIdOf(res), ip: req.ip, path: req.path });
       // Audited like STAR-LAB's denials (the compliance report lists them); never the presented token.
       if (prisma)
-        await writeAudit(prisma, { actor: 'anonymous', action: 'OPERATOR_AUTH_DENIED', target: req.originalUrl.split('?')[0]!.slice(0, 200), outcome: 'DENIED', detail: { code: 'OPERATOR_UNAUTHORIZED', ip: req.ip, method: req.method, request_id: res.locals.requestId } }, (e) =>
+        await writeAudit(prisma, { actor: 'anonymous', action: 'OPERATOR_AUTH_DENIED', target: req.originalUrl.split('?')[0]!.slice(0, 200), outcome: 'DENIED', detail: { code: 'OPERATOR_UNAUTHORIZED', ip: req.ip, method: req.method, request_id: requestIdOf(res) } }, (e) =>
           logger.error('audit write failed', { err: e }),
         );
       return next(new ApiError(401, 'OPERATOR_UNAUTHORIZED', 'missing or wrong operator bearer token', undefined, { 'WWW-Authenticate': 'Bearer realm="operator"' }));
@@ -92,13 +92,13 @@ export function operatorRouter(d: OperatorDeps): Router {
     const b = parse(haltBody, req.body);
     if (b.cancel_open && b.scope && b.scope !== 'global') throw new ApiError(400, 'VALIDATION_FAILED', 'cancel_open applies to a global halt only');
     const out = await haltTrading(deps, { actor: actor(res), reason: b.reason, scope: b.scope, cancelOpen: b.cancel_open });
-    d.logger.warn('trading halted', { request_id: res.locals.requestId, actor: actor(res), scope: out.control.scope, reason: out.control.reason, cancelled: out.cancelled?.length ?? 0 });
+    d.logger.warn('trading halted', { request_id: requestIdOf(res), actor: actor(res), scope: out.control.scope, reason: out.control.reason, cancelled: out.cancelled?.length ?? 0 });
     res.json(out);
   });
   r.post('/resume', async (req, res) => {
     const b = parse(resumeBody, req.body);
     const out = await resumeTrading(deps, { actor: actor(res), reason: b.reason, scope: b.scope });
-    d.logger.warn('trading resumed', { request_id: res.locals.requestId, actor: actor(res), scope: out.control.scope });
+    d.logger.warn('trading resumed', { request_id: requestIdOf(res), actor: actor(res), scope: out.control.scope });
     res.json(out);
   });
   r.post('/reduce-only', async (req, res) => {
@@ -110,7 +110,7 @@ export function operatorRouter(d: OperatorDeps): Router {
     res.json({ families: await listAccounts(d.prisma) });
   });
   r.get('/accounts/:id', async (req, res) => {
-    const a = await showAccount(d.prisma, req.params.id as string);
+    const a = await showAccount(d.prisma, req.params.id);
     if (!a) throw notFound(`account ${String(req.params.id)}`);
     res.json(a);
   });
@@ -119,7 +119,7 @@ export function operatorRouter(d: OperatorDeps): Router {
     res.json({ instructions: await listInstructions(d.prisma, q) });
   });
   r.get('/instructions/:id', async (req, res) => {
-    const i = await showInstruction(d.prisma, req.params.id as string);
+    const i = await showInstruction(d.prisma, req.params.id);
     if (!i) throw notFound(`instruction ${String(req.params.id)}`);
     res.json(i);
   });

@@ -3,37 +3,18 @@
  * fills and current marks. Money is computed in exact decimals/cents (domain/positionMath)
  * and turned into dollars only at the edge.
  */
-import type { PositionType } from '../contracts/instruction';
 import { positionsOf, strategyOwnerIds, type StoredPosition } from '../db/positions';
 import { ownerEvents } from '../db/books';
 import { contractKey, realizedNet } from '../domain/reconcile';
 import type { PrismaClient } from '../db/client';
 import { marketValueCents, positionType, unrealizedPnlCents } from '../domain/positionMath';
-import { multiplierOf } from '../domain/instrument';
+import { isoOfYmd, multiplierOf } from '../domain/instrument';
 import type { MarkProvider } from './marks';
+import type { PerformanceBody, PositionBody as ApiPosition } from '../contracts/api';
 
-export interface PositionBody {
-  symbol: string;
-  position_type: PositionType;
-  quantity: number;
-  average_entry_price: number;
-  market_value: number;
-  unrealized_pnl: number;
-  all_use_order_id_open: string | null;
-  expiration_date?: string;
-  strike_price?: number;
-  mark_source: 'BROKER' | 'LAST_FILL' | 'NONE';
-}
-
-export interface PerformanceBody {
-  starlab_strategy_id: string;
-  realized_pnl: number;
-  unrealized_pnl: number;
-  total_trades: number;
-  winning_trades: number;
-  losing_trades: number;
-  commissions_paid: number;
-}
+/** The response bodies, inferred from their zod schemas (src/contracts/api.ts); this module always sets mark_source. */
+export type PositionBody = ApiPosition & Required<Pick<ApiPosition, 'mark_source'>>;
+export type { PerformanceBody } from '../contracts/api';
 
 const dollars = (cents: number): number => cents / 100;
 
@@ -52,7 +33,7 @@ async function valued(p: StoredPosition, marks: MarkProvider): Promise<PositionB
     market_value: dollars(marketValueCents(p.quantity, price, mult)),
     unrealized_pnl: dollars(unrealizedCents),
     all_use_order_id_open: p.openInstructionId,
-    ...(c.secType === 'OPT' ? { expiration_date: `${c.expiry.slice(0, 4)}-${c.expiry.slice(4, 6)}-${c.expiry.slice(6, 8)}`, strike_price: Number(c.strike) } : {}),
+    ...(c.secType === 'OPT' ? { expiration_date: isoOfYmd(c.expiry), strike_price: Number(c.strike) } : {}),
     mark_source: mark?.source ?? 'NONE',
     unrealizedCents,
   };

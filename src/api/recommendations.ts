@@ -10,7 +10,7 @@ import type { PrismaClient } from '../db/client';
 import { getRecommendation, listRecommendations } from '../db/feedback';
 import type { Logger } from '../logger';
 import { acceptRecommendation, dismissRecommendation, RecommendationError } from '../feedback/recommendations';
-import { ApiError, notFound } from './errors';
+import { ApiError, notFound, requestIdOf } from './errors';
 
 const parse = <T extends z.ZodType>(schema: T, v: unknown): z.output<T> => {
   const r = schema.safeParse(v ?? {});
@@ -41,13 +41,13 @@ export function recommendationsRouter(d: { prisma: PrismaClient; logger: Logger 
   r.post('/:id/accept', async (req, res) => {
     const b = parse(decision, req.body);
     const out = await acceptRecommendation(d.prisma, parse(id, req.params.id), { by: actor(res), reason: b.reason }).catch(asApiError);
-    d.logger.warn('recommendation accepted', { request_id: res.locals.requestId, actor: actor(res), id: out.id, version: out.version });
+    d.logger.warn('recommendation accepted', { request_id: requestIdOf(res), actor: actor(res), id: out.id, version: out.version });
     res.json(out);
   });
   r.post('/:id/dismiss', async (req, res) => {
     const b = parse(decision, req.body);
     const out = await dismissRecommendation(d.prisma, parse(id, req.params.id), { by: actor(res), reason: b.reason }).catch(asApiError);
-    d.logger.info('recommendation dismissed', { request_id: res.locals.requestId, actor: actor(res), id: out.id });
+    d.logger.info('recommendation dismissed', { request_id: requestIdOf(res), actor: actor(res), id: out.id });
     res.json(out);
   });
   return r;

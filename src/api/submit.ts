@@ -9,7 +9,8 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Request, Response } from 'express';
 import { allUseOrderId, requestHash } from '../contracts/ids';
-import { parseTradeInstruction, type InstructionAck, type TradeInstruction } from '../contracts/instruction';
+import { parseTradeInstruction, type TradeInstruction } from '../contracts/instruction';
+import type { InstructionAck } from '../contracts/api';
 import { writeAudit } from '../db/audit';
 import type { PrismaClient } from '../db/client';
 import { controlScopesOf, haltedAmong } from '../db/control';
@@ -18,7 +19,7 @@ import type { Logger } from '../logger';
 import { SA } from '../contracts/searchAttributes';
 import { instructionWorkflowId, TRADE_INSTRUCTION_WORKFLOW, type TradeInstructionInput, type TradeInstructionWorkflow } from '../contracts/workflows/tradeInstruction';
 import { caller, strategyAllowed, type CallerClient } from './clientContext';
-import { ApiError } from './errors';
+import { ApiError, requestIdOf } from './errors';
 
 export interface SubmitDeps {
   temporal: Client;
@@ -72,14 +73,14 @@ export function submitHandler({ temporal, prisma, taskQueue, logger }: SubmitDep
     const [recorded, halted] = await Promise.all([recordedRequestHash(prisma, id), haltedAmong(prisma, controlScopesOf(null, i.account_tag))]);
     if (recorded !== null) return answer(recorded);
     if (halted) {
-      logger.warn('instruction refused: trading halted', { request_id: res.locals.requestId, client: client.name, client_order_id: i.client_order_id, scope: halted.scope });
+      logger.warn('instruction refused: trading halted', { request_id: requestIdOf(res), client: client.name, client_order_id: i.client_order_id, scope: halted.scope });
       throw new ApiError(503, 'TRADING_HALTED', `trading is halted (scope ${halted.scope}); nothing was queued, submit again after trading resumes`, { scope: halted.scope }, { 'Retry-After': '60' });
     }
 
     const input: TradeInstructionInput = {
       allUseOrderId: id, clientName: client.name, source: 'STARLAB', requestHash: hash, instruction: i, receivedAt: new Date().toISOString(),
       // The workflow's record step writes the INSTRUCTION_SUBMITTED audit row with the instruction row.
-      submittedFrom: { ...(req.ip ? { ip: req.ip } : {}), ...(res.locals.requestId ? { requestId: String(res.locals.requestId) } : {}) },
+      submittedFrom: { ...(req.ip ? { ip: req.ip } : {}), ...(requestIdOf(res) ? { requestId: requestIdOf(res) } : {}) },
     };
     try {
       await temporal.workflow.start<TradeInstructionWorkflow>(TRADE_INSTRUCTION_WORKFLOW, {
@@ -105,7 +106,7 @@ export function submitHandler({ temporal, prisma, taskQueue, logger }: SubmitDep
       return answer(d.memo?.requestHash);
     }
     // Built only when it will be written: the ack path is measured (bench-api).
-    if (logger.isInfoEnabled()) logger.info('instruction received', { request_id: res.locals.requestId, all_use_order_id: id, client_order_id: i.client_order_id });
+    if (logger.isInfoEnabled()) logger.info('instruction received', { request_id: requestIdOf(res), all_use_order_id: id, client_order_id: i.client_order_id });
     res.status(201).json(ack(true));
   };
 }

@@ -5,7 +5,7 @@
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { Router, type Request, type Response } from 'express';
-import type { OrderStatusBody } from '../contracts/instruction';
+import type { OrderStatusBody } from '../contracts/api';
 import { writeAudit } from '../db/audit';
 import type { PrismaClient } from '../db/client';
 import { orderStatusFromDb } from '../db/instructions';
@@ -14,7 +14,7 @@ import type { Logger } from '../logger';
 import { cancelUpdate, instructionWorkflowId, stateQuery } from '../contracts/workflows/tradeInstruction';
 import { requireScope } from './auth';
 import { caller, strategyAllowed, type CallerClient } from './clientContext';
-import { ApiError, notFound } from './errors';
+import { ApiError, notFound, requestIdOf } from './errors';
 import type { MarkProvider } from './marks';
 import { strategyPerformance, strategyPositions } from './portfolio';
 import { submitHandler } from './submit';
@@ -57,7 +57,7 @@ export function tradingRouter(deps: TradingDeps): Router {
     const done = async (status: number, body: { status: 'CANCEL_REQUESTED' | 'FAILED'; message: string }) => {
       const ok = body.status === 'CANCEL_REQUESTED';
       await writeAudit(prisma, { actor: client.name, action: ok ? 'CANCEL_REQUESTED' : 'CANCEL_FAILED', target: id, outcome: ok ? 'OK' : 'FAILED', detail: { message: body.message, ip: req.ip } });
-      logger.info('cancel requested', { request_id: res.locals.requestId, all_use_order_id: id, result: body.status });
+      logger.info('cancel requested', { request_id: requestIdOf(res), all_use_order_id: id, result: body.status });
       res.status(status).json(body);
     };
     try {

@@ -13,6 +13,7 @@ import { settleOption } from '../domain/protocol-cycle';
 import { assignmentFeeCents, interestCents } from './honest';
 import { quote, yearsBetween } from './market';
 import type { BacktestOptions } from './options';
+import { isSell, isStock } from '../domain/instrument';
 
 export interface Option {
   right: 'C' | 'P';
@@ -103,7 +104,7 @@ export class Book {
   /** Risk-checks then posts one option or stock trade; returns the rejection code or null. */
   trade(a: Account, t: { action: TradeAction; qty: number; price: Cents; mid: Cents; strike?: Cents; expiry?: IsoDate; right?: 'C' | 'P'; spot: Cents; day: IsoDate; vol: number; tag: string; from?: string }): RiskCode | null {
     const m = this.p.market.contractMultiplier;
-    const stock = t.action.endsWith('_STOCK');
+    const stock = isStock(t.action);
     const payer = t.from ?? a.id;
     const r = checkOrder(
       { symbol: this.o.symbol, action: t.action, quantity: t.qty, strikeCents: t.strike, expiry: t.expiry, limitPriceCents: t.price, midCents: t.mid },
@@ -126,7 +127,7 @@ export class Book {
       return r.code;
     }
     const amount = t.price * t.qty * (stock ? 1 : m);
-    const sell = t.action.startsWith('SELL');
+    const sell = isSell(t.action);
     const reason: LedgerReason = stock || t.from ? 'TRADE' : 'PREMIUM';
     const key = `${t.day}:${a.id}:${t.tag}`;
     const entries: LedgerEntry[] = [sell ? { from: 'MARKET', to: payer, amountCents: amount, reason, key: `${reason}:${key}` } : { from: payer, to: 'MARKET', amountCents: amount, reason, key: `${reason}:${key}` }];

@@ -11,14 +11,14 @@ import { parseCidr } from '../api/ipAllow';
 import { loadConfig } from '../config';
 import { ApiClientError, createApiClient, revokeApiClient } from '../db/apiClients';
 import { writeAudit } from '../db/audit';
-import { closePrisma, getPrisma, Prisma } from '../db/client';
+import { closePrisma, getPrisma, isSchemaMissing } from '../db/client';
 
 const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter(Boolean);
 const actor = () => `cli:${os.userInfo().username}`;
 
 function explain(err: unknown): string {
   // P2021/P2022: the table or column is missing, i.e. migrations have not been applied.
-  if (err instanceof Prisma.PrismaClientKnownRequestError && (err.code === 'P2021' || err.code === 'P2022'))
+  if (isSchemaMissing(err))
     return 'the database is not migrated (api_clients is missing or old): run `npm run migrate` (or `npm start` once) first';
   const msg = (err as Error)?.message ?? String(err);
   if (/ECONNREFUSED|does not exist|authentication failed/i.test(msg)) return `cannot reach the database (DATABASE_URL): ${msg.split('\n').pop()}`;

@@ -85,7 +85,7 @@ export function buildProgram(ctx: () => OpsContext, storeOf: () => MarketStore):
         }
         await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, 500))]);
       }
-      const r: BackfillProgress = await result;
+      const r = (await result) as BackfillProgress;
       if (pb && started) {
         pb.update(r.done, { rows: r.rows, current: 'done' });
         pb.stop();
@@ -111,7 +111,7 @@ export function buildProgram(ctx: () => OpsContext, storeOf: () => MarketStore):
     .description('run one collection now (bars, chains, quotes or retention) and wait for it')
     .option('--symbols <list>', 'instead of the protocol underlyings')
     .action(async (kind: string, o: { symbols?: string }) => {
-      const k = parse(z.enum(['bars', 'chains', 'quotes', 'retention']), kind) as CollectKind;
+      const k: CollectKind = parse(z.enum(['bars', 'chains', 'quotes', 'retention']), kind);
       const symbols = o.symbols ? parse(symbolsSchema, o.symbols) : undefined;
       const c = ctx();
       const client = await c.temporal();

@@ -106,7 +106,8 @@ export function buildProgram(ctx: () => OpsContext): Command {
     const c = ctx();
     const client = await c.temporal();
     const h = await client.workflow.start(workflowType, { taskQueue: c.config.temporalTaskQueue, workflowId, args: [arg], workflowIdConflictPolicy: 'USE_EXISTING' });
-    print({ workflowId: h.workflowId, runId: h.firstExecutionRunId, ...(wait ? { result: await h.result() } : {}) }, json());
+    const result: unknown = wait ? await h.result() : undefined;
+    print({ workflowId: h.workflowId, runId: h.firstExecutionRunId, ...(wait ? { result } : {}) }, json());
   };
   cycle
     .command('run')

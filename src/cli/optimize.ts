@@ -81,7 +81,7 @@ async function main(): Promise<void> {
       h.query<OptimizationProgress>(OPTIMIZATION_PROGRESS_QUERY).then((p) => log(`  ${p.phase} ${p.trialsDone}/${p.trialsTotal} trials`), () => undefined);
     }, 5000);
     try {
-      out = { ...(await h.result()), mode: 'temporal', workflow_id: h.workflowId, run_id: input.runId };
+      out = { ...((await h.result()) as Record<string, unknown>), mode: 'temporal', workflow_id: h.workflowId, run_id: input.runId };
     } finally {
       clearInterval(timer);
       await client.connection.close();

@@ -20,6 +20,7 @@ export const instructionAckSchema = z
     validation_errors: z.array(validationErrorSchema),
   })
   .meta({ id: 'InstructionAck' });
+export type InstructionAck = z.infer<typeof instructionAckSchema>;
 
 export const orderStatusSchema = z
   .object({
@@ -35,6 +36,7 @@ export const orderStatusSchema = z
     reject_reason: z.string().nullable().optional().describe('the coded risk or broker reason when REJECTED or CANCELLED'),
   })
   .meta({ id: 'OrderStatus' });
+export type OrderStatusBody = z.infer<typeof orderStatusSchema>;
 
 export const positionSchema = z
   .object({
@@ -50,6 +52,7 @@ export const positionSchema = z
     mark_source: z.enum(['BROKER', 'LAST_FILL', 'NONE']).optional().describe('where the mark behind market_value came from (an addition)'),
   })
   .meta({ id: 'Position' });
+export type PositionBody = z.infer<typeof positionSchema>;
 export const positionsSchema = z.array(positionSchema).meta({ id: 'Positions' });
 
 export const performanceSchema = z
@@ -67,6 +70,7 @@ export const performanceSchema = z
     commissions_paid: z.number(),
   })
   .meta({ id: 'Performance' });
+export type PerformanceBody = z.infer<typeof performanceSchema>;
 
 export const cancelResultSchema = z
   .object({ status: z.enum(['CANCEL_REQUESTED', 'FAILED']), message: z.string() })

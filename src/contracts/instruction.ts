@@ -3,7 +3,6 @@
  * as the seed writes them. One zod schema is validator, type and (later) OpenAPI source.
  */
 import { z } from 'zod';
-import type { OrderStatus } from './orderStatus';
 
 export { ORDER_STATUSES, TERMINAL_STATUSES, isTerminal, type OrderStatus } from './orderStatus';
 
@@ -131,25 +130,3 @@ export function toValidationErrors(error: z.ZodError): ValidationError[] {
   });
 }
 
-/** Acknowledgement body of POST /submit_trade_instruction. */
-export interface InstructionAck {
-  all_use_order_id: string;
-  client_order_id: string;
-  status: 'RECEIVED' | 'VALIDATION_FAILED';
-  message: string;
-  validation_errors: ValidationError[];
-}
-
-/** Body of GET /order_status/{all_use_order_id}. */
-export interface OrderStatusBody {
-  all_use_order_id: string;
-  client_order_id: string;
-  starlab_strategy_id: string;
-  status: OrderStatus;
-  filled_quantity: number;
-  average_fill_price: number | null;
-  commission: number;
-  timestamp: string;
-  broker_order_id: string | null;
-  reject_reason?: string | null;
-}

@@ -11,7 +11,7 @@ import Decimal from 'decimal.js';
 import type { Prisma, PrismaClient } from './client';
 import { applyFillToPosition } from './instructions';
 import { enqueueStatusEventTx, type WebhookTargets } from './webhooks';
-import { actionSpec, multiplierOf } from '../domain/instrument';
+import { actionSpec, multiplierOf, ymdOfIso } from '../domain/instrument';
 import { applyFill, type NetPosition } from '../domain/positionMath';
 import { familyOfAccount, fillCashCents, type BookInstruction, type BookPosition, type Booking, type ContractRef, type OwnerKind } from '../domain/reconcile';
 import type { TradeInstruction } from '../contracts/instruction';
@@ -67,7 +67,7 @@ export async function bookInstructions(prisma: Db, ids: readonly string[]): Prom
     const ownerId = r.accountId ?? `${r.clientName}:${r.starlabStrategyId}`;
     return [r.id, {
       id: r.id, ownerKind, ownerId, scope: scopeOf(ownerKind, ownerId, r.accountTag),
-      contract: { symbol: r.symbol, secType: spec.secType, expiry: r.expirationDate?.replaceAll('-', '') ?? '', strike: r.strikePrice?.toString() ?? '0', right: spec.right ?? '' },
+      contract: { symbol: r.symbol, secType: spec.secType, expiry: ymdOfIso(r.expirationDate ?? ''), strike: r.strikePrice?.toString() ?? '0', right: spec.right ?? '' },
     }];
   }));
 }
@@ -256,7 +256,7 @@ export async function ownerEvents(prisma: PrismaClient, ownerKind: string, owner
     const spec = actionSpec(f.instruction.tradeAction as TradeInstruction['trade_action']);
     evs.push({
       at: f.createdAt.getTime(), tie: f.execId, source: f.instructionId, kind: 'FILL', reason: f.instruction.tradeAction,
-      contract: { symbol: f.instruction.symbol, secType: spec.secType, expiry: f.instruction.expirationDate?.replaceAll('-', '') ?? '', strike: f.instruction.strikePrice?.toString() ?? '0', right: spec.right ?? '' },
+      contract: { symbol: f.instruction.symbol, secType: spec.secType, expiry: ymdOfIso(f.instruction.expirationDate ?? ''), strike: f.instruction.strikePrice?.toString() ?? '0', right: spec.right ?? '' },
       signedQty: (spec.side === 'BUY' ? 1 : -1) * f.shares, price: f.price.toString(),
       commissionCents: f.commission === null ? 0 : new Decimal(f.commission.toString()).mul(100).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toNumber(),
     });
@@ -268,4 +268,14 @@ export async function ownerEvents(prisma: PrismaClient, ownerKind: string, owner
 /** Every owner that has a position row (STAR-LAB strategies and ALL-USE accounts). */
 export async function owners(prisma: PrismaClient): Promise<Array<{ ownerKind: string; ownerId: string }>> {
   return prisma.position.findMany({ distinct: ['ownerKind', 'ownerId'], select: { ownerKind: true, ownerId: true } });
+}
+
+/** Runs `fn` in one transaction: the reconciliation reads one snapshot of the books. */
+export function inBooksTransaction<T>(prisma: PrismaClient, fn: (tx: Tx) => Promise<T>, options?: { isolationLevel?: Prisma.TransactionIsolationLevel }): Promise<T> {
+  return prisma.$transaction(fn, options);
+}
+
+/** The audit row of a finished reconciliation run (outcome OK or UNEXPLAINED); a failure throws, so the activity retries. */
+export async function recordReconciliationAudit(prisma: PrismaClient, runId: string, outcome: 'OK' | 'UNEXPLAINED', detail: Prisma.InputJsonObject): Promise<void> {
+  await prisma.auditLog.create({ data: { actor: 'reconciliation', action: 'RECONCILIATION_RUN', target: runId, outcome, detail } });
 }

@@ -151,3 +151,13 @@ export async function closePrisma(): Promise<void> {
 export function isUniqueViolation(err: unknown): boolean {
   return err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
 }
+
+/** True when `err` says a table or column is missing (P2021/P2022): the database is not migrated. */
+export function isSchemaMissing(err: unknown): boolean {
+  return err instanceof Prisma.PrismaClientKnownRequestError && (err.code === 'P2021' || err.code === 'P2022');
+}
+
+/** One round trip to the database (a readiness wait: src/waitFor.ts). */
+export const pingDatabase = async (prisma: PrismaClient): Promise<void> => {
+  await prisma.$queryRaw`SELECT 1`;
+};

@@ -5,7 +5,7 @@
  * before accepting an order and placeOrder reads it again right before sending.
  */
 import { batched, perClient } from './batch';
-import { hotQuery, type Prisma, type PrismaClient } from './client';
+import { hotQuery, type PrismaClient } from './client';
 
 export const GLOBAL_SCOPE = 'global';
 
@@ -62,7 +62,7 @@ async function setFlags(prisma: PrismaClient, c: ControlChange, flags: { halted?
   const data = { ...flags, reason: c.reason ?? null, updatedBy: c.actor };
   const [row] = await prisma.$transaction([
     prisma.controlState.upsert({ where: { scope }, create: { scope, ...data }, update: data }),
-    prisma.auditLog.create({ data: { actor: c.actor, action, target: scope, outcome: 'OK', detail: { ...flags, reason: c.reason ?? null } as Prisma.InputJsonValue } }),
+    prisma.auditLog.create({ data: { actor: c.actor, action, target: scope, outcome: 'OK', detail: { ...flags, reason: c.reason ?? null } } }),
   ]);
   return toRow(row);
 }

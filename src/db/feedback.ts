@@ -2,7 +2,7 @@
  * Storage of the feedback loop: optimisation runs, every trial (by run and trial id, so a resumed
  * run skips what is stored), and recommendations with the operator's decision.
  */
-import type { PrismaClient } from './client';
+import type { Prisma, PrismaClient } from './client';
 
 export interface StoredTrial {
   id: string;
@@ -24,7 +24,7 @@ export async function getRun(prisma: PrismaClient, id: string) {
 
 /** Idempotent: a trial stored twice (a retried activity) stays one row. */
 export async function saveTrial(prisma: PrismaClient, runId: string, trial: StoredTrial): Promise<void> {
-  await prisma.optimizationTrial.createMany({ data: [{ runId, trialId: trial.id, label: trial.label, result: trial as object }], skipDuplicates: true });
+  await prisma.optimizationTrial.createMany({ data: [{ runId, trialId: trial.id, label: trial.label, result: trial as unknown as Prisma.InputJsonObject }], skipDuplicates: true });
 }
 
 export async function loadTrials<T>(prisma: PrismaClient, runId: string): Promise<Map<string, T>> {
@@ -141,4 +141,9 @@ export async function loadLiveWeeks(prisma: PrismaClient): Promise<LiveWeekRow[]
       regime: regime.get(`${t.accountId}|${t.week}|${t.symbol}`) ?? 'unknown', premiumCents: f.premium, commissionCents: f.commission, assignmentCents: f.assignment,
     };
   });
+}
+
+/** Trials stored so far for a run. */
+export async function countTrials(prisma: PrismaClient, runId: string): Promise<number> {
+  return prisma.optimizationTrial.count({ where: { runId } });
 }

@@ -3,7 +3,8 @@
  * idempotent (keyed by instruction id or broker execId) because Temporal retries activities.
  */
 import Decimal from 'decimal.js';
-import type { OrderStatusBody, TradeInstruction } from '../contracts/instruction';
+import type { TradeInstruction } from '../contracts/instruction';
+import type { OrderStatusBody } from '../contracts/api';
 import { applyFill, type NetPosition } from '../domain/positionMath';
 import type { PrismaClient } from './client';
 import { Prisma } from './client';

@@ -301,7 +301,7 @@ export class MarketStore {
       text: 'SELECT day::text, open_c, high_c, low_c, close_c FROM md_daily_bar WHERE symbol = $1 AND day BETWEEN $2 AND $3 ORDER BY day',
       values: [symbol, from, to], rowMode: 'array',
     });
-    const out: Bar[] = new Array(rows.length);
+    const out: Bar[] = new Array<Bar>(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i] as [string, number, number, number, number];
       out[i] = { date: r[0], open: r[1], high: r[2], low: r[3], close: r[4] };

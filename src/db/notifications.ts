@@ -4,11 +4,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { StrategyNotification } from '../contracts/api';
-import type { Prisma, PrismaClient } from './client';
+import type { PrismaClient } from './client';
 
 export async function storeNotification(prisma: PrismaClient, clientName: string, body: StrategyNotification): Promise<string> {
   const id = `ntf_${randomUUID()}`;
-  await prisma.strategyNotification.create({ data: { id, clientName, body: body as unknown as Prisma.InputJsonValue } });
+  await prisma.strategyNotification.create({ data: { id, clientName, body: body } });
   return id;
 }
 

@@ -5,14 +5,8 @@
  */
 import type { PrismaClient } from './client';
 
-export interface ContractKey {
-  symbol: string;
-  secType: 'STK' | 'OPT';
-  /** YYYYMMDD for options, '' for stock (as stored in positions). */
-  expiry: string;
-  strike: string;
-  right: string;
-}
+import { isoOfYmd, type ContractKey } from '../domain/instrument';
+export type { ContractKey } from '../domain/instrument';
 
 export interface StoredPosition {
   contract: ContractKey;
@@ -44,7 +38,7 @@ const actionsOf = (c: Pick<ContractKey, 'secType' | 'right'>): string[] => {
   return ['BUY_TO_OPEN', 'SELL_TO_OPEN', 'BUY_TO_CLOSE', 'SELL_TO_CLOSE'].map((a) => `${a}_${kind}`);
 };
 
-const isoExpiry = (yyyymmdd: string): string | null => (yyyymmdd ? `${yyyymmdd.slice(0, 4)}-${yyyymmdd.slice(4, 6)}-${yyyymmdd.slice(6, 8)}` : null);
+const isoExpiry = (yyyymmdd: string): string | null => isoOfYmd(yyyymmdd) || null;
 
 /** Price of the latest recorded execution of this contract by anyone, or null. */
 export async function lastFillPrice(prisma: PrismaClient, c: ContractKey): Promise<string | null> {

@@ -6,7 +6,6 @@
  * back to 0 (reason POSITION_CLOSED), so an alert does not outlive its position.
  */
 import type { PrismaClient } from './client';
-import { Prisma } from './client';
 
 export const PROTOCOL_LEVEL = 'PROTOCOL_LEVEL';
 
@@ -71,7 +70,7 @@ export async function recordLevelChanges(prisma: PrismaClient, accountIds: reado
       action: PROTOCOL_LEVEL,
       target: c.accountId,
       outcome: 'OK',
-      detail: { key: c.key, symbol: c.symbol, from: c.from, to: c.to, level: c.to, reason: c.reason, ...c.detail } as Prisma.InputJsonValue,
+      detail: { key: c.key, symbol: c.symbol, from: c.from, to: c.to, level: c.to, reason: c.reason, ...c.detail },
     })),
   });
   return changes.map(({ detail: _d, ...c }) => c);

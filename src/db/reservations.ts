@@ -5,6 +5,7 @@
  */
 import { withPoolClient, type Prisma, type PrismaClient } from './client';
 import { TERMINAL_STATUSES } from '../contracts/orderStatus';
+import { capitalHeld } from '../domain/risk';
 
 type Tx = Prisma.TransactionClient;
 
@@ -34,19 +35,16 @@ export async function reservedCents(tx: Tx, segment: string, exceptInstructionId
 
 /**
  * Capital the segment's open STAR-LAB positions hold (a position belongs to the segment of the
- * instruction that opened it): cost of long options and shares, strike × multiplier of short
- * puts; short calls hold none (they are covered by shares counted here). Rounded up to cents.
+ * instruction that opened it), summed in JS with the one definition, `capitalHeld`
+ * (src/domain/risk.ts): cost of long options and shares, strike × multiplier of short puts.
  */
 export async function heldCents(tx: Tx, segment: string, multiplier: number): Promise<number> {
-  const [r] = await tx.$queryRaw<{ cents: string | null }[]>`
-    SELECT sum(ceil(CASE
-             WHEN p.quantity > 0 THEN p.quantity * p.avg_price * (CASE WHEN p.sec_type = 'OPT' THEN ${multiplier}::int ELSE 1 END) * 100
-             WHEN p.sec_type = 'OPT' AND p."right" = 'P' THEN -p.quantity * p.strike * ${multiplier}::int * 100
-             ELSE 0 END))::text AS cents
+  const rows = await tx.$queryRaw<{ sec_type: string; right: string; strike: string; quantity: number; avg_price: string }[]>`
+    SELECT p.sec_type, p."right", p.strike::text AS strike, p.quantity, p.avg_price::text AS avg_price
       FROM positions p
       JOIN instructions i ON i.id = p.open_instruction_id
      WHERE p.owner_kind = 'STRATEGY' AND p.quantity <> 0 AND i.account_id IS NULL AND coalesce(i.account_tag, 'UNTAGGED') = ${segment}`;
-  return Number(r?.cents ?? 0);
+  return rows.reduce((s, r) => s + capitalHeld({ secType: r.sec_type === 'OPT' ? 'OPT' : 'STK', right: r.right, strike: r.strike, quantity: Number(r.quantity), avgPrice: r.avg_price }, multiplier), 0);
 }
 
 export async function hasReservation(tx: Tx, instructionId: string): Promise<boolean> {

@@ -107,7 +107,7 @@ export async function enqueueStatusEventTx(tx: Prisma.TransactionClient, ev: Sta
     starlab_strategy_id: instr.starlabStrategyId,
     ...ev.data,
   };
-  await tx.webhookEvent.create({ data: { id, dedupeKey: ev.dedupeKey, clientName: instr.clientName, instructionId: ev.instructionId, seq, type: ev.type, body: body as Prisma.InputJsonValue } });
+  await tx.webhookEvent.create({ data: { id, dedupeKey: ev.dedupeKey, clientName: instr.clientName, instructionId: ev.instructionId, seq, type: ev.type, body: body } });
   await tx.webhookDelivery.createMany({ data: endpoints.map((e) => ({ id: `${id}.${e.id}`, eventId: id, endpointId: e.id, instructionId: ev.instructionId, seq })) });
   return { instructionId: ev.instructionId, endpointIds: endpoints.map((e) => e.id) };
 }

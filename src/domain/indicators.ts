@@ -35,7 +35,7 @@ export function trueRange(bar: Bar, prevClose?: Cents): number {
  * ranges, then ATR_t = (ATR_{t−1} × (period − 1) + TR_t) / period.
  */
 export function atr(bars: readonly Bar[], period: number): (number | undefined)[] {
-  const out: (number | undefined)[] = new Array(bars.length).fill(undefined);
+  const out = new Array<number | undefined>(bars.length).fill(undefined);
   let sum = 0;
   let prev: number | undefined;
   bars.forEach((b, i) => {

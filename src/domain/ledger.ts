@@ -34,6 +34,11 @@ export interface LedgerState {
 
 /** 'F0' + 'GEN' → 'F0:GEN'; the LEAPS sleeve of an account is '<account>:LEAPS'. */
 export const accountId = (family: string, kind: AccountKind): string => `${family}:${kind}`;
+/** The kind of an ALL-USE account id ('F0:GEN', 'F0/2027-W10:COM', 'F0:GEN:LEAPS'), or undefined. */
+export function accountKindOf(account: string): AccountKind | undefined {
+  const m = /:(GEN|REV|COM)(?::LEAPS)?$/.exec(account);
+  return m ? (m[1] as AccountKind) : undefined;
+}
 export const leapsId = (account: string): string => `${account}:LEAPS`;
 
 export const emptyLedger = (): LedgerState => ({ balances: {}, keys: new Set() });

@@ -45,6 +45,15 @@ export function fromDecimal(value: string | number, rounding?: Rounding): Cents 
   return cents(scaled.toDecimalPlaces(0, MODES[rounding ?? 'HALF_EVEN']).toNumber());
 }
 
+/**
+ * THE conversion of a price to cents (a broker quote, a fill, a position's average price, a
+ * strike): the one `toCents` of the code base. Broker quotes and strikes have at most 2
+ * decimals, so it changes nothing for them; averaged fills carry 4, and rounding UP (away
+ * from zero) makes what is at risk or reserved overstated by under a cent per unit, never
+ * understated: the money-safe direction for limits and reservations.
+ */
+export const priceCents = (value: string | number): Cents => fromDecimal(value, 'UP');
+
 /** 15025 → "150.25"; −5 → "-0.05". */
 export function toDecimal(c: Cents): string {
   cents(c);

@@ -103,7 +103,7 @@ export async function optimize(input: OptimizeInput): Promise<OptimizeReport> {
   const plainMs = warm[1] as number;
   const warmCpu = plainCpu.slice(1);
   // CPU ticks are 10 ms: the mean of the three warm runs (30 ms of resolution over three runs)
-  const plainCpuMs = warmCpu.every((x) => x !== null) ? (warmCpu as number[]).reduce((a, b) => a + b, 0) / warmCpu.length : null;
+  const plainCpuMs = warmCpu.every((x) => x !== null) ? (warmCpu).reduce((a, b) => a + b, 0) / warmCpu.length : null;
 
   const done = new Map(input.done ?? []);
   const todo = cands.filter((c) => !done.has(c.id));
@@ -200,7 +200,7 @@ export async function optimize(input: OptimizeInput): Promise<OptimizeReport> {
         : `walk-forward out-of-sample Sharpe ${r4(wf.oos.sharpe)} beats the current ${r4(defFig.sharpe)} with PBO ${r4(pbo.value)}`;
   const costPerSet = (workerMs + analysisMs) / Math.max(1, todo.length);
   const cpuBasis = plainCpuMs !== null && plainCpuMs > 0 && workerCpu !== null && analysisCpu !== null;
-  const costPerSetCpu = cpuBasis ? ((workerCpu as number) + (analysisCpu as number)) / Math.max(1, todo.length) : null;
+  const costPerSetCpu = cpuBasis ? ((workerCpu as number) + (analysisCpu)) / Math.max(1, todo.length) : null;
   const speedup = one !== null && all !== null && all > 0 ? one / all : null;
   const wk = (i: number): string => weeks[i] ?? '';
   return {
@@ -221,7 +221,7 @@ export async function optimize(input: OptimizeInput): Promise<OptimizeReport> {
     overfitting: { name: pbo.name, value: r4(pbo.value), splits: pbo.splits, blocks: pbo.blocks },
     deflated_sharpe: { name: dsr.name, value: r4(dsr.value), trials: dsr.trials },
     causality: { checked_at_week: cutWeek, ok: true },
-    cost_ratio: todo.length === 0 ? 0 : cpuBasis ? r4((costPerSetCpu as number) / (plainCpuMs as number)) : r4(costPerSet / plainMs),
+    cost_ratio: todo.length === 0 ? 0 : cpuBasis ? r4((costPerSetCpu as number) / (plainCpuMs)) : r4(costPerSet / plainMs),
     parallel_efficiency: speedup === null ? (n === 1 ? 1 : null) : r4(speedup / n),
     measurements: { cost_basis: cpuBasis ? 'thread CPU time' : 'wall time', cost_ratio_wall: todo.length > 0 ? r4(costPerSet / plainMs) : 0, plain_backtest_cpu_ms: plainCpuMs === null ? null : round(plainCpuMs, 1), cost_per_set_cpu_ms: costPerSetCpu === null ? null : round(costPerSetCpu, 1), plain_backtest_ms: round(plainMs, 1), plain_backtest_cold_ms: round(coldMs, 1), worker_ms: round(workerMs, 1), analysis_ms: round(analysisMs, 1), cost_per_set_ms: round(costPerSet, 1), workers: n, one_worker_ms: one === null ? null : round(one, 1), all_workers_ms: all === null ? null : round(all, 1), measurement_ms: round(measureMs, 1), speedup: speedup === null ? null : r4(speedup) },
     best_in_sample_overall: { candidate: (cands[bestAll] as Candidate).id, sharpe: r4(full[bestAll] ?? 0) },

@@ -100,7 +100,7 @@ export class TrialPool {
 
   /** Runs every candidate on the first `useWorkers` workers; `onResult` sees each trial as it lands. */
   async runAll(cands: readonly Candidate[], onResult: (r: TrialResult) => Promise<void> | void, useWorkers = this.slots.length): Promise<TrialResult[]> {
-    const out: TrialResult[] = new Array(cands.length);
+    const out: TrialResult[] = new Array<TrialResult>(cands.length);
     let next = 0;
     const loop = async (slot: Slot): Promise<void> => {
       while (next < cands.length) {

@@ -79,7 +79,7 @@ export async function runOptimization(prisma: PrismaClient | null, input: Optimi
   });
   let recommendation: RecommendationRow | null = null;
   if (prisma) {
-    await finishRun(prisma, input.runId, report as unknown as object);
+    await finishRun(prisma, input.runId, report);
     if (report.recommendation.action === 'PROPOSE')
       recommendation = await createRecommendation(prisma, {
         id: `rec-${input.runId}`,

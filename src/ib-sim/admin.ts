@@ -14,7 +14,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logger';
-import type { BadData, ClockCommand, Fault, Simulator } from './index';
+import type { BadData, ClockCommand, Fault, Simulator } from './api';
 
 const MAX_BODY = 64 * 1024;
 

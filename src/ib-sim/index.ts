@@ -10,10 +10,13 @@ import { SimCore } from './core';
 import { persistCore, readState, type Persister } from './persist';
 import { readBars, ReplayOptions } from './replay';
 import { AnchoredHistory } from './history';
-import { SimPacing, type MarketDataLimits, type PacingStats } from './pacing';
+import { SimPacing, type MarketDataLimits } from './pacing';
 import { DateTime } from 'luxon';
 import { GatewayServer } from './server';
-import type { Execution, Position, SimOrder } from './types';
+import { orderHandlers } from './handlers';
+import { dataHandlers } from './requests';
+import type { BadData, ClockCommand, ExecutionView, Fault, PositionView, Simulator } from './api';
+import type { Execution, Position } from './types';
 
 export type { SimOrder } from './types';
 
@@ -59,64 +62,7 @@ export interface SimulatorOptions {
   historyCsv?: { symbol: string; csv: string }[];
 }
 
-export interface AssignRequest { symbol: string; expiry: string; strike: number; right: 'C' | 'P'; quantity: number }
-export interface AddPositionRequest { symbol: string; secType: 'STK' | 'OPT'; expiry?: string; strike?: number; right?: 'C' | 'P'; quantity: number; avgCost: number }
-
-/** Bad market data to serve (admin POST /bad_data), so validation can be tested end to end. */
-export type BadData =
-  | { bad_bar: { symbol: string; date: string } }
-  | { crossed_quote: { symbol: string } }
-  | { chain_arbitrage: { symbol: string } }
-  | { clear: true };
-
-export type Fault =
-  | { drop_connections: true }
-  | { refuse_connections_ms: number }
-  | { reject_next: { code: number; text: string; symbol?: string } }
-  | { delay_fills_ms: number }
-  | { partial_fill_next: { fraction: number } }
-  | { pacing: { limit_per_s: number } };
-
-export type ClockCommand = { advance_to: string | Date } | { advance_ms: number } | { to_close: true } | { to_expiry: true };
-
-export interface PositionView {
-  account: string; symbol: string; secType: string; expiry?: string; strike?: number; right?: string;
-  conId: number; localSymbol: string; quantity: number; avgCost: number;
-}
-
-export interface Simulator {
-  readonly port: number;
-  readonly adminPort?: number;
-  orders(): SimOrder[];
-  setPrice(symbol: string, price: number): void;
-  close(): Promise<void>;
-  price(symbol: string): number;
-  positions(): PositionView[];
-  /** Every fill, in order (also GET /executions). */
-  executions(): ExecutionView[];
-  cash(): number;
-  accountSummary(): Record<string, number>;
-  /** Applies one fault (same vocabulary as POST /faults). */
-  fault(f: Fault): void;
-  /** Moves simulated time forward (same vocabulary as POST /clock); returns the new time. */
-  clock(cmd: ClockCommand): Date;
-  now(): Date;
-  /** Option chain the simulator lists for a symbol. */
-  chain(symbol: string): { expirations: string[]; strikes: number[] };
-  /** Assigns all or part of a short option position now, on any day (POST /assign). */
-  assign(a: AssignRequest): void;
-  /** Puts a position into the account by hand: no order, no execution, no cash (POST /positions). */
-  addPosition(a: AddPositionRequest): PositionView;
-  /**
-   * Stops the gateway (every client disconnected) and starts it again on the same ports: the
-   * account comes back from the state file, or empty when `fresh` (POST /restart).
-   */
-  restart(o?: { fresh?: boolean }): Promise<void>;
-  /** Historical requests served and pacing / line-limit violations (also GET /pacing). */
-  pacingStats(): PacingStats;
-  /** Serves bad data from now on (same vocabulary as POST /bad_data). */
-  badData(cmd: BadData): void;
-}
+export type { AddPositionRequest, AssignRequest, BadData, ClockCommand, ExecutionView, Fault, PositionView, Simulator } from './api';
 
 export function applyBadData(core: SimCore, server: GatewayServer, cmd: BadData): void {
   if ('bad_bar' in cmd) {
@@ -129,11 +75,6 @@ export function applyBadData(core: SimCore, server: GatewayServer, cmd: BadData)
     core.market.bad.crossed.clear();
     core.market.bad.chainArbitrage.clear();
   } else throw new RangeError(`unknown bad data ${JSON.stringify(cmd)}`);
-}
-
-export interface ExecutionView {
-  execId: string; orderId: number; clientId: number; orderRef: string; localSymbol: string; side: 'BOT' | 'SLD';
-  shares: number; price: number; cumQty: number; avgPrice: number; commission: number; realizedPnl?: number; time: string;
 }
 
 export function viewExecution(e: Execution): ExecutionView {
@@ -197,7 +138,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       log.info(saved ? 'simulator account restored' : 'simulator account started fresh', { file: opts.stateFile, positions: core.account.all().length, orders: core.book.orders().length });
       persister = persistCore(core, opts.stateFile);
     }
-    const server = new GatewayServer(core, account);
+    const server = new GatewayServer(core, account, [orderHandlers, dataHandlers]);
     if (opts.pacingLimit !== undefined) server.pacingLimit = opts.pacingLimit > 0 ? opts.pacingLimit : Infinity;
     server.pacing = new SimPacing(opts.marketDataLimits);
     server.history.mode = opts.history ?? 'auto';
@@ -231,6 +172,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     fault: (f) => applyFault(run.core, run.server, f),
     clock: (cmd) => applyClock(run.core, cmd),
     now: () => run.core.clock.now(),
+    clientIds: () => [...run.server.conns].flatMap((c) => (c.clientId === undefined ? [] : [c.clientId])),
     chain: (s) => ({ expirations: run.core.market.expirations(), strikes: run.core.market.strikes(s) }),
     assign: (a) => { run.core.assign(a); },
     addPosition: (a) => viewPosition(run.core.addPosition(a)),

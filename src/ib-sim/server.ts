@@ -8,8 +8,6 @@ import { Field, FieldError, Fields, encodeFrame, FrameReader, ProtocolError, SER
 import { SimCore } from './core';
 import { errMsg, OUT, twsTime } from './messages';
 import { RequestError } from './parse';
-import { orderHandlers } from './handlers';
-import { dataHandlers } from './requests';
 import type { SimContract } from './types';
 import { SimPacing } from './pacing';
 import type { AnchoredHistory } from './history';
@@ -93,12 +91,13 @@ export class GatewayServer {
   private readonly server: net.Server;
   private readonly handlers = new Map<number, Handler>();
 
-  constructor(readonly core: SimCore, readonly account: string) {
+  /** `handlerSets` (handlers.ts, requests.ts) are passed in by index.ts, so they and this module do not import each other. */
+  constructor(readonly core: SimCore, readonly account: string, handlerSets: readonly ((srv: GatewayServer) => Array<[number, Handler]>)[]) {
     this.server = net.createServer((s) => this.accept(s));
     core.sendToClient = (clientId, frames) => {
       for (const c of this.conns) if (c.clientId === clientId) c.send(frames);
     };
-    for (const [id, h] of [...orderHandlers(this), ...dataHandlers(this)]) this.handlers.set(id, h);
+    for (const [id, h] of handlerSets.flatMap((set) => set(this))) this.handlers.set(id, h);
     this.handlers.set(START_API, (c, t) => this.startApi(c, t));
   }
 

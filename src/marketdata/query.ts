@@ -10,6 +10,7 @@ import { lastClosedSession, MarketStore } from '../db/marketData';
 import { addDays, type IsoDate } from '../domain/calendar';
 import type { Bar } from '../domain/indicators';
 import { missingTradingDays } from '../domain/marketDataRules';
+import { ymdOfIso } from '../domain/instrument';
 
 export type Source = 'store' | 'broker';
 
@@ -71,7 +72,7 @@ export class MarketDataQuery {
       if (c && this.now().getTime() - Date.parse(c.snapshotAt) <= this.o.freshChainMs) {
         const und = c.rows.find((r) => r.underlying)?.underlying;
         const row = (r: (typeof c.rows)[number]) => ({
-          symbol, expiry: expiry.replaceAll('-', ''), strike: dollars(r.strike), right: r.right, bid: dollars(r.bid), ask: dollars(r.ask), last: dollars(r.last),
+          symbol, expiry: ymdOfIso(expiry), strike: dollars(r.strike), right: r.right, bid: dollars(r.bid), ask: dollars(r.ask), last: dollars(r.last),
           ...(r.delta !== null && r.delta !== undefined ? { delta: r.delta } : {}), ...(r.iv !== null && r.iv !== undefined ? { iv: r.iv } : {}),
           ...(r.underlying ? { underlying: dollars(r.underlying) } : {}),
         });

@@ -8,8 +8,12 @@ import type { ComplianceReport, Count } from './compliance';
 export const COMPLIANCE_CSV_COLUMNS = ['section', 'at', 'actor', 'subject', 'code', 'count', 'used_cents', 'limit_cents', 'share_pct', 'detail'] as const;
 type Row = Partial<Record<(typeof COMPLIANCE_CSV_COLUMNS)[number], unknown>>;
 
+/** A value as text: strings as they are, numbers and booleans by toString, anything else as JSON. */
+const text = (v: unknown): string =>
+  typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' ? v.toString() : (JSON.stringify(v) ?? '');
+
 const csvCell = (v: unknown): string => {
-  const s = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  const s = v === null || v === undefined ? '' : text(v);
   // Leading = + - @ would run as a formula in a spreadsheet: quote them as text.
   const safe = /^[=+\-@]/.test(s) && !/^-?\d/.test(s) ? `'${s}` : s;
   return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
@@ -41,7 +45,7 @@ export function complianceCsv(r: ComplianceReport): string {
   return [COMPLIANCE_CSV_COLUMNS.join(','), ...complianceRows(r).map((row) => COMPLIANCE_CSV_COLUMNS.map((k) => csvCell(row[k])).join(','))].join('\n') + '\n';
 }
 
-const esc = (s: unknown): string => String(s ?? '').replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+const esc = (s: unknown): string => text(s ?? '').replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 const money = (c: number): string => `${c < 0 ? '-' : ''}$${(Math.abs(c) / 100).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 
 /** Horizontal bars, one per item; `max` fixes the scale (e.g. 100 for percentages). */

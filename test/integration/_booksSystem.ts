@@ -45,7 +45,7 @@ export async function startBooksHarness(opts: { startTime: string; clientId: num
   await dropDatabase(dbUrl);
   await migrate(dbUrl);
   const prisma = getPrisma(dbUrl);
-  const logger = createLogger('books-test', (process.env.TEST_LOG_LEVEL as 'error' | undefined) ?? 'error');
+  const logger = createLogger('books-test', (process.env.TEST_LOG_LEVEL) ?? 'error');
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'books-sim-'));
   const sim = await startSimulator({
     port: 0, adminPort: 0, clock: 'manual', priceModel: 'static', startTime: opts.startTime, startingCash: 1_000_000,

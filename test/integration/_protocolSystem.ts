@@ -46,7 +46,7 @@ export async function startProtocolHarness(opts: { startTime: string; clientId: 
   await dropDatabase(dbUrl);
   await migrate(dbUrl);
   const prisma = getPrisma(dbUrl);
-  const logger = createLogger('protocol-test', (process.env.TEST_LOG_LEVEL as 'error' | undefined) ?? 'error');
+  const logger = createLogger('protocol-test', (process.env.TEST_LOG_LEVEL) ?? 'error');
   const sim = await startSimulator({
     port: 0, clock: 'manual', priceModel: 'static', startTime: opts.startTime, startingCash: 2_000_000,
     prices: { TSLA: 250, AAPL: 200, MSFT: 400 }, vols: { TSLA: 0.5, AAPL: 0.3, MSFT: 0.25 },
@@ -55,7 +55,7 @@ export async function startProtocolHarness(opts: { startTime: string; clientId: 
   const taskQueue = `protocol-test-${process.pid}-${opts.clientId}`;
   const protocol = opts.protocol ?? TEST_PROTOCOL;
   const connection = await NativeConnection.connect({ address: sys.temporalAddress });
-  const worker = await createWorker({ connection, namespace: sys.config.temporalNamespace, taskQueue, deps: { prisma, broker, logger, protocol } });
+  const worker = await createWorker({ connection, namespace: sys.config.temporalNamespace, taskQueue, deps: { prisma, broker, logger, protocol, clock: sim } }); // the simulator's manual clock is the business time
   const run = worker.run();
   const operatorToken = 'protocol-test-operator-token-0123456789';
   const app = createApp({ temporal: sys.client, prisma, taskQueue, logger, operatorToken });

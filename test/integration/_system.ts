@@ -85,8 +85,15 @@ export async function until<T>(fn: () => Promise<T | undefined | null | false>, 
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+  throw new Error(`timed out waiting for ${what}${last ? `: ${last instanceof Error ? last.message : JSON.stringify(last)}` : ''}`);
 }
+
+/**
+ * A parsed JSON body (an API answer, a simulator admin answer) in a test: the test asserts its
+ * shape with chai at run time. The test kit's one `any`; no-unsafe-* are off for tests for it.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
+export type Json = any;
 
 /** `Authorization` of the shared system's local credential (client "local", every strategy and scope). */
 export function localAuth(sys: System): Record<string, string> {
@@ -103,7 +110,7 @@ export async function api(sys: System, method: string, urlPath: string, body?: u
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();
-  let json: any;
+  let json: Json;
   try {
     json = JSON.parse(text);
   } catch {

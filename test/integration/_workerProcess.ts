@@ -77,8 +77,8 @@ export class WorkerProcess {
       w.out += b.toString();
       log.write(b);
     };
-    child.stdout!.on('data', take);
-    child.stderr!.on('data', take);
+    child.stdout.on('data', take);
+    child.stderr.on('data', take);
     void w.exited.then((code) => log.end(`===== ${new Date().toISOString()} exit ${w.name} code=${code}\n`));
     return w;
   }
@@ -131,7 +131,7 @@ export class WorkerProcess {
 
 /** The hooked worker: src/worker.ts's wiring with a placeOrder that holds after sending. */
 async function main(): Promise<void> {
-  const { loadConfig } = await import('../../src/config');
+  const { loadConfig, riskSettingsOf } = await import('../../src/config');
   const { createLogger } = await import('../../src/logger');
   const { createIbBroker } = await import('../../activities/broker/ib-adapter');
   const { getPrisma } = await import('../../src/db/client');
@@ -153,7 +153,7 @@ async function main(): Promise<void> {
         }
       : real;
   const connection = await connectWorkerConnection(config.temporalAddress, config);
-  const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.temporalTaskQueue, deps: { prisma: getPrisma(config.databaseUrl), broker, logger } });
+  const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.temporalTaskQueue, deps: { prisma: getPrisma(config.databaseUrl), broker, logger, risk: riskSettingsOf(config) } });
   const running = worker.run();
   process.stdout.write(`CRASH_TEST_READY ${config.temporalTaskQueue}\n`);
   await running;

@@ -10,6 +10,7 @@ import { createApp, startServer, type RunningServer } from '../../src/api/app';
 import { createTokenService } from '../../src/api/tokens';
 import { SEED } from '../../src/contracts/api';
 import { appDeps, BASE, newClient, securedApi, type Secured, type TestClient } from './api-kit';
+import { until } from './_system';
 
 const ENDPOINTS = [`${BASE}/trading/submit_trade_instruction`, `${BASE}/data_notifications/request_data`, `${BASE}/data_notifications/notify_validated_strategy`];
 const REQUIRED = ['starlab_strategy_id', 'scheme_type', 'symbol', 'trade_action', 'quantity', 'order_type', 'limit_price', 'expiration_date', 'strike_price', 'time_in_force', 'client_order_id'];
@@ -60,7 +61,6 @@ describe('STAR-LAB API: malformed bodies (property)', function () {
   it('when thousands of malformed bodies are sent, then every answer is 4xx and nothing starts or is stored', async () => {
     const before = await counts();
     const seen = new Map<number, number>();
-    const started = Date.now();
     await fc.assert(
       fc.asyncProperty(request, async (r) => {
         const res = await fetch(`${api.url}${r.path}`, { method: 'POST', headers: { ...c.auth, 'content-type': r.type }, body: r.body });
@@ -70,10 +70,16 @@ describe('STAR-LAB API: malformed bodies (property)', function () {
       }),
       { numRuns: 2500 },
     );
-    // Visibility is eventually consistent: give a stray start time to show up before comparing.
-    await new Promise((r) => setTimeout(r, 1500));
-    expect(await counts()).to.deep.equal(before);
-    expect(Date.now() - started).to.be.below(60_000);
+    // Visibility is eventually consistent: start one sentinel workflow (no worker polls its
+    // queue) and wait until the count shows it; a stray start by the fuzzed calls came before it.
+    const sentinel = await s.sys.client.workflow.start('fuzzSentinel', { taskQueue: `fuzz-sentinel-${process.pid}`, workflowId: `fuzz-sentinel-${process.pid}-${Date.now()}` });
+    try {
+      await until(async () => (await s.sys.client.workflow.count()).count === before.workflows + 1, 20_000, 'the sentinel workflow in visibility');
+      expect(await counts()).to.deep.equal({ ...before, workflows: before.workflows + 1 });
+    } finally {
+      await sentinel.terminate('fuzz sentinel');
+    }
+    expect([...seen.values()].reduce((a, b) => a + b, 0)).to.equal(2500);
     expect([...seen.keys()].every((k) => k >= 400 && k < 500)).to.equal(true);
     expect(seen.get(400)).to.be.greaterThan(1000);
   });

@@ -9,7 +9,7 @@ import { createTokenService } from '../../src/api/tokens';
 import { createApiClient, type NewClient } from '../../src/db/apiClients';
 import { createLogger } from '../../src/logger';
 import type { System } from '../../src/system';
-import { getSystem, until } from './_system';
+import { getSystem, until, type Json } from './_system';
 import { seedInstruction } from '../fixtures/instructions';
 
 export const BASE = '/api/v1/starlab_interface';
@@ -64,7 +64,7 @@ export async function newClient(sys: System, o: Partial<NewClient> = {}): Promis
 
 export interface Answer {
   status: number;
-  body: any;
+  body: Json;
   headers: Headers;
 }
 
@@ -93,7 +93,7 @@ export async function submit(s: Secured, c: TestClient, body: Record<string, unk
   return call(s.api, 'POST', `${BASE}/trading/submit_trade_instruction`, body, c.auth);
 }
 
-export async function waitStatus(s: Secured, c: TestClient, id: string, want: string[], timeoutMs = 30_000): Promise<any> {
+export async function waitStatus(s: Secured, c: TestClient, id: string, want: string[], timeoutMs = 30_000): Promise<Json> {
   return until(async () => {
     const r = await call(s.api, 'GET', `${BASE}/trading/order_status/${id}`, undefined, c.auth);
     return r.status === 200 && want.includes(r.body.status) ? r.body : undefined;
@@ -101,7 +101,7 @@ export async function waitStatus(s: Secured, c: TestClient, id: string, want: st
 }
 
 /** Submits and waits for a terminal status; returns the final order status body. */
-export async function trade(s: Secured, c: TestClient, body: Record<string, unknown>, want = ['FILLED']): Promise<any> {
+export async function trade(s: Secured, c: TestClient, body: Record<string, unknown>, want = ['FILLED']): Promise<Json> {
   const ack = await submit(s, c, body);
   if (ack.status !== 201) throw new Error(`submit answered ${ack.status}: ${JSON.stringify(ack.body)}`);
   return waitStatus(s, c, ack.body.all_use_order_id, want);

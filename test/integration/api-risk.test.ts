@@ -8,6 +8,8 @@ import type { IbBroker } from '../../activities/broker/ib-adapter';
 import { allUseOrderId, requestHash } from '../../src/contracts/ids';
 import type { TradeInstruction } from '../../src/contracts/instruction';
 import { setSegmentLimit } from '../../src/db/reservations';
+import { openFamily } from '../../src/db/accounts';
+import { DEFAULT_PROTOCOL } from '../../src/domain/config';
 import { tradeInstruction } from '../../workflows/tradeInstruction';
 import { instructionWorkflowId, type TradeInstructionInput } from '../../src/contracts/workflows/tradeInstruction';
 import { BASE, call, instruction, limitNear, newClient, securedApi, submit, trade, uniq, waitStatus, type Secured, type TestClient } from './api-kit';
@@ -142,8 +144,11 @@ describe('STAR-LAB API: risk checks', function () {
   });
 
   it("when a STAR-LAB order would trade against ALL-USE's own contract, then CONFLICTS_WITH_ALLUSE_POSITION", async () => {
-    // An ALL-USE account writes a covered call through the internal path (source INTERNAL).
-    const account = uniq('TEST:GEN');
+    // An ALL-USE account writes a covered call through the internal path (source INTERNAL):
+    // a Com-Acc with ledger cash (its risk comes from its ledger and the protocol's underlyings).
+    const family = uniq('RISKFAM');
+    await openFamily(s.sys.prisma, { id: family, name: family, lumpSumCents: 100_000_000, protocol: DEFAULT_PROTOCOL });
+    const account = `${family}:COM`;
     const internal = async (over: Record<string, unknown>) => {
       const coid = uniq('internal');
       const id = allUseOrderId('alluse', coid);

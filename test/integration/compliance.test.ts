@@ -13,7 +13,7 @@ import { setSegmentLimit } from '../../src/db/reservations';
 import { nyDate } from '../../src/reports/load';
 import { COMPLIANCE_REPORT_SCHEDULE_ID } from '../../src/reports/schedules';
 import type { System } from '../../src/system';
-import { api, getSystem, until } from './_system';
+import { api, getSystem, until, type Json } from './_system';
 import { call, operatorApi, uniq } from './ops-helpers';
 
 const BASE = '/api/v1/starlab_interface';
@@ -23,7 +23,7 @@ const root = path.resolve(__dirname, '..', '..');
 function ops(sys: System, args: string[]) {
   const r = spawnSync('npm', ['run', '--silent', 'ops', '--', ...args], { cwd: root, env: { ...process.env, DATABASE_URL: sys.config.databaseUrl, LOG_LEVEL: 'error' }, encoding: 'utf8' });
   const lastLine = r.stdout.trim().split('\n').at(-1) ?? '';
-  let last: any;
+  let last: Json;
   try {
     last = JSON.parse(lastLine);
   } catch {
@@ -119,18 +119,18 @@ describe('compliance: audit access, notifications, webhook commands, risk and co
     expect(r.status, r.text).to.equal(200);
     const rep = r.body;
     expect(rep).to.include({ kind: 'compliance', from, to });
-    const refusal = (id: string) => rep.refusals.items.find((x: any) => x.all_use_order_id === id);
+    const refusal = (id: string) => rep.refusals.items.find((x: Json) => x.all_use_order_id === id);
     expect(refusal(capital.id)).to.include({ code: 'SEGMENT_CAPITAL_EXCEEDED', client: 'local' });
-    const byCode = Object.fromEntries(rep.refusals.by_code.map((c: any) => [c.key, c.count]));
+    const byCode = Object.fromEntries(rep.refusals.by_code.map((c: Json) => [c.key, c.count]));
     expect(byCode.SEGMENT_CAPITAL_EXCEEDED).to.be.at.least(1);
-    expect(rep.refusals.by_client.find((c: any) => c.key === 'local').count).to.be.at.least(1);
-    expect(rep.controls).to.deep.include({ at: rep.controls.find((c: any) => c.scope === `segment:${halted}` && c.action === 'TRADING_HALTED').at, action: 'TRADING_HALTED', scope: `segment:${halted}`, actor: 'operator:api', reason: 'compliance drill' });
-    expect(rep.controls.some((c: any) => c.scope === `segment:${halted}` && c.action === 'TRADING_RESUMED')).to.equal(true);
-    expect(rep.credentials.some((c: any) => c.action === 'KEY_REVOKED' && c.target === name)).to.equal(true);
-    expect(rep.credentials.some((c: any) => c.action === 'AUTH_DENIED' && c.code === 'CREDENTIALS_REVOKED' && c.actor === name)).to.equal(true);
-    const deniedCodes = rep.denied_access.items.map((d: any) => d.code);
+    expect(rep.refusals.by_client.find((c: Json) => c.key === 'local').count).to.be.at.least(1);
+    expect(rep.controls).to.deep.include({ at: rep.controls.find((c: Json) => c.scope === `segment:${halted}` && c.action === 'TRADING_HALTED').at, action: 'TRADING_HALTED', scope: `segment:${halted}`, actor: 'operator:api', reason: 'compliance drill' });
+    expect(rep.controls.some((c: Json) => c.scope === `segment:${halted}` && c.action === 'TRADING_RESUMED')).to.equal(true);
+    expect(rep.credentials.some((c: Json) => c.action === 'KEY_REVOKED' && c.target === name)).to.equal(true);
+    expect(rep.credentials.some((c: Json) => c.action === 'AUTH_DENIED' && c.code === 'CREDENTIALS_REVOKED' && c.actor === name)).to.equal(true);
+    const deniedCodes = rep.denied_access.items.map((d: Json) => d.code);
     expect(deniedCodes).to.include.members(['CREDENTIALS_REVOKED', 'OPERATOR_UNAUTHORIZED']);
-    expect(rep.limits.segments.find((s: any) => s.segment === small)).to.include({ capital_limit_cents: 100 });
+    expect(rep.limits.segments.find((s: Json) => s.segment === small)).to.include({ capital_limit_cents: 100 });
     expect(rep.reconciliation).to.be.an('array');
 
     // CSV: the same figures, row for row.
@@ -140,17 +140,17 @@ describe('compliance: audit access, notifications, webhook commands, risk and co
     const section = (s: string) => rows.filter((x) => x.section === s);
     const r2 = (await call(opsApi.url, 'GET', `/api/v1/operator/compliance?from=${from}&to=${to}`)).body; // same data, later generation
     expect(Number(section('refusals_total')[0]!.count)).to.equal(r2.refusals.total);
-    expect(section('refusals_by_code').map((x) => [x.code, Number(x.count)])).to.deep.equal(r2.refusals.by_code.map((c: any) => [c.key, c.count]));
-    expect(section('refusals_by_client').map((x) => [x.actor, Number(x.count)])).to.deep.equal(r2.refusals.by_client.map((c: any) => [c.key, c.count]));
-    expect(section('refusal').map((x) => [x.subject, x.code, x.detail])).to.deep.equal(r2.refusals.items.map((i: any) => [i.all_use_order_id, i.code, i.reason]));
-    expect(section('control').map((x) => [x.at, x.code, x.subject, x.actor, x.detail])).to.deep.equal(r2.controls.map((c: any) => [c.at, c.action, c.scope, c.actor, c.reason ?? '']));
-    expect(section('credential').map((x) => [x.at, x.subject, x.detail])).to.deep.equal(r2.credentials.map((c: any) => [c.at, c.target ?? '', c.action]));
+    expect(section('refusals_by_code').map((x) => [x.code, Number(x.count)])).to.deep.equal(r2.refusals.by_code.map((c: Json) => [c.key, c.count]));
+    expect(section('refusals_by_client').map((x) => [x.actor, Number(x.count)])).to.deep.equal(r2.refusals.by_client.map((c: Json) => [c.key, c.count]));
+    expect(section('refusal').map((x) => [x.subject, x.code, x.detail])).to.deep.equal(r2.refusals.items.map((i: Json) => [i.all_use_order_id, i.code, i.reason]));
+    expect(section('control').map((x) => [x.at, x.code, x.subject, x.actor, x.detail])).to.deep.equal(r2.controls.map((c: Json) => [c.at, c.action, c.scope, c.actor, c.reason ?? '']));
+    expect(section('credential').map((x) => [x.at, x.subject, x.detail])).to.deep.equal(r2.credentials.map((c: Json) => [c.at, c.target ?? '', c.action]));
     expect(Number(section('denied_total')[0]!.count)).to.equal(r2.denied_access.total);
-    expect(section('denied').map((x) => [x.at, x.actor, x.code])).to.deep.equal(r2.denied_access.items.map((d: any) => [d.at, d.actor, d.code]));
+    expect(section('denied').map((x) => [x.at, x.actor, x.code])).to.deep.equal(r2.denied_access.items.map((d: Json) => [d.at, d.actor, d.code]));
     expect(section('segment').map((x) => [x.subject, Number(x.used_cents), Number(x.limit_cents), Number(x.count)])).to.deep.equal(
-      r2.limits.segments.map((s: any) => [s.segment, s.used_cents, s.capital_limit_cents, s.open_orders]),
+      r2.limits.segments.map((s: Json) => [s.segment, s.used_cents, s.capital_limit_cents, s.open_orders]),
     );
-    expect(section('concentration').map((x) => [x.subject, Number(x.used_cents)])).to.deep.equal(r2.limits.concentration.map((c: any) => [c.symbol, c.notional_cents]));
+    expect(section('concentration').map((x) => [x.subject, Number(x.used_cents)])).to.deep.equal(r2.limits.concentration.map((c: Json) => [c.symbol, c.notional_cents]));
 
     const html = await call(opsApi.url, 'GET', `/api/v1/operator/compliance?from=${from}&to=${to}&format=html`);
     expect(html.text).to.contain('<svg').and.contain('compliance drill').and.contain(capital.id).and.not.contain('<script');
@@ -158,8 +158,8 @@ describe('compliance: audit access, notifications, webhook commands, risk and co
     // The CLI computes the same report from the same query.
     const cli = ops(sys, ['compliance', '--from', from, '--to', to, '--json']);
     expect(cli.status, cli.stderr).to.equal(0);
-    expect(cli.last.refusals.items.map((i: any) => i.all_use_order_id)).to.include.members([capital.id]);
-    expect(cli.last.controls).to.deep.include(rep.controls.find((c: any) => c.scope === `segment:${halted}` && c.action === 'TRADING_HALTED'));
+    expect(cli.last.refusals.items.map((i: Json) => i.all_use_order_id)).to.include.members([capital.id]);
+    expect(cli.last.controls).to.deep.include(rep.controls.find((c: Json) => c.scope === `segment:${halted}` && c.action === 'TRADING_HALTED'));
 
     // The daily schedule (after the close, New York time) runs a workflow that stores the day's report.
     const sched = await sys.client.schedule.getHandle(COMPLIANCE_REPORT_SCHEDULE_ID).describe();
@@ -175,11 +175,11 @@ describe('compliance: audit access, notifications, webhook commands, risk and co
     for (let i = 0; i < 5; i++) await writeAudit(sys.prisma, { actor, action: 'SEGMENT_LIMIT_SET', target: `t${i}`, outcome: 'OK', detail: { i, note: 'comma, "quote"' } });
     const p1 = await call(opsApi.url, 'GET', `/api/v1/operator/audit?actor=${actor}&limit=2`);
     expect(p1.status).to.equal(200);
-    expect(p1.body.items.map((x: any) => x.target)).to.deep.equal(['t4', 't3']);
+    expect(p1.body.items.map((x: Json) => x.target)).to.deep.equal(['t4', 't3']);
     const p2 = await call(opsApi.url, 'GET', `/api/v1/operator/audit?actor=${actor}&limit=2&cursor=${p1.body.next_cursor}`);
-    expect(p2.body.items.map((x: any) => x.target)).to.deep.equal(['t2', 't1']);
+    expect(p2.body.items.map((x: Json) => x.target)).to.deep.equal(['t2', 't1']);
     const p3 = await call(opsApi.url, 'GET', `/api/v1/operator/audit?actor=${actor}&limit=2&cursor=${p2.body.next_cursor}`);
-    expect([p3.body.items.map((x: any) => x.target), p3.body.next_cursor]).to.deep.equal([['t0'], null]);
+    expect([p3.body.items.map((x: Json) => x.target), p3.body.next_cursor]).to.deep.equal([['t0'], null]);
     expect((await call(opsApi.url, 'GET', `/api/v1/operator/audit?cursor=garbage`)).status).to.equal(400);
     expect((await call(opsApi.url, 'GET', `/api/v1/operator/audit?from=yesterday`)).status).to.equal(400);
     const none = await call(opsApi.url, 'GET', `/api/v1/operator/audit?actor=${actor}&from=2000-01-01&to=2000-01-02`);
@@ -192,9 +192,9 @@ describe('compliance: audit access, notifications, webhook commands, risk and co
     const cli = ops(sys, ['audit', '--actor', actor, '--limit', '3', '--json']);
     expect(cli.status, cli.stderr).to.equal(0);
     expect(Object.keys(cli.last)).to.deep.equal(['items', 'next_cursor']);
-    expect(cli.last.items.map((x: any) => x.target)).to.deep.equal(['t4', 't3', 't2']);
+    expect(cli.last.items.map((x: Json) => x.target)).to.deep.equal(['t4', 't3', 't2']);
     const next = ops(sys, ['audit', '--actor', actor, '--limit', '3', '--cursor', cli.last.next_cursor, '--json']);
-    expect([next.last.items.map((x: any) => x.target), next.last.next_cursor]).to.deep.equal([['t1', 't0'], null]);
+    expect([next.last.items.map((x: Json) => x.target), next.last.next_cursor]).to.deep.equal([['t1', 't0'], null]);
     const all = ops(sys, ['audit', '--json']);
     expect(all.status, all.stderr).to.equal(0);
     expect(all.last).to.have.keys(['items', 'next_cursor']);
@@ -212,7 +212,7 @@ describe('compliance: audit access, notifications, webhook commands, risk and co
     const listed = ops(sys, ['notifications', '--status', 'NEW', '--json']);
     expect(listed.status, listed.stderr).to.equal(0);
     expect(Object.keys(listed.last)).to.deep.equal(['items', 'next_cursor']);
-    expect(listed.last.items.map((x: any) => x.id)).to.include.members([ida, idb]);
+    expect(listed.last.items.map((x: Json) => x.id)).to.include.members([ida, idb]);
 
     const acc = ops(sys, ['notifications', 'accept', ida, '--by', 'alice', '--reason', 'fits the WIS book', '--json']);
     expect(acc.status, acc.stderr).to.equal(0);
@@ -227,13 +227,13 @@ describe('compliance: audit access, notifications, webhook commands, risk and co
     expect((await call(opsApi.url, 'POST', `/api/v1/operator/notifications/${idb}/accept`, {})).status).to.equal(400);
     expect((await call(opsApi.url, 'POST', `/api/v1/operator/notifications/ntf_nope/accept`, { reason: 'x' })).status).to.equal(404);
     const decided = await call(opsApi.url, 'GET', `/api/v1/operator/notifications?status=DISMISSED&limit=1000`);
-    expect(decided.body.items.find((x: any) => x.id === idb)).to.include({ decision_reason: 'too few symbols' });
+    expect(decided.body.items.find((x: Json) => x.id === idb)).to.include({ decision_reason: 'too few symbols' });
 
     const seen = await api(sys, 'GET', `${BASE}/data_notifications/notify_validated_strategy/${ida}`);
     expect(seen.body).to.include({ status: 'ACCEPTED', reason: 'fits the WIS book' });
     expect(seen.body.decided_at).to.be.a('string');
     const mine = await api(sys, 'GET', `${BASE}/data_notifications/notify_validated_strategy?limit=1000`);
-    expect(mine.body.items.find((x: any) => x.notification_id === idb)).to.include({ status: 'DISMISSED', reason: 'too few symbols' });
+    expect(mine.body.items.find((x: Json) => x.notification_id === idb)).to.include({ status: 'DISMISSED', reason: 'too few symbols' });
     const audit = await sys.prisma.auditLog.findMany({ where: { target: { in: [ida, idb] } }, orderBy: { id: 'asc' } });
     expect(audit.map((x) => x.action)).to.deep.equal(['STRATEGY_NOTIFIED', 'STRATEGY_NOTIFIED', 'NOTIFICATION_ACCEPTED', 'NOTIFICATION_DISMISSED']);
   });
@@ -245,7 +245,7 @@ describe('compliance: audit access, notifications, webhook commands, risk and co
     expect(added.last.id).to.match(/^whe_/);
     expect(added.last.secret).to.match(/^whsec_/);
     const listed = ops(sys, ['webhooks', 'list', '--client', 'local', '--json']);
-    expect(listed.last.items.map((e: any) => e.id)).to.include(added.last.id);
+    expect(listed.last.items.map((e: Json) => e.id)).to.include(added.last.id);
     expect(listed.stdout).not.to.contain(added.last.secret);
     expect(ops(sys, ['webhooks', 'remove', added.last.id, '--json']).last).to.deep.equal({ id: added.last.id, removed: true });
     const refused = ops(sys, ['webhooks', 'add', '--client', 'local', '--url', 'http://example.com/hook', '--json']);

@@ -10,7 +10,7 @@ import { expect } from 'chai';
 import { Contract, EventName, Order, OrderAction, OrderType, SecType } from '@stoqey/ib';
 import { startSimulator, Simulator } from '../../src/ib-sim';
 import { readEnv } from '../../src/ib-sim/main';
-import { Client } from './ib-sim-kit.test';
+import { Client } from './ib-sim-kit';
 
 const opt = (symbol: string, expiry: string, strike: number, right: 'C' | 'P'): Contract =>
   ({ symbol, secType: SecType.OPT, lastTradeDateOrContractMonth: expiry, strike, right: right as never, multiplier: 100, exchange: 'SMART', currency: 'USD' });

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { Contract, EventName, Order, OrderAction, OrderType, SecType } from '@stoqey/ib';
 import { startSimulator, Simulator } from '../../src/ib-sim';
-import { Client } from './ib-sim-kit.test';
+import { Client } from './ib-sim-kit';
 
 const stk = (symbol: string): Contract => ({ symbol, secType: SecType.STK, exchange: 'SMART', currency: 'USD' });
 const opt = (symbol: string, expiry: string, strike: number, right: 'C' | 'P'): Contract =>
@@ -69,8 +69,8 @@ describe('ib-sim clock, session close and option expiry (real client)', () => {
     expect(sim.positions().map((p) => [p.localSymbol, p.quantity])).to.deep.equal([['AAPL', 200]]);
     expect(sim.cash()).to.be.closeTo(cashBefore - 2 * 100 * 210 + 1 * 100 * 190, 1e-6);
     // Subscribers hear every change, including the options going to zero.
-    await c.waitFor(EventName.position, (_a, k: Contract, q) => k.secType === 'OPT' && k.strike === 195 && q === 0);
-    await c.waitFor(EventName.position, (_a, k: Contract, q) => k.secType === 'STK' && q === 200);
+    await c.waitFor(EventName.position, (_a, k: Contract, q) => k.secType === SecType.OPT && k.strike === 195 && q === 0);
+    await c.waitFor(EventName.position, (_a, k: Contract, q) => k.secType === SecType.STK && q === 200);
   });
 
   it('moves prices by seeded GBM when time advances, reproducibly', async () => {

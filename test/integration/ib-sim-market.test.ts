@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { BarSizeSetting, Contract, EventName, IBApiNext, OrderAction, OrderType, SecType, WhatToShow } from '@stoqey/ib';
 import { startSimulator, Simulator } from '../../src/ib-sim';
-import { Client, until } from './ib-sim-kit.test';
+import { Client, until } from './ib-sim-kit';
 
 const stk = (symbol: string): Contract => ({ symbol, secType: SecType.STK, exchange: 'SMART', currency: 'USD' });
 const opt = (symbol: string, expiry: string, strike: number, right: 'C' | 'P'): Contract =>
@@ -114,13 +114,13 @@ describe('ib-sim market data and account requests (real client)', () => {
     c.ib.reqPositions();
     await c.waitFor(EventName.positionEnd);
     const pos = c.events(EventName.position).map((a) => ({ contract: a[1] as Contract, qty: a[2] as number }));
-    expect(pos.find((p) => p.contract.secType === 'OPT')).to.deep.include({ qty: -120 });
+    expect(pos.find((p) => p.contract.secType === SecType.OPT)).to.deep.include({ qty: -120 });
     c.ib.reqAccountSummary(77, 'All', 'NetLiquidation,TotalCashValue,BuyingPower');
     await c.waitFor(EventName.accountSummaryEnd, (r) => r === 77);
     const tags = Object.fromEntries(c.events(EventName.accountSummary, (r) => r === 77).map((a) => [a[2], Number(a[3])]));
     expect(tags.TotalCashValue).to.equal(sim.cash());
     expect(tags.TotalCashValue).to.be.greaterThan(100_000);
-    expect(tags.BuyingPower).to.be.below(tags.TotalCashValue!);
+    expect(tags.BuyingPower).to.be.below(tags.TotalCashValue);
     expect(tags).to.have.keys('NetLiquidation', 'TotalCashValue', 'BuyingPower');
     c.ib.cancelAccountSummary(77);
     c.ib.cancelPositions();

@@ -27,7 +27,7 @@ describe('quarterly reinvestment buys LEAPS for the sleeve', function () {
   const rev = `${fam}:REV`;
   const sleeve = `${rev}:LEAPS`;
   const asOf = '2026-12-31'; // the quarter's last weekly close (Friday 1 January 2027 is a holiday)
-  const run = <A extends unknown[], R>(fn: (...a: A) => Promise<R>, ...args: A): Promise<R> => new MockActivityEnvironment().run(fn as never, ...(args as unknown as never[])) as Promise<R>;
+  const run = <A extends unknown[], R>(fn: (...a: A) => Promise<R>, ...args: A): Promise<R> => new MockActivityEnvironment().run<A, R, (...a: A) => Promise<R>>(fn, ...args);
 
   before(async () => {
     sys = await getSystem();
@@ -40,15 +40,15 @@ describe('quarterly reinvestment buys LEAPS for the sleeve', function () {
   it('when the quarter ends, then the sleeve is funded, buys deep calls through a tradeInstruction, books them in its own ledger and counts in the family equity', async () => {
     const acts = createActivities({ prisma: sys.prisma, broker: sys.broker, logger: createLogger('test', 'error'), protocol: DEFAULT_PROTOCOL });
     const { week } = cycleDates(asOf);
-    const plan = await run(acts.planRebalance, { familyId: fam, week, asOf });
+    const plan = await run(acts.planRebalance.bind(acts), { familyId: fam, week, asOf });
     expect(plan.reinvest.map((e) => [e.to, e.amountCents])).to.deep.equal([[sleeve, 1_000_000]]);
-    await run(acts.applyLedger, { familyId: fam, week, entries: plan.reinvest });
+    await run(acts.applyLedger.bind(acts), { familyId: fam, week, entries: plan.reinvest });
     const acct = await sys.prisma.account.findUniqueOrThrow({ where: { id: sleeve } });
     expect([acct.familyId, acct.kind, acct.cashCents]).to.deep.equal([fam, 'LEAPS', 1_000_000n]);
 
-    const planned = await run(acts.planLeaps, { familyId: fam, asOf });
+    const planned = await run(acts.planLeaps.bind(acts), { familyId: fam, asOf });
     expect(planned).to.have.length(1);
-    expect(await run(acts.planLeaps, { familyId: fam, asOf })).to.deep.equal(planned); // the week's plan is kept
+    expect(await run(acts.planLeaps.bind(acts), { familyId: fam, asOf })).to.deep.equal(planned); // the week's plan is kept
     const row = await sys.prisma.protocolOrder.findUniqueOrThrow({ where: { clientOrderId: planned[0]!.clientOrderId } });
     expect([row.accountId, row.purpose, row.tradeAction]).to.deep.equal([sleeve, 'LEAPS', 'BUY_TO_OPEN_CALL']);
     const expiry = row.expiry!;
@@ -58,7 +58,7 @@ describe('quarterly reinvestment buys LEAPS for the sleeve', function () {
     expect(row.quantity * q.ask * 100).to.be.at.most(10_000);
 
     // Placed the way the weekly cycle places it: one tradeInstruction per attempt (at the ask here).
-    const attempt = (await run(acts.prepareAttempt, { clientOrderId: row.clientOrderId, attempt: DEFAULT_PROTOCOL.signals.maxReprices })) as AttemptPlan;
+    const attempt: AttemptPlan = await run(acts.prepareAttempt.bind(acts), { clientOrderId: row.clientOrderId, attempt: DEFAULT_PROTOCOL.signals.maxReprices });
     expect(attempt.kind).to.equal('PLACE');
     if (attempt.kind !== 'PLACE') return;
     const h = await sys.client.workflow.start(TRADE_INSTRUCTION_WORKFLOW, { taskQueue: sys.config.temporalTaskQueue, workflowId: instructionWorkflowId(attempt.input.allUseOrderId), args: [attempt.input] });
@@ -67,7 +67,7 @@ describe('quarterly reinvestment buys LEAPS for the sleeve', function () {
 
     const held = await sys.prisma.position.findFirstOrThrow({ where: { ownerKind: 'ACCOUNT', ownerId: sleeve, secType: 'OPT' } });
     expect([held.symbol, held.right, held.quantity]).to.deep.equal([row.symbol, 'C', row.quantity]);
-    await run(acts.settleWeek, { familyId: fam, week: row.week, close: asOf, market: { week: row.week, asOf, symbols: {}, invalid: [] } });
+    await run(acts.settleWeek.bind(acts), { familyId: fam, week: row.week, close: asOf, market: { week: row.week, asOf, symbols: {}, invalid: [] } });
     const paid = Math.round(Number(final.averageFillPrice) * 100 * 100) * row.quantity;
     const after = await sys.prisma.account.findUniqueOrThrow({ where: { id: sleeve } });
     expect(Number(after.cashCents)).to.equal(1_000_000 - paid - Math.round(final.commission * 100));

@@ -6,6 +6,7 @@ import { createApp, startServer, type RunningServer } from '../../src/api/app';
 import { createLogger } from '../../src/logger';
 import type { System } from '../../src/system';
 import { seedInstruction } from '../fixtures/instructions';
+import type { Json } from './_system';
 
 import { OPERATOR_TOKEN } from './_system';
 
@@ -23,7 +24,7 @@ export async function call(base: string, method: string, urlPath: string, body?:
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
-  let json: any = text;
+  let json: Json = text;
   try {
     json = JSON.parse(text);
   } catch {

@@ -32,7 +32,7 @@ function ops(sys: System, ...args: string[]) {
     env: { ...process.env, DATABASE_URL: sys.config.databaseUrl, TEMPORAL_ADDRESS: sys.temporalAddress, TEMPORAL_TASK_QUEUE: sys.config.temporalTaskQueue, LOG_LEVEL: 'error' },
   });
   if (r.status !== 0) throw new Error(`ops ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
-  return JSON.parse(r.stdout) as any;
+  return JSON.parse(r.stdout);
 }
 
 describe('ops: kill switch and reduce-only', function () {
@@ -113,14 +113,14 @@ describe('ops: kill switch and reduce-only', function () {
       // and the activity itself: a non-retryable failure of the type the workflow maps
       const acts = createActivities({ prisma: sys.prisma, broker: sys.broker, logger: createLogger('test', 'error') });
       const input: TradeInstructionInput = { allUseOrderId: `au_direct_${coid}`, clientName: 'local', source: 'STARLAB', requestHash: 'h', instruction: instruction(coid) as never, receivedAt: new Date().toISOString() };
-      const err = await new MockActivityEnvironment().run(acts.placeOrder, input).then(() => null, (e: unknown) => e);
+      const err = await new MockActivityEnvironment().run((i: TradeInstructionInput) => acts.placeOrder(i), input).then(() => null, (e: unknown) => e);
       expect(err).to.be.instanceOf(ApplicationFailure);
       expect([(err as ApplicationFailure).type, (err as ApplicationFailure).nonRetryable]).to.deep.equal([KILL_SWITCH_FAILURE, true]);
       // A retry whose first attempt already reached the broker follows that order, halt or not:
       // declining it would orphan a live order.
       const sent = { ...input, allUseOrderId: `au_sent_${coid}` };
       const atBroker = await sys.broker.placeOrder(toBrokerOrder(sent.allUseOrderId, sent.instruction));
-      const retried = (await new MockActivityEnvironment({ attempt: 2 }).run(acts.placeOrder, sent)) as BrokerUpdate;
+      const retried: BrokerUpdate = await new MockActivityEnvironment({ attempt: 2 }).run((i: TradeInstructionInput) => acts.placeOrder(i), sent);
       expect(retried.order.brokerOrderId).to.equal(atBroker.brokerOrderId);
       expect(sys.simulator!.orders().filter((o) => o.orderRef === sent.allUseOrderId)).to.have.length(1);
     } finally {

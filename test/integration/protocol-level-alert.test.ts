@@ -41,7 +41,8 @@ describe('protocol-level events: a real level change fires the level-3 alert', f
 
   const checkLevels = async () => {
     const acts = createActivities({ prisma: sys.prisma, broker: sys.broker, logger: createLogger('test', 'error'), protocol: DEFAULT_PROTOCOL });
-    return (await new MockActivityEnvironment().run(acts.checkLevels, { familyId: fam, week: '2026-W49' })) as Awaited<ReturnType<typeof acts.checkLevels>>;
+    type Check = typeof acts.checkLevels;
+    return new MockActivityEnvironment().run<Parameters<Check>, Awaited<ReturnType<Check>>, Check>(acts.checkLevels.bind(acts), { familyId: fam, week: '2026-W49' });
   };
   const levelRows = () => sys.prisma.auditLog.findMany({ where: { action: 'PROTOCOL_LEVEL', target: account }, orderBy: { id: 'asc' } });
 
@@ -66,7 +67,7 @@ describe('protocol-level events: a real level change fires the level-3 alert', f
     let value = '';
     try {
       await until(async () => {
-        const text = (await call(app.url, 'GET', '/metrics', undefined, null)).text as string;
+        const { text } = await call(app.url, 'GET', '/metrics'); // /metrics is for operators (issue 17)
         value = new RegExp(`^alluse_account_protocol_level\\{account="${account}",symbol="${symbol}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? '';
         return value !== '' && /^alluse_protocol_level_changes_total\{from="0",to="3"\} [1-9]/m.test(text);
       }, 20_000, 'the level gauge and change counter on /metrics');

@@ -14,7 +14,8 @@ import { weeklyCycleRun } from '../../workflows/weeklyCycleRun';
 import { checkNowSignal, monitorStateQuery, positionMonitorWorkflowId, stopMonitorSignal } from '../../src/contracts/workflows/positionMonitor';
 import { tripleForkWorkflowId } from '../../src/contracts/workflows/tripleForkRebalance';
 import { instructionWorkflowId } from '../../src/contracts/workflows/tradeInstruction';
-import { weekOf } from '../../src/domain/calendar';
+import { marketSession, weekOf } from '../../src/domain/calendar';
+import { DEFAULT_PROTOCOL } from '../../src/domain/config';
 import { historyToObject } from '../replay/historyFile';
 import { until } from './_system';
 import { operatorApi, startProtocolHarness, type ProtocolHarness } from './_protocolSystem';
@@ -22,8 +23,17 @@ import { operatorApi, startProtocolHarness, type ProtocolHarness } from './_prot
 const ny = (day: string, hm: string) => DateTime.fromISO(`${day}T${hm}`, { zone: 'America/New_York' }).toJSDate();
 const FAMILY = `PT${process.pid}`;
 const REPRICE_MS = 1500;
-// Future dates: the risk check still treats expiries before today's real date as unlisted.
-const [W1, W2, W3] = ['2027-03-05', '2027-03-12', '2027-03-19'];
+/**
+ * Every date of the test derives from one anchor, a Monday the simulator's manual clock starts
+ * on; the worker's activities run on that clock (the harness injects it), so the test passes
+ * whatever today's date is. PROTOCOL_TEST_ANCHOR moves it (e.g. 2025-03-03, 2030-03-04) to
+ * prove it; the days up to its fourth Monday must be free of exchange holidays.
+ */
+const ANCHOR = DateTime.fromISO(process.env.PROTOCOL_TEST_ANCHOR ?? '2027-03-01', { zone: 'America/New_York' });
+const day = (offset: number): string => ANCHOR.plus({ days: offset }).toISODate()!;
+// The three Fridays the weeks close on, and the Monday / Thursday after each.
+const [W1, W2, W3] = [day(4), day(11), day(18)];
+const [MON2, THU2, MON3, THU3, MON4] = [day(7), day(10), day(14), day(17), day(21)];
 const [K1, K2, K3] = [W1, W2, W3].map(weekOf);
 
 describe('protocol engine: weekly cycles on the simulator (manual clock)', function () {
@@ -32,7 +42,10 @@ describe('protocol engine: weekly cycles on the simulator (manual clock)', funct
   const results: Record<string, WeeklyCycleResult[]> = {};
 
   before(async () => {
-    h = await startProtocolHarness({ startTime: ny('2027-03-01', '10:00').toISOString(), clientId: 31 });
+    if (ANCHOR.weekday !== 1) throw new Error(`PROTOCOL_TEST_ANCHOR must be a Monday: ${ANCHOR.toISODate()}`);
+    const holiday = Array.from({ length: 22 }, (_, i) => day(i)).find((d) => DateTime.fromISO(d).weekday <= 5 && !marketSession(d, DEFAULT_PROTOCOL.market));
+    if (holiday) throw new Error(`PROTOCOL_TEST_ANCHOR ${ANCHOR.toISODate()}: ${holiday} is an exchange holiday; choose another Monday`);
+    h = await startProtocolHarness({ startTime: ny(day(0), '10:00').toISOString(), clientId: 31 });
   });
   after(async () => h?.stop());
 
@@ -66,10 +79,10 @@ describe('protocol engine: weekly cycles on the simulator (manual clock)', funct
 
   it('when week 1 closes, then the idle week is typed and Monday/Thursday orders fill through tradeInstruction', async () => {
     h.sim.clock({ to_expiry: true }); // Friday W1 16:00
-    const [r] = (await runWeek(W1, K1!, ['2027-03-08', '2027-03-11'])).filter((x) => x.familyId === FAMILY);
+    const [r] = (await runWeek(W1, K1!, [MON2, THU2])).filter((x) => x.familyId === FAMILY);
     expect(r!.weekTypes.map((w) => w.type)).to.deep.equal(['W-IDL', 'W-IDL', 'W-IDL']);
     expect(r!.planned.map((o) => [o.accountId.split(':')[1], o.symbol, o.action, o.entryDay])).to.have.deep.members([
-      ['GEN', 'TSLA', 'SELL_TO_OPEN_PUT', '2027-03-11'], ['REV', 'AAPL', 'SELL_TO_OPEN_PUT', '2027-03-08'], ['COM', 'MSFT', 'BUY_STOCK', '2027-03-08'],
+      ['GEN', 'TSLA', 'SELL_TO_OPEN_PUT', THU2], ['REV', 'AAPL', 'SELL_TO_OPEN_PUT', MON2], ['COM', 'MSFT', 'BUY_STOCK', MON2],
     ]);
     expect(r!.placed.every((p) => p.status === 'FILLED' && p.filledQuantity > 0), JSON.stringify(r!.placed)).to.equal(true);
     const coid = r!.planned.find((o) => o.symbol === 'AAPL')!.clientOrderId;
@@ -81,7 +94,7 @@ describe('protocol engine: weekly cycles on the simulator (manual clock)', funct
 
   it('when week 2 expires worthless, then premiums and commissions are booked, the weeks typed P-EW and Gen forks', async () => {
     h.sim.clock({ to_expiry: true }); // Friday W2: puts expire out of the money (static prices)
-    const [r] = (await runWeek(W2, K2!, ['2027-03-15', '2027-03-18'])).filter((x) => x.familyId === FAMILY);
+    const [r] = (await runWeek(W2, K2!, [MON3, THU3])).filter((x) => x.familyId === FAMILY);
     const types = Object.fromEntries(r!.weekTypes.map((w) => [`${w.accountId.split(':')[1]}:${w.symbol}`, w.type]));
     expect(types).to.deep.equal({ 'GEN:TSLA': 'P-EW', 'REV:AAPL': 'P-EW', 'COM:*': 'W-IDL' });
     const reasons = (await ledger()).map((e) => e.reason);
@@ -114,7 +127,7 @@ describe('protocol engine: weekly cycles on the simulator (manual clock)', funct
 
     h.sim.clock({ to_expiry: true }); // Friday W3
     expect(h.sim.positions().find((p) => p.symbol === 'TSLA' && p.secType === 'STK')?.quantity).to.equal(100);
-    const runs = await runWeek(W3, K3!, ['2027-03-22']); // no Thursday: Gen may not enter TSLA after P-AOL
+    const runs = await runWeek(W3, K3!, [MON4]); // no Thursday: Gen may not enter TSLA after P-AOL
     const mine = runs.find((x) => x.familyId === FAMILY)!;
     const types = Object.fromEntries(mine.weekTypes.map((w) => [`${w.accountId.split(':')[1]}:${w.symbol}`, w.type]));
     expect(types['GEN:TSLA']).to.equal('P-AOL');

@@ -17,7 +17,7 @@ import { addDays, mondayOf } from '../../src/domain/calendar';
 import { createLogger } from '../../src/logger';
 import type { System } from '../../src/system';
 import { buildUi, uiBuildNeeded } from '../../src/uiBuild';
-import { api, getSystem, until } from './_system';
+import { api, getSystem, until, type Json } from './_system';
 import { call, instruction, OPERATOR_TOKEN, TRADING, uniq } from './ops-helpers';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -101,7 +101,7 @@ describe('command center: operator read endpoints (/api/v1/operator/cc)', functi
   it('when a STAR-LAB option position is open, then the positions endpoint shows it with mark, P&L and the broker model delta', async () => {
     const r = await call(op.url, 'GET', '/api/v1/operator/cc/positions');
     expect(r.status).to.equal(200);
-    const opt = (r.body.positions as any[]).find((p) => p.ownerKind === 'STRATEGY' && p.secType === 'OPT' && p.symbol === 'AAPL' && p.right === 'C');
+    const opt = (r.body.positions as Json[]).find((p) => p.ownerKind === 'STRATEGY' && p.secType === 'OPT' && p.symbol === 'AAPL' && p.right === 'C');
     expect(opt, JSON.stringify(r.body)).to.not.equal(undefined);
     expect(opt.quantity).to.be.greaterThan(0);
     expect(opt.source).to.equal('STARLAB');
@@ -155,16 +155,16 @@ describe('command center in Chromium (ui-e2e)', function () {
   const shot = (name: string) => page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
   const settled = async (heading: string) => {
     await page.getByRole('heading', { level: 1, name: heading }).waitFor();
-    await page.waitForFunction(() => !(globalThis as any).document.querySelector('[role="status"]')?.textContent?.startsWith('Loading'));
+    await page.waitForFunction(() => !(globalThis as Json).document.querySelector('[role="status"]')?.textContent?.startsWith('Loading'));
   };
   const axe = async (name: string) => {
     if (!(await page.evaluate(() => 'axe' in globalThis))) await page.evaluate(AXE_SOURCE());
     const violations = await page.evaluate(async () => {
-      const g = globalThis as any;
+      const g = globalThis as Json;
       const r = await g.axe.run(g.document, { resultTypes: ['violations'] });
-      return (r.violations as any[]).map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help, target: v.nodes[0]?.target?.join(' ') }));
+      return (r.violations as Json[]).map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help, target: v.nodes[0]?.target?.join(' ') }));
     });
-    for (const v of violations.filter((x: any) => x.impact === 'serious' || x.impact === 'critical')) axeFindings.push(`${name}: ${v.impact} ${v.id} (${v.help}) ×${v.nodes} e.g. ${v.target}`);
+    for (const v of violations.filter((x: Json) => x.impact === 'serious' || x.impact === 'critical')) axeFindings.push(`${name}: ${v.impact} ${v.id} (${v.help}) ×${v.nodes} e.g. ${v.target}`);
   };
 
   it('when not logged in, then only the login page shows; a wrong token is refused; the right one opens the overview', async () => {
@@ -183,7 +183,7 @@ describe('command center in Chromium (ui-e2e)', function () {
     await page.getByLabel('Operator token').fill(OPERATOR_TOKEN);
     await page.getByRole('button', { name: 'Log in' }).click();
     await settled('Positions');
-    expect(await page.evaluate(() => (globalThis as any).sessionStorage.getItem('allUse.operatorToken'))).to.equal(OPERATOR_TOKEN);
+    expect(await page.evaluate(() => (globalThis as Json).sessionStorage.getItem('allUse.operatorToken'))).to.equal(OPERATOR_TOKEN);
   });
 
   it('when STAR-LAB submits an instruction, then it appears live on the Orders page and reaches FILLED there, linked to Temporal', async () => {
@@ -294,9 +294,9 @@ describe('command center in Chromium (ui-e2e)', function () {
   });
 
   it('when the token stops being accepted, then the next request sends the operator back to the login page', async () => {
-    await page.evaluate(() => (globalThis as any).sessionStorage.setItem('allUse.operatorToken', 'revoked-token-revoked-token-x'));
+    await page.evaluate(() => (globalThis as Json).sessionStorage.setItem('allUse.operatorToken', 'revoked-token-revoked-token-x'));
     await page.goto(`${op.url}/ui/audit`);
     await page.getByLabel('Operator token').waitFor();
-    expect(await page.evaluate(() => (globalThis as any).sessionStorage.getItem('allUse.operatorToken'))).to.equal(null);
+    expect(await page.evaluate(() => (globalThis as Json).sessionStorage.getItem('allUse.operatorToken'))).to.equal(null);
   });
 });

@@ -11,7 +11,7 @@ import { EVENT_ID_HEADER, SIGNATURE_HEADER } from '../../src/contracts/webhooks'
 import type { System } from '../../src/system';
 import { verifyWebhook } from '../../src/webhooks/verify';
 import { statusEventOf } from '../../src/db/webhooks';
-import { api, getSystem, until } from './_system';
+import { api, getSystem, until, type Json } from './_system';
 import { call, operatorApi, uniq } from './ops-helpers';
 
 const BASE = '/api/v1/starlab_interface';
@@ -19,7 +19,7 @@ const BASE = '/api/v1/starlab_interface';
 interface Received {
   eventId: string;
   raw: string;
-  body: any;
+  body: Json;
   signature: string;
   answered: number;
   at: number;
@@ -125,7 +125,7 @@ describe('webhooks: status pushed to STAR-LAB', function () {
     const a = await register(sys, 'https://starlab.example/hooks/all-use');
     const b = await register(sys, 'http://[::1]:9/hook');
     const list = await api(sys, 'GET', `${BASE}/webhooks`);
-    expect(list.body.endpoints.map((e: any) => e.id)).to.include.members([a.id, b.id]);
+    expect(list.body.endpoints.map((e: Json) => e.id)).to.include.members([a.id, b.id]);
     expect(JSON.stringify(list.body)).not.to.contain('whsec_');
     expect((await api(sys, 'DELETE', `${BASE}/webhooks/${a.id}`)).status).to.equal(204);
     expect((await api(sys, 'DELETE', `${BASE}/webhooks/${b.id}`)).status).to.equal(204);
@@ -217,7 +217,7 @@ describe('webhooks: status pushed to STAR-LAB', function () {
     await waitStatus(sys, id, 'FILLED');
     const dead = await until(async () => {
       const r = await call(ops.url, 'GET', '/api/v1/operator/webhooks/deliveries?dead=true&instruction=' + id);
-      const items = r.body.items as any[];
+      const items = r.body.items as Json[];
       return items.length > 0 && items.some((i) => i.type === 'FILLED') ? items : undefined;
     }, 60_000, 'dead letters');
     expect(dead.every((d) => d.status === 'DEAD' && d.attempts === 5 && d.last_error === 'HTTP 500')).to.equal(true);

@@ -8,5 +8,5 @@ import { temporal } from '@temporalio/proto';
 type History = temporal.api.history.v1.IHistory;
 const H = temporal.api.history.v1.History;
 
-export const historyToObject = (h: History): unknown => H.toObject(H.fromObject(h as Record<string, unknown>), { longs: String, bytes: String, defaults: false });
+export const historyToObject = (h: History): unknown => H.toObject(H.fromObject(h), { longs: String, bytes: String, defaults: false });
 export const historyFromObject = (o: unknown): temporal.api.history.v1.History => H.fromObject(o as Record<string, unknown>);

@@ -4,11 +4,12 @@ import { openApiDocument } from '../../src/api/openapi';
 import { instructionAckSchema, orderStatusSchema, performanceSchema, positionsSchema, requestDataSchema, SEED } from '../../src/contracts/api';
 import { tradeInstructionSchema, TRADE_ACTIONS } from '../../src/contracts/instruction';
 import { capitalOf } from '../../activities/risk';
+import type { Json } from '../integration/_system';
 
 const BASE = '/api/v1/starlab_interface';
 
 describe('api contract (OpenAPI from the zod schemas)', () => {
-  const doc = openApiDocument() as Record<string, any>;
+  const doc = openApiDocument() as Record<string, Json>;
 
   it('when generated, then it is OpenAPI 3.1 with every STAR-LAB endpoint', () => {
     expect(doc.openapi).to.equal('3.1.0');

@@ -58,7 +58,7 @@ describe('api security helpers', () => {
       );
     });
     it('when a token has expired, then verify says TOKEN_EXPIRED', async () => {
-      const t = createTokenService('k'.repeat(40), -5 as number);
+      const t = createTokenService('k'.repeat(40), -5);
       const { access_token } = await t.issue({ sub: 'a', cid: 'c', scope: 'read' });
       await t.verify(access_token).then(
         () => expect.fail('expired token verified'),

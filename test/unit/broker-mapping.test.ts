@@ -62,9 +62,9 @@ describe('broker mapping (IB <-> ALL-USE tables)', () => {
   });
 
   const pairs: Array<[string, ReadonlyArray<readonly [string, string]>, (a: never) => string, (b: string) => string]> = [
-    ['action', ACTION_TABLE, actionToIb as (a: never) => string, actionFromIb],
-    ['order type', ORDER_TYPE_TABLE, orderTypeToIb as (a: never) => string, orderTypeFromIb],
-    ['tif', TIF_TABLE, tifToIb as (a: never) => string, tifFromIb],
+    ['action', ACTION_TABLE, actionToIb, actionFromIb],
+    ['order type', ORDER_TYPE_TABLE, orderTypeToIb, orderTypeFromIb],
+    ['tif', TIF_TABLE, tifToIb, tifFromIb],
   ];
   for (const [name, table, to, from] of pairs) {
     describe(name, () => {

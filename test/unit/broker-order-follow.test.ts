@@ -65,7 +65,7 @@ describe('awaitOrderUpdate (orderFollow)', () => {
     const sliceMs = 1200;
     const cpu0 = process.cpuUsage();
     const t0 = Date.now();
-    const r = (await env.run(createOrderFollower({ prisma, broker, logger }).awaitOrderUpdate, 'ord-1', sliceMs, summaryKey(working))) as BrokerUpdate;
+    const r: BrokerUpdate = await env.run(createOrderFollower({ prisma, broker, logger }).awaitOrderUpdate, 'ord-1', sliceMs, summaryKey(working));
     const elapsed = Date.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     clearInterval(ticker);
@@ -98,7 +98,7 @@ describe('awaitOrderUpdate (orderFollow)', () => {
     const follow = createOrderFollower({ prisma, broker, logger }).awaitOrderUpdate;
     const env = new MockActivityEnvironment();
     const t0 = Date.now();
-    const r = (await env.run(follow, 'ord-1', 300_000, 'PENDING_SUBMIT|0|0|true')) as BrokerUpdate;
+    const r: BrokerUpdate = await env.run(follow, 'ord-1', 300_000, 'PENDING_SUBMIT|0|0|true');
     expect(Date.now() - t0).to.be.lessThan(1000);
     expect(r.summary).to.include({ status: 'REJECTED', commissionsComplete: true });
     expect(r.summary.rejectReason).to.match(/^NOT_PLACED: /);
@@ -114,7 +114,7 @@ describe('awaitOrderUpdate (orderFollow)', () => {
     const { broker } = instantBroker(null, null);
     const { prisma, audit } = fakePrisma({ status: 'PARTIALLY_FILLED', brokerOrderId: 1001, filledQuantity: 2, executions: 1 });
     const env = new MockActivityEnvironment();
-    const r = (await env.run(createOrderFollower({ prisma, broker, logger }).awaitOrderUpdate, 'ord-1', 300_000, 'PARTIALLY_FILLED|2|0|true')) as BrokerUpdate;
+    const r: BrokerUpdate = await env.run(createOrderFollower({ prisma, broker, logger }).awaitOrderUpdate, 'ord-1', 300_000, 'PARTIALLY_FILLED|2|0|true');
     expect(r.summary).to.include({ status: 'CANCELLED', filledQuantity: 2, commissionsComplete: true });
     expect(r.summary.rejectReason).to.match(/^BROKER_LOST_ORDER: /);
     expect(audit.map((a) => a.detail.case)).to.deep.equal(['BROKER_LOST_ORDER']);
@@ -124,7 +124,7 @@ describe('awaitOrderUpdate (orderFollow)', () => {
     const { broker } = instantBroker(null, { ...working, status: 'FILLED', filledQuantity: 1 });
     const { prisma, audit } = fakePrisma({ status: 'SUBMITTED', brokerOrderId: 1001 });
     const env = new MockActivityEnvironment();
-    const r = (await env.run(createOrderFollower({ prisma, broker, logger }).awaitOrderUpdate, 'ord-1', 300_000, 'SUBMITTED|0|0|true')) as BrokerUpdate;
+    const r: BrokerUpdate = await env.run(createOrderFollower({ prisma, broker, logger }).awaitOrderUpdate, 'ord-1', 300_000, 'SUBMITTED|0|0|true');
     expect(r.summary).to.include({ status: 'FILLED', filledQuantity: 1 });
     expect(audit.map((a) => a.detail.case)).to.deep.equal(['FOUND_ELSEWHERE']);
   });

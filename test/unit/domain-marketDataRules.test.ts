@@ -56,7 +56,7 @@ describe('domain/marketDataRules: bars', () => {
     const s = series('2024-01-02', 25);
     s[20] = { ...s[20]!, close: s[20]!.close * 3, high: s[20]!.close * 3 };
     const r = checkBars(s);
-    expect(r.bad.map((b) => b.row.date)).to.deep.equal([s[20]!.date]);
+    expect(r.bad.map((b) => b.row.date)).to.deep.equal([s[20].date]);
   });
   it('when gaps are asked for, then missing trading days are listed and closures are not gaps', () => {
     const dates = ['2024-07-01', '2024-07-02', '2024-07-05'];

@@ -26,7 +26,7 @@ describe('market data: backfill plan, schedules, settings', () => {
   it('when the session schedules are built, then weekday exchange closures are skipped and retention is not', () => {
     const bars = marketDataScheduleSpec('bars', 2026, 1);
     expect(bars.timezone).to.equal('America/New_York');
-    const skipped = (bars.skip ?? []).map((s) => `${String(s.year)}-${String(s.month)}-${String(s.dayOfMonth)}`);
+    const skipped = (bars.skip ?? []).map((s) => [s.year, s.month, s.dayOfMonth].map((v) => JSON.stringify(v).replaceAll('"', '')).join('-'));
     expect(skipped).to.include('2026-DECEMBER-25');
     expect(skipped).to.include('2026-APRIL-3'); // Good Friday
     expect(skipped).to.not.include('2026-DECEMBER-26'); // a Saturday: the weekday spec never fires

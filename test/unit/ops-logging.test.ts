@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { Writable } from 'node:stream';
 import winston from 'winston';
 import { createLogger } from '../../src/logger';
+import type { Json } from '../integration/_system';
 
 function capture(level = 'debug') {
   const lines: string[] = [];
@@ -40,7 +41,7 @@ describe('logs: structured JSON with secrets redacted', () => {
     expect(lines).to.have.length(2);
     const text = lines.join('\n');
     for (const s of SECRETS) expect(text, s).to.not.contain(s.replace(/^Bearer /, ''));
-    const first = JSON.parse(lines[0]!) as Record<string, any>;
+    const first = JSON.parse(lines[0]!) as Record<string, Json>;
     expect(first).to.include({ level: 'info', message: 'http request', request_id: 'req-1', workflowId: 'instruction-au_1', client_order_id: 'coid-1', component: 'test' });
     expect(first.headers.Authorization).to.equal('[REDACTED]');
     expect(first.headers['X-API-Key']).to.equal('[REDACTED]');

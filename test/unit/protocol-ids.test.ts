@@ -39,7 +39,7 @@ describe('weekly cycle schedule spec', () => {
     expect(spec.skip).to.deep.include({ year: 2025, month: 'APRIL', dayOfMonth: 18, hour: 16, minute: 30 });
     expect(spec.calendars).to.deep.include({ year: 2025, month: 'APRIL', dayOfMonth: 17, hour: 16, minute: 30, comment: 'holiday 2025-04-18: week closes 2025-04-17' });
     // 2025's Friday closures: Good Friday (Apr 18) and Independence Day (Jul 4, the week closes Thu Jul 3).
-    expect(spec.skip?.map((c) => `${String(c.month)} ${String(c.dayOfMonth)}`)).to.deep.equal(['APRIL 18', 'JULY 4']);
+    expect(spec.skip?.map((c) => `${c.month as string} ${c.dayOfMonth as number}`)).to.deep.equal(['APRIL 18', 'JULY 4']);
     expect(spec.calendars?.slice(1).map((c) => c.dayOfMonth)).to.deep.equal([17, 3]);
   });
 });

@@ -14,6 +14,10 @@ import path from 'node:path';
 import { JSDOM } from 'jsdom';
 import ts from 'typescript';
 
+// Modules loaded at run time (after jsdom is installed) and DOM nodes, asserted with chai.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- as test/integration/_system.ts's Json
+type Json = any;
+
 const UI = path.resolve(__dirname, '..', '..', 'ui', 'src');
 const TOKEN = 'component-test-token-0123456789';
 
@@ -22,12 +26,12 @@ type Handler = (url: string, init: RequestInit) => { status: number; body: unkno
 describe('command center: React components in jsdom', function () {
   this.timeout(30_000);
   let dom: JSDOM;
-  let rtl: any;
-  let React: any;
-  let QueryClient: any;
-  let QueryClientProvider: any;
-  let App: any;
-  let LevelBadge: any;
+  let rtl: Json;
+  let React: Json;
+  let QueryClient: Json;
+  let QueryClientProvider: Json;
+  let App: Json;
+  let LevelBadge: Json;
   let handler: Handler;
   const calls: { url: string; auth: string | null }[] = [];
   const saved: Record<string, PropertyDescriptor | undefined> = {};
@@ -127,10 +131,10 @@ describe('command center: React components in jsdom', function () {
     expect(r.getByTestId('trading-state').textContent).to.equal('HALTED');
     expect(r.getByText('DISCONNECTED')).to.not.equal(null);
     // the root first, its fork nested after it, accounts Gen → Rev → Com, cents exact
-    const families = [...r.container.querySelectorAll('li.family')].map((li: any) => li.getAttribute('data-testid'));
+    const families = [...r.container.querySelectorAll('li.family')].map((li: Json) => li.getAttribute('data-testid'));
     expect(families).to.deep.equal(['family-ACME', 'family-ACME/2026-W05']);
     const root = r.getByTestId('family-ACME');
-    expect([...root.querySelectorAll('tbody th')].map((th: any) => th.textContent)).to.deep.equal(['Gen-Acc ACME:GEN', 'Rev-Acc ACME:REV', 'Com-Acc ACME:COM']);
+    expect([...root.querySelectorAll('tbody th')].map((th: Json) => th.textContent)).to.deep.equal(['Gen-Acc ACME:GEN', 'Rev-Acc ACME:REV', 'Com-Acc ACME:COM']);
     expect(root.textContent).to.include('$300,000.29');
     expect(root.textContent).to.include('equity $900,000.87');
     expect(root.textContent).to.include('with forks $912,500.87');
@@ -148,11 +152,11 @@ describe('command center: React components in jsdom', function () {
   });
 
   it('when the operator runs a weekly cycle from the Control page, then the confirmed range is posted with the operator name; a bad name is refused first', async () => {
-    const proto = (dom.window as any).HTMLDialogElement.prototype;
-    proto.showModal ??= function (this: any) {
+    const proto = (dom.window as Json).HTMLDialogElement.prototype;
+    proto.showModal ??= function (this: Json) {
       this.setAttribute('open', '');
     };
-    proto.close ??= function (this: any) {
+    proto.close ??= function (this: Json) {
       this.removeAttribute('open');
     };
     dom.window.sessionStorage.setItem('allUse.operatorToken', TOKEN);
@@ -160,7 +164,7 @@ describe('command center: React components in jsdom', function () {
     const posts: { url: string; body: unknown; operator: string | null }[] = [];
     handler = (url, init) => {
       if (init.method === 'POST') {
-        posts.push({ url, body: JSON.parse(String(init.body)), operator: new Headers(init.headers).get('x-operator') });
+        posts.push({ url, body: JSON.parse(String(init.body as string)), operator: new Headers(init.headers).get('x-operator') });
         return { status: 202, body: { workflow_id: 'weekly-run:x' } };
       }
       return { status: 200, body: { ...overview, control: { global: { ...overview.control.global, halted: false }, scopes: [] } } };
@@ -185,7 +189,7 @@ describe('command center: React components in jsdom', function () {
 
   it('when a level badge renders, then it carries the level colour, label and explanation', () => {
     const r = rtl.render(React.createElement('div', null, React.createElement(LevelBadge, { level: 3 }), React.createElement(LevelBadge, { level: null })));
-    const [l3, na] = [...r.container.querySelectorAll('.badge')] as any[];
+    const [l3, na] = [...r.container.querySelectorAll('.badge')] as Json[];
     expect([l3.textContent, l3.style.background, l3.style.color]).to.deep.equal(['L3 recovery', 'rgb(179, 38, 30)', 'rgb(255, 255, 255)']);
     expect(l3.getAttribute('title')).to.match(/^level 3/);
     expect(na.textContent).to.equal('n/a');

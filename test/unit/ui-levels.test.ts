@@ -10,7 +10,7 @@ describe('command center: protocol-level and status colours (ui/src/lib/levels.t
   });
 
   it('when the level is unknown or out of range, then it shows n/a, never a guessed level', () => {
-    for (const l of [null, undefined, 4, -1, 1.5, NaN]) expect(levelSwatch(l as number | null | undefined)).to.equal(UNKNOWN_LEVEL);
+    for (const l of [null, undefined, 4, -1, 1.5, NaN]) expect(levelSwatch(l)).to.equal(UNKNOWN_LEVEL);
   });
 
   it('when drawn, then every level and status badge meets WCAG AA contrast (4.5:1)', () => {

@@ -33,9 +33,10 @@ async function request<T>(method: string, path: string, body?: unknown, token = 
   if (method !== 'GET' && session.name()) headers['x-operator'] = session.name();
   const res = await fetch(`${OPERATOR_API}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
-  let json: any = null;
+  type ErrorBody = { error?: { code?: string; message?: string }; status?: string; message?: string } | null;
+  let json: unknown = null;
   try {
-    json = text ? JSON.parse(text) : null;
+    json = text ? (JSON.parse(text) as unknown) : null;
   } catch {
     json = null;
   }
@@ -44,7 +45,8 @@ async function request<T>(method: string, path: string, body?: unknown, token = 
     throw new ApiError(401, 'OPERATOR_UNAUTHORIZED', 'the operator token was refused');
   }
   // Errors are { error: { code, message } }; validation errors { status: 'VALIDATION_FAILED', message, validation_errors }.
-  if (!res.ok) throw new ApiError(res.status, json?.error?.code ?? json?.status ?? `HTTP_${res.status}`, json?.error?.message ?? json?.message ?? (text.slice(0, 200) || res.statusText));
+  const err = json as ErrorBody;
+  if (!res.ok) throw new ApiError(res.status, err?.error?.code ?? err?.status ?? `HTTP_${res.status}`, err?.error?.message ?? err?.message ?? (text.slice(0, 200) || res.statusText));
   return json as T;
 }
 

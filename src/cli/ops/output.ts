@@ -2,7 +2,7 @@
  * Output of the ops CLI: `--json` prints one JSON document (for scripts and jq); otherwise a
  * plain aligned table for lists and indented key: value lines for single objects.
  */
-const cell = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+const cell = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' ? v.toString() : (JSON.stringify(v) ?? ''));
 
 export function table(rows: Record<string, unknown>[], columns?: string[]): string {
   if (rows.length === 0) return '(none)';

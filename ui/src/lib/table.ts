@@ -9,7 +9,8 @@ export function compareValues(a: unknown, b: unknown): number {
   const fa = typeof a === 'string' && /^-?\d+(\.\d+)?$/.test(a) ? Number(a) : null;
   const fb = typeof b === 'string' && /^-?\d+(\.\d+)?$/.test(b) ? Number(b) : null;
   if (fa !== null && fb !== null) return fa - fb;
-  return String(a).localeCompare(String(b));
+  const text = (v: unknown): string => (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v));
+  return text(a).localeCompare(text(b));
 }
 
 export function sortRows<T>(rows: readonly T[], key: keyof T, dir: SortDir = 'asc'): T[] {

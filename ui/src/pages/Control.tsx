@@ -41,7 +41,7 @@ function ConfirmDialog({ action, onClose }: { action: Action; onClose: (done: st
   };
   return (
     <dialog ref={ref} aria-labelledby="dlg-title" onCancel={() => onClose(null)}>
-      <form onSubmit={submit}>
+      <form onSubmit={(e) => void submit(e)}>
         <h2 id="dlg-title">{action.title}?</h2>
         <p>{action.description}</p>
         <label htmlFor="dlg-name">Your name (written to the audit log)</label>

@@ -21,7 +21,7 @@ export function Login({ onDone }: { onDone: () => void }) {
   return (
     <main id="main" className="login">
       <h1>ALL-USE command center</h1>
-      <form onSubmit={submit} className="card">
+      <form onSubmit={(e) => void submit(e)} className="card">
         <label htmlFor="token">Operator token</label>
         <input id="token" name="token" type="password" autoComplete="off" required minLength={24} value={token} onChange={(e) => setToken(e.target.value)} />
         <p className="muted">

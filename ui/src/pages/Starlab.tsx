@@ -1,5 +1,11 @@
 import { Loaded, Money, Page, useOperator, when } from '../components';
 
+/** The strategy a notification names (whichever key STAR-LAB used), as text. */
+function strategyOf(body: Record<string, unknown> | null): string {
+  const v = body?.strategy_id ?? body?.starlab_strategy_id ?? body?.strategy;
+  return typeof v === 'string' || typeof v === 'number' ? String(v) : v == null ? '—' : JSON.stringify(v);
+}
+
 interface StarlabData {
   clients: { name: string; clientId: string; strategies: string[]; scopes: string[]; rateLimitPerMinute: number | null; createdAt: string; revokedAt: string | null }[];
   strategies: { clientName: string; strategy: string; schemes: string[]; instructions: Record<string, number>; realisedPnlCents: number; positions: number }[];
@@ -91,7 +97,7 @@ export function Starlab() {
                     <tr key={n.id}>
                       <td>{when(n.created_at)}</td>
                       <td>{n.client_name}</td>
-                      <td>{String(n.body?.strategy_id ?? n.body?.starlab_strategy_id ?? n.body?.strategy ?? '—')}</td>
+                      <td>{strategyOf(n.body)}</td>
                       <td>{n.status}</td>
                     </tr>
                   ))}

@@ -1,9 +1,9 @@
 /**
- * Shared helpers for the simulator tests (no tests of its own; it is named *.test.ts only
- * because the simulator's tests may live in test/integration/ib-sim*.test.ts).
+ * Shared helpers for the simulator tests (a helper module, not a test file: mocha loads only *.test.ts).
  * Drives the REAL @stoqey/ib client over TCP and records every event it emits.
  */
 import { EventName, IBApi } from '@stoqey/ib';
+import type { Json } from './_system';
 
 export interface Recorded { event: string; args: unknown[] }
 
@@ -38,12 +38,12 @@ export class Client {
     return id as number;
   }
 
-  events(event: string, pred: (...args: any[]) => boolean = () => true): unknown[][] {
+  events(event: string, pred: (...args: Json[]) => boolean = () => true): unknown[][] {
     return this.log.filter((r) => r.event === event && pred(...r.args)).map((r) => r.args);
   }
 
   /** Resolves with the args of the first (past or future) `event` matching `pred`. */
-  waitFor(event: string, pred: (...args: any[]) => boolean = () => true, timeoutMs = 4000): Promise<any[]> {
+  waitFor(event: string, pred: (...args: Json[]) => boolean = () => true, timeoutMs = 4000): Promise<Json[]> {
     return new Promise((resolve, reject) => {
       const deadline = setTimeout(() => reject(new Error(`timed out waiting for ${event}; saw ${this.summary()}`)), timeoutMs);
       const check = (): void => {
