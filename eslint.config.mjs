@@ -7,8 +7,14 @@ import tseslint from 'typescript-eslint';
 // fine: functions take a PrismaClient to pass on), and no member of a Prisma client is used
 // (`prisma.x`, `ctx.prisma.x`). Linting "no Prisma call outside src/db" exactly needs types;
 // this matches the names every caller uses, which is what a new call would look like.
-const prismaValues = { regex: '^(\\./|(\\.\\./)+)(src/)?db/client$', importNames: ['Prisma', 'PrismaClient'], allowTypeImports: true, message: 'Prisma only in src/db/: add a repository function there' };
-const noPrismaMembers = ['error',
+const prismaValues = {
+  regex: '^(\\./|(\\.\\./)+)(src/)?db/client$',
+  importNames: ['Prisma', 'PrismaClient'],
+  allowTypeImports: true,
+  message: 'Prisma only in src/db/: add a repository function there',
+};
+const noPrismaMembers = [
+  'error',
   { selector: "MemberExpression[object.name='prisma']", message: 'Prisma only in src/db/: add a repository function there' },
   { selector: "MemberExpression[object.property.name='prisma']", message: 'Prisma only in src/db/: add a repository function there' },
 ];
@@ -32,7 +38,10 @@ export default tseslint.config(
       // is how they satisfy them and keeps a throw a rejection rather than a synchronous throw.
       '@typescript-eslint/require-await': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
-      'no-restricted-imports': ['error', { paths: [{ name: '@stoqey/ib', message: 'only activities/broker and src/ib-sim talk IB' }], patterns: [{ group: ['@prisma/client'], message: 'use src/db' }] }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: '@stoqey/ib', message: 'only activities/broker and src/ib-sim talk IB' }], patterns: [{ group: ['@prisma/client'], message: 'use src/db' }] },
+      ],
     },
   },
   {
@@ -61,18 +70,29 @@ export default tseslint.config(
   {
     files: ['activities/**/*.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ regex: '^(\\./|(\\.\\./)+)workflows(/|$)', message: 'activities/ share contracts with workflows through src/contracts/' }, prismaValues] }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(\\./|(\\.\\./)+)workflows(/|$)', message: 'activities/ share contracts with workflows through src/contracts/' }, prismaValues] },
+      ],
       'no-restricted-syntax': noPrismaMembers,
     },
   },
   {
     files: ['workflows/**/*.ts'],
-    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ regex: '^(\\./|(\\.\\./)+)activities(/|$)', allowTypeImports: true, message: 'workflows/ may import only activity types; values come through src/contracts/' }] }] },
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(\\./|(\\.\\./)+)activities(/|$)', allowTypeImports: true, message: 'workflows/ may import only activity types; values come through src/contracts/' }] },
+      ],
+    },
   },
   {
     files: ['src/api/**/*.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./)+(activities|workflows)(/|$)', message: 'the API starts workflows by name and reads through src/contracts/ and src/db/' }, prismaValues] }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(\\.\\./)+(activities|workflows)(/|$)', message: 'the API starts workflows by name and reads through src/contracts/ and src/db/' }, prismaValues] },
+      ],
       'no-restricted-syntax': noPrismaMembers,
     },
   },

@@ -68,33 +68,39 @@ export function createActivities({ prisma, broker, logger, protocol, clock = sys
       return null;
     }
   };
-  const log = (input: TradeInstructionInput) =>
-    logger.child({ workflowId: instructionWorkflowId(input.allUseOrderId), client_order_id: input.instruction.client_order_id });
+  const log = (input: TradeInstructionInput) => logger.child({ workflowId: instructionWorkflowId(input.allUseOrderId), client_order_id: input.instruction.client_order_id });
 
   return {
     ...createProtocolActivities({ prisma, broker, logger, protocol, clock }),
 
     async recordInstruction(input: TradeInstructionInput): Promise<void> {
       let targets: WebhookTargets | null = null;
-      await recordInstruction(prisma, {
-        allUseOrderId: input.allUseOrderId,
-        clientName: input.clientName,
-        source: input.source,
-        requestHash: input.requestHash,
-        workflowId: instructionWorkflowId(input.allUseOrderId),
-        accountId: input.accountId,
-        instruction: input.instruction,
-        ...(input.submittedFrom ? { submittedFrom: input.submittedFrom } : {}),
-      }, async (tx) => void (targets = await statusEventOf(tx, input.allUseOrderId, { status: 'PENDING_SUBMIT', filledQuantity: 0, averageFillPrice: null, commission: 0, brokerOrderId: null, rejectReason: null }, input.clientName)));
+      await recordInstruction(
+        prisma,
+        {
+          allUseOrderId: input.allUseOrderId,
+          clientName: input.clientName,
+          source: input.source,
+          requestHash: input.requestHash,
+          workflowId: instructionWorkflowId(input.allUseOrderId),
+          accountId: input.accountId,
+          instruction: input.instruction,
+          ...(input.submittedFrom ? { submittedFrom: input.submittedFrom } : {}),
+        },
+        async (tx) =>
+          void (targets = await statusEventOf(
+            tx,
+            input.allUseOrderId,
+            { status: 'PENDING_SUBMIT', filledQuantity: 0, averageFillPrice: null, commission: 0, brokerOrderId: null, rejectReason: null },
+            input.clientName,
+          )),
+      );
       await dispatchFromActivity(targets);
       log(input).info('instruction recorded', { all_use_order_id: input.allUseOrderId });
     },
 
     async checkRisk(input: TradeInstructionInput): Promise<RiskVerdict> {
-      const verdict = await checkInstructionRisk(
-        { store: riskStore, settings: risk, protocol, clock, market: { limitMid, pacingBacklogMs: () => broker.pacingBacklogMs?.() ?? 0 } },
-        input,
-      );
+      const verdict = await checkInstructionRisk({ store: riskStore, settings: risk, protocol, clock, market: { limitMid, pacingBacklogMs: () => broker.pacingBacklogMs?.() ?? 0 } }, input);
       if (!verdict.ok) {
         riskRejectionsTotal.inc({ reason: verdict.code });
         log(input).warn('risk check rejected instruction', { reason: verdict.message });
@@ -161,9 +167,7 @@ export function createActivities({ prisma, broker, logger, protocol, clock = sys
       // A terminal order no longer ties up capital in its segment (idempotent).
       if (isTerminal(state.status)) await releaseReservation(prisma, input.allUseOrderId);
       const spec = actionSpec(input.instruction.trade_action);
-      const owner = input.accountId
-        ? { ownerKind: 'ACCOUNT', ownerId: input.accountId }
-        : { ownerKind: 'STRATEGY', ownerId: `${input.clientName}:${input.instruction.starlab_strategy_id}` };
+      const owner = input.accountId ? { ownerKind: 'ACCOUNT', ownerId: input.accountId } : { ownerKind: 'STRATEGY', ownerId: `${input.clientName}:${input.instruction.starlab_strategy_id}` };
       let targets: WebhookTargets | null = null;
       await recordOutcome(
         prisma,

@@ -63,9 +63,21 @@ export function toBarRow(symbol: string, b: MarketBar): DailyBarRow {
 export function toOptionRow(q: OptionQuote, snapshotAt: string): OptionRow {
   const f = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? null : x);
   return {
-    symbol: q.symbol, snapshotAt, expiry: iso(q.expiry), strike: cents(q.strike), right: q.right, bid: cents(Math.max(0, q.bid)), ask: cents(Math.max(0, q.ask)),
-    last: cents(Math.max(0, q.last)), iv: f(q.iv), delta: f(q.delta), gamma: f(q.gamma), vega: f(q.vega), theta: f(q.theta),
-    openInterest: f(q.openInterest), underlying: q.underlying !== undefined && q.underlying > 0 ? cents(q.underlying) : null,
+    symbol: q.symbol,
+    snapshotAt,
+    expiry: iso(q.expiry),
+    strike: cents(q.strike),
+    right: q.right,
+    bid: cents(Math.max(0, q.bid)),
+    ask: cents(Math.max(0, q.ask)),
+    last: cents(Math.max(0, q.last)),
+    iv: f(q.iv),
+    delta: f(q.delta),
+    gamma: f(q.gamma),
+    vega: f(q.vega),
+    theta: f(q.theta),
+    openInterest: f(q.openInterest),
+    underlying: q.underlying !== undefined && q.underlying > 0 ? cents(q.underlying) : null,
   };
 }
 
@@ -136,7 +148,10 @@ export function createMarketDataActivities(deps: MarketDataDeps) {
       const out: CollectResult = { symbols, fetched: 0, inserted: 0, quarantined: 0 };
       for (const symbol of symbols) {
         const { bars } = await fetchBars(symbol, from, to);
-        const r = await db().ingestBars(bars.map((b) => toBarRow(symbol, b)), 'ib:collect');
+        const r = await db().ingestBars(
+          bars.map((b) => toBarRow(symbol, b)),
+          'ib:collect',
+        );
         count('bar', r);
         out.fetched += bars.length;
         out.inserted += r.inserted;
@@ -174,7 +189,11 @@ export function createMarketDataActivities(deps: MarketDataDeps) {
         for (const expiry of listed.expirations.filter((e) => e <= until)) {
           beat();
           const quotes = (await Promise.all((['C', 'P'] as const).map((r) => m.optionChain(symbol, expiry, r, lo, hi)))).flat();
-          const r = await db().ingestChain(quotes.map((q) => toOptionRow(q, p.slot)), 'ib:collect', strikes);
+          const r = await db().ingestChain(
+            quotes.map((q) => toOptionRow(q, p.slot)),
+            'ib:collect',
+            strikes,
+          );
           count('chain', r);
           out.fetched += quotes.length;
           out.inserted += r.inserted;
@@ -228,7 +247,10 @@ export function createMarketDataActivities(deps: MarketDataDeps) {
     /** One backfill request: the symbol's daily bars in [from, to], validated into the store. */
     async mdBackfillChunk(c: BackfillChunk): Promise<BackfillChunkResult> {
       const { bars, requests, pacingErrors } = await fetchBars(c.symbol, c.from, c.to);
-      const r = await db().ingestBars(bars.map((b) => toBarRow(c.symbol, b)), 'ib:backfill');
+      const r = await db().ingestBars(
+        bars.map((b) => toBarRow(c.symbol, b)),
+        'ib:backfill',
+      );
       count('bar', r);
       return { rows: bars.length, inserted: r.inserted, quarantined: r.quarantined, requests, pacingErrors };
     },

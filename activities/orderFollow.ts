@@ -88,10 +88,7 @@ export function createOrderFollower({ prisma, broker, logger, clock = systemCloc
       return toUpdate(searched);
     }
     const acknowledged =
-      (lastKnownStatus !== null && lastKnownStatus !== 'PENDING_SUBMIT') ||
-      !['PENDING_SUBMIT', 'UNKNOWN'].includes(booked.status) ||
-      booked.executions > 0 ||
-      booked.filledQuantity > 0;
+      (lastKnownStatus !== null && lastKnownStatus !== 'PENDING_SUBMIT') || !['PENDING_SUBMIT', 'UNKNOWN'].includes(booked.status) || booked.executions > 0 || booked.filledQuantity > 0;
     const base = { orderRef: id, brokerOrderId: booked.brokerOrderId ?? 0, fills: [], commissionsComplete: true };
     if (!acknowledged) {
       const reason = `${NOT_PLACED_PREFIX}: the broker has no trace of order ${id} (open, executed and completed orders searched) and never acknowledged it; its key is used, so it is never sent again`;
@@ -130,7 +127,8 @@ export function createOrderFollower({ prisma, broker, logger, clock = systemCloc
       if (!s) return decideMissing(id, knownKey);
       const ended = isTerminal(s.status) && s.commissionsComplete;
       // Ended by the adapter's resync (order-book.ts): the broker's last word is the evidence.
-      if (ended && s.reason?.startsWith(LOST_PREFIX)) await record(id, 'BROKER_LOST_ORDER', { lastKnownStatus: knownKey?.split('|')[0] ?? null, broker: brief(s), searched: ['open', 'executed', 'completed'] });
+      if (ended && s.reason?.startsWith(LOST_PREFIX))
+        await record(id, 'BROKER_LOST_ORDER', { lastKnownStatus: knownKey?.split('|')[0] ?? null, broker: brief(s), searched: ['open', 'executed', 'completed'] });
       if (ended || summaryKey(s) !== knownKey) return toUpdate(s);
       const left = deadline - Date.now();
       if (left <= 0) return toUpdate(s);

@@ -9,7 +9,21 @@ import type { Logger } from '../src/logger';
 import type { Broker, BrokerExecution, BrokerPosition } from '../src/contracts/broker';
 import type { ReconciliationSummary } from '../src/contracts/workflows/reconciliation';
 import { reconcile, type BrokerExecutionIn, type BrokerPositionIn, type ContractRef, type Difference } from '../src/domain/reconcile';
-import { applyBookings, bookCashCents, closedPositions, bookInstructions, bookPositions, getRun, inBooksTransaction, knownExecIds, latestRun, reconciliationCases, recordOpeningBalance, recordReconciliationAudit, saveRun } from '../src/db/books';
+import {
+  applyBookings,
+  bookCashCents,
+  closedPositions,
+  bookInstructions,
+  bookPositions,
+  getRun,
+  inBooksTransaction,
+  knownExecIds,
+  latestRun,
+  reconciliationCases,
+  recordOpeningBalance,
+  recordReconciliationAudit,
+  saveRun,
+} from '../src/db/books';
 import { setReduceOnlyMode } from '../src/control';
 import { dispatchFromActivity } from './webhooks';
 import { reconciliationRunsTotal, reconciliationUnexplained } from '../src/metrics';
@@ -30,7 +44,9 @@ export interface ReconciliationReport extends ReconciliationSummary {
 }
 
 const contractOf = (x: { symbol: string; secType: 'STK' | 'OPT'; expiry?: string; strike?: number; right?: 'C' | 'P' }): ContractRef =>
-  x.secType === 'OPT' ? { symbol: x.symbol, secType: 'OPT', expiry: x.expiry ?? '', strike: String(x.strike ?? 0), right: x.right ?? '' } : { symbol: x.symbol, secType: 'STK', expiry: '', strike: '0', right: '' };
+  x.secType === 'OPT'
+    ? { symbol: x.symbol, secType: 'OPT', expiry: x.expiry ?? '', strike: String(x.strike ?? 0), right: x.right ?? '' }
+    : { symbol: x.symbol, secType: 'STK', expiry: '', strike: '0', right: '' };
 
 const sameAccount = (a: { positions: BrokerPosition[]; cashCents: number }, b: { positions: BrokerPosition[]; cashCents: number }): boolean =>
   a.cashCents === b.cashCents && JSON.stringify(a.positions) === JSON.stringify(b.positions);
@@ -69,29 +85,64 @@ export function createReconcileActivities({ prisma, broker, logger }: { prisma: 
       if (done) return summaryOf(done.body as ReconciliationReport);
       const log = logger.child({ reconciliation: p.runId });
       const a = p.account;
-      const executions: BrokerExecutionIn[] = a.executions.map((e) => ({ execId: e.execId, orderId: e.orderId, orderRef: e.orderRef, time: e.time, contract: contractOf(e), side: e.side, shares: e.shares, price: e.price,
-        ...(e.commission !== undefined ? { commission: e.commission } : {}), ...(e.realizedPnl !== undefined ? { realizedPnl: e.realizedPnl } : {}) }));
+      const executions: BrokerExecutionIn[] = a.executions.map((e) => ({
+        execId: e.execId,
+        orderId: e.orderId,
+        orderRef: e.orderRef,
+        time: e.time,
+        contract: contractOf(e),
+        side: e.side,
+        shares: e.shares,
+        price: e.price,
+        ...(e.commission !== undefined ? { commission: e.commission } : {}),
+        ...(e.realizedPnl !== undefined ? { realizedPnl: e.realizedPnl } : {}),
+      }));
       const positions: BrokerPositionIn[] = a.positions.map((x) => ({ contract: contractOf(x), quantity: x.quantity, avgCost: x.avgCost }));
       // One snapshot of the books: a fill recorded between two reads would look like a difference.
-      const { known, books, instructions, cash, closed } = await inBooksTransaction(prisma, async (tx) => {
-        const known = await knownExecIds(tx, executions.map((e) => e.execId));
-        const refs = [...new Set(executions.filter((e) => !known.has(e.execId) && e.orderRef).map((e) => e.orderRef))];
-        return {
-          known,
-          books: await bookPositions(tx),
-          instructions: await bookInstructions(tx, refs),
-          cash: await bookCashCents(tx, new Map(executions.filter((e) => e.commission !== undefined).map((e) => [e.execId, e.commission!]))),
-          closed: await closedPositions(tx, executions.filter((e) => !known.has(e.execId) && e.orderId === 0 && !e.orderRef).map((e) => e.contract)),
-        };
-      }, { isolationLevel: 'RepeatableRead' });
-      const r = reconcile({ asOf: a.asOf, brokerPositions: positions, brokerCashCents: a.cashCents, brokerExecutions: executions, bookPositions: books, bookCashCents: cash, knownExecIds: known, instructions, closedPositions: closed });
+      const { known, books, instructions, cash, closed } = await inBooksTransaction(
+        prisma,
+        async (tx) => {
+          const known = await knownExecIds(
+            tx,
+            executions.map((e) => e.execId),
+          );
+          const refs = [...new Set(executions.filter((e) => !known.has(e.execId) && e.orderRef).map((e) => e.orderRef))];
+          return {
+            known,
+            books: await bookPositions(tx),
+            instructions: await bookInstructions(tx, refs),
+            cash: await bookCashCents(tx, new Map(executions.filter((e) => e.commission !== undefined).map((e) => [e.execId, e.commission!]))),
+            closed: await closedPositions(
+              tx,
+              executions.filter((e) => !known.has(e.execId) && e.orderId === 0 && !e.orderRef).map((e) => e.contract),
+            ),
+          };
+        },
+        { isolationLevel: 'RepeatableRead' },
+      );
+      const r = reconcile({
+        asOf: a.asOf,
+        brokerPositions: positions,
+        brokerCashCents: a.cashCents,
+        brokerExecutions: executions,
+        bookPositions: books,
+        bookCashCents: cash,
+        knownExecIds: known,
+        instructions,
+        closedPositions: closed,
+      });
       if (r.unexplained > 0 && p.final === false) {
         log.warn('reconciliation: unexplained difference on the first look; reading the broker again', { unexplained: r.unexplained });
         return { runId: p.runId, trigger: p.trigger, brokerTime: a.asOf, differences: r.differences.length, explained: r.explained, unexplained: r.unexplained, reduce_only: [], recheck: true };
       }
       if (r.openingBalanceCents !== null && (await recordOpeningBalance(prisma, r.openingBalanceCents, p.runId))) log.info('books opening balance recorded', { cents: r.openingBalanceCents });
       const reasonOf = new Map(r.differences.flatMap((d) => d.bookings.map((b) => [b.key, d.kind] as const)));
-      const { applied: booked, webhooks } = await applyBookings(prisma, r.differences.filter((d) => d.explained).flatMap((d) => d.bookings), p.runId, (b) => reasonOf.get(b.key) ?? 'RECONCILIATION');
+      const { applied: booked, webhooks } = await applyBookings(
+        prisma,
+        r.differences.filter((d) => d.explained).flatMap((d) => d.bookings),
+        p.runId,
+        (b) => reasonOf.get(b.key) ?? 'RECONCILIATION',
+      );
       for (const t of webhooks) await dispatchFromActivity(t); // after the commit: the events are recorded either way
       for (const d of r.differences) {
         if (d.explained) log.info('reconciliation: explained difference', { kind: d.kind, message: d.message });
@@ -99,27 +150,60 @@ export function createReconcileActivities({ prisma, broker, logger }: { prisma: 
       }
       // Nothing is overwritten: an unexplained difference stops new risk on what it touches until an operator looks.
       for (const scope of r.reduceOnlyScopes) {
-        const why = r.differences.filter((d) => !d.explained && d.scopes.includes(scope)).map((d) => d.message).join('; ');
+        const why = r.differences
+          .filter((d) => !d.explained && d.scopes.includes(scope))
+          .map((d) => d.message)
+          .join('; ');
         await setReduceOnlyMode({ prisma }, { actor: 'reconciliation', on: true, scope, reason: `reconciliation ${p.runId}: ${why}`.slice(0, 500) });
       }
       reconciliationUnexplained.set(r.unexplained);
       reconciliationRunsTotal.inc({ outcome: r.unexplained ? 'unexplained' : r.explained ? 'explained' : 'clean' });
       const last = await latestRun(prisma);
       const report: ReconciliationReport = {
-        runId: p.runId, trigger: p.trigger, brokerTime: a.asOf, differences: r.differences.length, explained: r.explained, unexplained: r.unexplained, reduce_only: r.reduceOnlyScopes,
-        differences_detail: r.differences, booked, openingBalanceCents: r.openingBalanceCents,
+        runId: p.runId,
+        trigger: p.trigger,
+        brokerTime: a.asOf,
+        differences: r.differences.length,
+        explained: r.explained,
+        unexplained: r.unexplained,
+        reduce_only: r.reduceOnlyScopes,
+        differences_detail: r.differences,
+        booked,
+        openingBalanceCents: r.openingBalanceCents,
         cases: await reconciliationCases(prisma, last ? new Date(last.createdAt) : undefined),
       };
-      await saveRun(prisma, { id: p.runId, trigger: p.trigger, brokerTime: a.asOf, differences: report.differences, explained: r.explained, unexplained: r.unexplained, reduceOnly: r.reduceOnlyScopes, body: report });
-      await recordReconciliationAudit(prisma, p.runId, r.unexplained ? 'UNEXPLAINED' : 'OK',
-        { trigger: p.trigger, differences: report.differences, explained: r.explained, unexplained: r.unexplained, reduce_only: r.reduceOnlyScopes, booked: booked.length });
+      await saveRun(prisma, {
+        id: p.runId,
+        trigger: p.trigger,
+        brokerTime: a.asOf,
+        differences: report.differences,
+        explained: r.explained,
+        unexplained: r.unexplained,
+        reduceOnly: r.reduceOnlyScopes,
+        body: report,
+      });
+      await recordReconciliationAudit(prisma, p.runId, r.unexplained ? 'UNEXPLAINED' : 'OK', {
+        trigger: p.trigger,
+        differences: report.differences,
+        explained: r.explained,
+        unexplained: r.unexplained,
+        reduce_only: r.reduceOnlyScopes,
+        booked: booked.length,
+      });
       log.info('reconciliation done', { differences: report.differences, explained: r.explained, unexplained: r.unexplained, reduce_only: r.reduceOnlyScopes, booked: booked.length });
       return summaryOf(report);
     },
   };
 }
 
-const summaryOf = (r: ReconciliationReport): ReconciliationSummary =>
-  ({ runId: r.runId, trigger: r.trigger, brokerTime: r.brokerTime, differences: r.differences, explained: r.explained, unexplained: r.unexplained, reduce_only: r.reduce_only });
+const summaryOf = (r: ReconciliationReport): ReconciliationSummary => ({
+  runId: r.runId,
+  trigger: r.trigger,
+  brokerTime: r.brokerTime,
+  differences: r.differences,
+  explained: r.explained,
+  unexplained: r.unexplained,
+  reduce_only: r.reduce_only,
+});
 
 export type ReconcileActivities = ReturnType<typeof createReconcileActivities>;

@@ -25,8 +25,7 @@ export type RiskVerdict = { ok: true } | { ok: false; code: string; message: str
  * Segment of an order, the key of segment_limits and capital_reservations: the STAR-LAB
  * account_tag (untagged orders share `UNTAGGED`), or `account:<id>` for ALL-USE's own.
  */
-export const segmentOf = (input: TradeInstructionInput): string =>
-  input.accountId ? `account:${input.accountId}` : (input.instruction.account_tag ?? 'UNTAGGED');
+export const segmentOf = (input: TradeInstructionInput): string => (input.accountId ? `account:${input.accountId}` : (input.instruction.account_tag ?? 'UNTAGGED'));
 
 /** The contract's current mid in cents for the limit-price band, or null when there is no usable quote. */
 export type LimitMid = (input: TradeInstructionInput) => Promise<number | null>;
@@ -70,7 +69,14 @@ export async function checkInstructionRisk(deps: RiskCheckDeps, input: TradeInst
   const multiplier = protocol.market.contractMultiplier;
   const order = riskOrderOf(input);
   const query: RiskQuery = {
-    orderId: input.allUseOrderId, segment, symbol: i.symbol, action: i.trade_action, clientName: input.clientName, strategyId: i.starlab_strategy_id, multiplier, quantity: i.quantity,
+    orderId: input.allUseOrderId,
+    segment,
+    symbol: i.symbol,
+    action: i.trade_action,
+    clientName: input.clientName,
+    strategyId: i.starlab_strategy_id,
+    multiplier,
+    quantity: i.quantity,
     ...(input.accountId ? { accountId: input.accountId } : {}),
     ...(i.account_tag ? { accountTag: i.account_tag } : {}),
   };
@@ -85,9 +91,7 @@ export async function checkInstructionRisk(deps: RiskCheckDeps, input: TradeInst
   ]);
   if (mid !== null) order.midCents = mid;
   if (last !== null) order.midCents = priceCents(last);
-  const owner = input.accountId
-    ? { ownerKind: 'ACCOUNT' as const, ownerId: input.accountId }
-    : { ownerKind: 'STRATEGY' as const, ownerId: strategyOwnerId(input.clientName, i.starlab_strategy_id) };
+  const owner = input.accountId ? { ownerKind: 'ACCOUNT' as const, ownerId: input.accountId } : { ownerKind: 'STRATEGY' as const, ownerId: strategyOwnerId(input.clientName, i.starlab_strategy_id) };
   const kind = input.accountId ? accountKindOf(input.accountId) : undefined;
   // A LEAPS sleeve ('<account>:LEAPS') exists to hold the LEAPS its quarterly reinvestment buys
   // (PROTOCOL §1): its own ledger cash bounds it, not its parent's per-symbol concentration cap.

@@ -54,7 +54,10 @@ export function createWebhookActivities({ prisma, logger }: { prisma: PrismaClie
         }
         error = `HTTP ${res.status}`;
       } catch (err) {
-        error = (err as Error).name === 'TimeoutError' ? `no answer within ${retry.timeoutMs} ms` : `${(err as Error).message}${(err as { cause?: Error }).cause ? `: ${(err as { cause: Error }).cause.message}` : ''}`;
+        error =
+          (err as Error).name === 'TimeoutError'
+            ? `no answer within ${retry.timeoutMs} ms`
+            : `${(err as Error).message}${(err as { cause?: Error }).cause ? `: ${(err as { cause: Error }).cause.message}` : ''}`;
       }
       await recordDeliveryAttempt(prisma, deliveryId, { attempt, error, httpStatus: status, nextAttemptAt: new Date(Date.now() + delayAfter(attempt, retry.initialIntervalMs, retry.maxIntervalMs)) });
       logger.warn('webhook delivery attempt failed', { delivery_id: deliveryId, attempt, error });

@@ -90,17 +90,34 @@ async function main(): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'all-use-bench-'));
   const base = new URL(process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
   base.pathname = `/all_use_bench_${process.pid}`;
-  const config = loadConfig({ ...process.env, TEMPORAL_ADDRESS: '' }, {
-    port: 0, temporalPort: await freePort(), temporalAddress: undefined, dataDir: tmp, databaseUrl: base.toString(),
-    ibPort: 0, ibSimAdminPort: 0, ibSimulator: true, temporalTaskQueue: `bench-worker-${process.pid}`, logLevel: 'error',
-  });
+  const config = loadConfig(
+    { ...process.env, TEMPORAL_ADDRESS: '' },
+    {
+      port: 0,
+      temporalPort: await freePort(),
+      temporalAddress: undefined,
+      dataDir: tmp,
+      databaseUrl: base.toString(),
+      ibPort: 0,
+      ibSimAdminPort: 0,
+      ibSimulator: true,
+      temporalTaskQueue: `bench-worker-${process.pid}`,
+      logLevel: 'error',
+    },
+  );
   const logger = createLogger('bench-api', 'error');
   log('starting system (Temporal dev server, PostgreSQL migrations, simulator, worker)...');
   const sys = await startSystem(config, logger, { headless: true, startApi: false, progress: (l) => log(l) });
   const queue = `bench-noworker-${process.pid}`;
   try {
     const creds = await createApiClient(sys.prisma, { name: 'bench', strategies: ['BENCH_*'], scopes: ['trade'] });
-    const app = createApp({ temporal: sys.client, prisma: sys.prisma, taskQueue: queue, logger, auth: { mode: 'required', tokens: createTokenService(undefined, 900), rateLimitPerMinute: 10_000_000 } });
+    const app = createApp({
+      temporal: sys.client,
+      prisma: sys.prisma,
+      taskQueue: queue,
+      logger,
+      auth: { mode: 'required', tokens: createTokenService(undefined, 900), rateLimitPerMinute: 10_000_000 },
+    });
     const api = await startServer(app, 0);
     const url = `${api.url}/api/v1/starlab_interface/trading/submit_trade_instruction`;
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${creds.api_key}` };
@@ -122,12 +139,19 @@ async function main(): Promise<void> {
       const id = allUseOrderId('bench-raw', b.client_order_id);
       const hash = requestHash(b);
       await sys.client.workflow.start(tradeInstruction, {
-        workflowId: instructionWorkflowId(id), taskQueue: queue, workflowIdConflictPolicy: 'FAIL', workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        workflowId: instructionWorkflowId(id),
+        taskQueue: queue,
+        workflowIdConflictPolicy: 'FAIL',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
         args: [{ allUseOrderId: id, clientName: 'bench-raw', source: 'STARLAB', requestHash: hash, instruction: b, receivedAt: new Date().toISOString() }],
         memo: { requestHash: hash, clientName: 'bench-raw' },
         typedSearchAttributes: [
-          { key: SA.instructionId, value: id }, { key: SA.starlabStrategyId, value: b.starlab_strategy_id }, { key: SA.schemeType, value: b.scheme_type },
-          { key: SA.symbol, value: b.symbol }, { key: SA.source, value: 'STARLAB' }, { key: SA.clientOrderId, value: b.client_order_id },
+          { key: SA.instructionId, value: id },
+          { key: SA.starlabStrategyId, value: b.starlab_strategy_id },
+          { key: SA.schemeType, value: b.scheme_type },
+          { key: SA.symbol, value: b.symbol },
+          { key: SA.source, value: 'STARLAB' },
+          { key: SA.clientOrderId, value: b.client_order_id },
         ],
       });
     };
@@ -162,7 +186,15 @@ async function main(): Promise<void> {
     const rr = [...roundRatios].sort((p, q) => p - q);
     log(`per-round ratio: min ${rr[0]!.toFixed(2)}, median ${pct(rr, 50).toFixed(2)}, max ${rr.at(-1)!.toFixed(2)}`);
     log(`API: ${per * ROUNDS} acks in ${a.seconds.toFixed(2)} s; raw: ${per * ROUNDS} starts in ${r.seconds.toFixed(2)} s; concurrency ${CONCURRENCY}`);
-    log(JSON.stringify({ acks_per_s: Math.round(acks), raw_starts_per_s: Math.round(starts), ratio: Math.round((acks / starts) * 100) / 100, p50_ms: Math.round(pct(a.latencies, 50) * 10) / 10, p99_ms: Math.round(pct(a.latencies, 99) * 10) / 10 }));
+    log(
+      JSON.stringify({
+        acks_per_s: Math.round(acks),
+        raw_starts_per_s: Math.round(starts),
+        ratio: Math.round((acks / starts) * 100) / 100,
+        p50_ms: Math.round(pct(a.latencies, 50) * 10) / 10,
+        p99_ms: Math.round(pct(a.latencies, 99) * 10) / 10,
+      }),
+    );
   } finally {
     await sys.stop();
     await dropDatabase(config.databaseUrl).catch(() => undefined);

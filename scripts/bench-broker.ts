@@ -40,9 +40,7 @@ async function main(): Promise<void> {
   const dropAt = process.env.BENCH_DROP === '1' ? Math.floor(n / 2) : -1;
   const progress = setInterval(() => process.stderr.write(`\r${done}/${n} placed`), 2000);
   // Everything at once: the shared limiter is what paces them.
-  const results = await Promise.allSettled(
-    reqs.map((r) => broker.placeOrder(r).finally(() => ++done === dropAt && sim.fault({ drop_connections: true }))),
-  );
+  const results = await Promise.allSettled(reqs.map((r) => broker.placeOrder(r).finally(() => ++done === dropAt && sim.fault({ drop_connections: true }))));
   const elapsedS = (performance.now() - t0) / 1000;
   clearInterval(progress);
   process.stderr.write(`\r${done}/${n} placed in ${elapsedS.toFixed(1)} s\n`);

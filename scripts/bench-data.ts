@@ -35,7 +35,7 @@ function series(symbol: string, from: string, to: string, seed: number): DailyBa
   for (let d = from; d <= to; d = addDays(d, 1)) {
     if (!isTradingDay(d)) continue;
     x = (x * 1103515245 + 12345) % 2147483648;
-    const next = Math.max(100, Math.round(c * (1 + ((x / 2147483648) - 0.5) * 0.02)));
+    const next = Math.max(100, Math.round(c * (1 + (x / 2147483648 - 0.5) * 0.02)));
     out.push({ symbol, date: d, open: c, high: Math.max(c, next) + 25, low: Math.min(c, next) - 25, close: next, volume: 1_000_000 + (x % 1000) });
     c = next;
   }
@@ -52,10 +52,27 @@ async function main(): Promise<void> {
   await migrate(url);
   const pool = new pg.Pool({ connectionString: url, max: 4 });
   const store = new MarketStore(pool);
-  const sim = await startSimulator({ port: 0, prices: { SPY: 500, AAPL: 200 }, history: 'anchored',
-    marketDataLimits: { lines: env('BENCH_LINES', 8), snapshotMs: env('BENCH_SNAPSHOT_MS', 500), historicalPerWindow: 10, historicalWindowMs: 2_000, identicalMs: 500, perContract: 3, perContractWindowMs: 1_000 } });
-  const md = createIbMarketData({ host: '127.0.0.1', port: sim.port, clientId: 77, logger: createLogger('bench-data', 'error'),
-    limits: { lines: env('BENCH_LINES', 8), historicalPerWindow: 10, historicalWindowMs: 2_000, identicalMs: 500, perContract: 3, perContractWindowMs: 1_000 } });
+  const sim = await startSimulator({
+    port: 0,
+    prices: { SPY: 500, AAPL: 200 },
+    history: 'anchored',
+    marketDataLimits: {
+      lines: env('BENCH_LINES', 8),
+      snapshotMs: env('BENCH_SNAPSHOT_MS', 500),
+      historicalPerWindow: 10,
+      historicalWindowMs: 2_000,
+      identicalMs: 500,
+      perContract: 3,
+      perContractWindowMs: 1_000,
+    },
+  });
+  const md = createIbMarketData({
+    host: '127.0.0.1',
+    port: sim.port,
+    clientId: 77,
+    logger: createLogger('bench-data', 'error'),
+    limits: { lines: env('BENCH_LINES', 8), historicalPerWindow: 10, historicalWindowMs: 2_000, identicalMs: 500, perContract: 3, perContractWindowMs: 1_000 },
+  });
   try {
     // --- ingest: raw COPY vs validated ingest, same rows, same table, alternating rounds
     const symbols = env('BENCH_SYMBOLS', 10);
@@ -125,10 +142,19 @@ async function main(): Promise<void> {
 
     // --- a burst of historical requests through the pacer (more than the window allows)
     const h0 = performance.now();
-    const failed = (await Promise.all(Array.from({ length: 24 }, (_, i) => md.bars(i % 2 ? 'SPY' : 'AAPL', '1 day', `${30 + i} D`, '20241231 23:59:59 US/Eastern').then(() => 0, (e: { code?: number }) => {
-      log(`historical request failed: ${String((e as Error).message)}`);
-      return 1;
-    })))).reduce((a: number, b: number) => a + b, 0);
+    const failed = (
+      await Promise.all(
+        Array.from({ length: 24 }, (_, i) =>
+          md.bars(i % 2 ? 'SPY' : 'AAPL', '1 day', `${30 + i} D`, '20241231 23:59:59 US/Eastern').then(
+            () => 0,
+            (e: { code?: number }) => {
+              log(`historical request failed: ${String((e as Error).message)}`);
+              return 1;
+            },
+          ),
+        ),
+      )
+    ).reduce((a: number, b: number) => a + b, 0);
     log(`historical burst: 24 requests in ${((performance.now() - h0) / 1000).toFixed(1)} s, ${failed} failed`);
     const st = sim.pacingStats();
     const out = {

@@ -89,11 +89,25 @@ async function main(): Promise<void> {
   const db = new URL(process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
   db.pathname = `/all_use_bench_e2e_${process.pid}`;
   const temporalAddress = CLUSTER ? (process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233') : undefined;
-  const config = loadConfig({ ...process.env, TEMPORAL_ADDRESS: temporalAddress ?? '', AUTH_MODE: '' }, {
-    port: 0, host: '127.0.0.1', temporalPort: await freePort(), temporalAddress, dataDir: tmp, databaseUrl: db.toString(),
-    ibPort: 0, ibSimAdminPort: 0, ibSimulator: true, temporalTaskQueue: `bench-e2e-${process.pid}`, logLevel: 'error', workerMetricsPort: 0,
-    starlabSegmentCapitalLimitCents: 100_000_000_000, starlabConcentrationLimitCents: 100_000_000_000,
-  });
+  const config = loadConfig(
+    { ...process.env, TEMPORAL_ADDRESS: temporalAddress ?? '', AUTH_MODE: '' },
+    {
+      port: 0,
+      host: '127.0.0.1',
+      temporalPort: await freePort(),
+      temporalAddress,
+      dataDir: tmp,
+      databaseUrl: db.toString(),
+      ibPort: 0,
+      ibSimAdminPort: 0,
+      ibSimulator: true,
+      temporalTaskQueue: `bench-e2e-${process.pid}`,
+      logLevel: 'error',
+      workerMetricsPort: 0,
+      starlabSegmentCapitalLimitCents: 100_000_000_000,
+      starlabConcentrationLimitCents: 100_000_000_000,
+    },
+  );
   const logger = createLogger('bench-e2e', 'error');
   log(`bench:e2e on ${CLUSTER ? `the cluster at ${temporalAddress}` : 'the embedded dev server'}: starting the system...`);
   const sys = await startSystem(config, logger, { headless: true, startWorker: false, schedules: false, progress: log });
@@ -109,10 +123,18 @@ async function main(): Promise<void> {
       (md as unknown as Record<string, unknown>)[k] = (...a: unknown[]) => (mdRequests++, f(...a));
     }
     log('bundling workflows and starting the worker...');
-    const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('./bench/e2eWorkflows'), workflowInterceptorModules: [require.resolve(WORKFLOW_INTERCEPTORS)], logger: { log() {}, trace() {}, debug() {}, info() {}, warn: (m: string) => log(m), error: (m: string) => log(m) } });
+    const bundle = await bundleWorkflowCode({
+      workflowsPath: require.resolve('./bench/e2eWorkflows'),
+      workflowInterceptorModules: [require.resolve(WORKFLOW_INTERCEPTORS)],
+      logger: { log() {}, trace() {}, debug() {}, info() {}, warn: (m: string) => log(m), error: (m: string) => log(m) },
+    });
     connection = await connectWorkerConnection(sys.temporalAddress, config);
     worker = await createWorker({
-      connection, namespace: config.temporalNamespace, taskQueue: config.temporalTaskQueue, deps: { prisma: sys.prisma, broker: sys.broker, logger }, workflowBundle: bundle,
+      connection,
+      namespace: config.temporalNamespace,
+      taskQueue: config.temporalTaskQueue,
+      deps: { prisma: sys.prisma, broker: sys.broker, logger },
+      workflowBundle: bundle,
       activities: (prod) => ({ ...timed(prod), bareLocal: async (s: string) => s, bareRegular: async (s: string) => s }),
     });
     running = worker.run();
@@ -125,16 +147,27 @@ async function main(): Promise<void> {
     const notFilled: string[] = [];
     const errors: string[] = [];
     const body = () => ({
-      starlab_strategy_id: `E2E_${seq % 50}`, scheme_type: 'DIS', symbol: 'AAPL', trade_action: 'BUY_STOCK', quantity: 1, order_type: 'MARKET',
-      time_in_force: 'DAY', client_order_id: `e2e_${seq++}_${randomUUID()}`, account_tag: 'E2E',
+      starlab_strategy_id: `E2E_${seq % 50}`,
+      scheme_type: 'DIS',
+      symbol: 'AAPL',
+      trade_action: 'BUY_STOCK',
+      quantity: 1,
+      order_type: 'MARKET',
+      time_in_force: 'DAY',
+      client_order_id: `e2e_${seq++}_${randomUUID()}`,
+      account_tag: 'E2E',
     });
     const post = (payload: string) =>
       new Promise<string>((resolve, reject) => {
-        const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${creds.api_key}`, 'content-length': Buffer.byteLength(payload) } }, (res) => {
-          let text = '';
-          res.on('data', (b: Buffer) => (text += b.toString()));
-          res.on('end', () => (res.statusCode === 201 ? resolve((JSON.parse(text) as { all_use_order_id: string }).all_use_order_id) : reject(new Error(`API answered ${res.statusCode}: ${text}`))));
-        });
+        const req = http.request(
+          url,
+          { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${creds.api_key}`, 'content-length': Buffer.byteLength(payload) } },
+          (res) => {
+            let text = '';
+            res.on('data', (b: Buffer) => (text += b.toString()));
+            res.on('end', () => (res.statusCode === 201 ? resolve((JSON.parse(text) as { all_use_order_id: string }).all_use_order_id) : reject(new Error(`API answered ${res.statusCode}: ${text}`))));
+          },
+        );
         req.on('error', reject);
         req.end(payload);
       });
@@ -162,18 +195,20 @@ async function main(): Promise<void> {
       const cpu0 = process.cpuUsage();
       const srv0 = procCpuSeconds(sys.devServer?.process.pid);
       const t0 = performance.now();
-      await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-        while (next < n) {
-          next++;
-          try {
-            lat.push(await fn());
-          } catch (err) {
-            // Counted and reported, not fatal: one failed call must not abort the run.
-            errors.push((err as Error).message);
-            if (errors.length <= 3) log(`  call failed: ${(err as Error).message}`);
+      await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+          while (next < n) {
+            next++;
+            try {
+              lat.push(await fn());
+            } catch (err) {
+              // Counted and reported, not fatal: one failed call must not abort the run.
+              errors.push((err as Error).message);
+              if (errors.length <= 3) log(`  call failed: ${(err as Error).message}`);
+            }
           }
-        }
-      }));
+        }),
+      );
       const cpu = process.cpuUsage(cpu0);
       return { perS: n / ((performance.now() - t0) / 1000), lat, cpuMs: (cpu.user + cpu.system) / 1000 / n, serverCpuMs: ((procCpuSeconds(sys.devServer?.process.pid) - srv0) * 1000) / n };
     };
@@ -211,15 +246,20 @@ async function main(): Promise<void> {
       sysLat.push(...a.lat);
       cpuSys += a.cpuMs / ROUNDS;
       cpuBare += b.cpuMs / ROUNDS;
-      log(`  round ${round}/${ROUNDS}: instructions ${a.perS.toFixed(1)}/s (p50 ${r1(pct(a.lat, 50))} ms), bare ${b.perS.toFixed(1)}/s (p50 ${r1(pct(b.lat, 50))} ms); ` +
-        `CPU ms per completion: this process (API, worker, simulator, client) ${r1(a.cpuMs)} vs ${r1(b.cpuMs)}${sys.devServer ? `, Temporal server ${r1(a.serverCpuMs)} vs ${r1(b.serverCpuMs)}` : ''}`);
+      log(
+        `  round ${round}/${ROUNDS}: instructions ${a.perS.toFixed(1)}/s (p50 ${r1(pct(a.lat, 50))} ms), bare ${b.perS.toFixed(1)}/s (p50 ${r1(pct(b.lat, 50))} ms); ` +
+          `CPU ms per completion: this process (API, worker, simulator, client) ${r1(a.cpuMs)} vs ${r1(b.cpuMs)}${sys.devServer ? `, Temporal server ${r1(a.serverCpuMs)} vs ${r1(b.serverCpuMs)}` : ''}`,
+      );
     }
     const stats1 = (sys.broker as IbBroker).stats();
     const instructions = LATENCY_N + per * ROUNDS;
     const orderMsgs = (stats1.msgsSent - stats0.msgsSent) / instructions;
     const mdMsgs = (mdRequests - md0) / instructions;
     const describe = (m: Map<string, number[]>) =>
-      [...m].filter(([k]) => !k.startsWith('bare')).map(([k, v]) => `${k} ×${r2(v.length / (m === latencyActivities ? LATENCY_N : per * ROUNDS))} p50 ${r1(pct(v, 50))} ms p90 ${r1(pct(v, 90))} ms`).join('; ');
+      [...m]
+        .filter(([k]) => !k.startsWith('bare'))
+        .map(([k, v]) => `${k} ×${r2(v.length / (m === latencyActivities ? LATENCY_N : per * ROUNDS))} p50 ${r1(pct(v, 50))} ms p90 ${r1(pct(v, 90))} ms`)
+        .join('; ');
     log(`activities one at a time (per instruction): ${describe(latencyActivities)}`);
     log(`activities at ${CONCURRENCY} in flight: ${describe(activityMs)}`);
     log(`broker: ${r2(orderMsgs)} order-session messages and ${r2(mdMsgs)} market-data requests per instruction; pacing errors ${stats1.pacingErrors - stats0.pacingErrors}`);

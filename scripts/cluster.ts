@@ -41,10 +41,11 @@ export class Proc {
     const log = fs.createWriteStream(this.logFile, { flags: 'a' });
     this.out = '';
     this.child = spawn(process.execPath, ['--import', 'tsx', this.entry], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...this.env } });
-    for (const s of [this.child.stdout, this.child.stderr]) s?.on('data', (b: Buffer) => {
-      log.write(b);
-      this.out = (this.out + b.toString()).slice(-20_000);
-    });
+    for (const s of [this.child.stdout, this.child.stderr])
+      s?.on('data', (b: Buffer) => {
+        log.write(b);
+        this.out = (this.out + b.toString()).slice(-20_000);
+      });
     this.child.once('exit', () => log.end());
     return this;
   }
@@ -131,7 +132,15 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
     await applyTemporalSchema(bins.sql, target, tdb, 'temporal', log);
     await applyTemporalSchema(bins.sql, target, `${tdb}_visibility`, 'visibility', log);
     log('starting Temporal Server (PostgreSQL)...');
-    const temporal = await startTemporalServer({ binary: bins.server, dir: path.join(o.dataDir, 'temporal-server'), target, db: tdb, visibilityDb: `${tdb}_visibility`, port: o.temporalPort, logFile: path.join(logs, 'temporal-server.log') });
+    const temporal = await startTemporalServer({
+      binary: bins.server,
+      dir: path.join(o.dataDir, 'temporal-server'),
+      target,
+      db: tdb,
+      visibilityDb: `${tdb}_visibility`,
+      port: o.temporalPort,
+      logFile: path.join(logs, 'temporal-server.log'),
+    });
     stops.push(() => temporal.stop());
     await registerNamespace(temporal.address, namespace, log);
 
@@ -146,14 +155,19 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
     const logger = createLogger('cluster', 'error');
     // The frontend learns new search attributes through a cache: wait until a start carrying all
     // of them is accepted (the APIs' submits carry them), instead of answering 500 for a while.
-    await waitUntil('the search attributes to be usable', async () => {
-      const h = await client.workflow.start('clusterProbe', {
-        taskQueue: `${o.taskQueue}-probe`, workflowId: `cluster-probe-${Date.now()}`,
-        typedSearchAttributes: Object.keys(SEARCH_ATTRIBUTES).map((name) => ({ key: defineSearchAttributeKey(name, SearchAttributeType.KEYWORD), value: 'probe' })),
-      });
-      await h.terminate('probe');
-      return true;
-    }, 60_000);
+    await waitUntil(
+      'the search attributes to be usable',
+      async () => {
+        const h = await client.workflow.start('clusterProbe', {
+          taskQueue: `${o.taskQueue}-probe`,
+          workflowId: `cluster-probe-${Date.now()}`,
+          typedSearchAttributes: Object.keys(SEARCH_ATTRIBUTES).map((name) => ({ key: defineSearchAttributeKey(name, SearchAttributeType.KEYWORD), value: 'probe' })),
+        });
+        await h.terminate('probe');
+        return true;
+      },
+      60_000,
+    );
     await ensureSchedules({ client, taskQueue: o.taskQueue, logger });
     await ensureReportSchedules(client, o.taskQueue);
     await client.connection.close();
@@ -174,9 +188,17 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
     stops.push(() => simulator.stop());
     await waitUntil('the simulator', () => portInUse(o.ibAdminPort), 30_000, simulator);
 
-    const wm = o.workerMetricsPorts ?? [[await freePort(), await freePort()], [await freePort(), await freePort()]];
+    const wm = o.workerMetricsPorts ?? [
+      [await freePort(), await freePort()],
+      [await freePort(), await freePort()],
+    ];
     const workers = [0, 1].map((k) =>
-      new Proc(`worker-${k + 1}`, 'src/worker.ts', { ...common, IB_CLIENT_ID: String(21 + k), WORKER_METRICS_PORT: String(wm[k]![0]), WORKER_APP_METRICS_PORT: String(wm[k]![1]) }, path.join(logs, `worker-${k + 1}.log`)).start(),
+      new Proc(
+        `worker-${k + 1}`,
+        'src/worker.ts',
+        { ...common, IB_CLIENT_ID: String(21 + k), WORKER_METRICS_PORT: String(wm[k]![0]), WORKER_APP_METRICS_PORT: String(wm[k]![1]) },
+        path.join(logs, `worker-${k + 1}.log`),
+      ).start(),
     );
     for (const w of workers) stops.push(() => w.stop());
     const apis = o.apiPorts.map((port, k) => new Proc(`api-${k + 1}`, 'src/api/main.ts', { ...common, HOST: '127.0.0.1', PORT: String(port) }, path.join(logs, `api-${k + 1}.log`)).start());
@@ -213,7 +235,10 @@ async function main(): Promise<void> {
   say('ALL-USE cluster is running (every part its own process):');
   say(`  Temporal Server  ${cluster.temporal.address}  (PostgreSQL; metrics ${cluster.temporal.metricsUrl}; pid ${cluster.temporal.process.pid})`);
   for (const [k, u] of cluster.apiUrls.entries()) say(`  API ${k + 1}            ${u}/api/v1/starlab_interface  (pid ${cluster.apis[k]!.child.pid})`);
-  for (const w of cluster.workers) say(`  ${w.name}         task queue ${cfg.temporalTaskQueue}, IB client id ${w.env.IB_CLIENT_ID}, metrics :${w.env.WORKER_METRICS_PORT} :${w.env.WORKER_APP_METRICS_PORT}/readyz  (pid ${w.child.pid})`);
+  for (const w of cluster.workers)
+    say(
+      `  ${w.name}         task queue ${cfg.temporalTaskQueue}, IB client id ${w.env.IB_CLIENT_ID}, metrics :${w.env.WORKER_METRICS_PORT} :${w.env.WORKER_APP_METRICS_PORT}/readyz  (pid ${w.child.pid})`,
+    );
   say(`  IB simulator     127.0.0.1:${cfg.ibPort}  (admin ${cluster.simAdminUrl}; pid ${cluster.simulator.child.pid})`);
   say(`  PostgreSQL       ${new URL(cfg.databaseUrl).host}${new URL(cfg.databaseUrl).pathname} (+ temporal_alluse, temporal_alluse_visibility)`);
   say(`  Logs             ${path.join(cfg.dataDir, 'cluster', 'logs')}`);

@@ -46,30 +46,46 @@ if (!(REQUESTS > 0) || !(CONCURRENCY > 0) || REQUESTS > 10_000_000 || CONCURRENC
 
 const BASE = '/api/v1/starlab_interface';
 const VALID_INSTRUCTION: Record<string, unknown> = {
-  starlab_strategy_id: 'FUZZ_DIS_1', scheme_type: 'DIS', symbol: 'AAPL', trade_action: 'BUY_TO_OPEN_CALL', quantity: 1, order_type: 'LIMIT',
-  limit_price: 1.25, expiration_date: '2030-01-18', strike_price: 150, time_in_force: 'DAY', client_order_id: 'fuzz_1', account_tag: 'FUZZ',
+  starlab_strategy_id: 'FUZZ_DIS_1',
+  scheme_type: 'DIS',
+  symbol: 'AAPL',
+  trade_action: 'BUY_TO_OPEN_CALL',
+  quantity: 1,
+  order_type: 'LIMIT',
+  limit_price: 1.25,
+  expiration_date: '2030-01-18',
+  strike_price: 150,
+  time_in_force: 'DAY',
+  client_order_id: 'fuzz_1',
+  account_tag: 'FUZZ',
 };
 const VALID_NOTIFY: Record<string, unknown> = { starlab_strategy_id: 'FUZZ_DIS_1', scheme_type: 'DIS', title: 't', symbols: ['AAPL'] };
 
 /** A value of any JSON-ish shape, nasty strings and numbers included. */
 const nasty = fc.oneof(
-  fc.constant(undefined), fc.constant(null), fc.boolean(), fc.integer(), fc.double(), fc.constantFrom(-1, 0, 1e308, -0, 2 ** 53 + 1, 0.001, 1e-9),
-  fc.string({ maxLength: 40 }), fc.string({ unit: 'grapheme', maxLength: 20 }), fc.constantFrom('', ' ', '__proto__', 'constructor', '\u0000', '<script>', "' OR 1=1 --", '../../etc/passwd', 'x'.repeat(5000)),
-  fc.array(fc.integer(), { maxLength: 4 }), fc.dictionary(fc.string({ maxLength: 8 }), fc.integer(), { maxKeys: 3 }),
+  fc.constant(undefined),
+  fc.constant(null),
+  fc.boolean(),
+  fc.integer(),
+  fc.double(),
+  fc.constantFrom(-1, 0, 1e308, -0, 2 ** 53 + 1, 0.001, 1e-9),
+  fc.string({ maxLength: 40 }),
+  fc.string({ unit: 'grapheme', maxLength: 20 }),
+  fc.constantFrom('', ' ', '__proto__', 'constructor', '\u0000', '<script>', "' OR 1=1 --", '../../etc/passwd', 'x'.repeat(5000)),
+  fc.array(fc.integer(), { maxLength: 4 }),
+  fc.dictionary(fc.string({ maxLength: 8 }), fc.integer(), { maxKeys: 3 }),
 );
 
 /** A valid body with one to three fields replaced, removed or added. */
 const mutated = (valid: Record<string, unknown>) =>
-  fc
-    .tuple(fc.array(fc.tuple(fc.oneof(fc.constantFrom(...Object.keys(valid)), fc.string({ maxLength: 12 })), nasty), { minLength: 1, maxLength: 3 }))
-    .map(([changes]) => {
-      const b: Record<string, unknown> = { ...valid, client_order_id: `fuzz_${Math.random().toString(36).slice(2)}` };
-      for (const [k, v] of changes) {
-        if (v === undefined) delete b[k];
-        else b[k] = v;
-      }
-      return b;
-    });
+  fc.tuple(fc.array(fc.tuple(fc.oneof(fc.constantFrom(...Object.keys(valid)), fc.string({ maxLength: 12 })), nasty), { minLength: 1, maxLength: 3 })).map(([changes]) => {
+    const b: Record<string, unknown> = { ...valid, client_order_id: `fuzz_${Math.random().toString(36).slice(2)}` };
+    for (const [k, v] of changes) {
+      if (v === undefined) delete b[k];
+      else b[k] = v;
+    }
+    return b;
+  });
 
 interface Req {
   method: 'GET' | 'POST';
@@ -83,21 +99,62 @@ const json = (v: unknown) => JSON.stringify(v) ?? 'null';
 /** What the server will parse: the body after its JSON round trip (undefined dropped, NaN → null, __proto__ …). */
 const sent = (v: unknown): unknown => JSON.parse(json(v));
 const invalidSubmit = mutated(VALID_INSTRUCTION).filter((b) => !parseTradeInstruction(sent(b)).success);
-const invalidData = fc.oneof(mutated({ data_type: 'QUOTE', symbol: 'AAPL' }), mutated({ data_type: 'POSITIONS', starlab_strategy_id: 'FUZZ_DIS_1' }), fc.dictionary(fc.string(), nasty)).filter((b) => !requestDataSchema.safeParse(sent(b)).success);
+const invalidData = fc
+  .oneof(mutated({ data_type: 'QUOTE', symbol: 'AAPL' }), mutated({ data_type: 'POSITIONS', starlab_strategy_id: 'FUZZ_DIS_1' }), fc.dictionary(fc.string(), nasty))
+  .filter((b) => !requestDataSchema.safeParse(sent(b)).success);
 const invalidNotify = mutated(VALID_NOTIFY).filter((b) => !strategyNotificationSchema.safeParse(sent(b)).success);
 
 const request: fc.Arbitrary<Req> = fc.oneof(
   { weight: 50, arbitrary: invalidSubmit.map((b): Req => ({ method: 'POST', path: `${BASE}/trading/submit_trade_instruction`, body: json(b), auth: 'good' })) },
-  { weight: 10, arbitrary: fc.jsonValue().filter((v) => !parseTradeInstruction(sent(v)).success).map((v): Req => ({ method: 'POST', path: `${BASE}/trading/submit_trade_instruction`, body: json(v), auth: 'good' })) },
-  { weight: 5, arbitrary: fc.string({ maxLength: 200 }).filter((s) => { try { return !parseTradeInstruction(JSON.parse(s)).success; } catch { return true; } }).map((s): Req => ({ method: 'POST', path: `${BASE}/trading/submit_trade_instruction`, body: s, auth: 'good' })) },
-  { weight: 3, arbitrary: fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'application/xml', 'multipart/form-data; boundary=x').map((ct): Req => ({ method: 'POST', path: `${BASE}/trading/submit_trade_instruction`, body: 'a=1&b=2', contentType: ct, auth: 'good' })) },
+  {
+    weight: 10,
+    arbitrary: fc
+      .jsonValue()
+      .filter((v) => !parseTradeInstruction(sent(v)).success)
+      .map((v): Req => ({ method: 'POST', path: `${BASE}/trading/submit_trade_instruction`, body: json(v), auth: 'good' })),
+  },
+  {
+    weight: 5,
+    arbitrary: fc
+      .string({ maxLength: 200 })
+      .filter((s) => {
+        try {
+          return !parseTradeInstruction(JSON.parse(s)).success;
+        } catch {
+          return true;
+        }
+      })
+      .map((s): Req => ({ method: 'POST', path: `${BASE}/trading/submit_trade_instruction`, body: s, auth: 'good' })),
+  },
+  {
+    weight: 3,
+    arbitrary: fc
+      .constantFrom('text/plain', 'application/x-www-form-urlencoded', 'application/xml', 'multipart/form-data; boundary=x')
+      .map((ct): Req => ({ method: 'POST', path: `${BASE}/trading/submit_trade_instruction`, body: 'a=1&b=2', contentType: ct, auth: 'good' })),
+  },
   { weight: 2, arbitrary: fc.constant<Req>({ method: 'POST', path: `${BASE}/trading/submit_trade_instruction`, body: json({ ...VALID_INSTRUCTION, pad: 'x'.repeat(70_000) }), auth: 'good' }) },
   { weight: 5, arbitrary: invalidSubmit.map((b): Req => ({ method: 'POST', path: `${BASE}/trading/submit_trade_instruction`, body: json(b), auth: 'bad' })) },
   { weight: 3, arbitrary: invalidSubmit.map((b): Req => ({ method: 'POST', path: `${BASE}/trading/submit_trade_instruction`, body: json(b), auth: 'none' })) },
   { weight: 10, arbitrary: invalidData.map((b): Req => ({ method: 'POST', path: `${BASE}/data_notifications/request_data`, body: json(b), auth: 'good' })) },
   { weight: 5, arbitrary: invalidNotify.map((b): Req => ({ method: 'POST', path: `${BASE}/data_notifications/notify_validated_strategy`, body: json(b), auth: 'good' })) },
-  { weight: 4, arbitrary: fc.oneof(fc.uuid().map((u) => `au_${u}`), fc.string({ maxLength: 60 })).map((id): Req => ({ method: 'GET', path: `${BASE}/trading/order_status/${encodeURIComponent(id)}`, auth: 'good' })) },
-  { weight: 2, arbitrary: fc.oneof(fc.uuid().map((u) => `au_${u}`), fc.string({ maxLength: 60 })).map((id): Req => ({ method: 'POST', path: `${BASE}/trading/cancel_order/${encodeURIComponent(id)}`, auth: 'good' })) },
+  {
+    weight: 4,
+    arbitrary: fc
+      .oneof(
+        fc.uuid().map((u) => `au_${u}`),
+        fc.string({ maxLength: 60 }),
+      )
+      .map((id): Req => ({ method: 'GET', path: `${BASE}/trading/order_status/${encodeURIComponent(id)}`, auth: 'good' })),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .oneof(
+        fc.uuid().map((u) => `au_${u}`),
+        fc.string({ maxLength: 60 }),
+      )
+      .map((id): Req => ({ method: 'POST', path: `${BASE}/trading/cancel_order/${encodeURIComponent(id)}`, auth: 'good' })),
+  },
   { weight: 1, arbitrary: fc.string({ maxLength: 80 }).map((p): Req => ({ method: 'GET', path: `${BASE}/trading/positions/${encodeURIComponent(p)}`, auth: 'good' })) },
 );
 
@@ -118,10 +175,23 @@ async function main(): Promise<void> {
       const db = new URL(process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
       db.pathname = `/all_use_fuzz_${process.pid}`;
       dbUrl = db.toString();
-      const config = loadConfig({ ...process.env, TEMPORAL_ADDRESS: '', AUTH_MODE: '' }, {
-        port: 0, host: '127.0.0.1', temporalPort: await freePort(), temporalAddress: undefined, dataDir: tmp, databaseUrl: dbUrl,
-        ibPort: 0, ibSimAdminPort: 0, ibSimulator: true, temporalTaskQueue: `fuzz-${process.pid}`, logLevel: 'error', workerMetricsPort: 0,
-      });
+      const config = loadConfig(
+        { ...process.env, TEMPORAL_ADDRESS: '', AUTH_MODE: '' },
+        {
+          port: 0,
+          host: '127.0.0.1',
+          temporalPort: await freePort(),
+          temporalAddress: undefined,
+          dataDir: tmp,
+          databaseUrl: dbUrl,
+          ibPort: 0,
+          ibSimAdminPort: 0,
+          ibSimulator: true,
+          temporalTaskQueue: `fuzz-${process.pid}`,
+          logLevel: 'error',
+          workerMetricsPort: 0,
+        },
+      );
       log('fuzz: starting its own system (Temporal dev server, database, simulator, worker, API on loopback)...');
       sys = await startSystem(config, createLogger('fuzz', 'error'), { headless: true, progress: log, schedules: false });
       const c = await createApiClient(sys.prisma, { name: 'fuzz', strategies: ['*'], scopes: ['trade', 'read', 'data'], rateLimitPerMinute: 100_000_000 });

@@ -35,7 +35,12 @@ async function main() {
       try {
         await page.goto(`${base}/ui${p}`);
         await page.getByRole('heading', { level: 1 }).waitFor();
-        await page.waitForFunction(() => !(globalThis as unknown as { document: { querySelector(sel: string): { textContent: string | null } | null } }).document.querySelector('[role="status"]')?.textContent?.startsWith('Loading'));
+        await page.waitForFunction(
+          () =>
+            !(globalThis as unknown as { document: { querySelector(sel: string): { textContent: string | null } | null } }).document
+              .querySelector('[role="status"]')
+              ?.textContent?.startsWith('Loading'),
+        );
         const alert = await page.getByRole('alert').allTextContents();
         process.stdout.write(`${p.padEnd(12)} ${alert.length ? `ERROR ${alert.join(' | ')}` : 'ok'}\n`);
         if (alert.length) failed.push(p);

@@ -8,9 +8,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { RiskSettings } from './domain/risk';
 
-const bool = z
-  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
-  .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
+const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])]).transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
 const port = z.coerce.number().int().min(0).max(65535);
 
 interface Key {
@@ -73,7 +71,10 @@ const keys = {
   ibSimStart: {
     env: 'IB_SIM_START',
     description: 'ISO date-time where the simulator clock starts (manual clock); unset = now',
-    schema: z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO date-time').optional(),
+    schema: z
+      .string()
+      .refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO date-time')
+      .optional(),
   },
   reconcileOnConnect: {
     env: 'RECONCILE_ON_CONNECT',
@@ -119,12 +120,18 @@ const keys = {
     schema: z
       .string()
       .default('AAPL,AMZN,MSFT,GOOGL,META,NVDA,TSLA,SPY,QQQ,IWM')
-      .transform((s) => s.split(',').map((x) => x.trim().toUpperCase()).filter(Boolean)),
+      .transform((s) =>
+        s
+          .split(',')
+          .map((x) => x.trim().toUpperCase())
+          .filter(Boolean),
+      ),
   },
   // Operations (src/api/operator.ts, src/api/health.ts, src/worker.ts).
   operatorToken: {
     env: 'OPERATOR_TOKEN',
-    description: 'bearer token of the operator API /api/v1/operator/* and the command center /ui (>= 24 chars); unset: npm start creates one in DATA_DIR/operator-token, other processes disable the operator API (503); the ops CLI works without it',
+    description:
+      'bearer token of the operator API /api/v1/operator/* and the command center /ui (>= 24 chars); unset: npm start creates one in DATA_DIR/operator-token, other processes disable the operator API (503); the ops CLI works without it',
     schema: z.string().min(24, 'must be at least 24 characters').optional(),
     secret: true,
   },
@@ -135,7 +142,7 @@ const keys = {
   },
   workerAppMetricsPort: {
     env: 'WORKER_APP_METRICS_PORT',
-    description: "port where a standalone worker serves src/metrics.ts (alluse_* metrics); 0 = off",
+    description: 'port where a standalone worker serves src/metrics.ts (alluse_* metrics); 0 = off',
     schema: port.default(9465),
   },
   temporalMetricsPort: {
@@ -198,8 +205,7 @@ export function maskSecret(v: string): string {
   }
 }
 
-export const defaultCacheDir = (): string =>
-  process.env.ALL_USE_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'all-use');
+export const defaultCacheDir = (): string => process.env.ALL_USE_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'all-use');
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost|::ffff:127\.\d+\.\d+\.\d+)$/i;
 

@@ -12,8 +12,7 @@ export function redact(value: unknown, depth = 0): unknown {
     return value;
   }
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
-  if (value instanceof Error)
-    return { name: value.name, message: value.message, stack: value.stack, ...(value.cause !== undefined ? { cause: redact(value.cause, depth + 1) } : {}) };
+  if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack, ...(value.cause !== undefined ? { cause: redact(value.cause, depth + 1) } : {}) };
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
     out[k] = SECRET_KEYS.test(k) ? '[REDACTED]' : redact(v, depth + 1);

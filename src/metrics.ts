@@ -87,8 +87,7 @@ export const orderFillLatency = new Histogram({
 });
 
 // --- Accounts (triple fork). account = ALL-USE account id (Gen-Acc, Rev-Acc, Com-Acc ids), a small set. ---
-const accountGauge = (name: string, help: string): Gauge<'account'> =>
-  new Gauge({ name, help, labelNames: ['account'] as const, registers: reg });
+const accountGauge = (name: string, help: string): Gauge<'account'> => new Gauge({ name, help, labelNames: ['account'] as const, registers: reg });
 /** alluse_account_equity_dollars{account} */
 export const accountEquity = accountGauge('alluse_account_equity_dollars', 'Account net liquidation value, dollars');
 /** alluse_account_cash_dollars{account} */

@@ -8,7 +8,12 @@ import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, WorkflowExecutionAlready
 import type { Broker } from './contracts/broker';
 import type { Logger } from './logger';
 import {
-  RECONCILIATION_SCHEDULE_ID, RECONCILIATION_WORKFLOW, reconciliationWorkflowId, type ReconciliationInput, type ReconciliationSummary, type ReconciliationTrigger,
+  RECONCILIATION_SCHEDULE_ID,
+  RECONCILIATION_WORKFLOW,
+  reconciliationWorkflowId,
+  type ReconciliationInput,
+  type ReconciliationSummary,
+  type ReconciliationTrigger,
 } from './contracts/workflows/reconciliation';
 
 /** This worker process: start-up and reconnect runs are keyed by it. */
@@ -37,7 +42,11 @@ export function reconcileOnConnect(d: { client: Client; broker: Broker; taskQueu
     );
   void start(reconciliationWorkflowId.startup(boot), 'startup');
   // Session 1 is the first connect, which the start-up run already covers.
-  return d.broker.onReconnect?.((n) => { if (n > 1) void start(reconciliationWorkflowId.reconnect(boot, n), 'reconnect'); }) ?? (() => undefined);
+  return (
+    d.broker.onReconnect?.((n) => {
+      if (n > 1) void start(reconciliationWorkflowId.reconnect(boot, n), 'reconnect');
+    }) ?? (() => undefined)
+  );
 }
 
 /** Mondays to Fridays 16:20 New York (after the close and the expiry processing), created once. */

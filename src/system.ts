@@ -77,8 +77,7 @@ export async function startSystem(config: Config, logger: Logger, opts: SystemOp
     let temporalAddress = config.temporalAddress;
     let devServer: DevServer | undefined;
     if (!temporalAddress) {
-      if (await portInUse(config.temporalPort))
-        throw new Error(`port ${config.temporalPort} is taken: stop what uses it, set TEMPORAL_PORT, or set TEMPORAL_ADDRESS to use that Temporal`);
+      if (await portInUse(config.temporalPort)) throw new Error(`port ${config.temporalPort} is taken: stop what uses it, set TEMPORAL_PORT, or set TEMPORAL_ADDRESS to use that Temporal`);
       const cliPath = await ensureTemporalCli(config.temporalCliPath, progress);
       progress('starting Temporal dev server...');
       devServer = await startDevServer({
@@ -108,14 +107,16 @@ export async function startSystem(config: Config, logger: Logger, opts: SystemOp
     }
 
     // Decorated for order latency metrics; the poller copies connection state and pacing.
-    const broker = instrumentBroker(createIbBroker({
-      host: config.ibHost,
-      port: simulator?.port ?? config.ibPort,
-      clientId: config.ibClientId,
-      account: config.ibAccount,
-      logger: logger.child({ component: 'broker' }),
-      marketDataLimits: marketDataSettings().limits,
-    }));
+    const broker = instrumentBroker(
+      createIbBroker({
+        host: config.ibHost,
+        port: simulator?.port ?? config.ibPort,
+        clientId: config.ibClientId,
+        account: config.ibAccount,
+        logger: logger.child({ component: 'broker' }),
+        marketDataLimits: marketDataSettings().limits,
+      }),
+    );
     stops.push(() => broker.disconnect());
     const stopPoller = startBrokerStatsPoller(broker);
     stops.push(async () => stopPoller());
@@ -147,11 +148,19 @@ export async function startSystem(config: Config, logger: Logger, opts: SystemOp
       async startWorker() {
         system.workerMetricsUrl ??= installRuntime(await workerMetricsAddress(config.workerMetricsPort));
         connection ??= await connectWorkerConnection(temporalAddress, config);
-        worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.temporalTaskQueue, deps: {
-          prisma, broker, logger, risk: riskSettingsOf(config),
-          // On the simulator's manual clock the simulator's time is the business time.
-          clock: simulator && config.ibSimClock === 'manual' ? simulator : systemClock,
-        } });
+        worker = await createWorker({
+          connection,
+          namespace: config.temporalNamespace,
+          taskQueue: config.temporalTaskQueue,
+          deps: {
+            prisma,
+            broker,
+            logger,
+            risk: riskSettingsOf(config),
+            // On the simulator's manual clock the simulator's time is the business time.
+            clock: simulator && config.ibSimClock === 'manual' ? simulator : systemClock,
+          },
+        });
         system.worker = worker;
         workerRun = worker.run();
         if (config.reconcileOnConnect) stopReconcile = reconcileOnConnect({ client, broker, taskQueue: config.temporalTaskQueue, logger });

@@ -109,7 +109,9 @@ async function main(): Promise<void> {
     const connection = await waitFor(`temporal at ${temporalAddress}`, () => connectWorkerConnection(temporalAddress, config), { logger });
     const prisma = getPrisma(config.databaseUrl);
     await waitFor(`postgresql at ${new URL(config.databaseUrl).host}`, () => pingDatabase(prisma), { logger });
-    const broker = instrumentBroker(createIbBroker({ host: config.ibHost, port: config.ibPort, clientId: config.ibClientId, account: config.ibAccount, logger, marketDataLimits: marketDataSettings().limits }));
+    const broker = instrumentBroker(
+      createIbBroker({ host: config.ibHost, port: config.ibPort, clientId: config.ibClientId, account: config.ibAccount, logger, marketDataLimits: marketDataSettings().limits }),
+    );
     const stopPoller = startBrokerStatsPoller(broker);
     // Connect now, not on the first order: the broker-down alert reads this session (the adapter retries with backoff).
     broker.connect().catch((err: unknown) => logger.warn('broker not connected yet; the adapter keeps retrying', { err }));

@@ -109,17 +109,20 @@ export interface TemporalServerProcess {
  * Writes the server's configuration (development-postgres12 with our ports and databases, and
  * the project's dynamic config) under `dir` and starts it; resolves once the frontend answers.
  */
-export async function startTemporalServer(o: {
-  binary: string;
-  dir: string;
-  target: PgTarget;
-  db: string;
-  visibilityDb: string;
-  port: number;
-  logFile: string;
-}): Promise<TemporalServerProcess> {
+export async function startTemporalServer(o: { binary: string; dir: string; target: PgTarget; db: string; visibilityDb: string; port: number; logFile: string }): Promise<TemporalServerProcess> {
   // Membership ports are stored in a smallint column (cluster_membership.rpc_port): below 32768.
-  const ports = { http: await freePort(), fm: await lowPort(), hg: await freePort(), hm: await lowPort(), mg: await freePort(), mm: await lowPort(), wg: await freePort(), wm: await lowPort(), metrics: await freePort(), pprof: await freePort() };
+  const ports = {
+    http: await freePort(),
+    fm: await lowPort(),
+    hg: await freePort(),
+    hm: await lowPort(),
+    mg: await freePort(),
+    mm: await lowPort(),
+    wg: await freePort(),
+    wm: await lowPort(),
+    metrics: await freePort(),
+    pprof: await freePort(),
+  };
   const cfgDir = path.join(o.dir, 'config');
   fs.mkdirSync(path.join(cfgDir, 'dynamicconfig'), { recursive: true });
   fs.copyFileSync(path.join(ROOT, 'deploy', 'temporal', 'dynamicconfig.yaml'), path.join(cfgDir, 'dynamicconfig', 'all-use.yaml'));
@@ -225,9 +228,10 @@ export async function registerNamespace(address: string, namespace: string, log:
   const cli = await ensureTemporalCli(undefined, log);
   const t = (...args: string[]) => run(cli, [...args, '--address', address], { maxBuffer: 8 * 1024 * 1024 });
   const list = await t('operator', 'namespace', 'list').catch(() => ({ stdout: '' }));
-  if (!new RegExp(`Name\\s+${namespace}\\b`).test(list.stdout)) await t('operator', 'namespace', 'create', '--namespace', namespace, '--retention', '72h').catch((err: Error) => {
-    if (!/already/i.test(err.message)) throw err;
-  });
+  if (!new RegExp(`Name\\s+${namespace}\\b`).test(list.stdout))
+    await t('operator', 'namespace', 'create', '--namespace', namespace, '--retention', '72h').catch((err: Error) => {
+      if (!/already/i.test(err.message)) throw err;
+    });
   // A new namespace reaches the frontend's cache within seconds: retry until it answers.
   const deadline = Date.now() + 60_000;
   for (;;) {

@@ -3,9 +3,17 @@
  * runs in Temporal's sandbox), so it reports through a sink the worker injects (src/worker.ts);
  * sinks are not called while replaying history, so each failure counts once.
  */
-import { ContinueAsNew, isCancellation, proxySinks, workflowInfo, type Next, type WorkflowExecuteInput, type WorkflowInboundCallsInterceptor, type WorkflowInterceptorsFactory } from '@temporalio/workflow';
+import {
+  ContinueAsNew,
+  isCancellation,
+  proxySinks,
+  workflowInfo,
+  type Next,
+  type WorkflowExecuteInput,
+  type WorkflowInboundCallsInterceptor,
+  type WorkflowInterceptorsFactory,
+} from '@temporalio/workflow';
 import type { MetricsSinks } from '../src/contracts/workflows/metricsSinks';
-
 
 const { metrics } = proxySinks<MetricsSinks>();
 

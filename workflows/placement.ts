@@ -17,8 +17,6 @@ const broker = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: 
 // The wait is bounded by its own waitMs (the re-price interval); the heartbeat catches a dead worker.
 const waiting = proxyActivities<Activities>({ startToCloseTimeout: '2h', heartbeatTimeout: '30s', retry: { maximumInterval: '30s' } });
 
-
-
 /** Starts the instruction as an abandoned child: it outlives this workflow, and a re-run finds it. */
 async function startInstruction(input: TradeInstructionInput): Promise<void> {
   try {

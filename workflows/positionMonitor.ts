@@ -9,7 +9,6 @@ import type { Activities } from '../activities';
 import { placeProtocolOrder } from './placement';
 import { checkNowSignal, monitorStateQuery, stopMonitorSignal, type MonitorState, type PositionMonitorInput } from '../src/contracts/workflows/positionMonitor';
 
-
 const HOUR = 3_600_000;
 const db = proxyLocalActivities<Activities>({ startToCloseTimeout: '2m', retry: { maximumInterval: '10s' } });
 

@@ -3,17 +3,7 @@
  * terminal broker status. Orchestration only: risk, broker and database work is in
  * activities; this file holds the contract (ids, updates, queries) the API imports.
  */
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  allHandlersFinished,
-  condition,
-  continueAsNew,
-  proxyActivities,
-  proxyLocalActivities,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, allHandlersFinished, condition, continueAsNew, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { OrderStatus } from '../src/contracts/instruction';
 import type { Activities, BrokerUpdate } from '../activities';
 import { isTerminal } from '../src/contracts/orderStatus';
@@ -22,7 +12,6 @@ import { cancelUpdate, DECLINE_FAILURES, stateQuery, type CancelResult, type Ins
 /** A business decline from placeOrder ends the order REJECTED with its reason; anything else fails. */
 const declineReason = (err: unknown): string | null =>
   err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && DECLINE_FAILURES.includes(err.cause.type ?? '') ? err.cause.message : null;
-
 
 const db = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10s',

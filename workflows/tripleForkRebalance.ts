@@ -8,7 +8,6 @@ import { proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { RebalanceInput, RebalanceResult } from '../src/contracts/workflows/tripleForkRebalance';
 
-
 const db = proxyLocalActivities<Activities>({ startToCloseTimeout: '1m', retry: { maximumInterval: '10s' } });
 
 export async function tripleForkRebalance(input: RebalanceInput): Promise<RebalanceResult> {

@@ -23,7 +23,13 @@ export async function webhookDelivery(input: WebhookDeliveryInput): Promise<{ de
   });
   const send = proxyActivities<Activities>({
     startToCloseTimeout: input.timeoutMs + 5_000,
-    retry: { initialInterval: input.initialIntervalMs, backoffCoefficient: 2, maximumInterval: input.maxIntervalMs, maximumAttempts: input.maxAttempts, nonRetryableErrorTypes: ['WebhookEndpointRemoved'] },
+    retry: {
+      initialInterval: input.initialIntervalMs,
+      backoffCoefficient: 2,
+      maximumInterval: input.maxIntervalMs,
+      maximumAttempts: input.maxAttempts,
+      nonRetryableErrorTypes: ['WebhookEndpointRemoved'],
+    },
   });
   let delivered = 0;
   let dead = 0;

@@ -21,7 +21,6 @@ import { tripleForkRebalance } from './tripleForkRebalance';
 import { tripleForkWorkflowId } from '../src/contracts/workflows/tripleForkRebalance';
 import { cycleProgressQuery, type WeeklyCycleInput, type WeeklyCycleResult } from '../src/contracts/workflows/weeklyCycle';
 
-
 const DEFAULT_REPRICE_MS = 15 * 60_000;
 const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '2m', retry: { maximumInterval: '10s' } });
 const market = proxyActivities<Activities>({ startToCloseTimeout: '5m', retry: { maximumInterval: '1m' } });
@@ -44,7 +43,10 @@ export async function weeklyCycle(input: WeeklyCycleInput): Promise<WeeklyCycleR
   const rebalance = await executeChild(tripleForkRebalance, {
     workflowId: tripleForkWorkflowId(familyId, week),
     args: [{ familyId, week, asOf: close }],
-    typedSearchAttributes: [{ key: SA.accountFamilyId, value: familyId }, { key: SA.tradingWeek, value: week }],
+    typedSearchAttributes: [
+      { key: SA.accountFamilyId, value: familyId },
+      { key: SA.tradingWeek, value: week },
+    ],
   });
   progress.step = 'plan';
   const planned = await local.planWeek({ familyId, asOf: close, market: data });
@@ -76,7 +78,10 @@ async function startMonitor(familyId: string, expiry: string, firstEntry: string
       args: [{ familyId, week, until: until ?? `${expiry}T21:00:00.000Z`, repriceAfterMs }],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       workflowIdReusePolicy: 'REJECT_DUPLICATE', // one monitor per family and week, even when the cycle re-runs
-      typedSearchAttributes: [{ key: SA.accountFamilyId, value: familyId }, { key: SA.tradingWeek, value: week }],
+      typedSearchAttributes: [
+        { key: SA.accountFamilyId, value: familyId },
+        { key: SA.tradingWeek, value: week },
+      ],
     });
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

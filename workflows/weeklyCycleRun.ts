@@ -11,7 +11,6 @@ import { weeklyCycle } from './weeklyCycle';
 import { weeklyCycleWorkflowId, type WeeklyCycleResult } from '../src/contracts/workflows/weeklyCycle';
 import type { WeeklyRunInput } from '../src/contracts/workflows/weeklyCycleRun';
 
-
 const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '2m', retry: { maximumInterval: '10s' } });
 
 export async function weeklyCycleRun(input: WeeklyRunInput = {}): Promise<WeeklyCycleResult[]> {
@@ -27,7 +26,10 @@ export async function weeklyCycleRun(input: WeeklyRunInput = {}): Promise<Weekly
         workflowId: weeklyCycleWorkflowId(familyId, week),
         args: [{ familyId, asOf: close, repriceAfterMs: input.repriceAfterMs, marketClock: input.marketClock }],
         workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-        typedSearchAttributes: [{ key: SA.accountFamilyId, value: familyId }, { key: SA.tradingWeek, value: week }],
+        typedSearchAttributes: [
+          { key: SA.accountFamilyId, value: familyId },
+          { key: SA.tradingWeek, value: week },
+        ],
       }).catch((err: unknown) => {
         // That family's week is already running (an overlapping run): it finishes it.
         if (err instanceof WorkflowExecutionAlreadyStartedError) return null;

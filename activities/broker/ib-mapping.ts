@@ -6,18 +6,7 @@ import type { OrderStatus } from '../../src/contracts/instruction';
 import type { BrokerOrderRequest } from '../../src/contracts/broker';
 
 /** Order statuses as IB reports them in openOrder / orderStatus. */
-export const IB_STATUSES = [
-  'ApiPending',
-  'PendingSubmit',
-  'PreSubmitted',
-  'Submitted',
-  'PendingCancel',
-  'ApiCancelled',
-  'Cancelled',
-  'Filled',
-  'Inactive',
-  'Unknown',
-] as const;
+export const IB_STATUSES = ['ApiPending', 'PendingSubmit', 'PreSubmitted', 'Submitted', 'PendingCancel', 'ApiCancelled', 'Cancelled', 'Filled', 'Inactive', 'Unknown'] as const;
 export type IbStatus = (typeof IB_STATUSES)[number];
 
 /**

@@ -24,8 +24,16 @@ export interface IbMarketDataOptions {
 }
 
 const stk = (symbol: string): Contract => ({ symbol, secType: SecType.STK, exchange: 'SMART', currency: 'USD' });
-const opt = (symbol: string, expiry: string, strike: number, right: 'C' | 'P'): Contract =>
-  ({ symbol, secType: SecType.OPT, lastTradeDateOrContractMonth: expiry, strike, right: right as never, multiplier: 100, exchange: 'SMART', currency: 'USD' });
+const opt = (symbol: string, expiry: string, strike: number, right: 'C' | 'P'): Contract => ({
+  symbol,
+  secType: SecType.OPT,
+  lastTradeDateOrContractMonth: expiry,
+  strike,
+  right: right as never,
+  multiplier: 100,
+  exchange: 'SMART',
+  currency: 'USD',
+});
 // IBApiNext tick ids: 1 bid, 2 ask, 4 last; 10041 model delta, 10039 model IV, 10002 underlying.
 const TICK = { bid: 1, ask: 2, last: 4, delta: 10041, iv: 10039, und: 10002, gamma: 10042, vega: 10043, theta: 10044, callOi: 27, putOi: 28 } as const;
 const ymd = isoOfYmd;
@@ -78,7 +86,10 @@ export function createIbMarketData(o: IbMarketDataOptions): MarketData {
         setImmediate(() => sub.unsubscribe());
         f();
       };
-      const sub = subscribe((v) => finish(() => resolve(v)), (e) => finish(() => reject(e instanceof Error ? e : new Error(String((e as { error?: Error }).error?.message ?? e)))));
+      const sub = subscribe(
+        (v) => finish(() => resolve(v)),
+        (e) => finish(() => reject(e instanceof Error ? e : new Error(String((e as { error?: Error }).error?.message ?? e)))),
+      );
     });
   }
 
@@ -86,8 +97,22 @@ export function createIbMarketData(o: IbMarketDataOptions): MarketData {
     const next = await connect();
     const snap = await pacer.line(() => next.getMarketDataSnapshot(opt(symbol, expiry, strike, right), '', false));
     const v = (k: number) => snap.get(k)?.value;
-    return { symbol, expiry, strike, right, bid: v(TICK.bid) ?? 0, ask: v(TICK.ask) ?? 0, last: v(TICK.last) ?? 0, delta: v(TICK.delta), iv: v(TICK.iv), underlying: v(TICK.und),
-      gamma: v(TICK.gamma), vega: v(TICK.vega), theta: v(TICK.theta), openInterest: v(right === 'C' ? TICK.callOi : TICK.putOi) };
+    return {
+      symbol,
+      expiry,
+      strike,
+      right,
+      bid: v(TICK.bid) ?? 0,
+      ask: v(TICK.ask) ?? 0,
+      last: v(TICK.last) ?? 0,
+      delta: v(TICK.delta),
+      iv: v(TICK.iv),
+      underlying: v(TICK.und),
+      gamma: v(TICK.gamma),
+      vega: v(TICK.vega),
+      theta: v(TICK.theta),
+      openInterest: v(right === 'C' ? TICK.callOi : TICK.putOi),
+    };
   }
 
   const md: MarketData = {
@@ -115,7 +140,9 @@ export function createIbMarketData(o: IbMarketDataOptions): MarketData {
     },
     async positions() {
       const next = await connect();
-      const update = await first<{ all: ReadonlyMap<string, readonly { account: string; contract: Contract; pos: number; avgCost?: number }[]> }>((cb, err) => next.getPositions().subscribe({ next: cb, error: err }));
+      const update = await first<{ all: ReadonlyMap<string, readonly { account: string; contract: Contract; pos: number; avgCost?: number }[]> }>((cb, err) =>
+        next.getPositions().subscribe({ next: cb, error: err }),
+      );
       return [...update.all.values()].flat().map((p) => ({
         account: p.account,
         symbol: p.contract.symbol ?? '',

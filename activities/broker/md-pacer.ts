@@ -19,7 +19,12 @@ export const IB_PACER_LIMITS: PacerLimits = { historicalPerWindow: 60, historica
 import type { PacerStats } from '../../src/contracts/broker';
 export type { PacerStats };
 
-interface Waiter { key: string; contract: string; resolve: () => void; since: number }
+interface Waiter {
+  key: string;
+  contract: string;
+  resolve: () => void;
+  since: number;
+}
 
 export class MarketDataPacer {
   readonly limits: PacerLimits;
@@ -30,7 +35,10 @@ export class MarketDataPacer {
   private readonly lineWaiters: (() => void)[] = [];
   readonly stats: PacerStats = { historical: 0, snapshots: 0, historicalWaitMs: 0, maxLinesInUse: 0 };
 
-  constructor(limits: Partial<PacerLimits> = {}, private readonly now: () => number = () => Date.now()) {
+  constructor(
+    limits: Partial<PacerLimits> = {},
+    private readonly now: () => number = () => Date.now(),
+  ) {
     this.limits = { ...IB_PACER_LIMITS, ...limits };
   }
 

@@ -172,7 +172,10 @@ export class OrderBook {
         // completed): a gateway that restarted without its orders. Waiting would never end; the
         // order is ended here with a reason the reconciliation case records (never placed again).
         this.byId.delete(this.key(e.state.brokerOrderId));
-        this.apply(ref, { type: 'lost', reason: `BROKER_LOST_ORDER: acknowledged as ${e.state.status} (order id ${e.state.brokerOrderId}), absent from the broker's open, completed and executed orders after a resync` });
+        this.apply(ref, {
+          type: 'lost',
+          reason: `BROKER_LOST_ORDER: acknowledged as ${e.state.status} (order id ${e.state.brokerOrderId}), absent from the broker's open, completed and executed orders after a resync`,
+        });
         this.lastLost.push(ref);
       } else if (e.placedGen === undefined && !e.openSeen && e.total === 0) {
         // Known only by its fills, no longer open, and not among the completed orders (a gateway

@@ -25,7 +25,12 @@ export function leapsActivities(ctx: ProtocolCtx) {
       const dates = cycleDates(p.asOf);
       const nextWeek = weekOf(dates.nextMonday);
       const toEntry = (r: { clientOrderId: string; accountId: string; symbol: string; tradeAction: string; quantity: number; entryDay: string }): PlannedEntry => ({
-        clientOrderId: r.clientOrderId, accountId: r.accountId, symbol: r.symbol, action: r.tradeAction, quantity: r.quantity, entryDay: r.entryDay,
+        clientOrderId: r.clientOrderId,
+        accountId: r.accountId,
+        symbol: r.symbol,
+        action: r.tradeAction,
+        quantity: r.quantity,
+        entryDay: r.entryDay,
       });
       const existing = (await plansOf(ctx.prisma, { familyId: p.familyId, week: nextWeek, purpose: LEAPS_PURPOSE })).map(toEntry);
       const out: PlannedEntry[] = [...existing];
@@ -49,8 +54,18 @@ export function leapsActivities(ctx: ProtocolCtx) {
           if (!call || quantity === 0) continue;
           const row = {
             clientOrderId: protocolClientOrderId(p.familyId, kind, nextWeek, symbol, 'leaps'), // n 'leaps': never a weekly entry's number
-            familyId: p.familyId, accountId: sleeve.id, week: nextWeek, symbol, purpose: LEAPS_PURPOSE, tradeAction: 'BUY_TO_OPEN_CALL', quantity,
-            strikeCents: call.strikeCents, expiry: isoOf(expiry), underlyingCents: toCents(spot), atrCents: null, entryDay,
+            familyId: p.familyId,
+            accountId: sleeve.id,
+            week: nextWeek,
+            symbol,
+            purpose: LEAPS_PURPOSE,
+            tradeAction: 'BUY_TO_OPEN_CALL',
+            quantity,
+            strikeCents: call.strikeCents,
+            expiry: isoOf(expiry),
+            underlyingCents: toCents(spot),
+            atrCents: null,
+            entryDay,
             detail: { delta: call.delta, askCents: call.askCents, sleeveCashCents: sleeve.cashCents },
           };
           await savePlans(ctx.prisma, [row]);

@@ -21,7 +21,11 @@ export interface WeekMarket {
 }
 
 const toBar = (b: { date: string; open: number; high: number; low: number; close: number }): Bar => ({
-  date: b.date, open: toCents(b.open), high: toCents(b.high), low: toCents(b.low), close: toCents(b.close),
+  date: b.date,
+  open: toCents(b.open),
+  high: toCents(b.high),
+  low: toCents(b.low),
+  close: toCents(b.close),
 });
 
 export function marketActivities(ctx: ProtocolCtx) {
@@ -29,9 +33,7 @@ export function marketActivities(ctx: ProtocolCtx) {
   async function chainOf(symbol: string, expiry: string, right: 'C' | 'P', close: number): Promise<ChainQuote[]> {
     const [lo, hi] = chainWindowOf(right, close, ctx.protocol.signals.chainWindow);
     const quotes = await ctx.md().optionChain(symbol, ymdOf(expiry), right, lo, hi);
-    return quotes
-      .filter((q) => q.delta !== undefined && q.ask >= q.bid && q.bid >= 0)
-      .map((q) => ({ strike: toCents(q.strike), delta: q.delta!, bid: toCents(q.bid), ask: toCents(q.ask) }));
+    return quotes.filter((q) => q.delta !== undefined && q.ask >= q.bid && q.bid >= 0).map((q) => ({ strike: toCents(q.strike), delta: q.delta!, bid: toCents(q.bid), ask: toCents(q.ask) }));
   }
 
   return {
@@ -51,7 +53,10 @@ export function marketActivities(ctx: ProtocolCtx) {
       }
       // Whole lots held in any account are covered with calls (assigned shares in Gen/Rev-Acc too).
       const mult = familyConfig.market.contractMultiplier;
-      for (const pos of await accountPositions(ctx.prisma, family.accounts.map((a) => a.id)))
+      for (const pos of await accountPositions(
+        ctx.prisma,
+        family.accounts.map((a) => a.id),
+      ))
         if (pos.secType === 'STK' && pos.quantity >= mult) rights.set(pos.symbol, (rights.get(pos.symbol) ?? new Set<'C' | 'P'>()).add('C'));
       const md = ctx.md();
       const brokerNow = await md.now();

@@ -47,16 +47,47 @@ export function monitorActivities(ctx: ProtocolCtx) {
         .filter((q) => q.delta !== undefined)
         .map((q) => ({ strike: toCents(q.strike), delta: q.delta!, bid: toCents(q.bid), ask: toCents(q.ask) }));
       const shares = (await accountPositions(ctx.prisma, [pos.accountId])).find((x) => x.secType === 'STK' && x.symbol === pos.symbol);
-      const roll = planPositionRoll({ right: pos.right, closeAskCents: toCents(current.ask), next: chain, band: cfg, ...(shares ? { sharesBasisCents: fromDecimal(shares.avgPrice, 'HALF_EVEN') } : {}) });
+      const roll = planPositionRoll({
+        right: pos.right,
+        closeAskCents: toCents(current.ask),
+        next: chain,
+        band: cfg,
+        ...(shares ? { sharesBasisCents: fromDecimal(shares.avgPrice, 'HALF_EVEN') } : {}),
+      });
       if (!roll) return null;
       const tag = `roll-${ymdOf(pos.expiry)}-${pos.right}${pos.strikeCents}`;
-      const base = { familyId: p.familyId, accountId: pos.accountId, week: p.week, symbol: pos.symbol, quantity: Math.abs(pos.quantity), underlyingCents: und, atrCents: null, entryDay: ctx.clock.now().toISOString().slice(0, 10) };
+      const base = {
+        familyId: p.familyId,
+        accountId: pos.accountId,
+        week: p.week,
+        symbol: pos.symbol,
+        quantity: Math.abs(pos.quantity),
+        underlyingCents: und,
+        atrCents: null,
+        entryDay: ctx.clock.now().toISOString().slice(0, 10),
+      };
       const startAttempt = ctx.protocol.signals.maxReprices; // far side of the market: the credit was computed there
       const closeId = protocolClientOrderId(p.familyId, kind, p.week, pos.symbol, `${tag}-close`);
       const openId = protocolClientOrderId(p.familyId, kind, p.week, pos.symbol, `${tag}-open`);
       await savePlans(ctx.prisma, [
-        { ...base, clientOrderId: closeId, purpose: 'ROLL_CLOSE', tradeAction: optionAction('BUY', false, pos.right), strikeCents: pos.strikeCents, expiry: pos.expiry, detail: { startAttempt, creditCents: roll.creditCents } },
-        { ...base, clientOrderId: openId, purpose: 'ROLL_OPEN', tradeAction: optionAction('SELL', true, pos.right), strikeCents: roll.open.strike, expiry: isoOf(next), detail: { startAttempt, creditCents: roll.creditCents } },
+        {
+          ...base,
+          clientOrderId: closeId,
+          purpose: 'ROLL_CLOSE',
+          tradeAction: optionAction('BUY', false, pos.right),
+          strikeCents: pos.strikeCents,
+          expiry: pos.expiry,
+          detail: { startAttempt, creditCents: roll.creditCents },
+        },
+        {
+          ...base,
+          clientOrderId: openId,
+          purpose: 'ROLL_OPEN',
+          tradeAction: optionAction('SELL', true, pos.right),
+          strikeCents: roll.open.strike,
+          expiry: isoOf(next),
+          detail: { startAttempt, creditCents: roll.creditCents },
+        },
       ]);
       return { closeClientOrderId: closeId, openClientOrderId: openId };
     },
@@ -72,9 +103,22 @@ export async function levelsOf(ctx: ProtocolCtx, familyId: string): Promise<Posi
   if (!f) return [];
   const plans = await plansOf(ctx.prisma, { familyId });
   const out: PositionLevel[] = [];
-  for (const pos of await accountPositions(ctx.prisma, f.accounts.map((a) => a.id))) {
+  for (const pos of await accountPositions(
+    ctx.prisma,
+    f.accounts.map((a) => a.id),
+  )) {
     if (pos.secType !== 'OPT' || pos.quantity >= 0) continue;
-    const entry = plans.filter((o) => o.accountId === pos.accountId && o.symbol === pos.symbol && o.strikeCents === pos.strikeCents && o.expiry && ymdOf(o.expiry) === pos.expiry && (o.purpose === 'OPEN' || o.purpose === 'ROLL_OPEN')).at(-1);
+    const entry = plans
+      .filter(
+        (o) =>
+          o.accountId === pos.accountId &&
+          o.symbol === pos.symbol &&
+          o.strikeCents === pos.strikeCents &&
+          o.expiry &&
+          ymdOf(o.expiry) === pos.expiry &&
+          (o.purpose === 'OPEN' || o.purpose === 'ROLL_OPEN'),
+      )
+      .at(-1);
     if (!entry) continue; // not ours to manage (no recorded entry price)
     const daily = (await ctx.md().bars(pos.symbol, '1 day', '1 M')).map((b) => ({ date: b.date, open: toCents(b.open), high: toCents(b.high), low: toCents(b.low), close: toCents(b.close) }));
     const a = atr(daily, ctx.protocol.regime.atrPeriod).at(-1);
@@ -82,7 +126,18 @@ export async function levelsOf(ctx: ProtocolCtx, familyId: string): Promise<Posi
     const price = toCents((await ctx.md().stockQuote(pos.symbol)).last);
     const right = pos.right as 'C' | 'P';
     const move = adverseMove(right, levelReferenceCents(entry.detail, entry.underlyingCents), price);
-    out.push({ key: `${pos.accountId}:${pos.symbol}:${pos.expiry}:${right}${pos.strikeCents}`, accountId: pos.accountId, symbol: pos.symbol, right, strikeCents: pos.strikeCents, expiry: isoOf(pos.expiry), quantity: pos.quantity, level: protocolLevel(move, a, ctx.protocol.levels), moveCents: move, atrCents: Math.round(a) });
+    out.push({
+      key: `${pos.accountId}:${pos.symbol}:${pos.expiry}:${right}${pos.strikeCents}`,
+      accountId: pos.accountId,
+      symbol: pos.symbol,
+      right,
+      strikeCents: pos.strikeCents,
+      expiry: isoOf(pos.expiry),
+      quantity: pos.quantity,
+      level: protocolLevel(move, a, ctx.protocol.levels),
+      moveCents: move,
+      atrCents: Math.round(a),
+    });
   }
   return out;
 }

@@ -30,7 +30,12 @@ import { instructionExists, instructionProgress } from '../../src/db/instruction
 const OPENING = ['OPEN', 'BUY_SHARES'];
 const attemptCoid = (base: string, attempt: number) => (attempt === 0 ? base : `${base}.r${attempt}`);
 const toEntry = (r: ProtocolOrderRow): PlannedEntry => ({
-  clientOrderId: r.clientOrderId, accountId: r.accountId, symbol: r.symbol, action: r.tradeAction, quantity: r.quantity, entryDay: r.entryDay,
+  clientOrderId: r.clientOrderId,
+  accountId: r.accountId,
+  symbol: r.symbol,
+  action: r.tradeAction,
+  quantity: r.quantity,
+  entryDay: r.entryDay,
   ...(typeof r.detail?.configVersion === 'number' ? { configVersion: r.detail.configVersion } : {}),
 });
 
@@ -76,7 +81,10 @@ export function planActivities(ctx: ProtocolCtx) {
       .map((q) => ({ strike: toCents(q.strike), delta: q.delta!, bid: toCents(q.bid), ask: toCents(q.ask) }));
     const basis = row.detail?.costBasisCents;
     const chosen = chooseEntryStrike({
-      chain: quotesOf(chain, right), targetDelta: Number(row.detail?.targetDelta), band: config.accounts[kind], tolerance: config.signals.deltaTolerance,
+      chain: quotesOf(chain, right),
+      targetDelta: Number(row.detail?.targetDelta),
+      band: config.accounts[kind],
+      tolerance: config.signals.deltaTolerance,
       ...(right === 'C' && typeof basis === 'number' ? { minStrike: basis } : {}),
     });
     if (chosen.ok) await recordEntry(ctx.prisma, row.clientOrderId, { strikeCents: chosen.quote.strike, underlyingCents: spot, delta: chosen.quote.delta });
@@ -126,9 +134,18 @@ export function planActivities(ctx: ProtocolCtx) {
           n.set(o.symbol, (n.get(o.symbol) ?? 0) + 1);
           rows.push({
             clientOrderId: protocolClientOrderId(p.familyId, a.kind, nextWeek, o.symbol, n.get(o.symbol)!),
-            familyId: p.familyId, accountId: a.id, week: nextWeek, symbol: o.symbol,
-            purpose: o.action === 'BUY_STOCK' ? 'BUY_SHARES' : 'OPEN', tradeAction: o.action, quantity: o.quantity,
-            strikeCents: o.strikeCents ?? null, expiry: o.expiry ?? null, underlyingCents: o.underlyingCents, atrCents: o.atrCents ?? null, entryDay,
+            familyId: p.familyId,
+            accountId: a.id,
+            week: nextWeek,
+            symbol: o.symbol,
+            purpose: o.action === 'BUY_STOCK' ? 'BUY_SHARES' : 'OPEN',
+            tradeAction: o.action,
+            quantity: o.quantity,
+            strikeCents: o.strikeCents ?? null,
+            expiry: o.expiry ?? null,
+            underlyingCents: o.underlyingCents,
+            atrCents: o.atrCents ?? null,
+            entryDay,
             detail: { regime: o.regime, targetDelta: o.targetDelta, costBasisCents: snap.shares[o.symbol]?.costBasisCents, configVersion },
           });
         }
@@ -163,12 +180,26 @@ export function planActivities(ctx: ProtocolCtx) {
       }
       const kind = row.accountId.slice(row.familyId.length + 1);
       const instruction: TradeInstruction = {
-        starlab_strategy_id: `ALLUSE_${kind}`, scheme_type: 'WIS', symbol: row.symbol, trade_action: action,
-        quantity: row.quantity, order_type: stock ? 'MARKET' : 'LIMIT', time_in_force: ctx.protocol.signals.timeInForce, client_order_id: coid,
+        starlab_strategy_id: `ALLUSE_${kind}`,
+        scheme_type: 'WIS',
+        symbol: row.symbol,
+        trade_action: action,
+        quantity: row.quantity,
+        order_type: stock ? 'MARKET' : 'LIMIT',
+        time_in_force: ctx.protocol.signals.timeInForce,
+        client_order_id: coid,
         ...(limit !== undefined ? { limit_price: limit } : {}),
         ...(row.expiry ? { expiration_date: row.expiry, strike_price: Number(toDecimal(row.strikeCents!)) } : {}),
       };
-      const input: TradeInstructionInput = { allUseOrderId: id, clientName: INTERNAL_CLIENT, source: 'INTERNAL', requestHash: requestHash(instruction), instruction, accountId: row.accountId, receivedAt: ctx.clock.now().toISOString() };
+      const input: TradeInstructionInput = {
+        allUseOrderId: id,
+        clientName: INTERNAL_CLIENT,
+        source: 'INTERNAL',
+        requestHash: requestHash(instruction),
+        instruction,
+        accountId: row.accountId,
+        receivedAt: ctx.clock.now().toISOString(),
+      };
       return { kind: 'PLACE', input };
     },
 

@@ -58,9 +58,20 @@ export function rebalanceActivities(ctx: ProtocolCtx) {
       if (f.parentFamilyId) {
         const familyValue = [...values.values()].reduce((s, v) => s + v, 0);
         // Open options stay with their account: the merge waits until they are gone (mergeWaitsFor).
-        const held = await accountPositions(ctx.prisma, f.accounts.map((a) => a.id));
+        const held = await accountPositions(
+          ctx.prisma,
+          f.accounts.map((a) => a.id),
+        );
         const openOptions = mergeWaitsFor(held.map((h) => ({ ...h, account: h.accountId }))).length;
-        const entries = planMerge({ family: f.id, parent: f.parentFamilyId, familyValue, cash: Object.fromEntries(f.accounts.map((a) => [a.id, a.cashCents])), week: p.week, merge: ctx.protocol.merge, openOptions });
+        const entries = planMerge({
+          family: f.id,
+          parent: f.parentFamilyId,
+          familyValue,
+          cash: Object.fromEntries(f.accounts.map((a) => [a.id, a.cashCents])),
+          week: p.week,
+          merge: ctx.protocol.merge,
+          openOptions,
+        });
         if (entries) plan.merge = { parent: f.parentFamilyId, entries };
         else if (openOptions > 0 && familyValue >= ctx.protocol.merge.thresholdCents) ctx.logger.info('merge waits for open options to end', { family: f.id, openOptions });
       }

@@ -46,7 +46,10 @@ export function settleActivities(ctx: ProtocolCtx) {
    */
   async function settledInstructions(ids: string[], week: string) {
     for (let i = 0; ; i++) {
-      const rows = (await instructionsOfAccounts(ctx.prisma, INTERNAL_CLIENT, ids)).filter((r) => { const w = parseProtocolClientOrderId(r.clientOrderId)?.week; return !!w && w <= week; });
+      const rows = (await instructionsOfAccounts(ctx.prisma, INTERNAL_CLIENT, ids)).filter((r) => {
+        const w = parseProtocolClientOrderId(r.clientOrderId)?.week;
+        return !!w && w <= week;
+      });
       const final = (r: (typeof rows)[number]) => isTerminal(r.status) && r.executions.reduce((n, e) => n + e.shares, 0) === (r.order?.filledQuantity ?? 0);
       if (rows.every(final) || i >= SETTLE_POLLS) return rows.filter(final);
       await new Promise((res) => setTimeout(res, 500));
@@ -67,9 +70,12 @@ export function settleActivities(ctx: ProtocolCtx) {
         if (close === undefined) continue; // no validated close: settle next week rather than guess
         const s = settleOption({ right: pos.right as 'C' | 'P', strikeCents: pos.strikeCents, quantity: pos.quantity }, close, mult);
         const key = `ASSIGNMENT:${pos.accountId}:${pos.symbol}:${pos.expiry}:${pos.right}${pos.strikeCents}`;
-        const entry: LedgerEntry | null = s.outcome === 'EXPIRED' ? null
-          : s.cashCents < 0 ? { from: pos.accountId, to: MARKET, amountCents: -s.cashCents, reason: 'ASSIGNMENT', key }
-          : { from: MARKET, to: pos.accountId, amountCents: s.cashCents, reason: 'ASSIGNMENT', key };
+        const entry: LedgerEntry | null =
+          s.outcome === 'EXPIRED'
+            ? null
+            : s.cashCents < 0
+              ? { from: pos.accountId, to: MARKET, amountCents: -s.cashCents, reason: 'ASSIGNMENT', key }
+              : { from: MARKET, to: pos.accountId, amountCents: s.cashCents, reason: 'ASSIGNMENT', key };
         if (await settleExpired(ctx.prisma, { familyId: p.familyId, week: p.week, position: pos, shares: s.shares, entry })) settled++;
         if (entry) assigned.push(key);
       }
@@ -81,7 +87,12 @@ export function settleActivities(ctx: ProtocolCtx) {
         const stock = isStock(action);
         const gross = money(i.executions.reduce((s, e) => s.plus(new Decimal(e.price.toString()).times(e.shares)), new Decimal(0)).times(stock ? 1 : mult));
         const reason = stock ? 'TRADE' : 'PREMIUM';
-        if (gross > 0) entries.push(isSell(action) ? { from: MARKET, to: i.accountId, amountCents: gross, reason, key: `${reason}:${i.id}` } : { from: i.accountId, to: MARKET, amountCents: gross, reason, key: `${reason}:${i.id}` });
+        if (gross > 0)
+          entries.push(
+            isSell(action)
+              ? { from: MARKET, to: i.accountId, amountCents: gross, reason, key: `${reason}:${i.id}` }
+              : { from: i.accountId, to: MARKET, amountCents: gross, reason, key: `${reason}:${i.id}` },
+          );
         const fee = money(i.order.commission.toString());
         if (fee > 0) entries.push({ from: i.accountId, to: MARKET, amountCents: fee, reason: 'COMMISSION', key: `COMMISSION:${i.id}` });
       }

@@ -41,7 +41,13 @@ export const createFamilySchema = z
   })
   .strict();
 export const cycleRunSchema = z
-  .object({ from: isoDate, to: isoDate, reprice_after_ms: z.number().int().min(100).max(3_600_000).optional(), market_clock: z.enum(['wall', 'broker']).optional(), family_ids: z.array(z.string().min(1).max(100)).min(1).max(1000).optional() })
+  .object({
+    from: isoDate,
+    to: isoDate,
+    reprice_after_ms: z.number().int().min(100).max(3_600_000).optional(),
+    market_clock: z.enum(['wall', 'broker']).optional(),
+    family_ids: z.array(z.string().min(1).max(100)).min(1).max(1000).optional(),
+  })
   .strict()
   .refine((b) => b.from <= b.to, { message: 'from must not be after to', path: ['from'] });
 
@@ -83,14 +89,36 @@ export function accountsRouter({ prisma, logger, protocol = DEFAULT_PROTOCOL }: 
   });
   r.get('/', async (_req, res) => {
     const all = await listFamilies(prisma);
-    res.json({ families: all.map((f) => familyBody(f, all.filter((x) => x.parentFamilyId === f.id).map((x) => x.id))) });
+    res.json({
+      families: all.map((f) =>
+        familyBody(
+          f,
+          all.filter((x) => x.parentFamilyId === f.id).map((x) => x.id),
+        ),
+      ),
+    });
   });
   r.get('/:family', async (req, res, next) => {
     const f = await getFamily(prisma, String(req.params.family));
     if (!f) return next(); // not a family: maybe an account id (the ops router's per-account view)
     const forks = (await listFamilies(prisma)).filter((x) => x.parentFamilyId === f.id).map((x) => x.id);
-    const positions = await accountPositions(prisma, f.accounts.map((a) => a.id));
-    res.json({ ...familyBody(f, forks), positions: positions.map((p) => ({ account_id: p.accountId, symbol: p.symbol, sec_type: p.secType, expiry: p.expiry || null, strike: p.secType === 'OPT' ? dollars(p.strikeCents) : null, right: p.right || null, quantity: p.quantity, avg_price: p.avgPrice })) });
+    const positions = await accountPositions(
+      prisma,
+      f.accounts.map((a) => a.id),
+    );
+    res.json({
+      ...familyBody(f, forks),
+      positions: positions.map((p) => ({
+        account_id: p.accountId,
+        symbol: p.symbol,
+        sec_type: p.secType,
+        expiry: p.expiry || null,
+        strike: p.secType === 'OPT' ? dollars(p.strikeCents) : null,
+        right: p.right || null,
+        quantity: p.quantity,
+        avg_price: p.avgPrice,
+      })),
+    });
   });
   r.get('/:family/ledger', async (req, res) => {
     const f = await familyOr404(prisma, req);
@@ -99,7 +127,10 @@ export function accountsRouter({ prisma, logger, protocol = DEFAULT_PROTOCOL }: 
   });
   r.get('/:family/week_types', async (req, res) => {
     const f = await familyOr404(prisma, req);
-    const rows = await weekTypesOf(prisma, f.accounts.map((a) => a.id));
+    const rows = await weekTypesOf(
+      prisma,
+      f.accounts.map((a) => a.id),
+    );
     res.json({ family_id: f.id, week_types: rows.map((w) => ({ account_id: w.accountId, symbol: w.symbol, week: w.week, type: w.type })) });
   });
   return r;

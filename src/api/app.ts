@@ -76,7 +76,10 @@ export function authFromEnv(logger: Logger, env: NodeJS.ProcessEnv = process.env
   // Open mode has no credentials at all: refuse to serve it anywhere but loopback.
   if (mode === 'open' && !isLoopbackHost(cfg.host)) throw new Error(`AUTH_MODE=open requires a loopback HOST (got ${cfg.host}); use AUTH_MODE=required`);
   if (mode === 'open')
-    logger.warn('STAR-LAB API AUTH_MODE=open (explicit opt-in): requests without credentials act as client "local" with every scope. Loopback development only; unset AUTH_MODE to require credentials.', { host: cfg.host });
+    logger.warn(
+      'STAR-LAB API AUTH_MODE=open (explicit opt-in): requests without credentials act as client "local" with every scope. Loopback development only; unset AUTH_MODE to require credentials.',
+      { host: cfg.host },
+    );
   if (!cfg.authTokenSecret) logger.warn('AUTH_TOKEN_SECRET is not set: access tokens are signed with a random per-process key and die with this process');
   return { mode, tokens: createTokenService(cfg.authTokenSecret, cfg.authTokenTtlSeconds), rateLimitPerMinute: cfg.apiRateLimitPerMinute };
 }
@@ -115,9 +118,18 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/api/v1/operator/reconciliation', operatorAuth(operatorToken, logger, prisma), reconciliationRouter({ prisma }));
   app.use('/api/v1/operator/recommendations', operatorAuth(operatorToken, logger, prisma), express.json({ limit: '16kb' }), recommendationsRouter({ prisma, logger }));
   // The command center (web UI at /ui) and its read endpoints, behind the same operator token.
-  app.use('/api/v1/operator/cc', operatorAuth(operatorToken, logger, prisma), commandCenterRouter({ temporal: deps.temporal, prisma, logger, broker: deps.broker, marks, marketData, temporalUiUrl: deps.temporalUiUrl }));
+  app.use(
+    '/api/v1/operator/cc',
+    operatorAuth(operatorToken, logger, prisma),
+    commandCenterRouter({ temporal: deps.temporal, prisma, logger, broker: deps.broker, marks, marketData, temporalUiUrl: deps.temporalUiUrl }),
+  );
   app.use('/ui', uiRouter());
-  app.use('/api/v1/operator', operatorAuth(operatorToken, logger, prisma), express.json({ limit: '16kb' }), operatorExtrasRouter({ prisma, logger, temporal: deps.temporal, taskQueue: deps.taskQueue }));
+  app.use(
+    '/api/v1/operator',
+    operatorAuth(operatorToken, logger, prisma),
+    express.json({ limit: '16kb' }),
+    operatorExtrasRouter({ prisma, logger, temporal: deps.temporal, taskQueue: deps.taskQueue }),
+  );
   app.use('/api/v1/operator', operatorRouter({ temporal: deps.temporal, prisma, logger, token: operatorToken }));
   app.get('/api/v1/openapi.json', (_req, res) => {
     res.json(openApiDocument());

@@ -35,8 +35,16 @@ export function presentedCredential(req: Request): string | null {
 
 export function authenticate({ prisma, logger, mode, tokens }: AuthDeps): RequestHandler {
   const deny = async (req: Request, res: Response, err: ApiError, actor = 'anonymous') => {
-    await writeAudit(prisma, { actor, action: err.status === 401 ? 'AUTH_DENIED' : 'ACCESS_DENIED', target: req.path, outcome: 'DENIED', detail: { code: err.code, ip: req.ip, method: req.method, request_id: requestIdOf(res) } }, (e) =>
-      logger.error('audit write failed', { err: e }),
+    await writeAudit(
+      prisma,
+      {
+        actor,
+        action: err.status === 401 ? 'AUTH_DENIED' : 'ACCESS_DENIED',
+        target: req.path,
+        outcome: 'DENIED',
+        detail: { code: err.code, ip: req.ip, method: req.method, request_id: requestIdOf(res) },
+      },
+      (e) => logger.error('audit write failed', { err: e }),
     );
     return err;
   };

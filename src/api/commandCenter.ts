@@ -118,7 +118,10 @@ export function commandCenterRouter(d: CommandCenterDeps): Router {
       families: families.map((f) => ({
         ...f,
         accounts: f.accounts.map((a) => {
-          const equityCents = new Decimal(a.cashCents).plus(atCost.get(a.id) ?? 0).toDecimalPlaces(0, Decimal.ROUND_HALF_EVEN).toNumber();
+          const equityCents = new Decimal(a.cashCents)
+            .plus(atCost.get(a.id) ?? 0)
+            .toDecimalPlaces(0, Decimal.ROUND_HALF_EVEN)
+            .toNumber();
           const bufferShare = protocol.accounts[a.kind]?.cashBuffer ?? 0;
           return { ...a, equityCents, bufferCents: new Decimal(equityCents).times(bufferShare).toDecimalPlaces(0, Decimal.ROUND_CEIL).toNumber(), bufferShare };
         }),
@@ -143,7 +146,10 @@ export function commandCenterRouter(d: CommandCenterDeps): Router {
           ? new Decimal(mark.price).minus(p.avgPrice).times(p.quantity).times(multiplierOf(p.secType)).times(100).toDecimalPlaces(0, Decimal.ROUND_HALF_EVEN).toNumber()
           : null;
         // Greeks from the broker's model (the simulator's too), bounded like the marks; none when it does not answer.
-        const q = p.secType === 'OPT' && d.marketData && (p.right === 'C' || p.right === 'P') ? await withTimeout(d.marketData.optionQuote(p.symbol, p.expiry, Number(p.strike), p.right), 2000, 'option quote').catch(() => null) : null;
+        const q =
+          p.secType === 'OPT' && d.marketData && (p.right === 'C' || p.right === 'P')
+            ? await withTimeout(d.marketData.optionQuote(p.symbol, p.expiry, Number(p.strike), p.right), 2000, 'option quote').catch(() => null)
+            : null;
         const delta = q?.delta ?? (p.secType === 'STK' ? 1 : null);
         return {
           ...p,
@@ -225,7 +231,14 @@ export function commandCenterRouter(d: CommandCenterDeps): Router {
       await withTimeout(
         (async () => {
           for await (const w of d.temporal.workflow.list({ query: `WorkflowType='weeklyCycleRun' OR WorkflowType='weeklyCycle'` })) {
-            runs.push({ workflowId: w.workflowId, type: w.type, status: w.status.name, startTime: w.startTime?.toISOString() ?? null, closeTime: w.closeTime?.toISOString() ?? null, url: workflowUrl(w.workflowId) });
+            runs.push({
+              workflowId: w.workflowId,
+              type: w.type,
+              status: w.status.name,
+              startTime: w.startTime?.toISOString() ?? null,
+              closeTime: w.closeTime?.toISOString() ?? null,
+              url: workflowUrl(w.workflowId),
+            });
             if (runs.length >= 100) break;
           }
         })(),
@@ -254,7 +267,19 @@ export function commandCenterRouter(d: CommandCenterDeps): Router {
   });
 
   r.get('/audit', async (req, res) => {
-    const q = parse(z.object({ q: z.string().max(100).optional(), before: z.string().regex(/^\d{1,18}$/).optional(), limit: z.coerce.number().int().min(1).max(500).optional() }).strict(), req.query);
+    const q = parse(
+      z
+        .object({
+          q: z.string().max(100).optional(),
+          before: z
+            .string()
+            .regex(/^\d{1,18}$/)
+            .optional(),
+          limit: z.coerce.number().int().min(1).max(500).optional(),
+        })
+        .strict(),
+      req.query,
+    );
     res.json({ entries: await searchAudit(d.prisma, { q: q.q, beforeId: q.before, limit: q.limit }) });
   });
 

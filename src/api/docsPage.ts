@@ -46,7 +46,9 @@ ${body ? `<h3>Request body</h3>${fields(doc, obj(body.schema))}${body.example !=
 <h3>Responses</h3><ul>${responses}</ul></section>`);
     }
   }
-  const toc = entries(doc.paths).map(([p, item]) => `<li><a href="#${esc((Object.keys(item)[0] ?? '') + p)}">${esc(p)}</a></li>`).join('');
+  const toc = entries(doc.paths)
+    .map(([p, item]) => `<li><a href="#${esc((Object.keys(item)[0] ?? '') + p)}">${esc(p)}</a></li>`)
+    .join('');
   const info = obj(doc.info) ?? {};
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(text(info.title))}</title>
 <style>body{font:15px/1.45 system-ui,sans-serif;max-width:62rem;margin:2rem auto;padding:0 1rem;color:#222}

@@ -33,8 +33,7 @@ export interface FieldError {
   message: string;
 }
 
-export const validationFailed = (errors: FieldError[], message = 'request failed validation; nothing was done') =>
-  new ApiError(400, 'VALIDATION_FAILED', message, { validation_errors: errors });
+export const validationFailed = (errors: FieldError[], message = 'request failed validation; nothing was done') => new ApiError(400, 'VALIDATION_FAILED', message, { validation_errors: errors });
 
 export function errorMiddleware(logger: Logger) {
   // Express recognises error middleware by its four parameters.

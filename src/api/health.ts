@@ -54,7 +54,11 @@ const MIGRATIONS_DIR = [path.resolve(__dirname, '..', '..', 'prisma', 'migration
 /** Migration directories shipped with this build. */
 export function expectedMigrations(): string[] {
   if (!MIGRATIONS_DIR) return [];
-  return fs.readdirSync(MIGRATIONS_DIR, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  return fs
+    .readdirSync(MIGRATIONS_DIR, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
 }
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 300);
@@ -114,7 +118,9 @@ export async function readiness(d: ReadinessDeps) {
   // What this process is still waiting for at start-up (src/waitFor.ts), named.
   const startup: Check = awaited.length ? { ok: false, detail: `waiting for ${awaited.map((w) => `${w.what} (attempt ${w.attempts}: ${w.last_error})`).join('; ')}` } : { ok: true, detail: 'started' };
   const checks = { temporal, database, broker, weekly_schedule, ...(awaited.length ? { startup } : {}) };
-  const failing = Object.entries(checks).filter(([, c]) => !c.ok).map(([k]) => k);
+  const failing = Object.entries(checks)
+    .filter(([, c]) => !c.ok)
+    .map(([k]) => k);
   const control = await withTimeout(globalControl(d.prisma), ms, 'control state').catch(() => null);
   if (control) {
     tradingHalted.set(control.halted ? 1 : 0);

@@ -94,7 +94,8 @@ export function requireBodyType(forms = false): RequestHandler {
     const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.header('content-length') ?? 0) > 0;
     if (!hasBody || req.method === 'GET' || req.method === 'HEAD') return next();
     const ok = req.is('application/json') || (forms && req.is('application/x-www-form-urlencoded'));
-    if (!ok) return next(new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', forms ? 'request bodies must be application/x-www-form-urlencoded or application/json' : 'request bodies must be application/json'));
+    if (!ok)
+      return next(new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', forms ? 'request bodies must be application/x-www-form-urlencoded or application/json' : 'request bodies must be application/json'));
     next();
   };
 }

@@ -13,8 +13,7 @@ import type { MarketDataQuery, Source } from '../marketdata/query';
 import type { Logger } from '../logger';
 
 const TIMEOUT_MS = 10_000;
-const unavailable = (what: string, why: string) =>
-  new ApiError(503, 'BROKER_UNAVAILABLE', `${what} data is unavailable: ${why}`, { data_type: what }, { 'Retry-After': '30' });
+const unavailable = (what: string, why: string) => new ApiError(503, 'BROKER_UNAVAILABLE', `${what} data is unavailable: ${why}`, { data_type: what }, { 'Retry-After': '30' });
 const ymd = ymdOfIso;
 
 type MarketRequest = Exclude<DataRequest, { data_type: 'POSITIONS' | 'WEEK_TYPE_HISTORY' }>;
@@ -26,9 +25,12 @@ export async function marketDataAnswer(md: MarketData | undefined, q: MarketRequ
   let stored: { source: Source; data: unknown } | null = null;
   try {
     const miss = async () => null;
-    const r = q.data_type === 'QUOTE' ? await store.quote(q.symbol, miss)
-      : q.data_type === 'OPTION_CHAIN' ? await store.chain(q.symbol, q.expiration_date, miss)
-        : await store.dailyBars(md, q.symbol, q.start_date, q.end_date, miss);
+    const r =
+      q.data_type === 'QUOTE'
+        ? await store.quote(q.symbol, miss)
+        : q.data_type === 'OPTION_CHAIN'
+          ? await store.chain(q.symbol, q.expiration_date, miss)
+          : await store.dailyBars(md, q.symbol, q.start_date, q.end_date, miss);
     if (r.source === 'store') stored = r;
   } catch (err) {
     logger?.warn('market-data store read failed; asking the broker', { data_type: q.data_type, err: (err as Error).message });
@@ -50,10 +52,7 @@ export async function brokerAnswer(md: MarketData | undefined, q: MarketRequest)
         // Quotes for one expiry, strikes within ±20 % of the underlying (a full chain is too big).
         const s = await withTimeout(md.stockQuote(q.symbol), TIMEOUT_MS);
         const px = s.last > 0 ? s.last : (s.bid + s.ask) / 2;
-        const [calls, puts] = await withTimeout(
-          Promise.all(['C', 'P'].map((r) => md.optionChain(q.symbol, ymd(q.expiration_date!), r as 'C' | 'P', px * 0.8, px * 1.2))),
-          TIMEOUT_MS,
-        );
+        const [calls, puts] = await withTimeout(Promise.all(['C', 'P'].map((r) => md.optionChain(q.symbol, ymd(q.expiration_date!), r as 'C' | 'P', px * 0.8, px * 1.2))), TIMEOUT_MS);
         return { symbol: q.symbol, expiration_date: q.expiration_date, underlying: px, calls, puts };
       }
       case 'DAILY_BARS': {

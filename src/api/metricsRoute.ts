@@ -42,7 +42,12 @@ export async function refreshDbMetrics(prisma: PrismaClient, marker?: Marker): P
     const mine = positions.filter((p) => p.ownerId === a.id);
     const cash = Number(a.cashCents) / 100;
     // At market marks (src/marks.ts) where there is one, else at cost.
-    const prices = await Promise.all(mine.map(async (p) => (marker ? ((await marker({ symbol: p.symbol, secType: p.secType, expiry: p.expiry, strike: p.strike.toString(), right: p.right }))?.price ?? null) : null) ?? p.avgPrice.toString()));
+    const prices = await Promise.all(
+      mine.map(
+        async (p) =>
+          (marker ? ((await marker({ symbol: p.symbol, secType: p.secType, expiry: p.expiry, strike: p.strike.toString(), right: p.right }))?.price ?? null) : null) ?? p.avgPrice.toString(),
+      ),
+    );
     const held = mine.reduce((t, p, i) => t + p.quantity * Number(prices[i]) * (p.secType === 'OPT' ? 100 : 1), 0);
     // Cash securing short puts is not free: the buffer is what is left after it.
     const secured = mine.filter((p) => p.secType === 'OPT' && p.right === 'P' && p.quantity < 0).reduce((t, p) => t + -p.quantity * Number(p.strike) * 100, 0);
@@ -58,7 +63,8 @@ export async function refreshDbMetrics(prisma: PrismaClient, marker?: Marker): P
   const latest = new Map<string, { account: string; symbol: string; level: number }>();
   for (const l of levels.reverse()) {
     const d = l.detail as { key?: unknown; symbol?: unknown; level?: unknown } | null;
-    if (l.target && typeof d?.symbol === 'string' && typeof d.level === 'number') latest.set(`${l.target}|${typeof d.key === 'string' ? d.key : d.symbol}`, { account: l.target, symbol: d.symbol, level: d.level });
+    if (l.target && typeof d?.symbol === 'string' && typeof d.level === 'number')
+      latest.set(`${l.target}|${typeof d.key === 'string' ? d.key : d.symbol}`, { account: l.target, symbol: d.symbol, level: d.level });
   }
   const top = new Map<string, { account: string; symbol: string; level: number }>();
   for (const v of latest.values()) {

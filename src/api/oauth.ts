@@ -30,15 +30,20 @@ export function oauthRouter({ prisma, tokens }: { prisma: PrismaClient; tokens: 
   const r = Router();
   r.post('/token', async (req: Request, res: Response) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
-    if (body.grant_type !== 'client_credentials')
-      throw validationFailed([{ field: 'grant_type', message: 'must be client_credentials (unsupported_grant_type)' }]);
+    if (body.grant_type !== 'client_credentials') throw validationFailed([{ field: 'grant_type', message: 'must be client_credentials (unsupported_grant_type)' }]);
     const basic = basicCredentials(req);
     const id = basic?.id ?? (typeof body.client_id === 'string' ? body.client_id : '');
     const secret = basic?.secret ?? (typeof body.client_secret === 'string' ? body.client_secret : '');
     const client = id && secret ? await findClientByCredentials(prisma, id, secret) : null;
     const denied = async (code: string, status = 401) => {
       await writeAudit(prisma, { actor: client?.name ?? 'anonymous', action: 'AUTH_DENIED', target: '/oauth/token', outcome: 'DENIED', detail: { code, client_id: id.slice(0, 40), ip: req.ip } });
-      return new ApiError(status, code, status === 401 ? 'client authentication failed' : 'requests from this address are not allowed for this client', undefined, status === 401 ? { 'WWW-Authenticate': 'Basic realm="all-use"' } : {});
+      return new ApiError(
+        status,
+        code,
+        status === 401 ? 'client authentication failed' : 'requests from this address are not allowed for this client',
+        undefined,
+        status === 401 ? { 'WWW-Authenticate': 'Basic realm="all-use"' } : {},
+      );
     };
     if (!client) throw await denied('INVALID_CLIENT');
     if (client.revokedAt) throw await denied('CREDENTIALS_REVOKED');

@@ -40,15 +40,22 @@ export function operatorAuth(token: string | undefined, logger: Logger, prisma?:
   // Comparing digests: equal lengths for timingSafeEqual, and the token's length does not leak.
   const want = token ? digest(token) : undefined;
   return async (req: Request, res: Response, next: NextFunction) => {
-    if (!want)
-      return next(new ApiError(503, 'OPERATOR_AUTH_NOT_CONFIGURED', 'the operator API is disabled: set OPERATOR_TOKEN (at least 24 characters) and restart; `npm run ops` works without it'));
+    if (!want) return next(new ApiError(503, 'OPERATOR_AUTH_NOT_CONFIGURED', 'the operator API is disabled: set OPERATOR_TOKEN (at least 24 characters) and restart; `npm run ops` works without it'));
     const m = /^Bearer\s+(\S+)$/i.exec(req.header('authorization') ?? '');
     if (!m || !timingSafeEqual(digest(m[1]!), want)) {
       logger.warn('operator authentication failed', { request_id: requestIdOf(res), ip: req.ip, path: req.path });
       // Audited like STAR-LAB's denials (the compliance report lists them); never the presented token.
       if (prisma)
-        await writeAudit(prisma, { actor: 'anonymous', action: 'OPERATOR_AUTH_DENIED', target: req.originalUrl.split('?')[0]!.slice(0, 200), outcome: 'DENIED', detail: { code: 'OPERATOR_UNAUTHORIZED', ip: req.ip, method: req.method, request_id: requestIdOf(res) } }, (e) =>
-          logger.error('audit write failed', { err: e }),
+        await writeAudit(
+          prisma,
+          {
+            actor: 'anonymous',
+            action: 'OPERATOR_AUTH_DENIED',
+            target: req.originalUrl.split('?')[0]!.slice(0, 200),
+            outcome: 'DENIED',
+            detail: { code: 'OPERATOR_UNAUTHORIZED', ip: req.ip, method: req.method, request_id: requestIdOf(res) },
+          },
+          (e) => logger.error('audit write failed', { err: e }),
         );
       return next(new ApiError(401, 'OPERATOR_UNAUTHORIZED', 'missing or wrong operator bearer token', undefined, { 'WWW-Authenticate': 'Bearer realm="operator"' }));
     }
@@ -63,7 +70,10 @@ const parse = <T extends z.ZodType>(schema: T, v: unknown): z.output<T> => {
   if (!r.success) throw new ApiError(400, 'VALIDATION_FAILED', r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
   return r.data;
 };
-const scope = z.string().regex(/^(global|account:[\w:.-]+|segment:[\w:.-]+)$/).optional();
+const scope = z
+  .string()
+  .regex(/^(global|account:[\w:.-]+|segment:[\w:.-]+)$/)
+  .optional();
 const haltBody = z.object({ reason: z.string().max(500).optional(), cancel_open: z.boolean().optional(), scope }).strict();
 const resumeBody = z.object({ reason: z.string().max(500).optional(), scope }).strict();
 const reduceBody = z.object({ enabled: z.boolean(), reason: z.string().max(500).optional(), scope }).strict();
@@ -115,7 +125,10 @@ export function operatorRouter(d: OperatorDeps): Router {
     res.json(a);
   });
   r.get('/instructions', async (req, res) => {
-    const q = parse(z.object({ status: z.string().max(30).optional(), strategy: z.string().max(100).optional(), source: z.string().max(20).optional(), limit: z.coerce.number().int().min(1).max(1000).optional() }), req.query);
+    const q = parse(
+      z.object({ status: z.string().max(30).optional(), strategy: z.string().max(100).optional(), source: z.string().max(20).optional(), limit: z.coerce.number().int().min(1).max(1000).optional() }),
+      req.query,
+    );
     res.json({ instructions: await listInstructions(d.prisma, q) });
   });
   r.get('/instructions/:id', async (req, res) => {

@@ -42,10 +42,32 @@ const text = (max: number) => z.string().min(1).max(max);
 const limit = z.coerce.number().int().min(1).max(1000).optional();
 const cursor = z.string().max(500).optional();
 
-const auditQuery = z.object({ from: bound(false).optional(), to: bound(true).optional(), actor: text(100).optional(), action: text(50).optional(), target: text(200).optional(), outcome: text(20).optional(), limit, cursor, format: z.enum(['json', 'csv']).optional() }).strict();
+const auditQuery = z
+  .object({
+    from: bound(false).optional(),
+    to: bound(true).optional(),
+    actor: text(100).optional(),
+    action: text(50).optional(),
+    target: text(200).optional(),
+    outcome: text(20).optional(),
+    limit,
+    cursor,
+    format: z.enum(['json', 'csv']).optional(),
+  })
+  .strict();
 const notificationsQuery = z.object({ status: z.enum(['NEW', 'ACCEPTED', 'DISMISSED']).optional(), client: text(100).optional(), limit, cursor }).strict();
-const decideBody = z.object({ reason: text(1000), by: z.string().regex(/^[\w.@-]{1,64}$/).optional() }).strict();
-const deliveriesQuery = z.object({ status: z.enum(['PENDING', 'DELIVERED', 'DEAD']).optional(), dead: z.enum(['true', 'false']).optional(), client: text(100).optional(), instruction: text(100).optional(), limit }).strict();
+const decideBody = z
+  .object({
+    reason: text(1000),
+    by: z
+      .string()
+      .regex(/^[\w.@-]{1,64}$/)
+      .optional(),
+  })
+  .strict();
+const deliveriesQuery = z
+  .object({ status: z.enum(['PENDING', 'DELIVERED', 'DEAD']).optional(), dead: z.enum(['true', 'false']).optional(), client: text(100).optional(), instruction: text(100).optional(), limit })
+  .strict();
 const complianceQuery = z.object({ from: z.string().regex(DATE_RE), to: z.string().regex(DATE_RE), format: z.enum(['json', 'csv', 'html']).optional() }).strict();
 
 export function operatorExtrasRouter({ prisma, temporal, taskQueue }: { prisma: PrismaClient; logger: Logger; temporal: Client; taskQueue: string }): Router {
@@ -77,7 +99,10 @@ export function operatorExtrasRouter({ prisma, temporal, taskQueue }: { prisma: 
       throw new ApiError(400, 'VALIDATION_FAILED', (err as Error).message);
     }
   });
-  for (const [verb, decision] of [['accept', 'ACCEPTED'], ['dismiss', 'DISMISSED']] as const) {
+  for (const [verb, decision] of [
+    ['accept', 'ACCEPTED'],
+    ['dismiss', 'DISMISSED'],
+  ] as const) {
     r.post(`/notifications/:id/${verb}`, async (req, res) => {
       const b = parse(decideBody, req.body);
       const out = await decideNotification(prisma, String(req.params.id), { decision, by: b.by ? `operator:${b.by}` : actor(res), reason: b.reason });

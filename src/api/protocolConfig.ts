@@ -68,7 +68,11 @@ export function protocolConfigRouter(deps: { prisma: PrismaClient }): Router {
       const out = await setProtocolConfig(deps.prisma, { config: applyAssignments(base, assignments), actor: actorOf(req), reason: b.reason, scope });
       res.status(201).json(out);
     } catch (err) {
-      if (err instanceof ProtocolConfigError) throw validationFailed(err.issues.map((i) => ({ field: i.slice(0, i.indexOf(':')), message: i.slice(i.indexOf(':') + 2) })), 'the configuration does not validate; nothing was changed');
+      if (err instanceof ProtocolConfigError)
+        throw validationFailed(
+          err.issues.map((i) => ({ field: i.slice(0, i.indexOf(':')), message: i.slice(i.indexOf(':') + 2) })),
+          'the configuration does not validate; nothing was changed',
+        );
       throw err;
     }
   });

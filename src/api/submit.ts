@@ -35,7 +35,13 @@ export function submitHandler({ temporal, prisma, taskQueue, logger }: SubmitDep
   const audit = (client: CallerClient, action: 'INSTRUCTION_REPLAYED' | 'INSTRUCTION_CONFLICT', id: string, i: TradeInstruction, req: Request) =>
     writeAudit(
       prisma,
-      { actor: client.name, action, target: id, outcome: action === 'INSTRUCTION_CONFLICT' ? 'DENIED' : 'OK', detail: { client_order_id: i.client_order_id, starlab_strategy_id: i.starlab_strategy_id, ip: req.ip } },
+      {
+        actor: client.name,
+        action,
+        target: id,
+        outcome: action === 'INSTRUCTION_CONFLICT' ? 'DENIED' : 'OK',
+        detail: { client_order_id: i.client_order_id, starlab_strategy_id: i.starlab_strategy_id, ip: req.ip },
+      },
       (err) => logger.error('audit write failed', { err }),
     );
 
@@ -45,7 +51,13 @@ export function submitHandler({ temporal, prisma, taskQueue, logger }: SubmitDep
     if (!parsed.success) {
       const body = req.body as Record<string, unknown> | undefined;
       const coid = typeof body?.client_order_id === 'string' ? body.client_order_id.slice(0, 100) : '';
-      const ack: InstructionAck = { all_use_order_id: '', client_order_id: coid, status: 'VALIDATION_FAILED', message: 'Trade instruction failed validation; nothing was queued.', validation_errors: parsed.errors };
+      const ack: InstructionAck = {
+        all_use_order_id: '',
+        client_order_id: coid,
+        status: 'VALIDATION_FAILED',
+        message: 'Trade instruction failed validation; nothing was queued.',
+        validation_errors: parsed.errors,
+      };
       res.status(400).json(ack);
       return;
     }
@@ -78,7 +90,12 @@ export function submitHandler({ temporal, prisma, taskQueue, logger }: SubmitDep
     }
 
     const input: TradeInstructionInput = {
-      allUseOrderId: id, clientName: client.name, source: 'STARLAB', requestHash: hash, instruction: i, receivedAt: new Date().toISOString(),
+      allUseOrderId: id,
+      clientName: client.name,
+      source: 'STARLAB',
+      requestHash: hash,
+      instruction: i,
+      receivedAt: new Date().toISOString(),
       // The workflow's record step writes the INSTRUCTION_SUBMITTED audit row with the instruction row.
       submittedFrom: { ...(req.ip ? { ip: req.ip } : {}), ...(requestIdOf(res) ? { requestId: requestIdOf(res) } : {}) },
     };

@@ -23,7 +23,10 @@ export interface TokenService {
 }
 
 export class TokenError extends Error {
-  constructor(readonly code: 'TOKEN_EXPIRED' | 'INVALID_CREDENTIALS', message: string) {
+  constructor(
+    readonly code: 'TOKEN_EXPIRED' | 'INVALID_CREDENTIALS',
+    message: string,
+  ) {
     super(message);
     this.name = 'TokenError';
   }

@@ -12,7 +12,8 @@ import express, { Router } from 'express';
 const candidates = [path.resolve(__dirname, '..', '..', 'ui', 'dist'), path.resolve(__dirname, '..', '..', '..', 'ui', 'dist')];
 export const UI_DIST = candidates.find((d) => fs.existsSync(d)) ?? candidates[0]!;
 
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
 export function uiRouter(dist = UI_DIST): Router {
   const r = Router();

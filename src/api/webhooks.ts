@@ -21,8 +21,7 @@ export function webhooksRouter({ prisma }: { prisma: PrismaClient }): Router {
     const parsed = webhookCreateSchema.safeParse(req.body);
     if (!parsed.success) throw validationFailed(parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message })));
     const client = caller(res);
-    if ((await listWebhookEndpoints(prisma, client.name)).length >= MAX_ENDPOINTS)
-      throw validationFailed([{ field: 'url', message: `at most ${MAX_ENDPOINTS} endpoints per client` }]);
+    if ((await listWebhookEndpoints(prisma, client.name)).length >= MAX_ENDPOINTS) throw validationFailed([{ field: 'url', message: `at most ${MAX_ENDPOINTS} endpoints per client` }]);
     const created = await createWebhookEndpoint(prisma, { clientName: client.name, url: parsed.data.url, createdBy: client.name });
     await writeAudit(prisma, { actor: client.name, action: 'WEBHOOK_REGISTERED', target: created.id, outcome: 'OK', detail: { url: created.url, ip: req.ip } });
     res.status(201).json(webhookCreatedSchema.parse(created));

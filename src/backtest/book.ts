@@ -56,7 +56,10 @@ export class Book {
   premium = 0;
   commissions = 0;
 
-  constructor(readonly p: ProtocolConfig, readonly o: BacktestOptions) {}
+  constructor(
+    readonly p: ProtocolConfig,
+    readonly o: BacktestOptions,
+  ) {}
 
   /** the volatility LEAPS are priced and marked at on a day (the engine sets the market's long-dated estimate) */
   leapsVol: (day: IsoDate, vol: number) => number = (_day, vol) => vol;
@@ -70,8 +73,21 @@ export class Book {
     const fam: Family = { id, parent, base: 0, closed: false, accounts: [] };
     for (const kind of kinds)
       fam.accounts.push({
-        id: `${id}:${kind}`, kind, family: fam, cfg: this.p.accounts[kind], shares: 0, basis: 0, opt: null, leaps: [], level: null,
-        rolled: false, weekInput: null, lastType: null, premiumSinceReinvest: 0, weekPremium: 0, types: emptyWeekTypeCounts(),
+        id: `${id}:${kind}`,
+        kind,
+        family: fam,
+        cfg: this.p.accounts[kind],
+        shares: 0,
+        basis: 0,
+        opt: null,
+        leaps: [],
+        level: null,
+        rolled: false,
+        weekInput: null,
+        lastType: null,
+        premiumSinceReinvest: 0,
+        weekPremium: 0,
+        types: emptyWeekTypeCounts(),
       });
     this.families.push(fam);
     this.active = null;
@@ -102,23 +118,32 @@ export class Book {
   }
 
   /** Risk-checks then posts one option or stock trade; returns the rejection code or null. */
-  trade(a: Account, t: { action: TradeAction; qty: number; price: Cents; mid: Cents; strike?: Cents; expiry?: IsoDate; right?: 'C' | 'P'; spot: Cents; day: IsoDate; vol: number; tag: string; from?: string }): RiskCode | null {
+  trade(
+    a: Account,
+    t: { action: TradeAction; qty: number; price: Cents; mid: Cents; strike?: Cents; expiry?: IsoDate; right?: 'C' | 'P'; spot: Cents; day: IsoDate; vol: number; tag: string; from?: string },
+  ): RiskCode | null {
     const m = this.p.market.contractMultiplier;
     const stock = isStock(t.action);
     const payer = t.from ?? a.id;
     const r = checkOrder(
       { symbol: this.o.symbol, action: t.action, quantity: t.qty, strikeCents: t.strike, expiry: t.expiry, limitPriceCents: t.price, midCents: t.mid },
       {
-        killSwitch: { global: false, account: false }, reduceOnly: false, allowedSymbols: [this.o.symbol], chainHasContract: true,
-        cashCents: this.cash(payer), bufferCents: payer === a.id ? cashBuffer(this.value(a, t.spot, t.day, t.vol, false), a.cfg.cashBuffer) : 0,
-        sharesHeld: a.shares, callsCovering: a.opt?.right === 'C' ? a.opt.qty : 0,
+        killSwitch: { global: false, account: false },
+        reduceOnly: false,
+        allowedSymbols: [this.o.symbol],
+        chainHasContract: true,
+        cashCents: this.cash(payer),
+        bufferCents: payer === a.id ? cashBuffer(this.value(a, t.spot, t.day, t.vol, false), a.cfg.cashBuffer) : 0,
+        sharesHeld: a.shares,
+        callsCovering: a.opt?.right === 'C' ? a.opt.qty : 0,
         openPositions: [
           ...(a.opt ? [{ secType: 'OPT' as const, right: a.opt.right, strikeCents: a.opt.strike, expiry: a.opt.expiry, quantity: -a.opt.qty }] : []),
           ...a.leaps.map((l) => ({ secType: 'OPT' as const, right: l.right, strikeCents: l.strike, expiry: l.expiry, quantity: l.qty })),
           { secType: 'STK' as const, quantity: a.shares },
         ],
         alluse: { coveredCallContracts: 0, symbolExposureCents: 0, concentrationLimitCents: Number.MAX_SAFE_INTEGER },
-        pacingBacklogMs: 0, multiplier: m,
+        pacingBacklogMs: 0,
+        multiplier: m,
       },
       this.p.risk,
     );
@@ -130,7 +155,9 @@ export class Book {
     const sell = isSell(t.action);
     const reason: LedgerReason = stock || t.from ? 'TRADE' : 'PREMIUM';
     const key = `${t.day}:${a.id}:${t.tag}`;
-    const entries: LedgerEntry[] = [sell ? { from: 'MARKET', to: payer, amountCents: amount, reason, key: `${reason}:${key}` } : { from: payer, to: 'MARKET', amountCents: amount, reason, key: `${reason}:${key}` }];
+    const entries: LedgerEntry[] = [
+      sell ? { from: 'MARKET', to: payer, amountCents: amount, reason, key: `${reason}:${key}` } : { from: payer, to: 'MARKET', amountCents: amount, reason, key: `${reason}:${key}` },
+    ];
     const fee = stock ? 0 : this.p.market.commissionPerContractCents * t.qty;
     if (fee > 0) entries.push({ from: payer, to: 'MARKET', amountCents: fee, reason: 'COMMISSION', key: `COMMISSION:${key}` });
     this.post(entries.filter((e) => e.amountCents > 0));

@@ -27,7 +27,20 @@ function sellLeaps(book: Book, a: Book['families'][number]['accounts'][number], 
     const q = chain(leapsMarket(book), 'C', w.close, years, book.leapsVol(w.lastDate, vol), l.strike).find((c) => c.strike === l.strike);
     const price = q ? limitPriceForAttempt(book.o.fillAttempt, q.bid, q.ask, 'SELL', book.p.signals) : 'SKIP';
     if (!q || price === 'SKIP' || price <= 0) continue; // worthless: written off
-    const code = book.trade(a, { action: 'SELL_TO_CLOSE_CALL', qty: l.qty, price, mid: midPrice(q.bid, q.ask, 'SELL'), strike: l.strike, expiry: l.expiry, right: 'C', spot: w.close, day: w.lastDate, vol, tag: `leaps-sell-${i}`, from: leapsId(a.id) });
+    const code = book.trade(a, {
+      action: 'SELL_TO_CLOSE_CALL',
+      qty: l.qty,
+      price,
+      mid: midPrice(q.bid, q.ask, 'SELL'),
+      strike: l.strike,
+      expiry: l.expiry,
+      right: 'C',
+      spot: w.close,
+      day: w.lastDate,
+      vol,
+      tag: `leaps-sell-${i}`,
+      from: leapsId(a.id),
+    });
     if (code) keep.push(l);
   }
   a.leaps = keep;
@@ -42,7 +55,12 @@ export function applyMerges(book: Book, w: WeeklyBar, vol: number, events: Event
     const parent = book.families.find((f) => f.id === fam.parent)?.accounts.find((a) => a.kind === 'COM');
     if (!parent) continue;
     for (const a of fam.accounts) sellLeaps(book, a, w, vol, Infinity);
-    const cash = Object.fromEntries(fam.accounts.flatMap((a) => [[a.id, book.cash(a.id)], [leapsId(a.id), book.cash(leapsId(a.id))]]));
+    const cash = Object.fromEntries(
+      fam.accounts.flatMap((a) => [
+        [a.id, book.cash(a.id)],
+        [leapsId(a.id), book.cash(leapsId(a.id))],
+      ]),
+    );
     const entries = planMerge({ family: fam.id, parent: fam.parent ?? '', familyValue: value, cash, week: w.week, merge: book.p.merge });
     if (!entries) continue;
     book.post(entries);
@@ -74,7 +92,20 @@ export function applyReinvest(book: Book, w: WeeklyBar, vol: number, quarter: st
     const perContract = price * book.p.market.contractMultiplier + book.p.market.commissionPerContractCents;
     const qty = Math.floor(book.cash(leapsId(a.id)) / perContract);
     if (qty <= 0) continue;
-    const code = book.trade(a, { action: 'BUY_TO_OPEN_CALL', qty, price, mid: midPrice(q.bid, q.ask, 'BUY'), strike: q.strike, expiry, right: 'C', spot: w.close, day: w.lastDate, vol, tag: 'leaps-buy', from: leapsId(a.id) });
+    const code = book.trade(a, {
+      action: 'BUY_TO_OPEN_CALL',
+      qty,
+      price,
+      mid: midPrice(q.bid, q.ask, 'BUY'),
+      strike: q.strike,
+      expiry,
+      right: 'C',
+      spot: w.close,
+      day: w.lastDate,
+      vol,
+      tag: 'leaps-buy',
+      from: leapsId(a.id),
+    });
     if (!code) a.leaps.push({ right: 'C', strike: q.strike, expiry, qty, entrySpot: w.close });
   }
 }

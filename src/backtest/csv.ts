@@ -8,7 +8,10 @@ import { toEpochDay, isTradingDay } from '../domain/calendar';
 import { type Bar } from '../domain/indicators';
 
 export class CsvError extends Error {
-  constructor(readonly line: number, readonly reason: string) {
+  constructor(
+    readonly line: number,
+    readonly reason: string,
+  ) {
     super(`line ${line}: ${reason}`);
     this.name = 'CsvError';
   }
@@ -54,8 +57,7 @@ export function parseBarsCsv(text: string, opts: { maxGapDays: number }): Bar[] 
     if (bars.length > 0 && day - prevDay > opts.maxGapDays) throw new CsvError(line, `gap of ${day - prevDay} days without a bar before ${date} (max ${opts.maxGapDays})`);
     const bar: Bar = { date, open: price(cells, at, 'open', line), high: price(cells, at, 'high', line), low: price(cells, at, 'low', line), close: price(cells, at, 'close', line) };
     if (bar.high < bar.low) throw new CsvError(line, `high ${cells[at.high]} < low ${cells[at.low]}`);
-    for (const col of ['open', 'close'] as const)
-      if (bar[col] > bar.high || bar[col] < bar.low) throw new CsvError(line, `${col} ${cells[at[col]]} outside [low, high]`);
+    for (const col of ['open', 'close'] as const) if (bar[col] > bar.high || bar[col] < bar.low) throw new CsvError(line, `${col} ${cells[at[col]]} outside [low, high]`);
     if (volumeAt >= 0) {
       const v = (cells[volumeAt] ?? '').trim();
       if (!NUM.test(v) || v.startsWith('-')) throw new CsvError(line, `volume is not a non-negative number: '${v}'`);

@@ -130,12 +130,24 @@ export function runBacktest(m: Market, indexBars: readonly Bar[], p: ProtocolCon
     const sell = q ? limitPriceForAttempt(o.fillAttempt, q.bid, q.ask, 'SELL', p.signals) : 'SKIP';
     if (!q || buy === 'SKIP' || sell === 'SKIP' || sell <= buy) return skip('roll: no net credit');
     const common = { qty: x.qty, right: x.right, spot, day, vol };
-    if (book.trade(a, { ...common, action: x.right === 'C' ? 'BUY_TO_CLOSE_CALL' : 'BUY_TO_CLOSE_PUT', price: buy, mid: midPrice(close.bid, close.ask, 'BUY'), strike: x.strike, expiry: x.expiry, tag: 'roll-close' })) return;
+    if (
+      book.trade(a, {
+        ...common,
+        action: x.right === 'C' ? 'BUY_TO_CLOSE_CALL' : 'BUY_TO_CLOSE_PUT',
+        price: buy,
+        mid: midPrice(close.bid, close.ask, 'BUY'),
+        strike: x.strike,
+        expiry: x.expiry,
+        tag: 'roll-close',
+      })
+    )
+      return;
     a.opt = null;
     a.level = null; // flat until the new leg is sold
     a.rolled = true; // closed at level 2 this week, even if the new leg is refused below
     a.weekInput = weekInput(a, x); // close and ATR are filled in at the week's close
-    if (book.trade(a, { ...common, action: x.right === 'C' ? 'SELL_TO_OPEN_CALL' : 'SELL_TO_OPEN_PUT', price: sell, mid: midPrice(q.bid, q.ask, 'SELL'), strike: q.strike, expiry, tag: 'roll-open' })) return;
+    if (book.trade(a, { ...common, action: x.right === 'C' ? 'SELL_TO_OPEN_CALL' : 'SELL_TO_OPEN_PUT', price: sell, mid: midPrice(q.bid, q.ask, 'SELL'), strike: q.strike, expiry, tag: 'roll-open' }))
+      return;
     a.opt = { right: x.right, strike: q.strike, expiry, qty: x.qty, entrySpot: spot };
     a.level = 0;
     res.rolls++;
@@ -150,9 +162,7 @@ export function runBacktest(m: Market, indexBars: readonly Bar[], p: ProtocolCon
     for (const a of accounts) Object.assign(a, { rolled: false, weekInput: null, weekPremium: 0 });
     const expiry = listedExpiry(w.firstDate, o.weekliesFrom);
     // Entry days of this week per account kind, computed once (not per account and day).
-    const entryDays = new Map(
-      ACCOUNT_KINDS.map((k) => [k, new Set(entryDaysOfWeek(w.firstDate, p.accounts[k].entryWeekdays as Weekday[]))]),
-    );
+    const entryDays = new Map(ACCOUNT_KINDS.map((k) => [k, new Set(entryDaysOfWeek(w.firstDate, p.accounts[k].entryWeekdays as Weekday[]))]));
     for (const bar of w.days) {
       for (const a of accounts) {
         const x = a.opt;

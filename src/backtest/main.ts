@@ -25,7 +25,7 @@ const program = new Command()
   .option('--lump-sum <usd>', 'deposit in dollars', (v) => Math.round(Number(v) * 100))
   .option('--vol-factor <x>', 'implied vol = realised × this', Number)
   .option('--unit-divisor <n>', 'underlying = index / n', Number)
-  .option('--protocol-concentration', 'the protocol\'s per-symbol concentration caps (the default)')
+  .option('--protocol-concentration', "the protocol's per-symbol concentration caps (the default)")
   .option('--no-protocol-concentration', 'COMPARISON ONLY: turn the per-symbol concentration caps off (not the protocol)')
   .option('--cash-rate <fraction>', 'annual interest on cash, e.g. 0.01 (default 0.01)', Number)
   .option('--cash-rate-file <csv>', 'rate series: date,rate lines (fraction or percent with %)')
@@ -36,8 +36,21 @@ const program = new Command()
 
 async function main(): Promise<void> {
   const opts = program.parse(process.argv).opts<{
-    data?: string; symbol?: string; from: string; to: string; out: string; lumpSum?: number; volFactor?: number; unitDivisor?: number; protocolConcentration?: boolean; progress: boolean;
-    cashRate?: number; cashRateFile?: string; weekliesFrom?: string; assignmentFeeMills?: number; assignmentFeeMin?: number;
+    data?: string;
+    symbol?: string;
+    from: string;
+    to: string;
+    out: string;
+    lumpSum?: number;
+    volFactor?: number;
+    unitDivisor?: number;
+    protocolConcentration?: boolean;
+    progress: boolean;
+    cashRate?: number;
+    cashRateFile?: string;
+    weekliesFrom?: string;
+    assignmentFeeMills?: number;
+    assignmentFeeMin?: number;
   }>();
   if (!opts.data === !opts.symbol) {
     process.stderr.write('backtest: give exactly one of --data <csv> or --symbol <symbol> [--from] [--to]\n');
@@ -54,13 +67,19 @@ async function main(): Promise<void> {
   const bar = new SingleBar({ stream: process.stderr, format: 'backtest [{bar}] {value}/{total} weeks' }, Presets.shades_classic);
   let started = false;
   try {
-  const input = Object.fromEntries(
-    Object.entries({
-      lumpSumCents: opts.lumpSum, volFactor: opts.volFactor, unitDivisor: opts.unitDivisor, protocolConcentration: opts.protocolConcentration,
-      cashRate: opts.cashRate, cashRateSeries: opts.cashRateFile ? parseRateSeries(readFileSync(opts.cashRateFile, 'utf8')) : undefined,
-      weekliesFrom: opts.weekliesFrom, assignmentFeePerShareMills: opts.assignmentFeeMills, assignmentFeeMinCents: opts.assignmentFeeMin,
-    }).filter(([, v]) => v !== undefined),
-  );
+    const input = Object.fromEntries(
+      Object.entries({
+        lumpSumCents: opts.lumpSum,
+        volFactor: opts.volFactor,
+        unitDivisor: opts.unitDivisor,
+        protocolConcentration: opts.protocolConcentration,
+        cashRate: opts.cashRate,
+        cashRateSeries: opts.cashRateFile ? parseRateSeries(readFileSync(opts.cashRateFile, 'utf8')) : undefined,
+        weekliesFrom: opts.weekliesFrom,
+        assignmentFeePerShareMills: opts.assignmentFeeMills,
+        assignmentFeeMinCents: opts.assignmentFeeMin,
+      }).filter(([, v]) => v !== undefined),
+    );
     const onWeek = (i: number, n: number) => {
       if (!opts.progress) return;
       if (!started) bar.start(n, 0);
@@ -77,7 +96,9 @@ async function main(): Promise<void> {
   } catch (e) {
     if (started) bar.stop();
     if (e instanceof CsvError || e instanceof ZodError || (e instanceof Error && e.message.startsWith('rate series'))) {
-      process.stderr.write(`refused ${e instanceof CsvError ? (opts.data ?? opts.symbol) : 'options'}: ${e instanceof ZodError ? e.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') : e.message}\n`);
+      process.stderr.write(
+        `refused ${e instanceof CsvError ? (opts.data ?? opts.symbol) : 'options'}: ${e instanceof ZodError ? e.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') : e.message}\n`,
+      );
       process.exitCode = 2;
       return;
     }

@@ -62,7 +62,15 @@ export function buildMarket(indexBars: readonly Bar[], o: BacktestOptions, p: Pr
     close: divideCents(b.close, o.unitDivisor),
   }));
   const weekly = toWeekly(days);
-  return { days, at: new Map(days.map((d, i) => [d.date, i])), vol: volSeries(days, o), longVol: volSeries(days, o, o.leapsVolWindowDays), dailyAtr: atr(days, p.regime.atrPeriod), weekly, regimes: regimes(weekly, p.regime) };
+  return {
+    days,
+    at: new Map(days.map((d, i) => [d.date, i])),
+    vol: volSeries(days, o),
+    longVol: volSeries(days, o, o.leapsVolWindowDays),
+    dailyAtr: atr(days, p.regime.atrPeriod),
+    weekly,
+    regimes: regimes(weekly, p.regime),
+  };
 }
 
 export const yearsBetween = (from: IsoDate, to: IsoDate): number => Math.max(0, toEpochDay(to) - toEpochDay(from)) / 365;

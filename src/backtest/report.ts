@@ -29,9 +29,12 @@ export function svgChart(title: string, dates: readonly string[], series: readon
   });
   const legend = series.map((s, k) => `<text x="${pad.l + 10 + k * 140}" y="14" fill="${COLORS[k % COLORS.length]}">${esc(s.name)}</text>`);
   const axis = [
-    `<text x="4" y="${y(hi) + 4}">${esc(fmt(hi))}</text>`, `<text x="4" y="${y(lo) + 4}">${esc(fmt(lo))}</text>`,
-    `<text x="${pad.l}" y="${h - 6}">${esc(dates[0] ?? '')}</text>`, `<text x="${w - pad.r - 70}" y="${h - 6}">${esc(dates[dates.length - 1] ?? '')}</text>`,
-    `<line x1="${pad.l}" y1="${pad.t}" x2="${pad.l}" y2="${h - pad.b}" stroke="#999"/>`, `<line x1="${pad.l}" y1="${h - pad.b}" x2="${w - pad.r}" y2="${h - pad.b}" stroke="#999"/>`,
+    `<text x="4" y="${y(hi) + 4}">${esc(fmt(hi))}</text>`,
+    `<text x="4" y="${y(lo) + 4}">${esc(fmt(lo))}</text>`,
+    `<text x="${pad.l}" y="${h - 6}">${esc(dates[0] ?? '')}</text>`,
+    `<text x="${w - pad.r - 70}" y="${h - 6}">${esc(dates[dates.length - 1] ?? '')}</text>`,
+    `<line x1="${pad.l}" y1="${pad.t}" x2="${pad.l}" y2="${h - pad.b}" stroke="#999"/>`,
+    `<line x1="${pad.l}" y1="${h - pad.b}" x2="${w - pad.r}" y2="${h - pad.b}" stroke="#999"/>`,
   ];
   return `<figure><figcaption>${esc(title)}</figcaption><svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" font-size="11" font-family="sans-serif">${axis.join('')}${paths.join('')}${legend.join('')}</svg></figure>`;
 }
@@ -43,7 +46,11 @@ export function renderReport(p: { run: RunResult; strategy: Stats; hold: Stats; 
   const { run } = p;
   const dates = run.points.map((x) => x.date);
   const ids = ['F0:GEN', 'F0:REV', 'F0:COM'];
-  const forked = run.points.map((pt) => Object.entries(pt.values).filter(([k]) => !ids.includes(k)).reduce((s, [, v]) => s + v, 0));
+  const forked = run.points.map((pt) =>
+    Object.entries(pt.values)
+      .filter(([k]) => !ids.includes(k))
+      .reduce((s, [, v]) => s + v, 0),
+  );
   const equity: Series[] = [
     { name: 'ALL-USE total', values: run.points.map((x) => x.total / 100) },
     { name: 'buy & hold', values: p.holdValues.map((v) => v / 100) },
@@ -63,17 +70,40 @@ body{font-family:sans-serif;margin:2em;max-width:1000px}table{border-collapse:co
 ${table(['', 'total return', 'CAGR', 'volatility', 'Sharpe (rf 0)', 'max drawdown'], [statRow('ALL-USE (all accounts)', p.strategy), statRow('buy & hold index', p.hold)])}
 ${svgChart('Equity (USD)', dates, equity, (v) => `$${Math.round(v).toLocaleString('en-US')}`)}
 ${svgChart('Drawdown', dates, dd, pct, 900, 200)}
-<h2>Week types (account-weeks)</h2>${table(['account', ...WEEK_TYPES], [
-    ['all', ...WEEK_TYPES.map((t) => run.weekTypes[t])],
-    ['frequency', ...WEEK_TYPES.map((t) => pct(run.weekTypes[t] / Math.max(1, WEEK_TYPES.reduce((s, k) => s + run.weekTypes[k], 0))))],
-    ['net premium', ...WEEK_TYPES.map((t) => usd(run.premiumByType[t]))],
-    ...accounts.map(([id, c]) => [id, ...WEEK_TYPES.map((t) => c[t])]),
-  ])}
+<h2>Week types (account-weeks)</h2>${table(
+    ['account', ...WEEK_TYPES],
+    [
+      ['all', ...WEEK_TYPES.map((t) => run.weekTypes[t])],
+      [
+        'frequency',
+        ...WEEK_TYPES.map((t) =>
+          pct(
+            run.weekTypes[t] /
+              Math.max(
+                1,
+                WEEK_TYPES.reduce((s, k) => s + run.weekTypes[k], 0),
+              ),
+          ),
+        ),
+      ],
+      ['net premium', ...WEEK_TYPES.map((t) => usd(run.premiumByType[t]))],
+      ...accounts.map(([id, c]) => [id, ...WEEK_TYPES.map((t) => c[t])]),
+    ],
+  )}
 <h2>Flows</h2>${table(['premium collected (net of buy-backs)', 'commissions', 'assignment fees', 'interest on cash', 'rolls', 'forks', 'merges'], [[usd(run.book.premium), usd(run.book.commissions), usd(run.book.assignmentFees), usd(run.book.interest), run.rolls, run.events.filter((e) => e.kind === 'FORK').length, run.events.filter((e) => e.kind === 'MERGE').length]])}
 <h2>Skipped entries and risk rejections</h2>${table(['reason', 'count'], [...Object.entries(run.skips), ...Object.entries(run.book.rejects).map(([k, v]) => [`risk: ${k}`, v ?? 0])])}
-<h2>targetWeeklyPremium (entries whose premium per week of life was below the account's target)</h2>${table(['account kind', 'entries', 'below target'], Object.entries(run.premiumTarget).map(([k, v]) => [k, v.entries, v.below]))}
-<h2>Yearly returns</h2>${table(['year', 'ALL-USE', 'buy & hold'], Object.keys(p.strategy.yearly).map((y) => [y, pct(p.strategy.yearly[y] ?? 0), pct(p.hold.yearly[y] ?? 0)]))}
-<h2>Fork / merge / reinvest events</h2>${table(['week', 'event', 'detail'], run.events.map((e) => [e.week, e.kind, e.detail]))}
+<h2>targetWeeklyPremium (entries whose premium per week of life was below the account's target)</h2>${table(
+    ['account kind', 'entries', 'below target'],
+    Object.entries(run.premiumTarget).map(([k, v]) => [k, v.entries, v.below]),
+  )}
+<h2>Yearly returns</h2>${table(
+    ['year', 'ALL-USE', 'buy & hold'],
+    Object.keys(p.strategy.yearly).map((y) => [y, pct(p.strategy.yearly[y] ?? 0), pct(p.hold.yearly[y] ?? 0)]),
+  )}
+<h2>Fork / merge / reinvest events</h2>${table(
+    ['week', 'event', 'detail'],
+    run.events.map((e) => [e.week, e.kind, e.detail]),
+  )}
 <h2>Assumptions</h2><ul>${p.assumptions.map((a) => `<li>${esc(a)}</li>`).join('')}</ul>
 <h2>Summary</h2><pre>${esc(JSON.stringify(p.summary, null, 2))}</pre></body></html>`;
 }

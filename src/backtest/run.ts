@@ -59,7 +59,11 @@ export function backtestBars(bars: Bar[], input: Partial<BacktestOptions> = {}, 
   const p = backtestProtocol(o);
   const run = runBacktest(buildMarket(bars, o, p), bars, p, o, onWeek);
   const dates = run.points.map((x) => x.date);
-  const strategy = stats(dates, run.points.map((x) => x.total), o.periodsPerYear);
+  const strategy = stats(
+    dates,
+    run.points.map((x) => x.total),
+    o.periodsPerYear,
+  );
   const base = run.points[0]?.indexClose ?? 1;
   const holdValues = run.points.map((x) => Math.round((o.lumpSumCents * x.indexClose) / base));
   const hold = stats(dates, holdValues, o.periodsPerYear);
@@ -88,17 +92,17 @@ export function backtestBars(bars: Bar[], input: Partial<BacktestOptions> = {}, 
     `Data: ${bars.length} daily bars ${bars[0]?.date} – ${bars[bars.length - 1]?.date}; weeks are Monday–Friday, closing on the last trading day; the first ${p.regime.atrPeriod} weeks warm up the weekly ATR.`,
     'One family from one lump sum; Gen-Acc, Rev-Acc and Com-Acc all trade the index itself (the only series); fills at the daily close of the entry day.',
     `Options are European, priced by Black-Scholes from the volatility estimate below. Expiries as listed: from ${o.weekliesFrom} weekly (the week's last trading day); before it only the monthly expiry (third Friday, or the trading day before), so an entry sells the month's expiry and holds it for up to ~4 weeks, a level-2 roll goes to the next month, and a week with a monthly option still open is classified where it stands at the week's close. Entry days with no time left to expiry are skipped.`,
-    'Short options are settled at expiry against the close by the live engine\'s rule (domain settleOption): strictly in the money only — puts below the strike are assigned (shares at the strike), calls above it are called away, S = K expires; no early exercise.',
-    'The level ≥ 1 entry gate is per account (its own open position), as live; reinvestment runs at the quarter\'s last weekly close, as live.',
-    'Levels are checked at each daily close before expiry against the daily ATR(14) of the previous close (PROTOCOL §2: daily bars for intraweek monitoring); level 2 rolls once per week to next week\'s expiry at the band delta for a net credit or not at all; level 3 holds to assignment. P-DD uses the weekly ATR of the previous week.',
-    'Calls are written at or above the cost basis; Com-Acc buys shares in round lots of 100 with usable cash first; no commission on Com-Acc\'s share purchases.',
+    "Short options are settled at expiry against the close by the live engine's rule (domain settleOption): strictly in the money only — puts below the strike are assigned (shares at the strike), calls above it are called away, S = K expires; no early exercise.",
+    "The level ≥ 1 entry gate is per account (its own open position), as live; reinvestment runs at the quarter's last weekly close, as live.",
+    "Levels are checked at each daily close before expiry against the daily ATR(14) of the previous close (PROTOCOL §2: daily bars for intraweek monitoring); level 2 rolls once per week to next week's expiry at the band delta for a net credit or not at all; level 3 holds to assignment. P-DD uses the weekly ATR of the previous week.",
+    "Calls are written at or above the cost basis; Com-Acc buys shares in round lots of 100 with usable cash first; no commission on Com-Acc's share purchases.",
     `Commission ${p.market.commissionPerContractCents / 100} USD per option contract on every option trade; none on expiry. Assignment and call-away carry no option commission but a delivery fee of ${o.assignmentFeePerShareMills / 1000} USD per share (min ${o.assignmentFeeMinCents / 100} USD). No taxes, no slippage beyond the spread.`,
     `Interest on cash: ${(o.cashRate * 100).toFixed(2)} % a year${o.cashRateSeries.length ? ` before ${o.cashRateSeries[0]?.from}, then the ${o.cashRateSeries.length}-entry rate series` : ''}, on each account's positive cash (the cash securing puts included, as at a broker and in the Cboe PUT index), actual/365, credited at each weekly close in whole cents (rounded down).`,
     o.protocolConcentration
       ? 'Per-symbol concentration caps ON (the protocol): an account puts at most its concentrationLimit (Gen 10 %, Rev 20 %, Com 100 %) of its value at risk in the one symbol, so most of Gen and Rev sits in cash.'
       : 'COMPARISON RUN — per-symbol concentration caps OFF (--no-protocol-concentration): not the protocol; every account may put all its usable cash at risk in the one symbol.',
     `targetWeeklyPremium is a yardstick: each entry's premium per week of its life as a fraction of the account's value is compared with it; premium_target counts entries and those below the target per account kind (it does not size trades).`,
-    'Forks and merges are checked at each weekly close; reinvestment at the quarter\'s last weekly close moves 25 % of the quarter\'s net premium of Rev-Acc and Com-Acc to a LEAPS sleeve.',
+    "Forks and merges are checked at each weekly close; reinvestment at the quarter's last weekly close moves 25 % of the quarter's net premium of Rev-Acc and Com-Acc to a LEAPS sleeve.",
     'Buy & hold buys the index with the whole lump sum at the same starting close, price only (no dividends), like the strategy.',
     'elapsed_ms is the simulation (market model, weekly loop, statistics) without CSV parsing or writing the report; csv_parse_ms is parsing + validating the CSV; both in one cold process.',
     'Forked families trade like any family, but one contract of the unit needs its strike × 100 in cash: small forked accounts stay idle (W-IDL) until they can afford one.',

@@ -50,9 +50,17 @@ async function run(argv: string[]): Promise<void> {
       if (!f) throw new Error(`no account family ${id}`);
       const forks = (await listFamilies(prisma)).filter((x) => x.parentFamilyId === id).map((x) => x.id);
       const ledger = await ledgerOf(prisma, id);
-      const weekTypes = await weekTypesOf(prisma, f.accounts.map((a) => a.id));
+      const weekTypes = await weekTypesOf(
+        prisma,
+        f.accounts.map((a) => a.id),
+      );
       out(!!o.json, { family: f, forks, ledger, weekTypes }, () =>
-        [line(f), `forks: ${forks.join(', ') || '-'}`, ...ledger.map((e) => `  ${e.reason.padEnd(10)} ${(e.from ?? '').padEnd(16)} → ${(e.to ?? '').padEnd(16)} $${toDecimal(e.amountCents)}  ${e.week ?? ''}`), ...weekTypes.map((w) => `  ${w.week} ${w.accountId} ${w.symbol} ${w.type}`)].join('\n'),
+        [
+          line(f),
+          `forks: ${forks.join(', ') || '-'}`,
+          ...ledger.map((e) => `  ${e.reason.padEnd(10)} ${(e.from ?? '').padEnd(16)} → ${(e.to ?? '').padEnd(16)} $${toDecimal(e.amountCents)}  ${e.week ?? ''}`),
+          ...weekTypes.map((w) => `  ${w.week} ${w.accountId} ${w.symbol} ${w.type}`),
+        ].join('\n'),
       );
     });
   program
@@ -68,7 +76,13 @@ async function run(argv: string[]): Promise<void> {
       const client = await connectClient(cfg.temporalAddress ?? `127.0.0.1:${cfg.temporalPort}`, cfg);
       try {
         const workflowId = weeklyRunWorkflowId(b.from, b.to, b.family_ids);
-        const h = await client.workflow.start<WeeklyCycleRunWorkflow>(WEEKLY_CYCLE_RUN_WORKFLOW, { workflowId, taskQueue: cfg.temporalTaskQueue, args: [{ from: b.from, to: b.to, familyIds: b.family_ids, marketClock: b.market_clock }], workflowIdConflictPolicy: 'USE_EXISTING', workflowIdReusePolicy: 'ALLOW_DUPLICATE' });
+        const h = await client.workflow.start<WeeklyCycleRunWorkflow>(WEEKLY_CYCLE_RUN_WORKFLOW, {
+          workflowId,
+          taskQueue: cfg.temporalTaskQueue,
+          args: [{ from: b.from, to: b.to, familyIds: b.family_ids, marketClock: b.market_clock }],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        });
         const result = o.wait ? await h.result() : undefined;
         out(!!o.json, { workflow_id: workflowId, run_id: h.firstExecutionRunId, result }, () => `started ${workflowId}${result ? `: ${result.length} family-weeks done` : ''}`);
       } finally {

@@ -51,9 +51,21 @@ async function main(): Promise<void> {
   }
   const live: PerformanceRow[] = prisma
     ? (await loadLiveWeeks(prisma)).map((r) => ({
-        source: 'LIVE', week: r.week, account: r.accountId, kind: r.kind, underlying: r.symbol, weekType: asType(r.type), regime: r.regime, level: null,
-        configVersion: version ? `v${version.version}` : 'defaults', premiumCents: r.premiumCents, expectedPremiumCents: null, assigned: ASSIGNED_TYPES.has(asType(r.type)),
-        realizedPnlCents: r.premiumCents - r.commissionCents, unrealizedPnlCents: 0, valueCents: 0,
+        source: 'LIVE',
+        week: r.week,
+        account: r.accountId,
+        kind: r.kind,
+        underlying: r.symbol,
+        weekType: asType(r.type),
+        regime: r.regime,
+        level: null,
+        configVersion: version ? `v${version.version}` : 'defaults',
+        premiumCents: r.premiumCents,
+        expectedPremiumCents: null,
+        assigned: ASSIGNED_TYPES.has(asType(r.type)),
+        realizedPnlCents: r.premiumCents - r.commissionCents,
+        unrealizedPnlCents: 0,
+        valueCents: 0,
       }))
     : [];
   const chains: ChainSnapshot[] = o.chains ? (JSON.parse(fs.readFileSync(o.chains, 'utf8')) as ChainSnapshot[]) : [];
@@ -64,11 +76,20 @@ async function main(): Promise<void> {
   });
   const out = {
     source: live.length ? 'live+backtest' : 'backtest',
-    source_note: prisma ? (live.length ? `live rows from PostgreSQL (${live.length} account-weeks)` : 'database reached, but it holds no live account-weeks yet') : 'no migrated database reachable at DATABASE_URL: back-test only',
+    source_note: prisma
+      ? live.length
+        ? `live rows from PostgreSQL (${live.length} account-weeks)`
+        : 'database reached, but it holds no live account-weeks yet'
+      : 'no migrated database reachable at DATABASE_URL: back-test only',
     configuration_version: version?.version ?? null,
     backtest: { rows: rows.length, performance: performanceReport(rows) },
     live: live.length ? { rows: live.length, performance: performanceReport(live) } : null,
-    drift: live.length ? driftReport(live, rows.filter((r) => r.account.startsWith('F0:'))) : null,
+    drift: live.length
+      ? driftReport(
+          live,
+          rows.filter((r) => r.account.startsWith('F0:')),
+        )
+      : null,
     premium,
     ranking: rankUnderlyings(premium),
   };

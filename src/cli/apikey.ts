@@ -13,13 +13,16 @@ import { ApiClientError, createApiClient, revokeApiClient } from '../db/apiClien
 import { writeAudit } from '../db/audit';
 import { closePrisma, getPrisma, isSchemaMissing } from '../db/client';
 
-const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter(Boolean);
+const list = (s: string): string[] =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 const actor = () => `cli:${os.userInfo().username}`;
 
 function explain(err: unknown): string {
   // P2021/P2022: the table or column is missing, i.e. migrations have not been applied.
-  if (isSchemaMissing(err))
-    return 'the database is not migrated (api_clients is missing or old): run `npm run migrate` (or `npm start` once) first';
+  if (isSchemaMissing(err)) return 'the database is not migrated (api_clients is missing or old): run `npm run migrate` (or `npm start` once) first';
   const msg = (err as Error)?.message ?? String(err);
   if (/ECONNREFUSED|does not exist|authentication failed/i.test(msg)) return `cannot reach the database (DATABASE_URL): ${msg.split('\n').pop()}`;
   return msg;
@@ -41,7 +44,13 @@ async function run(argv: string[]): Promise<void> {
       const rate = o.rateLimit === undefined ? undefined : Number(o.rateLimit);
       if (rate !== undefined && !(Number.isInteger(rate) && rate > 0)) throw new ApiClientError('--rate-limit must be a positive integer');
       const creds = await createApiClient(prisma, { name: o.client, strategies: list(o.strategies), scopes: list(o.scopes), allowIps, rateLimitPerMinute: rate });
-      await writeAudit(prisma, { actor: actor(), action: 'KEY_ISSUED', target: o.client, outcome: 'OK', detail: { client_id: creds.client_id, strategies: list(o.strategies), scopes: list(o.scopes), allow_ips: allowIps } });
+      await writeAudit(prisma, {
+        actor: actor(),
+        action: 'KEY_ISSUED',
+        target: o.client,
+        outcome: 'OK',
+        detail: { client_id: creds.client_id, strategies: list(o.strategies), scopes: list(o.scopes), allow_ips: allowIps },
+      });
       process.stdout.write(`${JSON.stringify(creds)}\n`);
     });
   program
@@ -59,7 +68,8 @@ async function run(argv: string[]): Promise<void> {
 run(process.argv)
   .catch((err: unknown) => {
     const e = err as { code?: string; exitCode?: number };
-    if (e?.code?.startsWith('commander.')) process.exitCode = e.exitCode ?? 2; // commander printed it
+    if (e?.code?.startsWith('commander.'))
+      process.exitCode = e.exitCode ?? 2; // commander printed it
     else {
       process.stderr.write(`apikey: ${explain(err)}\n`);
       process.exitCode = 1;

@@ -23,7 +23,20 @@ import { opsContext, type OpsContext } from './ops/context';
 import { table } from './ops/output';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const symbolsSchema = z.string().transform((s) => s.split(',').map((x) => x.trim().toUpperCase()).filter(Boolean)).pipe(z.array(z.string().regex(/^[A-Z][A-Z0-9.]{0,11}$/, 'a ticker such as SPY')).min(1).max(50));
+const symbolsSchema = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim().toUpperCase())
+      .filter(Boolean),
+  )
+  .pipe(
+    z
+      .array(z.string().regex(/^[A-Z][A-Z0-9.]{0,11}$/, 'a ticker such as SPY'))
+      .min(1)
+      .max(50),
+  );
 const backfillSchema = z
   .object({ symbols: symbolsSchema, from: z.string().regex(DATE, 'YYYY-MM-DD'), to: z.string().regex(DATE, 'YYYY-MM-DD'), chunkDays: z.coerce.number().int().min(1).max(365) })
   .refine((o) => o.from <= o.to, { message: '--from must not be after --to', path: ['from'] });
@@ -54,7 +67,10 @@ export function buildProgram(ctx: () => OpsContext, storeOf: () => MarketStore):
     .option('--no-progress', 'no progress bar')
     .action(async (o: { symbols: string; from: string; to?: string; chunkDays?: string; progress: boolean }) => {
       const input: BackfillInput = parse(backfillSchema, {
-        symbols: o.symbols, from: o.from, to: o.to ?? lastClosedSession(new Date()), chunkDays: o.chunkDays ?? marketDataSettings().backfillChunkDays,
+        symbols: o.symbols,
+        from: o.from,
+        to: o.to ?? lastClosedSession(new Date()),
+        chunkDays: o.chunkDays ?? marketDataSettings().backfillChunkDays,
       });
       const c = ctx();
       const client = await c.temporal();
@@ -62,9 +78,12 @@ export function buildProgram(ctx: () => OpsContext, storeOf: () => MarketStore):
       let handle;
       try {
         handle = await client.workflow.start(marketDataBackfill, {
-          taskQueue: c.config.temporalTaskQueue, workflowId, args: [input],
+          taskQueue: c.config.temporalTaskQueue,
+          workflowId,
+          args: [input],
           // running: attach; completed: show its result; failed or terminated: run again
-          workflowIdConflictPolicy: 'USE_EXISTING', workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
         });
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -72,7 +91,9 @@ export function buildProgram(ctx: () => OpsContext, storeOf: () => MarketStore):
       }
       process.stderr.write(`backfill ${workflowId}\n`);
       // The bar goes to stderr, so --json keeps stdout to the one JSON line.
-      const pb = o.progress ? new SingleBar({ stream: process.stderr, noTTYOutput: true, notTTYSchedule: 1000, format: 'backfill [{bar}] {value}/{total} requests | {rows} rows | {current}' }, Presets.shades_classic) : undefined;
+      const pb = o.progress
+        ? new SingleBar({ stream: process.stderr, noTTYOutput: true, notTTYSchedule: 1000, format: 'backfill [{bar}] {value}/{total} requests | {rows} rows | {current}' }, Presets.shades_classic)
+        : undefined;
       let done = false;
       const result = handle.result().finally(() => (done = true));
       let started = false;
@@ -90,8 +111,23 @@ export function buildProgram(ctx: () => OpsContext, storeOf: () => MarketStore):
         pb.update(r.done, { rows: r.rows, current: 'done' });
         pb.stop();
       }
-      const summary = { workflow_id: workflowId, symbols: input.symbols, from: input.from, to: input.to, chunks: r.chunks, rows: r.rows, inserted: r.inserted, quarantined: r.quarantined, requests: r.requests, pacing_errors: r.pacing_errors };
-      out(summary, json(), () => Object.entries(summary).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(',') : String(v)}`).join('\n'));
+      const summary = {
+        workflow_id: workflowId,
+        symbols: input.symbols,
+        from: input.from,
+        to: input.to,
+        chunks: r.chunks,
+        rows: r.rows,
+        inserted: r.inserted,
+        quarantined: r.quarantined,
+        requests: r.requests,
+        pacing_errors: r.pacing_errors,
+      };
+      out(summary, json(), () =>
+        Object.entries(summary)
+          .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(',') : String(v)}`)
+          .join('\n'),
+      );
     });
 
   program
@@ -103,7 +139,21 @@ export function buildProgram(ctx: () => OpsContext, storeOf: () => MarketStore):
       const now = new Date();
       const rows = await storeOf().quality(now, symbols);
       out({ as_of: now.toISOString(), last_closed_session: lastClosedSession(now), symbols: rows }, json(), () =>
-        table(rows.map((r) => ({ symbol: r.symbol, bars: r.bars, first: r.first_bar, last: r.last_bar, fresh: r.fresh, stale_days: r.stale_trading_days, gaps: r.gaps, quarantined: r.quarantined, last_quote: r.last_quote, last_chain: r.last_chain }))));
+        table(
+          rows.map((r) => ({
+            symbol: r.symbol,
+            bars: r.bars,
+            first: r.first_bar,
+            last: r.last_bar,
+            fresh: r.fresh,
+            stale_days: r.stale_trading_days,
+            gaps: r.gaps,
+            quarantined: r.quarantined,
+            last_quote: r.last_quote,
+            last_chain: r.last_chain,
+          })),
+        ),
+      );
     });
 
   program
@@ -115,7 +165,11 @@ export function buildProgram(ctx: () => OpsContext, storeOf: () => MarketStore):
       const symbols = o.symbols ? parse(symbolsSchema, o.symbols) : undefined;
       const c = ctx();
       const client = await c.temporal();
-      const r = await client.workflow.execute(marketDataCollect, { taskQueue: c.config.temporalTaskQueue, workflowId: `md-collect-${k}-manual-${Date.now()}`, args: [{ kind: k, ...(symbols ? { symbols } : {}) }] });
+      const r = await client.workflow.execute(marketDataCollect, {
+        taskQueue: c.config.temporalTaskQueue,
+        workflowId: `md-collect-${k}-manual-${Date.now()}`,
+        args: [{ kind: k, ...(symbols ? { symbols } : {}) }],
+      });
       out(r, json(), () => JSON.stringify(r, null, 2));
     });
 
@@ -130,9 +184,16 @@ export function buildProgram(ctx: () => OpsContext, storeOf: () => MarketStore):
       const text = fs.readFileSync(o.file, 'utf8');
       const volumes = volumeColumn(text);
       const bars = parseBarsCsv(text, { maxGapDays: Number(o.maxGapDays) });
-      const r = await storeOf().ingestBars(bars.map((b, i) => ({ symbol: symbol!, ...b, volume: volumes[i] ?? 0 })), `csv:${o.file.split('/').pop()}`);
+      const r = await storeOf().ingestBars(
+        bars.map((b, i) => ({ symbol: symbol!, ...b, volume: volumes[i] ?? 0 })),
+        `csv:${o.file.split('/').pop()}`,
+      );
       const summary = { symbol, rows: bars.length, first: bars[0]?.date ?? null, last: bars.at(-1)?.date ?? null, ...r };
-      out(summary, json(), () => Object.entries(summary).map(([k, v]) => `${k}: ${String(v)}`).join('\n'));
+      out(summary, json(), () =>
+        Object.entries(summary)
+          .map(([k, v]) => `${k}: ${String(v)}`)
+          .join('\n'),
+      );
     });
 
   program
@@ -149,7 +210,11 @@ export function buildProgram(ctx: () => OpsContext, storeOf: () => MarketStore):
 
 function volumeColumn(text: string): number[] {
   const lines = text.split(/\r?\n/).filter((l) => l.trim());
-  const v = (lines[0] ?? '').toLowerCase().split(',').map((h) => h.trim()).indexOf('volume');
+  const v = (lines[0] ?? '')
+    .toLowerCase()
+    .split(',')
+    .map((h) => h.trim())
+    .indexOf('volume');
   return v < 0 ? [] : lines.slice(1).map((l) => Math.max(0, Math.round(Number(l.split(',')[v]) || 0)));
 }
 
@@ -165,7 +230,8 @@ if (require.main === module) {
       (err: unknown) => {
         const usage = err instanceof UsageError;
         process.stderr.write(`data: ${err instanceof Error ? err.message : String(err)}\n`);
-        if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify({ error: { code: usage ? 'VALIDATION_FAILED' : 'FAILED', message: err instanceof Error ? err.message : String(err) } })}\n`);
+        if (process.argv.includes('--json'))
+          process.stdout.write(`${JSON.stringify({ error: { code: usage ? 'VALIDATION_FAILED' : 'FAILED', message: err instanceof Error ? err.message : String(err) } })}\n`);
         return usage ? 2 : 1;
       },
     )

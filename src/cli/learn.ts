@@ -34,13 +34,26 @@ async function main(): Promise<void> {
   if (report.beats_baseline && (await feedbackStoreReachable(config.databaseUrl))) {
     const id = `rec-learn-${fnv1a(`${path.basename(o.data)}:${text.length}:${report.oos_score}`)}`;
     await createRecommendation(getPrisma(config.databaseUrl), {
-      id, kind: 'MODEL', source: `learn:${path.basename(o.data)}`,
-      evidence: { metric: report.metric, oos_score: report.oos_score, baseline_score: report.baseline_score, baseline: report.baseline, oos_weeks: report.oos_weeks, model: report.model, target: report.target, next_week: report.next_week },
+      id,
+      kind: 'MODEL',
+      source: `learn:${path.basename(o.data)}`,
+      evidence: {
+        metric: report.metric,
+        oos_score: report.oos_score,
+        baseline_score: report.baseline_score,
+        baseline: report.baseline,
+        oos_weeks: report.oos_weeks,
+        model: report.model,
+        target: report.target,
+        next_week: report.next_week,
+      },
       proposedConfig: { protocol: {} },
     });
     recommendationId = id;
   }
-  process.stderr.write(`model ${report.status}: OOS ${report.metric} ${report.oos_score.toFixed(5)} vs ${report.baseline} ${report.baseline_score.toFixed(5)} over ${report.oos_weeks} weeks (${elapsed} ms)\n`);
+  process.stderr.write(
+    `model ${report.status}: OOS ${report.metric} ${report.oos_score.toFixed(5)} vs ${report.baseline} ${report.baseline_score.toFixed(5)} over ${report.oos_weeks} weeks (${elapsed} ms)\n`,
+  );
   process.stdout.write(`${JSON.stringify({ ...report, elapsed_ms: elapsed, recommendation_id: recommendationId })}\n`);
 }
 

@@ -42,15 +42,27 @@ export function buildProgram(ctx: () => OpsContext): Command {
   const json = () => Boolean(program.opts().json);
 
   const accounts = program.command('accounts').description('account families and accounts (from the database)');
-  accounts.command('list').description('every family with its accounts and cash').action(async () => {
-    const fams = await listAccounts(ctx().prisma());
-    print({ families: fams }, json(), fams.flatMap((f) => f.accounts.map((a) => ({ family: f.familyId, name: f.name, account: a.id, kind: a.kind, status: a.status, cash: (a.cashCents / 100).toFixed(2), base: (a.baseCents / 100).toFixed(2) }))));
-  });
-  accounts.command('show <id>').description('one account: positions, recent ledger entries and week types').action(async (id: string) => {
-    const a = await showAccount(ctx().prisma(), id);
-    if (!a) throw new Error(`account ${id} not found`);
-    print(a, json());
-  });
+  accounts
+    .command('list')
+    .description('every family with its accounts and cash')
+    .action(async () => {
+      const fams = await listAccounts(ctx().prisma());
+      print(
+        { families: fams },
+        json(),
+        fams.flatMap((f) =>
+          f.accounts.map((a) => ({ family: f.familyId, name: f.name, account: a.id, kind: a.kind, status: a.status, cash: (a.cashCents / 100).toFixed(2), base: (a.baseCents / 100).toFixed(2) })),
+        ),
+      );
+    });
+  accounts
+    .command('show <id>')
+    .description('one account: positions, recent ledger entries and week types')
+    .action(async (id: string) => {
+      const a = await showAccount(ctx().prisma(), id);
+      if (!a) throw new Error(`account ${id} not found`);
+      print(a, json());
+    });
 
   const instr = program.command('instructions').description('trade instructions (STAR-LAB and internal)');
   instr
@@ -64,13 +76,16 @@ export function buildProgram(ctx: () => OpsContext): Command {
       const rows = await listInstructions(ctx().prisma(), o);
       print({ instructions: rows }, json(), rows, ['id', 'createdAt', 'source', 'strategy', 'symbol', 'action', 'quantity', 'status', 'rejectReason']);
     });
-  instr.command('show <id>').description('one instruction with its broker order and fills').action(async (id: string) => {
-    const i = await showInstruction(ctx().prisma(), id);
-    if (!i) throw new Error(`instruction ${id} not found`);
-    print(i, json());
-  });
+  instr
+    .command('show <id>')
+    .description('one instruction with its broker order and fills')
+    .action(async (id: string) => {
+      const i = await showInstruction(ctx().prisma(), id);
+      if (!i) throw new Error(`instruction ${id} not found`);
+      print(i, json());
+    });
 
-  const scope = new Option('--scope <scope>', "global (default), account:<id> or segment:<account_tag>");
+  const scope = new Option('--scope <scope>', 'global (default), account:<id> or segment:<account_tag>');
   program
     .command('status')
     .description('kill switch and reduce-only state')
@@ -111,7 +126,7 @@ export function buildProgram(ctx: () => OpsContext): Command {
   };
   cycle
     .command('run')
-    .description("run the week holding --date (default today), for every family or one")
+    .description('run the week holding --date (default today), for every family or one')
     .option('--date <date>', 'any day of the week (YYYY-MM-DD)', date)
     .option('--family <id>', 'one account family')
     .option('--wait', 'wait for the result')
@@ -129,11 +144,16 @@ export function buildProgram(ctx: () => OpsContext): Command {
     .action(async (o: { from: string; to: string; wait?: boolean }) => startCycle('weeklyCycleRun', `weekly-run:${o.from}:${o.to}`, { from: o.from, to: o.to }, Boolean(o.wait)));
 
   const keys = program.command('keys').description('STAR-LAB API clients');
-  keys.command('list').description('clients, strategies, scopes (never secrets)').action(async () => {
-    const rows = await ctx().prisma().apiClient.findMany({ orderBy: { name: 'asc' } });
-    const out = rows.map((r) => ({ name: r.name, clientId: r.clientId, strategies: r.strategies.join(','), scopes: r.scopes.join(','), revoked: r.revokedAt?.toISOString() ?? '' }));
-    print({ clients: out }, json(), out);
-  });
+  keys
+    .command('list')
+    .description('clients, strategies, scopes (never secrets)')
+    .action(async () => {
+      const rows = await ctx()
+        .prisma()
+        .apiClient.findMany({ orderBy: { name: 'asc' } });
+      const out = rows.map((r) => ({ name: r.name, clientId: r.clientId, strategies: r.strategies.join(','), scopes: r.scopes.join(','), revoked: r.revokedAt?.toISOString() ?? '' }));
+      print({ clients: out }, json(), out);
+    });
   keys
     .command('create')
     .description('issue credentials: same options as `npm run apikey -- create --help`')
@@ -141,14 +161,27 @@ export function buildProgram(ctx: () => OpsContext): Command {
     .helpOption(false)
     .argument('[args...]')
     .action((args: string[]) => delegateApikey(['create', ...args]));
-  keys.command('revoke').description('revoke a client: --client <name>').allowUnknownOption().helpOption(false).argument('[args...]').action((args: string[]) => delegateApikey(['revoke', ...args]));
+  keys
+    .command('revoke')
+    .description('revoke a client: --client <name>')
+    .allowUnknownOption()
+    .helpOption(false)
+    .argument('[args...]')
+    .action((args: string[]) => delegateApikey(['revoke', ...args]));
 
   const segments = program.command('segments').description('STAR-LAB account_tag segments: capital limits and what they use');
-  segments.command('list').description('each segment: its limits and the capital working orders and open positions use').action(async () => {
-    const rows = await listSegments(ctx().prisma(), DEFAULT_PROTOCOL.market.contractMultiplier);
-    const $ = (c: number | null) => (c === null ? 'default' : (c / 100).toFixed(2));
-    print({ segments: rows }, json(), rows.map((r) => ({ segment: r.segment, capital_limit: $(r.capitalLimitCents), max_open_orders: r.maxOpenOrdersPerStrategy ?? 'default', working: $(r.workingCents), held: $(r.heldCents) })));
-  });
+  segments
+    .command('list')
+    .description('each segment: its limits and the capital working orders and open positions use')
+    .action(async () => {
+      const rows = await listSegments(ctx().prisma(), DEFAULT_PROTOCOL.market.contractMultiplier);
+      const $ = (c: number | null) => (c === null ? 'default' : (c / 100).toFixed(2));
+      print(
+        { segments: rows },
+        json(),
+        rows.map((r) => ({ segment: r.segment, capital_limit: $(r.capitalLimitCents), max_open_orders: r.maxOpenOrdersPerStrategy ?? 'default', working: $(r.workingCents), held: $(r.heldCents) })),
+      );
+    });
   segments
     .command('set <segment>')
     .description("set a segment's capital limit (dollars) and optionally its per-strategy open-order limit; audited")
@@ -190,10 +223,13 @@ export function buildProgram(ctx: () => OpsContext): Command {
     .addOption(fmt())
     .option('--out <file>', 'write to a file')
     .action(async (o: { from: string; to: string; format: string; out?: string }) => writeReport(await produceReport(ctx().prisma(), 'range', o.from, o.to), o.format, o.out));
-  reports.command('list').description('stored reports, newest first').action(async () => {
-    const rows = await listReports(ctx().prisma());
-    print({ reports: rows }, json(), rows);
-  });
+  reports
+    .command('list')
+    .description('stored reports, newest first')
+    .action(async () => {
+      const rows = await listReports(ctx().prisma());
+      print({ reports: rows }, json(), rows);
+    });
   registerConfigCommands(program, ctx, json);
   registerReconcile(program, ctx, json);
   registerComplianceCommands(program, ctx);

@@ -22,7 +22,6 @@ import { CsvError } from '../backtest/csv';
 import { withTimeout } from '../withTimeout';
 import { DEFAULT_DATA } from './optimize.defaults';
 
-
 const program = new Command()
   .name('optimize')
   .option('--data <csv>', 'daily bars: date,open,high,low,close', DEFAULT_DATA)
@@ -63,7 +62,12 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const kind = o.leaps ? 'LEAPS' : 'PROTOCOL';
   const input: OptimizationInput = {
-    runId: o.runId ?? `${kind.toLowerCase()}-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}`,
+    runId:
+      o.runId ??
+      `${kind.toLowerCase()}-${new Date()
+        .toISOString()
+        .replace(/[-:.TZ]/g, '')
+        .slice(0, 14)}`,
     kind,
     dataPath: path.resolve(o.data),
     walkForward: { inSample: o.inSample, outOfSample: o.outOfSample },
@@ -76,9 +80,17 @@ async function main(): Promise<void> {
   let out: Record<string, unknown>;
   if (client) {
     log(`optimisation ${input.runId} as Temporal workflow ${optimizationWorkflowId(input.runId)} on ${config.temporalTaskQueue}`);
-    const h = await client.workflow.start('optimization', { taskQueue: config.temporalTaskQueue, workflowId: optimizationWorkflowId(input.runId), args: [{ ...input, trialsTotal: gridOf(kind).length }], workflowIdConflictPolicy: 'USE_EXISTING' });
+    const h = await client.workflow.start('optimization', {
+      taskQueue: config.temporalTaskQueue,
+      workflowId: optimizationWorkflowId(input.runId),
+      args: [{ ...input, trialsTotal: gridOf(kind).length }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
     const timer = setInterval(() => {
-      h.query<OptimizationProgress>(OPTIMIZATION_PROGRESS_QUERY).then((p) => log(`  ${p.phase} ${p.trialsDone}/${p.trialsTotal} trials`), () => undefined);
+      h.query<OptimizationProgress>(OPTIMIZATION_PROGRESS_QUERY).then(
+        (p) => log(`  ${p.phase} ${p.trialsDone}/${p.trialsTotal} trials`),
+        () => undefined,
+      );
     }, 5000);
     try {
       out = { ...((await h.result()) as Record<string, unknown>), mode: 'temporal', workflow_id: h.workflowId, run_id: input.runId };
@@ -88,7 +100,9 @@ async function main(): Promise<void> {
     }
   } else {
     const prisma = dbOk ? getPrisma(config.databaseUrl) : null;
-    log(`optimisation ${input.runId} in this process (${o.mode === 'local' ? '--mode local' : dbOk ? 'no Temporal worker reachable' : 'no migrated database reachable'}); trials stored in ${prisma ? 'PostgreSQL' : 'a file'}`);
+    log(
+      `optimisation ${input.runId} in this process (${o.mode === 'local' ? '--mode local' : dbOk ? 'no Temporal worker reachable' : 'no migrated database reachable'}); trials stored in ${prisma ? 'PostgreSQL' : 'a file'}`,
+    );
     const r = await runOptimization(prisma, input, { onTrial: (d, n, t) => log(`  trial ${d}/${n} ${t.label}: Sharpe ${t.figures.sharpe} (${t.ms.toFixed(0)} ms)`) });
     out = { ...r.report, recommendation_id: r.recommendation?.id ?? null, mode: 'local', storage: r.storage, run_id: input.runId };
   }

@@ -6,7 +6,12 @@
 import { z } from 'zod';
 import { isoDate, ORDER_STATUSES, POSITION_TYPES, SCHEME_TYPES } from './instruction';
 
-const ident = (max: number) => z.string().min(1).max(max).regex(/^[A-Za-z0-9_.:\-]+$/, 'letters, digits and _ . : - only');
+const ident = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(/^[A-Za-z0-9_.:\-]+$/, 'letters, digits and _ . : - only');
 const ticker = z.string().regex(/^[A-Z][A-Z.]{0,9}$/, 'must be an upper-case ticker (1-10 letters)');
 
 export const validationErrorSchema = z.object({ field: z.string(), message: z.string() });
@@ -61,7 +66,7 @@ export const performanceSchema = z
     realized_pnl: z
       .number()
       .describe(
-        'realised P&L net of commissions, as Interactive Brokers reports it: each position\'s cost includes its opening commission, each closing execution\'s proceeds are net of its own; an option that expires, is assigned or is exercised closes at price 0 (its premium realised) and assigned/exercised stock is held at the strike. Positions end as the broker reports them (reconciliation, docs/RECONCILIATION.md).',
+        "realised P&L net of commissions, as Interactive Brokers reports it: each position's cost includes its opening commission, each closing execution's proceeds are net of its own; an option that expires, is assigned or is exercised closes at price 0 (its premium realised) and assigned/exercised stock is held at the strike. Positions end as the broker reports them (reconciliation, docs/RECONCILIATION.md).",
       ),
     unrealized_pnl: z.number(),
     total_trades: z.number().int().describe('orders that closed (part of) a position, and positions the broker ended (expired, assigned, exercised), each counted once, winning or losing'),
@@ -72,13 +77,9 @@ export const performanceSchema = z
   .meta({ id: 'Performance' });
 export type PerformanceBody = z.infer<typeof performanceSchema>;
 
-export const cancelResultSchema = z
-  .object({ status: z.enum(['CANCEL_REQUESTED', 'FAILED']), message: z.string() })
-  .meta({ id: 'CancelResult' });
+export const cancelResultSchema = z.object({ status: z.enum(['CANCEL_REQUESTED', 'FAILED']), message: z.string() }).meta({ id: 'CancelResult' });
 
-export const errorSchema = z
-  .object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) })
-  .meta({ id: 'Error' });
+export const errorSchema = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) }).meta({ id: 'Error' });
 
 export const tokenRequestSchema = z
   .object({
@@ -87,9 +88,7 @@ export const tokenRequestSchema = z
     client_secret: z.string().optional(),
   })
   .meta({ id: 'TokenRequest', description: 'form fields; client_id/client_secret may come as HTTP Basic instead' });
-export const tokenResponseSchema = z
-  .object({ access_token: z.string(), token_type: z.literal('Bearer'), expires_in: z.number().int(), scope: z.string() })
-  .meta({ id: 'TokenResponse' });
+export const tokenResponseSchema = z.object({ access_token: z.string(), token_type: z.literal('Bearer'), expires_in: z.number().int(), scope: z.string() }).meta({ id: 'TokenResponse' });
 export type TokenResponse = z.infer<typeof tokenResponseSchema>;
 
 // ---- Data/Notification API (§6.1.1) ----
@@ -106,8 +105,14 @@ export const requestDataSchema = z
       .object({
         data_type: z.literal('WEEK_TYPE_HISTORY'),
         symbol: ticker.optional(),
-        from_week: z.string().regex(/^\d{4}-W\d{2}$/, 'must be YYYY-Www').optional(),
-        to_week: z.string().regex(/^\d{4}-W\d{2}$/, 'must be YYYY-Www').optional(),
+        from_week: z
+          .string()
+          .regex(/^\d{4}-W\d{2}$/, 'must be YYYY-Www')
+          .optional(),
+        to_week: z
+          .string()
+          .regex(/^\d{4}-W\d{2}$/, 'must be YYYY-Www')
+          .optional(),
       })
       .strict(),
     z.object({ data_type: z.literal('POSITIONS'), starlab_strategy_id: ident(100) }).strict(),
@@ -139,9 +144,7 @@ export const strategyNotificationSchema = z
   .meta({ id: 'StrategyNotification' });
 export type StrategyNotification = z.infer<typeof strategyNotificationSchema>;
 
-export const notificationAckSchema = z
-  .object({ notification_id: z.string(), status: z.literal('RECEIVED'), message: z.string() })
-  .meta({ id: 'NotificationAck' });
+export const notificationAckSchema = z.object({ notification_id: z.string(), status: z.literal('RECEIVED'), message: z.string() }).meta({ id: 'NotificationAck' });
 
 /** GET /notify_validated_strategy/{notification_id}: what ALL-USE's operators made of it. */
 export const notificationStatusSchema = z
@@ -157,9 +160,7 @@ export const notificationStatusSchema = z
 
 export const notificationListQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).optional(), cursor: z.string().max(500).optional() }).strict();
 
-export const notificationStatusListSchema = z
-  .object({ items: z.array(notificationStatusSchema), next_cursor: z.string().nullable() })
-  .meta({ id: 'NotificationStatusList' });
+export const notificationStatusListSchema = z.object({ items: z.array(notificationStatusSchema), next_cursor: z.string().nullable() }).meta({ id: 'NotificationStatusList' });
 
 /** The seed document's example bodies (§6.1.2), verbatim apart from its placeholders. */
 export const SEED = {
@@ -195,9 +196,7 @@ export const SEED = {
     timestamp: '2025-05-07T14:30:00Z',
     broker_order_id: 'broker_specific_id_xyz',
   },
-  positions: [
-    { symbol: 'AAPL', position_type: 'LONG_CALL', quantity: 1, average_entry_price: 150.2, market_value: 15500.0, unrealized_pnl: 480.0, all_use_order_id_open: 'au_uuid_order_789' },
-  ],
+  positions: [{ symbol: 'AAPL', position_type: 'LONG_CALL', quantity: 1, average_entry_price: 150.2, market_value: 15500.0, unrealized_pnl: 480.0, all_use_order_id_open: 'au_uuid_order_789' }],
   performance: {
     starlab_strategy_id: 'DIS_AAPL_20250507_001',
     realized_pnl: 120.5,

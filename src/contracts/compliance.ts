@@ -47,7 +47,16 @@ export interface ComplianceReport {
     items: { at: string; all_use_order_id: string; client: string; strategy: string; symbol: string; source: string; code: string; reason: string }[];
   };
   limits: {
-    segments: { segment: string; capital_limit_cents: number; used_cents: number; working_cents: number; held_cents: number; used_pct: number; open_orders: number; max_open_orders_per_strategy: number | null }[];
+    segments: {
+      segment: string;
+      capital_limit_cents: number;
+      used_cents: number;
+      working_cents: number;
+      held_cents: number;
+      used_pct: number;
+      open_orders: number;
+      max_open_orders_per_strategy: number | null;
+    }[];
     accounts: { account_id: string; kind: string; cash_cents: number; held_cents: number; open_orders: number }[];
     concentration: { symbol: string; notional_cents: number; limit_cents: number; used_pct: number; owners: { owner: string; notional_cents: number; share_pct: number }[] }[];
   };
@@ -72,4 +81,3 @@ export function nyBounds(from: string, to: string): { gte: Date; lt: Date } {
   const next = new Date(new Date(`${to}T12:00:00Z`).getTime() + 86_400_000).toISOString().slice(0, 10);
   return { gte: start(from), lt: start(next) };
 }
-

@@ -105,8 +105,7 @@ export function parseTradeInstruction(body: unknown): ParseResult {
   if (parsed.success) return { success: true, data: parsed.data };
   const errors = toValidationErrors(parsed.error);
   if (body !== null && typeof body === 'object' && !Array.isArray(body)) {
-    for (const e of crossFieldErrors(body as Record<string, unknown>))
-      if (!errors.some((x) => x.field === e.field && x.message === e.message)) errors.push(e);
+    for (const e of crossFieldErrors(body as Record<string, unknown>)) if (!errors.some((x) => x.field === e.field && x.message === e.message)) errors.push(e);
   }
   return { success: false, errors };
 }
@@ -129,4 +128,3 @@ export function toValidationErrors(error: z.ZodError): ValidationError[] {
     return { field: field || '(body)', message: i.message };
   });
 }
-

@@ -43,9 +43,7 @@ export const webhookEndpointSchema = z
   })
   .meta({ id: 'WebhookEndpoint' });
 
-export const webhookCreatedSchema = webhookEndpointSchema
-  .extend({ secret: z.string().describe('HMAC-SHA256 signing secret: shown only in this answer; store it') })
-  .meta({ id: 'WebhookCreated' });
+export const webhookCreatedSchema = webhookEndpointSchema.extend({ secret: z.string().describe('HMAC-SHA256 signing secret: shown only in this answer; store it') }).meta({ id: 'WebhookCreated' });
 
 export const webhookListSchema = z.object({ endpoints: z.array(webhookEndpointSchema) }).meta({ id: 'WebhookList' });
 

@@ -26,7 +26,14 @@ export interface FamilyView {
   accounts: AccountView[];
 }
 
-type FamilyRow = { id: string; name: string; parentFamilyId: string | null; status: string; createdAt: Date; accounts: { id: string; kind: string; baseCents: bigint; cashCents: bigint; status: string }[] };
+type FamilyRow = {
+  id: string;
+  name: string;
+  parentFamilyId: string | null;
+  status: string;
+  createdAt: Date;
+  accounts: { id: string; kind: string; baseCents: bigint; cashCents: bigint; status: string }[];
+};
 const view = (f: FamilyRow): FamilyView => ({
   id: f.id,
   name: f.name,
@@ -59,7 +66,10 @@ export async function leapsSleeves(prisma: PrismaClient, familyId: string): Prom
 }
 
 /** Creates the family and its accounts unless they exist (cash 0: money arrives through the ledger). */
-export async function ensureFamily(prisma: PrismaClient, f: { id: string; name: string; parentFamilyId?: string; kinds: readonly AccountKind[]; bases: Partial<Record<AccountKind, number>> }): Promise<boolean> {
+export async function ensureFamily(
+  prisma: PrismaClient,
+  f: { id: string; name: string; parentFamilyId?: string; kinds: readonly AccountKind[]; bases: Partial<Record<AccountKind, number>> },
+): Promise<boolean> {
   const created = await prisma.accountFamily.createMany({ data: [{ id: f.id, name: f.name, parentFamilyId: f.parentFamilyId ?? null }], skipDuplicates: true });
   await prisma.account.createMany({
     data: f.kinds.map((k) => ({ id: accountId(f.id, k), familyId: f.id, kind: k, baseCents: BigInt(f.bases[k] ?? 0), cashCents: 0n })),
@@ -104,10 +114,7 @@ export async function setBase(prisma: PrismaClient, account: string, baseCents: 
 }
 
 export async function closeFamily(prisma: PrismaClient, id: string): Promise<void> {
-  await prisma.$transaction([
-    prisma.accountFamily.update({ where: { id }, data: { status: 'MERGED' } }),
-    prisma.account.updateMany({ where: { familyId: id }, data: { status: 'CLOSED' } }),
-  ]);
+  await prisma.$transaction([prisma.accountFamily.update({ where: { id }, data: { status: 'MERGED' } }), prisma.account.updateMany({ where: { familyId: id }, data: { status: 'CLOSED' } })]);
 }
 
 /**
@@ -156,7 +163,10 @@ export interface AccountPosition {
 
 /** Open positions (quantity ≠ 0) of the given accounts, as the trade-instruction fills left them. */
 export async function accountPositions(prisma: PrismaClient, accountIds: readonly string[]): Promise<AccountPosition[]> {
-  const rows = await prisma.position.findMany({ where: { ownerKind: 'ACCOUNT', ownerId: { in: [...accountIds] }, quantity: { not: 0 } }, orderBy: [{ ownerId: 'asc' }, { symbol: 'asc' }, { expiry: 'asc' }] });
+  const rows = await prisma.position.findMany({
+    where: { ownerKind: 'ACCOUNT', ownerId: { in: [...accountIds] }, quantity: { not: 0 } },
+    orderBy: [{ ownerId: 'asc' }, { symbol: 'asc' }, { expiry: 'asc' }],
+  });
   return rows.map((r) => ({
     accountId: r.ownerId,
     symbol: r.symbol,
@@ -180,7 +190,18 @@ export async function settleExpired(prisma: PrismaClient, p: { familyId: string;
     const opt = { ownerKind: 'ACCOUNT', ownerId: o.accountId, symbol: o.symbol, secType: 'OPT', expiry: o.expiry, right: o.right };
     if (p.entry) {
       const r = await tx.ledgerEntry.createMany({
-        data: [{ key: p.entry.key, familyId: p.familyId, fromAccountId: p.entry.from, toAccountId: p.entry.to, amountCents: BigInt(p.entry.amountCents), reason: p.entry.reason, week: p.week, detail: { shares: p.shares } }],
+        data: [
+          {
+            key: p.entry.key,
+            familyId: p.familyId,
+            fromAccountId: p.entry.from,
+            toAccountId: p.entry.to,
+            amountCents: BigInt(p.entry.amountCents),
+            reason: p.entry.reason,
+            week: p.week,
+            detail: { shares: p.shares },
+          },
+        ],
         skipDuplicates: true,
       });
       if (r.count === 0) return false;
@@ -195,7 +216,13 @@ export async function settleExpired(prisma: PrismaClient, p: { familyId: string;
       const old = row?.quantity ?? 0;
       const qty = old + p.shares;
       // Same-direction delivery averages the cost; crossing zero starts again at the strike.
-      const avg = old !== 0 && Math.sign(old) === Math.sign(p.shares) ? new Decimal(row!.avgPrice.toString()).times(Math.abs(old)).plus(strike.times(Math.abs(p.shares))).div(Math.abs(qty)) : strike;
+      const avg =
+        old !== 0 && Math.sign(old) === Math.sign(p.shares)
+          ? new Decimal(row!.avgPrice.toString())
+              .times(Math.abs(old))
+              .plus(strike.times(Math.abs(p.shares)))
+              .div(Math.abs(qty))
+          : strike;
       if (row) await tx.position.update({ where: { id: row.id }, data: { quantity: qty, avgPrice: avg.toDecimalPlaces(4).toString() } });
       else await tx.position.create({ data: { id: `pos_${key}`, ...where, quantity: qty, avgPrice: avg.toDecimalPlaces(4).toString() } });
     }

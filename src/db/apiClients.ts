@@ -160,7 +160,12 @@ function cacheOf(prisma: PrismaClient): CredentialCache {
   let c = caches.get(prisma);
   if (!c) {
     const cache: CredentialCache = { listener: null, generation: 0, byKeyId: new Map(), byName: new Map() };
-    cache.listener = listen(prisma, 'api_clients_changed', () => clearCache(cache), () => clearCache(cache));
+    cache.listener = listen(
+      prisma,
+      'api_clients_changed',
+      () => clearCache(cache),
+      () => clearCache(cache),
+    );
     caches.set(prisma, (c = cache));
   }
   return c;
@@ -196,7 +201,12 @@ function changed(prisma: PrismaClient): void {
 export async function findClientByApiKey(prisma: PrismaClient, apiKey: string): Promise<ApiClientRow | null> {
   const parsed = parseApiKey(apiKey);
   if (!parsed) return null;
-  const row = await cached(prisma, (c) => c.byKeyId, parsed.keyId, () => byKeyId(prisma)(parsed.keyId));
+  const row = await cached(
+    prisma,
+    (c) => c.byKeyId,
+    parsed.keyId,
+    () => byKeyId(prisma)(parsed.keyId),
+  );
   if (!row || !(await verifySecret(parsed.secret, row.apiKeyHash))) return null;
   const { apiKeyHash: _h, ...client } = row;
   return client;
@@ -211,7 +221,12 @@ export async function findClientByCredentials(prisma: PrismaClient, clientId: st
 }
 
 export async function findClientByName(prisma: PrismaClient, name: string): Promise<ApiClientRow | null> {
-  return cached(prisma, (c) => c.byName, name, () => prisma.apiClient.findUnique({ where: { name }, select: SELECT }));
+  return cached(
+    prisma,
+    (c) => c.byName,
+    name,
+    () => prisma.apiClient.findUnique({ where: { name }, select: SELECT }),
+  );
 }
 
 export async function countActiveClients(prisma: PrismaClient): Promise<number> {

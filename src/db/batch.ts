@@ -26,10 +26,14 @@ export function batched<K, V>(run: (keys: K[]) => Promise<Map<K, V>>, missing: V
 
 /** Batched writes: every item of a batch is written by one call; each caller awaits it. */
 export function batchedWrites<T>(write: (items: T[]) => Promise<void>, maxBatch = 200): (item: T) => Promise<void> {
-  const load = batched<T, true>(async (items) => {
-    await write(items);
-    return new Map(items.map((i) => [i, true as const]));
-  }, true, maxBatch);
+  const load = batched<T, true>(
+    async (items) => {
+      await write(items);
+      return new Map(items.map((i) => [i, true as const]));
+    },
+    true,
+    maxBatch,
+  );
   return async (item) => {
     await load(item);
   };

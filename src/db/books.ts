@@ -22,20 +22,27 @@ type Db = PrismaClient | Tx;
 export const OPENING_BALANCE_KEY = 'OPENING_BALANCE';
 
 const contractOf = (r: { symbol: string; secType: string; expiry: string; strike: { toString(): string }; right: string }): ContractRef => ({
-  symbol: r.symbol, secType: r.secType as 'STK' | 'OPT', expiry: r.expiry, strike: r.strike.toString(), right: r.right,
+  symbol: r.symbol,
+  secType: r.secType as 'STK' | 'OPT',
+  expiry: r.expiry,
+  strike: r.strike.toString(),
+  right: r.right,
 });
 
 /** The control scope of a position's owner: a STAR-LAB strategy's segment (of its opening instruction) or the ALL-USE account. */
-const scopeOf = (ownerKind: string, ownerId: string, accountTag: string | null | undefined): string =>
-  ownerKind === 'ACCOUNT' ? `account:${ownerId}` : `segment:${accountTag ?? 'UNTAGGED'}`;
+const scopeOf = (ownerKind: string, ownerId: string, accountTag: string | null | undefined): string => (ownerKind === 'ACCOUNT' ? `account:${ownerId}` : `segment:${accountTag ?? 'UNTAGGED'}`);
 
 export async function bookPositions(prisma: Db): Promise<BookPosition[]> {
   const rows = await prisma.position.findMany({ where: { quantity: { not: 0 } }, orderBy: [{ ownerKind: 'asc' }, { ownerId: 'asc' }, { symbol: 'asc' }] });
   const ids = [...new Set(rows.map((r) => r.openInstructionId).filter((x): x is string => !!x))];
   const tags = new Map((await prisma.instruction.findMany({ where: { id: { in: ids } }, select: { id: true, accountTag: true } })).map((i) => [i.id, i.accountTag]));
   return rows.map((r) => ({
-    ownerKind: r.ownerKind as OwnerKind, ownerId: r.ownerId, scope: scopeOf(r.ownerKind, r.ownerId, r.openInstructionId ? tags.get(r.openInstructionId) : null),
-    contract: contractOf(r), quantity: r.quantity, avgPrice: r.avgPrice.toString(),
+    ownerKind: r.ownerKind as OwnerKind,
+    ownerId: r.ownerId,
+    scope: scopeOf(r.ownerKind, r.ownerId, r.openInstructionId ? tags.get(r.openInstructionId) : null),
+    contract: contractOf(r),
+    quantity: r.quantity,
+    avgPrice: r.avgPrice.toString(),
   }));
 }
 
@@ -43,8 +50,17 @@ export async function bookPositions(prisma: Db): Promise<BookPosition[]> {
 export async function closedPositions(prisma: Db, contracts: readonly ContractRef[]): Promise<BookPosition[]> {
   const opts = contracts.filter((c) => c.secType === 'OPT');
   if (!opts.length) return [];
-  const rows = await prisma.position.findMany({ where: { quantity: 0, secType: 'OPT', OR: opts.map((c) => ({ symbol: c.symbol, expiry: c.expiry, right: c.right, strike: new Decimal(c.strike).toString() })) } });
-  return rows.map((r) => ({ ownerKind: r.ownerKind as OwnerKind, ownerId: r.ownerId, scope: scopeOf(r.ownerKind, r.ownerId, null), contract: contractOf(r), quantity: 0, avgPrice: r.avgPrice.toString() }));
+  const rows = await prisma.position.findMany({
+    where: { quantity: 0, secType: 'OPT', OR: opts.map((c) => ({ symbol: c.symbol, expiry: c.expiry, right: c.right, strike: new Decimal(c.strike).toString() })) },
+  });
+  return rows.map((r) => ({
+    ownerKind: r.ownerKind as OwnerKind,
+    ownerId: r.ownerId,
+    scope: scopeOf(r.ownerKind, r.ownerId, null),
+    contract: contractOf(r),
+    quantity: 0,
+    avgPrice: r.avgPrice.toString(),
+  }));
 }
 
 /** Which of these execIds the books hold (recorded fills or booked lifecycle executions). */
@@ -61,15 +77,23 @@ export async function knownExecIds(prisma: Db, execIds: readonly string[]): Prom
 export async function bookInstructions(prisma: Db, ids: readonly string[]): Promise<Map<string, BookInstruction>> {
   if (!ids.length) return new Map();
   const rows = await prisma.instruction.findMany({ where: { id: { in: [...ids] } } });
-  return new Map(rows.map((r) => {
-    const spec = actionSpec(r.tradeAction as TradeInstruction['trade_action']);
-    const ownerKind: OwnerKind = r.accountId ? 'ACCOUNT' : 'STRATEGY';
-    const ownerId = r.accountId ?? `${r.clientName}:${r.starlabStrategyId}`;
-    return [r.id, {
-      id: r.id, ownerKind, ownerId, scope: scopeOf(ownerKind, ownerId, r.accountTag),
-      contract: { symbol: r.symbol, secType: spec.secType, expiry: ymdOfIso(r.expirationDate ?? ''), strike: r.strikePrice?.toString() ?? '0', right: spec.right ?? '' },
-    }];
-  }));
+  return new Map(
+    rows.map((r) => {
+      const spec = actionSpec(r.tradeAction as TradeInstruction['trade_action']);
+      const ownerKind: OwnerKind = r.accountId ? 'ACCOUNT' : 'STRATEGY';
+      const ownerId = r.accountId ?? `${r.clientName}:${r.starlabStrategyId}`;
+      return [
+        r.id,
+        {
+          id: r.id,
+          ownerKind,
+          ownerId,
+          scope: scopeOf(ownerKind, ownerId, r.accountTag),
+          contract: { symbol: r.symbol, secType: spec.secType, expiry: ymdOfIso(r.expirationDate ?? ''), strike: r.strikePrice?.toString() ?? '0', right: spec.right ?? '' },
+        },
+      ];
+    }),
+  );
 }
 
 /**
@@ -94,7 +118,21 @@ export async function bookCashCents(prisma: Db, brokerCommission: ReadonlyMap<st
 
 export async function recordOpeningBalance(prisma: PrismaClient, cents: number, runId: string): Promise<boolean> {
   const r = await prisma.bookEntry.createMany({
-    data: [{ key: OPENING_BALANCE_KEY, kind: 'OPENING_BALANCE', reason: 'OPENING_BALANCE', ownerKind: 'BROKER', ownerId: '', symbol: '', secType: '', quantity: 0, price: '0', cashCents: BigInt(cents), runId }],
+    data: [
+      {
+        key: OPENING_BALANCE_KEY,
+        kind: 'OPENING_BALANCE',
+        reason: 'OPENING_BALANCE',
+        ownerKind: 'BROKER',
+        ownerId: '',
+        symbol: '',
+        secType: '',
+        quantity: 0,
+        price: '0',
+        cashCents: BigInt(cents),
+        runId,
+      },
+    ],
     skipDuplicates: true,
   });
   return r.count === 1;
@@ -111,7 +149,12 @@ async function moveLifecycle(tx: Tx, b: Booking, openInstructionId: string | nul
   const prev: NetPosition = row ? { quantity: row.quantity, avgPrice: row.avgPrice.toString(), realizedPnlCents: Number(row.realizedPnlCents) } : { quantity: 0, avgPrice: '0', realizedPnlCents: 0 };
   const next = applyFill(prev, b.positionDelta, b.price, multiplierOf(c.secType));
   const opensNew = prev.quantity === 0 || Math.sign(next.quantity) !== Math.sign(prev.quantity);
-  const data = { quantity: next.quantity, avgPrice: next.avgPrice, realizedPnlCents: BigInt(next.realizedPnlCents), ...(opensNew && next.quantity !== 0 && openInstructionId ? { openInstructionId } : {}) };
+  const data = {
+    quantity: next.quantity,
+    avgPrice: next.avgPrice,
+    realizedPnlCents: BigInt(next.realizedPnlCents),
+    ...(opensNew && next.quantity !== 0 && openInstructionId ? { openInstructionId } : {}),
+  };
   if (row) await tx.position.update({ where: { id: row.id }, data });
   else await tx.position.create({ data: { id: `pos_${key}`, ...where, ...data, openInstructionId } });
 }
@@ -128,30 +171,78 @@ export async function applyBookings(prisma: PrismaClient, bookings: readonly Boo
     const done = await prisma.$transaction(async (tx) => {
       const c = b.contract;
       const r = await tx.bookEntry.createMany({
-        data: [{ key: b.key, kind: b.kind, reason: reason(b), ownerKind: b.ownerKind, ownerId: b.ownerId, symbol: c.symbol, secType: c.secType, expiry: c.expiry, strike: new Decimal(c.strike || 0).toString(),
-          right: c.right, quantity: b.positionDelta, price: b.price, cashCents: BigInt(b.cashCents), commissionCents: BigInt(b.commissionCents), realizedPnlCents: BigInt(b.realizedPnlCents),
-          execId: b.execId, executedAt: b.time, runId }],
+        data: [
+          {
+            key: b.key,
+            kind: b.kind,
+            reason: reason(b),
+            ownerKind: b.ownerKind,
+            ownerId: b.ownerId,
+            symbol: c.symbol,
+            secType: c.secType,
+            expiry: c.expiry,
+            strike: new Decimal(c.strike || 0).toString(),
+            right: c.right,
+            quantity: b.positionDelta,
+            price: b.price,
+            cashCents: BigInt(b.cashCents),
+            commissionCents: BigInt(b.commissionCents),
+            realizedPnlCents: BigInt(b.realizedPnlCents),
+            execId: b.execId,
+            executedAt: b.time,
+            runId,
+          },
+        ],
         skipDuplicates: true,
       });
       if (r.count === 0) return false;
       if (b.kind === 'FILL' && b.instructionId) {
         const ins = await tx.execution.createMany({
-          data: [{ execId: b.execId, instructionId: b.instructionId, shares: Math.abs(b.positionDelta), price: b.price, commission: new Decimal(b.commissionCents).div(100).toString(), executedAt: b.time }],
+          data: [
+            { execId: b.execId, instructionId: b.instructionId, shares: Math.abs(b.positionDelta), price: b.price, commission: new Decimal(b.commissionCents).div(100).toString(), executedAt: b.time },
+          ],
           skipDuplicates: true,
         });
         // Recorded meanwhile by the instruction itself: its position already has it.
         if (ins.count === 1) {
-          await applyFillToPosition(tx, b.ownerKind, b.ownerId, { symbol: c.symbol, secType: c.secType, expiry: c.expiry, strike: new Decimal(c.strike || 0).toNumber(), right: c.right, multiplier: multiplierOf(c.secType), sign: b.positionDelta > 0 ? 1 : -1 }, b.instructionId, { execId: b.execId, time: b.time, shares: Math.abs(b.positionDelta), price: Number(b.price) });
+          await applyFillToPosition(
+            tx,
+            b.ownerKind,
+            b.ownerId,
+            {
+              symbol: c.symbol,
+              secType: c.secType,
+              expiry: c.expiry,
+              strike: new Decimal(c.strike || 0).toNumber(),
+              right: c.right,
+              multiplier: multiplierOf(c.secType),
+              sign: b.positionDelta > 0 ? 1 : -1,
+            },
+            b.instructionId,
+            { execId: b.execId, time: b.time, shares: Math.abs(b.positionDelta), price: Number(b.price) },
+          );
         }
         return true;
       }
       if (b.moves === false) return true;
       if (b.positionDelta !== 0 && b.ownerId) {
         // The option's opening instruction carries the segment over to the delivered stock.
-        const opt = await tx.position.findFirst({ where: { ownerKind: b.ownerKind, ownerId: b.ownerId, symbol: c.symbol, secType: 'OPT', openInstructionId: { not: null } }, orderBy: { updatedAt: 'desc' }, select: { openInstructionId: true } });
+        const opt = await tx.position.findFirst({
+          where: { ownerKind: b.ownerKind, ownerId: b.ownerId, symbol: c.symbol, secType: 'OPT', openInstructionId: { not: null } },
+          orderBy: { updatedAt: 'desc' },
+          select: { openInstructionId: true },
+        });
         // A STAR-LAB option that expired or was assigned: its client hears it on the opening
         // instruction's webhook stream, recorded with the booking (docs/WEBHOOKS.md).
-        const opening = c.secType === 'OPT' ? (await tx.position.findFirst({ where: { ownerKind: b.ownerKind, ownerId: b.ownerId, symbol: c.symbol, secType: 'OPT', expiry: c.expiry, right: c.right, openInstructionId: { not: null } }, select: { openInstructionId: true } }))?.openInstructionId : null;
+        const opening =
+          c.secType === 'OPT'
+            ? (
+                await tx.position.findFirst({
+                  where: { ownerKind: b.ownerKind, ownerId: b.ownerId, symbol: c.symbol, secType: 'OPT', expiry: c.expiry, right: c.right, openInstructionId: { not: null } },
+                  select: { openInstructionId: true },
+                })
+              )?.openInstructionId
+            : null;
         await moveLifecycle(tx, b, opt?.openInstructionId ?? null);
         if (b.ownerKind === 'STRATEGY' && opening) {
           const kind = reason(b);
@@ -159,7 +250,17 @@ export async function applyBookings(prisma: PrismaClient, bookings: readonly Boo
             instructionId: opening,
             type: kind === 'EXPIRED_WORTHLESS' ? 'POSITION_EXPIRED' : 'POSITION_ASSIGNED',
             dedupeKey: `lifecycle:${b.key}`,
-            data: { lifecycle: kind, symbol: c.symbol, expiry: c.expiry, strike: c.strike, right: c.right, quantity: b.positionDelta, exec_id: b.execId, executed_at: b.time, realized_pnl: new Decimal(b.realizedPnlCents).div(100).toNumber() },
+            data: {
+              lifecycle: kind,
+              symbol: c.symbol,
+              expiry: c.expiry,
+              strike: c.strike,
+              right: c.right,
+              quantity: b.positionDelta,
+              exec_id: b.execId,
+              executed_at: b.time,
+              realized_pnl: new Decimal(b.realizedPnlCents).div(100).toNumber(),
+            },
           });
           if (targets) webhooks.push(targets);
         }
@@ -168,7 +269,10 @@ export async function applyBookings(prisma: PrismaClient, bookings: readonly Boo
         const l = b.ledger;
         // The account row knows its family (a LEAPS sleeve's id may nest deeper than <family>:<kind>).
         const familyId = (await tx.account.findUnique({ where: { id: b.ownerId }, select: { familyId: true } }))?.familyId ?? familyOfAccount(b.ownerId);
-        const e = await tx.ledgerEntry.createMany({ data: [{ key: l.key, familyId, fromAccountId: l.from, toAccountId: l.to, amountCents: BigInt(l.amountCents), reason: 'ASSIGNMENT', detail: { execId: b.execId, shares: b.positionDelta } }], skipDuplicates: true });
+        const e = await tx.ledgerEntry.createMany({
+          data: [{ key: l.key, familyId, fromAccountId: l.from, toAccountId: l.to, amountCents: BigInt(l.amountCents), reason: 'ASSIGNMENT', detail: { execId: b.execId, shares: b.positionDelta } }],
+          skipDuplicates: true,
+        });
         if (e.count === 1) {
           await tx.account.updateMany({ where: { id: l.from }, data: { cashCents: { decrement: BigInt(l.amountCents) } } });
           await tx.account.updateMany({ where: { id: l.to }, data: { cashCents: { increment: BigInt(l.amountCents) } } });
@@ -182,27 +286,85 @@ export async function applyBookings(prisma: PrismaClient, bookings: readonly Boo
 }
 
 export interface LifecycleEvent {
-  key: string; reason: string; ownerKind: string; ownerId: string; contract: ContractRef; quantity: number; price: string; cashCents: number; realizedPnlCents: number; execId: string | null; executedAt: string | null;
+  key: string;
+  reason: string;
+  ownerKind: string;
+  ownerId: string;
+  contract: ContractRef;
+  quantity: number;
+  price: string;
+  cashCents: number;
+  realizedPnlCents: number;
+  execId: string | null;
+  executedAt: string | null;
 }
 
 /** An owner's lifecycle bookings (expiry, assignment, exercise), in time order. */
 export async function lifecycleOf(prisma: PrismaClient, ownerKind: string, ownerId: string): Promise<LifecycleEvent[]> {
   const rows = await prisma.bookEntry.findMany({ where: { ownerKind, ownerId, kind: 'LIFECYCLE' }, orderBy: [{ executedAt: 'asc' }, { key: 'asc' }] });
-  return rows.map((r) => ({ key: r.key, reason: r.reason, ownerKind: r.ownerKind, ownerId: r.ownerId, contract: contractOf(r), quantity: r.quantity, price: r.price.toString(),
-    cashCents: Number(r.cashCents), realizedPnlCents: Number(r.realizedPnlCents), execId: r.execId, executedAt: r.executedAt }));
+  return rows.map((r) => ({
+    key: r.key,
+    reason: r.reason,
+    ownerKind: r.ownerKind,
+    ownerId: r.ownerId,
+    contract: contractOf(r),
+    quantity: r.quantity,
+    price: r.price.toString(),
+    cashCents: Number(r.cashCents),
+    realizedPnlCents: Number(r.realizedPnlCents),
+    execId: r.execId,
+    executedAt: r.executedAt,
+  }));
 }
 
 export interface StoredRun {
-  id: string; trigger: string; brokerTime: string; differences: number; explained: number; unexplained: number; reduceOnly: string[]; body: unknown; createdAt: string;
+  id: string;
+  trigger: string;
+  brokerTime: string;
+  differences: number;
+  explained: number;
+  unexplained: number;
+  reduceOnly: string[];
+  body: unknown;
+  createdAt: string;
 }
-const runView = (r: { id: string; trigger: string; brokerTime: Date; differences: number; explained: number; unexplained: number; reduceOnly: string[]; body: unknown; createdAt: Date }): StoredRun => ({
-  id: r.id, trigger: r.trigger, brokerTime: r.brokerTime.toISOString(), differences: r.differences, explained: r.explained, unexplained: r.unexplained, reduceOnly: r.reduceOnly, body: r.body, createdAt: r.createdAt.toISOString(),
+const runView = (r: {
+  id: string;
+  trigger: string;
+  brokerTime: Date;
+  differences: number;
+  explained: number;
+  unexplained: number;
+  reduceOnly: string[];
+  body: unknown;
+  createdAt: Date;
+}): StoredRun => ({
+  id: r.id,
+  trigger: r.trigger,
+  brokerTime: r.brokerTime.toISOString(),
+  differences: r.differences,
+  explained: r.explained,
+  unexplained: r.unexplained,
+  reduceOnly: r.reduceOnly,
+  body: r.body,
+  createdAt: r.createdAt.toISOString(),
 });
 
 /** Stores a run's report once (a retried activity writes the same id: first write wins). */
 export async function saveRun(prisma: PrismaClient, r: Omit<StoredRun, 'createdAt'>): Promise<void> {
   await prisma.reconciliationRun.createMany({
-    data: [{ id: r.id, trigger: r.trigger, brokerTime: new Date(r.brokerTime), differences: r.differences, explained: r.explained, unexplained: r.unexplained, reduceOnly: r.reduceOnly, body: r.body as Prisma.InputJsonValue }],
+    data: [
+      {
+        id: r.id,
+        trigger: r.trigger,
+        brokerTime: new Date(r.brokerTime),
+        differences: r.differences,
+        explained: r.explained,
+        unexplained: r.unexplained,
+        reduceOnly: r.reduceOnly,
+        body: r.body as Prisma.InputJsonValue,
+      },
+    ],
     skipDuplicates: true,
   });
 }
@@ -219,11 +381,18 @@ export async function getRun(prisma: PrismaClient, id: string): Promise<StoredRu
 
 export async function listRuns(prisma: PrismaClient, limit = 50): Promise<Omit<StoredRun, 'body'>[]> {
   const rows = await prisma.reconciliationRun.findMany({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: limit });
-  return rows.map((r) => { const { body: _b, ...rest } = runView(r); return rest; });
+  return rows.map((r) => {
+    const { body: _b, ...rest } = runView(r);
+    return rest;
+  });
 }
 
 /** Orphaned-order cases recorded by tradeInstruction (audit action RECONCILIATION_CASE), newest first. */
-export async function reconciliationCases(prisma: PrismaClient, since?: Date, limit = 100): Promise<Array<{ id: string; actor: string; target: string | null; outcome: string; detail: unknown; createdAt: string }>> {
+export async function reconciliationCases(
+  prisma: PrismaClient,
+  since?: Date,
+  limit = 100,
+): Promise<Array<{ id: string; actor: string; target: string | null; outcome: string; detail: unknown; createdAt: string }>> {
   const rows = await prisma.auditLog.findMany({ where: { action: 'RECONCILIATION_CASE', ...(since ? { createdAt: { gte: since } } : {}) }, orderBy: { createdAt: 'desc' }, take: limit });
   return rows.map((r) => ({ id: r.id.toString(), actor: r.actor, target: r.target, outcome: r.outcome, detail: r.detail, createdAt: r.createdAt.toISOString() }));
 }
@@ -255,13 +424,35 @@ export async function ownerEvents(prisma: PrismaClient, ownerKind: string, owner
   for (const f of fills) {
     const spec = actionSpec(f.instruction.tradeAction as TradeInstruction['trade_action']);
     evs.push({
-      at: f.createdAt.getTime(), tie: f.execId, source: f.instructionId, kind: 'FILL', reason: f.instruction.tradeAction,
-      contract: { symbol: f.instruction.symbol, secType: spec.secType, expiry: ymdOfIso(f.instruction.expirationDate ?? ''), strike: f.instruction.strikePrice?.toString() ?? '0', right: spec.right ?? '' },
-      signedQty: (spec.side === 'BUY' ? 1 : -1) * f.shares, price: f.price.toString(),
+      at: f.createdAt.getTime(),
+      tie: f.execId,
+      source: f.instructionId,
+      kind: 'FILL',
+      reason: f.instruction.tradeAction,
+      contract: {
+        symbol: f.instruction.symbol,
+        secType: spec.secType,
+        expiry: ymdOfIso(f.instruction.expirationDate ?? ''),
+        strike: f.instruction.strikePrice?.toString() ?? '0',
+        right: spec.right ?? '',
+      },
+      signedQty: (spec.side === 'BUY' ? 1 : -1) * f.shares,
+      price: f.price.toString(),
       commissionCents: f.commission === null ? 0 : new Decimal(f.commission.toString()).mul(100).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toNumber(),
     });
   }
-  for (const e of life) evs.push({ at: e.createdAt.getTime(), tie: e.key, source: e.key, kind: 'LIFECYCLE', reason: e.reason, contract: contractOf(e), signedQty: e.quantity, price: e.price.toString(), commissionCents: 0 });
+  for (const e of life)
+    evs.push({
+      at: e.createdAt.getTime(),
+      tie: e.key,
+      source: e.key,
+      kind: 'LIFECYCLE',
+      reason: e.reason,
+      contract: contractOf(e),
+      signedQty: e.quantity,
+      price: e.price.toString(),
+      commissionCents: 0,
+    });
   return evs.sort((a, b) => a.at - b.at || (a.tie < b.tie ? -1 : 1)).map(({ at: _a, tie: _t, ...e }) => e);
 }
 

@@ -140,7 +140,10 @@ export async function disconnectPrisma(client: PrismaClient): Promise<void> {
   for (const [url, c] of clients) if (c === client) clients.delete(url);
   for (const l of listeners.get(client) ?? []) await l.close();
   await client.$disconnect();
-  await pools.get(client)?.end().catch(() => undefined);
+  await pools
+    .get(client)
+    ?.end()
+    .catch(() => undefined);
 }
 
 export async function closePrisma(): Promise<void> {

@@ -109,7 +109,16 @@ export async function allWeekTypes(prisma: PrismaClient, limit = 5000) {
 /** Family ledger transfers between accounts/families (FORK, MERGE, REINVEST): the tree's history. */
 export async function familyTransfers(prisma: PrismaClient, limit = 500) {
   const rows = await prisma.ledgerEntry.findMany({ where: { reason: { in: ['FORK', 'MERGE', 'REINVEST'] } }, orderBy: { createdAt: 'desc' }, take: limit });
-  return rows.map((e) => ({ key: e.key, familyId: e.familyId, reason: e.reason, from: e.fromAccountId, to: e.toAccountId, amountCents: Number(e.amountCents), week: e.week, at: e.createdAt.toISOString() }));
+  return rows.map((e) => ({
+    key: e.key,
+    familyId: e.familyId,
+    reason: e.reason,
+    from: e.fromAccountId,
+    to: e.toAccountId,
+    amountCents: Number(e.amountCents),
+    week: e.week,
+    at: e.createdAt.toISOString(),
+  }));
 }
 
 /** STAR-LAB clients (never a secret or hash), their strategies' instruction counts by status and realised P&L. */
@@ -135,7 +144,15 @@ export async function starlabOverview(prisma: PrismaClient) {
     }
   }
   return {
-    clients: clients.map((c) => ({ name: c.name, clientId: c.clientId, strategies: c.strategies, scopes: c.scopes, rateLimitPerMinute: c.rateLimitPerMinute, createdAt: c.createdAt.toISOString(), revokedAt: c.revokedAt?.toISOString() ?? null })),
+    clients: clients.map((c) => ({
+      name: c.name,
+      clientId: c.clientId,
+      strategies: c.strategies,
+      scopes: c.scopes,
+      rateLimitPerMinute: c.rateLimitPerMinute,
+      createdAt: c.createdAt.toISOString(),
+      revokedAt: c.revokedAt?.toISOString() ?? null,
+    })),
     strategies: [...strategies.values()].sort((a, b) => a.clientName.localeCompare(b.clientName) || a.strategy.localeCompare(b.strategy)),
   };
 }

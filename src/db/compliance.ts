@@ -10,7 +10,12 @@ import type { Prisma, PrismaClient } from './client';
 import { listSegments } from './reservations';
 
 const notionalCents = (qty: number, avg: Prisma.Decimal | string, secType: string) =>
-  new Decimal(avg.toString()).mul(Math.abs(qty)).mul(secType === 'OPT' ? DEFAULT_PROTOCOL.market.contractMultiplier : 1).mul(100).toDecimalPlaces(0, Decimal.ROUND_HALF_EVEN).toNumber();
+  new Decimal(avg.toString())
+    .mul(Math.abs(qty))
+    .mul(secType === 'OPT' ? DEFAULT_PROTOCOL.market.contractMultiplier : 1)
+    .mul(100)
+    .toDecimalPlaces(0, Decimal.ROUND_HALF_EVEN)
+    .toNumber();
 
 export async function loadComplianceInput(
   prisma: PrismaClient,
@@ -39,7 +44,14 @@ export async function loadComplianceInput(
     generatedAt: now.toISOString(),
     rejected: rejected.map((r) => ({ at: r.createdAt.toISOString(), id: r.id, client: r.clientName, strategy: r.starlabStrategyId, symbol: r.symbol, source: r.source, reason: r.rejectReason })),
     audit: audit.map((a) => ({ at: a.createdAt.toISOString(), actor: a.actor, action: a.action, target: a.target, outcome: a.outcome, detail: a.detail })),
-    segments: segments.map((s) => ({ segment: s.segment, capitalLimitCents: s.capitalLimitCents ?? limits.defaultSegmentCapitalCents, maxOpenOrdersPerStrategy: s.maxOpenOrdersPerStrategy, workingCents: s.workingCents, heldCents: s.heldCents, openOrders: openSeg.get(s.segment) ?? 0 })),
+    segments: segments.map((s) => ({
+      segment: s.segment,
+      capitalLimitCents: s.capitalLimitCents ?? limits.defaultSegmentCapitalCents,
+      maxOpenOrdersPerStrategy: s.maxOpenOrdersPerStrategy,
+      workingCents: s.workingCents,
+      heldCents: s.heldCents,
+      openOrders: openSeg.get(s.segment) ?? 0,
+    })),
     accounts: accounts.map((a) => ({ id: a.id, kind: a.kind, cashCents: Number(a.cashCents), openOrders: openAcc.get(a.id) ?? 0 })),
     positions: positions.map((p) => ({ ownerKind: p.ownerKind, ownerId: p.ownerId, symbol: p.symbol, notionalCents: notionalCents(p.quantity, p.avgPrice, p.secType) })),
     concentrationLimitCents: limits.concentrationLimitCents,

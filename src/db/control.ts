@@ -70,16 +70,18 @@ async function setFlags(prisma: PrismaClient, c: ControlChange, flags: { halted?
 export const halt = (prisma: PrismaClient, c: ControlChange) => setFlags(prisma, c, { halted: true }, 'TRADING_HALTED');
 /** Lifts the halt; reduce-only stays as it was (lifted separately, on purpose). */
 export const resume = (prisma: PrismaClient, c: ControlChange) => setFlags(prisma, c, { halted: false }, 'TRADING_RESUMED');
-export const setReduceOnly = (prisma: PrismaClient, c: ControlChange, on: boolean) =>
-  setFlags(prisma, c, { reduceOnly: on }, on ? 'REDUCE_ONLY_ON' : 'REDUCE_ONLY_OFF');
+export const setReduceOnly = (prisma: PrismaClient, c: ControlChange, on: boolean) => setFlags(prisma, c, { reduceOnly: on }, on ? 'REDUCE_ONLY_ON' : 'REDUCE_ONLY_OFF');
 
 // The API's refusal at the door (POST submit while halted): the halted scopes, one query shared
 // by the submissions of one event-loop turn (batch.ts), straight on the pool (client.ts).
 const haltedRows = perClient((prisma: PrismaClient) =>
-  batched(async (keys: 'halted'[]) => {
-    const rows = await hotQuery<{ scope: string; reason: string | null }>(prisma, 'SELECT scope, reason FROM control_state WHERE halted', []);
-    return new Map(keys.map((k) => [k, rows]));
-  }, [] as { scope: string; reason: string | null }[]),
+  batched(
+    async (keys: 'halted'[]) => {
+      const rows = await hotQuery<{ scope: string; reason: string | null }>(prisma, 'SELECT scope, reason FROM control_state WHERE halted', []);
+      return new Map(keys.map((k) => [k, rows]));
+    },
+    [] as { scope: string; reason: string | null }[],
+  ),
 );
 
 /** The first halted scope among `scopes` (global first), or null; read fresh for every call batch. */

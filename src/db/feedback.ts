@@ -49,7 +49,11 @@ export interface RecommendationRow {
 
 /** Idempotent on `id` (a retried activity or a re-run with the same run id creates nothing new). */
 export async function createRecommendation(prisma: PrismaClient, r: { id: string; kind: string; source?: string; evidence: object; proposedConfig: object }): Promise<RecommendationRow> {
-  const row = await prisma.recommendation.upsert({ where: { id: r.id }, create: { id: r.id, kind: r.kind, source: r.source ?? null, evidence: r.evidence, proposedConfig: r.proposedConfig }, update: {} });
+  const row = await prisma.recommendation.upsert({
+    where: { id: r.id },
+    create: { id: r.id, kind: r.kind, source: r.source ?? null, evidence: r.evidence, proposedConfig: r.proposedConfig },
+    update: {},
+  });
   return row as RecommendationRow;
 }
 
@@ -111,13 +115,19 @@ export async function loadLiveWeeks(prisma: PrismaClient): Promise<LiveWeekRow[]
   const [types, accounts, ledger, orders] = await Promise.all([
     prisma.weekTypeRecord.findMany({ orderBy: [{ week: 'asc' }] }),
     prisma.account.findMany({ select: { id: true, kind: true, familyId: true } }),
-    prisma.ledgerEntry.findMany({ where: { reason: { in: ['PREMIUM', 'COMMISSION', 'ASSIGNMENT'] } }, select: { fromAccountId: true, toAccountId: true, amountCents: true, reason: true, week: true } }),
+    prisma.ledgerEntry.findMany({
+      where: { reason: { in: ['PREMIUM', 'COMMISSION', 'ASSIGNMENT'] } },
+      select: { fromAccountId: true, toAccountId: true, amountCents: true, reason: true, week: true },
+    }),
     prisma.protocolOrder.findMany({ where: { purpose: 'OPEN' }, select: { accountId: true, week: true, symbol: true, detail: true } }),
   ]);
   const acct = new Map(accounts.map((a) => [a.id, a]));
   const flows = new Map<string, { premium: number; commission: number; assignment: number }>();
   for (const e of ledger) {
-    for (const [id, sign] of [[e.toAccountId, 1], [e.fromAccountId, -1]] as const) {
+    for (const [id, sign] of [
+      [e.toAccountId, 1],
+      [e.fromAccountId, -1],
+    ] as const) {
       if (!id || !e.week) continue;
       const k = `${id}|${e.week}`;
       const f = flows.get(k) ?? { premium: 0, commission: 0, assignment: 0 };
@@ -137,8 +147,16 @@ export async function loadLiveWeeks(prisma: PrismaClient): Promise<LiveWeekRow[]
     const a = acct.get(t.accountId);
     const f = flows.get(`${t.accountId}|${t.week}`) ?? { premium: 0, commission: 0, assignment: 0 };
     return {
-      week: t.week, accountId: t.accountId, kind: a?.kind ?? '?', familyId: a?.familyId ?? '?', symbol: t.symbol, type: t.type,
-      regime: regime.get(`${t.accountId}|${t.week}|${t.symbol}`) ?? 'unknown', premiumCents: f.premium, commissionCents: f.commission, assignmentCents: f.assignment,
+      week: t.week,
+      accountId: t.accountId,
+      kind: a?.kind ?? '?',
+      familyId: a?.familyId ?? '?',
+      symbol: t.symbol,
+      type: t.type,
+      regime: regime.get(`${t.accountId}|${t.week}|${t.symbol}`) ?? 'unknown',
+      premiumCents: f.premium,
+      commissionCents: f.commission,
+      assignmentCents: f.assignment,
     };
   });
 }

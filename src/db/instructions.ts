@@ -138,7 +138,16 @@ export async function recordOutcome(
     });
     for (const f of order.fills) {
       const inserted = await tx.execution.createMany({
-        data: [{ execId: f.execId, instructionId: allUseOrderId, shares: f.shares, price: new Decimal(f.price).toString(), commission: f.commission !== undefined ? new Decimal(f.commission).toString() : null, executedAt: f.time }],
+        data: [
+          {
+            execId: f.execId,
+            instructionId: allUseOrderId,
+            shares: f.shares,
+            price: new Decimal(f.price).toString(),
+            commission: f.commission !== undefined ? new Decimal(f.commission).toString() : null,
+            executedAt: f.time,
+          },
+        ],
         skipDuplicates: true,
       });
       if (inserted.count === 0) {
@@ -151,22 +160,13 @@ export async function recordOutcome(
 }
 
 /** Applies one fill to the owner's position under the position's lock (also used by src/db/books.ts). */
-export async function applyFillToPosition(
-  tx: Prisma.TransactionClient,
-  ownerKind: string,
-  ownerId: string,
-  c: PositionContract,
-  instructionId: string,
-  f: FillRecord,
-): Promise<void> {
+export async function applyFillToPosition(tx: Prisma.TransactionClient, ownerKind: string, ownerId: string, c: PositionContract, instructionId: string, f: FillRecord): Promise<void> {
   const key = [ownerKind, ownerId, c.symbol, c.secType, c.expiry, c.strike, c.right].join('|');
   // Serialise fills on the same position across concurrent workflows.
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`;
   const where = { ownerKind, ownerId, symbol: c.symbol, secType: c.secType, expiry: c.expiry, strike: new Decimal(c.strike).toString(), right: c.right };
   const row = await tx.position.findUnique({ where: { ownerKind_ownerId_symbol_secType_expiry_strike_right: where } });
-  const prev: NetPosition = row
-    ? { quantity: row.quantity, avgPrice: row.avgPrice.toString(), realizedPnlCents: Number(row.realizedPnlCents) }
-    : { quantity: 0, avgPrice: '0', realizedPnlCents: 0 };
+  const prev: NetPosition = row ? { quantity: row.quantity, avgPrice: row.avgPrice.toString(), realizedPnlCents: Number(row.realizedPnlCents) } : { quantity: 0, avgPrice: '0', realizedPnlCents: 0 };
   const next = applyFill(prev, c.sign * f.shares, f.price, c.multiplier);
   const opensNew = prev.quantity === 0 || Math.sign(next.quantity) !== Math.sign(prev.quantity);
   const data = {

@@ -13,9 +13,20 @@ import { Readable } from 'node:stream';
 import { addDays, marketSession, type IsoDate } from '../domain/calendar';
 import type { Bar } from '../domain/indicators';
 import {
-  checkBars, checkChain, checkQuotes, missingTradingDays,
-  DEFAULT_BAR_RULES, DEFAULT_CHAIN_RULES, DEFAULT_QUOTE_RULES,
-  type BarRuleOptions, type ChainRuleOptions, type DailyBarRow, type OptionRow, type QuoteRow, type QuoteRuleOptions, type Rejected,
+  checkBars,
+  checkChain,
+  checkQuotes,
+  missingTradingDays,
+  DEFAULT_BAR_RULES,
+  DEFAULT_CHAIN_RULES,
+  DEFAULT_QUOTE_RULES,
+  type BarRuleOptions,
+  type ChainRuleOptions,
+  type DailyBarRow,
+  type OptionRow,
+  type QuoteRow,
+  type QuoteRuleOptions,
+  type Rejected,
 } from '../domain/marketDataRules';
 
 export type QuarantineKind = 'BAR' | 'QUOTE' | 'CHAIN';
@@ -161,7 +172,10 @@ export class MarketStore {
 
   /** Raw COPY of bars straight into md_daily_bar (no validation, no de-duplication): the benchmark's yardstick. */
   async copyBarsRaw(rows: readonly DailyBarRow[], source: string): Promise<void> {
-    await this.ensurePartitions('md_daily_bar', rows.map((r) => r.date));
+    await this.ensurePartitions(
+      'md_daily_bar',
+      rows.map((r) => r.date),
+    );
     const c = await this.pool.connect();
     try {
       await pipeline(Readable.from(chunked(rows.map((r) => barLine(r, source)))), c.query(copyFrom('COPY md_daily_bar (symbol, day, open_c, high_c, low_c, close_c, volume, source) FROM STDIN')));
@@ -199,16 +213,22 @@ export class MarketStore {
         if ((err as { code?: string }).code !== '23505') throw err;
       }
     }
-    return this.copyMerge(c, 'md_stage_bar', 'symbol, day, open_c, high_c, low_c, close_c, volume, source', lines,
+    return this.copyMerge(
+      c,
+      'md_stage_bar',
+      'symbol, day, open_c, high_c, low_c, close_c, volume, source',
+      lines,
       `INSERT INTO md_daily_bar (symbol, day, open_c, high_c, low_c, close_c, volume, source)
-       SELECT symbol, day, open_c, high_c, low_c, close_c, volume, source FROM md_stage_bar ON CONFLICT (symbol, day) DO NOTHING`);
+       SELECT symbol, day, open_c, high_c, low_c, close_c, volume, source FROM md_stage_bar ON CONFLICT (symbol, day) DO NOTHING`,
+    );
   }
 
   /** The stored bars just before `date`: the context the spike rule measures the new ones against. */
   async barsBefore(symbol: string, date: IsoDate, n: number): Promise<Bar[]> {
     const { rows } = await this.pool.query({
       text: 'SELECT day::text, open_c, high_c, low_c, close_c FROM md_daily_bar WHERE symbol = $1 AND day < $2 ORDER BY day DESC LIMIT $3',
-      values: [symbol, date, n], rowMode: 'array',
+      values: [symbol, date, n],
+      rowMode: 'array',
     });
     return (rows as [string, number, number, number, number][]).reverse().map(([d, o, h, l, c]) => ({ date: d, open: o, high: h, low: l, close: c }));
   }
@@ -230,16 +250,26 @@ export class MarketStore {
       ok.push(...checked.ok);
       bad.push(...checked.bad);
     }
-    await this.ensurePartitions('md_daily_bar', ok.map((r) => r.date));
+    await this.ensurePartitions(
+      'md_daily_bar',
+      ok.map((r) => r.date),
+    );
     const inserted = ok.length === 0 ? 0 : await this.withClient((c) => this.storeBars(c, ok, source));
-    const quarantined = await this.quarantine('BAR', source, bad.map((b) => ({ ...b, symbol: b.row.symbol, key: `${b.row.symbol}|${b.row.date}`, time: `${b.row.date}T00:00:00Z` })));
+    const quarantined = await this.quarantine(
+      'BAR',
+      source,
+      bad.map((b) => ({ ...b, symbol: b.row.symbol, key: `${b.row.symbol}|${b.row.date}`, time: `${b.row.date}T00:00:00Z` })),
+    );
     return { inserted, accepted: ok.length, quarantined };
   }
 
   async ingestQuotes(rows: readonly QuoteRow[], source: string, now: Date, o: QuoteRuleOptions = DEFAULT_QUOTE_RULES): Promise<IngestResult> {
     const checked = checkQuotes(rows, now, o);
     const ok = checked.ok.filter((r) => assertSymbol(r.symbol));
-    await this.ensurePartitions('md_quote', ok.map((r) => r.ts));
+    await this.ensurePartitions(
+      'md_quote',
+      ok.map((r) => r.ts),
+    );
     let inserted = 0;
     if (ok.length > 0) {
       const { rowCount } = await this.pool.query(
@@ -250,7 +280,11 @@ export class MarketStore {
       );
       inserted = rowCount ?? 0;
     }
-    const quarantined = await this.quarantine('QUOTE', source, checked.bad.map((b) => ({ ...b, symbol: b.row.symbol, key: `${b.row.contract}|${b.row.ts}`, time: b.row.ts })));
+    const quarantined = await this.quarantine(
+      'QUOTE',
+      source,
+      checked.bad.map((b) => ({ ...b, symbol: b.row.symbol, key: `${b.row.contract}|${b.row.ts}`, time: b.row.ts })),
+    );
     return { inserted, accepted: ok.length, quarantined };
   }
 
@@ -261,12 +295,37 @@ export class MarketStore {
   async ingestChain(rows: readonly OptionRow[], source: string, listed: readonly number[] = [], o: ChainRuleOptions = DEFAULT_CHAIN_RULES): Promise<IngestResult & { missingStrikes: number }> {
     const checked = checkChain(rows, listed, o);
     const ok = checked.ok.filter((r) => assertSymbol(r.symbol));
-    await this.ensurePartitions('md_option_snapshot', ok.map((r) => r.snapshotAt));
+    await this.ensurePartitions(
+      'md_option_snapshot',
+      ok.map((r) => r.snapshotAt),
+    );
     let inserted = 0;
     if (ok.length > 0) {
-      const lines = ok.map((r) => [r.symbol, r.snapshotAt, r.expiry, r.strike, r.right, r.bid, r.ask, r.last, nul(r.iv), nul(r.delta), nul(r.gamma), nul(r.vega), nul(r.theta), nul(r.openInterest), nul(r.underlying), esc(source)].join('\t') + '\n');
+      const lines = ok.map(
+        (r) =>
+          [
+            r.symbol,
+            r.snapshotAt,
+            r.expiry,
+            r.strike,
+            r.right,
+            r.bid,
+            r.ask,
+            r.last,
+            nul(r.iv),
+            nul(r.delta),
+            nul(r.gamma),
+            nul(r.vega),
+            nul(r.theta),
+            nul(r.openInterest),
+            nul(r.underlying),
+            esc(source),
+          ].join('\t') + '\n',
+      );
       inserted = await this.withClient(async (c) => {
-        await c.query(`CREATE TEMP TABLE IF NOT EXISTS md_stage_opt (symbol text, snapshot_at timestamptz, expiry date, strike_c int, "right" char(1), bid_c int, ask_c int, last_c int, iv float8, delta float8, gamma float8, vega float8, theta float8, open_interest int, underlying_c int, source text)`);
+        await c.query(
+          `CREATE TEMP TABLE IF NOT EXISTS md_stage_opt (symbol text, snapshot_at timestamptz, expiry date, strike_c int, "right" char(1), bid_c int, ask_c int, last_c int, iv float8, delta float8, gamma float8, vega float8, theta float8, open_interest int, underlying_c int, source text)`,
+        );
         const cols = 'symbol, snapshot_at, expiry, strike_c, "right", bid_c, ask_c, last_c, iv, delta, gamma, vega, theta, open_interest, underlying_c, source';
         return this.copyMerge(c, 'md_stage_opt', cols, lines, `INSERT INTO md_option_snapshot (${cols}) SELECT ${cols} FROM md_stage_opt ON CONFLICT DO NOTHING`);
       });
@@ -274,8 +333,14 @@ export class MarketStore {
     const items = checked.bad.map((b) => ({ ...b, symbol: b.row.symbol, key: `${b.row.symbol}|${b.row.snapshotAt}|${b.row.expiry}|${b.row.strike}|${b.row.right}`, time: b.row.snapshotAt }));
     const at = rows[0]?.snapshotAt;
     for (const m of checked.missingStrikes) {
-      items.push({ row: { symbol: rows[0]!.symbol, expiry: m.expiry, right: m.right, missing_strikes: m.strikes } as never, rule: 'CHAIN_MISSING_STRIKES',
-        reason: `${m.strikes.length} listed strike(s) with no quote: ${m.strikes.map((s) => s / 100).join(', ')}`, symbol: rows[0]!.symbol, key: `${rows[0]!.symbol}|${at}|${m.expiry}|${m.right}`, time: at! });
+      items.push({
+        row: { symbol: rows[0]!.symbol, expiry: m.expiry, right: m.right, missing_strikes: m.strikes } as never,
+        rule: 'CHAIN_MISSING_STRIKES',
+        reason: `${m.strikes.length} listed strike(s) with no quote: ${m.strikes.map((s) => s / 100).join(', ')}`,
+        symbol: rows[0]!.symbol,
+        key: `${rows[0]!.symbol}|${at}|${m.expiry}|${m.right}`,
+        time: at!,
+      });
     }
     const quarantined = await this.quarantine('CHAIN', source, items);
     return { inserted, accepted: ok.length, quarantined, missingStrikes: checked.missingStrikes.length };
@@ -299,7 +364,8 @@ export class MarketStore {
   async bars(symbol: string, from: IsoDate, to: IsoDate): Promise<Bar[]> {
     const { rows } = await this.pool.query({
       text: 'SELECT day::text, open_c, high_c, low_c, close_c FROM md_daily_bar WHERE symbol = $1 AND day BETWEEN $2 AND $3 ORDER BY day',
-      values: [symbol, from, to], rowMode: 'array',
+      values: [symbol, from, to],
+      rowMode: 'array',
     });
     const out: Bar[] = new Array<Bar>(rows.length);
     for (let i = 0; i < rows.length; i++) {
@@ -311,14 +377,17 @@ export class MarketStore {
 
   async barDays(symbol: string): Promise<{ count: number; first: IsoDate | null; last: IsoDate | null }> {
     const { rows } = await this.pool.query<{ n: string; first: string | null; last: string | null }>(
-      'SELECT count(*) AS n, min(day)::text AS first, max(day)::text AS last FROM md_daily_bar WHERE symbol = $1', [symbol]);
+      'SELECT count(*) AS n, min(day)::text AS first, max(day)::text AS last FROM md_daily_bar WHERE symbol = $1',
+      [symbol],
+    );
     return { count: Number(rows[0]?.n ?? 0), first: rows[0]?.first ?? null, last: rows[0]?.last ?? null };
   }
 
   /** The newest stored quote of a contract, or null. */
   async latestQuote(contract: string): Promise<{ ts: string; bid: number; ask: number; last: number } | null> {
-    const { rows } = await this.pool.query<{ ts: Date; bid_c: number; ask_c: number; last_c: number }>(
-      'SELECT ts, bid_c, ask_c, last_c FROM md_quote WHERE contract = $1 ORDER BY ts DESC LIMIT 1', [contract]);
+    const { rows } = await this.pool.query<{ ts: Date; bid_c: number; ask_c: number; last_c: number }>('SELECT ts, bid_c, ask_c, last_c FROM md_quote WHERE contract = $1 ORDER BY ts DESC LIMIT 1', [
+      contract,
+    ]);
     const r = rows[0];
     return r ? { ts: r.ts.toISOString(), bid: r.bid_c, ask: r.ask_c, last: r.last_c } : null;
   }
@@ -329,16 +398,29 @@ export class MarketStore {
       `SELECT symbol, snapshot_at, expiry::text AS expiry, strike_c, "right", bid_c, ask_c, last_c, iv, delta, gamma, vega, theta, open_interest, underlying_c
        FROM md_option_snapshot WHERE symbol = $1 AND expiry = $2
          AND snapshot_at = (SELECT max(snapshot_at) FROM md_option_snapshot WHERE symbol = $1 AND expiry = $2)
-       ORDER BY "right", strike_c`, [symbol, expiry]);
+       ORDER BY "right", strike_c`,
+      [symbol, expiry],
+    );
     if (rows.length === 0) return null;
     const at = (rows[0]!.snapshot_at as Date).toISOString();
     return {
       snapshotAt: at,
       rows: rows.map((r) => ({
-        symbol: String(r.symbol), snapshotAt: at, expiry: String(r.expiry), strike: Number(r.strike_c), right: String(r.right) as 'C' | 'P',
-        bid: Number(r.bid_c), ask: Number(r.ask_c), last: Number(r.last_c), iv: r.iv as number | null, delta: r.delta as number | null,
-        gamma: r.gamma as number | null, vega: r.vega as number | null, theta: r.theta as number | null,
-        openInterest: r.open_interest as number | null, underlying: r.underlying_c as number | null,
+        symbol: String(r.symbol),
+        snapshotAt: at,
+        expiry: String(r.expiry),
+        strike: Number(r.strike_c),
+        right: String(r.right) as 'C' | 'P',
+        bid: Number(r.bid_c),
+        ask: Number(r.ask_c),
+        last: Number(r.last_c),
+        iv: r.iv as number | null,
+        delta: r.delta as number | null,
+        gamma: r.gamma as number | null,
+        vega: r.vega as number | null,
+        theta: r.theta as number | null,
+        openInterest: r.open_interest as number | null,
+        underlying: r.underlying_c as number | null,
       })),
     };
   }
@@ -352,17 +434,27 @@ export class MarketStore {
   async quarantined(filter: { kind?: QuarantineKind; symbol?: string } = {}): Promise<QuarantineRow[]> {
     const { rows } = await this.pool.query<Record<string, unknown>>(
       `SELECT kind, symbol, row_key, row_time, rule, reason, source, row, created_at FROM md_quarantine
-       WHERE ($1::text IS NULL OR kind = $1) AND ($2::text IS NULL OR symbol = $2) ORDER BY id`, [filter.kind ?? null, filter.symbol ?? null]);
+       WHERE ($1::text IS NULL OR kind = $1) AND ($2::text IS NULL OR symbol = $2) ORDER BY id`,
+      [filter.kind ?? null, filter.symbol ?? null],
+    );
     return rows.map((r) => ({
-      kind: r.kind as QuarantineKind, symbol: String(r.symbol), rowKey: String(r.row_key), rowTime: (r.row_time as Date).toISOString(), rule: String(r.rule),
-      reason: String(r.reason), source: String(r.source), row: r.row, createdAt: (r.created_at as Date).toISOString(),
+      kind: r.kind as QuarantineKind,
+      symbol: String(r.symbol),
+      rowKey: String(r.row_key),
+      rowTime: (r.row_time as Date).toISOString(),
+      rule: String(r.rule),
+      reason: String(r.reason),
+      source: String(r.source),
+      row: r.row,
+      createdAt: (r.created_at as Date).toISOString(),
     }));
   }
 
   /** Per-symbol freshness, gaps against the exchange calendar and quarantined rows. */
   async quality(now: Date, symbols?: string[]): Promise<SymbolQuality[]> {
     const { rows } = await this.pool.query<{ symbol: string }>(
-      `SELECT symbol FROM md_daily_bar UNION SELECT symbol FROM md_quote UNION SELECT symbol FROM md_option_snapshot UNION SELECT symbol FROM md_quarantine ORDER BY 1`);
+      `SELECT symbol FROM md_daily_bar UNION SELECT symbol FROM md_quote UNION SELECT symbol FROM md_option_snapshot UNION SELECT symbol FROM md_quarantine ORDER BY 1`,
+    );
     const list = symbols && symbols.length > 0 ? symbols : rows.map((r) => r.symbol);
     const expected = lastClosedSession(now);
     const out: SymbolQuality[] = [];
@@ -375,12 +467,23 @@ export class MarketStore {
       const stale = last ? (last >= expected ? 0 : missingTradingDays([], addDays(last, 1), expected).length) : null;
       const { rows: q } = await this.pool.query<{ rule: string; n: string }>('SELECT rule, count(*) AS n FROM md_quarantine WHERE symbol = $1 GROUP BY rule ORDER BY rule', [symbol]);
       const { rows: lq } = await this.pool.query<{ t: Date | null; c: Date | null }>(
-        'SELECT (SELECT max(ts) FROM md_quote WHERE symbol = $1) AS t, (SELECT max(snapshot_at) FROM md_option_snapshot WHERE symbol = $1) AS c', [symbol]);
+        'SELECT (SELECT max(ts) FROM md_quote WHERE symbol = $1) AS t, (SELECT max(snapshot_at) FROM md_option_snapshot WHERE symbol = $1) AS c',
+        [symbol],
+      );
       const byRule = Object.fromEntries(q.map((r) => [r.rule, Number(r.n)]));
       out.push({
-        symbol, first_bar: first, last_bar: last, bars: dates.length, stale_trading_days: stale, fresh: stale === 0,
-        gaps: gaps.length, gap_days: gaps.slice(0, 20), last_quote: lq[0]?.t?.toISOString() ?? null, last_chain: lq[0]?.c?.toISOString() ?? null,
-        quarantined: Object.values(byRule).reduce((s, n) => s + n, 0), quarantined_by_rule: byRule,
+        symbol,
+        first_bar: first,
+        last_bar: last,
+        bars: dates.length,
+        stale_trading_days: stale,
+        fresh: stale === 0,
+        gaps: gaps.length,
+        gap_days: gaps.slice(0, 20),
+        last_quote: lq[0]?.t?.toISOString() ?? null,
+        last_chain: lq[0]?.c?.toISOString() ?? null,
+        quarantined: Object.values(byRule).reduce((s, n) => s + n, 0),
+        quarantined_by_rule: byRule,
       });
     }
     return out;

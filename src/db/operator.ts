@@ -30,7 +30,16 @@ export async function showAccount(prisma: PrismaClient, id: string) {
     family: { id: a.family.id, name: a.family.name, parentFamilyId: a.family.parentFamilyId },
     baseCents: Number(a.baseCents),
     cashCents: Number(a.cashCents),
-    positions: positions.map((p) => ({ symbol: p.symbol, secType: p.secType, expiry: p.expiry, strike: p.strike.toString(), right: p.right, quantity: p.quantity, avgPrice: p.avgPrice.toString(), realizedPnlCents: Number(p.realizedPnlCents) })),
+    positions: positions.map((p) => ({
+      symbol: p.symbol,
+      secType: p.secType,
+      expiry: p.expiry,
+      strike: p.strike.toString(),
+      right: p.right,
+      quantity: p.quantity,
+      avgPrice: p.avgPrice.toString(),
+      realizedPnlCents: Number(p.realizedPnlCents),
+    })),
     recentLedger: ledger.map((e) => ({ key: e.key, reason: e.reason, from: e.fromAccountId, to: e.toAccountId, amountCents: Number(e.amountCents), week: e.week, at: e.createdAt.toISOString() })),
     recentWeekTypes: weekTypes.map((w) => ({ week: w.week, symbol: w.symbol, type: w.type })),
   };
@@ -80,7 +89,15 @@ export async function showInstruction(prisma: PrismaClient, id: string) {
     workflowId: i.workflowId,
     orderType: i.orderType,
     limitPrice: i.limitPrice?.toString() ?? null,
-    order: i.order ? { brokerOrderId: i.order.brokerOrderId, status: i.order.status, filledQuantity: i.order.filledQuantity, avgFillPrice: i.order.avgFillPrice?.toString() ?? null, commission: i.order.commission.toString() } : null,
+    order: i.order
+      ? {
+          brokerOrderId: i.order.brokerOrderId,
+          status: i.order.status,
+          filledQuantity: i.order.filledQuantity,
+          avgFillPrice: i.order.avgFillPrice?.toString() ?? null,
+          commission: i.order.commission.toString(),
+        }
+      : null,
     executions: i.executions.map((e) => ({ execId: e.execId, shares: e.shares, price: e.price.toString(), commission: e.commission?.toString() ?? null, at: e.executedAt })),
   };
 }

@@ -98,6 +98,11 @@ export async function strategyKnown(prisma: PrismaClient, clientName: string | n
  */
 export async function strategyOwnerIds(prisma: PrismaClient, clientName: string | null, strategyId: string): Promise<string[]> {
   if (clientName !== null) return [strategyOwnerId(clientName, strategyId)];
-  const rows = await prisma.instruction.findMany({ where: { starlabStrategyId: strategyId, source: 'STARLAB' }, distinct: ['clientName'], select: { clientName: true }, orderBy: { clientName: 'asc' } });
+  const rows = await prisma.instruction.findMany({
+    where: { starlabStrategyId: strategyId, source: 'STARLAB' },
+    distinct: ['clientName'],
+    select: { clientName: true },
+    orderBy: { clientName: 'asc' },
+  });
   return rows.map((r) => strategyOwnerId(r.clientName, strategyId));
 }

@@ -62,17 +62,17 @@ export function currentProtocolConfig(prisma: PrismaClient, scope?: ConfigScope)
  * Family/account: `config` is an override. Throws ProtocolConfigError listing every problem;
  * nothing is written then.
  */
-export async function setProtocolConfig(
-  prisma: PrismaClient,
-  p: { config: unknown; actor: string; reason: string; scope?: ConfigScope },
-): Promise<{ version: number; changes: ConfigDifference[] }> {
+export async function setProtocolConfig(prisma: PrismaClient, p: { config: unknown; actor: string; reason: string; scope?: ConfigScope }): Promise<{ version: number; changes: ConfigDifference[] }> {
   if (!p.actor.trim()) throw new Error('a configuration change needs an actor (who)');
   if (!p.reason.trim()) throw new Error('a configuration change needs a reason (why)');
   const key = scopeKey(p.scope);
   const before = await currentProtocolConfig(prisma, p.scope);
   // Validate what the change produces, in its scope: an override must still make a valid whole.
   const stored = key.scopeKind === 'global' ? parseProtocolConfig(p.config) : p.config;
-  const after = key.scopeKind === 'global' ? (stored as ProtocolConfig) : withOverrides((await currentProtocolConfig(prisma, key.scopeKind === 'account' ? { familyId: p.scope?.familyId } : {})).config, stored as DeepPartial<ProtocolConfig>);
+  const after =
+    key.scopeKind === 'global'
+      ? (stored as ProtocolConfig)
+      : withOverrides((await currentProtocolConfig(prisma, key.scopeKind === 'account' ? { familyId: p.scope?.familyId } : {})).config, stored as DeepPartial<ProtocolConfig>);
   const changes = diffConfigs(before.config, after);
   const version = await prisma.$transaction(async (tx) => {
     const row = await tx.protocolConfigVersion.create({ data: { ...key, config: stored as Prisma.InputJsonValue, actor: p.actor, reason: p.reason } });
@@ -87,7 +87,14 @@ export async function setProtocolConfig(
 /** Every version, newest first (optionally one scope). */
 export async function protocolConfigHistory(prisma: PrismaClient, scope?: ConfigScope, limit = 100): Promise<ConfigVersionRow[]> {
   const rows = await prisma.protocolConfigVersion.findMany({ where: scope ? scopeKey(scope) : {}, orderBy: { version: 'desc' }, take: Math.min(limit, 1000) });
-  return rows.map((r) => ({ version: r.version, scope: scopeLabel({ scopeKind: r.scopeKind as ScopeKey['scopeKind'], scopeId: r.scopeId }), config: r.config, actor: r.actor, reason: r.reason, createdAt: r.createdAt.toISOString() }));
+  return rows.map((r) => ({
+    version: r.version,
+    scope: scopeLabel({ scopeKind: r.scopeKind as ScopeKey['scopeKind'], scopeId: r.scopeId }),
+    config: r.config,
+    actor: r.actor,
+    reason: r.reason,
+    createdAt: r.createdAt.toISOString(),
+  }));
 }
 
 /** What changed in a scope's configuration between two versions (default: the one before the latest, and the latest). */

@@ -34,7 +34,13 @@ export async function savePlans(prisma: PrismaClient, rows: readonly ProtocolOrd
 
 export async function plansOf(prisma: PrismaClient, where: { clientOrderId?: string; familyId?: string; week?: string; accountId?: string; purpose?: string }): Promise<ProtocolOrderRow[]> {
   const rows = await prisma.protocolOrder.findMany({ where, orderBy: { clientOrderId: 'asc' } });
-  return rows.map((r) => ({ ...r, strikeCents: num(r.strikeCents), underlyingCents: Number(r.underlyingCents), atrCents: num(r.atrCents), detail: (r.detail ?? undefined) as Record<string, unknown> | undefined }));
+  return rows.map((r) => ({
+    ...r,
+    strikeCents: num(r.strikeCents),
+    underlyingCents: Number(r.underlyingCents),
+    atrCents: num(r.atrCents),
+    detail: (r.detail ?? undefined) as Record<string, unknown> | undefined,
+  }));
 }
 
 /**

@@ -44,7 +44,10 @@ export async function heldCents(tx: Tx, segment: string, multiplier: number): Pr
       FROM positions p
       JOIN instructions i ON i.id = p.open_instruction_id
      WHERE p.owner_kind = 'STRATEGY' AND p.quantity <> 0 AND i.account_id IS NULL AND coalesce(i.account_tag, 'UNTAGGED') = ${segment}`;
-  return rows.reduce((s, r) => s + capitalHeld({ secType: r.sec_type === 'OPT' ? 'OPT' : 'STK', right: r.right, strike: r.strike, quantity: Number(r.quantity), avgPrice: r.avg_price }, multiplier), 0);
+  return rows.reduce(
+    (s, r) => s + capitalHeld({ secType: r.sec_type === 'OPT' ? 'OPT' : 'STK', right: r.right, strike: r.strike, quantity: Number(r.quantity), avgPrice: r.avg_price }, multiplier),
+    0,
+  );
 }
 
 export async function hasReservation(tx: Tx, instructionId: string): Promise<boolean> {
@@ -68,7 +71,15 @@ export async function setSegmentLimit(prisma: PrismaClient, segment: string, cap
   const data = { capitalLimitCents: BigInt(capitalLimitCents), maxOpenOrdersPerStrategy, updatedBy };
   await prisma.$transaction([
     prisma.segmentLimit.upsert({ where: { segment }, update: data, create: { segment, ...data } }),
-    prisma.auditLog.create({ data: { actor: updatedBy, action: 'SEGMENT_LIMIT_SET', target: segment, outcome: 'OK', detail: { capital_limit_cents: capitalLimitCents, max_open_orders_per_strategy: maxOpenOrdersPerStrategy } } }),
+    prisma.auditLog.create({
+      data: {
+        actor: updatedBy,
+        action: 'SEGMENT_LIMIT_SET',
+        target: segment,
+        outcome: 'OK',
+        detail: { capital_limit_cents: capitalLimitCents, max_open_orders_per_strategy: maxOpenOrdersPerStrategy },
+      },
+    }),
   ]);
 }
 
@@ -111,7 +122,16 @@ export async function controlsFor(tx: Tx, scopes: string[]) {
 
 export async function symbolPositions(tx: Tx, symbol: string) {
   const rows = await tx.position.findMany({ where: { symbol, NOT: { quantity: 0 } } });
-  return rows.map((r) => ({ ownerKind: r.ownerKind, ownerId: r.ownerId, secType: r.secType as 'STK' | 'OPT', right: r.right, expiry: r.expiry, strike: r.strike.toString(), quantity: r.quantity, avgPrice: r.avgPrice.toString() }));
+  return rows.map((r) => ({
+    ownerKind: r.ownerKind,
+    ownerId: r.ownerId,
+    secType: r.secType as 'STK' | 'OPT',
+    right: r.right,
+    expiry: r.expiry,
+    strike: r.strike.toString(),
+    quantity: r.quantity,
+    avgPrice: r.avgPrice.toString(),
+  }));
 }
 
 export async function openOrdersOfStrategy(tx: Tx, clientName: string, strategyId: string, exceptInstructionId: string): Promise<number> {
@@ -123,12 +143,7 @@ export async function openOrdersOfStrategy(tx: Tx, clientName: string, strategyI
  * working (unfilled part only: filled contracts are already in the positions). Counted as
  * covering, so two working calls cannot both be "covered" by the same shares.
  */
-export async function workingOpeningCalls(
-  tx: Tx,
-  owner: { accountId?: string; clientName: string; strategyId: string },
-  symbol: string,
-  exceptInstructionId: string,
-): Promise<number> {
+export async function workingOpeningCalls(tx: Tx, owner: { accountId?: string; clientName: string; strategyId: string }, symbol: string, exceptInstructionId: string): Promise<number> {
   const rows = await tx.instruction.findMany({
     where: {
       symbol,
@@ -196,19 +211,28 @@ function usageSql(L: (v: string) => string, q: SegmentQuery): string {
   (SELECT sum(ceil(cr.amount_cents * (i.quantity - least(i.quantity, coalesce(o.filled_quantity, 0)))::numeric / i.quantity))::text
      FROM capital_reservations cr JOIN instructions i ON i.id = cr.instruction_id LEFT JOIN orders o ON o.instruction_id = cr.instruction_id
     WHERE cr.segment = ${seg} AND cr.released_at IS NULL AND cr.instruction_id <> ${id}) AS working,
-  ${q.held ? `(SELECT sum(ceil(CASE
+  ${
+    q.held
+      ? `(SELECT sum(ceil(CASE
              WHEN p.quantity > 0 THEN p.quantity * p.avg_price * (CASE WHEN p.sec_type = 'OPT' THEN ${m} ELSE 1 END) * 100
              WHEN p.sec_type = 'OPT' AND p."right" = 'P' THEN -p.quantity * p.strike * ${m} * 100
              ELSE 0 END))::text
      FROM positions p JOIN instructions i ON i.id = p.open_instruction_id
-    WHERE p.owner_kind = 'STRATEGY' AND p.quantity <> 0 AND i.account_id IS NULL AND coalesce(i.account_tag, 'UNTAGGED') = ${seg})` : 'NULL'} AS held,
+    WHERE p.owner_kind = 'STRATEGY' AND p.quantity <> 0 AND i.account_id IS NULL AND coalesce(i.account_tag, 'UNTAGGED') = ${seg})`
+      : 'NULL'
+  } AS held,
   ${q.strategy ? `(SELECT count(*)::int FROM instructions WHERE client_name = ${L(q.strategy.clientName)} AND starlab_strategy_id = ${L(q.strategy.strategyId)} AND status NOT IN (${TERMINAL_SQL}) AND id <> ${id})` : 'NULL'} AS open_orders,
-  ${q.calls ? `(SELECT coalesce(sum(i.quantity - coalesce(o.filled_quantity, 0)), 0)::int
+  ${
+    q.calls
+      ? `(SELECT coalesce(sum(i.quantity - coalesce(o.filled_quantity, 0)), 0)::int
      FROM instructions i JOIN capital_reservations cr ON cr.instruction_id = i.id AND cr.released_at IS NULL LEFT JOIN orders o ON o.instruction_id = i.id
-    WHERE i.symbol = ${L(q.calls.symbol)} AND i.trade_action = 'SELL_TO_OPEN_CALL' AND i.status NOT IN (${TERMINAL_SQL}) AND i.id <> ${id} AND ${owner})` : '0'} AS working_calls`;
+    WHERE i.symbol = ${L(q.calls.symbol)} AND i.trade_action = 'SELL_TO_OPEN_CALL' AND i.status NOT IN (${TERMINAL_SQL}) AND i.id <> ${id} AND ${owner})`
+      : '0'
+  } AS working_calls`;
 }
 
-const callsKey = (q: SegmentQuery) => (q.calls ? JSON.stringify([q.calls.accountId ?? null, q.calls.accountId ? null : q.calls.clientName, q.calls.accountId ? null : q.calls.strategyId, q.calls.symbol]) : '');
+const callsKey = (q: SegmentQuery) =>
+  q.calls ? JSON.stringify([q.calls.accountId ?? null, q.calls.accountId ? null : q.calls.clientName, q.calls.accountId ? null : q.calls.strategyId, q.calls.symbol]) : '';
 
 /**
  * The risk check's critical section for a batch of orders of one segment, in two round trips
@@ -254,7 +278,9 @@ export async function lockedSegmentChecks<T>(prisma: PrismaClient, segment: stri
       const decided = decideAll(usages);
       const inserts = decided.flatMap((d, k) =>
         d.reserveCents !== undefined
-          ? [`INSERT INTO capital_reservations (instruction_id, segment, amount_cents) VALUES (${L(checks[k]!.q.instructionId)}, ${L(segment)}, ${BigInt(Math.ceil(d.reserveCents)).toString()}) ON CONFLICT DO NOTHING`]
+          ? [
+              `INSERT INTO capital_reservations (instruction_id, segment, amount_cents) VALUES (${L(checks[k]!.q.instructionId)}, ${L(segment)}, ${BigInt(Math.ceil(d.reserveCents)).toString()}) ON CONFLICT DO NOTHING`,
+            ]
           : [],
       );
       await pc.query([...inserts, 'COMMIT'].join(';\n'));

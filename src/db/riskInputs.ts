@@ -74,8 +74,15 @@ async function accountInputs(tx: PrismaClient | Tx, accountId: string): Promise<
   return {
     cashCents: Number(row?.cashCents ?? 0),
     positions: positions.map((r) => ({
-      ownerKind: r.ownerKind, ownerId: r.ownerId, symbol: r.symbol, secType: r.secType as 'STK' | 'OPT', right: r.right, expiry: r.expiry,
-      strike: r.strike.toString(), quantity: r.quantity, avgPrice: r.avgPrice.toString(),
+      ownerKind: r.ownerKind,
+      ownerId: r.ownerId,
+      symbol: r.symbol,
+      secType: r.secType as 'STK' | 'OPT',
+      right: r.right,
+      expiry: r.expiry,
+      strike: r.strike.toString(),
+      quantity: r.quantity,
+      avgPrice: r.avgPrice.toString(),
     })),
   };
 }
@@ -126,7 +133,11 @@ function segmentBatcher(prisma: PrismaClient) {
         while (jobs.length) {
           const batch = jobs.splice(0, MAX_BATCH);
           try {
-            const results = await db.lockedSegmentChecks(prisma, segment, batch.map((j) => j.check));
+            const results = await db.lockedSegmentChecks(
+              prisma,
+              segment,
+              batch.map((j) => j.check),
+            );
             batch.forEach((j, k) => j.resolve(results[k]));
           } catch (err) {
             batch.forEach((j) => j.reject(err));

@@ -141,7 +141,10 @@ export async function deliveryToSend(prisma: PrismaClient, id: string): Promise<
 }
 
 export async function recordDeliveryAttempt(prisma: PrismaClient, id: string, a: { attempt: number; error: string; httpStatus: number | null; nextAttemptAt: Date | null }): Promise<void> {
-  await prisma.webhookDelivery.updateMany({ where: { id, status: 'PENDING' }, data: { attempts: a.attempt, lastError: a.error.slice(0, 500), lastStatus: a.httpStatus, nextAttemptAt: a.nextAttemptAt } });
+  await prisma.webhookDelivery.updateMany({
+    where: { id, status: 'PENDING' },
+    data: { attempts: a.attempt, lastError: a.error.slice(0, 500), lastStatus: a.httpStatus, nextAttemptAt: a.nextAttemptAt },
+  });
 }
 
 export async function markDelivered(prisma: PrismaClient, id: string, attempt: number, httpStatus: number): Promise<void> {
@@ -203,7 +206,14 @@ export async function listDeliveries(prisma: PrismaClient, q: { status?: string;
   }));
 }
 
-const STATUS_EVENTS: Record<string, WebhookEventType> = { PENDING_SUBMIT: 'RECEIVED', SUBMITTED: 'SUBMITTED', PARTIALLY_FILLED: 'PARTIALLY_FILLED', FILLED: 'FILLED', CANCELLED: 'CANCELLED', REJECTED: 'REJECTED' };
+const STATUS_EVENTS: Record<string, WebhookEventType> = {
+  PENDING_SUBMIT: 'RECEIVED',
+  SUBMITTED: 'SUBMITTED',
+  PARTIALLY_FILLED: 'PARTIALLY_FILLED',
+  FILLED: 'FILLED',
+  CANCELLED: 'CANCELLED',
+  REJECTED: 'REJECTED',
+};
 
 /**
  * The webhook event of an instruction's recorded status (the record steps call it in their

@@ -54,7 +54,7 @@ export function fromEpochDay(n: number): IsoDate {
 }
 export const addDays = (d: IsoDate, n: number): IsoDate => fromEpochDay(toEpochDay(d) + n);
 /** 1970-01-01 was a Thursday (4). */
-export const weekdayOf = (d: IsoDate): Weekday => ((((toEpochDay(d) + 3) % 7) + 7) % 7 + 1) as Weekday;
+export const weekdayOf = (d: IsoDate): Weekday => (((((toEpochDay(d) + 3) % 7) + 7) % 7) + 1) as Weekday;
 /** Monday of the week containing d. */
 export const mondayOf = (d: IsoDate): IsoDate => addDays(d, 1 - weekdayOf(d));
 
@@ -115,14 +115,10 @@ export interface SessionTimes {
 }
 
 /** Session of a trading day in UTC (hours from the protocol config's `market`), or null when closed. */
-export function marketSession(
-  d: IsoDate,
-  hours: { open: string; close: string; earlyClose: string; timeZone: string },
-): SessionTimes | null {
+export function marketSession(d: IsoDate, hours: { open: string; close: string; earlyClose: string; timeZone: string }): SessionTimes | null {
   if (!isTradingDay(d)) return null;
   const early = isEarlyClose(d);
-  const at = (hm: string): string =>
-    DateTime.fromISO(`${d}T${hm}`, { zone: hours.timeZone }).toUTC().toISO({ suppressMilliseconds: false }) ?? '';
+  const at = (hm: string): string => DateTime.fromISO(`${d}T${hm}`, { zone: hours.timeZone }).toUTC().toISO({ suppressMilliseconds: false }) ?? '';
   return { openUtc: at(hours.open), closeUtc: at(early ? hours.earlyClose : hours.close), earlyClose: early };
 }
 
@@ -151,10 +147,15 @@ export function weeklyExpiry(d: IsoDate): IsoDate | null {
 export function entryDaysOfWeek(d: IsoDate, entryWeekdays: readonly Weekday[]): IsoDate[] {
   if (entryWeekdays.length === 0) return [];
   const mon = mondayOf(d);
-  const listed = [...entryWeekdays].sort().map((wd) => addDays(mon, wd - 1)).filter(isTradingDay);
+  const listed = [...entryWeekdays]
+    .sort()
+    .map((wd) => addDays(mon, wd - 1))
+    .filter(isTradingDay);
   if (listed.length > 0) return listed;
   const first = Math.min(...entryWeekdays);
-  return tradingDaysOfWeek(mon).filter((x) => weekdayOf(x) > first).slice(0, 1);
+  return tradingDaysOfWeek(mon)
+    .filter((x) => weekdayOf(x) > first)
+    .slice(0, 1);
 }
 
 /** The account's first entry day on or after `from` (searching `maxWeeks` weeks), or null. */

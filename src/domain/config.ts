@@ -31,18 +31,38 @@ export type AccountConfig = z.infer<typeof accountSchema>;
 /** Per-account defaults (PROTOCOL §1 table); a partial account override is merged onto these. */
 export const ACCOUNT_DEFAULTS: Readonly<Record<AccountKind, AccountConfig>> = {
   GEN: {
-    share: 0.4, instrument: 'CASH_SECURED_PUT', deltaMin: 0.4, deltaMax: 0.5, underlyings: ['TSLA', 'NVDA'],
-    entryWeekdays: [4], targetWeeklyPremium: 0.015, concentrationLimit: 0.1, cashBuffer: 0.05,
+    share: 0.4,
+    instrument: 'CASH_SECURED_PUT',
+    deltaMin: 0.4,
+    deltaMax: 0.5,
+    underlyings: ['TSLA', 'NVDA'],
+    entryWeekdays: [4],
+    targetWeeklyPremium: 0.015,
+    concentrationLimit: 0.1,
+    cashBuffer: 0.05,
   },
   REV: {
-    share: 0.3, instrument: 'CASH_SECURED_PUT', deltaMin: 0.3, deltaMax: 0.4, underlyings: ['AAPL', 'AMZN', 'MSFT'],
-    entryWeekdays: [1, 2, 3], targetWeeklyPremium: 0.01, concentrationLimit: 0.2, cashBuffer: 0.05,
+    share: 0.3,
+    instrument: 'CASH_SECURED_PUT',
+    deltaMin: 0.3,
+    deltaMax: 0.4,
+    underlyings: ['AAPL', 'AMZN', 'MSFT'],
+    entryWeekdays: [1, 2, 3],
+    targetWeeklyPremium: 0.01,
+    concentrationLimit: 0.2,
+    cashBuffer: 0.05,
   },
   // The protocol sets no concentration limit for Com-Acc: 1 means "none beyond the account".
   COM: {
-    share: 0.3, instrument: 'COVERED_CALL', deltaMin: 0.2, deltaMax: 0.3,
+    share: 0.3,
+    instrument: 'COVERED_CALL',
+    deltaMin: 0.2,
+    deltaMax: 0.3,
     underlyings: ['AAPL', 'AMZN', 'MSFT', 'GOOGL', 'META', 'NVDA', 'TSLA'],
-    entryWeekdays: [1], targetWeeklyPremium: 0.005, concentrationLimit: 1, cashBuffer: 0.05,
+    entryWeekdays: [1],
+    targetWeeklyPremium: 0.005,
+    concentrationLimit: 1,
+    cashBuffer: 0.05,
   },
 };
 
@@ -102,14 +122,16 @@ export const protocolSchema = z
         maxReprices: z.number().int().min(0).default(2),
         repriceStep: fraction.default(0.5).describe('each re-price moves this fraction of (mid − bid) towards the bid'),
         timeInForce: z.enum(['DAY', 'GTC']).default('DAY'),
-        deltaTolerance: fraction.default(0.05).describe('at entry, the chosen strike\'s |delta| may lie this far outside the band (listed strikes are discrete: near expiry one step moves delta by ~0.15)'),
+        deltaTolerance: fraction
+          .default(0.05)
+          .describe("at entry, the chosen strike's |delta| may lie this far outside the band (listed strikes are discrete: near expiry one step moves delta by ~0.15)"),
         chainWindow: fraction.default(0.3).describe('strikes quoted: out of the money up to this fraction of spot (puts 70–100 %, calls 100–130 %)'),
       })
       .prefault({}),
     risk: z
       .object({
         limitBand: fraction.default(0.2).describe('limit price must be within mid × (1 ± band)'),
-        limitBandMinCents: cents.default(5).describe('the band is never narrower than this ($0.05): a penny option\'s mid moves by more than 20 % in one tick'),
+        limitBandMinCents: cents.default(5).describe("the band is never narrower than this ($0.05): a penny option's mid moves by more than 20 % in one tick"),
         maxOrderContracts: z.number().int().min(1).default(500).describe('per option order'),
         maxOrderShares: z.number().int().min(1).default(10_000).describe('per stock order'),
         maxOrderNotionalCents: cents.default(500_000_000).describe('$5,000,000 per order'),
@@ -121,9 +143,18 @@ export const protocolSchema = z
     market: z
       .object({
         timeZone: z.string().default('America/New_York'),
-        open: z.string().regex(/^\d{2}:\d{2}$/).default('09:30'),
-        close: z.string().regex(/^\d{2}:\d{2}$/).default('16:00'),
-        earlyClose: z.string().regex(/^\d{2}:\d{2}$/).default('13:00'),
+        open: z
+          .string()
+          .regex(/^\d{2}:\d{2}$/)
+          .default('09:30'),
+        close: z
+          .string()
+          .regex(/^\d{2}:\d{2}$/)
+          .default('16:00'),
+        earlyClose: z
+          .string()
+          .regex(/^\d{2}:\d{2}$/)
+          .default('13:00'),
         contractMultiplier: z.number().int().min(1).default(100),
         commissionPerContractCents: cents.default(65),
       })
@@ -165,5 +196,4 @@ export const DEFAULT_PROTOCOL: ProtocolConfig = parseProtocolConfig({});
 export type DeepPartial<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
 
 /** base + overrides (e.g. one account's delta band), validated again as a whole. */
-export const withOverrides = (base: ProtocolConfig, overrides: DeepPartial<ProtocolConfig>): ProtocolConfig =>
-  parseProtocolConfig(merge(base, overrides));
+export const withOverrides = (base: ProtocolConfig, overrides: DeepPartial<ProtocolConfig>): ProtocolConfig => parseProtocolConfig(merge(base, overrides));

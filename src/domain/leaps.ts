@@ -34,5 +34,4 @@ export function leapsCall(chain: readonly ChainCall[], deltaMin: number, deltaMa
 }
 
 /** Contracts the sleeve's cash pays for at the ask: floor(cash / (ask × multiplier)). */
-export const leapsContracts = (cashCents: Cents, askCents: Cents, multiplier: number): number =>
-  askCents > 0 && cashCents > 0 ? Math.floor(cashCents / (askCents * multiplier)) : 0;
+export const leapsContracts = (cashCents: Cents, askCents: Cents, multiplier: number): number => (askCents > 0 && cashCents > 0 ? Math.floor(cashCents / (askCents * multiplier)) : 0);

@@ -77,7 +77,10 @@ export function applyEntries(s: LedgerState, entries: readonly LedgerEntry[]): {
  * GEN, REV, COM (so $1,000,000.01 → GEN 400,000.01, REV 300,000.00, COM 300,000.00).
  */
 export function initialSplit(family: string, lumpSum: Cents, accounts: ProtocolConfig['accounts'], depositId: string): LedgerEntry[] {
-  const parts = allocate(lumpSum, ACCOUNT_KINDS.map((k) => accounts[k].share));
+  const parts = allocate(
+    lumpSum,
+    ACCOUNT_KINDS.map((k) => accounts[k].share),
+  );
   return ACCOUNT_KINDS.map((k, i) => ({
     from: EXTERNAL,
     to: accountId(family, k),

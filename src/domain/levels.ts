@@ -8,8 +8,7 @@ import type { OptionRight } from './pricing';
 export type Level = 0 | 1 | 2 | 3;
 
 /** Adverse move of the underlying since entry: down for a short put, up for a covered call. */
-export const adverseMove = (right: OptionRight, entryPrice: number, price: number): number =>
-  right === 'P' ? entryPrice - price : price - entryPrice;
+export const adverseMove = (right: OptionRight, entryPrice: number, price: number): number => (right === 'P' ? entryPrice - price : price - entryPrice);
 
 /** Level for an adverse `move` (same units as `atr`; a favourable, negative move is level 0). */
 export function protocolLevel(move: number, atr: number, cfg: ProtocolConfig['levels']): Level {

@@ -94,19 +94,34 @@ export function checkBars(rows: readonly DailyBarRow[], history: readonly Bar[] 
   const seen = new Set<string>();
   for (const row of sorted) {
     const reject = (rule: string, reason: string) => out.bad.push({ row, rule, reason });
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(row.date)) { reject('BAR_DATE', `invalid date '${row.date}'`); continue; }
-    if (seen.has(row.date)) { reject('BAR_DUPLICATE', `second bar for ${row.date} in one batch`); continue; }
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(row.date)) {
+      reject('BAR_DATE', `invalid date '${row.date}'`);
+      continue;
+    }
+    if (seen.has(row.date)) {
+      reject('BAR_DUPLICATE', `second bar for ${row.date} in one batch`);
+      continue;
+    }
     seen.add(row.date);
     const shape = barShapeViolation(row);
-    if (shape) { reject('BAR_OHLC', shape); continue; }
-    if (!isTradingDay(row.date)) { reject('BAR_NON_TRADING_DAY', `${row.date} is a weekend or an exchange closure`); continue; }
+    if (shape) {
+      reject('BAR_OHLC', shape);
+      continue;
+    }
+    if (!isTradingDay(row.date)) {
+      reject('BAR_NON_TRADING_DAY', `${row.date} is a weekend or an exchange closure`);
+      continue;
+    }
     if (prev && prev.date < row.date && prevAtr !== undefined && prevAtr > 0) {
       const move = Math.abs(row.close - prev.close);
       if (move > o.spikeK * prevAtr) {
         const ratio = row.close / prev.close;
         const split = SPLIT_RATIOS.find((r) => Math.abs(ratio / r - 1) <= o.splitTolerance);
         if (split !== undefined) {
-          reject('BAR_SPLIT', `close ${prev.close} → ${row.close} (×${ratio.toFixed(4)}) looks like a ${split >= 1 ? `1:${split}` : `${Math.round(1 / split)}:1`} split; needs an adjustment before use`);
+          reject(
+            'BAR_SPLIT',
+            `close ${prev.close} → ${row.close} (×${ratio.toFixed(4)}) looks like a ${split >= 1 ? `1:${split}` : `${Math.round(1 / split)}:1`} split; needs an adjustment before use`,
+          );
         } else {
           reject('BAR_SPIKE', `close moved ${move} cents from ${prev.close}, more than ${o.spikeK} × ATR(${o.atrPeriod}) = ${Math.round(o.spikeK * prevAtr)}`);
         }
@@ -151,7 +166,8 @@ export function quoteViolation(q: Pick<QuoteRow, 'bid' | 'ask' | 'last' | 'ts'>,
   if (q.bid > 0 && q.ask > 0 && q.bid > q.ask) return { rule: 'QUOTE_CROSSED', reason: `bid ${q.bid} > ask ${q.ask}` };
   const t = Date.parse(q.ts);
   if (!Number.isFinite(t)) return { rule: 'QUOTE_TIME', reason: `invalid time '${q.ts}'` };
-  if (now.getTime() - t > o.maxAgeMs) return { rule: 'QUOTE_STALE', reason: `quote of ${q.ts} is ${Math.round((now.getTime() - t) / 1000)} s old at ${now.toISOString()} (max ${o.maxAgeMs / 1000} s)` };
+  if (now.getTime() - t > o.maxAgeMs)
+    return { rule: 'QUOTE_STALE', reason: `quote of ${q.ts} is ${Math.round((now.getTime() - t) / 1000)} s old at ${now.toISOString()} (max ${o.maxAgeMs / 1000} s)` };
   return null;
 }
 
@@ -192,19 +208,39 @@ const yearsTo = (expiry: IsoDate, at: string) => Math.max(0, (Date.parse(`${expi
  */
 export function checkChain(rows: readonly OptionRow[], listedStrikes: readonly Cents[] = [], o: ChainRuleOptions = DEFAULT_CHAIN_RULES): ChainCheck {
   const bad = new Map<OptionRow, Rejected<OptionRow>>();
-  const reject = (row: OptionRow, rule: string, reason: string) => { if (!bad.has(row)) bad.set(row, { row, rule, reason }); };
+  const reject = (row: OptionRow, rule: string, reason: string) => {
+    if (!bad.has(row)) bad.set(row, { row, rule, reason });
+  };
   for (const r of rows) {
-    if ([r.bid, r.ask, r.last, r.strike].some((x) => !Number.isSafeInteger(x) || x < 0) || r.strike <= 0) { reject(r, 'QUOTE_NEGATIVE', `bid ${r.bid}, ask ${r.ask}, last ${r.last}, strike ${r.strike}`); continue; }
-    if (r.bid > 0 && r.ask > 0 && r.bid > r.ask) { reject(r, 'QUOTE_CROSSED', `bid ${r.bid} > ask ${r.ask}`); continue; }
-    if (r.iv !== undefined && r.iv !== null && !(r.iv > 0 && r.iv <= o.maxIv)) { reject(r, 'CHAIN_ABSURD_IV', `implied volatility ${r.iv} outside (0, ${o.maxIv}]`); continue; }
+    if ([r.bid, r.ask, r.last, r.strike].some((x) => !Number.isSafeInteger(x) || x < 0) || r.strike <= 0) {
+      reject(r, 'QUOTE_NEGATIVE', `bid ${r.bid}, ask ${r.ask}, last ${r.last}, strike ${r.strike}`);
+      continue;
+    }
+    if (r.bid > 0 && r.ask > 0 && r.bid > r.ask) {
+      reject(r, 'QUOTE_CROSSED', `bid ${r.bid} > ask ${r.ask}`);
+      continue;
+    }
+    if (r.iv !== undefined && r.iv !== null && !(r.iv > 0 && r.iv <= o.maxIv)) {
+      reject(r, 'CHAIN_ABSURD_IV', `implied volatility ${r.iv} outside (0, ${o.maxIv}]`);
+      continue;
+    }
     const s = r.underlying ?? null;
     if (s !== null && s > 0) {
-      if (r.right === 'C' && r.bid > s) { reject(r, 'CHAIN_ARBITRAGE', `call bid ${r.bid} > underlying ${s} (a call is worth at most S)`); continue; }
+      if (r.right === 'C' && r.bid > s) {
+        reject(r, 'CHAIN_ARBITRAGE', `call bid ${r.bid} > underlying ${s} (a call is worth at most S)`);
+        continue;
+      }
       const bound = Math.round(r.strike * Math.exp(-o.rate * yearsTo(r.expiry, r.snapshotAt)));
-      if (r.right === 'P' && r.bid > bound) { reject(r, 'CHAIN_ARBITRAGE', `put bid ${r.bid} > K·disc ${bound} (a put is worth at most its discounted strike)`); continue; }
+      if (r.right === 'P' && r.bid > bound) {
+        reject(r, 'CHAIN_ARBITRAGE', `put bid ${r.bid} > K·disc ${bound} (a put is worth at most its discounted strike)`);
+        continue;
+      }
       const intrinsic = r.right === 'C' ? s - r.strike : r.strike - s;
       // Ask below intrinsic by more than a cent: buy the option and exercise. (American options only.)
-      if (r.ask > 0 && intrinsic > 0 && o.rate === 0 && r.ask < intrinsic - Math.max(1, Math.round(intrinsic * 0.005))) { reject(r, 'CHAIN_ARBITRAGE', `ask ${r.ask} below intrinsic ${intrinsic}`); continue; }
+      if (r.ask > 0 && intrinsic > 0 && o.rate === 0 && r.ask < intrinsic - Math.max(1, Math.round(intrinsic * 0.005))) {
+        reject(r, 'CHAIN_ARBITRAGE', `ask ${r.ask} below intrinsic ${intrinsic}`);
+        continue;
+      }
     }
   }
   const groups = new Map<string, OptionRow[]>();

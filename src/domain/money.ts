@@ -101,10 +101,14 @@ function roundDiv(p: number, den: number, rounding: Rounding): number {
   const away = q + Math.sign(p);
   const twice = 2 * Math.abs(r);
   switch (rounding) {
-    case 'DOWN': return q;
-    case 'UP': return away;
-    case 'HALF_UP': return twice >= den ? away : q;
-    case 'HALF_EVEN': return twice > den || (twice === den && q % 2 !== 0) ? away : q;
+    case 'DOWN':
+      return q;
+    case 'UP':
+      return away;
+    case 'HALF_UP':
+      return twice >= den ? away : q;
+    case 'HALF_EVEN':
+      return twice > den || (twice === den && q % 2 !== 0) ? away : q;
   }
 }
 
@@ -150,9 +154,7 @@ export function allocate(total: Cents, weights: readonly (number | string)[]): C
   const exact = w.map((x) => x.times(abs).div(sum));
   const base = exact.map((x) => x.floor().toNumber());
   let left = abs - base.reduce((s, x) => s + x, 0);
-  const order = exact
-    .map((x, i) => ({ i, frac: x.minus(x.floor()) }))
-    .sort((a, b) => b.frac.comparedTo(a.frac) || a.i - b.i);
+  const order = exact.map((x, i) => ({ i, frac: x.minus(x.floor()) })).sort((a, b) => b.frac.comparedTo(a.frac) || a.i - b.i);
   for (const { i } of order) {
     if (left <= 0) break;
     base[i] = (base[i] ?? 0) + 1;

@@ -22,7 +22,10 @@ export function applyFill(pos: NetPosition, signedQty: number, price: string | n
   const q = pos.quantity;
   if (q === 0 || Math.sign(q) === Math.sign(signedQty)) {
     const total = Math.abs(q) + Math.abs(signedQty);
-    const avg = new Decimal(pos.avgPrice).mul(Math.abs(q)).plus(px.mul(Math.abs(signedQty))).div(total);
+    const avg = new Decimal(pos.avgPrice)
+      .mul(Math.abs(q))
+      .plus(px.mul(Math.abs(signedQty)))
+      .div(total);
     return { quantity: q + signedQty, avgPrice: avg.toDecimalPlaces(6).toString(), realizedPnlCents: pos.realizedPnlCents };
   }
   const closing = Math.min(Math.abs(q), Math.abs(signedQty));

@@ -109,7 +109,10 @@ export function planAccount(a: AccountSnapshot, cfg: AccountConfig, p: ProtocolC
         continue;
       }
       const usable = usableCash(cashLeft, a.valueCents, cfg.cashBuffer);
-      const n = sizedContracts(contractsFor({ usableCash: usable, strike: q.strike, accountValue: a.valueCents, concentrationLimit: cfg.concentrationLimit, atRiskInSymbol: a.atRiskCents[symbol] ?? 0, multiplier: mult }), target);
+      const n = sizedContracts(
+        contractsFor({ usableCash: usable, strike: q.strike, accountValue: a.valueCents, concentrationLimit: cfg.concentrationLimit, atRiskInSymbol: a.atRiskCents[symbol] ?? 0, multiplier: mult }),
+        target,
+      );
       if (n <= 0) {
         out.skipped.push({ symbol, reason: 'NO_CASH' });
         continue;
@@ -160,8 +163,7 @@ export function cycleDates(asOf: IsoDate): { week: string; close: IsoDate | null
 }
 
 /** The account's entry day in the week starting `nextMonday` (holidays shift it, calendar rules). */
-export const entryDayOf = (cfg: Pick<AccountConfig, 'entryWeekdays'>, nextMonday: IsoDate): IsoDate | null =>
-  nextEntryDay(nextMonday, cfg.entryWeekdays as Weekday[]);
+export const entryDayOf = (cfg: Pick<AccountConfig, 'entryWeekdays'>, nextMonday: IsoDate): IsoDate | null => nextEntryDay(nextMonday, cfg.entryWeekdays as Weekday[]);
 
 /** Weeks (their Fridays) from `from` to `to` inclusive, for backfill. */
 export function weeksBetween(from: IsoDate, to: IsoDate, max = 260): IsoDate[] {
@@ -184,7 +186,13 @@ export function planRoll(p: { closeAskCents: Cents; next: readonly ChainQuote[];
  * The level-2 roll of one short position: a covered call is never rolled below the shares' cost
  * basis (PROTOCOL §2, as the backtest does); a put has no such floor.
  */
-export function planPositionRoll(p: { right: 'C' | 'P'; closeAskCents: Cents; next: readonly ChainQuote[]; band: Pick<AccountConfig, 'deltaMin'>; sharesBasisCents?: Cents }): { open: ChainQuote; creditCents: Cents } | null {
+export function planPositionRoll(p: {
+  right: 'C' | 'P';
+  closeAskCents: Cents;
+  next: readonly ChainQuote[];
+  band: Pick<AccountConfig, 'deltaMin'>;
+  sharesBasisCents?: Cents;
+}): { open: ChainQuote; creditCents: Cents } | null {
   const minStrike = p.right === 'C' ? p.sharesBasisCents : undefined;
   return planRoll({ closeAskCents: p.closeAskCents, next: quotesOf(p.next, p.right), band: p.band, ...(minStrike !== undefined ? { minStrike } : {}) });
 }

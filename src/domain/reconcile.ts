@@ -218,9 +218,16 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     if (!instr) {
       const scopes = scopesTouching(held, e.contract.symbol);
       differences.push({
-        key: `UNKNOWN_EXECUTION:${e.execId}`, kind: 'UNKNOWN_EXECUTION', explained: false, contract: e.contract, owners: [], scopes,
+        key: `UNKNOWN_EXECUTION:${e.execId}`,
+        kind: 'UNKNOWN_EXECUTION',
+        explained: false,
+        contract: e.contract,
+        owners: [],
+        scopes,
         broker: { execId: e.execId, orderId: e.orderId, orderRef: e.orderRef, side: e.side, shares: e.shares, price: e.price, time: e.time },
-        books: { instruction: null }, execIds: [e.execId], bookings: [],
+        books: { instruction: null },
+        execIds: [e.execId],
+        bookings: [],
         message: `the broker executed ${e.side} ${e.shares} ${describeContract(e.contract)} at ${e.price} (order ${e.orderId}, ref '${e.orderRef}') that no instruction of the books placed`,
       });
       continue;
@@ -228,14 +235,32 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     const commissionCents = toCents(e.commission ?? 0);
     const price = new Decimal(e.price).toString();
     const b: Booking = {
-      ownerKind: instr.ownerKind, ownerId: instr.ownerId, scope: instr.scope, key: `MISSED_FILL:${e.execId}`, kind: 'FILL', contract: instr.contract,
-      positionDelta: signed, price, commissionCents, cashCents: fillCashCents(instr.contract, signed, price, commissionCents),
-      realizedPnlCents: toCents(e.realizedPnl ?? 0), execId: e.execId, time: e.time, instructionId: instr.id,
+      ownerKind: instr.ownerKind,
+      ownerId: instr.ownerId,
+      scope: instr.scope,
+      key: `MISSED_FILL:${e.execId}`,
+      kind: 'FILL',
+      contract: instr.contract,
+      positionDelta: signed,
+      price,
+      commissionCents,
+      cashCents: fillCashCents(instr.contract, signed, price, commissionCents),
+      realizedPnlCents: toCents(e.realizedPnl ?? 0),
+      execId: e.execId,
+      time: e.time,
+      instructionId: instr.id,
     };
     move(instr, instr.contract, signed, price);
     bookedCash += b.cashCents;
     differences.push({
-      key: b.key, kind: 'MISSED_FILL', explained: true, contract: instr.contract, owners: [pick(instr)], scopes: [], execIds: [e.execId], bookings: [b],
+      key: b.key,
+      kind: 'MISSED_FILL',
+      explained: true,
+      contract: instr.contract,
+      owners: [pick(instr)],
+      scopes: [],
+      execIds: [e.execId],
+      bookings: [b],
       broker: { execId: e.execId, side: e.side, shares: e.shares, price: e.price, commission: e.commission ?? null, time: e.time },
       books: { instruction: instr.id, fill: null },
       message: `fill ${e.execId} of instruction ${instr.id} (${e.side} ${e.shares} ${describeContract(e.contract)} at ${e.price}) was not in the books`,
@@ -247,8 +272,9 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     const c = e.contract;
     const strike = normStrike(c.strike);
     const closes = e.side === 'BUY' ? 1 : -1; // BUY closes shorts, SELL closes longs
-    const stock = lifecycle.find((s) => s.contract.secType === 'STK' && !usedStock.has(s.execId) && s.contract.symbol === c.symbol && s.time === e.time
-      && new Decimal(s.price).eq(strike) && s.shares === e.shares * MULT.OPT);
+    const stock = lifecycle.find(
+      (s) => s.contract.secType === 'STK' && !usedStock.has(s.execId) && s.contract.symbol === c.symbol && s.time === e.time && new Decimal(s.price).eq(strike) && s.shares === e.shares * MULT.OPT,
+    );
     if (stock) usedStock.add(stock.execId);
     const holders = [...(held.get(contractKey(c))?.values() ?? [])].filter((p) => Math.sign(p.quantity) === -closes).sort(ownerOrder);
     const bookQty = holders.reduce((s, p) => s + Math.abs(p.quantity), 0);
@@ -264,16 +290,52 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
       // broker shows in the residual position check.
       const owner = (input.closedPositions ?? []).filter((p) => contractKey(p.contract) === contractKey(c)).sort(ownerOrder)[0];
       const o: Owner = owner ? pick(owner) : { ownerKind: 'ACCOUNT', ownerId: '', scope: GLOBAL };
-      const bookings: Booking[] = [{ ...o, key: `LIFECYCLE:${e.execId}:${ownerKey(o)}`, kind: 'LIFECYCLE', contract: c, positionDelta: owner ? closes * e.shares : 0, price: '0',
-        commissionCents: 0, cashCents: 0, realizedPnlCents: toCents(e.realizedPnl ?? 0), execId: e.execId, time: e.time, moves: false }];
+      const bookings: Booking[] = [
+        {
+          ...o,
+          key: `LIFECYCLE:${e.execId}:${ownerKey(o)}`,
+          kind: 'LIFECYCLE',
+          contract: c,
+          positionDelta: owner ? closes * e.shares : 0,
+          price: '0',
+          commissionCents: 0,
+          cashCents: 0,
+          realizedPnlCents: toCents(e.realizedPnl ?? 0),
+          execId: e.execId,
+          time: e.time,
+          moves: false,
+        },
+      ];
       if (stock) {
-        bookings.push({ ...o, key: `LIFECYCLE:${stock.execId}:${ownerKey(o)}`, kind: 'LIFECYCLE', contract: stock.contract, positionDelta: owner ? (stock.side === 'BUY' ? 1 : -1) * stock.shares : 0,
-          price: strike, commissionCents: 0, cashCents: stockCash, realizedPnlCents: toCents(stock.realizedPnl ?? 0), execId: stock.execId, time: stock.time, moves: false });
+        bookings.push({
+          ...o,
+          key: `LIFECYCLE:${stock.execId}:${ownerKey(o)}`,
+          kind: 'LIFECYCLE',
+          contract: stock.contract,
+          positionDelta: owner ? (stock.side === 'BUY' ? 1 : -1) * stock.shares : 0,
+          price: strike,
+          commissionCents: 0,
+          cashCents: stockCash,
+          realizedPnlCents: toCents(stock.realizedPnl ?? 0),
+          execId: stock.execId,
+          time: stock.time,
+          moves: false,
+        });
       }
       bookedCash += stockCash;
-      differences.push({ key: `ALREADY_SETTLED:${e.execId}`, kind: 'ALREADY_SETTLED', explained: true, contract: c, owners: owner ? [o] : [], scopes: [], execIds, bookings,
-        broker: { execId: e.execId, contracts: e.shares, stockExecId: stock?.execId ?? null, time: e.time }, books: { held: 0, settledBy: owner ? ownerKey(owner) : null },
-        message: `${describeContract(c)}: the broker's ${kind.toLowerCase().replaceAll('_', ' ')} of ${e.shares} was already settled in the books` });
+      differences.push({
+        key: `ALREADY_SETTLED:${e.execId}`,
+        kind: 'ALREADY_SETTLED',
+        explained: true,
+        contract: c,
+        owners: owner ? [o] : [],
+        scopes: [],
+        execIds,
+        bookings,
+        broker: { execId: e.execId, contracts: e.shares, stockExecId: stock?.execId ?? null, time: e.time },
+        books: { held: 0, settledBy: owner ? ownerKey(owner) : null },
+        message: `${describeContract(c)}: the broker's ${kind.toLowerCase().replaceAll('_', ' ')} of ${e.shares} was already settled in the books`,
+      });
       continue;
     }
     // Allocate the broker's contracts over the holders (deterministic order), never beyond what they hold.
@@ -285,41 +347,105 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
       parts.push({ p, n });
       left -= n;
     }
-    const optPnl = split(toCents(e.realizedPnl ?? 0), parts.map((x) => x.n));
-    const stkPnl = split(toCents(stock?.realizedPnl ?? 0), parts.map((x) => x.n));
-    const stkCash = split(stockCash, parts.map((x) => x.n));
+    const optPnl = split(
+      toCents(e.realizedPnl ?? 0),
+      parts.map((x) => x.n),
+    );
+    const stkPnl = split(
+      toCents(stock?.realizedPnl ?? 0),
+      parts.map((x) => x.n),
+    );
+    const stkCash = split(
+      stockCash,
+      parts.map((x) => x.n),
+    );
     const bookings: Booking[] = [];
     parts.forEach(({ p, n }, i) => {
       const o = pick(p);
-      bookings.push({ ...o, key: `LIFECYCLE:${e.execId}:${ownerKey(o)}`, kind: 'LIFECYCLE', contract: c, positionDelta: closes * n, price: '0', commissionCents: 0, cashCents: 0,
-        realizedPnlCents: optPnl[i]!, execId: e.execId, time: e.time });
+      bookings.push({
+        ...o,
+        key: `LIFECYCLE:${e.execId}:${ownerKey(o)}`,
+        kind: 'LIFECYCLE',
+        contract: c,
+        positionDelta: closes * n,
+        price: '0',
+        commissionCents: 0,
+        cashCents: 0,
+        realizedPnlCents: optPnl[i]!,
+        execId: e.execId,
+        time: e.time,
+      });
       move(o, c, closes * n, '0');
       if (stock) {
         const shares = (stock.side === 'BUY' ? 1 : -1) * n * MULT.OPT;
-        const ledger = o.ownerKind === 'ACCOUNT' && stkCash[i]! !== 0
-          ? { key: early || partial ? `ASSIGNMENT:${o.ownerId}:${stock.execId}` : `ASSIGNMENT:${o.ownerId}:${c.symbol}:${c.expiry}:${c.right}${toCents(strike)}`,
-              from: stkCash[i]! < 0 ? o.ownerId : 'MARKET', to: stkCash[i]! < 0 ? 'MARKET' : o.ownerId, amountCents: Math.abs(stkCash[i]!) }
-          : undefined;
-        bookings.push({ ...o, key: `LIFECYCLE:${stock.execId}:${ownerKey(o)}`, kind: 'LIFECYCLE', contract: stock.contract, positionDelta: shares, price: strike, commissionCents: 0,
-          cashCents: stkCash[i]!, realizedPnlCents: stkPnl[i]!, execId: stock.execId, time: stock.time, ...(ledger ? { ledger } : {}) });
+        const ledger =
+          o.ownerKind === 'ACCOUNT' && stkCash[i]! !== 0
+            ? {
+                key: early || partial ? `ASSIGNMENT:${o.ownerId}:${stock.execId}` : `ASSIGNMENT:${o.ownerId}:${c.symbol}:${c.expiry}:${c.right}${toCents(strike)}`,
+                from: stkCash[i]! < 0 ? o.ownerId : 'MARKET',
+                to: stkCash[i]! < 0 ? 'MARKET' : o.ownerId,
+                amountCents: Math.abs(stkCash[i]!),
+              }
+            : undefined;
+        bookings.push({
+          ...o,
+          key: `LIFECYCLE:${stock.execId}:${ownerKey(o)}`,
+          kind: 'LIFECYCLE',
+          contract: stock.contract,
+          positionDelta: shares,
+          price: strike,
+          commissionCents: 0,
+          cashCents: stkCash[i]!,
+          realizedPnlCents: stkPnl[i]!,
+          execId: stock.execId,
+          time: stock.time,
+          ...(ledger ? { ledger } : {}),
+        });
         move(o, stock.contract, shares, strike);
       }
     });
     bookedCash += stockCash;
     const unallocated = e.shares - (bookQty >= e.shares ? e.shares : bookQty);
     differences.push({
-      key: `${kind}:${e.execId}`, kind, explained: true, contract: c, owners: parts.map((x) => pick(x.p)), scopes: [], execIds, bookings,
-      broker: { execId: e.execId, contracts: e.shares, stockExecId: stock?.execId ?? null, stockShares: stock ? stock.shares * (stock.side === 'BUY' ? 1 : -1) : 0, strike, time: e.time, realizedPnl: e.realizedPnl ?? null },
+      key: `${kind}:${e.execId}`,
+      kind,
+      explained: true,
+      contract: c,
+      owners: parts.map((x) => pick(x.p)),
+      scopes: [],
+      execIds,
+      bookings,
+      broker: {
+        execId: e.execId,
+        contracts: e.shares,
+        stockExecId: stock?.execId ?? null,
+        stockShares: stock ? stock.shares * (stock.side === 'BUY' ? 1 : -1) : 0,
+        strike,
+        time: e.time,
+        realizedPnl: e.realizedPnl ?? null,
+      },
       books: { held: holders.map((p) => ({ owner: ownerKey(p), quantity: p.quantity })) },
-      message: `${describeContract(c)}: ${e.shares} contract(s) ${kind.toLowerCase().replaceAll('_', ' ')}` + (stock ? `, ${stock.shares} shares ${stock.side === 'BUY' ? 'in' : 'out'} at ${strike}` : '')
-        + (unallocated > 0 ? ` (${unallocated} more than the books held: see the position difference)` : ''),
+      message:
+        `${describeContract(c)}: ${e.shares} contract(s) ${kind.toLowerCase().replaceAll('_', ' ')}` +
+        (stock ? `, ${stock.shares} shares ${stock.side === 'BUY' ? 'in' : 'out'} at ${strike}` : '') +
+        (unallocated > 0 ? ` (${unallocated} more than the books held: see the position difference)` : ''),
     });
   }
   // Stock legs with no option leg to pair with: nothing explains them.
   for (const s of lifecycle.filter((x) => x.contract.secType === 'STK' && !usedStock.has(x.execId))) {
-    differences.push({ key: `UNKNOWN_EXECUTION:${s.execId}`, kind: 'UNKNOWN_EXECUTION', explained: false, contract: s.contract, owners: [], scopes: scopesTouching(held, s.contract.symbol),
-      broker: { execId: s.execId, side: s.side, shares: s.shares, price: s.price, time: s.time }, books: {}, execIds: [s.execId], bookings: [],
-      message: `the broker delivered ${s.side} ${s.shares} ${s.contract.symbol} at ${s.price} with no option closing beside it` });
+    differences.push({
+      key: `UNKNOWN_EXECUTION:${s.execId}`,
+      kind: 'UNKNOWN_EXECUTION',
+      explained: false,
+      contract: s.contract,
+      owners: [],
+      scopes: scopesTouching(held, s.contract.symbol),
+      broker: { execId: s.execId, side: s.side, shares: s.shares, price: s.price, time: s.time },
+      books: {},
+      execIds: [s.execId],
+      bookings: [],
+      message: `the broker delivered ${s.side} ${s.shares} ${s.contract.symbol} at ${s.price} with no option closing beside it`,
+    });
   }
 
   // 3. Residual: after every explained booking, each contract's total must equal the broker's.
@@ -335,8 +461,16 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     const c = bp?.contract ?? owners[0]!.contract;
     const scopes = owners.length ? [...new Set(owners.map((o) => o.scope))].sort() : scopesTouching(held, c.symbol);
     differences.push({
-      key: `UNEXPLAINED_POSITION:${k}`, kind: 'UNEXPLAINED_POSITION', explained: false, contract: c, owners: owners.map(pick), scopes, execIds: [], bookings: [],
-      broker: { quantity: brokerQty, avgCost: bp?.avgCost ?? null }, books: { quantity: bookQty, owners: owners.map((o) => ({ owner: ownerKey(o), quantity: o.quantity, avgPrice: o.avgPrice })) },
+      key: `UNEXPLAINED_POSITION:${k}`,
+      kind: 'UNEXPLAINED_POSITION',
+      explained: false,
+      contract: c,
+      owners: owners.map(pick),
+      scopes,
+      execIds: [],
+      bookings: [],
+      broker: { quantity: brokerQty, avgCost: bp?.avgCost ?? null },
+      books: { quantity: bookQty, owners: owners.map((o) => ({ owner: ownerKey(o), quantity: o.quantity, avgPrice: o.avgPrice })) },
       message: `${describeContract(c)}: the broker holds ${brokerQty}, the books ${bookQty}, and no execution explains the difference`,
     });
   }
@@ -348,8 +482,15 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     const books = input.bookCashCents + bookedCash;
     if (books !== input.brokerCashCents) {
       differences.push({
-        key: 'UNEXPLAINED_CASH', kind: 'UNEXPLAINED_CASH', explained: false, owners: [], scopes: [GLOBAL], execIds: [], bookings: [],
-        broker: { cashCents: input.brokerCashCents }, books: { cashCents: books, differenceCents: input.brokerCashCents - books },
+        key: 'UNEXPLAINED_CASH',
+        kind: 'UNEXPLAINED_CASH',
+        explained: false,
+        owners: [],
+        scopes: [GLOBAL],
+        execIds: [],
+        bookings: [],
+        broker: { cashCents: input.brokerCashCents },
+        books: { cashCents: books, differenceCents: input.brokerCashCents - books },
         message: `cash: the broker reports ${(input.brokerCashCents / 100).toFixed(2)}, the books ${(books / 100).toFixed(2)}`,
       });
     }
@@ -378,7 +519,12 @@ function scopesTouching(held: Map<string, Map<string, BookPosition>>, symbol: st
  * position's cost, a reducing execution realises (proceeds − commission) − cost of what it
  * closes; crossing zero opens the rest at the execution's price. Cents, rounded per execution.
  */
-export interface NetEvent { contract: ContractRef; signedQty: number; price: string | number; commissionCents: number }
+export interface NetEvent {
+  contract: ContractRef;
+  signedQty: number;
+  price: string | number;
+  commissionCents: number;
+}
 export function realizedNet(events: readonly NetEvent[]): { realizedCents: number; perEvent: number[] } {
   const pos = new Map<string, { q: number; cost: Decimal }>(); // cost: per unit incl. multiplier, dollars
   let total = 0;
@@ -390,7 +536,10 @@ export function realizedNet(events: readonly NetEvent[]): { realizedCents: numbe
     const perUnit = new Decimal(ev.price).mul(mult).plus(new Decimal(ev.commissionCents).div(100).div(ev.signedQty));
     let realized = 0;
     if (p.q === 0 || Math.sign(p.q) === Math.sign(ev.signedQty)) {
-      p.cost = p.cost.mul(Math.abs(p.q)).plus(perUnit.mul(Math.abs(ev.signedQty))).div(Math.abs(p.q + ev.signedQty));
+      p.cost = p.cost
+        .mul(Math.abs(p.q))
+        .plus(perUnit.mul(Math.abs(ev.signedQty)))
+        .div(Math.abs(p.q + ev.signedQty));
       p.q += ev.signedQty;
     } else {
       const closed = Math.min(Math.abs(p.q), Math.abs(ev.signedQty));

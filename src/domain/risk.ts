@@ -11,9 +11,21 @@ import type { AccountConfig, ProtocolConfig } from './config';
 import { actionSpec } from './instrument';
 
 export const RISK_CODES = [
-  'KILL_SWITCH', 'REDUCE_ONLY', 'SYMBOL_NOT_ALLOWED', 'CONTRACT_NOT_IN_CHAIN', 'PUT_NOT_CASH_SECURED', 'CALL_NOT_COVERED',
-  'NO_POSITION_TO_CLOSE', 'QUANTITY_LIMIT', 'NOTIONAL_LIMIT', 'LIMIT_PRICE_OUT_OF_BAND', 'SEGMENT_CAPITAL_EXCEEDED',
-  'OPEN_ORDER_LIMIT', 'CONFLICTS_WITH_ALLUSE_POSITION', 'CONCENTRATION_LIMIT', 'PACING_LIMIT',
+  'KILL_SWITCH',
+  'REDUCE_ONLY',
+  'SYMBOL_NOT_ALLOWED',
+  'CONTRACT_NOT_IN_CHAIN',
+  'PUT_NOT_CASH_SECURED',
+  'CALL_NOT_COVERED',
+  'NO_POSITION_TO_CLOSE',
+  'QUANTITY_LIMIT',
+  'NOTIONAL_LIMIT',
+  'LIMIT_PRICE_OUT_OF_BAND',
+  'SEGMENT_CAPITAL_EXCEEDED',
+  'OPEN_ORDER_LIMIT',
+  'CONFLICTS_WITH_ALLUSE_POSITION',
+  'CONCENTRATION_LIMIT',
+  'PACING_LIMIT',
 ] as const;
 export type RiskCode = (typeof RISK_CODES)[number];
 export type RiskResult = { ok: true } | { ok: false; code: RiskCode; message: string };
@@ -73,7 +85,9 @@ export interface RiskContext {
 const fmt = (code: RiskCode, kv: Record<string, string | number | boolean>): RiskResult => ({
   ok: false,
   code,
-  message: `${code}: ${Object.entries(kv).map(([k, v]) => `${k}=${v}`).join(', ')}`,
+  message: `${code}: ${Object.entries(kv)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ')}`,
 });
 const $ = toDecimal;
 
@@ -97,16 +111,13 @@ export function checkOrder(o: RiskOrder, c: RiskContext, limits: ProtocolConfig[
   if (c.reduceOnly && opening) return fmt('REDUCE_ONLY', { action: o.action, symbol: o.symbol });
   if (!c.allowedSymbols.includes(o.symbol)) return fmt('SYMBOL_NOT_ALLOWED', { symbol: o.symbol, allowed: c.allowedSymbols.join('|') });
   if (option && !c.chainHasContract) return fmt('CONTRACT_NOT_IN_CHAIN', { symbol: o.symbol, right: right ?? '', strike: $(o.strikeCents ?? 0), expiry: o.expiry ?? '' });
-  if (shortPut && c.cashCents - c.bufferCents < notional)
-    return fmt('PUT_NOT_CASH_SECURED', { required: $(notional), cash: $(c.cashCents), buffer: $(c.bufferCents) });
+  if (shortPut && c.cashCents - c.bufferCents < notional) return fmt('PUT_NOT_CASH_SECURED', { required: $(notional), cash: $(c.cashCents), buffer: $(c.bufferCents) });
   if (o.action === 'SELL_TO_OPEN_CALL' && c.sharesHeld - c.callsCovering * c.multiplier < o.quantity * c.multiplier)
     return fmt('CALL_NOT_COVERED', { shares_needed: o.quantity * c.multiplier, shares_held: c.sharesHeld, already_covering: c.callsCovering * c.multiplier });
   // The order's own contract among positions: the option series, or the stock.
   const sameContract = (p: OpenPosition) => (option ? p.secType === 'OPT' && p.right === right && p.strikeCents === o.strikeCents && p.expiry === o.expiry : p.secType === 'STK');
   if (!opening) {
-    const held = c.openPositions
-      .filter(sameContract)
-      .reduce((s, p) => s + p.quantity, 0);
+    const held = c.openPositions.filter(sameContract).reduce((s, p) => s + p.quantity, 0);
     // Closing a long (sell) needs a long position of that size; closing a short (buy) a short one.
     const closable = sell ? Math.max(0, held) : Math.max(0, -held);
     if (closable < o.quantity) return fmt('NO_POSITION_TO_CLOSE', { action: o.action, quantity: o.quantity, open: closable });
@@ -116,8 +127,7 @@ export function checkOrder(o: RiskOrder, c: RiskContext, limits: ProtocolConfig[
   if (notional > limits.maxOrderNotionalCents) return fmt('NOTIONAL_LIMIT', { notional: $(notional), max: $(limits.maxOrderNotionalCents) });
   if (o.limitPriceCents !== undefined && o.midCents !== undefined) {
     const band = Math.max(fractionOf(o.midCents, limits.limitBand, 'HALF_EVEN'), limits.limitBandMinCents);
-    if (Math.abs(o.limitPriceCents - o.midCents) > band)
-      return fmt('LIMIT_PRICE_OUT_OF_BAND', { limit: $(o.limitPriceCents), mid: $(o.midCents), band: limits.limitBand });
+    if (Math.abs(o.limitPriceCents - o.midCents) > band) return fmt('LIMIT_PRICE_OUT_OF_BAND', { limit: $(o.limitPriceCents), mid: $(o.midCents), band: limits.limitBand });
   }
   // Only an order that adds capital can exceed the limit: closing stays possible over it.
   if (c.segment && capital > 0 && c.segment.capitalUsedCents + capital > c.segment.capitalLimitCents)
@@ -132,8 +142,7 @@ export function checkOrder(o: RiskOrder, c: RiskContext, limits: ProtocolConfig[
   // ALL-USE's own position in the same contract (buying what ALL-USE is short, selling what
   // it is long) would close ALL-USE's position at the broker.
   const against = option ? (c.alluse.positions ?? []).find((p) => sameContract(p) && (sell ? p.quantity > 0 : p.quantity < 0)) : undefined;
-  if (against)
-    return fmt('CONFLICTS_WITH_ALLUSE_POSITION', { action: o.action, alluse_position: against.quantity, strike: $(o.strikeCents ?? 0), expiry: o.expiry ?? '' });
+  if (against) return fmt('CONFLICTS_WITH_ALLUSE_POSITION', { action: o.action, alluse_position: against.quantity, strike: $(o.strikeCents ?? 0), expiry: o.expiry ?? '' });
   const adds = opening && (shortPut || !sell) ? notional : 0;
   if (adds > 0 && c.alluse.symbolExposureCents + adds > c.alluse.concentrationLimitCents)
     return fmt('CONCENTRATION_LIMIT', { symbol: o.symbol, exposure_after: $(c.alluse.symbolExposureCents + adds), limit: $(c.alluse.concentrationLimitCents) });

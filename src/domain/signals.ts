@@ -76,8 +76,7 @@ export type EntryBlock = { ok: true } | { ok: false; reason: 'LEVEL' | 'PREVIOUS
 /** No new entry while a position in the symbol is at level ≥ 1, or after a P-DD / P-AOL week in it. */
 export function canEnter(p: { maxOpenLevel: Level | null; previousWeekType: WeekType | null }): EntryBlock {
   if (p.maxOpenLevel !== null && p.maxOpenLevel >= 1) return { ok: false, reason: 'LEVEL', detail: `open position at level ${p.maxOpenLevel}` };
-  if (p.previousWeekType === 'P-DD' || p.previousWeekType === 'P-AOL')
-    return { ok: false, reason: 'PREVIOUS_WEEK', detail: `previous week was ${p.previousWeekType}` };
+  if (p.previousWeekType === 'P-DD' || p.previousWeekType === 'P-AOL') return { ok: false, reason: 'PREVIOUS_WEEK', detail: `previous week was ${p.previousWeekType}` };
   return { ok: true };
 }
 
@@ -100,6 +99,7 @@ export function chooseEntryStrike(p: { chain: readonly ChainQuote[]; targetDelta
   if (!q) return { ok: false, reason: 'NO_STRIKE', detail: `no two-sided quote${p.minStrike !== undefined ? ` at or above ${p.minStrike}` : ''}` };
   const d = Math.abs(q.delta);
   const [lo, hi] = [p.band.deltaMin - p.tolerance, p.band.deltaMax + p.tolerance];
-  if (d < lo - 1e-9 || d > hi + 1e-9) return { ok: false, reason: 'DELTA_OUT_OF_BAND', detail: `strike=${q.strike}, |delta|=${d.toFixed(3)}, band=${p.band.deltaMin}-${p.band.deltaMax} ± ${p.tolerance}` };
+  if (d < lo - 1e-9 || d > hi + 1e-9)
+    return { ok: false, reason: 'DELTA_OUT_OF_BAND', detail: `strike=${q.strike}, |delta|=${d.toFixed(3)}, band=${p.band.deltaMin}-${p.band.deltaMax} ± ${p.tolerance}` };
   return { ok: true, quote: q };
 }

@@ -44,8 +44,7 @@ export function classifyWeek(w: WeekInput, rules: ProtocolConfig['weekTypes']): 
 }
 
 /** A zero count for each of the eleven types (reports always show all of them). */
-export const emptyWeekTypeCounts = (): Record<WeekType, number> =>
-  Object.fromEntries(WEEK_TYPES.map((t) => [t, 0])) as Record<WeekType, number>;
+export const emptyWeekTypeCounts = (): Record<WeekType, number> => Object.fromEntries(WEEK_TYPES.map((t) => [t, 0])) as Record<WeekType, number>;
 
 /**
  * What gates entries in `week`: each symbol's type in the week just before it, and only that

@@ -54,8 +54,6 @@ export interface ExperimentVerdict {
 export function evaluateExperiment(exp: Experiment, rows: readonly PerformanceRow[], assignment: Readonly<Record<string, 'A' | 'B'>>, opts: AbOptions = {}): ExperimentVerdict {
   const result = compareAB(armReturns(rows, assignment, 'A'), armReturns(rows, assignment, 'B'), opts);
   const recommendation =
-    result.verdict === 'B_BETTER'
-      ? { id: `rec-ab-${exp.id}`, kind: 'AB' as const, evidence: { experiment: exp.id, ...result }, proposedConfig: { protocol: exp.variants.B } }
-      : null;
+    result.verdict === 'B_BETTER' ? { id: `rec-ab-${exp.id}`, kind: 'AB' as const, evidence: { experiment: exp.id, ...result }, proposedConfig: { protocol: exp.variants.B } } : null;
   return { result, recommendation };
 }

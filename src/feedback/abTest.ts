@@ -69,7 +69,12 @@ export function compareAB(a: readonly number[], b: readonly number[], opts: AbOp
   const maxLooks = opts.maxLooks ?? 5;
   const confidence = 1 - alpha / maxLooks;
   const base = {
-    n_a: a.length, n_b: b.length, mean_a: mean(a), mean_b: mean(b), difference: mean(b) - mean(a), confidence,
+    n_a: a.length,
+    n_b: b.length,
+    mean_a: mean(a),
+    mean_b: mean(b),
+    difference: mean(b) - mean(a),
+    confidence,
     method: `percentile bootstrap of the difference of means, ${opts.resamples ?? 2000} resamples; Bonferroni over ${maxLooks} looks (alpha ${alpha}); minimum ${minSample}, maximum ${maxSample} per arm`,
   };
   if (Math.min(a.length, b.length) < minSample) return { ...base, verdict: 'INSUFFICIENT_SAMPLE', stop: false, interval: null };

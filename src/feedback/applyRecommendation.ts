@@ -14,7 +14,12 @@ export interface ProposedConfig {
   scope?: ConfigScope;
 }
 
-export async function applyRecommendation(prisma: PrismaClient, rec: { id: string; proposedConfig: ProposedConfig }, actor: string, reason: string): Promise<{ version: number; previousVersion: number }> {
+export async function applyRecommendation(
+  prisma: PrismaClient,
+  rec: { id: string; proposedConfig: ProposedConfig },
+  actor: string,
+  reason: string,
+): Promise<{ version: number; previousVersion: number }> {
   const scope = rec.proposedConfig.scope;
   const current = await currentProtocolConfig(prisma, scope);
   const next = withOverrides(current.config, rec.proposedConfig.protocol);

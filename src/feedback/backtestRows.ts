@@ -27,10 +27,22 @@ export function rowCollector(configVersion: string, underlying: string): { rows:
       lastBase.set(a.id, base);
       const type = a.lastType ?? 'W-IDL';
       rows.push({
-        source: 'BACKTEST', week: w.week, account: a.id, family: a.family.id, kind: a.kind, underlying, weekType: type,
-        regime: `${w.regime.trend}/${w.regime.vol}`, level: a.level, configVersion,
-        premiumCents: a.weekPremium, expectedPremiumCents: a.weekPremium, assigned: ASSIGNED_TYPES.has(type),
-        realizedPnlCents: base - prev, unrealizedPnlCents: value - base, valueCents: value,
+        source: 'BACKTEST',
+        week: w.week,
+        account: a.id,
+        family: a.family.id,
+        kind: a.kind,
+        underlying,
+        weekType: type,
+        regime: `${w.regime.trend}/${w.regime.vol}`,
+        level: a.level,
+        configVersion,
+        premiumCents: a.weekPremium,
+        expectedPremiumCents: a.weekPremium,
+        assigned: ASSIGNED_TYPES.has(type),
+        realizedPnlCents: base - prev,
+        unrealizedPnlCents: value - base,
+        valueCents: value,
       });
     }
   };

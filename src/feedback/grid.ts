@@ -16,7 +16,11 @@ export interface Candidate {
 /** Deterministic JSON (sorted keys): the id of a parameter set. */
 export function canonical(x: unknown): string {
   if (Array.isArray(x)) return `[${x.map(canonical).join(',')}]`;
-  if (x && typeof x === 'object') return `{${Object.keys(x).sort().map((k) => `${JSON.stringify(k)}:${canonical((x as Record<string, unknown>)[k])}`).join(',')}}`;
+  if (x && typeof x === 'object')
+    return `{${Object.keys(x)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((x as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   return JSON.stringify(x);
 }
 
@@ -42,14 +46,24 @@ export const candidate = (label: string, protocol: DeepPartial<ProtocolConfig>, 
  * (2) and the high-volatility size factor (2). The first candidate is the protocol's defaults.
  */
 export function defaultGrid(): Candidate[] {
-  const bands: [number, number][] = [[0.4, 0.5], [0.3, 0.4], [0.45, 0.55]];
+  const bands: [number, number][] = [
+    [0.4, 0.5],
+    [0.3, 0.4],
+    [0.45, 0.55],
+  ];
   const rolls = [2, 2.5];
   const sizes = [0.5, 1];
   const out: Candidate[] = [];
   for (const [lo, hi] of bands)
     for (const roll of rolls)
       for (const size of sizes)
-        out.push(candidate(`GEN δ ${lo}-${hi}, roll ${roll} ATR, high-vol size ${size}`, { accounts: { GEN: { deltaMin: lo, deltaMax: hi } }, levels: { rollAtr: roll }, signals: { highVolSizeFactor: size } }));
+        out.push(
+          candidate(`GEN δ ${lo}-${hi}, roll ${roll} ATR, high-vol size ${size}`, {
+            accounts: { GEN: { deltaMin: lo, deltaMax: hi } },
+            levels: { rollAtr: roll },
+            signals: { highVolSizeFactor: size },
+          }),
+        );
   return out;
 }
 
@@ -58,13 +72,23 @@ export function defaultGrid(): Candidate[] {
  * when fewer than N months remain: 2). The first candidate is the protocol's defaults.
  */
 export function leapsGrid(): Candidate[] {
-  const deltas: [number, number][] = [[0.7, 0.8], [0.6, 0.7], [0.8, 0.9]];
+  const deltas: [number, number][] = [
+    [0.7, 0.8],
+    [0.6, 0.7],
+    [0.8, 0.9],
+  ];
   const tenors = [24, 18];
   const rolls = [12, 6];
   const out: Candidate[] = [];
   for (const [lo, hi] of deltas)
     for (const months of tenors)
       for (const minMonths of rolls)
-        out.push(candidate(`LEAPS δ ${lo}-${hi}, ${months} months, sell under ${minMonths} months`, { reinvest: { leapsDeltaMin: lo, leapsDeltaMax: hi, leapsMinMonths: minMonths, leapsMaxMonths: months } }, { leapsMonths: months }));
+        out.push(
+          candidate(
+            `LEAPS δ ${lo}-${hi}, ${months} months, sell under ${minMonths} months`,
+            { reinvest: { leapsDeltaMin: lo, leapsDeltaMax: hi, leapsMinMonths: minMonths, leapsMaxMonths: months } },
+            { leapsMonths: months },
+          ),
+        );
   return out;
 }

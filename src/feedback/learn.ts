@@ -74,10 +74,17 @@ export function buildSamples(daily: readonly Bar[], p: ProtocolConfig = DEFAULT_
     const { k, iv } = strikeAt(w);
     const prev = strikeAt(w - 1);
     const x = [
-      r?.trend === 'BULL' ? 1 : 0, r?.trend === 'BEAR' ? 1 : 0, r?.vol === 'HIGH' ? 1 : 0, r?.vol === 'LOW' ? 1 : 0,
+      r?.trend === 'BULL' ? 1 : 0,
+      r?.trend === 'BEAR' ? 1 : 0,
+      r?.vol === 'HIGH' ? 1 : 0,
+      r?.vol === 'LOW' ? 1 : 0,
       r?.atr !== undefined ? r.atr / c : 0,
-      c / (closes[w - 1] as number) - 1, c / (closes[w - 4] as number) - 1, c / (closes[Math.max(0, w - 13)] as number) - 1,
-      c / (fast[w] ?? c) - 1, c / (slow[w] ?? c) - 1, iv,
+      c / (closes[w - 1] as number) - 1,
+      c / (closes[w - 4] as number) - 1,
+      c / (closes[Math.max(0, w - 13)] as number) - 1,
+      c / (fast[w] ?? c) - 1,
+      c / (slow[w] ?? c) - 1,
+      iv,
       c < prev.k ? 1 : 0,
     ];
     const y = (closes[w + 1] as number) < k ? 1 : 0;
@@ -139,7 +146,10 @@ export function learnWalkForward(samples: readonly LearnSample[], opts: LearnOpt
       const val = train.slice(cut);
       let best = Infinity;
       for (const n of stepGrid) {
-        const b = brier(fitSteps(train.slice(0, cut), n)(val.map((t) => t.x)), val.map((t) => t.y));
+        const b = brier(
+          fitSteps(train.slice(0, cut), n)(val.map((t) => t.x)),
+          val.map((t) => t.y),
+        );
         if (b < best) {
           best = b;
           steps = n;

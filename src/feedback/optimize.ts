@@ -72,7 +72,22 @@ export interface OptimizeReport {
   causality: { checked_at_week: string; ok: true };
   cost_ratio: number;
   parallel_efficiency: number | null;
-  measurements: { cost_basis: 'thread CPU time' | 'wall time'; cost_ratio_wall: number; plain_backtest_cpu_ms: number | null; cost_per_set_cpu_ms: number | null; plain_backtest_ms: number; plain_backtest_cold_ms: number; worker_ms: number; analysis_ms: number; cost_per_set_ms: number; workers: number; one_worker_ms: number | null; all_workers_ms: number | null; speedup: number | null; measurement_ms: number };
+  measurements: {
+    cost_basis: 'thread CPU time' | 'wall time';
+    cost_ratio_wall: number;
+    plain_backtest_cpu_ms: number | null;
+    cost_per_set_cpu_ms: number | null;
+    plain_backtest_ms: number;
+    plain_backtest_cold_ms: number;
+    worker_ms: number;
+    analysis_ms: number;
+    cost_per_set_ms: number;
+    workers: number;
+    one_worker_ms: number | null;
+    all_workers_ms: number | null;
+    speedup: number | null;
+    measurement_ms: number;
+  };
   best_in_sample_overall: { candidate: string; sharpe: number };
   recommendation: Recommendation;
   notes: string[];
@@ -103,7 +118,7 @@ export async function optimize(input: OptimizeInput): Promise<OptimizeReport> {
   const plainMs = warm[1] as number;
   const warmCpu = plainCpu.slice(1);
   // CPU ticks are 10 ms: the mean of the three warm runs (30 ms of resolution over three runs)
-  const plainCpuMs = warmCpu.every((x) => x !== null) ? (warmCpu).reduce((a, b) => a + b, 0) / warmCpu.length : null;
+  const plainCpuMs = warmCpu.every((x) => x !== null) ? warmCpu.reduce((a, b) => a + b, 0) / warmCpu.length : null;
 
   const done = new Map(input.done ?? []);
   const todo = cands.filter((c) => !done.has(c.id));
@@ -135,9 +150,13 @@ export async function optimize(input: OptimizeInput): Promise<OptimizeReport> {
         const before = pool.workerMs;
         const beforeCpu = pool.workerCpuMs;
         t = performance.now();
-        await pool.runAll(first, (r) => {
-          if (JSON.stringify(r.returns) !== JSON.stringify(done.get(r.id)?.returns)) throw new Error(`trial ${r.id} differs between workers: not deterministic`);
-        }, n);
+        await pool.runAll(
+          first,
+          (r) => {
+            if (JSON.stringify(r.returns) !== JSON.stringify(done.get(r.id)?.returns)) throw new Error(`trial ${r.id} differs between workers: not deterministic`);
+          },
+          n,
+        );
         all = performance.now() - t;
         calibrationMs = pool.workerMs - before;
         const afterCpu = pool.workerCpuMs;
@@ -191,16 +210,17 @@ export async function optimize(input: OptimizeInput): Promise<OptimizeReport> {
   const chosen = cands[lastChoice] as Candidate;
   const beats = wf.oos.sharpe > defFig.sharpe;
   const propose = lastChoice !== 0 && beats && pbo.value <= 0.3;
-  const reason = lastChoice === 0
-    ? 'the latest in-sample window chooses the current parameters'
-    : !beats
-      ? `walk-forward out-of-sample Sharpe ${r4(wf.oos.sharpe)} does not beat the current parameters' ${r4(defFig.sharpe)} over the same weeks`
-      : pbo.value > 0.3
-        ? `PBO ${r4(pbo.value)} > 0.3: the in-sample choice is likely overfitted`
-        : `walk-forward out-of-sample Sharpe ${r4(wf.oos.sharpe)} beats the current ${r4(defFig.sharpe)} with PBO ${r4(pbo.value)}`;
+  const reason =
+    lastChoice === 0
+      ? 'the latest in-sample window chooses the current parameters'
+      : !beats
+        ? `walk-forward out-of-sample Sharpe ${r4(wf.oos.sharpe)} does not beat the current parameters' ${r4(defFig.sharpe)} over the same weeks`
+        : pbo.value > 0.3
+          ? `PBO ${r4(pbo.value)} > 0.3: the in-sample choice is likely overfitted`
+          : `walk-forward out-of-sample Sharpe ${r4(wf.oos.sharpe)} beats the current ${r4(defFig.sharpe)} with PBO ${r4(pbo.value)}`;
   const costPerSet = (workerMs + analysisMs) / Math.max(1, todo.length);
   const cpuBasis = plainCpuMs !== null && plainCpuMs > 0 && workerCpu !== null && analysisCpu !== null;
-  const costPerSetCpu = cpuBasis ? ((workerCpu as number) + (analysisCpu)) / Math.max(1, todo.length) : null;
+  const costPerSetCpu = cpuBasis ? ((workerCpu as number) + analysisCpu) / Math.max(1, todo.length) : null;
   const speedup = one !== null && all !== null && all > 0 ? one / all : null;
   const wk = (i: number): string => weeks[i] ?? '';
   return {
@@ -214,22 +234,45 @@ export async function optimize(input: OptimizeInput): Promise<OptimizeReport> {
         index: w.index,
         chosen: (cands[w.chosen] as Candidate).id,
         in_sample: { start_week: wk(w.in_sample.start), end_week: wk(w.in_sample.end - 1), weeks: w.in_sample.periods, sharpe: r4(w.in_sample.sharpe), total_return: r4(w.in_sample.total_return) },
-        out_of_sample: { start_week: wk(w.out_of_sample.start), end_week: wk(w.out_of_sample.end - 1), weeks: w.out_of_sample.periods, sharpe: r4(w.out_of_sample.sharpe), total_return: r4(w.out_of_sample.total_return), default_sharpe: r4(d.sharpe), default_total_return: r4(d.total_return) },
+        out_of_sample: {
+          start_week: wk(w.out_of_sample.start),
+          end_week: wk(w.out_of_sample.end - 1),
+          weeks: w.out_of_sample.periods,
+          sharpe: r4(w.out_of_sample.sharpe),
+          total_return: r4(w.out_of_sample.total_return),
+          default_sharpe: r4(d.sharpe),
+          default_total_return: r4(d.total_return),
+        },
       };
     }),
     out_of_sample: { sharpe: r4(wf.oos.sharpe), total_return: r4(wf.oos.total_return), default_sharpe: r4(defFig.sharpe), default_total_return: r4(defFig.total_return) },
     overfitting: { name: pbo.name, value: r4(pbo.value), splits: pbo.splits, blocks: pbo.blocks },
     deflated_sharpe: { name: dsr.name, value: r4(dsr.value), trials: dsr.trials },
     causality: { checked_at_week: cutWeek, ok: true },
-    cost_ratio: todo.length === 0 ? 0 : cpuBasis ? r4((costPerSetCpu as number) / (plainCpuMs)) : r4(costPerSet / plainMs),
+    cost_ratio: todo.length === 0 ? 0 : cpuBasis ? r4((costPerSetCpu as number) / plainCpuMs) : r4(costPerSet / plainMs),
     parallel_efficiency: speedup === null ? (n === 1 ? 1 : null) : r4(speedup / n),
-    measurements: { cost_basis: cpuBasis ? 'thread CPU time' : 'wall time', cost_ratio_wall: todo.length > 0 ? r4(costPerSet / plainMs) : 0, plain_backtest_cpu_ms: plainCpuMs === null ? null : round(plainCpuMs, 1), cost_per_set_cpu_ms: costPerSetCpu === null ? null : round(costPerSetCpu, 1), plain_backtest_ms: round(plainMs, 1), plain_backtest_cold_ms: round(coldMs, 1), worker_ms: round(workerMs, 1), analysis_ms: round(analysisMs, 1), cost_per_set_ms: round(costPerSet, 1), workers: n, one_worker_ms: one === null ? null : round(one, 1), all_workers_ms: all === null ? null : round(all, 1), measurement_ms: round(measureMs, 1), speedup: speedup === null ? null : r4(speedup) },
+    measurements: {
+      cost_basis: cpuBasis ? 'thread CPU time' : 'wall time',
+      cost_ratio_wall: todo.length > 0 ? r4(costPerSet / plainMs) : 0,
+      plain_backtest_cpu_ms: plainCpuMs === null ? null : round(plainCpuMs, 1),
+      cost_per_set_cpu_ms: costPerSetCpu === null ? null : round(costPerSetCpu, 1),
+      plain_backtest_ms: round(plainMs, 1),
+      plain_backtest_cold_ms: round(coldMs, 1),
+      worker_ms: round(workerMs, 1),
+      analysis_ms: round(analysisMs, 1),
+      cost_per_set_ms: round(costPerSet, 1),
+      workers: n,
+      one_worker_ms: one === null ? null : round(one, 1),
+      all_workers_ms: all === null ? null : round(all, 1),
+      measurement_ms: round(measureMs, 1),
+      speedup: speedup === null ? null : r4(speedup),
+    },
     best_in_sample_overall: { candidate: (cands[bestAll] as Candidate).id, sharpe: r4(full[bestAll] ?? 0) },
     recommendation: { action: propose ? 'PROPOSE' : 'KEEP', candidate: chosen.id, label: chosen.label, protocol: chosen.protocol, options: chosen.options, reason },
     notes: [
       'cost_ratio = (worker thread time: start-up incl. a JIT warm-up + every new trial, + main-thread analysis incl. the causality re-run) ÷ new trials ÷ one plain back-test of the same span (market + weekly loop) on the main thread, warm (median of 3 after a cold run; CPU: their mean). Basis: per-thread CPU time from /proc/thread-self/stat where available (10 ms ticks; wall time per thread inflates when other processes take the cores), else wall time; cost_ratio_wall is the wall-time version.',
       'parallel_efficiency = (time of the first N trials on one worker ÷ time of the same N trials on N workers at once) ÷ N, in this run (N = workers); the repeat is a measurement, left out of cost_ratio (measurement_ms). Other load on the machine moves both figures.',
-      'Out-of-sample figures of a window are the chosen candidate\'s returns in that window from its own full-span run (no restart of the book at the window start).',
+      "Out-of-sample figures of a window are the chosen candidate's returns in that window from its own full-span run (no restart of the book at the window start).",
       'The first candidate is the current configuration; a PROPOSE needs a different latest choice, a better walk-forward out-of-sample Sharpe than the current parameters over the same weeks, and PBO ≤ 0.3.',
     ],
   };

@@ -145,7 +145,15 @@ export function driftReport(live: readonly PerformanceRow[], backtest: readonly 
   const btPremium = sum(([, b]) => b.premiumCents);
   const lines: DriftLine[] = pairs
     .filter(([l, b]) => l.weekType !== b.weekType || l.premiumCents !== b.premiumCents || l.assigned !== b.assigned)
-    .map(([l, b]) => ({ week: l.week, account: accountKey(l), live_type: l.weekType, backtest_type: b.weekType, premium_diff_cents: l.premiumCents - b.premiumCents, assigned_live: l.assigned, assigned_backtest: b.assigned }))
+    .map(([l, b]) => ({
+      week: l.week,
+      account: accountKey(l),
+      live_type: l.weekType,
+      backtest_type: b.weekType,
+      premium_diff_cents: l.premiumCents - b.premiumCents,
+      assigned_live: l.assigned,
+      assigned_backtest: b.assigned,
+    }))
     .sort((x, y) => Math.abs(y.premium_diff_cents) - Math.abs(x.premium_diff_cents))
     .slice(0, 20);
   return {

@@ -37,37 +37,39 @@ export class TrialPool {
   /** Starts `n` workers and resolves once every one has the data (bounded by `timeoutMs`). */
   static async start(n: number, init: { bars: readonly Bar[]; options: Partial<BacktestOptions> }, timeoutMs = 120_000): Promise<TrialPool> {
     const slots = await Promise.all(
-      Array.from({ length: n }, () =>
-        new Promise<Slot>((resolve, reject) => {
-          const worker = spawn(init);
-          const timer = setTimeout(() => reject(new Error(`worker not ready within ${timeoutMs} ms`)), timeoutMs);
-          const slot: Slot = { worker, setupMs: 0, busyMs: 0, cpuMs: 0, pending: null };
-          worker.on('message', (m: Reply) => {
-            if (m.type === 'ready') {
+      Array.from(
+        { length: n },
+        () =>
+          new Promise<Slot>((resolve, reject) => {
+            const worker = spawn(init);
+            const timer = setTimeout(() => reject(new Error(`worker not ready within ${timeoutMs} ms`)), timeoutMs);
+            const slot: Slot = { worker, setupMs: 0, busyMs: 0, cpuMs: 0, pending: null };
+            worker.on('message', (m: Reply) => {
+              if (m.type === 'ready') {
+                clearTimeout(timer);
+                slot.setupMs = m.setupMs;
+                slot.cpuMs = m.setupCpuMs;
+                resolve(slot);
+              } else if (m.type === 'result') {
+                slot.busyMs += m.result.ms;
+                slot.cpuMs = slot.cpuMs === null || m.result.cpuMs === null ? null : slot.cpuMs + m.result.cpuMs;
+                const p = slot.pending;
+                slot.pending = null;
+                p?.resolve(m.result);
+              } else {
+                const p = slot.pending;
+                slot.pending = null;
+                p?.reject(new Error(`trial ${m.id}: ${m.message}`));
+              }
+            });
+            worker.on('error', (e) => {
               clearTimeout(timer);
-              slot.setupMs = m.setupMs;
-              slot.cpuMs = m.setupCpuMs;
-              resolve(slot);
-            } else if (m.type === 'result') {
-              slot.busyMs += m.result.ms;
-              slot.cpuMs = slot.cpuMs === null || m.result.cpuMs === null ? null : slot.cpuMs + m.result.cpuMs;
               const p = slot.pending;
               slot.pending = null;
-              p?.resolve(m.result);
-            } else {
-              const p = slot.pending;
-              slot.pending = null;
-              p?.reject(new Error(`trial ${m.id}: ${m.message}`));
-            }
-          });
-          worker.on('error', (e) => {
-            clearTimeout(timer);
-            const p = slot.pending;
-            slot.pending = null;
-            if (p) p.reject(e);
-            else reject(e);
-          });
-        }),
+              if (p) p.reject(e);
+              else reject(e);
+            });
+          }),
       ),
     );
     return new TrialPool(slots);

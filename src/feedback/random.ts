@@ -80,6 +80,6 @@ export function moments(xs: readonly number[]): { skew: number; kurtosis: number
 }
 
 /** Simple returns of a value series (v[i] / v[i − 1] − 1). */
-export const returnsOf = (values: readonly number[]): number[] => values.slice(1).map((v, i) => (values[i] ? v / (values[i]) - 1 : 0));
+export const returnsOf = (values: readonly number[]): number[] => values.slice(1).map((v, i) => (values[i] ? v / values[i] - 1 : 0));
 
 export const round = (x: number, d = 6): number => (Number.isFinite(x) ? Math.round(x * 10 ** d) / 10 ** d : x);

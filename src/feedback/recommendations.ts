@@ -15,7 +15,10 @@ export const decisionSchema = z.object({
 });
 
 export class RecommendationError extends Error {
-  constructor(readonly code: 'NOT_FOUND' | 'ALREADY_DECIDED' | 'INVALID_CONFIG', message: string) {
+  constructor(
+    readonly code: 'NOT_FOUND' | 'ALREADY_DECIDED' | 'INVALID_CONFIG',
+    message: string,
+  ) {
     super(message);
     this.name = 'RecommendationError';
   }
@@ -24,7 +27,8 @@ export class RecommendationError extends Error {
 async function claim(prisma: PrismaClient, id: string, status: 'ACCEPTED' | 'DISMISSED', by: string, reason: string): Promise<RecommendationRow> {
   const rec = await getRecommendation(prisma, id);
   if (!rec) throw new RecommendationError('NOT_FOUND', `recommendation ${id} not found`);
-  if (!(await claimDecision(prisma, id, status, by, reason))) throw new RecommendationError('ALREADY_DECIDED', `recommendation ${id} is already ${rec.status === 'PROPOSED' ? 'being decided' : rec.status}`);
+  if (!(await claimDecision(prisma, id, status, by, reason)))
+    throw new RecommendationError('ALREADY_DECIDED', `recommendation ${id} is already ${rec.status === 'PROPOSED' ? 'being decided' : rec.status}`);
   return rec;
 }
 

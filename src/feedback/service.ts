@@ -85,7 +85,15 @@ export async function runOptimization(prisma: PrismaClient | null, input: Optimi
         id: `rec-${input.runId}`,
         kind: input.kind === 'LEAPS' ? 'LEAPS' : 'OPTIMIZATION',
         source: `optimization:${input.runId}`,
-        evidence: { reason: report.recommendation.reason, label: report.recommendation.label, out_of_sample: report.out_of_sample, overfitting: report.overfitting, deflated_sharpe: report.deflated_sharpe, windows: report.windows.length, span: report.span },
+        evidence: {
+          reason: report.recommendation.reason,
+          label: report.recommendation.label,
+          out_of_sample: report.out_of_sample,
+          overfitting: report.overfitting,
+          deflated_sharpe: report.deflated_sharpe,
+          windows: report.windows.length,
+          span: report.span,
+        },
         proposedConfig: { protocol: report.recommendation.protocol },
       });
   }

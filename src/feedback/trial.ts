@@ -39,7 +39,10 @@ export function candidateConfig(c: Candidate, baseOptions: Partial<BacktestOptio
 /** Builds (and caches) the market per data-relevant option set and regime config. */
 export class TrialRunner {
   private markets = new Map<string, Market>();
-  constructor(readonly bars: readonly Bar[], readonly baseOptions: Partial<BacktestOptions> = {}) {}
+  constructor(
+    readonly bars: readonly Bar[],
+    readonly baseOptions: Partial<BacktestOptions> = {},
+  ) {}
 
   market(p: ProtocolConfig, o: BacktestOptions): Market {
     const key = canonical({ r: p.regime, u: o.unitDivisor, w: o.volWindowDays, f: o.volFactor, m: o.minVol });
@@ -58,7 +61,11 @@ export class TrialRunner {
     const m = bars === this.bars ? this.market(p, o) : buildMarket(bars, o, p);
     const run = runBacktest(m, bars, p, o);
     const values = run.points.map((x) => x.total);
-    const s = stats(run.points.map((x) => x.date), values, o.periodsPerYear);
+    const s = stats(
+      run.points.map((x) => x.date),
+      values,
+      o.periodsPerYear,
+    );
     return {
       id: c.id,
       label: c.label,

@@ -64,8 +64,7 @@ export function historyView<T>(items: readonly T[], end: number): readonly T[] {
   const visible = Object.freeze(items.slice(0, end));
   return new Proxy(visible, {
     get(target, key, receiver) {
-      if (typeof key === 'string' && /^\d+$/.test(key) && Number(key) >= end)
-        throw new LookAheadError(`read of index ${key} at or past the window end ${end}`);
+      if (typeof key === 'string' && /^\d+$/.test(key) && Number(key) >= end) throw new LookAheadError(`read of index ${key} at or past the window end ${end}`);
       return Reflect.get(target, key, receiver) as unknown;
     },
   });
@@ -171,7 +170,13 @@ export function walkForwardMatrix(matrix: readonly (readonly number[])[], window
  * position[i] × (price[i + 1] / price[i] − 1). Every candidate's decisions are checked for
  * causality at every window end before any window is judged.
  */
-export function walkForward<P>(prices: readonly number[], candidates: readonly P[], decide: (candidate: P, history: readonly number[]) => readonly number[], spec: WalkForwardSpec, opts: { choose?: Choose; periodsPerYear?: number } = {}): WalkForwardResult {
+export function walkForward<P>(
+  prices: readonly number[],
+  candidates: readonly P[],
+  decide: (candidate: P, history: readonly number[]) => readonly number[],
+  spec: WalkForwardSpec,
+  opts: { choose?: Choose; periodsPerYear?: number } = {},
+): WalkForwardResult {
   const windows = splitWalkForward(prices.length, spec);
   const checkpoints = [...new Set(windows.map((w) => w.inSample.end))];
   const matrix = candidates.map((c) => {

@@ -11,19 +11,30 @@ export function commissionFor(c: SimContract, cumQty: number, avgPrice: number):
   return Math.round(Math.max(1, raw) * 100) / 100;
 }
 
-export interface PositionChange { position: Position; realizedPnl?: number }
+export interface PositionChange {
+  position: Position;
+  realizedPnl?: number;
+}
 
 export class Account {
   cash: number;
   private readonly positions = new Map<number, Position>();
   listeners: Array<(p: Position) => void> = [];
 
-  constructor(readonly id: string, startingCash: number, private readonly market: Market) {
+  constructor(
+    readonly id: string,
+    startingCash: number,
+    private readonly market: Market,
+  ) {
     this.cash = startingCash;
   }
 
-  all(): Position[] { return [...this.positions.values()]; }
-  get(conId: number): Position | undefined { return this.positions.get(conId); }
+  all(): Position[] {
+    return [...this.positions.values()];
+  }
+  get(conId: number): Position | undefined {
+    return this.positions.get(conId);
+  }
 
   /**
    * Books a fill. signedQty > 0 buys. Commission is folded into avgCost as IB does; a fill that
@@ -91,7 +102,12 @@ export class Account {
       if (p.contract.secType === 'OPT' && p.contract.right === 'P' && p.quantity < 0) reserved += -p.quantity * (p.contract.strike ?? 0) * p.contract.multiplier;
     }
     const r = (x: number): number => Math.round(x * 100) / 100;
-    return { NetLiquidation: r(net), TotalCashValue: r(this.cash), BuyingPower: r(Math.max(0, this.cash - reserved)),
-      AvailableFunds: r(Math.max(0, this.cash - reserved)), GrossPositionValue: r(this.markValue()) };
+    return {
+      NetLiquidation: r(net),
+      TotalCashValue: r(this.cash),
+      BuyingPower: r(Math.max(0, this.cash - reserved)),
+      AvailableFunds: r(Math.max(0, this.cash - reserved)),
+      GrossPositionValue: r(this.markValue()),
+    };
   }
 }

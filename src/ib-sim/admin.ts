@@ -19,7 +19,12 @@ import type { BadData, ClockCommand, Fault, Simulator } from './api';
 const MAX_BODY = 64 * 1024;
 
 class HttpError extends Error {
-  constructor(readonly status: number, message: string) { super(message); }
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 function readJson(req: http.IncomingMessage): Promise<Record<string, unknown>> {
@@ -61,17 +66,26 @@ export async function startAdmin(sim: Simulator, port: number, host: string, log
     const path = (req.url ?? '/').split('?')[0];
     const key = `${req.method} ${path}`;
     switch (key) {
-      case 'GET /health': return { ok: true, port: sim.port, now: sim.now().toISOString() };
-      case 'GET /orders': return sim.orders();
-      case 'GET /positions': return sim.positions();
-      case 'GET /executions': return sim.executions();
-      case 'GET /account': return { cash: sim.cash(), ...sim.accountSummary() };
+      case 'GET /health':
+        return { ok: true, port: sim.port, now: sim.now().toISOString() };
+      case 'GET /orders':
+        return sim.orders();
+      case 'GET /positions':
+        return sim.positions();
+      case 'GET /executions':
+        return sim.executions();
+      case 'GET /account':
+        return { cash: sim.cash(), ...sim.accountSummary() };
       case 'POST /faults': {
         const body = await readJson(req);
         const k = oneOf(body, FAULT_KEYS);
         const v = body[k];
         const fault = { [k]: k === 'drop_connections' ? true : v } as Fault;
-        try { sim.fault(fault); } catch (e) { throw new HttpError(400, (e as Error).message); }
+        try {
+          sim.fault(fault);
+        } catch (e) {
+          throw new HttpError(400, (e as Error).message);
+        }
         log.info('fault injected', { fault });
         return { ok: true, fault };
       }
@@ -81,15 +95,23 @@ export async function startAdmin(sim: Simulator, port: number, host: string, log
         try {
           const now = sim.clock({ [k]: k === 'to_close' || k === 'to_expiry' ? true : body[k] } as ClockCommand);
           return { ok: true, now: now.toISOString() };
-        } catch (e) { throw new HttpError(400, (e as Error).message); }
+        } catch (e) {
+          throw new HttpError(400, (e as Error).message);
+        }
       }
-      case 'GET /pacing': return sim.pacingStats();
+      case 'GET /pacing':
+        return sim.pacingStats();
       case 'POST /bad_data': {
         const body = await readJson(req);
         const k = oneOf(body, BAD_DATA_KEYS);
         const v = body[k];
-        if (k !== 'clear' && (typeof v !== 'object' || v === null || typeof (v as { symbol?: unknown }).symbol !== 'string')) throw new HttpError(400, `${k} needs {symbol: string${k === 'bad_bar' ? ', date: YYYY-MM-DD' : ''}}`);
-        try { sim.badData({ [k]: k === 'clear' ? true : v } as BadData); } catch (e) { throw new HttpError(400, (e as Error).message); }
+        if (k !== 'clear' && (typeof v !== 'object' || v === null || typeof (v as { symbol?: unknown }).symbol !== 'string'))
+          throw new HttpError(400, `${k} needs {symbol: string${k === 'bad_bar' ? ', date: YYYY-MM-DD' : ''}}`);
+        try {
+          sim.badData({ [k]: k === 'clear' ? true : v } as BadData);
+        } catch (e) {
+          throw new HttpError(400, (e as Error).message);
+        }
         log.info('bad data injected', { [k]: v });
         return { ok: true };
       }
@@ -105,10 +127,23 @@ export async function startAdmin(sim: Simulator, port: number, host: string, log
         const b = await readJson(req);
         const strike = Number(b.strike);
         const quantity = Number(b.quantity);
-        if (typeof b.symbol !== 'string' || !b.symbol || typeof b.expiry !== 'string' || !/^\d{8}$/.test(b.expiry) || !(strike > 0) || (b.right !== 'C' && b.right !== 'P') || !Number.isInteger(quantity) || quantity < 1) {
+        if (
+          typeof b.symbol !== 'string' ||
+          !b.symbol ||
+          typeof b.expiry !== 'string' ||
+          !/^\d{8}$/.test(b.expiry) ||
+          !(strike > 0) ||
+          (b.right !== 'C' && b.right !== 'P') ||
+          !Number.isInteger(quantity) ||
+          quantity < 1
+        ) {
           throw new HttpError(400, 'need {symbol, expiry: YYYYMMDD, strike > 0, right: C|P, quantity: integer >= 1}');
         }
-        try { sim.assign({ symbol: b.symbol, expiry: b.expiry, strike, right: b.right, quantity }); } catch (e) { throw new HttpError(400, (e as Error).message); }
+        try {
+          sim.assign({ symbol: b.symbol, expiry: b.expiry, strike, right: b.right, quantity });
+        } catch (e) {
+          throw new HttpError(400, (e as Error).message);
+        }
         log.info('assignment injected', { ...b });
         return { ok: true, positions: sim.positions(), cash: sim.cash() };
       }
@@ -117,12 +152,24 @@ export async function startAdmin(sim: Simulator, port: number, host: string, log
         const quantity = Number(b.quantity);
         const avgCost = b.avgCost === undefined ? 0 : Number(b.avgCost);
         const opt = b.secType === 'OPT';
-        if (typeof b.symbol !== 'string' || !b.symbol || (b.secType !== 'STK' && !opt) || !Number.isInteger(quantity) || quantity === 0 || !(avgCost >= 0)
-          || (opt && (typeof b.expiry !== 'string' || !/^\d{8}$/.test(b.expiry) || !(Number(b.strike) > 0) || (b.right !== 'C' && b.right !== 'P')))) {
+        if (
+          typeof b.symbol !== 'string' ||
+          !b.symbol ||
+          (b.secType !== 'STK' && !opt) ||
+          !Number.isInteger(quantity) ||
+          quantity === 0 ||
+          !(avgCost >= 0) ||
+          (opt && (typeof b.expiry !== 'string' || !/^\d{8}$/.test(b.expiry) || !(Number(b.strike) > 0) || (b.right !== 'C' && b.right !== 'P')))
+        ) {
           throw new HttpError(400, 'need {symbol, secType: STK|OPT, quantity: non-zero integer, avgCost?: >= 0} and for OPT {expiry: YYYYMMDD, strike > 0, right: C|P}');
         }
-        const p = sim.addPosition({ symbol: b.symbol, secType: b.secType as 'STK' | 'OPT', quantity, avgCost,
-          ...(opt ? { expiry: b.expiry as string, strike: Number(b.strike), right: b.right as 'C' | 'P' } : {}) });
+        const p = sim.addPosition({
+          symbol: b.symbol,
+          secType: b.secType as 'STK' | 'OPT',
+          quantity,
+          avgCost,
+          ...(opt ? { expiry: b.expiry as string, strike: Number(b.strike), right: b.right as 'C' | 'P' } : {}),
+        });
         log.warn('position added by hand', { ...b });
         return { ok: true, position: p };
       }
@@ -130,15 +177,21 @@ export async function startAdmin(sim: Simulator, port: number, host: string, log
         const b = await readJson(req);
         const fresh = b.fresh === true;
         // Answer first: the restart closes every connection, this one's server included.
-        setImmediate(() => { sim.restart({ fresh }).catch((e: unknown) => log.error('simulator restart failed', { error: e })); });
+        setImmediate(() => {
+          sim.restart({ fresh }).catch((e: unknown) => log.error('simulator restart failed', { error: e }));
+        });
         return { ok: true, fresh };
       }
-      default: throw new HttpError(404, `no route ${key}`);
+      default:
+        throw new HttpError(404, `no route ${key}`);
     }
   };
   const server = http.createServer((req, res) => {
     route(req).then(
-      (body) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end(JSON.stringify(body)); },
+      (body) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(body));
+      },
       (e: unknown) => {
         const status = e instanceof HttpError ? e.status : 500;
         if (status === 500) log.error('admin request failed', { error: e });
@@ -149,10 +202,17 @@ export async function startAdmin(sim: Simulator, port: number, host: string, log
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => { server.off('error', reject); resolve(); });
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   return {
     port: (server.address() as AddressInfo).port,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

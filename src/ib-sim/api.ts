@@ -5,15 +5,25 @@
 import type { SimOrder } from './types';
 import type { PacingStats } from './pacing';
 
-export interface AssignRequest { symbol: string; expiry: string; strike: number; right: 'C' | 'P'; quantity: number }
-export interface AddPositionRequest { symbol: string; secType: 'STK' | 'OPT'; expiry?: string; strike?: number; right?: 'C' | 'P'; quantity: number; avgCost: number }
+export interface AssignRequest {
+  symbol: string;
+  expiry: string;
+  strike: number;
+  right: 'C' | 'P';
+  quantity: number;
+}
+export interface AddPositionRequest {
+  symbol: string;
+  secType: 'STK' | 'OPT';
+  expiry?: string;
+  strike?: number;
+  right?: 'C' | 'P';
+  quantity: number;
+  avgCost: number;
+}
 
 /** Bad market data to serve (admin POST /bad_data), so validation can be tested end to end. */
-export type BadData =
-  | { bad_bar: { symbol: string; date: string } }
-  | { crossed_quote: { symbol: string } }
-  | { chain_arbitrage: { symbol: string } }
-  | { clear: true };
+export type BadData = { bad_bar: { symbol: string; date: string } } | { crossed_quote: { symbol: string } } | { chain_arbitrage: { symbol: string } } | { clear: true };
 
 export type Fault =
   | { drop_connections: true }
@@ -26,8 +36,16 @@ export type Fault =
 export type ClockCommand = { advance_to: string | Date } | { advance_ms: number } | { to_close: true } | { to_expiry: true };
 
 export interface PositionView {
-  account: string; symbol: string; secType: string; expiry?: string; strike?: number; right?: string;
-  conId: number; localSymbol: string; quantity: number; avgCost: number;
+  account: string;
+  symbol: string;
+  secType: string;
+  expiry?: string;
+  strike?: number;
+  right?: string;
+  conId: number;
+  localSymbol: string;
+  quantity: number;
+  avgCost: number;
 }
 
 export interface Simulator {
@@ -67,6 +85,17 @@ export interface Simulator {
 }
 
 export interface ExecutionView {
-  execId: string; orderId: number; clientId: number; orderRef: string; localSymbol: string; side: 'BOT' | 'SLD';
-  shares: number; price: number; cumQty: number; avgPrice: number; commission: number; realizedPnl?: number; time: string;
+  execId: string;
+  orderId: number;
+  clientId: number;
+  orderRef: string;
+  localSymbol: string;
+  side: 'BOT' | 'SLD';
+  shares: number;
+  price: number;
+  cumQty: number;
+  avgPrice: number;
+  commission: number;
+  realizedPnl?: number;
+  time: string;
 }

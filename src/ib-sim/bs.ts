@@ -15,7 +15,13 @@ function erf(x: number): number {
 export const normCdf = (x: number): number => 0.5 * (1 + erf(x / Math.SQRT2));
 export const normPdf = (x: number): number => Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
 
-export interface Greeks { price: number; delta: number; gamma: number; vega: number; theta: number }
+export interface Greeks {
+  price: number;
+  delta: number;
+  gamma: number;
+  vega: number;
+  theta: number;
+}
 
 /**
  * @param t years to expiry; at or below 0 the option is worth its intrinsic value.

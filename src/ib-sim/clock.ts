@@ -54,7 +54,10 @@ export function sessionEvents(from: Date, to: Date): Array<{ kind: 'open' | 'clo
   const end = DateTime.fromJSDate(to, { zone: NY });
   for (let i = 0; day <= end && i < 4000; i++, day = day.plus({ days: 1 })) {
     if (!isTradingDay(day)) continue;
-    for (const [kind, at] of [['open', openOf(day)], ['close', closeOf(day)]] as const) {
+    for (const [kind, at] of [
+      ['open', openOf(day)],
+      ['close', closeOf(day)],
+    ] as const) {
       const ms = at.toMillis();
       if (ms > from.getTime() && ms <= to.getTime()) out.push({ kind, at: at.toJSDate() });
     }
@@ -66,11 +69,16 @@ export class SimClock {
   private virtual: number;
   private offset = 0;
 
-  constructor(readonly mode: ClockMode, start?: Date) {
+  constructor(
+    readonly mode: ClockMode,
+    start?: Date,
+  ) {
     this.virtual = (start ?? new Date()).getTime();
   }
 
-  state(): { virtual: number; offset: number } { return { virtual: this.virtual, offset: this.offset }; }
+  state(): { virtual: number; offset: number } {
+    return { virtual: this.virtual, offset: this.offset };
+  }
   /** A restarted gateway's clock resumes where it stood (manual mode) or keeps its push forward. */
   restore(s: { virtual: number; offset: number }): void {
     this.virtual = Math.max(this.virtual, s.virtual);

@@ -35,9 +35,7 @@ export function encodeFrame(fields: readonly Field[]): Buffer {
   return Buffer.concat([head, payload]);
 }
 
-export type Incoming =
-  | { kind: 'hello'; minVersion: number; maxVersion: number; raw: string }
-  | { kind: 'message'; fields: string[] };
+export type Incoming = { kind: 'hello'; minVersion: number; maxVersion: number; raw: string } | { kind: 'message'; fields: string[] };
 
 export class ProtocolError extends Error {}
 
@@ -107,11 +105,23 @@ export function encodeHello(range = 'v100..193'): Buffer {
 
 /** Token readers that never throw: they report what was wrong so the caller can answer ERR_MSG. */
 export class Fields {
-  constructor(readonly tokens: readonly string[], private pos = 0) {}
-  get index(): number { return this.pos; }
-  seek(i: number): this { this.pos = i; return this; }
-  str(): string { return this.tokens[this.pos++] ?? ''; }
-  at(i: number): string { return this.tokens[i] ?? ''; }
+  constructor(
+    readonly tokens: readonly string[],
+    private pos = 0,
+  ) {}
+  get index(): number {
+    return this.pos;
+  }
+  seek(i: number): this {
+    this.pos = i;
+    return this;
+  }
+  str(): string {
+    return this.tokens[this.pos++] ?? '';
+  }
+  at(i: number): string {
+    return this.tokens[i] ?? '';
+  }
   int(name: string): number {
     const t = this.str();
     const n = Number(t);

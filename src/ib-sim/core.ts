@@ -20,7 +20,13 @@ export interface CoreOptions extends MarketOptions {
   firstOrderId?: number;
 }
 
-export interface ExpiryEvent { symbol: string; localSymbol: string; quantity: number; outcome: string; underlying: number }
+export interface ExpiryEvent {
+  symbol: string;
+  localSymbol: string;
+  quantity: number;
+  outcome: string;
+  underlying: number;
+}
 
 /** What a gateway restart keeps (persist.ts): the account, the order book, the clock, prices. */
 export interface CoreState {
@@ -47,18 +53,32 @@ export class SimCore {
   priceListeners: Array<() => void> = [];
   private lastProcessed: Date;
 
-  constructor(readonly opts: CoreOptions, readonly log: Logger) {
+  constructor(
+    readonly opts: CoreOptions,
+    readonly log: Logger,
+  ) {
     this.clock = new SimClock(opts.clock, opts.startTime);
     this.market = new Market(this.clock, opts);
     this.account = new Account(opts.account, opts.startingCash ?? 1_000_000, this.market);
-    this.book = new OrderBook(this.market, this.clock, this.account, (id, f) => { this.touch(); this.sendToClient(id, f); }, opts.firstOrderId ?? 1000);
+    this.book = new OrderBook(
+      this.market,
+      this.clock,
+      this.account,
+      (id, f) => {
+        this.touch();
+        this.sendToClient(id, f);
+      },
+      opts.firstOrderId ?? 1000,
+    );
     this.account.listeners.push(() => this.touch());
     this.lastProcessed = this.clock.now();
   }
 
   /** Called on every change of state (orders, fills, positions, clock, prices); persist.ts debounces it. */
   onChange: () => void = () => undefined;
-  private touch(): void { this.onChange(); }
+  private touch(): void {
+    this.onChange();
+  }
 
   private contractOf(c: SimContract): SimContract {
     return this.market.contract(c.symbol, c.secType, c.expiry, c.strike, c.right);
@@ -66,10 +86,15 @@ export class SimCore {
 
   snapshot(): CoreState {
     return {
-      version: 1, account: this.account.id, cash: this.account.cash,
+      version: 1,
+      account: this.account.id,
+      cash: this.account.cash,
       positions: this.account.all().map((p) => ({ contract: p.contract, quantity: p.quantity, avgCost: p.avgCost })),
-      book: this.book.snapshot(), clock: this.clock.state(), lastProcessed: this.lastProcessed.toISOString(),
-      prices: this.market.allPrices(), expiries: this.expiries,
+      book: this.book.snapshot(),
+      clock: this.clock.state(),
+      lastProcessed: this.lastProcessed.toISOString(),
+      prices: this.market.allPrices(),
+      expiries: this.expiries,
     };
   }
 

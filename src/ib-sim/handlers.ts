@@ -10,16 +10,33 @@ import type { Execution } from './types';
 import type { ExecFilter } from './parse';
 
 const IN = {
-  PLACE_ORDER: 3, CANCEL_ORDER: 4, REQ_OPEN_ORDERS: 5, REQ_EXECUTIONS: 7, REQ_IDS: 8, REQ_AUTO_OPEN_ORDERS: 15,
-  REQ_ALL_OPEN_ORDERS: 16, REQ_MANAGED_ACCTS: 17, REQ_CURRENT_TIME: 49, REQ_GLOBAL_CANCEL: 58,
-  REQ_COMPLETED_ORDERS: 99, REQ_POSITIONS: 61, REQ_ACCOUNT_SUMMARY: 62, CANCEL_ACCOUNT_SUMMARY: 63, CANCEL_POSITIONS: 64,
+  PLACE_ORDER: 3,
+  CANCEL_ORDER: 4,
+  REQ_OPEN_ORDERS: 5,
+  REQ_EXECUTIONS: 7,
+  REQ_IDS: 8,
+  REQ_AUTO_OPEN_ORDERS: 15,
+  REQ_ALL_OPEN_ORDERS: 16,
+  REQ_MANAGED_ACCTS: 17,
+  REQ_CURRENT_TIME: 49,
+  REQ_GLOBAL_CANCEL: 58,
+  REQ_COMPLETED_ORDERS: 99,
+  REQ_POSITIONS: 61,
+  REQ_ACCOUNT_SUMMARY: 62,
+  CANCEL_ACCOUNT_SUMMARY: 63,
+  CANCEL_POSITIONS: 64,
 } as const;
 
 function matches(e: Execution, f: ExecFilter): boolean {
   const side = f.side === 'BUY' ? 'BOT' : f.side === 'SELL' ? 'SLD' : f.side;
-  return (f.clientId === undefined || e.clientId === f.clientId) && (f.account === undefined || e.account === f.account)
-    && (f.time === undefined || e.time.getTime() >= f.time) && (f.symbol === undefined || e.contract.symbol === f.symbol)
-    && (f.secType === undefined || e.contract.secType === f.secType) && (side === undefined || e.side === side);
+  return (
+    (f.clientId === undefined || e.clientId === f.clientId) &&
+    (f.account === undefined || e.account === f.account) &&
+    (f.time === undefined || e.time.getTime() >= f.time) &&
+    (f.symbol === undefined || e.contract.symbol === f.symbol) &&
+    (f.secType === undefined || e.contract.secType === f.secType) &&
+    (side === undefined || e.side === side)
+  );
 }
 
 export function orderHandlers(srv: GatewayServer): Array<[number, Handler]> {
@@ -57,11 +74,23 @@ export function orderHandlers(srv: GatewayServer): Array<[number, Handler]> {
     [IN.REQ_IDS, (c) => c.send([[OUT.NEXT_VALID_ID, 1, book.nextValidId()]])],
     [IN.REQ_CURRENT_TIME, (c) => c.send([[OUT.CURRENT_TIME, 1, Math.floor(core.clock.now().getTime() / 1000)]])],
     [IN.REQ_MANAGED_ACCTS, (c) => c.send([[OUT.MANAGED_ACCTS, 1, srv.account]])],
-    [IN.PLACE_ORDER, (c, t) => {
-      const req = parsePlaceOrder(t, core.market, srv.account, core.clock.now());
-      core.log.info('order received', { orderId: req.orderId, clientId: c.clientId, symbol: req.contract.localSymbol, action: req.action, qty: req.quantity, type: req.orderType, lmt: req.limitPrice, orderRef: req.orderRef });
-      book.place(c.clientId ?? 0, req);
-    }],
+    [
+      IN.PLACE_ORDER,
+      (c, t) => {
+        const req = parsePlaceOrder(t, core.market, srv.account, core.clock.now());
+        core.log.info('order received', {
+          orderId: req.orderId,
+          clientId: c.clientId,
+          symbol: req.contract.localSymbol,
+          action: req.action,
+          qty: req.quantity,
+          type: req.orderType,
+          lmt: req.limitPrice,
+          orderRef: req.orderRef,
+        });
+        book.place(c.clientId ?? 0, req);
+      },
+    ],
     [IN.CANCEL_ORDER, (c, t) => book.cancel(c.clientId ?? 0, new Fields(t, 2).int('orderId'))],
     [IN.REQ_GLOBAL_CANCEL, () => book.cancelAll()],
     // IB: clientId 0 sees every client's orders; others see their own.
@@ -71,27 +100,50 @@ export function orderHandlers(srv: GatewayServer): Array<[number, Handler]> {
     // Filled, cancelled and rejected orders: how a restarted adapter learns the fate of an orderRef
     // that has no working order and no execution. (IB lists the API client's and TWS's own orders.)
     [IN.REQ_COMPLETED_ORDERS, (c) => c.send([...book.completed().map(completedOrder), [OUT.COMPLETED_ORDERS_END]])],
-    [IN.REQ_EXECUTIONS, (c, t) => {
-      const reqId = new Fields(t, 2).int('reqId');
-      const f = parseExecFilter(t);
-      const ex = core.book.executions.filter((e) => matches(e, f));
-      c.send([...ex.flatMap((e) => [executionData(reqId, e), commissionReport(e)]), [OUT.EXECUTION_DATA_END, 1, reqId]]);
-    }],
-    [IN.REQ_POSITIONS, (c) => {
-      c.positionsSub = true;
-      c.send([...core.account.all().map((p) => position(srv.account, p.contract, p.quantity, p.avgCost)), [OUT.POSITION_END, 1]]);
-    }],
-    [IN.CANCEL_POSITIONS, (c) => { c.positionsSub = false; }],
-    [IN.REQ_ACCOUNT_SUMMARY, (c, t) => {
-      const f = new Fields(t, 2);
-      const reqId = f.int('reqId');
-      f.str(); // group: the simulator has one account
-      const tags = f.str().split(',').map((s) => s.trim()).filter(Boolean);
-      if (c.accountSummary.has(reqId)) return c.send([errMsg(reqId, 322, `Duplicate ticker id ${reqId}`)]);
-      c.accountSummary.set(reqId, tags);
-      summaryRows(c, reqId, tags);
-      c.send([[OUT.ACCOUNT_SUMMARY_END, 1, reqId]]);
-    }],
-    [IN.CANCEL_ACCOUNT_SUMMARY, (c, t) => { c.accountSummary.delete(new Fields(t, 2).int('reqId')); }],
+    [
+      IN.REQ_EXECUTIONS,
+      (c, t) => {
+        const reqId = new Fields(t, 2).int('reqId');
+        const f = parseExecFilter(t);
+        const ex = core.book.executions.filter((e) => matches(e, f));
+        c.send([...ex.flatMap((e) => [executionData(reqId, e), commissionReport(e)]), [OUT.EXECUTION_DATA_END, 1, reqId]]);
+      },
+    ],
+    [
+      IN.REQ_POSITIONS,
+      (c) => {
+        c.positionsSub = true;
+        c.send([...core.account.all().map((p) => position(srv.account, p.contract, p.quantity, p.avgCost)), [OUT.POSITION_END, 1]]);
+      },
+    ],
+    [
+      IN.CANCEL_POSITIONS,
+      (c) => {
+        c.positionsSub = false;
+      },
+    ],
+    [
+      IN.REQ_ACCOUNT_SUMMARY,
+      (c, t) => {
+        const f = new Fields(t, 2);
+        const reqId = f.int('reqId');
+        f.str(); // group: the simulator has one account
+        const tags = f
+          .str()
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+        if (c.accountSummary.has(reqId)) return c.send([errMsg(reqId, 322, `Duplicate ticker id ${reqId}`)]);
+        c.accountSummary.set(reqId, tags);
+        summaryRows(c, reqId, tags);
+        c.send([[OUT.ACCOUNT_SUMMARY_END, 1, reqId]]);
+      },
+    ],
+    [
+      IN.CANCEL_ACCOUNT_SUMMARY,
+      (c, t) => {
+        c.accountSummary.delete(new Fields(t, 2).int('reqId'));
+      },
+    ],
   ];
 }

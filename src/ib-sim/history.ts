@@ -7,14 +7,32 @@ import { isTradingDay, NY } from './clock';
 import { fnv1a, prng } from './market';
 import { fromEpochDay, isTradingDay as domainTradingDay, toEpochDay } from '../domain/calendar';
 
-export interface Bar { time: DateTime; open: number; high: number; low: number; close: number; volume: number; wap: number; count: number }
+export interface Bar {
+  time: DateTime;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  wap: number;
+  count: number;
+}
 
 const BAR_SIZES: Record<string, Duration> = {
-  '1 secs': Duration.fromObject({ seconds: 1 }), '5 secs': Duration.fromObject({ seconds: 5 }), '15 secs': Duration.fromObject({ seconds: 15 }),
-  '30 secs': Duration.fromObject({ seconds: 30 }), '1 min': Duration.fromObject({ minutes: 1 }), '2 mins': Duration.fromObject({ minutes: 2 }),
-  '3 mins': Duration.fromObject({ minutes: 3 }), '5 mins': Duration.fromObject({ minutes: 5 }), '15 mins': Duration.fromObject({ minutes: 15 }),
-  '30 mins': Duration.fromObject({ minutes: 30 }), '1 hour': Duration.fromObject({ hours: 1 }), '1 day': Duration.fromObject({ days: 1 }),
-  '1 week': Duration.fromObject({ weeks: 1 }), '1 month': Duration.fromObject({ months: 1 }),
+  '1 secs': Duration.fromObject({ seconds: 1 }),
+  '5 secs': Duration.fromObject({ seconds: 5 }),
+  '15 secs': Duration.fromObject({ seconds: 15 }),
+  '30 secs': Duration.fromObject({ seconds: 30 }),
+  '1 min': Duration.fromObject({ minutes: 1 }),
+  '2 mins': Duration.fromObject({ minutes: 2 }),
+  '3 mins': Duration.fromObject({ minutes: 3 }),
+  '5 mins': Duration.fromObject({ minutes: 5 }),
+  '15 mins': Duration.fromObject({ minutes: 15 }),
+  '30 mins': Duration.fromObject({ minutes: 30 }),
+  '1 hour': Duration.fromObject({ hours: 1 }),
+  '1 day': Duration.fromObject({ days: 1 }),
+  '1 week': Duration.fromObject({ weeks: 1 }),
+  '1 month': Duration.fromObject({ months: 1 }),
 };
 const UNITS: Record<string, string> = { S: 'seconds', D: 'days', W: 'weeks', M: 'months', Y: 'years' };
 export const MAX_BARS = 5000;
@@ -96,7 +114,10 @@ export function barDate(t: DateTime, size: Duration, formatDate: string): string
 export class AnchoredHistory {
   private readonly paths = new Map<string, { days: string[]; close: number[]; sd: number }>();
 
-  constructor(private readonly anchorDay: string, private readonly seed: number) {}
+  constructor(
+    private readonly anchorDay: string,
+    private readonly seed: number,
+  ) {}
 
   /** Builds a symbol's path now (a few hundred ms), so no request waits for it. */
   warm(symbol: string, price: number, vol: number): void {
@@ -146,7 +167,16 @@ export class AnchoredHistory {
       const volume = Math.round(1e5 + rnd() * 9e5);
       const open = r2(o);
       const cl = r2(c);
-      out.push({ time: DateTime.fromISO(d, { zone: NY }), open, high: Math.max(r2(hi), open, cl), low: Math.min(r2(lo), open, cl), close: cl, volume, wap: r2((o + c) / 2), count: Math.round(volume / 100) });
+      out.push({
+        time: DateTime.fromISO(d, { zone: NY }),
+        open,
+        high: Math.max(r2(hi), open, cl),
+        low: Math.min(r2(lo), open, cl),
+        close: cl,
+        volume,
+        wap: r2((o + c) / 2),
+        count: Math.round(volume / 100),
+      });
     }
     return out.slice(-MAX_BARS);
   }
@@ -156,7 +186,17 @@ export class AnchoredHistory {
 export function csvHistory(rows: readonly { date: string; open: number; high: number; low: number; close: number; volume?: number }[], end: DateTime, duration: Duration): Bar[] {
   const to = end.toISODate() ?? '';
   const from = end.minus(duration).toISODate() ?? '';
-  return rows.filter((r) => r.date > from && r.date <= to).slice(-MAX_BARS).map((r) => ({
-    time: DateTime.fromISO(r.date, { zone: NY }), open: r.open, high: r.high, low: r.low, close: r.close, volume: r.volume ?? 0, wap: r2((r.open + r.close) / 2), count: 0,
-  }));
+  return rows
+    .filter((r) => r.date > from && r.date <= to)
+    .slice(-MAX_BARS)
+    .map((r) => ({
+      time: DateTime.fromISO(r.date, { zone: NY }),
+      open: r.open,
+      high: r.high,
+      low: r.low,
+      close: r.close,
+      volume: r.volume ?? 0,
+      wap: r2((r.open + r.close) / 2),
+      count: 0,
+    }));
 }

@@ -78,14 +78,37 @@ export function applyBadData(core: SimCore, server: GatewayServer, cmd: BadData)
 }
 
 export function viewExecution(e: Execution): ExecutionView {
-  return { execId: e.execId, orderId: e.orderId, clientId: e.clientId, orderRef: e.orderRef, localSymbol: e.contract.localSymbol, side: e.side,
-    shares: e.shares, price: e.price, cumQty: e.cumQty, avgPrice: e.avgPrice, commission: e.commission, realizedPnl: e.realizedPnl, time: e.time.toISOString() };
+  return {
+    execId: e.execId,
+    orderId: e.orderId,
+    clientId: e.clientId,
+    orderRef: e.orderRef,
+    localSymbol: e.contract.localSymbol,
+    side: e.side,
+    shares: e.shares,
+    price: e.price,
+    cumQty: e.cumQty,
+    avgPrice: e.avgPrice,
+    commission: e.commission,
+    realizedPnl: e.realizedPnl,
+    time: e.time.toISOString(),
+  };
 }
 
 export function viewPosition(p: Position): PositionView {
   const c = p.contract;
-  return { account: p.account, symbol: c.symbol, secType: c.secType, expiry: c.expiry, strike: c.strike, right: c.right,
-    conId: c.conId, localSymbol: c.localSymbol, quantity: p.quantity, avgCost: Math.round(p.avgCost * 10000) / 10000 };
+  return {
+    account: p.account,
+    symbol: c.symbol,
+    secType: c.secType,
+    expiry: c.expiry,
+    strike: c.strike,
+    right: c.right,
+    conId: c.conId,
+    localSymbol: c.localSymbol,
+    quantity: p.quantity,
+    avgCost: Math.round(p.avgCost * 10000) / 10000,
+  };
 }
 
 export function applyFault(core: SimCore, server: GatewayServer, f: Fault): void {
@@ -122,15 +145,31 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   }
   const account = opts.account ?? 'DU1234567';
   const host = opts.host ?? '127.0.0.1';
-  interface Running { core: SimCore; server: GatewayServer; port: number; timer?: NodeJS.Timeout; persister?: Persister }
+  interface Running {
+    core: SimCore;
+    server: GatewayServer;
+    port: number;
+    timer?: NodeJS.Timeout;
+    persister?: Persister;
+  }
 
   async function boot(port: number, fresh: boolean): Promise<Running> {
-    const core = new SimCore({
-      account, clock: opts.clock ?? 'open', prices: opts.prices, seed: opts.seed, vols: opts.vols,
-      startTime: opts.startTime === undefined ? undefined : new Date(opts.startTime), startingCash: opts.startingCash,
-      firstOrderId: opts.firstOrderId, stockHalfSpread: opts.stockHalfSpread, priceModel: opts.priceModel,
-      replay: opts.replay,
-    }, log);
+    const core = new SimCore(
+      {
+        account,
+        clock: opts.clock ?? 'open',
+        prices: opts.prices,
+        seed: opts.seed,
+        vols: opts.vols,
+        startTime: opts.startTime === undefined ? undefined : new Date(opts.startTime),
+        startingCash: opts.startingCash,
+        firstOrderId: opts.firstOrderId,
+        stockHalfSpread: opts.stockHalfSpread,
+        priceModel: opts.priceModel,
+        replay: opts.replay,
+      },
+      log,
+    );
     let persister: Persister | undefined;
     if (opts.stateFile) {
       const saved = fresh ? undefined : readState(opts.stateFile);
@@ -174,7 +213,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     now: () => run.core.clock.now(),
     clientIds: () => [...run.server.conns].flatMap((c) => (c.clientId === undefined ? [] : [c.clientId])),
     chain: (s) => ({ expirations: run.core.market.expirations(), strikes: run.core.market.strikes(s) }),
-    assign: (a) => { run.core.assign(a); },
+    assign: (a) => {
+      run.core.assign(a);
+    },
     addPosition: (a) => viewPosition(run.core.addPosition(a)),
     restart: async (o = {}) => {
       await stopRunning(run);

@@ -44,8 +44,7 @@ export function readEnv(argv: string[] = process.argv.slice(2)): SimulatorOption
   if (!['', '0', '1', 'true', 'false'].includes(freshEnv)) throw new Error(`IB_SIM_FRESH="${freshEnv}" must be 1/true or 0/false`);
   const fresh = argv.includes('--fresh') || freshEnv === '1' || freshEnv === 'true';
   const stateFile = path.join(process.env.DATA_DIR || path.resolve(__dirname, '..', '..', 'data'), 'ib-sim-account.json');
-  return { port: port('IB_PORT', 4002), adminPort, clock, seed, host, account: process.env.IB_SIM_ACCOUNT || undefined, log: true,
-    prices, startTime: start || undefined, stateFile, fresh };
+  return { port: port('IB_PORT', 4002), adminPort, clock, seed, host, account: process.env.IB_SIM_ACCOUNT || undefined, log: true, prices, startTime: start || undefined, stateFile, fresh };
 }
 
 async function main(): Promise<void> {
@@ -63,7 +62,10 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     process.stdout.write(`ib-sim: ${sig}, stopping\n`);
-    sim.close().then(() => process.exit(0), () => process.exit(1));
+    sim.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
     setTimeout(() => process.exit(1), 3000).unref();
   };
   process.on('SIGINT', () => stop('SIGINT'));

@@ -54,9 +54,64 @@ export interface MarketOptions {
  * other symbol gets IB's error 200 "No security definition has been found for the request".
  */
 export const LISTED_SYMBOLS: readonly string[] = [
-  'AAPL', 'ABBV', 'ADBE', 'AMD', 'AMZN', 'AVGO', 'BA', 'BAC', 'BRK B', 'C', 'COST', 'CRM', 'CSCO', 'CVX', 'DIA', 'DIS', 'GE', 'GOOG', 'GOOGL',
-  'GS', 'HD', 'IBM', 'INTC', 'IWM', 'JNJ', 'JPM', 'KO', 'LLY', 'MA', 'MCD', 'META', 'MRK', 'MS', 'MSFT', 'NDX', 'NFLX', 'NKE', 'NVDA', 'ORCL',
-  'PEP', 'PFE', 'PG', 'QQQ', 'RUT', 'SPX', 'SPY', 'T', 'TLT', 'TSLA', 'UNH', 'V', 'VIX', 'VZ', 'WFC', 'WMT', 'XLE', 'XLF', 'XOM',
+  'AAPL',
+  'ABBV',
+  'ADBE',
+  'AMD',
+  'AMZN',
+  'AVGO',
+  'BA',
+  'BAC',
+  'BRK B',
+  'C',
+  'COST',
+  'CRM',
+  'CSCO',
+  'CVX',
+  'DIA',
+  'DIS',
+  'GE',
+  'GOOG',
+  'GOOGL',
+  'GS',
+  'HD',
+  'IBM',
+  'INTC',
+  'IWM',
+  'JNJ',
+  'JPM',
+  'KO',
+  'LLY',
+  'MA',
+  'MCD',
+  'META',
+  'MRK',
+  'MS',
+  'MSFT',
+  'NDX',
+  'NFLX',
+  'NKE',
+  'NVDA',
+  'ORCL',
+  'PEP',
+  'PFE',
+  'PG',
+  'QQQ',
+  'RUT',
+  'SPX',
+  'SPY',
+  'T',
+  'TLT',
+  'TSLA',
+  'UNH',
+  'V',
+  'VIX',
+  'VZ',
+  'WFC',
+  'WMT',
+  'XLE',
+  'XLF',
+  'XOM',
 ];
 
 export class Market {
@@ -66,7 +121,10 @@ export class Market {
   /** Day high/low/open/volume for TICK_PRICE 6/7/14 and 8. */
   private readonly session = new Map<string, { open: number; high: number; low: number; close: number }>();
 
-  constructor(private readonly clock: SimClock, private readonly opts: MarketOptions = {}) {
+  constructor(
+    private readonly clock: SimClock,
+    private readonly opts: MarketOptions = {},
+  ) {
     for (const x of opts.listed ?? []) this.listedSymbols.add(x.toUpperCase());
     for (const [s, p] of Object.entries(opts.prices ?? {})) this.setPrice(s, p);
     for (const [s, v] of Object.entries(opts.vols ?? {})) this.vols.set(s.toUpperCase(), v);
@@ -82,7 +140,9 @@ export class Market {
   private readonly listedSymbols = new Set<string>(LISTED_SYMBOLS);
 
   /** Whether the simulated exchange lists this symbol (see LISTED_SYMBOLS). */
-  isListed(symbol: string): boolean { return this.listedSymbols.has(symbol.toUpperCase()); }
+  isListed(symbol: string): boolean {
+    return this.listedSymbols.has(symbol.toUpperCase());
+  }
 
   /** Bad data a test injected (admin POST /bad_data): crossed stock quotes, an at-the-money call bid above its underlying. */
   readonly bad = { crossed: new Set<string>(), chainArbitrage: new Set<string>() };
@@ -92,7 +152,9 @@ export class Market {
     for (const [s, rp] of this.replays) this.setPrice(s, kind === 'open' ? rp.open() : rp.close());
   }
 
-  get riskFree(): number { return this.opts.riskFree ?? 0.04; }
+  get riskFree(): number {
+    return this.opts.riskFree ?? 0.04;
+  }
 
   price(symbol: string): number {
     const s = symbol.toUpperCase();
@@ -120,8 +182,12 @@ export class Market {
     else Object.assign(day, { high: Math.max(day.high, p), low: Math.min(day.low, p) });
   }
 
-  symbols(): string[] { return [...this.prices.keys()]; }
-  allPrices(): Record<string, number> { return Object.fromEntries(this.prices); }
+  symbols(): string[] {
+    return [...this.prices.keys()];
+  }
+  allPrices(): Record<string, number> {
+    return Object.fromEntries(this.prices);
+  }
 
   /** Annual volatility: configured, else 20-60 % derived from the symbol. */
   vol(symbol: string): number {
@@ -129,7 +195,9 @@ export class Market {
     return this.vols.get(s) ?? 0.2 + (fnv1a(s + ':vol') % 41) / 100;
   }
 
-  setVol(symbol: string, vol: number): void { this.vols.set(symbol.toUpperCase(), vol); }
+  setVol(symbol: string, vol: number): void {
+    this.vols.set(symbol.toUpperCase(), vol);
+  }
 
   dayStats(symbol: string): { open: number; high: number; low: number; close: number } {
     this.price(symbol);
@@ -155,7 +223,9 @@ export class Market {
 
   private readonly registry = new Map<number, SimContract>();
 
-  byConId(conId: number): SimContract | undefined { return this.registry.get(conId); }
+  byConId(conId: number): SimContract | undefined {
+    return this.registry.get(conId);
+  }
 
   contract(symbol: string, secType: SecType, expiry?: string, strike?: number, right?: Right): SimContract {
     const c = this.makeContract(symbol, secType, expiry, strike, right);
@@ -173,8 +243,19 @@ export class Market {
     const k = strike ?? 0;
     const exp = expiry ?? '';
     const occ = `${s.padEnd(6)}${exp.slice(2)}${right ?? ''}${String(Math.round(k * 1000)).padStart(8, '0')}`;
-    return { conId: 100_000_000 + (fnv1a(occ) % 900_000_000), symbol: s, secType, expiry: exp, strike: k, right, multiplier: 100,
-      exchange: 'SMART', currency: 'USD', localSymbol: occ, tradingClass: s };
+    return {
+      conId: 100_000_000 + (fnv1a(occ) % 900_000_000),
+      symbol: s,
+      secType,
+      expiry: exp,
+      strike: k,
+      right,
+      multiplier: 100,
+      exchange: 'SMART',
+      currency: 'USD',
+      localSymbol: occ,
+      tradingClass: s,
+    };
   }
 
   /** Epoch ms of the expiry's 16:00 New York close. */
@@ -206,8 +287,7 @@ export class Market {
     if (c.right === 'C' && this.bad.chainArbitrage.has(c.symbol) && c.strike === this.strikes(c.symbol).reduce((a, k) => (Math.abs(k - s) < Math.abs(a - s) ? k : a))) {
       return { bid: r2(s * 1.2), ask: r2(s * 1.25), last: r2(s * 1.2), bidSize: 20, askSize: 25, model: g.price, undPrice: s, iv: vol, delta: g.delta, gamma: g.gamma, vega: g.vega, theta: g.theta };
     }
-    return { bid: r2(bid), ask: r2(ask), last: r2(round(g.price, tick)), bidSize: 20, askSize: 25, model: g.price, undPrice: s, iv: vol,
-      delta: g.delta, gamma: g.gamma, vega: g.vega, theta: g.theta };
+    return { bid: r2(bid), ask: r2(ask), last: r2(round(g.price, tick)), bidSize: 20, askSize: 25, model: g.price, undPrice: s, iv: vol, delta: g.delta, gamma: g.gamma, vega: g.vega, theta: g.theta };
   }
 
   /** Weekly expiries for the next 6 weeks plus monthly (third Friday) for the next 3 months. */
@@ -219,7 +299,7 @@ export class Market {
       if (closeOf(e) > now) set.add(yyyymmdd(e));
     }
     const monthly = (first: DateTime) => {
-      let d = first.plus({ days: (5 - first.weekday + 7) % 7 + 14 });
+      let d = first.plus({ days: ((5 - first.weekday + 7) % 7) + 14 });
       while (!isTradingDay(d)) d = d.minus({ days: 1 });
       if (closeOf(d) > now) set.add(yyyymmdd(d));
     };

@@ -8,12 +8,32 @@ import { Field, MAX_DOUBLE } from './codec';
 import { Execution, OrderRecord, SimContract } from './types';
 
 export const OUT = {
-  TICK_PRICE: 1, TICK_SIZE: 2, ORDER_STATUS: 3, ERR_MSG: 4, OPEN_ORDER: 5, NEXT_VALID_ID: 9,
-  CONTRACT_DATA: 10, EXECUTION_DATA: 11, MANAGED_ACCTS: 15, HISTORICAL_DATA: 17,
-  TICK_OPTION_COMPUTATION: 21, CURRENT_TIME: 49, CONTRACT_DATA_END: 52, OPEN_ORDER_END: 53,
-  EXECUTION_DATA_END: 55, TICK_SNAPSHOT_END: 57, MARKET_DATA_TYPE: 58, COMMISSION_REPORT: 59,
-  POSITION: 61, POSITION_END: 62, ACCOUNT_SUMMARY: 63, ACCOUNT_SUMMARY_END: 64,
-  SECDEF_OPT_PARAM: 75, SECDEF_OPT_PARAM_END: 76, COMPLETED_ORDER: 101, COMPLETED_ORDERS_END: 102,
+  TICK_PRICE: 1,
+  TICK_SIZE: 2,
+  ORDER_STATUS: 3,
+  ERR_MSG: 4,
+  OPEN_ORDER: 5,
+  NEXT_VALID_ID: 9,
+  CONTRACT_DATA: 10,
+  EXECUTION_DATA: 11,
+  MANAGED_ACCTS: 15,
+  HISTORICAL_DATA: 17,
+  TICK_OPTION_COMPUTATION: 21,
+  CURRENT_TIME: 49,
+  CONTRACT_DATA_END: 52,
+  OPEN_ORDER_END: 53,
+  EXECUTION_DATA_END: 55,
+  TICK_SNAPSHOT_END: 57,
+  MARKET_DATA_TYPE: 58,
+  COMMISSION_REPORT: 59,
+  POSITION: 61,
+  POSITION_END: 62,
+  ACCOUNT_SUMMARY: 63,
+  ACCOUNT_SUMMARY_END: 64,
+  SECDEF_OPT_PARAM: 75,
+  SECDEF_OPT_PARAM_END: 76,
+  COMPLETED_ORDER: 101,
+  COMPLETED_ORDERS_END: 102,
 } as const;
 
 /** d fields: "" would decode as 0, so "no value" must be Double.MAX (§4.6). */
@@ -21,8 +41,7 @@ const dbl = (v: number | undefined): Field => (v === undefined ? MAX_DOUBLE : v)
 
 /** The 11 contract fields shared by OPEN_ORDER and EXECUTION_DATA. */
 function contractFields(c: SimContract): Field[] {
-  return [c.conId, c.symbol, c.secType, c.expiry ?? '', c.strike ?? 0, c.right ?? '', c.multiplier === 1 ? '' : String(c.multiplier),
-    c.exchange, c.currency, c.localSymbol, c.tradingClass];
+  return [c.conId, c.symbol, c.secType, c.expiry ?? '', c.strike ?? 0, c.right ?? '', c.multiplier === 1 ? '' : String(c.multiplier), c.exchange, c.currency, c.localSymbol, c.tradingClass];
 }
 
 /** TWS prints times in its own zone as "yyyyMMdd HH:mm:ss <TZ>"; the simulator is a US gateway. */
@@ -36,8 +55,7 @@ export function errMsg(id: number, code: number, text: string): Field[] {
 }
 
 export function orderStatus(o: OrderRecord): Field[] {
-  return [OUT.ORDER_STATUS, o.orderId, o.status, o.filled, o.quantity - o.filled, o.avgFillPrice ?? 0, o.permId, 0,
-    o.lastFillPrice ?? 0, o.clientId, '', MAX_DOUBLE];
+  return [OUT.ORDER_STATUS, o.orderId, o.status, o.filled, o.quantity - o.filled, o.avgFillPrice ?? 0, o.permId, 0, o.lastFillPrice ?? 0, o.clientId, '', MAX_DOUBLE];
 }
 
 /** OPEN_ORDER, the 128-token variant (deltaNeutralOrderType ""), §2.2. */
@@ -100,9 +118,29 @@ export function completedOrder(o: OrderRecord): Field[] {
 }
 
 export function executionData(reqId: number, e: Execution): Field[] {
-  return [OUT.EXECUTION_DATA, reqId, e.orderId, ...contractFields(e.contract),
-    e.execId, twsTime(e.time), e.account, e.contract.secType === 'OPT' ? 'CBOE' : 'ISLAND', e.side, e.shares, e.price,
-    e.permId, e.clientId, 0, e.cumQty, e.avgPrice, e.orderRef, '', MAX_DOUBLE, '', 2];
+  return [
+    OUT.EXECUTION_DATA,
+    reqId,
+    e.orderId,
+    ...contractFields(e.contract),
+    e.execId,
+    twsTime(e.time),
+    e.account,
+    e.contract.secType === 'OPT' ? 'CBOE' : 'ISLAND',
+    e.side,
+    e.shares,
+    e.price,
+    e.permId,
+    e.clientId,
+    0,
+    e.cumQty,
+    e.avgPrice,
+    e.orderRef,
+    '',
+    MAX_DOUBLE,
+    '',
+    2,
+  ];
 }
 
 export function commissionReport(e: Execution): Field[] {
@@ -110,18 +148,74 @@ export function commissionReport(e: Execution): Field[] {
 }
 
 export function position(account: string, c: SimContract, qty: number, avgCost: number): Field[] {
-  return [OUT.POSITION, 3, account, c.conId, c.symbol, c.secType, c.expiry ?? '', c.strike ?? 0, c.right ?? '',
-    c.multiplier === 1 ? '' : c.multiplier, c.exchange, c.currency, c.localSymbol, c.tradingClass, qty, avgCost];
+  return [
+    OUT.POSITION,
+    3,
+    account,
+    c.conId,
+    c.symbol,
+    c.secType,
+    c.expiry ?? '',
+    c.strike ?? 0,
+    c.right ?? '',
+    c.multiplier === 1 ? '' : c.multiplier,
+    c.exchange,
+    c.currency,
+    c.localSymbol,
+    c.tradingClass,
+    qty,
+    avgCost,
+  ];
 }
 
-export interface ContractDetailsExtra { longName: string; underConId: number; minTick: number }
+export interface ContractDetailsExtra {
+  longName: string;
+  underConId: number;
+  minTick: number;
+}
 
 export function contractData(reqId: number, c: SimContract, x: ContractDetailsExtra): Field[] {
   const opt = c.secType === 'OPT';
-  return [OUT.CONTRACT_DATA, reqId, c.symbol, c.secType, c.expiry ?? '', c.strike ?? 0, c.right ?? '', c.exchange, c.currency,
-    c.localSymbol, c.tradingClass, c.tradingClass, c.conId, x.minTick, opt ? '100' : '',
-    'ACTIVETIM,AD,ADJUST,ALERT,ALLOC,DAY,GTC,LMT,MKT,OCA,STP,STPLMT,TRAIL,WHATIF', 'SMART,AMEX,CBOE,ISE,NYSE,NASDAQ',
-    1, opt ? x.underConId : 0, x.longName, opt ? '' : 'NASDAQ', opt ? (c.expiry ?? '').slice(0, 6) : '', '', '', '',
-    'US/Eastern', '', '', '', MAX_DOUBLE, 0, 1, opt ? c.symbol : '', opt ? 'STK' : '', '26', opt ? c.expiry ?? '' : '',
-    opt ? '' : 'COMMON', 1, 1, 1];
+  return [
+    OUT.CONTRACT_DATA,
+    reqId,
+    c.symbol,
+    c.secType,
+    c.expiry ?? '',
+    c.strike ?? 0,
+    c.right ?? '',
+    c.exchange,
+    c.currency,
+    c.localSymbol,
+    c.tradingClass,
+    c.tradingClass,
+    c.conId,
+    x.minTick,
+    opt ? '100' : '',
+    'ACTIVETIM,AD,ADJUST,ALERT,ALLOC,DAY,GTC,LMT,MKT,OCA,STP,STPLMT,TRAIL,WHATIF',
+    'SMART,AMEX,CBOE,ISE,NYSE,NASDAQ',
+    1,
+    opt ? x.underConId : 0,
+    x.longName,
+    opt ? '' : 'NASDAQ',
+    opt ? (c.expiry ?? '').slice(0, 6) : '',
+    '',
+    '',
+    '',
+    'US/Eastern',
+    '',
+    '',
+    '',
+    MAX_DOUBLE,
+    0,
+    1,
+    opt ? c.symbol : '',
+    opt ? 'STK' : '',
+    '26',
+    opt ? (c.expiry ?? '') : '',
+    opt ? '' : 'COMMON',
+    1,
+    1,
+    1,
+  ];
 }

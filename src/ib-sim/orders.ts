@@ -12,8 +12,16 @@ import { SimClock } from './clock';
 import { Execution, OrderRecord, SimContract, SimOrder } from './types';
 
 export interface PlaceRequest {
-  orderId: number; contract: SimContract; action: 'BUY' | 'SELL'; quantity: number; orderType: 'MKT' | 'LMT';
-  limitPrice?: number; tif: string; account: string; orderRef: string; transmit: boolean;
+  orderId: number;
+  contract: SimContract;
+  action: 'BUY' | 'SELL';
+  quantity: number;
+  orderType: 'MKT' | 'LMT';
+  limitPrice?: number;
+  tif: string;
+  account: string;
+  orderRef: string;
+  transmit: boolean;
 }
 
 export interface Faults {
@@ -23,7 +31,10 @@ export interface Faults {
 }
 
 export interface BookState {
-  nextId: number; permSeq: number; execSeq: number; execPrefix: string;
+  nextId: number;
+  permSeq: number;
+  execSeq: number;
+  execPrefix: string;
   orders: Array<Omit<OrderRecord, 'receivedAt' | 'completedAt'> & { receivedAt: string; completedAt?: string }>;
   executions: Array<Omit<Execution, 'time'> & { time: string }>;
 }
@@ -58,18 +69,36 @@ export class OrderBook {
     this.nextId = firstOrderId;
   }
 
-  nextValidId(): number { return this.nextId; }
-  get(id: number): OrderRecord | undefined { return this.byId.get(id); }
+  nextValidId(): number {
+    return this.nextId;
+  }
+  get(id: number): OrderRecord | undefined {
+    return this.byId.get(id);
+  }
   working(clientId?: number): OrderRecord[] {
     return this.list.filter((o) => WORKING.has(o.status) && (clientId === undefined || o.clientId === clientId));
   }
 
   orders(): SimOrder[] {
     return this.list.map((o) => ({
-      orderId: o.orderId, clientId: o.clientId, orderRef: o.orderRef, symbol: o.contract.symbol, secType: o.contract.secType as SimOrder['secType'],
-      expiry: o.contract.expiry, strike: o.contract.strike, right: o.contract.right, action: o.action, quantity: o.quantity,
-      orderType: o.orderType, limitPrice: o.limitPrice, tif: o.tif, account: o.account, status: o.status, filled: o.filled,
-      avgFillPrice: o.avgFillPrice, receivedAt: o.receivedAt.toISOString(),
+      orderId: o.orderId,
+      clientId: o.clientId,
+      orderRef: o.orderRef,
+      symbol: o.contract.symbol,
+      secType: o.contract.secType as SimOrder['secType'],
+      expiry: o.contract.expiry,
+      strike: o.contract.strike,
+      right: o.contract.right,
+      action: o.action,
+      quantity: o.quantity,
+      orderType: o.orderType,
+      limitPrice: o.limitPrice,
+      tif: o.tif,
+      account: o.account,
+      status: o.status,
+      filled: o.filled,
+      avgFillPrice: o.avgFillPrice,
+      receivedAt: o.receivedAt.toISOString(),
     }));
   }
 
@@ -178,8 +207,20 @@ export class OrderBook {
     this.execSeq++;
     const e: Execution = {
       execId: `${this.execPrefix}.00000000.${String(this.execSeq).padStart(2, '0')}.01`,
-      orderId: 0, clientId: 0, permId: 0, contract, side: signedQty > 0 ? 'BOT' : 'SLD', shares: Math.abs(signedQty), price,
-      cumQty: Math.abs(signedQty), avgPrice: price, orderRef: '', account, time: this.clock.now(), commission: 0, realizedPnl,
+      orderId: 0,
+      clientId: 0,
+      permId: 0,
+      contract,
+      side: signedQty > 0 ? 'BOT' : 'SLD',
+      shares: Math.abs(signedQty),
+      price,
+      cumQty: Math.abs(signedQty),
+      avgPrice: price,
+      orderRef: '',
+      account,
+      time: this.clock.now(),
+      commission: 0,
+      realizedPnl,
     };
     this.executions.push(e);
     return e;
@@ -187,9 +228,14 @@ export class OrderBook {
 
   /** Everything that must outlive a gateway restart (persist.ts writes it to a file). */
   snapshot(): BookState {
-    return { nextId: this.nextId, permSeq: this.permSeq, execSeq: this.execSeq, execPrefix: this.execPrefix,
+    return {
+      nextId: this.nextId,
+      permSeq: this.permSeq,
+      execSeq: this.execSeq,
+      execPrefix: this.execPrefix,
       orders: this.list.map((o) => ({ ...o, receivedAt: o.receivedAt.toISOString(), completedAt: o.completedAt?.toISOString(), fillCap: undefined })),
-      executions: this.executions.map((e) => ({ ...e, time: e.time.toISOString() })) };
+      executions: this.executions.map((e) => ({ ...e, time: e.time.toISOString() })),
+    };
   }
 
   restore(s: BookState, contract: (c: SimContract) => SimContract): void {
@@ -211,7 +257,10 @@ export class OrderBook {
     if (this.faults.delayFillsMs > 0) {
       if (this.pending.has(o.orderId)) return;
       this.pending.add(o.orderId);
-      const t = setTimeout(() => { this.pending.delete(o.orderId); this.tryFill(o); }, this.faults.delayFillsMs);
+      const t = setTimeout(() => {
+        this.pending.delete(o.orderId);
+        this.tryFill(o);
+      }, this.faults.delayFillsMs);
       t.unref();
       return;
     }
@@ -247,8 +296,20 @@ export class OrderBook {
     this.execSeq++;
     const e: Execution = {
       execId: `${this.execPrefix}.${o.permId.toString(16).padStart(8, '0')}.${String(this.execSeq).padStart(2, '0')}.01`,
-      orderId: o.orderId, clientId: o.clientId, permId: o.permId, contract: o.contract, side: o.action === 'BUY' ? 'BOT' : 'SLD',
-      shares: qty, price, cumQty: cum, avgPrice: avg, orderRef: o.orderRef, account: o.account, time: this.clock.now(), commission, realizedPnl,
+      orderId: o.orderId,
+      clientId: o.clientId,
+      permId: o.permId,
+      contract: o.contract,
+      side: o.action === 'BUY' ? 'BOT' : 'SLD',
+      shares: qty,
+      price,
+      cumQty: cum,
+      avgPrice: avg,
+      orderRef: o.orderRef,
+      account: o.account,
+      time: this.clock.now(),
+      commission,
+      realizedPnl,
     };
     this.executions.push(e);
     const frames: Field[][] = [executionData(-1, e)];

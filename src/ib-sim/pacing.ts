@@ -21,11 +21,22 @@ export interface MarketDataLimits {
 }
 
 export const IB_LIMITS: MarketDataLimits = {
-  historicalPerWindow: 60, historicalWindowMs: 600_000, identicalMs: 15_000, perContract: 6, perContractWindowMs: 2_000, lines: 100, snapshotMs: 0,
+  historicalPerWindow: 60,
+  historicalWindowMs: 600_000,
+  identicalMs: 15_000,
+  perContract: 6,
+  perContractWindowMs: 2_000,
+  lines: 100,
+  snapshotMs: 0,
 };
 
 export class PacingViolation extends Error {
-  constructor(readonly code: 101 | 162, message: string) { super(message); }
+  constructor(
+    readonly code: 101 | 162,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 export interface PacingStats {
@@ -43,7 +54,10 @@ export class SimPacing {
   private linesHeld = 0;
   readonly stats: PacingStats = { historical_requests: 0, historical_violations: 0, line_violations: 0, lines_in_use: 0, max_lines_in_use: 0, snapshots: 0 };
 
-  constructor(limits: Partial<MarketDataLimits> = {}, private readonly now: () => number = () => Date.now()) {
+  constructor(
+    limits: Partial<MarketDataLimits> = {},
+    private readonly now: () => number = () => Date.now(),
+  ) {
     this.limits = { ...IB_LIMITS, ...limits };
   }
 
@@ -56,9 +70,14 @@ export class SimPacing {
     const inWindow = this.history.filter((h) => t - h.at < l.historicalWindowMs).length;
     const same = this.history.some((h) => h.key === key && t - h.at < l.identicalMs);
     const perContract = this.history.filter((h) => h.contract === contract && t - h.at < l.perContractWindowMs).length;
-    const why = inWindow >= l.historicalPerWindow ? `more than ${l.historicalPerWindow} requests within ${l.historicalWindowMs / 1000} s`
-      : same ? `identical request within ${l.identicalMs / 1000} s`
-        : perContract >= l.perContract ? `more than ${l.perContract} requests for one contract within ${l.perContractWindowMs / 1000} s` : null;
+    const why =
+      inWindow >= l.historicalPerWindow
+        ? `more than ${l.historicalPerWindow} requests within ${l.historicalWindowMs / 1000} s`
+        : same
+          ? `identical request within ${l.identicalMs / 1000} s`
+          : perContract >= l.perContract
+            ? `more than ${l.perContract} requests for one contract within ${l.perContractWindowMs / 1000} s`
+            : null;
     if (why) {
       this.stats.historical_violations++;
       throw new PacingViolation(162, `Historical Market Data Service error message:Pacing violation (${why})`);

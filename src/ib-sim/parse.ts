@@ -11,7 +11,12 @@ import { PlaceRequest } from './orders';
 import { Right, SimContract } from './types';
 
 export class RequestError extends Error {
-  constructor(readonly code: number, message: string) { super(message); }
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 export const NO_SECDEF = 'No security definition has been found for the request';
@@ -64,7 +69,9 @@ export function parseContract(t: readonly string[], i: number, market: Market, p
 export function parsePlaceOrder(t: readonly string[], market: Market, defaultAccount: string, now: Date): PlaceRequest {
   const orderId = Number(t[1]);
   if (!Number.isInteger(orderId) || orderId <= 0) throw new FieldError(`orderId "${t[1]}" is not a positive integer`);
-  const reject = (code: number, msg: string): never => { throw Object.assign(new RequestError(code, msg), { orderId }); };
+  const reject = (code: number, msg: string): never => {
+    throw Object.assign(new RequestError(code, msg), { orderId });
+  };
   let contract: SimContract;
   try {
     contract = parseContract(t, 2, market);
@@ -87,14 +94,29 @@ export function parsePlaceOrder(t: readonly string[], market: Market, defaultAcc
   const account = t[23] || defaultAccount;
   if (account !== defaultAccount) reject(321, `Error validating request:-'bN' : cause - Account ${account} is not managed by this login`);
   return {
-    orderId, contract, action: action as 'BUY' | 'SELL', quantity, orderType: orderType as 'MKT' | 'LMT',
-    limitPrice: orderType === 'LMT' ? limitPrice : undefined, tif, account, orderRef: t[26] ?? '',
+    orderId,
+    contract,
+    action: action as 'BUY' | 'SELL',
+    quantity,
+    orderType: orderType as 'MKT' | 'LMT',
+    limitPrice: orderType === 'LMT' ? limitPrice : undefined,
+    tif,
+    account,
+    orderRef: t[26] ?? '',
     // @stoqey/ib sends "" when the Order object left transmit unset; IB's default is true.
     transmit: t[27] !== '0',
   };
 }
 
-export interface ExecFilter { clientId?: number; account?: string; time?: number; symbol?: string; secType?: string; exchange?: string; side?: string }
+export interface ExecFilter {
+  clientId?: number;
+  account?: string;
+  time?: number;
+  symbol?: string;
+  secType?: string;
+  exchange?: string;
+  side?: string;
+}
 
 /** REQ_EXECUTIONS filter: [7, v=3, reqId, clientId, acctCode, time, symbol, secType, exchange, side]. */
 export function parseExecFilter(t: readonly string[]): ExecFilter {
@@ -107,8 +129,12 @@ export function parseExecFilter(t: readonly string[]): ExecFilter {
   }
   return {
     // clientId 0 in IB's ExecutionFilter means "every client".
-    clientId: clientId > 0 ? clientId : undefined, account: t[4] || undefined, time: since,
-    symbol: t[6] ? t[6].toUpperCase() : undefined, secType: t[7] ? t[7].toUpperCase() : undefined,
-    exchange: t[8] || undefined, side: t[9] ? t[9].toUpperCase() : undefined,
+    clientId: clientId > 0 ? clientId : undefined,
+    account: t[4] || undefined,
+    time: since,
+    symbol: t[6] ? t[6].toUpperCase() : undefined,
+    secType: t[7] ? t[7].toUpperCase() : undefined,
+    exchange: t[8] || undefined,
+    side: t[9] ? t[9].toUpperCase() : undefined,
   };
 }

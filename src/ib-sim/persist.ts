@@ -41,13 +41,26 @@ export function persistCore(core: SimCore, file: string, debounceMs = 200): Pers
   core.onChange = () => {
     dirty = true;
     if (timer) return;
-    timer = setTimeout(() => {
-      try { flush(); } catch (err) { core.log.error('simulator state not written', { file, err }); }
-    }, Math.min(debounceMs, 1000));
+    timer = setTimeout(
+      () => {
+        try {
+          flush();
+        } catch (err) {
+          core.log.error('simulator state not written', { file, err });
+        }
+      },
+      Math.min(debounceMs, 1000),
+    );
     timer.unref();
   };
   // A state file that does not exist yet is written at once (so a fresh start is a known state).
   dirty = true;
   flush();
-  return { flush, stop: () => { flush(); core.onChange = () => undefined; } };
+  return {
+    flush,
+    stop: () => {
+      flush();
+      core.onChange = () => undefined;
+    },
+  };
 }

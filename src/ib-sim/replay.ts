@@ -16,11 +16,24 @@ export interface ReplayOptions {
   scaleTo?: number;
 }
 
-export interface DailyRow { date: string; open: number; high: number; low: number; close: number; volume?: number }
+export interface DailyRow {
+  date: string;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume?: number;
+}
 
 export function readBars(csv: string): DailyRow[] {
-  const lines = fs.readFileSync(csv, 'utf8').split(/\r?\n/).filter((l) => l.trim());
-  const head = (lines.shift() ?? '').toLowerCase().split(',').map((h) => h.trim());
+  const lines = fs
+    .readFileSync(csv, 'utf8')
+    .split(/\r?\n/)
+    .filter((l) => l.trim());
+  const head = (lines.shift() ?? '')
+    .toLowerCase()
+    .split(',')
+    .map((h) => h.trim());
   const col = (name: string): number => {
     const i = head.indexOf(name);
     if (i < 0) throw new Error(`${csv}: no "${name}" column (have ${head.join(',')})`);
@@ -50,16 +63,26 @@ export class Replay {
     this.scale = opts.scaleTo ? opts.scaleTo / this.rows[start]!.close : 1;
   }
 
-  get symbol(): string { return this.opts.symbol.toUpperCase(); }
-  private row(): DailyRow { return this.rows[Math.min(this.i, this.rows.length - 1)]!; }
+  get symbol(): string {
+    return this.opts.symbol.toUpperCase();
+  }
+  private row(): DailyRow {
+    return this.rows[Math.min(this.i, this.rows.length - 1)]!;
+  }
   /** Price before the first session: the first row's close. */
-  current(): number { return this.row().close * this.scale; }
-  open(): number { return this.row().open * this.scale; }
+  current(): number {
+    return this.row().close * this.scale;
+  }
+  open(): number {
+    return this.row().open * this.scale;
+  }
   /** The session's close; the next session uses the next row (the last row repeats at the end). */
   close(): number {
     const p = this.row().close * this.scale;
     this.i++;
     return p;
   }
-  date(): string { return this.row().date; }
+  date(): string {
+    return this.row().date;
+  }
 }

@@ -26,9 +26,14 @@ export class Connection {
   private windowStart = 0;
   private windowCount = 0;
 
-  constructor(readonly socket: net.Socket, private readonly server: GatewayServer) {}
+  constructor(
+    readonly socket: net.Socket,
+    private readonly server: GatewayServer,
+  ) {}
 
-  get started(): boolean { return this.clientId !== undefined; }
+  get started(): boolean {
+    return this.clientId !== undefined;
+  }
 
   send(frames: Field[][]): void {
     if (this.socket.destroyed || !this.socket.writable) return;
@@ -92,7 +97,11 @@ export class GatewayServer {
   private readonly handlers = new Map<number, Handler>();
 
   /** `handlerSets` (handlers.ts, requests.ts) are passed in by index.ts, so they and this module do not import each other. */
-  constructor(readonly core: SimCore, readonly account: string, handlerSets: readonly ((srv: GatewayServer) => Array<[number, Handler]>)[]) {
+  constructor(
+    readonly core: SimCore,
+    readonly account: string,
+    handlerSets: readonly ((srv: GatewayServer) => Array<[number, Handler]>)[],
+  ) {
     this.server = net.createServer((s) => this.accept(s));
     core.sendToClient = (clientId, frames) => {
       for (const c of this.conns) if (c.clientId === clientId) c.send(frames);

@@ -29,7 +29,10 @@ export class MarketDataQuery {
   readonly store: MarketStore;
   private readonly now: () => Date;
 
-  constructor(store: MarketStore | pg.Pool, private readonly o: QueryOptions) {
+  constructor(
+    store: MarketStore | pg.Pool,
+    private readonly o: QueryOptions,
+  ) {
     this.store = store instanceof MarketStore ? store : new MarketStore(store);
     this.now = o.now ?? (() => new Date());
   }
@@ -49,7 +52,13 @@ export class MarketDataQuery {
     if (upto < from) return null;
     const bars = await this.store.bars(symbol, from, to);
     if (bars.length === 0) return null;
-    return missingTradingDays(bars.map((b) => b.date), from, upto).length === 0 ? bars : null;
+    return missingTradingDays(
+      bars.map((b) => b.date),
+      from,
+      upto,
+    ).length === 0
+      ? bars
+      : null;
   }
 
   async dailyBars(md: MarketData | undefined, symbol: string, from: IsoDate, to: IsoDate, broker: () => Promise<unknown>): Promise<{ source: Source; data: unknown }> {
@@ -72,13 +81,27 @@ export class MarketDataQuery {
       if (c && this.now().getTime() - Date.parse(c.snapshotAt) <= this.o.freshChainMs) {
         const und = c.rows.find((r) => r.underlying)?.underlying;
         const row = (r: (typeof c.rows)[number]) => ({
-          symbol, expiry: ymdOfIso(expiry), strike: dollars(r.strike), right: r.right, bid: dollars(r.bid), ask: dollars(r.ask), last: dollars(r.last),
-          ...(r.delta !== null && r.delta !== undefined ? { delta: r.delta } : {}), ...(r.iv !== null && r.iv !== undefined ? { iv: r.iv } : {}),
+          symbol,
+          expiry: ymdOfIso(expiry),
+          strike: dollars(r.strike),
+          right: r.right,
+          bid: dollars(r.bid),
+          ask: dollars(r.ask),
+          last: dollars(r.last),
+          ...(r.delta !== null && r.delta !== undefined ? { delta: r.delta } : {}),
+          ...(r.iv !== null && r.iv !== undefined ? { iv: r.iv } : {}),
           ...(r.underlying ? { underlying: dollars(r.underlying) } : {}),
         });
         return {
           source: 'store',
-          data: { symbol, expiration_date: expiry, underlying: und ? dollars(und) : null, calls: c.rows.filter((r) => r.right === 'C').map(row), puts: c.rows.filter((r) => r.right === 'P').map(row), snapshot_at: c.snapshotAt },
+          data: {
+            symbol,
+            expiration_date: expiry,
+            underlying: und ? dollars(und) : null,
+            calls: c.rows.filter((r) => r.right === 'C').map(row),
+            puts: c.rows.filter((r) => r.right === 'P').map(row),
+            snapshot_at: c.snapshotAt,
+          },
         };
       }
     }

@@ -23,7 +23,8 @@ export const MARKET_DATA_SCHEDULE_IDS: Record<CollectKind, string> = {
 function closures(fromYear: number, years: number): CalendarSpec[] {
   const out: CalendarSpec[] = [];
   for (let d = `${fromYear}-01-01`; Number(d.slice(0, 4)) < fromYear + years; d = addDays(d, 1)) {
-    if (weekdayOf(d) <= 5 && !isTradingDay(d)) out.push({ year: Number(d.slice(0, 4)), month: MONTHS[Number(d.slice(5, 7)) - 1]!, dayOfMonth: Number(d.slice(8, 10)), hour: { start: 0, end: 23 }, minute: { start: 0, end: 59 } });
+    if (weekdayOf(d) <= 5 && !isTradingDay(d))
+      out.push({ year: Number(d.slice(0, 4)), month: MONTHS[Number(d.slice(5, 7)) - 1]!, dayOfMonth: Number(d.slice(8, 10)), hour: { start: 0, end: 23 }, minute: { start: 0, end: 59 } });
   }
   return out;
 }
@@ -40,7 +41,8 @@ export function marketDataScheduleSpec(kind: CollectKind, fromYear: number, year
           { dayOfWeek: WEEKDAYS, hour: 12, minute: 30, comment: 'chain snapshot: midday' },
           { dayOfWeek: WEEKDAYS, hour: 15, minute: 30, comment: 'chain snapshot: before the close' },
         ],
-        skip, timezone: ZONE,
+        skip,
+        timezone: ZONE,
       };
     case 'quotes':
       return {
@@ -48,7 +50,8 @@ export function marketDataScheduleSpec(kind: CollectKind, fromYear: number, year
           { dayOfWeek: WEEKDAYS, hour: 9, minute: { start: 30, end: 55, step: 5 }, comment: 'position quotes in session' },
           { dayOfWeek: WEEKDAYS, hour: { start: 10, end: 15 }, minute: { start: 0, end: 55, step: 5 }, comment: 'position quotes in session' },
         ],
-        skip, timezone: ZONE,
+        skip,
+        timezone: ZONE,
       };
     case 'retention':
       return { calendars: [{ hour: 3, minute: 15, comment: 'drop intraday partitions past retention' }], timezone: ZONE };

@@ -30,7 +30,16 @@ const schema = z.object({
     }
   }, limitsSchema),
   /** MD_EXTRA_SYMBOLS: symbols collected beside the protocol's underlyings and the held ones */
-  extraSymbols: z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean) : []), z.array(z.string().regex(/^[A-Z][A-Z0-9.]{0,11}$/))),
+  extraSymbols: z.preprocess(
+    (v) =>
+      typeof v === 'string'
+        ? v
+            .split(',')
+            .map((s) => s.trim().toUpperCase())
+            .filter(Boolean)
+        : [],
+    z.array(z.string().regex(/^[A-Z][A-Z0-9.]{0,11}$/)),
+  ),
   /** MD_CHAIN_WEEKS: expiries within this many weeks are snapshotted */
   chainWeeks: num(4),
   /** MD_CHAIN_WINDOW: strikes within ±this fraction of the underlying */

@@ -14,9 +14,22 @@ export async function dispatchWebhooks(client: Client, taskQueue: string, target
   if (!targets) return;
   const s = webhookSettings();
   for (const endpointId of targets.endpointIds) {
-    const input: WebhookDeliveryInput = { endpointId, instructionId: targets.instructionId, maxAttempts: s.maxAttempts, initialIntervalMs: s.initialIntervalMs, maxIntervalMs: s.maxIntervalMs, timeoutMs: s.timeoutMs };
+    const input: WebhookDeliveryInput = {
+      endpointId,
+      instructionId: targets.instructionId,
+      maxAttempts: s.maxAttempts,
+      initialIntervalMs: s.initialIntervalMs,
+      maxIntervalMs: s.maxIntervalMs,
+      timeoutMs: s.timeoutMs,
+    };
     await withTimeout(
-      client.workflow.signalWithStart(WEBHOOK_DELIVERY_WORKFLOW, { workflowId: webhookDeliveryWorkflowId(endpointId, targets.instructionId), taskQueue, args: [input], signal: WEBHOOK_WAKE_SIGNAL, signalArgs: [] }),
+      client.workflow.signalWithStart(WEBHOOK_DELIVERY_WORKFLOW, {
+        workflowId: webhookDeliveryWorkflowId(endpointId, targets.instructionId),
+        taskQueue,
+        args: [input],
+        signal: WEBHOOK_WAKE_SIGNAL,
+        signalArgs: [],
+      }),
       5_000,
       'webhook delivery start',
     );

@@ -24,6 +24,16 @@ export interface WebhookSettings {
 
 export function webhookSettings(env: NodeJS.ProcessEnv = process.env): WebhookSettings {
   const pick = (k: string) => (env[k] === '' ? undefined : env[k]);
-  const s = schema.parse({ WEBHOOK_MAX_ATTEMPTS: pick('WEBHOOK_MAX_ATTEMPTS'), WEBHOOK_RETRY_INITIAL_MS: pick('WEBHOOK_RETRY_INITIAL_MS'), WEBHOOK_RETRY_MAX_MS: pick('WEBHOOK_RETRY_MAX_MS'), WEBHOOK_TIMEOUT_MS: pick('WEBHOOK_TIMEOUT_MS') });
-  return { maxAttempts: s.WEBHOOK_MAX_ATTEMPTS, initialIntervalMs: s.WEBHOOK_RETRY_INITIAL_MS, maxIntervalMs: Math.max(s.WEBHOOK_RETRY_MAX_MS, s.WEBHOOK_RETRY_INITIAL_MS), timeoutMs: s.WEBHOOK_TIMEOUT_MS };
+  const s = schema.parse({
+    WEBHOOK_MAX_ATTEMPTS: pick('WEBHOOK_MAX_ATTEMPTS'),
+    WEBHOOK_RETRY_INITIAL_MS: pick('WEBHOOK_RETRY_INITIAL_MS'),
+    WEBHOOK_RETRY_MAX_MS: pick('WEBHOOK_RETRY_MAX_MS'),
+    WEBHOOK_TIMEOUT_MS: pick('WEBHOOK_TIMEOUT_MS'),
+  });
+  return {
+    maxAttempts: s.WEBHOOK_MAX_ATTEMPTS,
+    initialIntervalMs: s.WEBHOOK_RETRY_INITIAL_MS,
+    maxIntervalMs: Math.max(s.WEBHOOK_RETRY_MAX_MS, s.WEBHOOK_RETRY_INITIAL_MS),
+    timeoutMs: s.WEBHOOK_TIMEOUT_MS,
+  };
 }

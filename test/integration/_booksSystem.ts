@@ -45,11 +45,17 @@ export async function startBooksHarness(opts: { startTime: string; clientId: num
   await dropDatabase(dbUrl);
   await migrate(dbUrl);
   const prisma = getPrisma(dbUrl);
-  const logger = createLogger('books-test', (process.env.TEST_LOG_LEVEL) ?? 'error');
+  const logger = createLogger('books-test', process.env.TEST_LOG_LEVEL ?? 'error');
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'books-sim-'));
   const sim = await startSimulator({
-    port: 0, adminPort: 0, clock: 'manual', priceModel: 'static', startTime: opts.startTime, startingCash: 1_000_000,
-    prices: opts.prices ?? { AAPL: 200, MSFT: 400 }, stateFile: path.join(stateDir, 'ib-sim-account.json'),
+    port: 0,
+    adminPort: 0,
+    clock: 'manual',
+    priceModel: 'static',
+    startTime: opts.startTime,
+    startingCash: 1_000_000,
+    prices: opts.prices ?? { AAPL: 200, MSFT: 400 },
+    stateFile: path.join(stateDir, 'ib-sim-account.json'),
   });
   const broker = createIbBroker({ host: '127.0.0.1', port: sim.port, clientId: opts.clientId, account: 'DU1234567', logger, reconnectMaxMs: 500 });
   const taskQueue = `books-test-${process.pid}-${opts.clientId}`;
@@ -59,7 +65,16 @@ export async function startBooksHarness(opts: { startTime: string; clientId: num
   const operatorToken = 'books-test-operator-token-0123456789';
   const api = await startServer(createApp({ temporal: sys.client, prisma, taskQueue, logger, operatorToken }), 0);
   return {
-    sys, prisma, sim, broker, worker, api, taskQueue, operatorToken, dbUrl, stateDir,
+    sys,
+    prisma,
+    sim,
+    broker,
+    worker,
+    api,
+    taskQueue,
+    operatorToken,
+    dbUrl,
+    stateDir,
     async stop() {
       await api.close();
       worker.shutdown();
@@ -99,7 +114,9 @@ export async function reconcileNow(h: BooksHarness): Promise<ReconciliationSumma
 }
 
 const simContract = (p: { symbol: string; secType: string; expiry?: string; strike?: number; right?: string }): ContractRef =>
-  p.secType === 'OPT' ? { symbol: p.symbol, secType: 'OPT', expiry: p.expiry ?? '', strike: String(p.strike), right: p.right ?? '' } : { symbol: p.symbol, secType: 'STK', expiry: '', strike: '0', right: '' };
+  p.secType === 'OPT'
+    ? { symbol: p.symbol, secType: 'OPT', expiry: p.expiry ?? '', strike: String(p.strike), right: p.right ?? '' }
+    : { symbol: p.symbol, secType: 'STK', expiry: '', strike: '0', right: '' };
 
 /**
  * The books equal the broker: every contract's net position (all owners), the broker-cash the

@@ -46,10 +46,15 @@ export async function startProtocolHarness(opts: { startTime: string; clientId: 
   await dropDatabase(dbUrl);
   await migrate(dbUrl);
   const prisma = getPrisma(dbUrl);
-  const logger = createLogger('protocol-test', (process.env.TEST_LOG_LEVEL) ?? 'error');
+  const logger = createLogger('protocol-test', process.env.TEST_LOG_LEVEL ?? 'error');
   const sim = await startSimulator({
-    port: 0, clock: 'manual', priceModel: 'static', startTime: opts.startTime, startingCash: 2_000_000,
-    prices: { TSLA: 250, AAPL: 200, MSFT: 400 }, vols: { TSLA: 0.5, AAPL: 0.3, MSFT: 0.25 },
+    port: 0,
+    clock: 'manual',
+    priceModel: 'static',
+    startTime: opts.startTime,
+    startingCash: 2_000_000,
+    prices: { TSLA: 250, AAPL: 200, MSFT: 400 },
+    vols: { TSLA: 0.5, AAPL: 0.3, MSFT: 0.25 },
   });
   const broker = createIbBroker({ host: '127.0.0.1', port: sim.port, clientId: opts.clientId, account: 'DU1234567', logger });
   const taskQueue = `protocol-test-${process.pid}-${opts.clientId}`;
@@ -61,7 +66,15 @@ export async function startProtocolHarness(opts: { startTime: string; clientId: 
   const app = createApp({ temporal: sys.client, prisma, taskQueue, logger, operatorToken });
   const api = await startServer(app, 0);
   return {
-    sys, prisma, sim, broker, worker, api, taskQueue, protocol, operatorToken,
+    sys,
+    prisma,
+    sim,
+    broker,
+    worker,
+    api,
+    taskQueue,
+    protocol,
+    operatorToken,
     async stop() {
       await api.close();
       worker.shutdown();

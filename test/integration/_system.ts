@@ -27,23 +27,26 @@ export function testDatabaseUrl(suffix: string): string {
 
 export async function testConfig(overrides: Partial<Config> = {}): Promise<Config> {
   tmpDir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'all-use-test-'));
-  return loadConfig({ ...process.env, TEMPORAL_ADDRESS: '' }, {
-    port: 0,
-    temporalPort: await freePort(),
-    temporalAddress: undefined,
-    dataDir: tmpDir,
-    databaseUrl: testDatabaseUrl('main'),
-    ibPort: 0,
-    ibSimAdminPort: 0,
-    ibSimulator: true,
-    ibClientId: 11,
-    // Tests reconcile explicitly (books-*.test.ts): an automatic run could set reduce-only under another test.
-    reconcileOnConnect: false,
-    temporalTaskQueue: `all-use-test-${process.pid}`,
-    operatorToken: OPERATOR_TOKEN,
-    logLevel: (process.env.TEST_LOG_LEVEL as Config['logLevel']) ?? 'error',
-    ...overrides,
-  });
+  return loadConfig(
+    { ...process.env, TEMPORAL_ADDRESS: '' },
+    {
+      port: 0,
+      temporalPort: await freePort(),
+      temporalAddress: undefined,
+      dataDir: tmpDir,
+      databaseUrl: testDatabaseUrl('main'),
+      ibPort: 0,
+      ibSimAdminPort: 0,
+      ibSimulator: true,
+      ibClientId: 11,
+      // Tests reconcile explicitly (books-*.test.ts): an automatic run could set reduce-only under another test.
+      reconcileOnConnect: false,
+      temporalTaskQueue: `all-use-test-${process.pid}`,
+      operatorToken: OPERATOR_TOKEN,
+      logLevel: (process.env.TEST_LOG_LEVEL as Config['logLevel']) ?? 'error',
+      ...overrides,
+    },
+  );
 }
 
 export function getSystem(): Promise<System> {

@@ -153,7 +153,12 @@ async function main(): Promise<void> {
         }
       : real;
   const connection = await connectWorkerConnection(config.temporalAddress, config);
-  const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.temporalTaskQueue, deps: { prisma: getPrisma(config.databaseUrl), broker, logger, risk: riskSettingsOf(config) } });
+  const worker = await createWorker({
+    connection,
+    namespace: config.temporalNamespace,
+    taskQueue: config.temporalTaskQueue,
+    deps: { prisma: getPrisma(config.databaseUrl), broker, logger, risk: riskSettingsOf(config) },
+  });
   const running = worker.run();
   process.stdout.write(`CRASH_TEST_READY ${config.temporalTaskQueue}\n`);
   await running;

@@ -13,8 +13,7 @@ import { until } from './_system';
 import { BASE, call, instruction, newClient, securedApi, submit, TOKEN_SECRET, uniq, waitStatus, type Secured } from './api-kit';
 
 const form = (o: Record<string, string>) => new URLSearchParams(o).toString();
-const token = (s: Secured, body: string, headers: Record<string, string> = {}) =>
-  call(s.api, 'POST', '/api/v1/oauth/token', body, { 'content-type': 'application/x-www-form-urlencoded', ...headers });
+const token = (s: Secured, body: string, headers: Record<string, string> = {}) => call(s.api, 'POST', '/api/v1/oauth/token', body, { 'content-type': 'application/x-www-form-urlencoded', ...headers });
 
 describe('STAR-LAB API: authentication, authorisation and limits', function () {
   this.timeout(60_000);
@@ -177,7 +176,11 @@ describe('STAR-LAB API: authentication, authorisation and limits', function () {
     const name = uniq('cli');
     const root = path.resolve(__dirname, '..', '..');
     const env = { ...process.env, DATABASE_URL: s.sys.config.databaseUrl, LOG_LEVEL: 'error' };
-    const created = spawnSync('npm', ['run', '--silent', 'apikey', '--', 'create', '--client', name, '--strategies', 'DIS_*,WIS_AAPL_*', '--scopes', 'trade,read,data', '--allow-ip', '127.0.0.1/32,::1/128'], { cwd: root, env, encoding: 'utf8' });
+    const created = spawnSync(
+      'npm',
+      ['run', '--silent', 'apikey', '--', 'create', '--client', name, '--strategies', 'DIS_*,WIS_AAPL_*', '--scopes', 'trade,read,data', '--allow-ip', '127.0.0.1/32,::1/128'],
+      { cwd: root, env, encoding: 'utf8' },
+    );
     expect(created.status, created.stderr).to.equal(0);
     const lines = created.stdout.trim().split('\n');
     expect(lines).to.have.length(1);

@@ -44,8 +44,7 @@ describe('STAR-LAB API: contract', function () {
   it('when every trade_action, scheme_type, order_type and time_in_force is used, then every position_type is reported and performance adds up', async () => {
     const strategy = uniq('MIS_ALL');
     const opt = (trade_action: string, strike: number, over: Record<string, unknown> = {}) => instruction(strategy, { trade_action, strike_price: strike, ...over });
-    const stock = (trade_action: string, over: Record<string, unknown> = {}) =>
-      instruction(strategy, { trade_action, quantity: 100, expiration_date: undefined, strike_price: undefined, ...over });
+    const stock = (trade_action: string, over: Record<string, unknown> = {}) => instruction(strategy, { trade_action, quantity: 100, expiration_date: undefined, strike_price: undefined, ...over });
     await trade(s, c, opt('BUY_TO_OPEN_CALL', 150, { scheme_type: 'DIS' }));
     await trade(s, c, await limitNear(s, opt('BUY_TO_OPEN_PUT', 140, { scheme_type: 'WIS', time_in_force: 'GTC' }), 1.1));
     await trade(s, c, stock('BUY_STOCK', { scheme_type: 'MIS', time_in_force: 'GTC' }));
@@ -136,7 +135,11 @@ describe('STAR-LAB API: contract', function () {
     // Without the broker's market-data path, the market data types are 503 BROKER_UNAVAILABLE.
     const bare = await startServer(createApp(appDeps(s.sys, { marketData: undefined })), 0);
     try {
-      for (const body of [{ data_type: 'QUOTE', symbol: 'AAPL' }, { data_type: 'OPTION_CHAIN', symbol: 'AAPL' }, { data_type: 'DAILY_BARS', symbol: 'AAPL', start_date: '2026-01-01', end_date: '2026-01-31' }]) {
+      for (const body of [
+        { data_type: 'QUOTE', symbol: 'AAPL' },
+        { data_type: 'OPTION_CHAIN', symbol: 'AAPL' },
+        { data_type: 'DAILY_BARS', symbol: 'AAPL', start_date: '2026-01-01', end_date: '2026-01-31' },
+      ]) {
         const r = await call(bare, 'POST', `${BASE}/data_notifications/request_data`, body, c.auth);
         expect([r.status, r.body.error.code]).to.deep.equal([503, 'BROKER_UNAVAILABLE']);
       }

@@ -19,13 +19,28 @@ const REQUIRED = ['starlab_strategy_id', 'scheme_type', 'symbol', 'trade_action'
 const junk = fc.oneof(fc.constant(null), fc.boolean(), fc.array(fc.integer(), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 5 }), fc.integer(), { maxKeys: 2 }));
 const badFor = (field: string) =>
   ['quantity', 'limit_price', 'strike_price'].includes(field)
-    ? fc.oneof(junk, fc.string({ maxLength: 8 }), fc.integer({ max: 0 }), fc.integer({ min: 1_000_001 }), fc.integer({ min: 0, max: 999 }).map((k) => k * 0.0001 + 0.00005) /* a 5th decimal */)
-    : fc.oneof(junk, fc.integer(), fc.string({ maxLength: 3 }).map((x) => `${x} <bad>`), fc.constant(''), fc.string({ minLength: 101, maxLength: 120 }));
+    ? fc.oneof(
+        junk,
+        fc.string({ maxLength: 8 }),
+        fc.integer({ max: 0 }),
+        fc.integer({ min: 1_000_001 }),
+        fc.integer({ min: 0, max: 999 }).map((k) => k * 0.0001 + 0.00005) /* a 5th decimal */,
+      )
+    : fc.oneof(
+        junk,
+        fc.integer(),
+        fc.string({ maxLength: 3 }).map((x) => `${x} <bad>`),
+        fc.constant(''),
+        fc.string({ minLength: 101, maxLength: 120 }),
+      );
 
 const mutatedSeed = fc.oneof(
   fc.constantFrom(...REQUIRED).chain((f) => badFor(f).map((v) => ({ ...SEED.instruction, [f]: v }))),
   fc.constantFrom(...REQUIRED).map((f) => Object.fromEntries(Object.entries(SEED.instruction).filter(([k]) => k !== f))),
-  fc.string({ minLength: 1, maxLength: 10 }).filter((k) => !(k in SEED.instruction)).map((k) => ({ ...SEED.instruction, [k]: 1 })),
+  fc
+    .string({ minLength: 1, maxLength: 10 })
+    .filter((k) => !(k in SEED.instruction))
+    .map((k) => ({ ...SEED.instruction, [k]: 1 })),
 );
 
 type Req = { path: string; body: string; type: string };
@@ -33,7 +48,12 @@ const request: fc.Arbitrary<Req> = fc.oneof(
   { weight: 4, arbitrary: fc.tuple(fc.constantFrom(...ENDPOINTS), fc.jsonValue()).map(([path, v]) => ({ path, body: JSON.stringify(v) ?? 'null', type: 'application/json' })) },
   { weight: 5, arbitrary: mutatedSeed.map((v) => ({ path: ENDPOINTS[0]!, body: JSON.stringify(v), type: 'application/json' })) },
   { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...ENDPOINTS), fc.string({ maxLength: 40 })).map(([path, t]) => ({ path, body: `{${t}`, type: 'application/json' })) },
-  { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...ENDPOINTS), fc.constantFrom('text/plain', 'application/xml', 'multipart/form-data')).map(([path, type]) => ({ path, body: JSON.stringify(SEED.instruction), type })) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(fc.constantFrom(...ENDPOINTS), fc.constantFrom('text/plain', 'application/xml', 'multipart/form-data'))
+      .map(([path, type]) => ({ path, body: JSON.stringify(SEED.instruction), type })),
+  },
 );
 
 describe('STAR-LAB API: malformed bodies (property)', function () {

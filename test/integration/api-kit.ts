@@ -94,10 +94,14 @@ export async function submit(s: Secured, c: TestClient, body: Record<string, unk
 }
 
 export async function waitStatus(s: Secured, c: TestClient, id: string, want: string[], timeoutMs = 30_000): Promise<Json> {
-  return until(async () => {
-    const r = await call(s.api, 'GET', `${BASE}/trading/order_status/${id}`, undefined, c.auth);
-    return r.status === 200 && want.includes(r.body.status) ? r.body : undefined;
-  }, timeoutMs, `order ${id} to be ${want.join('|')}`);
+  return until(
+    async () => {
+      const r = await call(s.api, 'GET', `${BASE}/trading/order_status/${id}`, undefined, c.auth);
+      return r.status === 200 && want.includes(r.body.status) ? r.body : undefined;
+    },
+    timeoutMs,
+    `order ${id} to be ${want.join('|')}`,
+  );
 }
 
 /** Submits and waits for a terminal status; returns the final order status body. */

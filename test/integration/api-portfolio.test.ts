@@ -36,8 +36,16 @@ describe('STAR-LAB API: positions and performance, worked example', function () 
     const strategy = uniq('MIS_META');
     const tag = uniq('SEG_PF');
     const stock = (trade_action: string, quantity: number, over: Record<string, unknown> = {}) => ({
-      starlab_strategy_id: strategy, scheme_type: 'MIS', symbol: 'META', trade_action, quantity, order_type: 'MARKET',
-      time_in_force: 'DAY', client_order_id: uniq('pf'), account_tag: tag, ...over,
+      starlab_strategy_id: strategy,
+      scheme_type: 'MIS',
+      symbol: 'META',
+      trade_action,
+      quantity,
+      order_type: 'MARKET',
+      time_in_force: 'DAY',
+      client_order_id: uniq('pf'),
+      account_tag: tag,
+      ...over,
     });
 
     sim.setPrice('META', 100);
@@ -61,14 +69,25 @@ describe('STAR-LAB API: positions and performance, worked example', function () 
     const pos = await call(lastFillApi, 'GET', `${BASE}/trading/positions/${strategy}`, undefined, c.auth);
     expect(pos.body).to.deep.equal([
       {
-        symbol: 'META', position_type: 'LONG_STOCK', quantity: 100, average_entry_price: 110.01,
-        market_value: 9999, unrealized_pnl: -1002, all_use_order_id_open: o1.all_use_order_id, mark_source: 'LAST_FILL',
+        symbol: 'META',
+        position_type: 'LONG_STOCK',
+        quantity: 100,
+        average_entry_price: 110.01,
+        market_value: 9999,
+        unrealized_pnl: -1002,
+        all_use_order_id_open: o1.all_use_order_id,
+        mark_source: 'LAST_FILL',
       },
     ]);
     const perf = await call(lastFillApi, 'GET', `${BASE}/trading/performance/${strategy}`, undefined, c.auth);
     expect(perf.body).to.deep.equal({
-      starlab_strategy_id: strategy, realized_pnl: 2492.67, unrealized_pnl: -1002,
-      total_trades: 2, winning_trades: 1, losing_trades: 1, commissions_paid: 4,
+      starlab_strategy_id: strategy,
+      realized_pnl: 2492.67,
+      unrealized_pnl: -1002,
+      total_trades: 2,
+      winning_trades: 1,
+      losing_trades: 1,
+      commissions_paid: 4,
     });
 
     // With the broker's market data, the mark is the quote's mid.

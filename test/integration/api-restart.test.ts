@@ -26,8 +26,16 @@ describe('STAR-LAB API: a GTC order across a restart of the worker and the API',
     const auth = { authorization: `Bearer ${tok.body.access_token}` };
     sys.simulator!.setPrice('GOOGL', 200);
     const body = {
-      starlab_strategy_id: strategy, scheme_type: 'WIS', symbol: 'GOOGL', trade_action: 'BUY_STOCK', quantity: 10,
-      order_type: 'LIMIT', limit_price: 170, time_in_force: 'GTC', client_order_id: uniq('gtc'), account_tag: 'STARLAB_WIS_FUND',
+      starlab_strategy_id: strategy,
+      scheme_type: 'WIS',
+      symbol: 'GOOGL',
+      trade_action: 'BUY_STOCK',
+      quantity: 10,
+      order_type: 'LIMIT',
+      limit_price: 170,
+      time_in_force: 'GTC',
+      client_order_id: uniq('gtc'),
+      account_tag: 'STARLAB_WIS_FUND',
     };
     const ack = await call(api1, 'POST', `${BASE}/trading/submit_trade_instruction`, body, auth);
     expect(ack.status).to.equal(201);
@@ -41,10 +49,14 @@ describe('STAR-LAB API: a GTC order across a restart of the worker and the API',
     const api2 = await startServer(createApp(appDeps(sys)), 0);
     try {
       await sys.startWorker();
-      const st = await until(async () => {
-        const r = await call(api2, 'GET', `${BASE}/trading/order_status/${id}`, undefined, auth);
-        return r.body.status === 'FILLED' ? r.body : undefined;
-      }, 90_000, 'FILLED after the restart');
+      const st = await until(
+        async () => {
+          const r = await call(api2, 'GET', `${BASE}/trading/order_status/${id}`, undefined, auth);
+          return r.body.status === 'FILLED' ? r.body : undefined;
+        },
+        90_000,
+        'FILLED after the restart',
+      );
       expect(st).to.include({ filled_quantity: 10, average_fill_price: 165.01 });
       const pos = await call(api2, 'GET', `${BASE}/trading/positions/${strategy}`, undefined, auth);
       expect(pos.body).to.have.length(1);

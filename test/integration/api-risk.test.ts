@@ -34,7 +34,12 @@ describe('STAR-LAB API: risk checks', function () {
   it('when the segment kill switch or reduce-only is on, then 503 TRADING_HALTED at the door / REDUCE_ONLY', async () => {
     const halted = uniq('SEG_HALT');
     const reduce = uniq('SEG_RO');
-    await s.sys.prisma.controlState.createMany({ data: [{ scope: `segment:${halted}`, halted: true, reason: 'test' }, { scope: `segment:${reduce}`, reduceOnly: true }] });
+    await s.sys.prisma.controlState.createMany({
+      data: [
+        { scope: `segment:${halted}`, halted: true, reason: 'test' },
+        { scope: `segment:${reduce}`, reduceOnly: true },
+      ],
+    });
     // A halted segment refuses new instructions at once, nothing started (secure-defaults.test.ts);
     // the risk check's KILL_SWITCH still stops one already in flight (ops-killswitch.test.ts).
     const refused = await submit(s, c, instruction(uniq('DIS_R'), { account_tag: halted }));
@@ -119,7 +124,7 @@ describe('STAR-LAB API: risk checks', function () {
     await call(s.api, 'POST', `${BASE}/trading/cancel_order/${first.all_use_order_id}`, undefined, c.auth);
   });
 
-  it('when a LIMIT price is more than 20 % off the broker\'s mid, then LIMIT_PRICE_OUT_OF_BAND; 15 % off passes', async () => {
+  it("when a LIMIT price is more than 20 % off the broker's mid, then LIMIT_PRICE_OUT_OF_BAND; 15 % off passes", async () => {
     s.sys.simulator!.setPrice('GOOGL', 100);
     const strategy = uniq('DIS_BAND');
     await rejected(stock(strategy, { symbol: 'GOOGL', quantity: 1, order_type: 'LIMIT', limit_price: 125 }), 'LIMIT_PRICE_OUT_OF_BAND');
@@ -153,7 +158,15 @@ describe('STAR-LAB API: risk checks', function () {
       const coid = uniq('internal');
       const id = allUseOrderId('alluse', coid);
       const body = instruction(uniq('ALLUSE'), { client_order_id: coid, account_tag: undefined, ...over }) as TradeInstruction;
-      const input: TradeInstructionInput = { allUseOrderId: id, clientName: 'alluse', source: 'INTERNAL', requestHash: requestHash(body), instruction: body, accountId: account, receivedAt: new Date().toISOString() };
+      const input: TradeInstructionInput = {
+        allUseOrderId: id,
+        clientName: 'alluse',
+        source: 'INTERNAL',
+        requestHash: requestHash(body),
+        instruction: body,
+        accountId: account,
+        receivedAt: new Date().toISOString(),
+      };
       const final = await s.sys.client.workflow.execute(tradeInstruction, { workflowId: instructionWorkflowId(id), taskQueue: s.sys.config.temporalTaskQueue, args: [input] });
       expect(final.status, JSON.stringify(final)).to.equal('FILLED');
     };

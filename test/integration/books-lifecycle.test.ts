@@ -75,7 +75,12 @@ describe('books: position lifecycle reconciled with the broker (simulator, manua
     await expectBooksEqualBroker(h);
     const expired = await until(async () => got.find((g) => g.all_use_order_id === id && g.type === 'POSITION_EXPIRED'), 30_000, 'the POSITION_EXPIRED webhook');
     expect(expired.lifecycle).to.equal('EXPIRED_WORTHLESS');
-    expect(got.filter((g) => g.all_use_order_id === id).map((g) => g.type).at(-1)).to.equal('POSITION_EXPIRED');
+    expect(
+      got
+        .filter((g) => g.all_use_order_id === id)
+        .map((g) => g.type)
+        .at(-1),
+    ).to.equal('POSITION_EXPIRED');
     await new Promise<void>((ok) => (rx.closeAllConnections(), rx.close(() => ok())));
     // Idempotent: a second run finds nothing more to book.
     expect(await reconcileNow(h)).to.include({ differences: 0 });
@@ -121,7 +126,10 @@ describe('books: position lifecycle reconciled with the broker (simulator, manua
     expect(await reconcileNow(h)).to.include({ explained: 1, unexplained: 0 });
     expect(await kinds()).to.deep.equal(['PARTIAL_ASSIGNED']);
     let pos = await strategyPositions(h.prisma, noMarks, 'lab', 'S_EARLY');
-    expect(pos.map((p) => [p.position_type, p.quantity])).to.have.deep.members([['LONG_STOCK', 100], ['SHORT_PUT', 1]]);
+    expect(pos.map((p) => [p.position_type, p.quantity])).to.have.deep.members([
+      ['LONG_STOCK', 100],
+      ['SHORT_PUT', 1],
+    ]);
     await expectBooksEqualBroker(h);
     h.sim.clock({ advance_to: ny('2027-04-28', '11:00') });
     h.sim.assign({ symbol: 'AAPL', expiry: '20270430', strike: 210, right: 'P', quantity: 1 });
@@ -162,10 +170,13 @@ describe('books: position lifecycle reconciled with the broker (simulator, manua
     const offSessions = h.broker.onReconnect((n) => sessions.push(n));
     const stop = reconcileOnConnect({ client: h.sys.client, broker: h.broker, taskQueue: h.taskQueue, logger: createLogger('books-test', 'error'), bootId });
     try {
-      const startup = await h.sys.client.workflow.getHandle(reconciliationWorkflowId.startup(bootId)).result().catch(async () => {
-        await until(async () => h.sys.client.workflow.getHandle(reconciliationWorkflowId.startup(bootId)).describe(), 20_000, 'start-up run');
-        return h.sys.client.workflow.getHandle(reconciliationWorkflowId.startup(bootId)).result();
-      });
+      const startup = await h.sys.client.workflow
+        .getHandle(reconciliationWorkflowId.startup(bootId))
+        .result()
+        .catch(async () => {
+          await until(async () => h.sys.client.workflow.getHandle(reconciliationWorkflowId.startup(bootId)).describe(), 20_000, 'start-up run');
+          return h.sys.client.workflow.getHandle(reconciliationWorkflowId.startup(bootId)).result();
+        });
       expect(startup).to.include({ trigger: 'startup', differences: 0 });
       await h.sim.restart();
       expect(h.sim.positions()).to.deep.equal(positions);
@@ -181,15 +192,19 @@ describe('books: position lifecycle reconciled with the broker (simulator, manua
     await expectBooksEqualBroker(h);
   });
 
-  it('an ALL-USE account\'s short put assigned: booked from the broker, with the account\'s ASSIGNMENT ledger entry', async () => {
+  it("an ALL-USE account's short put assigned: booked from the broker, with the account's ASSIGNMENT ledger entry", async () => {
     await openFamily(h.prisma, { id: 'FB', name: 'books', lumpSumCents: 100_000_00, protocol: DEFAULT_PROTOCOL });
     // The week passes: S_MISS's put (180, AAPL at 200) expires worthless at Friday's close.
     h.sim.clock({ advance_to: ny('2027-05-10', '10:00') });
     expect(await reconcileNow(h)).to.include({ explained: 1, unexplained: 0 });
     expect(await kinds()).to.deep.equal(['EXPIRED_WORTHLESS']);
     const cashBefore = Number((await h.prisma.account.findUniqueOrThrow({ where: { id: 'FB:GEN' } })).cashCents);
-    const { state } = await instruct(h, { starlab_strategy_id: 'ALLUSE_FB', trade_action: 'SELL_TO_OPEN_PUT', symbol: 'AAPL', strike_price: 210, expiration_date: '2027-05-14', account_tag: undefined },
-      true, { source: 'INTERNAL', clientName: 'ALL-USE', accountId: 'FB:GEN' });
+    const { state } = await instruct(
+      h,
+      { starlab_strategy_id: 'ALLUSE_FB', trade_action: 'SELL_TO_OPEN_PUT', symbol: 'AAPL', strike_price: 210, expiration_date: '2027-05-14', account_tag: undefined },
+      true,
+      { source: 'INTERNAL', clientName: 'ALL-USE', accountId: 'FB:GEN' },
+    );
     expect(state!.status, state!.rejectReason ?? '').to.equal('FILLED');
     h.sim.clock({ to_expiry: true });
     expect(await reconcileNow(h)).to.include({ explained: 1, unexplained: 0 });
@@ -206,7 +221,11 @@ describe('books: position lifecycle reconciled with the broker (simulator, manua
     const res = await fetch(`http://127.0.0.1:${h.sim.adminPort}/positions`, { method: 'POST', body: JSON.stringify({ symbol: 'MSFT', secType: 'STK', quantity: 50, avgCost: 400 }) });
     expect(res.status).to.equal(200);
     const out = await runOps(['reconcile', '--json'], {
-      DATABASE_URL: h.dbUrl, TEMPORAL_ADDRESS: h.sys.temporalAddress, TEMPORAL_TASK_QUEUE: h.taskQueue, TEMPORAL_NAMESPACE: h.sys.config.temporalNamespace, LOG_LEVEL: 'error',
+      DATABASE_URL: h.dbUrl,
+      TEMPORAL_ADDRESS: h.sys.temporalAddress,
+      TEMPORAL_TASK_QUEUE: h.taskQueue,
+      TEMPORAL_NAMESPACE: h.sys.config.temporalNamespace,
+      LOG_LEVEL: 'error',
     });
     const last = JSON.parse(out.trim().split('\n').pop()!) as Record<string, unknown>;
     expect(last).to.deep.equal({ differences: 1, explained: 0, unexplained: 1, reduce_only: ['global'] });
@@ -214,10 +233,10 @@ describe('books: position lifecycle reconciled with the broker (simulator, manua
     const row = await h.prisma.controlState.findUnique({ where: { scope: 'global' } });
     expect(row).to.include({ reduceOnly: true, updatedBy: 'reconciliation' });
     expect(row!.reason).to.match(/MSFT: the broker holds 50, the books 0/);
-    expect((await registry.getSingleMetricAsString('alluse_reconciliation_unexplained_differences'))).to.match(/alluse_reconciliation_unexplained_differences 1$/m);
+    expect(await registry.getSingleMetricAsString('alluse_reconciliation_unexplained_differences')).to.match(/alluse_reconciliation_unexplained_differences 1$/m);
     // The report lists it with both sides' figures (JSON and HTML), behind the operator token.
     const auth = { authorization: `Bearer ${h.operatorToken}` };
-    const latest = await (await fetch(`${h.api.url}/api/v1/operator/reconciliation/latest`, { headers: auth })).json() as { report: { differences_detail: Array<Record<string, unknown>> } };
+    const latest = (await (await fetch(`${h.api.url}/api/v1/operator/reconciliation/latest`, { headers: auth })).json()) as { report: { differences_detail: Array<Record<string, unknown>> } };
     expect(latest.report.differences_detail.map((d) => [d.kind, d.explained, d.broker, (d.books as { quantity: number }).quantity])).to.deep.equal([
       ['UNEXPLAINED_POSITION', false, { quantity: 50, avgCost: 400 }, 0],
     ]);

@@ -12,7 +12,14 @@ let seq = 0;
 const ref = (tag: string) => `it-${tag}-${process.pid}-${++seq}`;
 
 const stock = (orderRef: string, extra: Partial<BrokerOrderRequest> = {}): BrokerOrderRequest => ({
-  orderRef, symbol: 'AAPL', secType: 'STK', action: 'BUY', quantity: 10, orderType: 'MKT', tif: 'DAY', ...extra,
+  orderRef,
+  symbol: 'AAPL',
+  secType: 'STK',
+  action: 'BUY',
+  quantity: 10,
+  orderType: 'MKT',
+  tif: 'DAY',
+  ...extra,
 });
 
 describe('broker adapter against the IB simulator (TCP)', function () {
@@ -51,7 +58,19 @@ describe('broker adapter against the IB simulator (TCP)', function () {
 
   it('when a marketable option LMT order is placed, then it is FILLED with price and commission', async () => {
     const r = ref('opt');
-    await broker.placeOrder({ orderRef: r, symbol: 'AAPL', secType: 'OPT', expiry: sim.chain('AAPL').expirations.at(-1), strike: 150, right: 'C', action: 'BUY', quantity: 2, orderType: 'LMT', limitPrice: 100, tif: 'DAY' });
+    await broker.placeOrder({
+      orderRef: r,
+      symbol: 'AAPL',
+      secType: 'OPT',
+      expiry: sim.chain('AAPL').expirations.at(-1),
+      strike: 150,
+      right: 'C',
+      action: 'BUY',
+      quantity: 2,
+      orderType: 'LMT',
+      limitPrice: 100,
+      tif: 'DAY',
+    });
     const s = await broker.waitForUpdate(r, 5_000);
     expect(s).to.include({ status: 'FILLED', filledQuantity: 2, commissionsComplete: true });
     expect(s!.avgFillPrice).to.be.within(0.01, 100);

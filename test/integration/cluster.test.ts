@@ -35,22 +35,44 @@ describe('cluster: Temporal Server on PostgreSQL, two workers, two APIs', functi
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'alluse-cluster-'));
     await dropDatabase(db).catch(() => undefined);
     cluster = await startCluster({
-      databaseUrl: db, dataDir: dir, temporalPort: await freePort(), apiPorts: [await freePort(), await freePort()], ibPort: await freePort(), ibAdminPort: await freePort(),
-      taskQueue: `cluster-test-${process.pid}`, temporalDb: tdb, log: () => undefined,
+      databaseUrl: db,
+      dataDir: dir,
+      temporalPort: await freePort(),
+      apiPorts: [await freePort(), await freePort()],
+      ibPort: await freePort(),
+      ibAdminPort: await freePort(),
+      taskQueue: `cluster-test-${process.pid}`,
+      temporalDb: tdb,
+      log: () => undefined,
     });
     client = new Client({ connection: await Connection.connect({ address: cluster.temporal.address }), namespace: 'default' });
   });
   after(async () => {
     await client?.connection.close();
     await cluster?.stop();
-    for (const d of [db, testDatabaseUrl('x').replace(/all_use_test_\d+_x$/, tdb), testDatabaseUrl('x').replace(/all_use_test_\d+_x$/, `${tdb}_visibility`)]) await dropDatabase(d).catch(() => undefined);
+    for (const d of [db, testDatabaseUrl('x').replace(/all_use_test_\d+_x$/, tdb), testDatabaseUrl('x').replace(/all_use_test_\d+_x$/, `${tdb}_visibility`)])
+      await dropDatabase(d).catch(() => undefined);
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   const submit = async (k: number) => {
     const c = cluster!;
-    const body = { starlab_strategy_id: `CLU_${k % 5}`, scheme_type: 'DIS', symbol: 'AAPL', trade_action: 'BUY_STOCK', quantity: 1, order_type: 'MARKET', time_in_force: 'DAY', client_order_id: `clu_${n++}_${randomUUID()}`, account_tag: 'CLUSTER' };
-    const r = await fetch(`${c.apiUrls[k % 2]}/api/v1/starlab_interface/trading/submit_trade_instruction`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${c.apiKey}` }, body: JSON.stringify(body) });
+    const body = {
+      starlab_strategy_id: `CLU_${k % 5}`,
+      scheme_type: 'DIS',
+      symbol: 'AAPL',
+      trade_action: 'BUY_STOCK',
+      quantity: 1,
+      order_type: 'MARKET',
+      time_in_force: 'DAY',
+      client_order_id: `clu_${n++}_${randomUUID()}`,
+      account_tag: 'CLUSTER',
+    };
+    const r = await fetch(`${c.apiUrls[k % 2]}/api/v1/starlab_interface/trading/submit_trade_instruction`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${c.apiKey}` },
+      body: JSON.stringify(body),
+    });
     const ack = (await r.json()) as { all_use_order_id: string };
     expect(r.status, `${JSON.stringify(ack)}\n${r.status === 201 ? '' : c.apis[k % 2]!.out.slice(-1500)}`).to.equal(201);
     return ack.all_use_order_id;
@@ -72,7 +94,10 @@ describe('cluster: Temporal Server on PostgreSQL, two workers, two APIs', functi
   it('when instructions come in through both APIs, then both workers run them and every one fills once', async () => {
     const ids = await Promise.all(Array.from({ length: 16 }, (_, k) => submit(k)));
     const first = await filled(ids);
-    expect(first.map((s) => s.status), JSON.stringify(first.map((s) => s.rejectReason))).to.deep.equal(ids.map(() => 'FILLED'));
+    expect(
+      first.map((s) => s.status),
+      JSON.stringify(first.map((s) => s.rejectReason)),
+    ).to.deep.equal(ids.map(() => 'FILLED'));
     // Which worker ran each instruction's broker call: the identity (pid@host) on ActivityTaskStarted.
     const identities = new Set<string>();
     for (const id of ids) {
@@ -83,9 +108,17 @@ describe('cluster: Temporal Server on PostgreSQL, two workers, two APIs', functi
       }
     }
     const pids = cluster!.workers.map((w) => `${w.child.pid}@`);
-    for (const p of pids) expect([...identities].some((i) => i.startsWith(p)), `worker ${p} ran none of ${[...identities].join(', ')}`).to.equal(true);
+    for (const p of pids)
+      expect(
+        [...identities].some((i) => i.startsWith(p)),
+        `worker ${p} ran none of ${[...identities].join(', ')}`,
+      ).to.equal(true);
     const orders = await brokerOrders();
-    for (const id of ids) expect(orders.filter((o) => o.orderRef === id), id).to.have.length(1);
+    for (const id of ids)
+      expect(
+        orders.filter((o) => o.orderRef === id),
+        id,
+      ).to.have.length(1);
   });
 
   it('when a worker is killed with SIGKILL mid-flight, then nothing is lost or placed twice', async () => {
@@ -94,7 +127,11 @@ describe('cluster: Temporal Server on PostgreSQL, two workers, two APIs', functi
     const states = await filled(ids);
     expect(states.map((s) => s.status)).to.deep.equal(ids.map(() => 'FILLED'));
     const orders = await brokerOrders();
-    for (const id of ids) expect(orders.filter((o) => o.orderRef === id), id).to.have.length(1);
+    for (const id of ids)
+      expect(
+        orders.filter((o) => o.orderRef === id),
+        id,
+      ).to.have.length(1);
     await until(async () => !cluster!.workers[0]!.alive, 5_000, 'the killed worker to be gone');
   });
 });

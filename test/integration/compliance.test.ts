@@ -63,17 +63,29 @@ function parseCsv(text: string): Record<string, string>[] {
 }
 
 const stock = (over: Record<string, unknown>) => ({
-  starlab_strategy_id: uniq('CMP'), scheme_type: 'DIS', symbol: 'GOOGL', trade_action: 'BUY_STOCK', quantity: 10, order_type: 'MARKET', time_in_force: 'DAY', client_order_id: uniq('cmp'), ...over,
+  starlab_strategy_id: uniq('CMP'),
+  scheme_type: 'DIS',
+  symbol: 'GOOGL',
+  trade_action: 'BUY_STOCK',
+  quantity: 10,
+  order_type: 'MARKET',
+  time_in_force: 'DAY',
+  client_order_id: uniq('cmp'),
+  ...over,
 });
 
 async function rejectedOrder(sys: System, body: unknown): Promise<{ id: string; reason: string }> {
   const ack = await api(sys, 'POST', `${BASE}/trading/submit_trade_instruction`, body);
   expect(ack.status, JSON.stringify(ack.body)).to.equal(201);
   const id = ack.body.all_use_order_id as string;
-  const st = await until(async () => {
-    const r = await api(sys, 'GET', `${BASE}/trading/order_status/${id}`);
-    return r.body.status === 'REJECTED' ? r.body : undefined;
-  }, 30_000, `${id} REJECTED`);
+  const st = await until(
+    async () => {
+      const r = await api(sys, 'GET', `${BASE}/trading/order_status/${id}`);
+      return r.body.status === 'REJECTED' ? r.body : undefined;
+    },
+    30_000,
+    `${id} REJECTED`,
+  );
   return { id, reason: st.reject_reason as string };
 }
 
@@ -124,7 +136,13 @@ describe('compliance: audit access, notifications, webhook commands, risk and co
     const byCode = Object.fromEntries(rep.refusals.by_code.map((c: Json) => [c.key, c.count]));
     expect(byCode.SEGMENT_CAPITAL_EXCEEDED).to.be.at.least(1);
     expect(rep.refusals.by_client.find((c: Json) => c.key === 'local').count).to.be.at.least(1);
-    expect(rep.controls).to.deep.include({ at: rep.controls.find((c: Json) => c.scope === `segment:${halted}` && c.action === 'TRADING_HALTED').at, action: 'TRADING_HALTED', scope: `segment:${halted}`, actor: 'operator:api', reason: 'compliance drill' });
+    expect(rep.controls).to.deep.include({
+      at: rep.controls.find((c: Json) => c.scope === `segment:${halted}` && c.action === 'TRADING_HALTED').at,
+      action: 'TRADING_HALTED',
+      scope: `segment:${halted}`,
+      actor: 'operator:api',
+      reason: 'compliance drill',
+    });
     expect(rep.controls.some((c: Json) => c.scope === `segment:${halted}` && c.action === 'TRADING_RESUMED')).to.equal(true);
     expect(rep.credentials.some((c: Json) => c.action === 'KEY_REVOKED' && c.target === name)).to.equal(true);
     expect(rep.credentials.some((c: Json) => c.action === 'AUTH_DENIED' && c.code === 'CREDENTIALS_REVOKED' && c.actor === name)).to.equal(true);

@@ -37,7 +37,10 @@ describe('worker crash (separate worker process, SIGKILL)', function () {
   let logFile: string;
 
   const sim = () => sys.simulator!;
-  const simOrders = (ref: string) => sim().orders().filter((o) => o.orderRef === ref);
+  const simOrders = (ref: string) =>
+    sim()
+      .orders()
+      .filter((o) => o.orderRef === ref);
   const startWorker = async (entry: string, hold = false) => {
     worker = WorkerProcess.start(entry, { ...env, hold });
     await worker.ready();
@@ -52,7 +55,14 @@ describe('worker crash (separate worker process, SIGKILL)', function () {
     const parsed = parseTradeInstruction(seedInstruction({ starlab_strategy_id: `CRASH_${tag}_${process.pid}`, client_order_id: coid }));
     if (!parsed.success) throw new Error(`bad test instruction: ${JSON.stringify(parsed.errors)}`);
     const id = allUseOrderId('local', coid);
-    const input: TradeInstructionInput = { allUseOrderId: id, clientName: 'local', source: 'STARLAB', requestHash: requestHash(parsed.data), instruction: parsed.data, receivedAt: new Date().toISOString() };
+    const input: TradeInstructionInput = {
+      allUseOrderId: id,
+      clientName: 'local',
+      source: 'STARLAB',
+      requestHash: requestHash(parsed.data),
+      instruction: parsed.data,
+      receivedAt: new Date().toISOString(),
+    };
     const handle = await sys.client.workflow.start(tradeInstruction, {
       workflowId: instructionWorkflowId(id),
       taskQueue: env.taskQueue,
@@ -66,11 +76,15 @@ describe('worker crash (separate worker process, SIGKILL)', function () {
 
   /** The workflow's pending activity of that type, once a worker has started it. */
   async function startedActivity(handle: WorkflowHandle, type: string) {
-    return until(async () => {
-      const d = await handle.describe();
-      // state 2 = PENDING_ACTIVITY_STATE_STARTED
-      return d.raw.pendingActivities?.find((a) => a.activityType?.name === type && Number(a.state) === 2);
-    }, 30_000, `activity ${type} to be started`);
+    return until(
+      async () => {
+        const d = await handle.describe();
+        // state 2 = PENDING_ACTIVITY_STATE_STARTED
+        return d.raw.pendingActivities?.find((a) => a.activityType?.name === type && Number(a.state) === 2);
+      },
+      30_000,
+      `activity ${type} to be started`,
+    );
   }
 
   async function expectFilledOnce(id: string, handle: WorkflowHandle<typeof tradeInstruction>, waitMs: number): Promise<InstructionState> {

@@ -14,7 +14,14 @@ import { optimizationWorkflowId, OPTIMIZATION_PROGRESS_QUERY, type OptimizationP
 describe('feedback: optimisation workflow', function () {
   this.timeout(600_000);
   const dataPath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'all-use-opt-')), 'sp500-2000-2007.csv');
-  fs.writeFileSync(dataPath, fs.readFileSync('node_modules/vega-datasets/data/sp500-2000.csv', 'utf8').split('\n').filter((l) => l.startsWith('date') || l.slice(0, 4) < '2008').join('\n'));
+  fs.writeFileSync(
+    dataPath,
+    fs
+      .readFileSync('node_modules/vega-datasets/data/sp500-2000.csv', 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('date') || l.slice(0, 4) < '2008')
+      .join('\n'),
+  );
   const runId = `wf-${process.pid}`;
   const input = { runId, kind: 'PROTOCOL' as const, dataPath, walkForward: { inSample: 104, outOfSample: 52 }, workers: 2, trialsTotal: 12 };
 
@@ -40,8 +47,18 @@ describe('feedback: optimisation workflow', function () {
 
   it('when `npm run optimize` finds Temporal with a worker and a migrated database, then it runs the workflow and its last stdout line is the JSON report', async () => {
     const sys = await getSystem();
-    const env = { ...process.env, TEMPORAL_ADDRESS: sys.temporalAddress, DATABASE_URL: sys.config.databaseUrl, TEMPORAL_TASK_QUEUE: sys.config.temporalTaskQueue, TEMPORAL_NAMESPACE: sys.config.temporalNamespace };
-    const child = spawn(process.execPath, [require.resolve('tsx/cli'), 'src/cli/optimize.ts', '--data', dataPath, '--json', '--in-sample', '104', '--out-of-sample', '52', '--workers', '2', '--run-id', `cli-${process.pid}`], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = {
+      ...process.env,
+      TEMPORAL_ADDRESS: sys.temporalAddress,
+      DATABASE_URL: sys.config.databaseUrl,
+      TEMPORAL_TASK_QUEUE: sys.config.temporalTaskQueue,
+      TEMPORAL_NAMESPACE: sys.config.temporalNamespace,
+    };
+    const child = spawn(
+      process.execPath,
+      [require.resolve('tsx/cli'), 'src/cli/optimize.ts', '--data', dataPath, '--json', '--in-sample', '104', '--out-of-sample', '52', '--workers', '2', '--run-id', `cli-${process.pid}`],
+      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -54,4 +71,3 @@ describe('feedback: optimisation workflow', function () {
     expect(err).to.match(/as Temporal workflow/);
   });
 });
-

@@ -29,8 +29,12 @@ describe('feedback: recommendations accepted or dismissed by an operator', funct
   let base: string;
   const proposal = (id: string, protocol: object) => createRecommendation(prisma, { id, kind: 'OPTIMIZATION', source: 'test', evidence: { reason: 'test' }, proposedConfig: { protocol } });
   const call = async (method: string, path: string, body?: unknown, token = TOKEN) => {
-    const res = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'x-operator': 'alice', ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
-    return { status: res.status, body: (await res.json()) };
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'x-operator': 'alice', ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    return { status: res.status, body: await res.json() };
   };
 
   before(async () => {

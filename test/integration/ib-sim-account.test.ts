@@ -12,10 +12,24 @@ import { startSimulator, Simulator } from '../../src/ib-sim';
 import { readEnv } from '../../src/ib-sim/main';
 import { Client } from './ib-sim-kit';
 
-const opt = (symbol: string, expiry: string, strike: number, right: 'C' | 'P'): Contract =>
-  ({ symbol, secType: SecType.OPT, lastTradeDateOrContractMonth: expiry, strike, right: right as never, multiplier: 100, exchange: 'SMART', currency: 'USD' });
-const ord = (action: OrderAction, qty: number, type: OrderType, lmt?: number, tif = 'DAY'): Order =>
-  ({ action, totalQuantity: qty, orderType: type, lmtPrice: lmt, tif: tif as Order['tif'], transmit: true });
+const opt = (symbol: string, expiry: string, strike: number, right: 'C' | 'P'): Contract => ({
+  symbol,
+  secType: SecType.OPT,
+  lastTradeDateOrContractMonth: expiry,
+  strike,
+  right: right as never,
+  multiplier: 100,
+  exchange: 'SMART',
+  currency: 'USD',
+});
+const ord = (action: OrderAction, qty: number, type: OrderType, lmt?: number, tif = 'DAY'): Order => ({
+  action,
+  totalQuantity: qty,
+  orderType: type,
+  lmtPrice: lmt,
+  tif: tif as Order['tif'],
+  transmit: true,
+});
 const MONDAY_10AM = '2026-11-23T15:00:00Z';
 const EXP = '20261127';
 
@@ -25,7 +39,18 @@ describe('ib-sim account: persistence and position lifecycle', function () {
   let sim: Simulator;
   let c: Client;
   let id: number;
-  const start = (fresh = false) => startSimulator({ port: 0, adminPort: 0, clock: 'manual', startTime: MONDAY_10AM, prices: { AAPL: 200 }, priceModel: 'static', startingCash: 100_000, stateFile: path.join(dir, 'ib-sim-account.json'), fresh });
+  const start = (fresh = false) =>
+    startSimulator({
+      port: 0,
+      adminPort: 0,
+      clock: 'manual',
+      startTime: MONDAY_10AM,
+      prices: { AAPL: 200 },
+      priceModel: 'static',
+      startingCash: 100_000,
+      stateFile: path.join(dir, 'ib-sim-account.json'),
+      fresh,
+    });
 
   beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ib-sim-account-'));
@@ -76,7 +101,10 @@ describe('ib-sim account: persistence and position lifecycle', function () {
     while (!reconnected && Date.now() < end) {
       c.disconnect();
       c = new Client(sim.port);
-      reconnected = await c.connect(1).then(() => true, () => false);
+      reconnected = await c.connect(1).then(
+        () => true,
+        () => false,
+      );
     }
     expect(reconnected).to.equal(true);
     expect(sim.positions().map((p) => [p.localSymbol, p.quantity])).to.deep.equal([['AAPL  261127P00190000', -1]]);
@@ -112,7 +140,10 @@ describe('ib-sim account: persistence and position lifecycle', function () {
     const post = (p: string, body: unknown) => fetch(`http://127.0.0.1:${sim.adminPort}${p}`, { method: 'POST', body: JSON.stringify(body) });
     expect((await post('/assign', { symbol: 'AAPL', expiry: EXP, strike: 190, right: 'P', quantity: 4 })).status).to.equal(400);
     expect((await post('/assign', { symbol: 'AAPL', expiry: EXP, strike: 190, right: 'P', quantity: 2 })).status).to.equal(200);
-    expect(sim.positions().map((p) => [p.localSymbol, p.quantity])).to.have.deep.members([['AAPL  261127P00190000', -1], ['AAPL', 200]]);
+    expect(sim.positions().map((p) => [p.localSymbol, p.quantity])).to.have.deep.members([
+      ['AAPL  261127P00190000', -1],
+      ['AAPL', 200],
+    ]);
     expect(sim.cash()).to.be.closeTo(cash - 2 * 19_000, 1e-6);
     expect(sim.now().toISOString()).to.equal(MONDAY_10AM.replace('Z', '.000Z'));
     expect((await post('/positions', { symbol: 'MSFT', secType: 'STK', quantity: 50, avgCost: 400 })).status).to.equal(200);

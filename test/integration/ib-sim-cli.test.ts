@@ -13,10 +13,17 @@ import { Client } from './ib-sim-kit';
 const MAIN = path.resolve(__dirname, '../../src/ib-sim/main.ts');
 
 function run(env: Record<string, string>): { child: ReturnType<typeof spawn>; out: () => string; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', MAIN], { env: { ...process.env, DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'ib-sim-cli-')), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', MAIN], {
+    env: { ...process.env, DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'ib-sim-cli-')), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
-  child.stdout.on('data', (d) => { out += String(d); });
-  child.stderr.on('data', (d) => { out += String(d); });
+  child.stdout.on('data', (d) => {
+    out += String(d);
+  });
+  child.stderr.on('data', (d) => {
+    out += String(d);
+  });
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, out: () => out, exit };
 }

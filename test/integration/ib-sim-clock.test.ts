@@ -9,10 +9,24 @@ import { startSimulator, Simulator } from '../../src/ib-sim';
 import { Client } from './ib-sim-kit';
 
 const stk = (symbol: string): Contract => ({ symbol, secType: SecType.STK, exchange: 'SMART', currency: 'USD' });
-const opt = (symbol: string, expiry: string, strike: number, right: 'C' | 'P'): Contract =>
-  ({ symbol, secType: SecType.OPT, lastTradeDateOrContractMonth: expiry, strike, right: right as never, multiplier: 100, exchange: 'SMART', currency: 'USD' });
-const ord = (action: OrderAction, qty: number, type: OrderType, lmt?: number, tif = 'DAY'): Order =>
-  ({ action, totalQuantity: qty, orderType: type, lmtPrice: lmt, tif: tif as Order['tif'], transmit: true });
+const opt = (symbol: string, expiry: string, strike: number, right: 'C' | 'P'): Contract => ({
+  symbol,
+  secType: SecType.OPT,
+  lastTradeDateOrContractMonth: expiry,
+  strike,
+  right: right as never,
+  multiplier: 100,
+  exchange: 'SMART',
+  currency: 'USD',
+});
+const ord = (action: OrderAction, qty: number, type: OrderType, lmt?: number, tif = 'DAY'): Order => ({
+  action,
+  totalQuantity: qty,
+  orderType: type,
+  lmtPrice: lmt,
+  tif: tif as Order['tif'],
+  transmit: true,
+});
 
 // Monday 23 Nov 2026, 10:00 New York. That week's expiry is Friday 27 Nov (Thanksgiving is Thursday).
 const MONDAY_10AM = '2026-11-23T15:00:00Z';
@@ -58,7 +72,10 @@ describe('ib-sim clock, session close and option expiry (real client)', () => {
     c.ib.placeOrder(id + 3, opt('AAPL', exp, 195, 'P'), ord(OrderAction.SELL, 1, OrderType.MKT)); // short put, OTM
     await c.waitFor(EventName.orderStatus, (o, st) => o === id + 3 && st === 'Filled');
     expect(sim.positions().map((p) => [p.localSymbol, p.quantity])).to.have.deep.members([
-      ['AAPL', 100], ['AAPL  261127C00190000', -1], ['AAPL  261127P00210000', -2], ['AAPL  261127P00195000', -1],
+      ['AAPL', 100],
+      ['AAPL  261127C00190000', -1],
+      ['AAPL  261127P00210000', -2],
+      ['AAPL  261127P00195000', -1],
     ]);
     const cashBefore = sim.cash();
     c.ib.reqPositions();

@@ -30,7 +30,9 @@ describe('ib-sim admin interface and faults (real client)', () => {
     sim = await startSimulator({ port: 0, adminPort: 0, prices: { AAPL: 200, IBM: 100 }, stockHalfSpread: 0 });
     base = `http://127.0.0.1:${sim.adminPort}`;
   });
-  after(async () => { await sim.close(); });
+  after(async () => {
+    await sim.close();
+  });
   afterEach(() => {
     for (const c of clients) {
       expect(c.errors(505)).to.deep.equal([]);
@@ -46,7 +48,9 @@ describe('ib-sim admin interface and faults (real client)', () => {
     await c.waitFor(EventName.orderStatus, (o, st) => o === id && st === 'Filled');
     const orders = await get('/orders');
     expect(orders.find((o: { orderId: number }) => o.orderId === id)).to.include({ orderRef: 'http-1', status: 'Filled', avgFillPrice: 101.5 });
-    expect(await get('/positions')).to.deep.include.members([{ account: 'DU1234567', symbol: 'IBM', secType: 'STK', conId: sim.positions()[0]!.conId, localSymbol: 'IBM', quantity: 10, avgCost: 101.6 }]);
+    expect(await get('/positions')).to.deep.include.members([
+      { account: 'DU1234567', symbol: 'IBM', secType: 'STK', conId: sim.positions()[0]!.conId, localSymbol: 'IBM', quantity: 10, avgCost: 101.6 },
+    ]);
     expect((await get('/account')).cash).to.equal(1_000_000 - 1015 - 1);
     expect((await get('/executions')).find((e: { orderId: number }) => e.orderId === id)).to.include({ orderRef: 'http-1', side: 'BOT', shares: 10, price: 101.5, commission: 1 });
     expect((await post('/faults', { nope: 1 })).status).to.equal(400);

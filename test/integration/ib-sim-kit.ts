@@ -5,15 +5,40 @@
 import { EventName, IBApi } from '@stoqey/ib';
 import type { Json } from './_system';
 
-export interface Recorded { event: string; args: unknown[] }
+export interface Recorded {
+  event: string;
+  args: unknown[];
+}
 
 const EVENTS = [
-  EventName.nextValidId, EventName.managedAccounts, EventName.orderStatus, EventName.openOrder, EventName.openOrderEnd,
-  EventName.execDetails, EventName.execDetailsEnd, EventName.commissionReport, EventName.error, EventName.info,
-  EventName.currentTime, EventName.position, EventName.positionEnd, EventName.accountSummary, EventName.accountSummaryEnd,
-  EventName.tickPrice, EventName.tickSize, EventName.tickOptionComputation, EventName.tickSnapshotEnd, EventName.contractDetails,
-  EventName.contractDetailsEnd, EventName.securityDefinitionOptionParameter, EventName.securityDefinitionOptionParameterEnd,
-  EventName.historicalData, EventName.disconnected, EventName.connected, EventName.completedOrder, EventName.completedOrdersEnd,
+  EventName.nextValidId,
+  EventName.managedAccounts,
+  EventName.orderStatus,
+  EventName.openOrder,
+  EventName.openOrderEnd,
+  EventName.execDetails,
+  EventName.execDetailsEnd,
+  EventName.commissionReport,
+  EventName.error,
+  EventName.info,
+  EventName.currentTime,
+  EventName.position,
+  EventName.positionEnd,
+  EventName.accountSummary,
+  EventName.accountSummaryEnd,
+  EventName.tickPrice,
+  EventName.tickSize,
+  EventName.tickOptionComputation,
+  EventName.tickSnapshotEnd,
+  EventName.contractDetails,
+  EventName.contractDetailsEnd,
+  EventName.securityDefinitionOptionParameter,
+  EventName.securityDefinitionOptionParameterEnd,
+  EventName.historicalData,
+  EventName.disconnected,
+  EventName.connected,
+  EventName.completedOrder,
+  EventName.completedOrdersEnd,
 ];
 
 export class Client {
@@ -59,12 +84,16 @@ export class Client {
 
   /** Errors with these codes (505 = the client could not decode a message). */
   errors(code?: number): Array<{ message: string; code: number; id: number }> {
-    return this.events(EventName.error).map((a) => ({ message: String((a[0] as Error)?.message ?? a[0]), code: a[1] as number, id: a[2] as number }))
+    return this.events(EventName.error)
+      .map((a) => ({ message: String((a[0] as Error)?.message ?? a[0]), code: a[1] as number, id: a[2] as number }))
       .filter((e) => code === undefined || e.code === code);
   }
 
   summary(): string {
-    return this.log.slice(-15).map((r) => `${r.event}(${JSON.stringify(r.args.slice(0, 3)).slice(0, 120)})`).join(', ');
+    return this.log
+      .slice(-15)
+      .map((r) => `${r.event}(${JSON.stringify(r.args.slice(0, 3)).slice(0, 120)})`)
+      .join(', ');
   }
 
   disconnect(): void {

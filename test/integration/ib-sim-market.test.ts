@@ -8,8 +8,16 @@ import { startSimulator, Simulator } from '../../src/ib-sim';
 import { Client, until } from './ib-sim-kit';
 
 const stk = (symbol: string): Contract => ({ symbol, secType: SecType.STK, exchange: 'SMART', currency: 'USD' });
-const opt = (symbol: string, expiry: string, strike: number, right: 'C' | 'P'): Contract =>
-  ({ symbol, secType: SecType.OPT, lastTradeDateOrContractMonth: expiry, strike, right: right as never, multiplier: 100, exchange: 'SMART', currency: 'USD' });
+const opt = (symbol: string, expiry: string, strike: number, right: 'C' | 'P'): Contract => ({
+  symbol,
+  secType: SecType.OPT,
+  lastTradeDateOrContractMonth: expiry,
+  strike,
+  right: right as never,
+  multiplier: 100,
+  exchange: 'SMART',
+  currency: 'USD',
+});
 
 describe('ib-sim market data and account requests (real client)', () => {
   let sim: Simulator;
@@ -33,7 +41,10 @@ describe('ib-sim market data and account requests (real client)', () => {
     await sim.close();
   });
   afterEach(() => {
-    expect(nextErrors.filter((e) => e.code === 505), 'IBApiNext decoder errors').to.deep.equal([]);
+    expect(
+      nextErrors.filter((e) => e.code === 505),
+      'IBApiNext decoder errors',
+    ).to.deep.equal([]);
     expect(c.errors(505), 'IBApi decoder errors').to.deep.equal([]);
   });
 
@@ -72,7 +83,10 @@ describe('ib-sim market data and account requests (real client)', () => {
     expect(o!.underConId).to.equal(s!.contract.conId);
     const puts = await next.getContractDetails({ symbol: 'AAPL', secType: SecType.OPT, lastTradeDateOrContractMonth: expiry, right: 'P' as never, exchange: 'SMART', currency: 'USD' });
     expect(puts.length).to.equal(sim.chain('AAPL').strikes.length);
-    await next.getContractDetails(opt('AAPL', '20200117', 200, 'C')).then(() => expect.fail('expired contract resolved'), (e: { code: number }) => expect(e.code).to.equal(200));
+    await next.getContractDetails(opt('AAPL', '20200117', 200, 'C')).then(
+      () => expect.fail('expired contract resolved'),
+      (e: { code: number }) => expect(e.code).to.equal(200),
+    );
   });
 
   it('lists weekly and monthly expirations and strikes around the price (sec-def opt params)', async () => {
@@ -96,7 +110,10 @@ describe('ib-sim market data and account requests (real client)', () => {
     const weeks = await next.getHistoricalData(stk('AAPL'), '20261120 16:00:00 US/Eastern', '1 Y', BarSizeSetting.WEEKS_ONE, WhatToShow.TRADES, 1, 1);
     expect(weeks.length).to.be.within(52, 53);
     expect(weeks[weeks.length - 1]!.time! <= '20261120').to.equal(true);
-    const bad = await next.getHistoricalData(stk('AAPL'), '', '1 fortnight', BarSizeSetting.DAYS_ONE, WhatToShow.TRADES, 1, 1).then(() => 0, (e: { code: number }) => e.code);
+    const bad = await next.getHistoricalData(stk('AAPL'), '', '1 fortnight', BarSizeSetting.DAYS_ONE, WhatToShow.TRADES, 1, 1).then(
+      () => 0,
+      (e: { code: number }) => e.code,
+    );
     expect(bad).to.equal(162);
   });
 

@@ -10,7 +10,14 @@ import { Client, until } from './ib-sim-kit';
 
 const stk = (symbol: string): Contract => ({ symbol, secType: SecType.STK, exchange: 'SMART', currency: 'USD' });
 const order = (action: OrderAction, qty: number, type: OrderType, lmt?: number, extra: Partial<Order> = {}): Order => ({
-  action, totalQuantity: qty, orderType: type, lmtPrice: lmt, tif: 'DAY', account: 'DU1234567', transmit: true, ...extra,
+  action,
+  totalQuantity: qty,
+  orderType: type,
+  lmtPrice: lmt,
+  tif: 'DAY',
+  account: 'DU1234567',
+  transmit: true,
+  ...extra,
 });
 
 describe('ib-sim stage 1 (real @stoqey/ib client over TCP)', () => {
@@ -27,7 +34,9 @@ describe('ib-sim stage 1 (real @stoqey/ib client over TCP)', () => {
   before(async () => {
     sim = await startSimulator({ port: 0, prices: { AAPL: 200, MSFT: 400 } });
   });
-  after(async () => { await sim.close(); });
+  after(async () => {
+    await sim.close();
+  });
   afterEach(() => {
     for (const c of clients) {
       expect(c.errors(505), 'client decoder errors').to.deep.equal([]);
@@ -170,7 +179,9 @@ describe('ib-sim stage 1 (real @stoqey/ib client over TCP)', () => {
     // A client whose version range excludes 176 is disconnected without an answer.
     const old = net.connect(sim.port, '127.0.0.1');
     let answered = false;
-    old.on('data', () => { answered = true; });
+    old.on('data', () => {
+      answered = true;
+    });
     old.write(encodeHello('v177..193'));
     await new Promise((r) => old.on('close', r));
     expect(answered).to.equal(false);

@@ -61,7 +61,11 @@ describe('quarterly reinvestment buys LEAPS for the sleeve', function () {
     const attempt: AttemptPlan = await run(acts.prepareAttempt.bind(acts), { clientOrderId: row.clientOrderId, attempt: DEFAULT_PROTOCOL.signals.maxReprices });
     expect(attempt.kind).to.equal('PLACE');
     if (attempt.kind !== 'PLACE') return;
-    const h = await sys.client.workflow.start(TRADE_INSTRUCTION_WORKFLOW, { taskQueue: sys.config.temporalTaskQueue, workflowId: instructionWorkflowId(attempt.input.allUseOrderId), args: [attempt.input] });
+    const h = await sys.client.workflow.start(TRADE_INSTRUCTION_WORKFLOW, {
+      taskQueue: sys.config.temporalTaskQueue,
+      workflowId: instructionWorkflowId(attempt.input.allUseOrderId),
+      args: [attempt.input],
+    });
     const final = (await h.result()) as InstructionState;
     expect(final.status, JSON.stringify(final)).to.equal('FILLED');
 

@@ -31,13 +31,21 @@ describe('market data backfill (CLI, worker process, kill -9, resume)', function
   const logFile = path.join(os.tmpdir(), `all-use-md-backfill-${process.pid}.log`);
   const input = { symbols: ['AAPL', 'SPY'], from: '2024-01-01', to: '2024-12-31', chunkDays: 30 };
   const childEnv = () => ({
-    ...process.env, TEMPORAL_ADDRESS: sys.temporalAddress, DATABASE_URL: sys.config.databaseUrl, TEMPORAL_TASK_QUEUE: env.taskQueue, LOG_LEVEL: 'error', MD_IB_LIMITS: JSON.stringify(LIMITS),
+    ...process.env,
+    TEMPORAL_ADDRESS: sys.temporalAddress,
+    DATABASE_URL: sys.config.databaseUrl,
+    TEMPORAL_TASK_QUEUE: env.taskQueue,
+    LOG_LEVEL: 'error',
+    MD_IB_LIMITS: JSON.stringify(LIMITS),
   });
 
   /** `npm run data -- --json backfill ...` as its own process; resolves with its exit code and output. */
   function cli(): { done: Promise<{ code: number | null; stdout: string; stderr: string }>; kill(): void } {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'cli', 'data.ts'), '--json', 'backfill', '--symbols', 'SPY,AAPL', '--from', input.from, '--to', input.to, '--chunk-days', '30'],
-      { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(ROOT, 'src', 'cli', 'data.ts'), '--json', 'backfill', '--symbols', 'SPY,AAPL', '--from', input.from, '--to', input.to, '--chunk-days', '30'],
+      { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
@@ -66,10 +74,14 @@ describe('market data backfill (CLI, worker process, kill -9, resume)', function
     await worker.ready();
     const first = cli();
     const handle = sys.client.workflow.getHandle(backfillWorkflowId(input));
-    const at = await until(async () => {
-      const p = await handle.query(backfillProgressQuery).catch(() => undefined);
-      return p && p.done >= 4 ? p : undefined;
-    }, 90_000, 'four chunks done');
+    const at = await until(
+      async () => {
+        const p = await handle.query(backfillProgressQuery).catch(() => undefined);
+        return p && p.done >= 4 ? p : undefined;
+      },
+      90_000,
+      'four chunks done',
+    );
     await worker.kill();
     first.kill();
     expect(at.done, 'killed mid-way').to.be.lessThan(at.chunks - 4);
@@ -104,7 +116,11 @@ describe('market data backfill (CLI, worker process, kill -9, resume)', function
   });
 
   it('when quality is asked with --json, then the last line is one object with a symbols array', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'cli', 'data.ts'), 'quality', '--json', '--symbols', 'SPY,AAPL'], { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'cli', 'data.ts'), 'quality', '--json', '--symbols', 'SPY,AAPL'], {
+      cwd: ROOT,
+      env: childEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
     const code = await new Promise((resolve) => child.on('exit', resolve));

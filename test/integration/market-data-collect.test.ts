@@ -35,7 +35,12 @@ describe('market data collection (system)', function () {
     store = new MarketStore(poolOf(sys.prisma)!);
     await sys.broker.connect();
     // The simulator lists only known symbols (IB's error 200 otherwise): these test symbols get a price.
-    for (const [symbol, price] of [['CRSQ', 50], ['BADB', 80], ['ARBC', 120]] as const) sys.simulator!.setPrice(symbol, price);
+    for (const [symbol, price] of [
+      ['CRSQ', 50],
+      ['BADB', 80],
+      ['ARBC', 120],
+    ] as const)
+      sys.simulator!.setPrice(symbol, price);
     for (const symbol of ['AAPL', 'CRSQ']) {
       await sys.broker.placeOrder({ orderRef: `md-test-${symbol}-${process.pid}`, symbol, secType: 'STK', action: 'BUY', quantity: 10, orderType: 'MKT', tif: 'DAY' });
     }

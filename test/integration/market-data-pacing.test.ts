@@ -26,10 +26,23 @@ describe('market data pacing (simulator limits, broker pacer)', function () {
     const next = new IBApiNext({ host: '127.0.0.1', port: sim.port, reconnectInterval: 0 });
     next.connect(31);
     try {
-      const codes = await Promise.all(['AAPL', 'AAPL', 'AAPL', 'AAPL', 'AAPL', 'AAPL', 'AAPL', 'MSFT', 'SPY', 'SPY'].map((s, i) =>
-        next.getHistoricalData(stk(s), '', `${i + 1} M`, BarSizeSetting.DAYS_ONE, WhatToShow.TRADES, 1, 1).then(() => 0, (e: { code: number }) => e.code)));
+      const codes = await Promise.all(
+        ['AAPL', 'AAPL', 'AAPL', 'AAPL', 'AAPL', 'AAPL', 'AAPL', 'MSFT', 'SPY', 'SPY'].map((s, i) =>
+          next.getHistoricalData(stk(s), '', `${i + 1} M`, BarSizeSetting.DAYS_ONE, WhatToShow.TRADES, 1, 1).then(
+            () => 0,
+            (e: { code: number }) => e.code,
+          ),
+        ),
+      );
       expect(codes).to.include(162);
-      const snaps = await Promise.all(['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H'].map((s) => next.getMarketDataSnapshot(stk(s), '', false).then(() => 0, (e: { code: number }) => e.code)));
+      const snaps = await Promise.all(
+        ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H'].map((s) =>
+          next.getMarketDataSnapshot(stk(s), '', false).then(
+            () => 0,
+            (e: { code: number }) => e.code,
+          ),
+        ),
+      );
       expect(snaps).to.include(101);
       const st = sim.pacingStats();
       expect(st.historical_violations).to.be.greaterThan(0);
@@ -44,8 +57,20 @@ describe('market data pacing (simulator limits, broker pacer)', function () {
     try {
       const t0 = Date.now();
       // 12 historical requests: identical ones, 5 for one contract, more than the window allows.
-      const reqs: [string, string][] = [['AAPL', '1 M'], ['AAPL', '1 M'], ['AAPL', '2 M'], ['AAPL', '3 M'], ['AAPL', '1 Y'], ['MSFT', '1 M'],
-        ['SPY', '1 M'], ['SPY', '1 M'], ['MSFT', '2 M'], ['SPY', '2 M'], ['MSFT', '1 M'], ['AAPL', '1 M']];
+      const reqs: [string, string][] = [
+        ['AAPL', '1 M'],
+        ['AAPL', '1 M'],
+        ['AAPL', '2 M'],
+        ['AAPL', '3 M'],
+        ['AAPL', '1 Y'],
+        ['MSFT', '1 M'],
+        ['SPY', '1 M'],
+        ['SPY', '1 M'],
+        ['MSFT', '2 M'],
+        ['SPY', '2 M'],
+        ['MSFT', '1 M'],
+        ['AAPL', '1 M'],
+      ];
       const bars = await Promise.all(reqs.map(([s, d]) => md.bars(s, '1 day', d)));
       expect(bars.every((b) => b.length > 0)).to.equal(true);
       // 12 requests at 5 per 1.5 s cannot all go at once: the pacer spread them.

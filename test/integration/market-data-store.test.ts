@@ -50,7 +50,8 @@ describe('market data store (PostgreSQL)', function () {
     expect(again).to.deep.equal({ inserted: 0, accepted: 60, quarantined: 0 });
     const parts = await pool.query<{ relname: string; n: string }>(
       `SELECT c.relname, (xpath('/row/n/text()', query_to_xml('SELECT count(*) AS n FROM ' || c.relname, false, true, '')))[1]::text AS n
-       FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'md_daily_bar' ORDER BY 1`);
+       FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'md_daily_bar' ORDER BY 1`,
+    );
     expect(parts.rows.map((r) => r.relname)).to.deep.equal(['md_daily_bar_y2023', 'md_daily_bar_y2024']);
     expect(parts.rows.reduce((s, r) => s + Number(r.n), 0)).to.equal(60);
     const read = await store.bars('SPY', '2023-01-01', '2024-12-31');
@@ -81,15 +82,30 @@ describe('market data store (PostgreSQL)', function () {
 
   it('when quotes and a chain are ingested, then good rows are stored in month partitions and bad ones quarantined', async () => {
     const now = new Date('2024-03-01T15:00:00Z');
-    const r = await store.ingestQuotes([
-      { contract: 'SPY', symbol: 'SPY', ts: '2024-03-01T14:59:58Z', bid: 100, ask: 101, last: 100 },
-      { contract: 'SPY', symbol: 'SPY', ts: '2024-03-01T14:59:59Z', bid: 102, ask: 101, last: 100 },
-    ], 'test', now);
+    const r = await store.ingestQuotes(
+      [
+        { contract: 'SPY', symbol: 'SPY', ts: '2024-03-01T14:59:58Z', bid: 100, ask: 101, last: 100 },
+        { contract: 'SPY', symbol: 'SPY', ts: '2024-03-01T14:59:59Z', bid: 102, ask: 101, last: 100 },
+      ],
+      'test',
+      now,
+    );
     expect(r).to.deep.equal({ inserted: 1, accepted: 1, quarantined: 1 });
     expect(await store.latestQuote('SPY')).to.deep.include({ bid: 100, ask: 101 });
     const at = '2024-03-01T15:00:00.000Z';
-    const row = (right: 'C' | 'P', strike: number, bid: number, ask: number): OptionRow =>
-      ({ symbol: 'SPY', snapshotAt: at, expiry: '2024-03-08', strike, right, bid, ask, last: bid, iv: 0.2, delta: 0.5, underlying: 10_000 });
+    const row = (right: 'C' | 'P', strike: number, bid: number, ask: number): OptionRow => ({
+      symbol: 'SPY',
+      snapshotAt: at,
+      expiry: '2024-03-08',
+      strike,
+      right,
+      bid,
+      ask,
+      last: bid,
+      iv: 0.2,
+      delta: 0.5,
+      underlying: 10_000,
+    });
     const chain = [row('C', 9_500, 520, 540), row('C', 10_000, 150, 160), row('C', 10_500, 10_600, 10_700), row('P', 9_500, 15, 20)];
     const c = await store.ingestChain(chain, 'test', [9_500, 10_000, 10_500]);
     expect(c).to.deep.include({ inserted: 3, accepted: 3 });
@@ -109,7 +125,10 @@ describe('market data store (PostgreSQL)', function () {
   });
 
   it('when quality is asked, then freshness, gaps and quarantined rows come per symbol', async () => {
-    await store.ingestBars(cleanBars('GAP', '2024-01-02', 10).filter((_, i) => i !== 4), 'test');
+    await store.ingestBars(
+      cleanBars('GAP', '2024-01-02', 10).filter((_, i) => i !== 4),
+      'test',
+    );
     const q = await store.quality(new Date('2024-01-16T23:00:00Z'));
     const gap = q.find((s) => s.symbol === 'GAP')!;
     expect(gap).to.deep.include({ bars: 9, gaps: 1, fresh: true, stale_trading_days: 0, quarantined: 0 });

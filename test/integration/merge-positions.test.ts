@@ -23,8 +23,15 @@ describe('merge moves positions with their cost basis', function () {
     await sys.prisma.accountFamily.create({ data: { id: parent, name: 'parent', accounts: { create: [{ id: `${parent}:COM`, kind: 'COM', baseCents: 0n, cashCents: 1_000_000n }] } } });
     await sys.prisma.accountFamily.create({
       data: {
-        id: child, name: 'fork', parentFamilyId: parent,
-        accounts: { create: [{ id: `${child}:GEN`, kind: 'GEN', baseCents: 0n, cashCents: 10_000_000n }, { id: `${child}:COM`, kind: 'COM', baseCents: 0n, cashCents: 40_000_000n }] },
+        id: child,
+        name: 'fork',
+        parentFamilyId: parent,
+        accounts: {
+          create: [
+            { id: `${child}:GEN`, kind: 'GEN', baseCents: 0n, cashCents: 10_000_000n },
+            { id: `${child}:COM`, kind: 'COM', baseCents: 0n, cashCents: 40_000_000n },
+          ],
+        },
       },
     });
     await sys.prisma.position.createMany({
@@ -60,7 +67,10 @@ describe('merge moves positions with their cost basis', function () {
     expect(parentCom.cashCents).to.equal(51_000_000n);
 
     const closed = await sys.prisma.account.findMany({ where: { familyId: child } });
-    expect(closed.map((x) => [x.status, x.cashCents])).to.deep.equal([['CLOSED', 0n], ['CLOSED', 0n]]);
+    expect(closed.map((x) => [x.status, x.cashCents])).to.deep.equal([
+      ['CLOSED', 0n],
+      ['CLOSED', 0n],
+    ]);
     expect(await sys.prisma.position.count({ where: { ownerId: { in: closed.map((x) => x.id) }, NOT: { quantity: 0 } } })).to.equal(0);
     expect((await sys.prisma.accountFamily.findUniqueOrThrow({ where: { id: child } })).status).to.equal('MERGED');
   });

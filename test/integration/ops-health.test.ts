@@ -33,10 +33,14 @@ describe('ops: health and readiness', function () {
   after(async () => op?.close());
 
   it('when every part is up, then /readyz is 200 with each check ok and the kill switch shown', async () => {
-    const r = await until(async () => {
-      const x = await ready();
-      return x.status === 200 ? x : undefined;
-    }, 20_000, 'readiness');
+    const r = await until(
+      async () => {
+        const x = await ready();
+        return x.status === 200 ? x : undefined;
+      },
+      20_000,
+      'readiness',
+    );
     expect(r.body.status, JSON.stringify(r.body)).to.equal('ready');
     expect(r.body.failing).to.deep.equal([]);
     for (const k of ['temporal', 'database', 'broker', 'weekly_schedule']) expect(r.body.checks[k].ok, k).to.equal(true);
@@ -48,10 +52,14 @@ describe('ops: health and readiness', function () {
   it('when the broker session drops and reconnects are refused, then 503 names broker, and it recovers', async () => {
     sys.simulator!.fault({ refuse_connections_ms: 4000 });
     sys.simulator!.fault({ drop_connections: true });
-    const down = await until(async () => {
-      const r = await ready();
-      return r.status === 503 ? r : undefined;
-    }, 10_000, 'readiness to fail');
+    const down = await until(
+      async () => {
+        const r = await ready();
+        return r.status === 503 ? r : undefined;
+      },
+      10_000,
+      'readiness to fail',
+    );
     expect(down.body.failing, JSON.stringify(down.body)).to.deep.equal(['broker']);
     expect(down.body.checks.broker.detail).to.match(/not (connected|yet synchronised)/);
     expect((await call(base, 'GET', '/healthz', undefined, null)).status).to.equal(200); // liveness unaffected

@@ -46,10 +46,14 @@ describe('ops: kill switch and reduce-only', function () {
     return r.body.all_use_order_id as string;
   };
   const final = (id: string, want = ['FILLED', 'CANCELLED', 'REJECTED']) =>
-    until(async () => {
-      const row = await sys.prisma.instruction.findUnique({ where: { id } });
-      return row && want.includes(row.status) ? row : undefined;
-    }, 40_000, `instruction ${id} to be ${want.join('|')}`);
+    until(
+      async () => {
+        const row = await sys.prisma.instruction.findUnique({ where: { id } });
+        return row && want.includes(row.status) ? row : undefined;
+      },
+      40_000,
+      `instruction ${id} to be ${want.join('|')}`,
+    );
 
   before(async () => {
     sys = await getSystem();
@@ -105,15 +109,39 @@ describe('ops: kill switch and reduce-only', function () {
       // in flight, so it is started the way the API starts it, past the door.
       const parsed = parseTradeInstruction(instruction(coid));
       if (!parsed.success) throw new Error(JSON.stringify(parsed.errors));
-      const inFlight: TradeInstructionInput = { allUseOrderId: id, clientName: 'local', source: 'STARLAB', requestHash: requestHash(parsed.data), instruction: parsed.data, receivedAt: new Date().toISOString() };
-      await sys.client.workflow.start(tradeInstruction, { workflowId: instructionWorkflowId(id), taskQueue: sys.config.temporalTaskQueue, args: [inFlight], memo: { requestHash: inFlight.requestHash, clientName: 'local' } });
+      const inFlight: TradeInstructionInput = {
+        allUseOrderId: id,
+        clientName: 'local',
+        source: 'STARLAB',
+        requestHash: requestHash(parsed.data),
+        instruction: parsed.data,
+        receivedAt: new Date().toISOString(),
+      };
+      await sys.client.workflow.start(tradeInstruction, {
+        workflowId: instructionWorkflowId(id),
+        taskQueue: sys.config.temporalTaskQueue,
+        args: [inFlight],
+        memo: { requestHash: inFlight.requestHash, clientName: 'local' },
+      });
       const row = await final(id);
       expect([row.status, row.rejectReason]).to.deep.equal(['REJECTED', 'KILL_SWITCH: scope=global, reason=late halt']);
       expect(sys.simulator!.orders().filter((o) => o.orderRef === id)).to.have.length(0);
       // and the activity itself: a non-retryable failure of the type the workflow maps
       const acts = createActivities({ prisma: sys.prisma, broker: sys.broker, logger: createLogger('test', 'error') });
-      const input: TradeInstructionInput = { allUseOrderId: `au_direct_${coid}`, clientName: 'local', source: 'STARLAB', requestHash: 'h', instruction: instruction(coid) as never, receivedAt: new Date().toISOString() };
-      const err = await new MockActivityEnvironment().run((i: TradeInstructionInput) => acts.placeOrder(i), input).then(() => null, (e: unknown) => e);
+      const input: TradeInstructionInput = {
+        allUseOrderId: `au_direct_${coid}`,
+        clientName: 'local',
+        source: 'STARLAB',
+        requestHash: 'h',
+        instruction: instruction(coid) as never,
+        receivedAt: new Date().toISOString(),
+      };
+      const err = await new MockActivityEnvironment()
+        .run((i: TradeInstructionInput) => acts.placeOrder(i), input)
+        .then(
+          () => null,
+          (e: unknown) => e,
+        );
       expect(err).to.be.instanceOf(ApplicationFailure);
       expect([(err as ApplicationFailure).type, (err as ApplicationFailure).nonRetryable]).to.deep.equal([KILL_SWITCH_FAILURE, true]);
       // A retry whose first attempt already reached the broker follows that order, halt or not:
@@ -132,14 +160,27 @@ describe('ops: kill switch and reduce-only', function () {
     // A buy 15 % under the mid: inside the risk band, and it rests.
     sys.simulator!.setPrice('META', 100);
     const id = await submit(
-      instruction(uniq('resting'), { trade_action: 'BUY_STOCK', symbol: 'META', quantity: 1, expiration_date: undefined, strike_price: undefined, order_type: 'LIMIT', limit_price: 85, time_in_force: 'GTC' }),
+      instruction(uniq('resting'), {
+        trade_action: 'BUY_STOCK',
+        symbol: 'META',
+        quantity: 1,
+        expiration_date: undefined,
+        strike_price: undefined,
+        order_type: 'LIMIT',
+        limit_price: 85,
+        time_in_force: 'GTC',
+      }),
     );
     await final(id, ['SUBMITTED']);
     // visibility lists the running workflow shortly after it started
-    await until(async () => {
-      for await (const w of sys.client.workflow.list({ query: `WorkflowId='instruction-${id}' AND ExecutionStatus='Running'` })) return w;
-      return undefined;
-    }, 10_000, 'visibility');
+    await until(
+      async () => {
+        for await (const w of sys.client.workflow.list({ query: `WorkflowId='instruction-${id}' AND ExecutionStatus='Running'` })) return w;
+        return undefined;
+      },
+      10_000,
+      'visibility',
+    );
     const h = await call(op.url, 'POST', '/api/v1/operator/halt', { reason: 'flatten', cancel_open: true });
     expect(h.status).to.equal(200);
     expect(h.body.cancelled.find((c: { workflowId: string }) => c.workflowId === `instruction-${id}`)).to.include({ status: 'CANCEL_REQUESTED' });
@@ -153,7 +194,10 @@ describe('ops: kill switch and reduce-only', function () {
     expect(out.control.updatedBy).to.match(/^cli:/);
     await sys.stopWorker();
     await sys.api!.close();
-    sys.api = await startServer(createApp({ temporal: sys.client, prisma: sys.prisma, taskQueue: sys.config.temporalTaskQueue, logger: createLogger('test', 'error'), broker: sys.broker, operatorToken: OPERATOR_TOKEN }), 0);
+    sys.api = await startServer(
+      createApp({ temporal: sys.client, prisma: sys.prisma, taskQueue: sys.config.temporalTaskQueue, logger: createLogger('test', 'error'), broker: sys.broker, operatorToken: OPERATOR_TOKEN }),
+      0,
+    );
     await sys.startWorker();
     const ready = await call(sys.api.url, 'GET', '/readyz');
     expect(ready.body.kill_switch).to.include({ halted: true, reason: 'maintenance' });

@@ -26,11 +26,31 @@ describe('ops: metrics after a real instruction', function () {
     sys = await getSystem();
     // Database-backed gauges: a family with one account, a short put, a week type and a level.
     await sys.prisma.accountFamily.create({ data: { id: fam, name: 'metrics family', accounts: { create: [{ id: `${fam}:GEN`, kind: 'GEN', baseCents: 4_000_000n, cashCents: 3_000_000n }] } } });
-    await sys.prisma.position.create({ data: { id: `${fam}-p1`, ownerKind: 'ACCOUNT', ownerId: `${fam}:GEN`, symbol: 'NVDA', secType: 'OPT', expiry: '20301220', strike: 100, right: 'P', quantity: -1, avgPrice: 2.5 } });
+    await sys.prisma.position.create({
+      data: { id: `${fam}-p1`, ownerKind: 'ACCOUNT', ownerId: `${fam}:GEN`, symbol: 'NVDA', secType: 'OPT', expiry: '20301220', strike: 100, right: 'P', quantity: -1, avgPrice: 2.5 },
+    });
     await sys.prisma.weekTypeRecord.create({ data: { accountId: `${fam}:GEN`, symbol: 'NVDA', week: '2026-W47', type: 'P-EW' } });
     // An instruction that never got past PENDING_SUBMIT for 11 minutes: a stuck workflow.
     const old = new Date(Date.now() - 11 * 60_000);
-    await sys.prisma.instruction.create({ data: { id: `au_stuck_${fam}`, clientName: 'local', clientOrderId: `stuck_${fam}`, starlabStrategyId: 'S', schemeType: 'DIS', source: 'STARLAB', symbol: 'AAPL', tradeAction: 'BUY_STOCK', quantity: 1, orderType: 'MARKET', timeInForce: 'DAY', requestHash: 'h', workflowId: 'w', status: 'PENDING_SUBMIT', createdAt: old } });
+    await sys.prisma.instruction.create({
+      data: {
+        id: `au_stuck_${fam}`,
+        clientName: 'local',
+        clientOrderId: `stuck_${fam}`,
+        starlabStrategyId: 'S',
+        schemeType: 'DIS',
+        source: 'STARLAB',
+        symbol: 'AAPL',
+        tradeAction: 'BUY_STOCK',
+        quantity: 1,
+        orderType: 'MARKET',
+        timeInForce: 'DAY',
+        requestHash: 'h',
+        workflowId: 'w',
+        status: 'PENDING_SUBMIT',
+        createdAt: old,
+      },
+    });
     await sys.prisma.auditLog.create({ data: { actor: 'protocol', action: 'PROTOCOL_LEVEL', target: `${fam}:GEN`, outcome: 'OK', detail: { symbol: 'NVDA', level: 2 } } });
 
     const filled = await api(sys, 'POST', `${TRADING}/submit_trade_instruction`, instruction(uniq('m-fill')));
@@ -42,10 +62,14 @@ describe('ops: metrics after a real instruction', function () {
     const h = await sys.client.workflow.start('dailyReport', { taskQueue: sys.config.temporalTaskQueue, workflowId: uniq('bad-report'), args: [{ date: '2026-02-30x' }] });
     await h.result().catch(() => undefined);
     app = await operatorApi(sys); // a fresh app: its first scrape refreshes the database gauges
-    await until(async () => {
-      text = (await call(app.url, 'GET', '/metrics')).text;
-      return /^alluse_workflow_failures_total\{workflow_type="dailyReport"\} [1-9]/m.test(text) && /^alluse_order_fill_latency_seconds_count [1-9]/m.test(text);
-    }, 20_000, 'metrics to show the failure and the fill');
+    await until(
+      async () => {
+        text = (await call(app.url, 'GET', '/metrics')).text;
+        return /^alluse_workflow_failures_total\{workflow_type="dailyReport"\} [1-9]/m.test(text) && /^alluse_order_fill_latency_seconds_count [1-9]/m.test(text);
+      },
+      20_000,
+      'metrics to show the failure and the fill',
+    );
   });
   after(async () => {
     await app?.close();

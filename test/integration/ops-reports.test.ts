@@ -28,8 +28,15 @@ describe('ops: reports', function () {
     sys = await getSystem();
     op = await operatorApi(sys);
     await sys.prisma.accountFamily.create({ data: { id: fam, name: 'report family', accounts: { create: [{ id: gen, kind: 'GEN', baseCents: 1_000_000n, cashCents: 1_000_000n }] } } });
-    const e = (key: string, d: string, reason: string, from: string | null, to: string | null, cents: number) =>
-      ({ key: `${fam}:${key}`, familyId: fam, fromAccountId: from, toAccountId: to, amountCents: BigInt(cents), reason, createdAt: at(d) });
+    const e = (key: string, d: string, reason: string, from: string | null, to: string | null, cents: number) => ({
+      key: `${fam}:${key}`,
+      familyId: fam,
+      fromAccountId: from,
+      toAccountId: to,
+      amountCents: BigInt(cents),
+      reason,
+      createdAt: at(d),
+    });
     await sys.prisma.ledgerEntry.createMany({
       data: [
         e('dep', '2026-11-06', 'DEPOSIT', null, gen, 1_000_000),

@@ -77,7 +77,16 @@ describe('orphaned orders: a fresh simulator restart under running instructions'
 
   /** A buy 10 % under the $10 mid: inside the risk band, it rests at the broker. */
   const resting = () =>
-    instruction(uniq('ORPH'), { trade_action: 'BUY_STOCK', symbol: 'MSFT', order_type: 'LIMIT', limit_price: 9, quantity: 1, time_in_force: 'GTC', expiration_date: undefined, strike_price: undefined });
+    instruction(uniq('ORPH'), {
+      trade_action: 'BUY_STOCK',
+      symbol: 'MSFT',
+      order_type: 'LIMIT',
+      limit_price: 9,
+      quantity: 1,
+      time_in_force: 'GTC',
+      expiration_date: undefined,
+      strike_price: undefined,
+    });
 
   async function restartFresh(): Promise<Date> {
     const at = new Date();
@@ -93,7 +102,11 @@ describe('orphaned orders: a fresh simulator restart under running instructions'
    */
   async function operatorClearsReconciliation(since: Date): Promise<void> {
     if (!s.sys.config.reconcileOnConnect) return;
-    const run = await until(async () => s.sys.prisma.reconciliationRun.findFirst({ where: { createdAt: { gte: since } }, orderBy: { createdAt: 'desc' } }), 60_000, 'the reconciliation run after the restart');
+    const run = await until(
+      async () => s.sys.prisma.reconciliationRun.findFirst({ where: { createdAt: { gte: since } }, orderBy: { createdAt: 'desc' } }),
+      60_000,
+      'the reconciliation run after the restart',
+    );
     for (const scope of run.reduceOnly) await setReduceOnlyMode({ prisma: s.sys.prisma }, { actor: 'test-operator', on: false, scope });
   }
 
@@ -101,10 +114,14 @@ describe('orphaned orders: a fresh simulator restart under running instructions'
     const st = await waitStatus(s, c, id, ['CANCELLED', 'REJECTED', 'FILLED'], 90_000);
     expect(st.status, JSON.stringify(st)).to.equal('CANCELLED');
     expect(st.reject_reason).to.match(/^BROKER_LOST_ORDER: /);
-    const cases = await until(async () => {
-      const rows = await reconciliationCases(s.sys.prisma, id);
-      return rows.length ? rows : undefined;
-    }, 10_000, `reconciliation case of ${id}`);
+    const cases = await until(
+      async () => {
+        const rows = await reconciliationCases(s.sys.prisma, id);
+        return rows.length ? rows : undefined;
+      },
+      10_000,
+      `reconciliation case of ${id}`,
+    );
     expect(cases.map((x) => x.case)).to.deep.equal(['BROKER_LOST_ORDER']);
     expect(cases[0]!.instruction).to.equal(id);
     expect(cases[0]!.evidence).to.have.property('searched');
@@ -138,18 +155,26 @@ describe('orphaned orders: a fresh simulator restart under running instructions'
         ids.push(a.body.all_use_order_id);
       }
     }
-    await until(async () => {
-      const n = await s.sys.prisma.instruction.count({ where: { id: { in: ids }, status: 'SUBMITTED' } });
-      return n === ids.length;
-    }, 120_000, 'all 100 instructions SUBMITTED');
+    await until(
+      async () => {
+        const n = await s.sys.prisma.instruction.count({ where: { id: { in: ids }, status: 'SUBMITTED' } });
+        return n === ids.length;
+      },
+      120_000,
+      'all 100 instructions SUBMITTED',
+    );
     global.gc?.();
     const rssBefore = process.memoryUsage().rss;
     const probe = latencyProbe(s, c, () => ids[0]);
     await restartFresh();
-    await until(async () => {
-      const n = await s.sys.prisma.instruction.count({ where: { id: { in: ids }, status: 'CANCELLED' } });
-      return n === ids.length;
-    }, 120_000, 'all 100 instructions ended');
+    await until(
+      async () => {
+        const n = await s.sys.prisma.instruction.count({ where: { id: { in: ids }, status: 'CANCELLED' } });
+        return n === ids.length;
+      },
+      120_000,
+      'all 100 instructions ended',
+    );
     for (const id of ids) await expectExplained(id);
     const p = await probe.stop();
     global.gc?.();

@@ -51,13 +51,19 @@ describe('prometheus scrapes the running API and worker (real prometheus binary)
     );
     const port = await freePort();
     promUrl = `http://127.0.0.1:${port}`;
-    prom = spawn('prometheus', [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    prom = spawn('prometheus', [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     prom.stdout?.on('data', (b: Buffer) => (log += b.toString()));
     prom.stderr?.on('data', (b: Buffer) => (log += b.toString()));
-    await until(async () => {
-      if (prom?.exitCode !== null) throw new Error(`prometheus exited:\n${log}`);
-      return (await first('up{job="alluse-api"}')) === '1' && (await first('up{job="alluse-worker"}')) === '1';
-    }, 40_000, 'both targets scraped');
+    await until(
+      async () => {
+        if (prom?.exitCode !== null) throw new Error(`prometheus exited:\n${log}`);
+        return (await first('up{job="alluse-api"}')) === '1' && (await first('up{job="alluse-worker"}')) === '1';
+      },
+      40_000,
+      'both targets scraped',
+    );
   });
 
   after(async () => {

@@ -79,12 +79,7 @@ describe('prometheus scrapes the app metrics (real prometheus binary)', function
     promUrl = `http://127.0.0.1:${promPort}`;
     prom = spawn(
       'prometheus',
-      [
-        `--config.file=${path.join(dir, 'prometheus.yml')}`,
-        `--storage.tsdb.path=${path.join(dir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${promPort}`,
-        '--log.level=warn',
-      ],
+      [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`, '--log.level=warn'],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     prom.stdout?.on('data', (b: Buffer) => (promLog += b.toString()));

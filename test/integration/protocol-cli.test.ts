@@ -24,10 +24,17 @@ describe('protocol engine: accounts CLI', function () {
   it('when a family is created with --json, then it prints the Gen/Rev/Com split and a repeat changes nothing', async () => {
     const first = JSON.parse((await cli('create', '--name', name, '--lump-sum', '1000000.01', '--json')).stdout);
     expect(first.created).to.equal(true);
-    expect(first.family.accounts.map((a: { kind: string; cashCents: number }) => [a.kind, a.cashCents])).to.deep.equal([['GEN', 40_000_001], ['REV', 30_000_000], ['COM', 30_000_000]]);
+    expect(first.family.accounts.map((a: { kind: string; cashCents: number }) => [a.kind, a.cashCents])).to.deep.equal([
+      ['GEN', 40_000_001],
+      ['REV', 30_000_000],
+      ['COM', 30_000_000],
+    ]);
     const again = JSON.parse((await cli('create', '--name', name, '--lump-sum', '1000000.01', '--json')).stdout);
     expect(again.created).to.equal(false);
-    const err = await cli('create', '--name', name, '--lump-sum', '5').then(() => null, (e: { code: number; stderr: string }) => e);
+    const err = await cli('create', '--name', name, '--lump-sum', '5').then(
+      () => null,
+      (e: { code: number; stderr: string }) => e,
+    );
     expect(err?.code).to.equal(1);
     expect(err?.stderr).to.match(/already exists/);
     const shown = JSON.parse((await cli('show', name, '--json')).stdout);

@@ -41,13 +41,18 @@ describe('protocol configuration as data: ops config and the next weekly cycle',
   async function planFor(family: string) {
     expect((await operatorApi(h, 'POST', '/api/v1/operator/accounts', { name: family, lump_sum: 1_000_000 })).status).to.equal(201);
     const handle = await h.sys.client.workflow.start<WeeklyCycleRunWorkflow>(WEEKLY_CYCLE_RUN_WORKFLOW, {
-      workflowId: `cfg-run-${family}`, taskQueue: h.taskQueue, args: [{ from: W1, to: W1, familyIds: [family], marketClock: 'broker' }],
+      workflowId: `cfg-run-${family}`,
+      taskQueue: h.taskQueue,
+      args: [{ from: W1, to: W1, familyIds: [family], marketClock: 'broker' }],
     });
     const cycle = h.sys.client.workflow.getHandle<() => Promise<WeeklyCycleResult>>(weeklyCycleWorkflowId(family, K1));
     await until(async () => (await cycle.query(cycleProgressQuery).catch(() => ({ step: '' }))).step.startsWith('entry'), 90_000, `${family} planned`);
     await handle.terminate('test: planning is all this test needs');
     await cycle.terminate('test: planning is all this test needs').catch(() => undefined);
-    await h.sys.client.workflow.getHandle(positionMonitorWorkflowId(family, weekOf(NEXT_EXPIRY))).terminate('test').catch(() => undefined);
+    await h.sys.client.workflow
+      .getHandle(positionMonitorWorkflowId(family, weekOf(NEXT_EXPIRY)))
+      .terminate('test')
+      .catch(() => undefined);
     const rows = await h.prisma.protocolOrder.findMany({ where: { familyId: family, accountId: `${family}:GEN`, symbol: 'TSLA' } });
     expect(rows, `${family} plans a Gen-Acc TSLA put`).to.have.length.greaterThan(0);
     return rows.map((r) => ({ strike: Number(r.strikeCents), delta: (r.detail as { targetDelta: number }).targetDelta, version: (r.detail as { configVersion?: number }).configVersion }));
@@ -55,7 +60,10 @@ describe('protocol configuration as data: ops config and the next weekly cycle',
 
   it('when the Gen-Acc delta band is narrowed by an operator, then the next cycle plans lower put strikes and names the new version', async () => {
     const before = await planFor(`CA${process.pid}`);
-    expect(before.every((r) => r.version === 0 && r.delta >= 0.4 && r.delta <= 0.5), JSON.stringify(before)).to.equal(true);
+    expect(
+      before.every((r) => r.version === 0 && r.delta >= 0.4 && r.delta <= 0.5),
+      JSON.stringify(before),
+    ).to.equal(true);
 
     const set = await fetch(`${h.api.url}/api/v1/operator/config`, {
       method: 'POST',
@@ -67,7 +75,10 @@ describe('protocol configuration as data: ops config and the next weekly cycle',
     expect(changes.map((c) => c.path)).to.deep.equal(['accounts.GEN.deltaMax', 'accounts.GEN.deltaMin']);
 
     const after = await planFor(`CB${process.pid}`);
-    expect(after.every((r) => r.version === version && r.delta >= 0.2 && r.delta <= 0.25), JSON.stringify(after)).to.equal(true);
+    expect(
+      after.every((r) => r.version === version && r.delta >= 0.2 && r.delta <= 0.25),
+      JSON.stringify(after),
+    ).to.equal(true);
     expect(Math.max(...after.map((r) => r.strike))).to.be.lessThan(Math.min(...before.map((r) => r.strike)));
 
     const history = JSON.parse((await ops('config', 'history', '--json')).stdout) as { versions: { version: number; actor: string; reason: string }[] };
@@ -81,7 +92,10 @@ describe('protocol configuration as data: ops config and the next weekly cycle',
 
   it('when a change does not validate, then the CLI lists every problem and no version is written', async () => {
     const count = await h.prisma.protocolConfigVersion.count();
-    const err = await ops('config', 'set', 'accounts.GEN.deltaMin=2', 'accounts.REV.share=0.9', '--reason', 'typo', '--by', 'bob').then(() => null, (e: { code: number; stderr: string }) => e);
+    const err = await ops('config', 'set', 'accounts.GEN.deltaMin=2', 'accounts.REV.share=0.9', '--reason', 'typo', '--by', 'bob').then(
+      () => null,
+      (e: { code: number; stderr: string }) => e,
+    );
     expect(err?.code).to.equal(1);
     expect(err?.stderr).to.match(/accounts\.GEN\.deltaMin/);
     expect(err?.stderr).to.match(/shares must add up to 1/);

@@ -34,9 +34,27 @@ describe('protocol-level events: a real level change fires the level-3 alert', f
     sys = await getSystem();
     sys.simulator!.setPrice(symbol, 100);
     await sys.prisma.accountFamily.create({ data: { id: fam, name: 'level family', accounts: { create: [{ id: account, kind: 'GEN', baseCents: 4_000_000n, cashCents: 3_000_000n }] } } });
-    await sys.prisma.position.create({ data: { id: `${fam}-put`, ownerKind: 'ACCOUNT', ownerId: account, symbol, secType: 'OPT', expiry: '20301220', strike: 95, right: 'P', quantity: -1, avgPrice: 2.5 } });
+    await sys.prisma.position.create({
+      data: { id: `${fam}-put`, ownerKind: 'ACCOUNT', ownerId: account, symbol, secType: 'OPT', expiry: '20301220', strike: 95, right: 'P', quantity: -1, avgPrice: 2.5 },
+    });
     // The engine's entry: the underlying was at $100 when the put was sold.
-    await savePlans(sys.prisma, [{ clientOrderId: `${fam}-open`, familyId: fam, accountId: account, week: '2026-W49', symbol, purpose: 'OPEN', tradeAction: 'SELL_TO_OPEN_PUT', quantity: 1, strikeCents: 9500, expiry: '2030-12-20', underlyingCents: 10_000, atrCents: null, entryDay: '2026-12-01' }]);
+    await savePlans(sys.prisma, [
+      {
+        clientOrderId: `${fam}-open`,
+        familyId: fam,
+        accountId: account,
+        week: '2026-W49',
+        symbol,
+        purpose: 'OPEN',
+        tradeAction: 'SELL_TO_OPEN_PUT',
+        quantity: 1,
+        strikeCents: 9500,
+        expiry: '2030-12-20',
+        underlyingCents: 10_000,
+        atrCents: null,
+        entryDay: '2026-12-01',
+      },
+    ]);
   });
 
   const checkLevels = async () => {
@@ -66,11 +84,15 @@ describe('protocol-level events: a real level change fires the level-3 alert', f
     const app = await operatorApi(sys);
     let value = '';
     try {
-      await until(async () => {
-        const { text } = await call(app.url, 'GET', '/metrics'); // /metrics is for operators (issue 17)
-        value = new RegExp(`^alluse_account_protocol_level\\{account="${account}",symbol="${symbol}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? '';
-        return value !== '' && /^alluse_protocol_level_changes_total\{from="0",to="3"\} [1-9]/m.test(text);
-      }, 20_000, 'the level gauge and change counter on /metrics');
+      await until(
+        async () => {
+          const { text } = await call(app.url, 'GET', '/metrics'); // /metrics is for operators (issue 17)
+          value = new RegExp(`^alluse_account_protocol_level\\{account="${account}",symbol="${symbol}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? '';
+          return value !== '' && /^alluse_protocol_level_changes_total\{from="0",to="3"\} [1-9]/m.test(text);
+        },
+        20_000,
+        'the level gauge and change counter on /metrics',
+      );
     } finally {
       await app.close();
     }
@@ -83,18 +105,23 @@ describe('protocol-level events: a real level change fires the level-3 alert', f
       .find((x) => x.alert === 'AllUseProtocolLevel3')!;
     const annotations = Object.fromEntries(Object.entries(rule.annotations ?? {}).map(([k, v]) => [k, v.replaceAll('{{ $labels.account }}', account).replaceAll('{{ $labels.symbol }}', symbol)]));
     const series = `alluse_account_protocol_level{job="alluse-worker-app",account="${account}",symbol="${symbol}"}`;
-    fs.writeFileSync(path.join(dir, 'level.test.yml'), stringify({
-      rule_files: [path.join(ROOT, 'deploy/prometheus/alerts.yml')],
-      evaluation_interval: '1m',
-      tests: [{
-        interval: '1m',
-        input_series: [{ series, values: `0 ${value} ${value}` }],
-        alert_rule_test: [
-          { eval_time: '0m', alertname: 'AllUseProtocolLevel3', exp_alerts: [] },
-          { eval_time: '1m', alertname: 'AllUseProtocolLevel3', exp_alerts: [{ exp_labels: { severity: 'page', job: 'alluse-worker-app', account, symbol }, exp_annotations: annotations }] },
+    fs.writeFileSync(
+      path.join(dir, 'level.test.yml'),
+      stringify({
+        rule_files: [path.join(ROOT, 'deploy/prometheus/alerts.yml')],
+        evaluation_interval: '1m',
+        tests: [
+          {
+            interval: '1m',
+            input_series: [{ series, values: `0 ${value} ${value}` }],
+            alert_rule_test: [
+              { eval_time: '0m', alertname: 'AllUseProtocolLevel3', exp_alerts: [] },
+              { eval_time: '1m', alertname: 'AllUseProtocolLevel3', exp_alerts: [{ exp_labels: { severity: 'page', job: 'alluse-worker-app', account, symbol }, exp_annotations: annotations }] },
+            ],
+          },
         ],
-      }],
-    }));
+      }),
+    );
     const r = spawnSync('promtool', ['test', 'rules', path.join(dir, 'level.test.yml')], { encoding: 'utf8' });
     fs.rmSync(dir, { recursive: true, force: true });
     if (r.error) throw new Error(`promtool not runnable (${r.error.message}); install it: apt-get install -y --no-install-recommends prometheus`);

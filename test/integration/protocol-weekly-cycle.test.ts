@@ -49,25 +49,38 @@ describe('protocol engine: weekly cycles on the simulator (manual clock)', funct
   });
   after(async () => h?.stop());
 
-  const progress = (week: string, family = FAMILY) => h.sys.client.workflow.getHandle(weeklyCycleWorkflowId(family, week)).query(cycleProgressQuery).catch(() => ({ step: 'not started' }));
+  const progress = (week: string, family = FAMILY) =>
+    h.sys.client.workflow
+      .getHandle(weeklyCycleWorkflowId(family, week))
+      .query(cycleProgressQuery)
+      .catch(() => ({ step: 'not started' }));
   const waitStep = (week: string, step: string) => until(async () => (await progress(week)).step === step, 60_000, `cycle ${week} at ${step}`);
 
   /** Runs the week closing on `close`, walking the simulator through next week's entry days. */
   async function runWeek(close: string, week: string, entryDays: string[]): Promise<WeeklyCycleResult[]> {
-    const handle = await h.sys.client.workflow.start(weeklyCycleRun, { workflowId: `test-run-${FAMILY}-${close}`, taskQueue: h.taskQueue, args: [{ from: close, to: close, familyIds: [FAMILY], repriceAfterMs: REPRICE_MS, marketClock: 'broker' }] });
+    const handle = await h.sys.client.workflow.start(weeklyCycleRun, {
+      workflowId: `test-run-${FAMILY}-${close}`,
+      taskQueue: h.taskQueue,
+      args: [{ from: close, to: close, familyIds: [FAMILY], repriceAfterMs: REPRICE_MS, marketClock: 'broker' }],
+    });
     for (const day of entryDays) {
       await waitStep(week, `entry ${day}`);
       h.sim.clock({ advance_to: ny(day, '10:00') });
     }
     return (results[close] = await handle.result());
   }
-  const ledger = async (family = FAMILY) => (await operatorApi(h, 'GET', `/api/v1/operator/accounts/${encodeURIComponent(family)}/ledger`)).body.entries as { key: string; reason: string; amount: string; to: string }[];
+  const ledger = async (family = FAMILY) =>
+    (await operatorApi(h, 'GET', `/api/v1/operator/accounts/${encodeURIComponent(family)}/ledger`)).body.entries as { key: string; reason: string; amount: string; to: string }[];
   const weekTypes = async () => (await operatorApi(h, 'GET', `/api/v1/operator/accounts/${FAMILY}/week_types`)).body.week_types as { account_id: string; symbol: string; week: string; type: string }[];
 
   it('when an operator deposits $1,000,000, then Gen/Rev/Com hold 40/30/30 % as DEPOSIT entries', async () => {
     const r = await operatorApi(h, 'POST', '/api/v1/operator/accounts', { name: FAMILY, lump_sum: 1_000_000 });
     expect(r.status).to.equal(201);
-    expect(r.body.accounts.map((a: { kind: string; cash: string }) => [a.kind, a.cash])).to.deep.equal([['GEN', '400000.00'], ['REV', '300000.00'], ['COM', '300000.00']]);
+    expect(r.body.accounts.map((a: { kind: string; cash: string }) => [a.kind, a.cash])).to.deep.equal([
+      ['GEN', '400000.00'],
+      ['REV', '300000.00'],
+      ['COM', '300000.00'],
+    ]);
     expect((await operatorApi(h, 'POST', '/api/v1/operator/accounts', { name: FAMILY, lump_sum: 1_000_000 })).status).to.equal(200);
     expect((await operatorApi(h, 'POST', '/api/v1/operator/accounts', { name: FAMILY, lump_sum: 5 })).status).to.equal(409);
     expect((await ledger()).map((e) => e.reason)).to.deep.equal(['DEPOSIT', 'DEPOSIT', 'DEPOSIT']);
@@ -82,9 +95,14 @@ describe('protocol engine: weekly cycles on the simulator (manual clock)', funct
     const [r] = (await runWeek(W1, K1!, [MON2, THU2])).filter((x) => x.familyId === FAMILY);
     expect(r!.weekTypes.map((w) => w.type)).to.deep.equal(['W-IDL', 'W-IDL', 'W-IDL']);
     expect(r!.planned.map((o) => [o.accountId.split(':')[1], o.symbol, o.action, o.entryDay])).to.have.deep.members([
-      ['GEN', 'TSLA', 'SELL_TO_OPEN_PUT', THU2], ['REV', 'AAPL', 'SELL_TO_OPEN_PUT', MON2], ['COM', 'MSFT', 'BUY_STOCK', MON2],
+      ['GEN', 'TSLA', 'SELL_TO_OPEN_PUT', THU2],
+      ['REV', 'AAPL', 'SELL_TO_OPEN_PUT', MON2],
+      ['COM', 'MSFT', 'BUY_STOCK', MON2],
     ]);
-    expect(r!.placed.every((p) => p.status === 'FILLED' && p.filledQuantity > 0), JSON.stringify(r!.placed)).to.equal(true);
+    expect(
+      r!.placed.every((p) => p.status === 'FILLED' && p.filledQuantity > 0),
+      JSON.stringify(r!.placed),
+    ).to.equal(true);
     const coid = r!.planned.find((o) => o.symbol === 'AAPL')!.clientOrderId;
     expect(coid).to.equal(`${FAMILY}:REV:${K2}:AAPL:1`);
     const row = await h.prisma.instruction.findFirst({ where: { clientName: 'ALL-USE', clientOrderId: { startsWith: coid }, status: 'FILLED' } });
@@ -104,7 +122,12 @@ describe('protocol engine: weekly cycles on the simulator (manual clock)', funct
     expect(fam.forks).to.deep.equal([`${FAMILY}/${K2}`]);
     expect(fam.positions.find((p: { symbol: string }) => p.symbol === 'MSFT')).to.include({ sec_type: 'STK', quantity: 700 });
     const child = await ledger(`${FAMILY}/${K2}`);
-    expect(child.filter((e) => e.reason === 'FORK').map((e) => e.to).sort()).to.deep.equal([`${FAMILY}/${K2}:COM`, `${FAMILY}/${K2}:GEN`]);
+    expect(
+      child
+        .filter((e) => e.reason === 'FORK')
+        .map((e) => e.to)
+        .sort(),
+    ).to.deep.equal([`${FAMILY}/${K2}:COM`, `${FAMILY}/${K2}:GEN`]);
     expect(r!.planned.map((o) => o.action).sort()).to.deep.equal(['SELL_TO_OPEN_CALL', 'SELL_TO_OPEN_PUT', 'SELL_TO_OPEN_PUT']);
     if (process.env.RECORD_HISTORIES) await record(h, r!);
   });
@@ -115,10 +138,14 @@ describe('protocol engine: weekly cycles on the simulator (manual clock)', funct
     const mon = h.sys.client.workflow.getHandle(positionMonitorWorkflowId(FAMILY, K3!));
     const before = (await mon.query(monitorStateQuery)).checks;
     await mon.signal(checkNowSignal);
-    const st = await until(async () => {
-      const s = await mon.query(monitorStateQuery);
-      return s.checks > before ? s : undefined;
-    }, 30_000, 'a monitor check');
+    const st = await until(
+      async () => {
+        const s = await mon.query(monitorStateQuery);
+        return s.checks > before ? s : undefined;
+      },
+      30_000,
+      'a monitor check',
+    );
     expect(st.levels.map((l) => [l.symbol, l.level])).to.deep.include(['TSLA', 3]);
     expect(st.recovery).to.have.length(1);
     expect(st.rolled).to.deep.equal([]);
@@ -135,7 +162,10 @@ describe('protocol engine: weekly cycles on the simulator (manual clock)', funct
     expect(types['COM:MSFT']).to.match(/^C-/);
     expect(mine.settled.assigned).to.have.length(1);
     expect(runs.find((x) => x.familyId === `${FAMILY}/${K2}`)?.weekTypes.map((w) => w.type)).to.deep.equal(['W-IDL', 'W-IDL']);
-    expect(mine.planned.some((o) => o.symbol === 'TSLA'), 'no new TSLA entry after P-AOL').to.equal(false);
+    expect(
+      mine.planned.some((o) => o.symbol === 'TSLA'),
+      'no new TSLA entry after P-AOL',
+    ).to.equal(false);
     const fam = (await operatorApi(h, 'GET', `/api/v1/operator/accounts/${FAMILY}`)).body;
     expect(fam.positions.find((p: { symbol: string; sec_type: string }) => p.symbol === 'TSLA' && p.sec_type === 'STK')).to.include({ quantity: 100 });
     const assignment = (await ledger()).find((e) => e.reason === 'ASSIGNMENT')!;

@@ -33,7 +33,7 @@ describe('reports: unrealised P&L from market marks', function () {
     });
   });
 
-  it('when the daily report is generated, then positions carry the broker\'s marks (model only where there is no quote, flagged) and unrealised P&L is their sum', async () => {
+  it("when the daily report is generated, then positions carry the broker's marks (model only where there is no quote, flagged) and unrealised P&L is their sum", async () => {
     const acts = createActivities({ prisma: sys.prisma, broker: sys.broker, logger: createLogger('test', 'error') });
     const date = nyToday();
     await new MockActivityEnvironment().run(acts.generateReport.bind(acts), { kind: 'daily' as const, date });

@@ -86,7 +86,13 @@ describe('secure defaults', function () {
       expect([r.status, r.body.error?.code], JSON.stringify(r.body)).to.deep.equal([503, 'TRADING_HALTED']);
       expect(await s.sys.prisma.instruction.count({ where: { clientOrderId: String(body.client_order_id) } })).to.equal(0);
       const id = allUseOrderId(c.name, String(body.client_order_id));
-      const described = await s.sys.client.workflow.getHandle(instructionWorkflowId(id)).describe().then(() => 'started', (e: unknown) => e);
+      const described = await s.sys.client.workflow
+        .getHandle(instructionWorkflowId(id))
+        .describe()
+        .then(
+          () => 'started',
+          (e: unknown) => e,
+        );
       expect(described).to.be.instanceOf(WorkflowNotFoundError);
     } finally {
       expect((await op('resume', {})).status).to.equal(200);

@@ -18,10 +18,14 @@ const uniq = (p: string) => `${p}_${process.pid}_${Date.now()}_${n++}`;
 const seedMarket = (coid: string, strategy = 'DIS_AAPL_20250507_001') => seedInstruction({ client_order_id: coid, starlab_strategy_id: strategy });
 
 async function waitStatus(sys: System, id: string, want: string[]) {
-  return until(async () => {
-    const r = await api(sys, 'GET', `${BASE}/order_status/${id}`);
-    return want.includes(r.body.status) ? r.body : undefined;
-  }, 30_000, `order ${id} to be ${want.join('|')}`);
+  return until(
+    async () => {
+      const r = await api(sys, 'GET', `${BASE}/order_status/${id}`);
+      return want.includes(r.body.status) ? r.body : undefined;
+    },
+    30_000,
+    `order ${id} to be ${want.join('|')}`,
+  );
 }
 
 describe('walking skeleton: one instruction from HTTP to a filled order', function () {
@@ -49,20 +53,28 @@ describe('walking skeleton: one instruction from HTTP to a filled order', functi
 
     // PostgreSQL holds the order, its execution and the position.
     // (the query answers as soon as the workflow knows; the database write follows it)
-    const row = await until(async () => {
-      const r = await sys.prisma.instruction.findUnique({ where: { id: ack.body.all_use_order_id }, include: { order: true, executions: true } });
-      return r?.status === 'FILLED' ? r : undefined;
-    }, 10_000, 'the database to record FILLED');
+    const row = await until(
+      async () => {
+        const r = await sys.prisma.instruction.findUnique({ where: { id: ack.body.all_use_order_id }, include: { order: true, executions: true } });
+        return r?.status === 'FILLED' ? r : undefined;
+      },
+      10_000,
+      'the database to record FILLED',
+    );
     expect(row?.executions).to.have.length(1);
     const pos = await sys.prisma.position.findFirst({ where: { ownerId: `local:${strategy}` } });
     expect(pos?.quantity).to.equal(1);
 
     // Temporal shows it completed, filterable by the registered search attribute.
     const wid = instructionWorkflowId(ack.body.all_use_order_id);
-    await until(async () => {
-      for await (const w of sys.client.workflow.list({ query: `StarlabStrategyId='${strategy}'` })) if (w.workflowId === wid && w.status.name === 'COMPLETED') return true;
-      return false;
-    }, 20_000, 'visibility to list the completed workflow');
+    await until(
+      async () => {
+        for await (const w of sys.client.workflow.list({ query: `StarlabStrategyId='${strategy}'` })) if (w.workflowId === wid && w.status.name === 'COMPLETED') return true;
+        return false;
+      },
+      20_000,
+      'visibility to list the completed workflow',
+    );
     expect(sys.simulator!.orders().filter((o) => o.orderRef === ack.body.all_use_order_id)).to.have.length(1);
   });
 
@@ -111,8 +123,14 @@ describe('walking skeleton: one instruction from HTTP to a filled order', functi
     // not always whole cents (risk must round, not fail)
     sys.simulator!.setPrice('GOOGL', 100);
     const body = {
-      ...seedMarket(coid), trade_action: 'BUY_STOCK', symbol: 'GOOGL', expiration_date: undefined, strike_price: undefined,
-      order_type: 'LIMIT', limit_price: 85.0005, time_in_force: 'GTC',
+      ...seedMarket(coid),
+      trade_action: 'BUY_STOCK',
+      symbol: 'GOOGL',
+      expiration_date: undefined,
+      strike_price: undefined,
+      order_type: 'LIMIT',
+      limit_price: 85.0005,
+      time_in_force: 'GTC',
     };
     const ack = await api(sys, 'POST', `${BASE}/submit_trade_instruction`, body);
     expect(ack.status).to.equal(201);

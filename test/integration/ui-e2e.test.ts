@@ -44,7 +44,18 @@ describe('command center: operator read endpoints (/api/v1/operator/cc)', functi
   let op: RunningServer;
   before(async () => {
     sys = await getSystem();
-    op = await startServer(createApp({ temporal: sys.client, prisma: sys.prisma, taskQueue: sys.config.temporalTaskQueue, logger: createLogger('test', 'error'), broker: sys.broker, operatorToken: OPERATOR_TOKEN, temporalUiUrl: TEMPORAL_UI }), 0);
+    op = await startServer(
+      createApp({
+        temporal: sys.client,
+        prisma: sys.prisma,
+        taskQueue: sys.config.temporalTaskQueue,
+        logger: createLogger('test', 'error'),
+        broker: sys.broker,
+        operatorToken: OPERATOR_TOKEN,
+        temporalUiUrl: TEMPORAL_UI,
+      }),
+      0,
+    );
   });
   after(async () => op?.close());
 
@@ -130,7 +141,18 @@ describe('command center in Chromium (ui-e2e)', function () {
     }
     sys = await getSystem();
     if (uiBuildNeeded()) await buildUi();
-    op = await startServer(createApp({ temporal: sys.client, prisma: sys.prisma, taskQueue: sys.config.temporalTaskQueue, logger: createLogger('test', 'error'), broker: sys.broker, operatorToken: OPERATOR_TOKEN, temporalUiUrl: TEMPORAL_UI }), 0);
+    op = await startServer(
+      createApp({
+        temporal: sys.client,
+        prisma: sys.prisma,
+        taskQueue: sys.config.temporalTaskQueue,
+        logger: createLogger('test', 'error'),
+        broker: sys.broker,
+        operatorToken: OPERATOR_TOKEN,
+        temporalUiUrl: TEMPORAL_UI,
+      }),
+      0,
+    );
     fs.rmSync(SCREENSHOT_DIR, { recursive: true, force: true });
     fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
     profile = fs.mkdtempSync(path.join(os.tmpdir(), 'all-use-chromium-'));
@@ -218,10 +240,14 @@ describe('command center in Chromium (ui-e2e)', function () {
     expect(status.body.global).to.include({ halted: true, reason: 'ui e2e halt', updatedBy: 'operator:e2e-operator' });
     const coid = uniq('ui_halted');
     const r = await api(sys, 'POST', `${TRADING}/submit_trade_instruction`, instruction(coid));
-    const rejected = await until(async () => {
-      const row = await sys.prisma.instruction.findUnique({ where: { id: r.body.all_use_order_id } });
-      return row && ['FILLED', 'REJECTED', 'CANCELLED'].includes(row.status) ? row : undefined;
-    }, 40_000, 'the instruction submitted while halted to finish');
+    const rejected = await until(
+      async () => {
+        const row = await sys.prisma.instruction.findUnique({ where: { id: r.body.all_use_order_id } });
+        return row && ['FILLED', 'REJECTED', 'CANCELLED'].includes(row.status) ? row : undefined;
+      },
+      40_000,
+      'the instruction submitted while halted to finish',
+    );
     expect(rejected.status).to.equal('REJECTED');
     expect(rejected.rejectReason).to.match(/^KILL_SWITCH/);
     const audit = await sys.prisma.auditLog.findFirst({ where: { actor: 'operator:e2e-operator' }, orderBy: { id: 'desc' } });

@@ -65,7 +65,7 @@ describe('processes wait for their dependencies', function () {
       await until(async () => (worker.out().match(/waiting for temporal at 127\.0\.0\.1:\d+: attempt \d+ failed/g) ?? []).length >= 3, 30_000, 'three logged worker attempts');
       await until(async () => /waiting for temporal at 127\.0\.0\.1:\d+: attempt 2 failed/.test(api.out()), 30_000, 'two logged API attempts');
       expect([worker.child.exitCode, api.child.exitCode]).to.deep.equal([null, null]);
-      const waiting = await (await fetch(`http://127.0.0.1:${appMetricsPort}/readyz`)).json() as { status: string; waiting_for: { what: string }[] };
+      const waiting = (await (await fetch(`http://127.0.0.1:${appMetricsPort}/readyz`)).json()) as { status: string; waiting_for: { what: string }[] };
       expect(waiting.status).to.equal('not_ready');
       expect(waiting.waiting_for.map((w) => w.what)).to.deep.equal([`temporal at 127.0.0.1:${port}`]);
 

@@ -35,7 +35,14 @@ async function receiver(opts: { answer?: (n: number) => number; delayMs?: number
     req.on('end', () => {
       const raw = Buffer.concat(chunks).toString('utf8');
       const status = opts.answer ? opts.answer(got.length) : 200;
-      const r: Received = { eventId: String(req.headers[EVENT_ID_HEADER.toLowerCase()] ?? ''), raw, body: JSON.parse(raw), signature: String(req.headers[SIGNATURE_HEADER.toLowerCase()] ?? ''), answered: status, at: Date.now() };
+      const r: Received = {
+        eventId: String(req.headers[EVENT_ID_HEADER.toLowerCase()] ?? ''),
+        raw,
+        body: JSON.parse(raw),
+        signature: String(req.headers[SIGNATURE_HEADER.toLowerCase()] ?? ''),
+        answered: status,
+        at: Date.now(),
+      };
       got.push(r);
       setTimeout(() => {
         r.finishedAt = Date.now();
@@ -62,8 +69,15 @@ async function register(sys: System, url: string): Promise<{ id: string; secret:
 }
 
 const stock = (symbol: string, over: Record<string, unknown> = {}) => ({
-  starlab_strategy_id: uniq('WH'), scheme_type: 'DIS', symbol, trade_action: 'BUY_STOCK', quantity: 10, order_type: 'MARKET',
-  time_in_force: 'DAY', client_order_id: uniq('wh'), ...over,
+  starlab_strategy_id: uniq('WH'),
+  scheme_type: 'DIS',
+  symbol,
+  trade_action: 'BUY_STOCK',
+  quantity: 10,
+  order_type: 'MARKET',
+  time_in_force: 'DAY',
+  client_order_id: uniq('wh'),
+  ...over,
 });
 
 async function submit(sys: System, body: unknown): Promise<string> {
@@ -73,10 +87,14 @@ async function submit(sys: System, body: unknown): Promise<string> {
 }
 
 async function waitStatus(sys: System, id: string, want: string) {
-  return until(async () => {
-    const r = await api(sys, 'GET', `${BASE}/trading/order_status/${id}`);
-    return r.body.status === want ? r.body : undefined;
-  }, 30_000, `${id} to be ${want}`);
+  return until(
+    async () => {
+      const r = await api(sys, 'GET', `${BASE}/trading/order_status/${id}`);
+      return r.body.status === want ? r.body : undefined;
+    },
+    30_000,
+    `${id} to be ${want}`,
+  );
 }
 
 /** Every accepted delivery verifies, sequences run 1..n without gaps, no event is accepted twice; returns the types in order. */
@@ -201,10 +219,14 @@ describe('webhooks: status pushed to STAR-LAB', function () {
     // The refused attempts were retries of the first event (in order: nothing overtook it).
     expect(new Set(rx.got.slice(0, 5).map((g) => g.body.sequence))).to.deep.equal(new Set([1]));
     // The receiver answers before the delivery activity records DELIVERED: wait for the record.
-    const rows = await until(async () => {
-      const rs = await sys.prisma.webhookDelivery.findMany({ where: { instructionId: id, endpointId: endpoint!.id }, orderBy: { seq: 'asc' } });
-      return rs.length > 0 && rs.every((r) => r.status === 'DELIVERED') ? rs : undefined;
-    }, 30_000, 'every delivery recorded DELIVERED');
+    const rows = await until(
+      async () => {
+        const rs = await sys.prisma.webhookDelivery.findMany({ where: { instructionId: id, endpointId: endpoint!.id }, orderBy: { seq: 'asc' } });
+        return rs.length > 0 && rs.every((r) => r.status === 'DELIVERED') ? rs : undefined;
+      },
+      30_000,
+      'every delivery recorded DELIVERED',
+    );
     expect(rows[0]!.attempts).to.equal(5);
   });
 
@@ -215,11 +237,15 @@ describe('webhooks: status pushed to STAR-LAB', function () {
     sys.simulator!.setPrice('GOOGL', 100);
     const id = await submit(sys, stock('GOOGL'));
     await waitStatus(sys, id, 'FILLED');
-    const dead = await until(async () => {
-      const r = await call(ops.url, 'GET', '/api/v1/operator/webhooks/deliveries?dead=true&instruction=' + id);
-      const items = r.body.items as Json[];
-      return items.length > 0 && items.some((i) => i.type === 'FILLED') ? items : undefined;
-    }, 60_000, 'dead letters');
+    const dead = await until(
+      async () => {
+        const r = await call(ops.url, 'GET', '/api/v1/operator/webhooks/deliveries?dead=true&instruction=' + id);
+        const items = r.body.items as Json[];
+        return items.length > 0 && items.some((i) => i.type === 'FILLED') ? items : undefined;
+      },
+      60_000,
+      'dead letters',
+    );
     expect(dead.every((d) => d.status === 'DEAD' && d.attempts === 5 && d.last_error === 'HTTP 500')).to.equal(true);
     const bySeq = [...rx.got.filter((g) => g.body.all_use_order_id === id)].map((g) => g.body.sequence);
     expect(bySeq).to.deep.equal([...bySeq].sort((a, b) => a - b)); // never an earlier event after a later one

@@ -25,7 +25,10 @@ describe('workflow history replay (determinism)', function () {
   });
 
   it('when the fixtures are listed, then every recorded workflow type has one', () => {
-    const files = fs.readdirSync(DIR).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, ''));
+    const files = fs
+      .readdirSync(DIR)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => f.replace(/\.json$/, ''));
     expect(files).to.include.members(EXPECTED);
   });
 

@@ -41,10 +41,24 @@ let n = 0;
 function starlab(over: Partial<TradeInstructionInput['instruction']> = {}): TradeInstructionInput {
   const coid = `c${n++}`;
   return {
-    allUseOrderId: `id-${coid}`, clientName: 'starlab', source: 'STARLAB', requestHash: 'h', receivedAt: '2030-01-02T15:00:00.000Z',
+    allUseOrderId: `id-${coid}`,
+    clientName: 'starlab',
+    source: 'STARLAB',
+    requestHash: 'h',
+    receivedAt: '2030-01-02T15:00:00.000Z',
     instruction: {
-      starlab_strategy_id: 'S1', scheme_type: 'DIS', symbol: 'AAPL', trade_action: 'SELL_TO_OPEN_PUT', quantity: 2, order_type: 'MARKET',
-      expiration_date: '2030-01-18', strike_price: 150, time_in_force: 'DAY', client_order_id: coid, account_tag: 'FUND', ...over,
+      starlab_strategy_id: 'S1',
+      scheme_type: 'DIS',
+      symbol: 'AAPL',
+      trade_action: 'SELL_TO_OPEN_PUT',
+      quantity: 2,
+      order_type: 'MARKET',
+      expiration_date: '2030-01-18',
+      strike_price: 150,
+      time_in_force: 'DAY',
+      client_order_id: coid,
+      account_tag: 'FUND',
+      ...over,
     },
   };
 }
@@ -52,7 +66,18 @@ const internal = (accountId: string, over: Partial<TradeInstructionInput['instru
   const i = starlab({ account_tag: undefined, ...over });
   return { ...i, clientName: 'ALL-USE', source: 'INTERNAL', accountId };
 };
-const pos = (p: Partial<RiskPosition>): RiskPosition => ({ ownerKind: 'ACCOUNT', ownerId: 'F:REV', symbol: 'AAPL', secType: 'STK', right: '', expiry: '', strike: '0', quantity: 0, avgPrice: '0', ...p });
+const pos = (p: Partial<RiskPosition>): RiskPosition => ({
+  ownerKind: 'ACCOUNT',
+  ownerId: 'F:REV',
+  symbol: 'AAPL',
+  secType: 'STK',
+  right: '',
+  expiry: '',
+  strike: '0',
+  quantity: 0,
+  avgPrice: '0',
+  ...p,
+});
 
 describe('activities/risk: checkInstructionRisk on fakes', () => {
   const clock = manualClock('2030-01-02T15:00:00Z');

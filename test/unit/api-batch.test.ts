@@ -4,10 +4,13 @@ import { batched, batchedWrites } from '../../src/db/batch';
 describe('api hot-path batching (src/db/batch.ts)', () => {
   it('when lookups come in the same turn, then one query serves them all, duplicates included', async () => {
     const calls: string[][] = [];
-    const load = batched(async (keys: string[]) => {
-      calls.push(keys);
-      return new Map(keys.filter((k) => k !== 'missing').map((k) => [k, k.toUpperCase()]));
-    }, null as string | null);
+    const load = batched(
+      async (keys: string[]) => {
+        calls.push(keys);
+        return new Map(keys.filter((k) => k !== 'missing').map((k) => [k, k.toUpperCase()]));
+      },
+      null as string | null,
+    );
     const got = await Promise.all(['a', 'b', 'a', 'missing'].map(load));
     expect(got).to.deep.equal(['A', 'B', 'A', null]);
     expect(calls).to.deep.equal([['a', 'b', 'missing']]);

@@ -19,8 +19,7 @@ describe('api security helpers', () => {
       ['an IPv6 address outside a /32', ['2001:db8::/32'], '2001:db9::1', false],
       ['no address at all', ['127.0.0.1'], '', false],
     ];
-    for (const [what, list, ip, want] of cases)
-      it(`when ${what}, then allowed=${want}`, () => expect(ipAllowed(ip, list)).to.equal(want));
+    for (const [what, list, ip, want] of cases) it(`when ${what}, then allowed=${want}`, () => expect(ipAllowed(ip, list)).to.equal(want));
     it('when a CIDR is malformed, then parsing says why', () => {
       expect(() => parseCidr('300.1.1.1/8')).to.throw(/not an IP/);
       expect(() => parseCidr('10.0.0.0/33')).to.throw(/prefix/);

@@ -13,7 +13,9 @@ describe('backtest CLI: assumptions printed with the results', function () {
   for (let d = '2019-01-07'; d <= '2019-06-21'; d = addDays(d, 1)) if (isTradingDay(d)) rows.push(`${d},1000,1000,1000,1000`);
   writeFileSync(data, rows.join('\n'));
   const run = (...args: string[]) =>
-    spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', '..', 'src', 'backtest', 'main.ts'), '--data', data, '--out', path.join(dir, 'r.html'), '--no-progress', ...args], { encoding: 'utf8' });
+    spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', '..', 'src', 'backtest', 'main.ts'), '--data', data, '--out', path.join(dir, 'r.html'), '--no-progress', ...args], {
+      encoding: 'utf8',
+    });
 
   describe('when it runs with the defaults', () => {
     const r = run();

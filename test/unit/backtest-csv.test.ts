@@ -42,7 +42,11 @@ describe('backtest/csv', () => {
   it('when the file spans the September 2001 closure (7 days without a bar), then it is accepted', () => expect(load('sept-2001.csv')).to.have.length(4));
   it('when a file has CRLF line ends and six-decimal prices, then they are read and rounded half-up to the cent', () =>
     expect(parseBarsCsv('date,open,high,low,close\r\n2020-01-06,1469.250000,1478.005000,1438.359985,1455.219971\r\n', { maxGapDays: 7 })[0]).to.deep.equal({
-      date: '2020-01-06', open: 146925, high: 147801, low: 143836, close: 145522,
+      date: '2020-01-06',
+      open: 146925,
+      high: 147801,
+      low: 143836,
+      close: 145522,
     }));
   it('when the real S&P 500 file is loaded, then every row passes', () => {
     const bars = parseBarsCsv(readFileSync(path.join(__dirname, '..', '..', 'node_modules', 'vega-datasets', 'data', 'sp500-2000.csv'), 'utf8'), { maxGapDays: 7 });

@@ -18,7 +18,7 @@ const mech = { unitDivisor: 1, strikeStepCents: 5000 } as const;
 describe('backtest: honest by default', () => {
   describe('when the options are left at their defaults', () => {
     const o = parseBacktestOptions();
-    it('then the protocol\'s per-symbol caps are on (Gen 10 %, Rev 20 %)', () => {
+    it("then the protocol's per-symbol caps are on (Gen 10 %, Rev 20 %)", () => {
       expect(o.protocolConcentration).to.equal(true);
       const p = backtestProtocol(o);
       expect([p.accounts.GEN.concentrationLimit, p.accounts.REV.concentrationLimit]).to.deep.equal([0.1, 0.2]);
@@ -69,11 +69,10 @@ describe('backtest: honest by default', () => {
   });
 
   describe('listed expiries', () => {
-    it('then a month\'s expiry is its third Friday, or Thursday when that Friday is Good Friday', () =>
+    it("then a month's expiry is its third Friday, or Thursday when that Friday is Good Friday", () =>
       expect([monthlyExpiry(2008, 10), monthlyExpiry(2003, 4), monthlyExpiry(2009, 1)]).to.deep.equal(['2008-10-17', '2003-04-17', '2009-01-16']));
-    it('then before weekliesFrom a week after the third Friday sells next month\'s expiry', () =>
-      expect(listedExpiry('2008-09-22', '2010-01-01')).to.equal('2008-10-17'));
-    it('then from weekliesFrom on it is the week\'s own expiry (Thursday in the Good Friday week)', () =>
+    it("then before weekliesFrom a week after the third Friday sells next month's expiry", () => expect(listedExpiry('2008-09-22', '2010-01-01')).to.equal('2008-10-17'));
+    it("then from weekliesFrom on it is the week's own expiry (Thursday in the Good Friday week)", () =>
       expect([listedExpiry('2019-04-15', '2010-01-01'), listedExpiry('2019-04-20', '2010-01-01')]).to.deep.equal(['2019-04-18', '2019-04-26']));
 
     describe('when the same flat stretch of 2008 is run with monthly and with weekly expiries', () => {
@@ -83,8 +82,7 @@ describe('backtest: honest by default', () => {
         expect(monthly.run.premiumTarget.REV?.entries).to.equal(3); // April, May and June expiries of the 10 traded weeks
         expect(weekly.run.premiumTarget.REV?.entries).to.equal(10);
       });
-      it('then a week holding a monthly put at the money is classified from it, not as idle', () =>
-        expect(monthly.run.byAccount['F0:REV']?.['W-IDL']).to.equal(0));
+      it('then a week holding a monthly put at the money is classified from it, not as idle', () => expect(monthly.run.byAccount['F0:REV']?.['W-IDL']).to.equal(0));
     });
   });
 
@@ -129,7 +127,7 @@ describe('backtest: honest by default', () => {
 
   describe('when the flat index runs over the end of June 2019', () => {
     const out = backtestCsv(flat('2019-01-07', '2019-07-12'), { ...mech, cashRate: 0, protocolConcentration: false });
-    it('then the quarter\'s premium is reinvested at its last weekly close (2019-06-28, W26), as live', () => {
+    it("then the quarter's premium is reinvested at its last weekly close (2019-06-28, W26), as live", () => {
       const weeks = out.run.events.filter((e) => e.kind === 'REINVEST').map((e) => e.week);
       expect(weeks.length).to.be.greaterThan(0);
       expect([...new Set(weeks)]).to.deep.equal(['2019-W26']);
@@ -137,11 +135,11 @@ describe('backtest: honest by default', () => {
   });
 
   describe('targetWeeklyPremium', () => {
-    it('then 1 % of the account in a 7-day option is below Gen\'s 1.5 % and above Com\'s 0.5 %', () => {
+    it("then 1 % of the account in a 7-day option is below Gen's 1.5 % and above Com's 0.5 %", () => {
       expect(premiumShortfall({ premiumCents: 1_000, accountValueCents: 100_000, days: 7, target: 0.015 })).to.deep.equal({ weeklyRate: 0.01, short: true });
       expect(premiumShortfall({ premiumCents: 1_000, accountValueCents: 100_000, days: 7, target: 0.005 }).short).to.equal(false);
     });
-    it('then a 28-day option\'s premium counts per week of its life', () =>
+    it("then a 28-day option's premium counts per week of its life", () =>
       expect(premiumShortfall({ premiumCents: 1_000, accountValueCents: 100_000, days: 28, target: 0.005 })).to.deep.equal({ weeklyRate: 0.0025, short: true }));
     it('then the summary counts entries and shortfalls per account kind', () => {
       const out = backtestCsv(flat('2019-01-07', '2019-06-21'), { ...mech, cashRate: 0, protocolConcentration: false });

@@ -15,7 +15,10 @@ function csv(from: IsoDate, to: IsoDate, bar: (d: IsoDate) => [number, number, n
 describe('backtest/run', () => {
   describe('when the index is flat at 1000 for 24 weeks (14 warm-up + 10 traded), strikes every $50', () => {
     // A mechanics test: caps off and no interest, so every figure is worked by hand (the caps and interest have their own tests).
-    const out = backtestCsv(csv('2019-01-07', '2019-06-21', () => [1000, 1000, 1000, 1000]), { unitDivisor: 1, strikeStepCents: 5000, protocolConcentration: false, cashRate: 0 });
+    const out = backtestCsv(
+      csv('2019-01-07', '2019-06-21', () => [1000, 1000, 1000, 1000]),
+      { unitDivisor: 1, strikeStepCents: 5000, protocolConcentration: false, cashRate: 0 },
+    );
     // Every option is the ATM 1000 strike (the only one with a bid), S = K at every expiry, vol = the 8 % floor.
     // Sizes: Gen floor(380,000 / 100,000) = 3 puts, Rev floor(285,000 / 100,000) = 2 puts, Com 2 lots of 100 shares → 2 calls.
     const fill = (right: 'C' | 'P', days: number): number => {
@@ -34,8 +37,7 @@ describe('backtest/run', () => {
     });
     it('then commissions are 67 contracts × $0.65 = $43.55', () => expect(out.summary.commissions).to.equal(43.55));
     it('then the premium equals the Black-Scholes fills computed by hand', () => expect(out.run.book.premium).to.equal(premiumCents));
-    it('then the final equity is the lump sum + premium − commissions, to the cent', () =>
-      expect(out.run.points.at(-1)?.total).to.equal(100_000_000 + premiumCents - 4355));
+    it('then the final equity is the lump sum + premium − commissions, to the cent', () => expect(out.run.points.at(-1)?.total).to.equal(100_000_000 + premiumCents - 4355));
     it('then the premium per week type adds up to the premium, all of it in P-EW and C-WAP weeks', () => {
       const byType = out.run.premiumByType;
       expect(byType['P-EW'] + byType['C-WAP']).to.equal(premiumCents);
@@ -65,7 +67,7 @@ describe('backtest/run', () => {
       // 5 traded weeks: only the Good Friday week (Thursday expiry = entry day) is idle; the crash week W17 is traded.
       expect(out.run.byAccount['F0:GEN']).to.include({ 'P-EW': 3, 'W-IDL': 1 });
     });
-    it('then Rev-Acc\'s week is P-DD (900 < 1000 − 3 × 20) and it takes assignment of 200 shares at 1000', () => {
+    it("then Rev-Acc's week is P-DD (900 < 1000 − 3 × 20) and it takes assignment of 200 shares at 1000", () => {
       expect(at('2019-W17')).to.be.greaterThan(-1);
       expect(out.run.book.families[0]?.accounts.find((a) => a.kind === 'REV')?.basis).to.equal(100_000);
       expect(out.run.byAccount['F0:REV']?.['P-DD']).to.equal(1);
@@ -95,7 +97,26 @@ describe('backtest/run', () => {
       expect(Object.values(out.run.book.balances).reduce((a, b) => a + b, 0)).to.equal(0);
     });
     it('then the summary has every key, fractions as decimals, and 21 calendar years', () => {
-      expect(Object.keys(s)).to.deep.equal(['weeks', 'start', 'end', 'cagr', 'max_drawdown', 'sharpe', 'yearly_returns', 'week_types', 'forks', 'merges', 'premium_collected', 'commissions', 'elapsed_ms', 'csv_parse_ms', 'interest', 'assignment_fees', 'premium_target', 'assumptions']);
+      expect(Object.keys(s)).to.deep.equal([
+        'weeks',
+        'start',
+        'end',
+        'cagr',
+        'max_drawdown',
+        'sharpe',
+        'yearly_returns',
+        'week_types',
+        'forks',
+        'merges',
+        'premium_collected',
+        'commissions',
+        'elapsed_ms',
+        'csv_parse_ms',
+        'interest',
+        'assignment_fees',
+        'premium_target',
+        'assumptions',
+      ]);
       expect(Object.keys(s.yearly_returns)).to.have.length(21);
       expect(s.max_drawdown).to.be.within(0, 1);
     });

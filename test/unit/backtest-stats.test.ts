@@ -11,8 +11,7 @@ describe('backtest/stats', () => {
   const mean = rets.reduce((a, b) => a + b, 0) / 3;
   const sd = Math.sqrt(rets.reduce((a, r) => a + (r - mean) ** 2, 0) / 2);
 
-  it('when values go 100 → 110 → 99 → 121, then drawdowns are 0, 0, −10 %, 0', () =>
-    drawdowns(values).forEach((d, i) => expect(d).to.be.closeTo([0, 0, -0.1, 0][i] ?? NaN, 1e-12)));
+  it('when values go 100 → 110 → 99 → 121, then drawdowns are 0, 0, −10 %, 0', () => drawdowns(values).forEach((d, i) => expect(d).to.be.closeTo([0, 0, -0.1, 0][i] ?? NaN, 1e-12)));
   it('when the same series is summarised, then total return 21 %, max drawdown 10 %', () => {
     expect(s.totalReturn).to.be.closeTo(0.21, 1e-12);
     expect(s.maxDrawdown).to.be.closeTo(0.1, 1e-12);
@@ -22,11 +21,20 @@ describe('backtest/stats', () => {
     expect(s.sharpe).to.be.closeTo((mean / sd) * Math.sqrt(52), 1e-12);
     expect(s.volatility).to.be.closeTo(sd * Math.sqrt(52), 1e-12);
   });
-  it('when the series crosses a year end, then each year runs from the previous year\'s last value', () =>
-    expect([Object.keys(s.yearly), s.yearly['2019'], s.yearly['2020']]).to.satisfy(([k, a, b]: [string[], number, number]) => k.join() === '2019,2020' && Math.abs(a - 0.1) < 1e-12 && Math.abs(b - 0.1) < 1e-12));
+  it("when the series crosses a year end, then each year runs from the previous year's last value", () =>
+    expect([Object.keys(s.yearly), s.yearly['2019'], s.yearly['2020']]).to.satisfy(
+      ([k, a, b]: [string[], number, number]) => k.join() === '2019,2020' && Math.abs(a - 0.1) < 1e-12 && Math.abs(b - 0.1) < 1e-12,
+    ));
   it('when a series never rises above its start, then there is no drawdown sign flip (-0)', () => expect(stats(dates, [5, 5, 5, 5], 52).maxDrawdown).to.equal(0));
 
-  const divisions: [number, number, number][] = [[145522, 10, 14552], [145525, 10, 14552], [145535, 10, 14554], [145526, 10, 14553], [7, 2, 4], [5, 2, 2]];
+  const divisions: [number, number, number][] = [
+    [145522, 10, 14552],
+    [145525, 10, 14552],
+    [145535, 10, 14554],
+    [145526, 10, 14553],
+    [7, 2, 4],
+    [5, 2, 2],
+  ];
   for (const [c, d, want] of divisions) it(`when ${c} cents are divided by ${d} (half-even), then ${want}`, () => expect(divideCents(c, d)).to.equal(want));
 
   it('when no options are given, then the stated defaults apply; a bad one is refused', () => {

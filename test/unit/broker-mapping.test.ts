@@ -124,8 +124,17 @@ describe('broker mapping (IB <-> ALL-USE tables)', () => {
   describe('request -> IB contract and order', () => {
     const stk: BrokerOrderRequest = { orderRef: 'r1', symbol: 'AAPL', secType: 'STK', action: 'BUY', quantity: 10, orderType: 'MKT', tif: 'DAY' };
     const opt: BrokerOrderRequest = {
-      orderRef: 'r2', symbol: 'AAPL', secType: 'OPT', expiry: '20250117', strike: 150, right: 'C',
-      action: 'SELL', quantity: 2, orderType: 'LMT', limitPrice: 2.5, tif: 'GTC',
+      orderRef: 'r2',
+      symbol: 'AAPL',
+      secType: 'OPT',
+      expiry: '20250117',
+      strike: 150,
+      right: 'C',
+      action: 'SELL',
+      quantity: 2,
+      orderType: 'LMT',
+      limitPrice: 2.5,
+      tif: 'GTC',
     };
     it('when a stock MKT order is translated, then it carries orderRef, account and transmit', () => {
       expect(toIbContract(stk)).to.deep.equal({ symbol: 'AAPL', exchange: 'SMART', currency: 'USD', secType: 'STK' });

@@ -3,8 +3,7 @@ import { OrderBook } from '../../activities/broker/order-book';
 import { applyEvent, newOrderState, nextStatus, type OrderEvent } from '../../activities/broker/order-state';
 import type { BrokerOrderState } from '../../src/contracts/broker';
 
-const run = (total: number, events: OrderEvent[]): BrokerOrderState =>
-  events.reduce((s, ev) => applyEvent(s, total, ev), newOrderState('ref', 1000, total));
+const run = (total: number, events: OrderEvent[]): BrokerOrderState => events.reduce((s, ev) => applyEvent(s, total, ev), newOrderState('ref', 1000, total));
 
 const os = (ibStatus: string, filled?: number, avgFillPrice?: number): OrderEvent => ({ type: 'orderStatus', ibStatus, filled, avgFillPrice });
 const ex = (execId: string, shares: number, price: number): OrderEvent => ({ type: 'exec', execId, time: 't', shares, price });

@@ -69,7 +69,7 @@ describe('broker rate limiter (token bucket)', () => {
     real = true; // let time run, so every waiter goes through and no timer outlives the test
     b.refund(0);
     // Every waiter goes through (the condition, polled for at most 2 s; 12 × 20 ms is due).
-    for (const end = performance.now() + 2000; b.pending > 0 && performance.now() < end; ) await new Promise((r) => setTimeout(r, 5));
+    for (const end = performance.now() + 2000; b.pending > 0 && performance.now() < end;) await new Promise((r) => setTimeout(r, 5));
     expect(b.pending).to.equal(0);
   });
 });

@@ -8,7 +8,15 @@ const input = (over: Partial<ComplianceInput> = {}): ComplianceInput => ({
   generatedAt: '2026-03-09T21:00:00.000Z',
   rejected: [
     { at: '2026-03-09T14:00:00.000Z', id: 'au_1', client: 'starlab', strategy: 'DIS_1', symbol: 'AAPL', source: 'STARLAB', reason: 'KILL_SWITCH: global=true, account=false' },
-    { at: '2026-03-09T14:01:00.000Z', id: 'au_2', client: 'starlab', strategy: 'DIS_1', symbol: 'AAPL', source: 'STARLAB', reason: 'SEGMENT_CAPITAL_EXCEEDED: required=1000.00, used=0.00, limit=1.00' },
+    {
+      at: '2026-03-09T14:01:00.000Z',
+      id: 'au_2',
+      client: 'starlab',
+      strategy: 'DIS_1',
+      symbol: 'AAPL',
+      source: 'STARLAB',
+      reason: 'SEGMENT_CAPITAL_EXCEEDED: required=1000.00, used=0.00, limit=1.00',
+    },
     { at: '2026-03-09T14:02:00.000Z', id: 'au_3', client: 'other', strategy: 'WIS_2', symbol: 'MSFT', source: 'STARLAB', reason: 'KILL_SWITCH: global=true, account=false' },
     { at: '2026-03-09T14:03:00.000Z', id: 'au_4', client: 'other', strategy: 'WIS_2', symbol: 'MSFT', source: 'STARLAB', reason: null },
   ],
@@ -17,7 +25,14 @@ const input = (over: Partial<ComplianceInput> = {}): ComplianceInput => ({
     { at: '2026-03-09T14:10:00.000Z', actor: 'cli:bob', action: 'KEY_REVOKED', target: 'starlab', outcome: 'OK', detail: null },
     { at: '2026-03-09T14:11:00.000Z', actor: 'starlab', action: 'AUTH_DENIED', target: '/trading/order_status/x', outcome: 'DENIED', detail: { code: 'CREDENTIALS_REVOKED', ip: '10.0.0.5' } },
     { at: '2026-03-09T14:12:00.000Z', actor: 'other', action: 'ACCESS_DENIED', target: 'au_1', outcome: 'DENIED', detail: { code: 'NOT_OWNER' } },
-    { at: '2026-03-09T14:13:00.000Z', actor: 'anonymous', action: 'OPERATOR_AUTH_DENIED', target: '/api/v1/operator/halt', outcome: 'DENIED', detail: { code: 'OPERATOR_UNAUTHORIZED', ip: '10.0.0.9' } },
+    {
+      at: '2026-03-09T14:13:00.000Z',
+      actor: 'anonymous',
+      action: 'OPERATOR_AUTH_DENIED',
+      target: '/api/v1/operator/halt',
+      outcome: 'DENIED',
+      detail: { code: 'OPERATOR_UNAUTHORIZED', ip: '10.0.0.9' },
+    },
     { at: '2026-03-09T15:00:00.000Z', actor: 'reconciler', action: 'RECONCILIATION_DIFFERENCE', target: 'pos_1', outcome: 'FAILED', detail: { broker: 3, books: 2 } },
   ],
   segments: [{ segment: 'STARLAB_DIS', capitalLimitCents: 100_000, maxOpenOrdersPerStrategy: null, workingCents: 20_000, heldCents: 5_000, openOrders: 2 }],
@@ -28,7 +43,10 @@ const input = (over: Partial<ComplianceInput> = {}): ComplianceInput => ({
     { ownerKind: 'STRATEGY', ownerId: 'starlab:DIS_1', symbol: 'MSFT', notionalCents: 5_000 },
   ],
   concentrationLimitCents: 200_000,
-  revokedClients: [{ at: '2026-03-09T14:10:00.000Z', client: 'starlab' }, { at: '2026-03-09T16:00:00.000Z', client: 'silent' }],
+  revokedClients: [
+    { at: '2026-03-09T14:10:00.000Z', client: 'starlab' },
+    { at: '2026-03-09T16:00:00.000Z', client: 'silent' },
+  ],
   ...over,
 });
 
@@ -37,14 +55,30 @@ describe('risk and compliance report (pure)', () => {
 
   it('when refusals carry coded reasons, then they are counted by code and by client, most first', () => {
     expect(r.refusals.total).to.equal(4);
-    expect(r.refusals.by_code).to.deep.equal([{ key: 'KILL_SWITCH', count: 2 }, { key: 'SEGMENT_CAPITAL_EXCEEDED', count: 1 }, { key: 'UNCODED', count: 1 }]);
-    expect(r.refusals.by_client).to.deep.equal([{ key: 'other', count: 2 }, { key: 'starlab', count: 2 }]);
+    expect(r.refusals.by_code).to.deep.equal([
+      { key: 'KILL_SWITCH', count: 2 },
+      { key: 'SEGMENT_CAPITAL_EXCEEDED', count: 1 },
+      { key: 'UNCODED', count: 1 },
+    ]);
+    expect(r.refusals.by_client).to.deep.equal([
+      { key: 'other', count: 2 },
+      { key: 'starlab', count: 2 },
+    ]);
   });
 
   it('when limits are used, then segment use, account holdings and concentration by symbol are computed in cents', () => {
     expect(r.limits.segments[0]).to.include({ used_cents: 25_000, used_pct: 25, open_orders: 2 });
     expect(r.limits.accounts[0]).to.include({ held_cents: 30_000, open_orders: 1 });
-    expect(r.limits.concentration[0]).to.deep.equal({ symbol: 'AAPL', notional_cents: 40_000, limit_cents: 200_000, used_pct: 20, owners: [{ owner: 'ACCOUNT:acc_gen', notional_cents: 30_000, share_pct: 75 }, { owner: 'STRATEGY:starlab:DIS_1', notional_cents: 10_000, share_pct: 25 }] });
+    expect(r.limits.concentration[0]).to.deep.equal({
+      symbol: 'AAPL',
+      notional_cents: 40_000,
+      limit_cents: 200_000,
+      used_pct: 20,
+      owners: [
+        { owner: 'ACCOUNT:acc_gen', notional_cents: 30_000, share_pct: 75 },
+        { owner: 'STRATEGY:starlab:DIS_1', notional_cents: 10_000, share_pct: 25 },
+      ],
+    });
   });
 
   it('when halts, revocations, reconciliation differences and denials are audited, then each lands in its section', () => {

@@ -74,7 +74,10 @@ describe('deploy: docker-compose.yml', () => {
     for (const [name, svc] of Object.entries(services)) {
       const ports = (svc.ports ?? []).map(String);
       for (const p of ports) expect(p, `${name} ${p}`).to.match(/^127\.0\.0\.1:\d+:\d+$/);
-      expect(ports.map((p) => p.replace(/^127\.0\.0\.1:/, '')), name).to.deep.equal(expected[name] ?? []);
+      expect(
+        ports.map((p) => p.replace(/^127\.0\.0\.1:/, '')),
+        name,
+      ).to.deep.equal(expected[name] ?? []);
     }
   });
 
@@ -121,7 +124,12 @@ describe('deploy: docker-compose.yml', () => {
         if (key === 'DATABASE_URL') expect(v, `${name}.${key}`).to.match(/^postgresql:\/\/(\$\{[^}]+\}|[^:@]+):\$\{POSTGRES_PASSWORD:\?[^}]+\}@/);
       }
     }
-    expect(read('.gitignore').split('\n').map((l) => l.trim()), '.env stays uncommitted').to.include('.env');
+    expect(
+      read('.gitignore')
+        .split('\n')
+        .map((l) => l.trim()),
+      '.env stays uncommitted',
+    ).to.include('.env');
   });
 
   it('when an app service sets an environment variable, then src/config.ts reads that variable', () => {
@@ -180,16 +188,16 @@ describe('deploy: docker-compose.yml', () => {
       // a stand-in `temporal` CLI that remembers what was created and lists it back
       const created = path.join(dir, 'created');
       fs.writeFileSync(created, '');
-      fs.writeFileSync(
-        path.join(dir, 'temporal'),
-        `#!/bin/sh\ncase "$3" in create) echo "$5 $7" >> ${created};; list) cat ${created};; esac\n`,
-        { mode: 0o755 },
-      );
+      fs.writeFileSync(path.join(dir, 'temporal'), `#!/bin/sh\ncase "$3" in create) echo "$5 $7" >> ${created};; list) cat ${created};; esac\n`, { mode: 0o755 });
       const env = { PATH: `${dir}:${process.env.PATH ?? ''}`, SEARCH_ATTRIBUTES: String(setup?.environment?.SEARCH_ATTRIBUTES) };
       const run = spawnSync('/bin/sh', ['-c', script], { env, encoding: 'utf8' });
       expect(run.status, run.stdout + run.stderr).to.equal(0);
       const lines = fs.readFileSync(created, 'utf8').trim().split('\n').sort();
-      expect(lines).to.deep.equal(Object.entries(SEARCH_ATTRIBUTES).map(([n, t]) => `${n} ${t}`).sort());
+      expect(lines).to.deep.equal(
+        Object.entries(SEARCH_ATTRIBUTES)
+          .map(([n, t]) => `${n} ${t}`)
+          .sort(),
+      );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

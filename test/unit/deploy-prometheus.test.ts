@@ -57,8 +57,7 @@ interface Panel {
   datasource: { type: string; uid: string };
   targets: { refId: string; expr: string }[];
 }
-const dashboard = (name: string): { uid: string; title: string; panels: Panel[]; templating: { list: { query?: { query: string } }[] } } =>
-  JSON.parse(read(`deploy/grafana/dashboards/${name}.json`));
+const dashboard = (name: string): { uid: string; title: string; panels: Panel[]; templating: { list: { query?: { query: string } }[] } } => JSON.parse(read(`deploy/grafana/dashboards/${name}.json`));
 
 describe('deploy: prometheus (promtool)', () => {
   it('when promtool checks prometheus.yml, then the config and the rule file it loads are valid', () => {
@@ -93,7 +92,12 @@ describe('deploy: prometheus (promtool)', () => {
   it('when alerts are defined, then each has a firing case in alerts.test.yml and queries only defined metrics', async () => {
     const rules = (parse(read(`${PROM}/alerts.yml`)) as { groups: { rules: { alert: string; expr: string }[] }[] }).groups.flatMap((g) => g.rules);
     const tests = parse(read(`${PROM}/alerts.test.yml`)) as { tests: { alert_rule_test: { alertname: string; exp_alerts: unknown[] }[] }[] };
-    const firing = new Set(tests.tests.flatMap((t) => t.alert_rule_test).filter((a) => a.exp_alerts.length > 0).map((a) => a.alertname));
+    const firing = new Set(
+      tests.tests
+        .flatMap((t) => t.alert_rule_test)
+        .filter((a) => a.exp_alerts.length > 0)
+        .map((a) => a.alertname),
+    );
     const defined = await definedNames();
     for (const r of rules) {
       expect(firing.has(r.alert), `${r.alert} has no firing test`).to.equal(true);
@@ -181,9 +185,7 @@ describe('deploy: grafana', () => {
   });
 
   it('when metric names are extracted, then functions, labels and ranges are left out', () => {
-    expect(metricNames('histogram_quantile(0.95, sum by (le, route) (rate(http_request_duration_seconds_bucket{job="x"}[5m])))')).to.deep.equal([
-      'http_request_duration_seconds_bucket',
-    ]);
+    expect(metricNames('histogram_quantile(0.95, sum by (le, route) (rate(http_request_duration_seconds_bucket{job="x"}[5m])))')).to.deep.equal(['http_request_duration_seconds_bucket']);
     expect(metricNames('time() - max(alluse_weekly_cycle_last_run_timestamp_seconds) > 8 * 86400')).to.deep.equal(['alluse_weekly_cycle_last_run_timestamp_seconds']);
     expect(metricNames('a / (b > 0) unless on(instance) c offset 5m')).to.deep.equal(['a', 'b', 'c']);
   });

@@ -28,7 +28,10 @@ describe('domain/config', () => {
   ];
   for (const [what, input, path] of bad)
     it(`when the config has ${what}, then it is refused naming ${path}`, () =>
-      expect(() => parseProtocolConfig(input)).to.throw(ProtocolConfigError).with.property('issues').that.satisfies((i: string[]) => i.some((x) => x.startsWith(`${path}:`))));
+      expect(() => parseProtocolConfig(input))
+        .to.throw(ProtocolConfigError)
+        .with.property('issues')
+        .that.satisfies((i: string[]) => i.some((x) => x.startsWith(`${path}:`))));
 
   it('when one account is overridden, then only that key changes and the rest keep their defaults', () => {
     const c = withOverrides(DEFAULT_PROTOCOL, { accounts: { GEN: { deltaMax: 0.45, underlyings: ['SPY'] } } });

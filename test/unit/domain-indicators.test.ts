@@ -23,8 +23,7 @@ describe('domain/indicators', () => {
     expect(a[4]).to.be.closeTo(((34 / 3) * 2 + 6) / 3, 1e-12);
   });
 
-  it('when SMA(3) runs, then it is undefined for two values and then the running mean', () =>
-    expect(sma([1, 2, 3, 4, 5], 3)).to.deep.equal([undefined, undefined, 2, 3, 4]));
+  it('when SMA(3) runs, then it is undefined for two values and then the running mean', () => expect(sma([1, 2, 3, 4, 5], 3)).to.deep.equal([undefined, undefined, 2, 3, 4]));
   it('when the median is taken, then odd and even lengths work', () => {
     expect(median([3, 1, 2])).to.equal(2);
     expect(median([4, 1, 3, 2])).to.equal(2.5);
@@ -33,7 +32,9 @@ describe('domain/indicators', () => {
 
   it('when daily bars are aggregated, then each Mon–Fri week keeps first open, extremes and last close', () => {
     const w = toWeekly([
-      bar('2025-04-14', 100, 105, 99, 104), bar('2025-04-15', 104, 110, 103, 108), bar('2025-04-17', 108, 109, 90, 95), // Good Friday week ends Thursday
+      bar('2025-04-14', 100, 105, 99, 104),
+      bar('2025-04-15', 104, 110, 103, 108),
+      bar('2025-04-17', 108, 109, 90, 95), // Good Friday week ends Thursday
       bar('2025-04-21', 96, 97, 94, 96),
     ]);
     expect(w.map((x) => [x.week, x.open, x.high, x.low, x.close, x.firstDate, x.lastDate, x.days.length])).to.deep.equal([
@@ -43,11 +44,22 @@ describe('domain/indicators', () => {
   });
 
   const trends: [number, number | undefined, number | undefined, string][] = [
-    [110, 105, 100, 'BULL'], [90, 95, 100, 'BEAR'], [110, 100, 105, 'NEUTRAL'], [102, 105, 100, 'NEUTRAL'], [100, 100, 95, 'NEUTRAL'], [100, undefined, 95, 'NEUTRAL'],
+    [110, 105, 100, 'BULL'],
+    [90, 95, 100, 'BEAR'],
+    [110, 100, 105, 'NEUTRAL'],
+    [102, 105, 100, 'NEUTRAL'],
+    [100, 100, 95, 'NEUTRAL'],
+    [100, undefined, 95, 'NEUTRAL'],
   ];
   for (const [c, f, s, want] of trends) it(`when close ${c}, MA10 ${f}, MA30 ${s}, then the trend is ${want}`, () => expect(trendOf(c, f, s)).to.equal(want));
 
-  const vols: [number | undefined, number | undefined, string][] = [[0.0126, 0.01, 'HIGH'], [0.0125, 0.01, 'NORMAL'], [0.0075, 0.01, 'NORMAL'], [0.0074, 0.01, 'LOW'], [0.02, undefined, 'NORMAL']];
+  const vols: [number | undefined, number | undefined, string][] = [
+    [0.0126, 0.01, 'HIGH'],
+    [0.0125, 0.01, 'NORMAL'],
+    [0.0075, 0.01, 'NORMAL'],
+    [0.0074, 0.01, 'LOW'],
+    [0.02, undefined, 'NORMAL'],
+  ];
   for (const [r, m, want] of vols) it(`when ATR/close ${r} vs median ${m}, then volatility is ${want}`, () => expect(volRegimeOf(r, m, DEFAULT_PROTOCOL.regime)).to.equal(want));
 
   it('when a steady uptrend is long enough, then it is BULL; a calm stretch then a shock is HIGH vol (median needs 52 ATR values)', () => {

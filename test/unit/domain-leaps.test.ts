@@ -24,7 +24,13 @@ describe('LEAPS purchase rules (PROTOCOL §1 reinvestment)', () => {
       { strikeCents: 10000, delta: 0.6, askCents: 1100 },
     ];
     expect(leapsCall(chain, 0.7, 0.8)).to.deep.equal({ strikeCents: 9000, delta: 0.74, askCents: 1800 });
-    expect(leapsCall(chain.filter((q) => q.delta < 0.7), 0.7, 0.8)).to.equal(null);
+    expect(
+      leapsCall(
+        chain.filter((q) => q.delta < 0.7),
+        0.7,
+        0.8,
+      ),
+    ).to.equal(null);
   });
 
   it('when the sleeve has cash, then as many contracts as it pays for at the ask', () => {

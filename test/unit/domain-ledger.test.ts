@@ -1,9 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { DEFAULT_PROTOCOL } from '../../src/domain/config';
-import {
-  applyEntries, balanceOf, cashBuffer, contractsFor, emptyLedger, initialSplit, mergeWaitsFor, planFork, planMerge, planReinvest, receiveAtCost, usableCash,
-} from '../../src/domain/ledger';
+import { applyEntries, balanceOf, cashBuffer, contractsFor, emptyLedger, initialSplit, mergeWaitsFor, planFork, planMerge, planReinvest, receiveAtCost, usableCash } from '../../src/domain/ledger';
 
 const cfg = DEFAULT_PROTOCOL;
 
@@ -133,7 +131,13 @@ describe('domain/ledger', () => {
         expect(receiveAtCost({ ...held, realizedPnlCents: 0 }, incoming, 1)).to.deep.equal(want));
   });
 
-  const reinvests: [number, number | null][] = [[1_234_567, 308_641], [4, 1], [3, null], [0, null], [-500, null]];
+  const reinvests: [number, number | null][] = [
+    [1_234_567, 308_641],
+    [4, 1],
+    [3, null],
+    [0, null],
+    [-500, null],
+  ];
   for (const [premium, leaps] of reinvests)
     it(`when ${premium} cents of premium accumulated this quarter, then ${leaps ?? 'nothing'} moves to LEAPS`, () => {
       const e = planReinvest({ account: 'F0:REV', premiumCents: premium, quarter: '2025-Q2', reinvest: cfg.reinvest });

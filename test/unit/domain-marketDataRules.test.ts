@@ -86,8 +86,19 @@ describe('domain/marketDataRules: quotes', () => {
 
 describe('domain/marketDataRules: chains', () => {
   const at = '2024-03-01T15:00:00Z';
-  const row = (right: 'C' | 'P', strike: number, bid: number, ask: number, extra: Partial<OptionRow> = {}): OptionRow =>
-    ({ symbol: 'SPY', snapshotAt: at, expiry: '2024-03-08', strike, right, bid, ask, last: bid, iv: 0.2, underlying: 10_000, ...extra });
+  const row = (right: 'C' | 'P', strike: number, bid: number, ask: number, extra: Partial<OptionRow> = {}): OptionRow => ({
+    symbol: 'SPY',
+    snapshotAt: at,
+    expiry: '2024-03-08',
+    strike,
+    right,
+    bid,
+    ask,
+    last: bid,
+    iv: 0.2,
+    underlying: 10_000,
+    ...extra,
+  });
   const calls = () => [row('C', 9_500, 520, 540), row('C', 10_000, 150, 160), row('C', 10_500, 20, 25)];
   const puts = () => [row('P', 9_500, 15, 20), row('P', 10_000, 140, 150), row('P', 10_500, 510, 530)];
   it('when a sane chain is checked, then every row passes', () => {

@@ -5,23 +5,37 @@ import { add, allocate, cents, compareToFraction, fractionOf, fromDecimal, mulQt
 
 describe('domain/money', () => {
   const parses: [string | number, number][] = [
-    ['150.25', 15025], [150.25, 15025], ['0.1', 10], [0.3, 30], ['-0.05', -5], ['1e3', 100000], [' 7 ', 700],
+    ['150.25', 15025],
+    [150.25, 15025],
+    ['0.1', 10],
+    [0.3, 30],
+    ['-0.05', -5],
+    ['1e3', 100000],
+    [' 7 ', 700],
   ];
-  for (const [input, want] of parses)
-    it(`when ${JSON.stringify(input)} is read, then it is ${want} cents exactly`, () => expect(fromDecimal(input)).to.equal(want));
+  for (const [input, want] of parses) it(`when ${JSON.stringify(input)} is read, then it is ${want} cents exactly`, () => expect(fromDecimal(input)).to.equal(want));
 
   const refused: (string | number)[] = ['150.255', 'abc', '', Infinity, NaN, '1e400'];
-  for (const input of refused)
-    it(`when ${String(input)} is read without a rounding mode, then it is refused`, () => expect(() => fromDecimal(input)).to.throw(RangeError));
+  for (const input of refused) it(`when ${String(input)} is read without a rounding mode, then it is refused`, () => expect(() => fromDecimal(input)).to.throw(RangeError));
 
   const rounded: [string, 'HALF_EVEN' | 'HALF_UP' | 'UP' | 'DOWN', number][] = [
-    ['1469.250000', 'HALF_UP', 146925], ['0.125', 'HALF_EVEN', 12], ['0.125', 'HALF_UP', 13], ['0.135', 'HALF_EVEN', 14],
-    ['0.121', 'UP', 13], ['0.129', 'DOWN', 12], ['-0.125', 'HALF_UP', -13],
+    ['1469.250000', 'HALF_UP', 146925],
+    ['0.125', 'HALF_EVEN', 12],
+    ['0.125', 'HALF_UP', 13],
+    ['0.135', 'HALF_EVEN', 14],
+    ['0.121', 'UP', 13],
+    ['0.129', 'DOWN', 12],
+    ['-0.125', 'HALF_UP', -13],
   ];
-  for (const [input, mode, want] of rounded)
-    it(`when ${input} is read with ${mode}, then it is ${want}`, () => expect(fromDecimal(input, mode)).to.equal(want));
+  for (const [input, mode, want] of rounded) it(`when ${input} is read with ${mode}, then it is ${want}`, () => expect(fromDecimal(input, mode)).to.equal(want));
 
-  const printed: [number, string][] = [[15025, '150.25'], [5, '0.05'], [-5, '-0.05'], [0, '0.00'], [-100, '-1.00']];
+  const printed: [number, string][] = [
+    [15025, '150.25'],
+    [5, '0.05'],
+    [-5, '-0.05'],
+    [0, '0.00'],
+    [-100, '-1.00'],
+  ];
   for (const [c, s] of printed) it(`when ${c} cents are printed, then they read ${s}`, () => expect(toDecimal(c)).to.equal(s));
 
   it('when a float or unsafe number is given as cents, then it is refused', () => {
@@ -37,11 +51,15 @@ describe('domain/money', () => {
   });
 
   const fractions: [number, number | string, 'HALF_EVEN' | 'HALF_UP' | 'UP' | 'DOWN', number][] = [
-    [1000, 0.05, 'HALF_EVEN', 50], [250, 0.05, 'HALF_EVEN', 12], [250, 0.05, 'HALF_UP', 13], [270, 0.05, 'HALF_EVEN', 14],
-    [1, 0.05, 'UP', 1], [19, 0.05, 'DOWN', 0], [100_000_000, '0.4', 'HALF_EVEN', 40_000_000],
+    [1000, 0.05, 'HALF_EVEN', 50],
+    [250, 0.05, 'HALF_EVEN', 12],
+    [250, 0.05, 'HALF_UP', 13],
+    [270, 0.05, 'HALF_EVEN', 14],
+    [1, 0.05, 'UP', 1],
+    [19, 0.05, 'DOWN', 0],
+    [100_000_000, '0.4', 'HALF_EVEN', 40_000_000],
   ];
-  for (const [c, f, mode, want] of fractions)
-    it(`when ${f} of ${c} cents is taken with ${mode}, then it is ${want}`, () => expect(fractionOf(c, f, mode)).to.equal(want));
+  for (const [c, f, mode, want] of fractions) it(`when ${f} of ${c} cents is taken with ${mode}, then it is ${want}`, () => expect(fractionOf(c, f, mode)).to.equal(want));
   it('when any amount is multiplied by any fraction in any mode, then the integer path equals decimal.js', () => {
     const modes = { HALF_EVEN: Decimal.ROUND_HALF_EVEN, HALF_UP: Decimal.ROUND_HALF_UP, UP: Decimal.ROUND_UP, DOWN: Decimal.ROUND_DOWN } as const;
     fc.assert(
@@ -53,17 +71,26 @@ describe('domain/money', () => {
       { numRuns: 300 },
     );
   });
-  const comparisons: [number, number, number, number][] = [[9500, 10000, 0.95, 0], [9499, 10000, 0.95, -1], [10500, 10000, 1.05, 0], [10501, 10000, 1.05, 1], [1, 3, 0.3333333333, 1]];
-  for (const [a, b, f, want] of comparisons)
-    it(`when ${a} is compared with ${b} × ${f}, then the sign is ${want}`, () => expect(compareToFraction(a, b, f)).to.equal(want));
+  const comparisons: [number, number, number, number][] = [
+    [9500, 10000, 0.95, 0],
+    [9499, 10000, 0.95, -1],
+    [10500, 10000, 1.05, 0],
+    [10501, 10000, 1.05, 1],
+    [1, 3, 0.3333333333, 1],
+  ];
+  for (const [a, b, f, want] of comparisons) it(`when ${a} is compared with ${b} × ${f}, then the sign is ${want}`, () => expect(compareToFraction(a, b, f)).to.equal(want));
   it('when a percentage is taken, then it equals the fraction /100', () => expect(percentOf(250, 5, 'HALF_UP')).to.equal(13));
 
   const splits: [number, (number | string)[], number[]][] = [
-    [100, [40, 30, 30], [40, 30, 30]], [101, [40, 30, 30], [41, 30, 30]], [1, [1, 1, 1], [1, 0, 0]], [2, [1, 1, 1], [1, 1, 0]],
-    [100_000_001, [0.4, 0.3, 0.3], [40_000_001, 30_000_000, 30_000_000]], [-101, [40, 30, 30], [-41, -30, -30]], [10, [1, 0], [10, 0]],
+    [100, [40, 30, 30], [40, 30, 30]],
+    [101, [40, 30, 30], [41, 30, 30]],
+    [1, [1, 1, 1], [1, 0, 0]],
+    [2, [1, 1, 1], [1, 1, 0]],
+    [100_000_001, [0.4, 0.3, 0.3], [40_000_001, 30_000_000, 30_000_000]],
+    [-101, [40, 30, 30], [-41, -30, -30]],
+    [10, [1, 0], [10, 0]],
   ];
-  for (const [total, w, want] of splits)
-    it(`when ${total} is allocated ${w.join('/')}, then the shares are ${want.join('/')}`, () => expect(allocate(total, w)).to.deep.equal(want));
+  for (const [total, w, want] of splits) it(`when ${total} is allocated ${w.join('/')}, then the shares are ${want.join('/')}`, () => expect(allocate(total, w)).to.deep.equal(want));
 
   it('when any sum is allocated by any weights, then the shares add back exactly and differ from exact by < 1 cent', () => {
     fc.assert(

@@ -12,8 +12,7 @@ describe('domain/pricing', () => {
     ['expired ITM put', { right: 'P', strike: 110, years: 0 }, 10],
     ['expired OTM call', { strike: 110, years: 0 }, 0],
   ];
-  for (const [what, over, want] of prices)
-    it(`when pricing the ${what}, then the price is ${want}`, () => expect(bsPrice({ ...base, ...over })).to.be.closeTo(want, 5e-4));
+  for (const [what, over, want] of prices) it(`when pricing the ${what}, then the price is ${want}`, () => expect(bsPrice({ ...base, ...over })).to.be.closeTo(want, 5e-4));
 
   it('when a call and put share inputs, then put-call parity holds', () => {
     for (const strike of [80, 100, 125]) {
@@ -34,8 +33,7 @@ describe('domain/pricing', () => {
       expect(g.theta).to.be.closeTo(-(bsPrice({ ...i, years: 0.25 + h }) - bsPrice({ ...i, years: 0.25 - h })) / (2 * h), 1e-3);
     }
   });
-  it('when the delta of a put and call are compared, then call − put = 1 (no dividends)', () =>
-    expect(bsGreeks(base).delta - bsGreeks({ ...base, right: 'P' }).delta).to.be.closeTo(1, 1e-7));
+  it('when the delta of a put and call are compared, then call − put = 1 (no dividends)', () => expect(bsGreeks(base).delta - bsGreeks({ ...base, right: 'P' }).delta).to.be.closeTo(1, 1e-7));
   it('when the normal CDF is evaluated, then known values come back', () => {
     expect(normCdf(0)).to.be.closeTo(0.5, 1e-9);
     expect(normCdf(1.96)).to.be.closeTo(0.975002, 1e-6);

@@ -28,7 +28,13 @@ describe('domain vocabulary', () => {
     expect(ymdOfIso('2030-01-18')).to.equal('20300118');
     expect(isoOfYmd('20300118')).to.equal('2030-01-18');
     expect([ymdOfIso(''), isoOfYmd('')]).to.deep.equal(['', '']);
-    expect(contractKeyOf({ symbol: 'AAPL', trade_action: 'BUY_TO_CLOSE_CALL', expiration_date: '2030-01-18', strike_price: 150.5 })).to.deep.equal({ symbol: 'AAPL', secType: 'OPT', expiry: '20300118', strike: '150.5', right: 'C' });
+    expect(contractKeyOf({ symbol: 'AAPL', trade_action: 'BUY_TO_CLOSE_CALL', expiration_date: '2030-01-18', strike_price: 150.5 })).to.deep.equal({
+      symbol: 'AAPL',
+      secType: 'OPT',
+      expiry: '20300118',
+      strike: '150.5',
+      right: 'C',
+    });
     expect(contractKeyOf({ symbol: 'AAPL', trade_action: 'BUY_STOCK' })).to.deep.equal({ symbol: 'AAPL', secType: 'STK', expiry: '', strike: '0', right: '' });
   });
 

@@ -31,8 +31,7 @@ describe('domain/weekTypes', () => {
   ];
   for (const [what, input, want] of cases) it(`when ${what}, then the week is ${want}`, () => expect(classifyWeek(input, rules)).to.equal(want));
 
-  it('when L is changed in the config, then the P-AWL boundary moves with it', () =>
-    expect(classifyWeek(put(9499, 500), { ...rules, assignmentLossLimit: 0.1 })).to.equal('P-AWL'));
+  it('when L is changed in the config, then the P-AWL boundary moves with it', () => expect(classifyWeek(put(9499, 500), { ...rules, assignmentLossLimit: 0.1 })).to.equal('P-AWL'));
   it('when an input is not whole cents, then it is refused', () => expect(() => classifyWeek(put(99.5), rules)).to.throw(RangeError));
   it('when counts are initialised, then all eleven types are present at zero', () => {
     expect(WEEK_TYPES).to.have.length(11);

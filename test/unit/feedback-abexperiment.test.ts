@@ -13,7 +13,24 @@ function rows(families: string[], assignment: Record<string, 'A' | 'B'>, edge: n
     let v = 1_000_000;
     for (let w = 1; w <= 52; w++) {
       v = Math.round(v * (1 + (assignment[f] === 'B' ? edge : 0) + 0.01 * normalDraw(rand)));
-      out.push({ source: 'LIVE', week: `2025-W${String(w).padStart(2, '0')}`, account: `${f}:GEN`, family: f, kind: 'GEN', underlying: 'SPY', weekType: 'P-EW', regime: 'BULL/NORMAL', level: 0, configVersion: assignment[f] ?? '', premiumCents: 0, expectedPremiumCents: null, assigned: false, realizedPnlCents: 0, unrealizedPnlCents: 0, valueCents: v });
+      out.push({
+        source: 'LIVE',
+        week: `2025-W${String(w).padStart(2, '0')}`,
+        account: `${f}:GEN`,
+        family: f,
+        kind: 'GEN',
+        underlying: 'SPY',
+        weekType: 'P-EW',
+        regime: 'BULL/NORMAL',
+        level: 0,
+        configVersion: assignment[f] ?? '',
+        premiumCents: 0,
+        expectedPremiumCents: null,
+        assigned: false,
+        realizedPnlCents: 0,
+        unrealizedPnlCents: 0,
+        valueCents: v,
+      });
     }
   }
   return out;

@@ -5,7 +5,10 @@ import { defaultGrid, leapsGrid } from '../../src/feedback/grid';
 import type { TrialResult } from '../../src/feedback/trial';
 
 // 2000-2007 of the S&P 500 (~400 weeks): enough for 4 walk-forward windows of 104 + 52 weeks.
-const csv = readFileSync('node_modules/vega-datasets/data/sp500-2000.csv', 'utf8').split('\n').filter((l) => l.startsWith('date') || l.slice(0, 4) < '2008').join('\n');
+const csv = readFileSync('node_modules/vega-datasets/data/sp500-2000.csv', 'utf8')
+  .split('\n')
+  .filter((l) => l.startsWith('date') || l.slice(0, 4) < '2008')
+  .join('\n');
 
 describe('feedback/optimize (worker threads)', function () {
   this.timeout(180_000);
@@ -33,7 +36,15 @@ describe('feedback/optimize (worker threads)', function () {
 
   it('when every trial is stored, then a re-run with the stored trials runs none again and reports the same windows', async () => {
     expect([...stored.keys()].sort()).to.deep.equal(cands.map((c) => c.id).sort());
-    const again = await optimize({ csvText: csv, candidates: cands, walkForward: { inSample: 104, outOfSample: 52 }, workers: 2, pboBlocks: 8, done: stored, onTrial: () => expect.fail('no trial may run again') });
+    const again = await optimize({
+      csvText: csv,
+      candidates: cands,
+      walkForward: { inSample: 104, outOfSample: 52 },
+      workers: 2,
+      pboBlocks: 8,
+      done: stored,
+      onTrial: () => expect.fail('no trial may run again'),
+    });
     expect(again.trials_resumed).to.equal(4);
     expect(again.windows).to.deep.equal(first.windows);
   });

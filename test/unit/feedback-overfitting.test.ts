@@ -18,7 +18,10 @@ describe('feedback/overfitting', () => {
   });
 
   it('when one candidate has a genuine edge among noise, then PBO is low (≤ 0.1)', () => {
-    const r = probabilityOfBacktestOverfitting(noise(20, 480, 4, (k) => (k === 7 ? 0.004 : 0)), 12);
+    const r = probabilityOfBacktestOverfitting(
+      noise(20, 480, 4, (k) => (k === 7 ? 0.004 : 0)),
+      12,
+    );
     expect(r.value).to.be.at.most(0.1);
   });
 

@@ -7,8 +7,22 @@ import { parseBacktestOptions } from '../../src/backtest/options';
 import { backtestProtocol, backtestCsv } from '../../src/backtest/run';
 
 const row = (o: Partial<PerformanceRow>): PerformanceRow => ({
-  source: 'LIVE', week: '2024-W01', account: 'A', kind: 'GEN', underlying: 'SPY', weekType: 'P-EW', regime: 'BULL/NORMAL', level: 0, configVersion: '1',
-  premiumCents: 10_000, expectedPremiumCents: 10_000, assigned: false, realizedPnlCents: 10_000, unrealizedPnlCents: 0, valueCents: 1_000_000, ...o,
+  source: 'LIVE',
+  week: '2024-W01',
+  account: 'A',
+  kind: 'GEN',
+  underlying: 'SPY',
+  weekType: 'P-EW',
+  regime: 'BULL/NORMAL',
+  level: 0,
+  configVersion: '1',
+  premiumCents: 10_000,
+  expectedPremiumCents: 10_000,
+  assigned: false,
+  realizedPnlCents: 10_000,
+  unrealizedPnlCents: 0,
+  valueCents: 1_000_000,
+  ...o,
 });
 
 describe('feedback/performance', () => {

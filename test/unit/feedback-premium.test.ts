@@ -46,7 +46,12 @@ describe('feedback/premium', () => {
       const spot = b.close / 100;
       const k = Math.round(spot * 0.98);
       const price = bsPrice({ right: 'P', spot, strike: k, years: 7 / 365, vol: 0.1, rate: 0.02 });
-      return { date: b.date, expiry: addDays(b.date, 7), spotCents: b.close, quotes: [{ right: 'P', strikeCents: k * 100, bidCents: Math.round(price * 100) - 1, askCents: Math.round(price * 100) + 1 }] };
+      return {
+        date: b.date,
+        expiry: addDays(b.date, 7),
+        spotCents: b.close,
+        quotes: [{ right: 'P', strikeCents: k * 100, bidCents: Math.round(price * 100) - 1, askCents: Math.round(price * 100) + 1 }],
+      };
     });
     const a = analyzePremium('X', bars, snaps);
     expect(a.source).to.equal('chain');

@@ -38,7 +38,8 @@ describe('feedback/walkForward', () => {
   it('when a choice function tries to read the out-of-sample returns, then the walk-forward refuses it with LookAheadError', () => {
     const matrix = [prices(60, 1).map((p) => p / 1000), prices(60, 2).map((p) => p / 1000)];
     const windows = splitWalkForward(60, { inSample: 30, outOfSample: 10 });
-    const peeking = ({ window, returns }: { window: { outOfSample: { start: number } }; returns: readonly (readonly number[])[] }) => ((returns[0]?.[window.outOfSample.start] ?? 0) > (returns[1]?.[window.outOfSample.start] ?? 0) ? 0 : 1);
+    const peeking = ({ window, returns }: { window: { outOfSample: { start: number } }; returns: readonly (readonly number[])[] }) =>
+      (returns[0]?.[window.outOfSample.start] ?? 0) > (returns[1]?.[window.outOfSample.start] ?? 0) ? 0 : 1;
     expect(() => walkForwardMatrix(matrix, windows, { choose: peeking })).to.throw(LookAheadError);
     // an honest chooser over the same matrix runs
     expect(walkForwardMatrix(matrix, windows).windows).to.have.length(windows.length);

@@ -12,10 +12,40 @@ import { Execution, OrderRecord } from '../../src/ib-sim/types';
 describe('ib-sim codec and layouts', () => {
   const market = new Market(new SimClock('manual', new Date('2026-11-23T15:00:00Z')), { prices: { AAPL: 200 } });
   const opt = market.contract('AAPL', 'OPT', '20261127', 200, 'P');
-  const order: OrderRecord = { orderId: 1000, clientId: 1, permId: 7, contract: opt, action: 'SELL', quantity: 2, orderType: 'LMT', limitPrice: 2.5,
-    tif: 'DAY', account: 'DU1', orderRef: 'r', transmit: true, status: 'Submitted', filled: 0, commissionPaid: 0, receivedAt: new Date() };
-  const exec: Execution = { execId: 'e1', orderId: 1000, clientId: 1, permId: 7, contract: opt, side: 'SLD', shares: 2, price: 2.5, cumQty: 2,
-    avgPrice: 2.5, orderRef: 'r', account: 'DU1', time: new Date(), commission: 1.3 };
+  const order: OrderRecord = {
+    orderId: 1000,
+    clientId: 1,
+    permId: 7,
+    contract: opt,
+    action: 'SELL',
+    quantity: 2,
+    orderType: 'LMT',
+    limitPrice: 2.5,
+    tif: 'DAY',
+    account: 'DU1',
+    orderRef: 'r',
+    transmit: true,
+    status: 'Submitted',
+    filled: 0,
+    commissionPaid: 0,
+    receivedAt: new Date(),
+  };
+  const exec: Execution = {
+    execId: 'e1',
+    orderId: 1000,
+    clientId: 1,
+    permId: 7,
+    contract: opt,
+    side: 'SLD',
+    shares: 2,
+    price: 2.5,
+    cumQty: 2,
+    avgPrice: 2.5,
+    orderRef: 'r',
+    account: 'DU1',
+    time: new Date(),
+    commission: 1.3,
+  };
 
   it('when a message is encoded, then every field ends in NUL and the length prefix matches', () => {
     const f = encodeFrame([49, 1, true, false, undefined, 0.1 + 0.2]);
@@ -40,8 +70,12 @@ describe('ib-sim codec and layouts', () => {
   });
 
   const cases: Array<[string, unknown[], number]> = [
-    ['OPEN_ORDER', openOrder(order), 128], ['ORDER_STATUS', orderStatus(order), 12], ['EXECUTION_DATA', executionData(-1, exec), 31],
-    ['COMMISSION_REPORT', commissionReport(exec), 8], ['ERR_MSG', errMsg(1, 202, 'x'), 6], ['POSITION', position('DU1', opt, -2, 250), 16],
+    ['OPEN_ORDER', openOrder(order), 128],
+    ['ORDER_STATUS', orderStatus(order), 12],
+    ['EXECUTION_DATA', executionData(-1, exec), 31],
+    ['COMMISSION_REPORT', commissionReport(exec), 8],
+    ['ERR_MSG', errMsg(1, 202, 'x'), 6],
+    ['POSITION', position('DU1', opt, -2, 250), 16],
     ['CONTRACT_DATA', contractData(1, opt, { longName: 'x', underConId: 1, minTick: 0.01 }), 40],
     ['COMPLETED_ORDER', completedOrder({ ...order, status: 'Filled', completedAt: new Date() }), 96],
   ];
@@ -66,8 +100,10 @@ describe('ib-sim pricing, commissions and calendar', () => {
   });
 
   const rows: Array<[string, 'STK' | 'OPT', number, number, number]> = [
-    ['1 contract pays the $1 minimum', 'OPT', 1, 2, 1], ['10 contracts pay $6.50', 'OPT', 10, 2, 6.5],
-    ['100 shares pay the $1 minimum', 'STK', 100, 50, 1], ['1000 shares pay $5', 'STK', 1000, 50, 5],
+    ['1 contract pays the $1 minimum', 'OPT', 1, 2, 1],
+    ['10 contracts pay $6.50', 'OPT', 10, 2, 6.5],
+    ['100 shares pay the $1 minimum', 'STK', 100, 50, 1],
+    ['1000 shares pay $5', 'STK', 1000, 50, 5],
     ['stock is capped at 1% of value', 'STK', 1000, 0.2, 2],
   ];
   for (const [name, sec, qty, px, want] of rows) {
@@ -99,9 +135,12 @@ describe('ib-sim pricing, commissions and calendar', () => {
   });
 
   const hours: Array<[string, string, boolean]> = [
-    ['a Tuesday at 10:00 New York', '2026-11-24T15:00:00Z', true], ['a Tuesday at 9:29', '2026-11-24T14:29:00Z', false],
-    ['a Tuesday at 16:00 sharp', '2026-11-24T21:00:00Z', false], ['Thanksgiving at noon', '2026-11-26T17:00:00Z', false],
-    ['a Saturday at noon', '2026-11-28T17:00:00Z', false], ['a summer Monday at 9:30 EDT', '2026-07-13T13:30:00Z', true],
+    ['a Tuesday at 10:00 New York', '2026-11-24T15:00:00Z', true],
+    ['a Tuesday at 9:29', '2026-11-24T14:29:00Z', false],
+    ['a Tuesday at 16:00 sharp', '2026-11-24T21:00:00Z', false],
+    ['Thanksgiving at noon', '2026-11-26T17:00:00Z', false],
+    ['a Saturday at noon', '2026-11-28T17:00:00Z', false],
+    ['a summer Monday at 9:30 EDT', '2026-07-13T13:30:00Z', true],
   ];
   for (const [name, at, open] of hours) {
     it(`when the exchange clock is asked about ${name}, then the market is ${open ? 'open' : 'closed'}`, () => {

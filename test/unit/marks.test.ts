@@ -16,7 +16,7 @@ describe('market marks (src/marks.ts)', () => {
     expect(await marketMarker(lastOnly, { now })(opt)).to.deep.equal({ price: '1.1', source: 'BROKER' });
   });
 
-  it('when the broker has no quote for an option, then Black-Scholes on the underlying, flagged MODEL (the quote\'s IV when it has one)', async () => {
+  it("when the broker has no quote for an option, then Black-Scholes on the underlying, flagged MODEL (the quote's IV when it has one)", async () => {
     const md = { stockQuote: async () => ({ bid: 99.99, ask: 100.01, last: 100 }), optionQuote: async () => quote(0, 0, 0, 0.45) };
     const m = await marketMarker(md, { now, rate: 0.04 })(opt);
     const years = (Date.UTC(2027, 0, 15, 21) - now().getTime()) / (365 * 86_400_000);

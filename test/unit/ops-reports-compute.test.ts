@@ -68,7 +68,16 @@ describe('reports: computeReport against a hand-worked week', () => {
 
   it('when GEN collects $600 premium, is assigned 100 XYZ at $190 and forks $500, then its figures are exact', () => {
     // cash 40,000 + 600 − 2.60 − 19,000 − 500 = 21,097.40; shares at cost 19,000 → equity 40,097.40
-    expect(acc('F0:GEN')).to.include({ openingCashCents: 4_000_000, cashCents: 2_109_740, equityCents: 4_009_740, premiumCents: 60_000, commissionsCents: 260, realisedPnlCents: 59_740, unrealisedPnlCents: 0, netTransfersCents: -50_000 });
+    expect(acc('F0:GEN')).to.include({
+      openingCashCents: 4_000_000,
+      cashCents: 2_109_740,
+      equityCents: 4_009_740,
+      premiumCents: 60_000,
+      commissionsCents: 260,
+      realisedPnlCents: 59_740,
+      unrealisedPnlCents: 0,
+      netTransfersCents: -50_000,
+    });
     expect(acc('F0:GEN').curve.map((p) => p.equityCents)).to.deep.equal([4_000_000, 4_000_000, 4_000_000, 4_059_740, 4_009_740]);
     // peak Thu 40,597.40 → Fri 40,097.40: $500 = 1.23 %
     expect(acc('F0:GEN').drawdown).to.include({ maxCents: 50_000, maxPct: 1.23 });
@@ -89,7 +98,16 @@ describe('reports: computeReport against a hand-worked week', () => {
 
   it('when the family is summed, then the fork between its own accounts cancels and it is counted once', () => {
     const f = r.families[0]!;
-    expect(f).to.include({ openingCashCents: 10_000_000, cashCents: 6_099_510, equityCents: 9_952_010, premiumCents: 100_000, commissionsCents: 490, realisedPnlCents: 99_510, unrealisedPnlCents: -37_500, netTransfersCents: -100_000 });
+    expect(f).to.include({
+      openingCashCents: 10_000_000,
+      cashCents: 6_099_510,
+      equityCents: 9_952_010,
+      premiumCents: 100_000,
+      commissionsCents: 490,
+      realisedPnlCents: 99_510,
+      unrealisedPnlCents: -37_500,
+      netTransfersCents: -100_000,
+    });
     expect(f.forks).to.deep.equal({ count: 1, cents: 50_000 });
     expect(f.merges).to.deep.equal({ count: 0, cents: 0 });
     expect(f.curve.map((p) => p.equityCents)).to.deep.equal([10_029_870, 10_039_770, 9_939_770, 9_999_510, 9_952_010]);
@@ -100,7 +118,18 @@ describe('reports: computeReport against a hand-worked week', () => {
 
   it('when a STAR-LAB strategy sold 2 at $1.2345 and bought 1 at $0.505, then premium and P&L are exact to the cent', () => {
     expect(r.strategies).to.deep.equal([
-      { clientName: 'c1', strategy: 'S1', scheme: 'WIS', instructions: { FILLED: 2, REJECTED: 1 }, fills: 2, premiumCollectedCents: 24_690, premiumPaidCents: 5_050, commissionsCents: 230, realisedPnlToDateCents: 7_290, unrealisedPnlCents: 4_345 },
+      {
+        clientName: 'c1',
+        strategy: 'S1',
+        scheme: 'WIS',
+        instructions: { FILLED: 2, REJECTED: 1 },
+        fills: 2,
+        premiumCollectedCents: 24_690,
+        premiumPaidCents: 5_050,
+        commissionsCents: 230,
+        realisedPnlToDateCents: 7_290,
+        unrealisedPnlCents: 4_345,
+      },
     ]);
   });
 

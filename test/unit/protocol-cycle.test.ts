@@ -8,10 +8,20 @@ import type { Bar } from '../../src/domain/indicators';
 import { accountValue, cycleDates, entryDayOf, planAccount, planRoll, settleOption, weeksBetween, type AccountSnapshot, type SymbolMarket } from '../../src/domain/protocol-cycle';
 
 const P = DEFAULT_PROTOCOL;
-const flat = (close: number, n = 40): Bar[] => Array.from({ length: n }, (_, i) => ({ date: `2025-01-${String((i % 28) + 1).padStart(2, '0')}`, open: close, high: close + 100, low: close - 100, close }));
+const flat = (close: number, n = 40): Bar[] =>
+  Array.from({ length: n }, (_, i) => ({ date: `2025-01-${String((i % 28) + 1).padStart(2, '0')}`, open: close, high: close + 100, low: close - 100, close }));
 const market = (symbol: string, close: number, chain: SymbolMarket['chain']): SymbolMarket => ({ symbol, closeCents: close, weekly: flat(close), expiry: '2025-05-16', chain });
 const acct = (over: Partial<AccountSnapshot>): AccountSnapshot => ({
-  accountId: 'F:GEN', kind: 'GEN', cashCents: 40_000_000, valueCents: 40_000_000, shares: {}, callsWritten: {}, atRiskCents: {}, previousWeekType: {}, maxOpenLevel: {}, ...over,
+  accountId: 'F:GEN',
+  kind: 'GEN',
+  cashCents: 40_000_000,
+  valueCents: 40_000_000,
+  shares: {},
+  callsWritten: {},
+  atRiskCents: {},
+  previousWeekType: {},
+  maxOpenLevel: {},
+  ...over,
 });
 const puts = [
   { strike: 24_000, delta: -0.3, bid: 150, ask: 160 },
@@ -39,8 +49,14 @@ describe('protocol-cycle: planning next week', () => {
     const cfg = { ...P.accounts.COM, underlyings: ['MSFT'] };
     const buy = planAccount(acct({ accountId: 'F:COM', kind: 'COM', cashCents: 30_000_000, valueCents: 30_000_000 }), cfg, P, { MSFT: market('MSFT', 40_000, []) });
     expect(buy.orders[0]).to.include({ action: 'BUY_STOCK', quantity: 700 }); // $285,000 usable / $40,000 per lot
-    const calls = [{ strike: 39_000, delta: 0.6, bid: 1500, ask: 1600 }, { strike: 41_000, delta: 0.3, bid: 400, ask: 420 }, { strike: 42_000, delta: 0.22, bid: 200, ask: 220 }];
-    const sell = planAccount(acct({ accountId: 'F:COM', kind: 'COM', shares: { MSFT: { quantity: 700, costBasisCents: 40_001 } }, callsWritten: { MSFT: 2 } }), cfg, P, { MSFT: market('MSFT', 40_000, calls) });
+    const calls = [
+      { strike: 39_000, delta: 0.6, bid: 1500, ask: 1600 },
+      { strike: 41_000, delta: 0.3, bid: 400, ask: 420 },
+      { strike: 42_000, delta: 0.22, bid: 200, ask: 220 },
+    ];
+    const sell = planAccount(acct({ accountId: 'F:COM', kind: 'COM', shares: { MSFT: { quantity: 700, costBasisCents: 40_001 } }, callsWritten: { MSFT: 2 } }), cfg, P, {
+      MSFT: market('MSFT', 40_000, calls),
+    });
     // Neutral trend: band middle 0.25, nearest |delta| 0.22; the 39,000 strike is below cost basis.
     expect(sell.orders[0]).to.include({ action: 'SELL_TO_OPEN_CALL', quantity: 5, strikeCents: 42_000 });
   });
@@ -54,7 +70,10 @@ describe('protocol-cycle: settlement, rolls and dates', () => {
   });
 
   it('when the next expiry pays more than the buy-back, then the roll is planned; otherwise not at all', () => {
-    const next = [{ strike: 24_000, delta: -0.4, bid: 900, ask: 950 }, { strike: 23_000, delta: -0.3, bid: 500, ask: 520 }];
+    const next = [
+      { strike: 24_000, delta: -0.4, bid: 900, ask: 950 },
+      { strike: 23_000, delta: -0.3, bid: 500, ask: 520 },
+    ];
     expect(planRoll({ closeAskCents: 800, next, band: { deltaMin: 0.4 } })).to.deep.equal({ open: next[0], creditCents: 100 });
     expect(planRoll({ closeAskCents: 900, next, band: { deltaMin: 0.4 } })).to.equal(null);
   });
@@ -67,6 +86,11 @@ describe('protocol-cycle: settlement, rolls and dates', () => {
   });
 
   it('when an account holds shares and options, then its value marks each at its multiplier', () => {
-    expect(accountValue(1_000, [{ quantity: 100, markCents: 200, multiplier: 1 }, { quantity: -1, markCents: 50, multiplier: 100 }])).to.equal(16_000);
+    expect(
+      accountValue(1_000, [
+        { quantity: 100, markCents: 200, multiplier: 1 },
+        { quantity: -1, markCents: 50, multiplier: 100 },
+      ]),
+    ).to.equal(16_000);
   });
 });

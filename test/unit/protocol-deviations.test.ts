@@ -65,7 +65,15 @@ describe('protocol deviation 3: assigned shares in Gen-Acc or Rev-Acc are covere
   ];
   const market: SymbolMarket = { symbol: 'TSLA', closeCents: 25_000, weekly: flat(25_000), expiry: '2025-05-16', chain };
   const gen = (shares: AccountSnapshot['shares']): AccountSnapshot => ({
-    accountId: 'F:GEN', kind: 'GEN', cashCents: 40_000_000, valueCents: 40_000_000, shares, callsWritten: {}, atRiskCents: {}, previousWeekType: {}, maxOpenLevel: {},
+    accountId: 'F:GEN',
+    kind: 'GEN',
+    cashCents: 40_000_000,
+    valueCents: 40_000_000,
+    shares,
+    callsWritten: {},
+    atRiskCents: {},
+    previousWeekType: {},
+    maxOpenLevel: {},
   });
   const cfg = { ...DEFAULT_PROTOCOL.accounts.GEN, underlyings: ['TSLA'] };
 
@@ -110,17 +118,26 @@ describe('protocol deviation 5: a level is measured from the entry price', () =>
 describe('protocol deviation 6: the strike is chosen at entry, inside the delta band', () => {
   const band = { deltaMin: 0.4, deltaMax: 0.5 };
   it('when the chain at entry has a strike in the band, then it is the one nearest the target', () => {
-    const chain = [{ strike: 23_500, delta: -0.38, bid: 200, ask: 220 }, { strike: 24_000, delta: -0.44, bid: 300, ask: 320 }];
+    const chain = [
+      { strike: 23_500, delta: -0.38, bid: 200, ask: 220 },
+      { strike: 24_000, delta: -0.44, bid: 300, ask: 320 },
+    ];
     expect(chooseEntryStrike({ chain, targetDelta: 0.45, band, tolerance: 0.05 })).to.deep.equal({ ok: true, quote: chain[1] });
   });
   it('when the market moved so no listed strike is in the band, then the entry is skipped with the reason', () => {
-    const chain = [{ strike: 23_500, delta: -0.25, bid: 200, ask: 220 }, { strike: 24_000, delta: -0.62, bid: 300, ask: 320 }];
+    const chain = [
+      { strike: 23_500, delta: -0.25, bid: 200, ask: 220 },
+      { strike: 24_000, delta: -0.62, bid: 300, ask: 320 },
+    ];
     const r = chooseEntryStrike({ chain, targetDelta: 0.45, band, tolerance: 0.05 });
     expect(r.ok).to.equal(false);
     expect(r.ok ? '' : r.reason).to.equal('DELTA_OUT_OF_BAND');
   });
   it('when the nearest listed strike is a little outside the band (0.18 for 0.20–0.30), then the tolerance admits it', () => {
-    const chain = [{ strike: 40_500, delta: 0.328, bid: 200, ask: 220 }, { strike: 41_000, delta: 0.18, bid: 80, ask: 90 }];
+    const chain = [
+      { strike: 40_500, delta: 0.328, bid: 200, ask: 220 },
+      { strike: 41_000, delta: 0.18, bid: 80, ask: 90 },
+    ];
     expect(chooseEntryStrike({ chain, targetDelta: 0.25, band: { deltaMin: 0.2, deltaMax: 0.3 }, tolerance: 0.05 })).to.deep.equal({ ok: true, quote: chain[1] });
     expect(chooseEntryStrike({ chain, targetDelta: 0.25, band: { deltaMin: 0.2, deltaMax: 0.3 }, tolerance: 0 }).ok).to.equal(false);
   });

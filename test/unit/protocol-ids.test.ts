@@ -10,7 +10,11 @@ import { parseProtocolClientOrderId, parseWeeklyCycleWorkflowId, protocolClientO
 import { weeklyRunWorkflowId } from '../../src/contracts/workflows/weeklyCycleRun';
 
 describe('protocol ids', () => {
-  const cases: [string, string][] = [['ACME', '2025-W19'], ['ACME/2025-W07', '2025-W19'], ['a-b_c', '2026-W01']];
+  const cases: [string, string][] = [
+    ['ACME', '2025-W19'],
+    ['ACME/2025-W07', '2025-W19'],
+    ['a-b_c', '2026-W01'],
+  ];
   for (const [family, week] of cases) {
     it(`when family ${family} and week ${week} are encoded, then each id decodes to them`, () => {
       expect(parseWeeklyCycleWorkflowId(weeklyCycleWorkflowId(family, week))).to.deep.equal({ familyId: family, week });

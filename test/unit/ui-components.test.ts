@@ -44,7 +44,25 @@ describe('command center: React components in jsdom', function () {
   before(() => {
     dom = new JSDOM('<!doctype html><html lang="en"><body><div id="root"></div></body></html>', { url: 'http://127.0.0.1/ui/', pretendToBeVisual: true });
     const w = dom.window as unknown as Record<string, unknown>;
-    for (const k of ['window', 'document', 'navigator', 'sessionStorage', 'HTMLElement', 'HTMLDialogElement', 'Node', 'Element', 'Event', 'PopStateEvent', 'MouseEvent', 'KeyboardEvent', 'getComputedStyle', 'requestAnimationFrame', 'cancelAnimationFrame', 'MutationObserver', 'DocumentFragment'])
+    for (const k of [
+      'window',
+      'document',
+      'navigator',
+      'sessionStorage',
+      'HTMLElement',
+      'HTMLDialogElement',
+      'Node',
+      'Element',
+      'Event',
+      'PopStateEvent',
+      'MouseEvent',
+      'KeyboardEvent',
+      'getComputedStyle',
+      'requestAnimationFrame',
+      'cancelAnimationFrame',
+      'MutationObserver',
+      'DocumentFragment',
+    ])
       setGlobal(k, k === 'window' ? dom.window : w[k]);
     setGlobal('IS_REACT_ACT_ENVIRONMENT', true);
     setGlobal('fetch', async (url: string, init: RequestInit = {}) => {
@@ -58,7 +76,10 @@ describe('command center: React components in jsdom', function () {
     saved.tsxHook = { value: previous };
     exts['.tsx'] = (m, file) => {
       if (!file.startsWith(UI)) return previous!(m, file);
-      const out = ts.transpileModule(fs.readFileSync(file, 'utf8'), { fileName: file, compilerOptions: { jsx: ts.JsxEmit.ReactJSX, module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } });
+      const out = ts.transpileModule(fs.readFileSync(file, 'utf8'), {
+        fileName: file,
+        compilerOptions: { jsx: ts.JsxEmit.ReactJSX, module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+      });
       m._compile(out.outputText, file);
     };
     /* eslint-disable @typescript-eslint/no-require-imports */
@@ -95,7 +116,9 @@ describe('command center: React components in jsdom', function () {
   });
   const overview = {
     families: [family('ACME/2026-W05', 'ACME', '2026-02-01T00:00:00Z', ['GEN', 'COM'], 625_000), family('ACME', null, '2026-01-01T00:00:00Z', ['COM', 'GEN', 'REV'], 30_000_029)],
-    transfers: [{ key: 'FORK:ACME:2026-W05:ACME/2026-W05:GEN', familyId: 'ACME', reason: 'FORK', from: 'ACME:GEN', to: 'ACME/2026-W05:GEN', amountCents: 625_000, week: '2026-W05', at: '2026-01-30T21:00:00Z' }],
+    transfers: [
+      { key: 'FORK:ACME:2026-W05:ACME/2026-W05:GEN', familyId: 'ACME', reason: 'FORK', from: 'ACME:GEN', to: 'ACME/2026-W05:GEN', amountCents: 625_000, week: '2026-W05', at: '2026-01-30T21:00:00Z' },
+    ],
     control: { global: { scope: 'global', halted: true, reduceOnly: false, reason: 'maintenance', updatedBy: 'operator:alice' }, scopes: [] },
     broker: { connected: false },
     cycle: { scheduleId: 'all-use-weekly-cycle', paused: false, lastRunAt: null, lastWorkflowId: null, nextRunAt: '2026-02-06T21:30:00.000Z', error: null },

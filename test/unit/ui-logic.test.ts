@@ -7,8 +7,25 @@ import { distinct, sortRows } from '../../ui/src/lib/table';
 import { weekGrid, weekTypeTone } from '../../ui/src/lib/weeks';
 
 const row = (id: string, status: string, updatedAt: string, over: Partial<FeedRow> = {}): FeedRow => ({
-  id, clientName: 'c', clientOrderId: `coid-${id}`, strategy: 'S1', scheme: 'WIS', source: 'STARLAB', symbol: 'AAPL', action: 'BUY', quantity: 1, status, rejectReason: null,
-  workflowId: `wf-${id}`, workflowUrl: null, orderStatus: null, filledQuantity: 0, avgFillPrice: null, createdAt: `2026-12-01T10:00:0${id}Z`, updatedAt, ...over,
+  id,
+  clientName: 'c',
+  clientOrderId: `coid-${id}`,
+  strategy: 'S1',
+  scheme: 'WIS',
+  source: 'STARLAB',
+  symbol: 'AAPL',
+  action: 'BUY',
+  quantity: 1,
+  status,
+  rejectReason: null,
+  workflowId: `wf-${id}`,
+  workflowUrl: null,
+  orderStatus: null,
+  filledQuantity: 0,
+  avgFillPrice: null,
+  createdAt: `2026-12-01T10:00:0${id}Z`,
+  updatedAt,
+  ...over,
 });
 
 describe('command center: UI logic (sse, live feed, tables, charts, weeks, session)', () => {
@@ -43,7 +60,12 @@ describe('command center: UI logic (sse, live feed, tables, charts, weeks, sessi
   });
 
   it('when sorting a table, then numbers (and decimal strings) sort numerically and empty cells stay last', () => {
-    const rows = [{ s: '10.5', n: 2 }, { s: '9', n: null }, { s: '100', n: -1 }, { s: null, n: 5 }];
+    const rows = [
+      { s: '10.5', n: 2 },
+      { s: '9', n: null },
+      { s: '100', n: -1 },
+      { s: null, n: 5 },
+    ];
     expect(sortRows(rows, 's', 'asc').map((r) => r.s)).to.deep.equal(['9', '10.5', '100', null]);
     expect(sortRows(rows, 's', 'desc').map((r) => r.s)).to.deep.equal(['100', '10.5', '9', null]);
     expect(sortRows(rows, 'n', 'desc').map((r) => r.n)).to.deep.equal([5, 2, -1, null]);
@@ -51,15 +73,41 @@ describe('command center: UI logic (sse, live feed, tables, charts, weeks, sessi
   });
 
   it('when charting a series, then it fills the box, the highest point at the top; a flat series is drawn mid-height', () => {
-    const g = linePath([{ x: 'd1', y: 100 }, { x: 'd2', y: 300 }, { x: 'd3', y: 200 }], 100, 50, 10);
+    const g = linePath(
+      [
+        { x: 'd1', y: 100 },
+        { x: 'd2', y: 300 },
+        { x: 'd3', y: 200 },
+      ],
+      100,
+      50,
+      10,
+    );
     expect(g.d).to.equal('M10,40 L50,10 L90,25');
     expect([g.min, g.max]).to.deep.equal([100, 300]);
-    expect(linePath([{ x: 'a', y: 5 }, { x: 'b', y: 5 }], 100, 50, 10).d).to.equal('M10,25 L90,25');
+    expect(
+      linePath(
+        [
+          { x: 'a', y: 5 },
+          { x: 'b', y: 5 },
+        ],
+        100,
+        50,
+        10,
+      ).d,
+    ).to.equal('M10,25 L90,25');
     expect(linePath([], 100, 50).d).to.equal('');
   });
 
   it('when laying out week types, then weeks go newest first and every account has a column, empty or not', () => {
-    const g = weekGrid([{ accountId: 'F:GEN', symbol: 'TSLA', week: '2026-W10', type: 'P-EW' }, { accountId: 'F:GEN', symbol: 'NVDA', week: '2026-W10', type: 'P-DD' }, { accountId: 'F:REV', symbol: 'AAPL', week: '2026-W11', type: 'P-RO' }], ['F:GEN', 'F:REV', 'F:COM']);
+    const g = weekGrid(
+      [
+        { accountId: 'F:GEN', symbol: 'TSLA', week: '2026-W10', type: 'P-EW' },
+        { accountId: 'F:GEN', symbol: 'NVDA', week: '2026-W10', type: 'P-DD' },
+        { accountId: 'F:REV', symbol: 'AAPL', week: '2026-W11', type: 'P-RO' },
+      ],
+      ['F:GEN', 'F:REV', 'F:COM'],
+    );
     expect(g.weeks).to.deep.equal(['2026-W11', '2026-W10']);
     expect(g.accounts).to.deep.equal(['F:GEN', 'F:REV', 'F:COM']);
     expect(g.cell('2026-W10', 'F:GEN').map((c) => c.symbol)).to.deep.equal(['NVDA', 'TSLA']);

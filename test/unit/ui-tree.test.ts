@@ -1,7 +1,15 @@
 import { expect } from 'chai';
 import { buildAccountTree, flattenTree, kindLabel, type FamilyIn, type TransferIn } from '../../ui/src/lib/tree';
 
-const acc = (fam: string, kind: string, cash: number, extra = 0) => ({ id: `${fam}:${kind}`, kind, status: 'OPEN', baseCents: cash, cashCents: cash, equityCents: cash + extra, bufferCents: Math.ceil((cash + extra) * 0.05) });
+const acc = (fam: string, kind: string, cash: number, extra = 0) => ({
+  id: `${fam}:${kind}`,
+  kind,
+  status: 'OPEN',
+  baseCents: cash,
+  cashCents: cash,
+  equityCents: cash + extra,
+  bufferCents: Math.ceil((cash + extra) * 0.05),
+});
 const fam = (id: string, parent: string | null, createdAt: string, kinds = parent ? ['COM', 'GEN'] : ['COM', 'REV', 'GEN'], cash = 1_000_00): FamilyIn => ({
   id,
   name: id,

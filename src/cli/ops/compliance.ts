@@ -52,8 +52,7 @@ export function registerComplianceCommands(program: Command, ctx: () => OpsConte
       if (!/^[\w.:-]{1,100}$/.test(o.client)) throw new Error(`--client: not a client name: ${o.client}`);
       const c = ctx();
       // 'local' is the client of AUTH_MODE=open (loopback development); any other must exist.
-      if (o.client !== 'local' && !(await apiClientExists(c.prisma(), o.client)))
-        throw new Error(`--client: no STAR-LAB client named ${o.client} (see \`ops keys list\`)`);
+      if (o.client !== 'local' && !(await apiClientExists(c.prisma(), o.client))) throw new Error(`--client: no STAR-LAB client named ${o.client} (see \`ops keys list\`)`);
       const created = await createWebhookEndpoint(c.prisma(), { clientName: o.client, url: o.url, createdBy: c.actor });
       await writeAudit(c.prisma(), { actor: c.actor, action: 'WEBHOOK_REGISTERED', target: created.id, outcome: 'OK', detail: { client: o.client, url: o.url } });
       if (json()) line(created);
@@ -130,7 +129,12 @@ export function registerComplianceCommands(program: Command, ctx: () => OpsConte
         if (page.next_cursor) process.stderr.write(`next_cursor: ${page.next_cursor}\n`);
       } else if (json()) line(page);
       else {
-        print(page, false, page.items.map((i) => ({ ...i, detail: JSON.stringify(i.detail) })), ['id', 'created_at', 'actor', 'action', 'target', 'outcome', 'detail']);
+        print(
+          page,
+          false,
+          page.items.map((i) => ({ ...i, detail: JSON.stringify(i.detail) })),
+          ['id', 'created_at', 'actor', 'action', 'target', 'outcome', 'detail'],
+        );
         if (page.next_cursor) process.stdout.write(`next: --cursor ${page.next_cursor}\n`);
       }
     });
@@ -150,7 +154,10 @@ export function registerComplianceCommands(program: Command, ctx: () => OpsConte
         if (page.next_cursor) process.stdout.write(`next: --cursor ${page.next_cursor}\n`);
       }
     });
-  for (const [verb, decision] of [['accept', 'ACCEPTED'], ['dismiss', 'DISMISSED']] as const) {
+  for (const [verb, decision] of [
+    ['accept', 'ACCEPTED'],
+    ['dismiss', 'DISMISSED'],
+  ] as const) {
     ntf
       .command(`${verb} <id>`)
       .description(`${verb} a notification (once), with a reason; audited. Never places an order.`)

@@ -42,7 +42,11 @@ export function registerConfigCommands(program: Command, ctx: () => OpsContext, 
     const base = fromFile ?? (scope.familyId || scope.accountId ? ((await protocolConfigHistory(p, scope, 1))[0]?.config ?? {}) : (await currentProtocolConfig(p)).config);
     const next = applyAssignments(base, assignments.map(parseAssignment));
     const r = await setProtocolConfig(p, { config: next, actor: o.by ?? ctx().actor, reason: o.reason, scope });
-    print({ version: r.version, scope, changes: r.changes }, json(), r.changes.map((c) => ({ path: c.path, from: JSON.stringify(c.from), to: JSON.stringify(c.to) })));
+    print(
+      { version: r.version, scope, changes: r.changes },
+      json(),
+      r.changes.map((c) => ({ path: c.path, from: JSON.stringify(c.from), to: JSON.stringify(c.to) })),
+    );
   });
 
   scoped(
@@ -53,14 +57,22 @@ export function registerConfigCommands(program: Command, ctx: () => OpsContext, 
       .option('--to <version>', 'newer version (default the latest)', versionArg),
   ).action(async (o: { from?: number; to?: number; family?: string; account?: string }) => {
     const d = await protocolConfigDiff(ctx().prisma(), { from: o.from, to: o.to, scope: scopeOf(o) });
-    print(d, json(), d.changes.map((c) => ({ path: c.path, from: JSON.stringify(c.from), to: JSON.stringify(c.to) })));
+    print(
+      d,
+      json(),
+      d.changes.map((c) => ({ path: c.path, from: JSON.stringify(c.from), to: JSON.stringify(c.to) })),
+    );
   });
 
   scoped(config.command('history').description('every version, newest first: who, when, why').option('--limit <n>', 'how many (default 50)', versionArg)).action(
     async (o: { limit?: number; family?: string; account?: string }) => {
       const scope = scopeOf(o);
       const rows = await protocolConfigHistory(ctx().prisma(), scope.familyId || scope.accountId ? scope : undefined, o.limit ?? 50);
-      print({ versions: rows }, json(), rows.map((r) => ({ version: r.version, scope: r.scope, actor: r.actor, reason: r.reason, createdAt: r.createdAt })));
+      print(
+        { versions: rows },
+        json(),
+        rows.map((r) => ({ version: r.version, scope: r.scope, actor: r.actor, reason: r.reason, createdAt: r.createdAt })),
+      );
     },
   );
 }

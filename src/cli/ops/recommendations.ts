@@ -17,13 +17,28 @@ export function registerRecommendations(program: Command, ctx: () => OpsContext,
     .action(async (o: { status?: string }) => {
       if (o.status && !['PROPOSED', 'ACCEPTED', 'DISMISSED'].includes(o.status)) throw new Error(`--status must be PROPOSED, ACCEPTED or DISMISSED, not ${o.status}`);
       const rows = await listRecommendations(ctx().prisma(), o.status as RecommendationStatus | undefined);
-      print({ recommendations: rows }, json(), rows.map((r) => ({ id: r.id, kind: r.kind, status: r.status, created: r.createdAt.toISOString(), decided_by: r.decidedBy, version: r.appliedVersion, evidence: (r.evidence as { reason?: string } | null)?.reason ?? '' })));
+      print(
+        { recommendations: rows },
+        json(),
+        rows.map((r) => ({
+          id: r.id,
+          kind: r.kind,
+          status: r.status,
+          created: r.createdAt.toISOString(),
+          decided_by: r.decidedBy,
+          version: r.appliedVersion,
+          evidence: (r.evidence as { reason?: string } | null)?.reason ?? '',
+        })),
+      );
     });
-  rec.command('show <id>').description('one recommendation with its evidence and proposed configuration').action(async (id: string) => {
-    const r = await getRecommendation(ctx().prisma(), id);
-    if (!r) throw new Error(`recommendation ${id} not found`);
-    print(r, json());
-  });
+  rec
+    .command('show <id>')
+    .description('one recommendation with its evidence and proposed configuration')
+    .action(async (id: string) => {
+      const r = await getRecommendation(ctx().prisma(), id);
+      if (!r) throw new Error(`recommendation ${id} not found`);
+      print(r, json());
+    });
   for (const verb of ['accept', 'dismiss'] as const)
     rec
       .command(`${verb} <id>`)

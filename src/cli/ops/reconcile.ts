@@ -32,8 +32,12 @@ export function registerReconcile(program: Command, ctx: () => OpsContext, json:
       ]).finally(() => clearTimeout(timer));
       if (!json()) {
         const run = await getRun(c.prisma(), s.runId);
-        const diffs = ((run?.body as { differences_detail?: Array<{ kind: string; explained: boolean; message: string; scopes: string[] }> } | undefined)?.differences_detail ?? [])
-          .map((d) => ({ kind: d.kind, explained: d.explained ? 'yes' : 'NO', scopes: d.scopes.join(','), what: d.message }));
+        const diffs = ((run?.body as { differences_detail?: Array<{ kind: string; explained: boolean; message: string; scopes: string[] }> } | undefined)?.differences_detail ?? []).map((d) => ({
+          kind: d.kind,
+          explained: d.explained ? 'yes' : 'NO',
+          scopes: d.scopes.join(','),
+          what: d.message,
+        }));
         process.stdout.write(`reconciliation ${s.runId} at broker time ${s.brokerTime}\n${table(diffs)}\n`);
       }
       process.stdout.write(`${JSON.stringify({ differences: s.differences, explained: s.explained, unexplained: s.unexplained, reduce_only: s.reduce_only })}\n`);

@@ -49,8 +49,7 @@ export const DECLINE_FAILURES: readonly string[] = [KILL_SWITCH_FAILURE, BROKER_
 
 const PREFIX = 'instruction-';
 export const instructionWorkflowId = (allUseOrderId: string): string => `${PREFIX}${allUseOrderId}`;
-export const allUseOrderIdOf = (workflowId: string): string | null =>
-  workflowId.startsWith(PREFIX) ? workflowId.slice(PREFIX.length) : null;
+export const allUseOrderIdOf = (workflowId: string): string | null => (workflowId.startsWith(PREFIX) ? workflowId.slice(PREFIX.length) : null);
 
 /** The workflow's registered name and signature: callers start it by name, not by importing workflow code. */
 export const TRADE_INSTRUCTION_WORKFLOW = 'tradeInstruction';

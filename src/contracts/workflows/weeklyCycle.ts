@@ -49,8 +49,7 @@ export function parseWeeklyCycleWorkflowId(id: string): { familyId: string; week
   return m ? { familyId: m[1]!, week: m[2]! } : null;
 }
 /** `<family>:<account kind>:<week>:<symbol>:<n>`; '/' of forked family ids becomes '.' (client_order_id charset). */
-export const protocolClientOrderId = (familyId: string, kind: string, week: string, symbol: string, n: number | string): string =>
-  `${familyId.replaceAll('/', '.')}:${kind}:${week}:${symbol}:${n}`;
+export const protocolClientOrderId = (familyId: string, kind: string, week: string, symbol: string, n: number | string): string => `${familyId.replaceAll('/', '.')}:${kind}:${week}:${symbol}:${n}`;
 /** Inverse of protocolClientOrderId (the family as written in the id, re-price suffix `.rN` dropped). */
 export function parseProtocolClientOrderId(coid: string): { family: string; kind: string; week: string; symbol: string; n: string } | null {
   const m = /^(.+):(GEN|REV|COM):(\d{4}-W\d{2}):([A-Z][A-Z.]{0,9}):([^:]+?)(?:\.r\d+)?$/.exec(coid);

@@ -16,8 +16,7 @@ export interface WeeklyRunInput {
 }
 
 /** `weekly-run:<from>:<to>` for every family, `…:<family>+<family>` for a chosen few. */
-export const weeklyRunWorkflowId = (from: string, to: string, familyIds?: readonly string[]): string =>
-  `weekly-run:${from}:${to}${familyIds?.length ? `:${[...familyIds].sort().join('+')}` : ''}`;
+export const weeklyRunWorkflowId = (from: string, to: string, familyIds?: readonly string[]): string => `weekly-run:${from}:${to}${familyIds?.length ? `:${[...familyIds].sort().join('+')}` : ''}`;
 
 export const WEEKLY_CYCLE_RUN_WORKFLOW = 'weeklyCycleRun';
 export type WeeklyCycleRunWorkflow = (input?: WeeklyRunInput) => Promise<WeeklyCycleResult[]>;

@@ -27,5 +27,12 @@ export function sortRows<T>(rows: readonly T[], key: keyof T, dir: SortDir = 'as
 
 /** Distinct non-empty values of a column, sorted (for filter drop-downs). */
 export function distinct<T>(rows: readonly T[], key: keyof T): string[] {
-  return [...new Set(rows.map((r) => r[key]).filter((v) => v !== null && v !== undefined && v !== '').map(String))].sort();
+  return [
+    ...new Set(
+      rows
+        .map((r) => r[key])
+        .filter((v) => v !== null && v !== undefined && v !== '')
+        .map(String),
+    ),
+  ].sort();
 }

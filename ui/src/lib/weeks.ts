@@ -18,7 +18,10 @@ export function weekGrid(rows: readonly WeekTypeIn[], accounts: readonly string[
   const cells = new Map<string, { symbol: string; type: string }[]>();
   for (const r of rows) {
     const k = `${r.week}|${r.accountId}`;
-    cells.set(k, [...(cells.get(k) ?? []), { symbol: r.symbol, type: r.type }].sort((a, b) => a.symbol.localeCompare(b.symbol)));
+    cells.set(
+      k,
+      [...(cells.get(k) ?? []), { symbol: r.symbol, type: r.type }].sort((a, b) => a.symbol.localeCompare(b.symbol)),
+    );
   }
   return { weeks, accounts: accs, cell: (w, a) => cells.get(`${w}|${a}`) ?? [] };
 }

@@ -72,11 +72,15 @@ export function Configuration() {
             </dl>
             <details>
               <summary>Every protocol setting (JSON)</summary>
-              <pre tabIndex={0} aria-label="Protocol settings as JSON">{JSON.stringify(d.protocol, null, 2)}</pre>
+              <pre tabIndex={0} aria-label="Protocol settings as JSON">
+                {JSON.stringify(d.protocol, null, 2)}
+              </pre>
             </details>
             <h2>Process environment</h2>
             <p className="muted small">As printed at start; secrets are masked.</p>
-            <pre className="env" tabIndex={0} aria-label="Process environment">{d.environment.join('\n')}</pre>
+            <pre className="env" tabIndex={0} aria-label="Process environment">
+              {d.environment.join('\n')}
+            </pre>
           </>
         )}
       </Loaded>

@@ -76,7 +76,13 @@ export function Control() {
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
   const refresh = () => qc.invalidateQueries();
-  const halt: Action = { title: 'Halt trading', description: 'Every new instruction is rejected (KILL_SWITCH) until trading is resumed. Open orders stay open.', confirm: 'Halt trading', danger: true, run: (r) => apiPost('/halt', reasonOr(r)) };
+  const halt: Action = {
+    title: 'Halt trading',
+    description: 'Every new instruction is rejected (KILL_SWITCH) until trading is resumed. Open orders stay open.',
+    confirm: 'Halt trading',
+    danger: true,
+    run: (r) => apiPost('/halt', reasonOr(r)),
+  };
   const resume: Action = { title: 'Resume trading', description: 'New instructions are accepted again.', confirm: 'Resume trading', run: (r) => apiPost('/resume', reasonOr(r)) };
   const reduce = (on: boolean): Action => ({
     title: on ? 'Enter reduce-only mode' : 'Leave reduce-only mode',
@@ -108,9 +114,7 @@ export function Control() {
                 <p className={`state state-${state.tone}`} data-testid="control-state">
                   {state.label}
                 </p>
-                <p className="muted">
-                  {g.updatedBy ? `${g.reason ?? 'no reason'} · ${g.updatedBy} · ${when(g.updatedAt)}` : 'never switched'}
-                </p>
+                <p className="muted">{g.updatedBy ? `${g.reason ?? 'no reason'} · ${g.updatedBy} · ${when(g.updatedAt)}` : 'never switched'}</p>
                 <div className="buttons">
                   {g.halted ? (
                     <button type="button" onClick={() => setAction(resume)}>

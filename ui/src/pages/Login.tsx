@@ -25,7 +25,8 @@ export function Login({ onDone }: { onDone: () => void }) {
         <label htmlFor="token">Operator token</label>
         <input id="token" name="token" type="password" autoComplete="off" required minLength={24} value={token} onChange={(e) => setToken(e.target.value)} />
         <p className="muted">
-          The token of the operator API. With <code>npm start</code> and no <code>OPERATOR_TOKEN</code> set it is in <code>data/operator-token</code> (<code>cat data/operator-token</code>). It is kept in this tab only.
+          The token of the operator API. With <code>npm start</code> and no <code>OPERATOR_TOKEN</code> set it is in <code>data/operator-token</code> (<code>cat data/operator-token</code>). It is kept
+          in this tab only.
         </p>
         {error && (
           <p className="error" role="alert">

@@ -38,7 +38,14 @@ export function Orders() {
     </label>
   );
   return (
-    <Page title="Orders and instructions" actions={<span className={`live live-${state}`} role="status" data-testid="feed-state">{state === 'open' ? '● live' : state === 'retrying' ? 'reconnecting…' : 'connecting…'}</span>}>
+    <Page
+      title="Orders and instructions"
+      actions={
+        <span className={`live live-${state}`} role="status" data-testid="feed-state">
+          {state === 'open' ? '● live' : state === 'retrying' ? 'reconnecting…' : 'connecting…'}
+        </span>
+      }
+    >
       <div className="filters">
         {select('o-source', 'Source', source, setSource, distinct(rows, 'source'))}
         {select('o-strategy', 'Strategy', strategy, setStrategy, distinct(rows, 'strategy'))}
@@ -48,7 +55,9 @@ export function Orders() {
         </label>
       </div>
       {shown.length === 0 ? (
-        <p className="empty">{state === 'connecting' ? 'Connecting to the live feed…' : rows.length ? 'No instruction matches the filter.' : 'No instruction yet. New ones appear here as they arrive.'}</p>
+        <p className="empty">
+          {state === 'connecting' ? 'Connecting to the live feed…' : rows.length ? 'No instruction matches the filter.' : 'No instruction yet. New ones appear here as they arrive.'}
+        </p>
       ) : (
         <Scroll label="Instructions">
           <table aria-live="polite">
@@ -60,10 +69,14 @@ export function Orders() {
                 <th scope="col">Source</th>
                 <th scope="col">Strategy</th>
                 <th scope="col">Action</th>
-                <th scope="col" className="num">Qty</th>
+                <th scope="col" className="num">
+                  Qty
+                </th>
                 <th scope="col">Status</th>
                 <th scope="col">Broker order</th>
-                <th scope="col" className="num">Fill</th>
+                <th scope="col" className="num">
+                  Fill
+                </th>
                 <th scope="col">Workflow</th>
               </tr>
             </thead>
@@ -74,11 +87,17 @@ export function Orders() {
                   <td>
                     <code>{r.id}</code>
                     <br />
-                    <span className="muted">{r.clientName} · {r.clientOrderId}</span>
+                    <span className="muted">
+                      {r.clientName} · {r.clientOrderId}
+                    </span>
                   </td>
                   <td>{r.source}</td>
-                  <td>{r.strategy} <span className="muted">{r.scheme}</span></td>
-                  <td>{r.action} {r.symbol}</td>
+                  <td>
+                    {r.strategy} <span className="muted">{r.scheme}</span>
+                  </td>
+                  <td>
+                    {r.action} {r.symbol}
+                  </td>
                   <td className="num">{r.quantity}</td>
                   <td>
                     <StatusBadge status={r.status} />
@@ -92,7 +111,9 @@ export function Orders() {
                         Temporal<span className="sr-only"> workflow {r.workflowId} (opens the Temporal Web UI)</span>
                       </a>
                     ) : (
-                      <code className="small" title="no Temporal Web UI configured (TEMPORAL_UI_URL)">{r.workflowId}</code>
+                      <code className="small" title="no Temporal Web UI configured (TEMPORAL_UI_URL)">
+                        {r.workflowId}
+                      </code>
                     )}
                   </td>
                 </tr>

@@ -44,11 +44,13 @@ export function Overview() {
                     {d.control.global.reason ?? 'no reason recorded'}
                     {d.control.global.updatedBy ? ` · by ${d.control.global.updatedBy}` : ''}
                   </p>
-                  {d.control.scopes.filter((s) => s.scope !== 'global' && (s.halted || s.reduceOnly)).map((s) => (
-                    <p key={s.scope} className="muted">
-                      {s.scope}: {tradingState(s).label}
-                    </p>
-                  ))}
+                  {d.control.scopes
+                    .filter((s) => s.scope !== 'global' && (s.halted || s.reduceOnly))
+                    .map((s) => (
+                      <p key={s.scope} className="muted">
+                        {s.scope}: {tradingState(s).label}
+                      </p>
+                    ))}
                 </Card>
                 <Card title="Broker">
                   {d.broker ? (
@@ -77,44 +79,76 @@ export function Overview() {
               </div>
               <h2>Account families</h2>
               {nodes.length === 0 ? (
-                <p className="empty">No account family yet. Open one with <code>POST /api/v1/operator/accounts</code> or <code>npm run accounts</code>.</p>
+                <p className="empty">
+                  No account family yet. Open one with <code>POST /api/v1/operator/accounts</code> or <code>npm run accounts</code>.
+                </p>
               ) : (
                 <ul className="tree" aria-label="Account family tree">
                   {nodes.map((n) => (
                     <li key={n.family.id} className="family" style={{ marginLeft: `${n.depth * 1.5}rem` }} data-testid={`family-${n.family.id}`}>
                       <div className="family-head">
-                        <strong>{n.depth > 0 ? '↳ ' : ''}{n.family.name}</strong> <span className="muted">({n.family.id}{n.depth > 0 ? `, fork of ${n.family.parentFamilyId}` : ''}) · {n.family.status}</span>
+                        <strong>
+                          {n.depth > 0 ? '↳ ' : ''}
+                          {n.family.name}
+                        </strong>{' '}
+                        <span className="muted">
+                          ({n.family.id}
+                          {n.depth > 0 ? `, fork of ${n.family.parentFamilyId}` : ''}) · {n.family.status}
+                        </span>
                         <span className="right">
                           equity <Money cents={n.equityCents} />
-                          {n.children.length > 0 && <> · with forks <Money cents={n.subtreeEquityCents} /></>}
+                          {n.children.length > 0 && (
+                            <>
+                              {' '}
+                              · with forks <Money cents={n.subtreeEquityCents} />
+                            </>
+                          )}
                         </span>
                       </div>
                       <Scroll label={`Accounts of ${n.family.name}`}>
-                      <table className="compact">
-                        <caption className="sr-only">Accounts of {n.family.name}</caption>
-                        <thead>
-                          <tr>
-                            <th scope="col">Account</th>
-                            <th scope="col">Status</th>
-                            <th scope="col" className="num">Base</th>
-                            <th scope="col" className="num">Cash</th>
-                            <th scope="col" className="num">Equity</th>
-                            <th scope="col" className="num">Buffer</th>
-                          </tr>
-                        </thead>
-                        <tbody>
-                          {n.family.accounts.map((a) => (
-                            <tr key={a.id}>
-                              <th scope="row">{kindLabel(a.kind)} <span className="muted">{a.id}</span></th>
-                              <td>{a.status}</td>
-                              <td className="num"><Money cents={a.baseCents} /></td>
-                              <td className="num"><Money cents={a.cashCents} /></td>
-                              <td className="num"><Money cents={a.equityCents} /></td>
-                              <td className="num"><Money cents={a.bufferCents} /></td>
+                        <table className="compact">
+                          <caption className="sr-only">Accounts of {n.family.name}</caption>
+                          <thead>
+                            <tr>
+                              <th scope="col">Account</th>
+                              <th scope="col">Status</th>
+                              <th scope="col" className="num">
+                                Base
+                              </th>
+                              <th scope="col" className="num">
+                                Cash
+                              </th>
+                              <th scope="col" className="num">
+                                Equity
+                              </th>
+                              <th scope="col" className="num">
+                                Buffer
+                              </th>
                             </tr>
-                          ))}
-                        </tbody>
-                      </table>
+                          </thead>
+                          <tbody>
+                            {n.family.accounts.map((a) => (
+                              <tr key={a.id}>
+                                <th scope="row">
+                                  {kindLabel(a.kind)} <span className="muted">{a.id}</span>
+                                </th>
+                                <td>{a.status}</td>
+                                <td className="num">
+                                  <Money cents={a.baseCents} />
+                                </td>
+                                <td className="num">
+                                  <Money cents={a.cashCents} />
+                                </td>
+                                <td className="num">
+                                  <Money cents={a.equityCents} />
+                                </td>
+                                <td className="num">
+                                  <Money cents={a.bufferCents} />
+                                </td>
+                              </tr>
+                            ))}
+                          </tbody>
+                        </table>
                       </Scroll>
                       {n.history.length > 0 && (
                         <details>
@@ -132,7 +166,9 @@ export function Overview() {
                   ))}
                 </ul>
               )}
-              <p className="muted small">Equity = cash + open positions at their average price (marks are on the Positions page). Buffer = the account kind's cash-buffer share of equity (protocol configuration).</p>
+              <p className="muted small">
+                Equity = cash + open positions at their average price (marks are on the Positions page). Buffer = the account kind's cash-buffer share of equity (protocol configuration).
+              </p>
             </>
           );
         }}

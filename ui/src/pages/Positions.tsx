@@ -53,7 +53,12 @@ export function Positions() {
   const [sort, setSort] = useState<{ key: keyof PositionRow; dir: SortDir }>({ key: 'ownerId', dir: 'asc' });
   const rows = q.data?.positions ?? [];
   const shown = useMemo(
-    () => sortRows(rows.filter((r) => (!owner || r.ownerId === owner) && (!symbol || r.symbol === symbol) && (!source || r.source === source)), sort.key, sort.dir),
+    () =>
+      sortRows(
+        rows.filter((r) => (!owner || r.ownerId === owner) && (!symbol || r.symbol === symbol) && (!source || r.source === source)),
+        sort.key,
+        sort.dir,
+      ),
     [rows, owner, symbol, source, sort],
   );
   const select = (id: string, label: string, value: string, set: (v: string) => void, options: string[]) => (
@@ -83,7 +88,9 @@ export function Positions() {
             ) : (
               <Scroll label="Positions">
                 <table>
-                  <caption className="sr-only">Open positions, sorted by {String(sort.key)} {sort.dir}</caption>
+                  <caption className="sr-only">
+                    Open positions, sorted by {String(sort.key)} {sort.dir}
+                  </caption>
                   <thead>
                     <tr>
                       {COLUMNS.map((c) => (
@@ -108,13 +115,21 @@ export function Positions() {
                         <td>{p.right || '—'}</td>
                         <td className="num">{p.quantity}</td>
                         <td className="num">{formatPrice(p.avgPrice)}</td>
-                        <td className="num" title={p.markSource ?? 'no mark'}>{formatPrice(p.mark)}</td>
+                        <td className="num" title={p.markSource ?? 'no mark'}>
+                          {formatPrice(p.mark)}
+                        </td>
                         <td className="num">{fixed(p.delta, 3)}</td>
                         <td className="num">{fixed(p.positionDelta, 1)}</td>
                         <td className="num">{p.iv === null ? '—' : `${(p.iv * 100).toFixed(1)} %`}</td>
-                        <td className="num"><Money cents={p.unrealisedPnlCents} sign /></td>
-                        <td className="num"><Money cents={p.realizedPnlCents} sign /></td>
-                        <td><LevelBadge level={p.level} /></td>
+                        <td className="num">
+                          <Money cents={p.unrealisedPnlCents} sign />
+                        </td>
+                        <td className="num">
+                          <Money cents={p.realizedPnlCents} sign />
+                        </td>
+                        <td>
+                          <LevelBadge level={p.level} />
+                        </td>
                         <td>{p.source ?? '—'}</td>
                       </tr>
                     ))}
@@ -122,7 +137,10 @@ export function Positions() {
                 </table>
               </Scroll>
             )}
-            <p className="muted small">Levels come from the running position monitors (engine-managed short options). Delta and implied volatility are the broker's model values for options (a share has delta 1); position delta is in shares. Other greeks are not provided by the broker port.</p>
+            <p className="muted small">
+              Levels come from the running position monitors (engine-managed short options). Delta and implied volatility are the broker's model values for options (a share has delta 1); position
+              delta is in shares. Other greeks are not provided by the broker port.
+            </p>
           </>
         )}
       </Loaded>

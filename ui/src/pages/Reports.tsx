@@ -94,19 +94,33 @@ export function ReportView({ kind, date }: { kind: 'daily' | 'weekly'; date: str
             </p>
             <dl className="kv wide">
               <dt>Equity</dt>
-              <dd><Money cents={r.totals.equityCents} /></dd>
+              <dd>
+                <Money cents={r.totals.equityCents} />
+              </dd>
               <dt>Cash</dt>
-              <dd><Money cents={r.totals.cashCents} /></dd>
+              <dd>
+                <Money cents={r.totals.cashCents} />
+              </dd>
               <dt>Premium</dt>
-              <dd><Money cents={r.totals.premiumCents} sign /></dd>
+              <dd>
+                <Money cents={r.totals.premiumCents} sign />
+              </dd>
               <dt>Commissions</dt>
-              <dd><Money cents={-r.totals.commissionsCents} sign /></dd>
+              <dd>
+                <Money cents={-r.totals.commissionsCents} sign />
+              </dd>
               <dt>Realised P&amp;L</dt>
-              <dd><Money cents={r.totals.realisedPnlCents} sign /></dd>
+              <dd>
+                <Money cents={r.totals.realisedPnlCents} sign />
+              </dd>
               <dt>Unrealised P&amp;L</dt>
-              <dd><Money cents={r.totals.unrealisedPnlCents} sign /></dd>
+              <dd>
+                <Money cents={r.totals.unrealisedPnlCents} sign />
+              </dd>
               <dt>Max drawdown</dt>
-              <dd><Money cents={r.totals.drawdown.maxCents} /> ({(r.totals.drawdown.maxPct * 100).toFixed(2)} %)</dd>
+              <dd>
+                <Money cents={r.totals.drawdown.maxCents} /> ({(r.totals.drawdown.maxPct * 100).toFixed(2)} %)
+              </dd>
             </dl>
             <div className="charts">
               <LineChart title="Equity curve" testId="chart-equity" series={r.totals.curve.map((p) => ({ x: p.date, y: p.equityCents }))} />
@@ -121,20 +135,36 @@ export function ReportView({ kind, date }: { kind: 'daily' | 'weekly'; date: str
                 <thead>
                   <tr>
                     <th scope="col">Family</th>
-                    <th scope="col" className="num">Equity</th>
-                    <th scope="col" className="num">Premium</th>
-                    <th scope="col" className="num">Realised</th>
-                    <th scope="col" className="num">Max drawdown</th>
+                    <th scope="col" className="num">
+                      Equity
+                    </th>
+                    <th scope="col" className="num">
+                      Premium
+                    </th>
+                    <th scope="col" className="num">
+                      Realised
+                    </th>
+                    <th scope="col" className="num">
+                      Max drawdown
+                    </th>
                   </tr>
                 </thead>
                 <tbody>
                   {r.families.map((f) => (
                     <tr key={f.familyId}>
                       <th scope="row">{f.name}</th>
-                      <td className="num"><Money cents={f.equityCents} /></td>
-                      <td className="num"><Money cents={f.premiumCents} sign /></td>
-                      <td className="num"><Money cents={f.realisedPnlCents} sign /></td>
-                      <td className="num"><Money cents={f.drawdown.maxCents} /></td>
+                      <td className="num">
+                        <Money cents={f.equityCents} />
+                      </td>
+                      <td className="num">
+                        <Money cents={f.premiumCents} sign />
+                      </td>
+                      <td className="num">
+                        <Money cents={f.realisedPnlCents} sign />
+                      </td>
+                      <td className="num">
+                        <Money cents={f.drawdown.maxCents} />
+                      </td>
                     </tr>
                   ))}
                 </tbody>

@@ -21,7 +21,9 @@ export function Starlab() {
           <>
             <h2>Clients</h2>
             {d.clients.length === 0 ? (
-              <p className="empty">No STAR-LAB client registered (<code>npm run apikey</code> issues one).</p>
+              <p className="empty">
+                No STAR-LAB client registered (<code>npm run apikey</code> issues one).
+              </p>
             ) : (
               <table>
                 <caption className="sr-only">STAR-LAB API clients</caption>
@@ -37,7 +39,9 @@ export function Starlab() {
                 <tbody>
                   {d.clients.map((c) => (
                     <tr key={c.name}>
-                      <th scope="row">{c.name} <span className="muted">{c.clientId}</span></th>
+                      <th scope="row">
+                        {c.name} <span className="muted">{c.clientId}</span>
+                      </th>
                       <td>{c.strategies.join(', ') || 'any'}</td>
                       <td>{c.scopes.join(', ')}</td>
                       <td>{when(c.createdAt)}</td>
@@ -59,8 +63,12 @@ export function Starlab() {
                     <th scope="col">Strategy</th>
                     <th scope="col">Scheme</th>
                     <th scope="col">Instructions by status</th>
-                    <th scope="col" className="num">Positions</th>
-                    <th scope="col" className="num">Realised P&amp;L</th>
+                    <th scope="col" className="num">
+                      Positions
+                    </th>
+                    <th scope="col" className="num">
+                      Realised P&amp;L
+                    </th>
                   </tr>
                 </thead>
                 <tbody>
@@ -69,9 +77,15 @@ export function Starlab() {
                       <td>{s.clientName}</td>
                       <th scope="row">{s.strategy}</th>
                       <td>{s.schemes.join(', ')}</td>
-                      <td>{Object.entries(s.instructions).map(([k, v]) => `${k} ${v}`).join(' · ')}</td>
+                      <td>
+                        {Object.entries(s.instructions)
+                          .map(([k, v]) => `${k} ${v}`)
+                          .join(' · ')}
+                      </td>
                       <td className="num">{s.positions}</td>
-                      <td className="num"><Money cents={s.realisedPnlCents} sign /></td>
+                      <td className="num">
+                        <Money cents={s.realisedPnlCents} sign />
+                      </td>
                     </tr>
                   ))}
                 </tbody>

@@ -14,7 +14,10 @@ export function Weeks() {
     <Page title="Weeks">
       <Loaded q={q} what="weeks">
         {(d) => {
-          const g = weekGrid(d.weekTypes, d.accounts.map((a) => a.id));
+          const g = weekGrid(
+            d.weekTypes,
+            d.accounts.map((a) => a.id),
+          );
           return (
             <>
               <h2>Week types per account</h2>
@@ -28,7 +31,9 @@ export function Weeks() {
                       <tr>
                         <th scope="col">Week</th>
                         {g.accounts.map((a) => (
-                          <th key={a} scope="col">{a}</th>
+                          <th key={a} scope="col">
+                            {a}
+                          </th>
                         ))}
                       </tr>
                     </thead>
@@ -70,7 +75,15 @@ export function Weeks() {
                   <tbody>
                     {d.runs.map((r) => (
                       <tr key={r.workflowId}>
-                        <td>{r.url ? <a href={r.url} target="_blank" rel="noreferrer noopener">{r.workflowId}</a> : <code>{r.workflowId}</code>}</td>
+                        <td>
+                          {r.url ? (
+                            <a href={r.url} target="_blank" rel="noreferrer noopener">
+                              {r.workflowId}
+                            </a>
+                          ) : (
+                            <code>{r.workflowId}</code>
+                          )}
+                        </td>
                         <td>{r.type}</td>
                         <td>{r.status}</td>
                         <td>{when(r.startTime)}</td>
