@@ -193,27 +193,28 @@ describe('books: position lifecycle reconciled with the broker (simulator, manua
   });
 
   it("an ALL-USE account's short put assigned: booked from the broker, with the account's ASSIGNMENT ledger entry", async () => {
-    await openFamily(h.prisma, { id: 'FB', name: 'books', lumpSumCents: 100_000_00, protocol: DEFAULT_PROTOCOL });
+    await openFamily(h.prisma, { id: 'FB', name: 'books', lumpSumCents: 1_000_000_00, protocol: DEFAULT_PROTOCOL });
     // The week passes: S_MISS's put (180, AAPL at 200) expires worthless at Friday's close.
     h.sim.clock({ advance_to: ny('2027-05-10', '10:00') });
     expect(await reconcileNow(h)).to.include({ explained: 1, unexplained: 0 });
     expect(await kinds()).to.deep.equal(['EXPIRED_WORTHLESS']);
-    const cashBefore = Number((await h.prisma.account.findUniqueOrThrow({ where: { id: 'FB:GEN' } })).cashCents);
+    // Rev-Acc trades AAPL (PROTOCOL §1; the risk check holds an account to its own underlyings and caps).
+    const cashBefore = Number((await h.prisma.account.findUniqueOrThrow({ where: { id: 'FB:REV' } })).cashCents);
     const { state } = await instruct(
       h,
       { starlab_strategy_id: 'ALLUSE_FB', trade_action: 'SELL_TO_OPEN_PUT', symbol: 'AAPL', strike_price: 210, expiration_date: '2027-05-14', account_tag: undefined },
       true,
-      { source: 'INTERNAL', clientName: 'ALL-USE', accountId: 'FB:GEN' },
+      { source: 'INTERNAL', clientName: 'ALL-USE', accountId: 'FB:REV' },
     );
     expect(state!.status, state!.rejectReason ?? '').to.equal('FILLED');
     h.sim.clock({ to_expiry: true });
     expect(await reconcileNow(h)).to.include({ explained: 1, unexplained: 0 });
     expect(await kinds()).to.deep.equal(['ASSIGNED']);
-    const pos = await h.prisma.position.findMany({ where: { ownerKind: 'ACCOUNT', ownerId: 'FB:GEN', NOT: { quantity: 0 } } });
+    const pos = await h.prisma.position.findMany({ where: { ownerKind: 'ACCOUNT', ownerId: 'FB:REV', NOT: { quantity: 0 } } });
     expect(pos.map((p) => [p.symbol, p.secType, p.quantity, p.avgPrice.toString()])).to.deep.equal([['AAPL', 'STK', 100, '210']]);
-    const entry = await h.prisma.ledgerEntry.findUniqueOrThrow({ where: { key: 'ASSIGNMENT:FB:GEN:AAPL:20270514:P21000' } });
-    expect([entry.fromAccountId, entry.toAccountId, Number(entry.amountCents), entry.familyId]).to.deep.equal(['FB:GEN', 'MARKET', 21_000_00, 'FB']);
-    expect(Number((await h.prisma.account.findUniqueOrThrow({ where: { id: 'FB:GEN' } })).cashCents)).to.equal(cashBefore - 21_000_00);
+    const entry = await h.prisma.ledgerEntry.findUniqueOrThrow({ where: { key: 'ASSIGNMENT:FB:REV:AAPL:20270514:P21000' } });
+    expect([entry.fromAccountId, entry.toAccountId, Number(entry.amountCents), entry.familyId]).to.deep.equal(['FB:REV', 'MARKET', 21_000_00, 'FB']);
+    expect(Number((await h.prisma.account.findUniqueOrThrow({ where: { id: 'FB:REV' } })).cashCents)).to.equal(cashBefore - 21_000_00);
     await expectBooksEqualBroker(h);
   });
 
