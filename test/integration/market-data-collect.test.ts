@@ -44,7 +44,12 @@ describe('market data collection (system)', function () {
     for (const symbol of ['AAPL', 'CRSQ']) {
       await sys.broker.placeOrder({ orderRef: `md-test-${symbol}-${process.pid}`, symbol, secType: 'STK', action: 'BUY', quantity: 10, orderType: 'MKT', tif: 'DAY' });
     }
-    await until(async () => (await sys.broker.marketData!.positions()).filter((p) => ['AAPL', 'CRSQ'].includes(p.symbol)).length === 2, 20_000, 'positions');
+    // Other tests may hold AAPL options at the shared simulator: wait for each symbol's shares.
+    await until(
+      async () => new Set((await sys.broker.marketData!.positions()).filter((p) => p.secType === 'STK' && ['AAPL', 'CRSQ'].includes(p.symbol)).map((p) => p.symbol)).size === 2,
+      20_000,
+      'positions',
+    );
   });
 
   it('when the market-data schedules are triggered, then bars, chain snapshots and position quotes are stored', async () => {
