@@ -131,7 +131,7 @@ const keys = {
   operatorToken: {
     env: 'OPERATOR_TOKEN',
     description:
-      'bearer token of the operator API /api/v1/operator/* and the command center /ui (>= 24 chars); unset: npm start creates one in DATA_DIR/operator-token, other processes disable the operator API (503); the ops CLI works without it',
+      'bearer token of the operator API /api/v1/operator/* and the command center /ui (>= 24 chars); unset: npm start uses the operator_token of DATA_DIR/local-credential.json, other processes disable the operator API (503); the ops CLI works without it',
     schema: z.string().min(24, 'must be at least 24 characters').optional(),
     secret: true,
   },
