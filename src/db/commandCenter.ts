@@ -5,6 +5,7 @@
  * searchable audit log. Plain objects; money as integer cents, prices as decimal strings.
  */
 import type { PrismaClient } from './client';
+import { instructionSummary } from './operator';
 
 export interface PositionRow {
   ownerKind: string;
@@ -79,22 +80,11 @@ export async function instructionFeed(prisma: PrismaClient, q: { since?: Date; l
   return rows.map((i) => {
     const upd = i.order && i.order.updatedAt > i.updatedAt ? i.order.updatedAt : i.updatedAt;
     return {
-      id: i.id,
-      clientName: i.clientName,
-      clientOrderId: i.clientOrderId,
-      strategy: i.starlabStrategyId,
-      scheme: i.schemeType,
-      source: i.source,
-      symbol: i.symbol,
-      action: i.tradeAction,
-      quantity: i.quantity,
-      status: i.status,
-      rejectReason: i.rejectReason,
+      ...instructionSummary(i),
       workflowId: i.workflowId,
       orderStatus: i.order?.status ?? null,
       filledQuantity: i.order?.filledQuantity ?? 0,
       avgFillPrice: i.order?.avgFillPrice?.toString() ?? null,
-      createdAt: i.createdAt.toISOString(),
       updatedAt: upd.toISOString(),
     };
   });

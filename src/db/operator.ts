@@ -63,8 +63,8 @@ export async function listInstructions(prisma: PrismaClient, f: InstructionFilte
 
 type InstructionRow = Awaited<ReturnType<PrismaClient['instruction']['findMany']>>[number];
 
-/** The operator's one-line view of an instruction (list rows and the head of `show`). */
-function instructionSummary(i: InstructionRow) {
+/** The operator's one-line view of an instruction (list rows, the head of `show`, the command center's feed). */
+export function instructionSummary(i: InstructionRow) {
   return {
     id: i.id,
     clientName: i.clientName,
