@@ -42,11 +42,12 @@ async function startInstruction(input: TradeInstructionInput): Promise<void> {
  * Attempt n is priced by the protocol (mid, then towards the bid); an attempt still working
  * after `repriceAfterMs` is cancelled and the next one placed, until a fill, a rejection or
  * the protocol says skip. `maxAttempts` 1 = no re-pricing (rolls: priced at the far side).
+ * `round` > 0: the order tried again later (next entry day, a roll leg's retry), new ids.
  */
-export async function placeProtocolOrder(clientOrderId: string, repriceAfterMs: number, maxAttempts = Infinity): Promise<PlacementResult> {
+export async function placeProtocolOrder(clientOrderId: string, repriceAfterMs: number, maxAttempts = Infinity, round = 0): Promise<PlacementResult> {
   let last: PlacementResult = { clientOrderId, status: 'SKIPPED', filledQuantity: 0, attempts: 0 };
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
-    const a = await db.prepareAttempt({ clientOrderId, attempt });
+    const a = await db.prepareAttempt({ clientOrderId, attempt, ...(round > 0 ? { round } : {}) });
     if (a.kind === 'SKIP') return { ...last, attempts: attempt, reason: a.reason };
     const id = a.kind === 'EXISTS' ? a.allUseOrderId : a.input.allUseOrderId;
     if (a.kind === 'PLACE') await startInstruction(a.input);

@@ -1,48 +1,74 @@
 /**
- * positionMonitor: applies the protocol levels (PROTOCOL §2) to a family's open short options
- * during a trading week. Level 0 checks daily, level 1 hourly; level 2 rolls (buy to close,
- * sell the next expiry for a net credit or not at all); level 3 is recovery: no more rolls,
- * assignment is taken. Orders go through tradeInstruction like every other order.
+ * positionMonitor: one long-running monitor per account family (PROTOCOL §2). It looks at every
+ * open short option of the family, whatever week it was opened in, while the market is open:
+ * level 0 daily, level ≥ 1 hourly (cadences from the configuration, hours and holidays from the
+ * exchange calendar); level 2 rolls (buy to close, sell the next expiry for a net credit or not
+ * at all), an unfilled roll is retried at the next checks up to a configured number of attempts;
+ * level 3 is recovery. Every decision is made by the activities from src/domain/monitorRules.ts;
+ * this only orchestrates. Orders go through tradeInstruction like every other order.
+ * Ends when the family closes or on the stop signal; the weekly cycle (re)starts it.
  */
 import { condition, continueAsNew, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { placeProtocolOrder } from './placement';
-import { checkNowSignal, monitorStateQuery, stopMonitorSignal, type MonitorState, type PositionMonitorInput } from '../src/contracts/workflows/positionMonitor';
+import {
+  checkNowSignal,
+  emptyMonitorState,
+  monitorStateQuery,
+  stopMonitorSignal,
+  type MonitorAction,
+  type MonitorState,
+  type PositionMonitorInput,
+  type RollAttemptResult,
+} from '../src/contracts/workflows/positionMonitor';
 
-const HOUR = 3_600_000;
 const db = proxyLocalActivities<Activities>({ startToCloseTimeout: '2m', retry: { maximumInterval: '10s' } });
+const DEFAULT_BROKER_POLL_MS = 1_000;
 
 export async function positionMonitor(input: PositionMonitorInput, carried?: MonitorState): Promise<MonitorState> {
-  const state: MonitorState = carried ?? { checks: 0, levels: [], rolled: [], noCredit: [], recovery: [] };
+  let state: MonitorState = carried ?? emptyMonitorState();
   let checkRequested = false;
   let stop = false;
   setHandler(checkNowSignal, () => void (checkRequested = true));
   setHandler(stopMonitorSignal, () => void (stop = true));
   setHandler(monitorStateQuery, () => state);
 
-  for (;;) {
-    const check = await db.checkLevels({ familyId: input.familyId, week: input.week });
-    state.levels = check.levels;
-    state.checks++;
-    for (const p of state.levels) {
-      if (p.level === 3 && !state.recovery.includes(p.key)) state.recovery.push(p.key);
-      if (p.level !== 2 || state.rolled.includes(p.key) || state.recovery.includes(p.key) || state.noCredit.includes(p.key)) continue;
-      const roll = await db.planRollOrders({ familyId: input.familyId, week: input.week, position: p });
-      if (!roll) {
-        state.noCredit.push(p.key); // no net credit: hold, look again only if the level changes
-        continue;
-      }
-      const closed = await placeProtocolOrder(roll.closeClientOrderId, input.repriceAfterMs ?? 15 * 60_000, 1);
-      // Open the new leg only when the old one is fully closed: after a partial close the full
-      // planned quantity would overshoot the position (the remainder stays and is watched).
-      if (closed.status === 'FILLED') await placeProtocolOrder(roll.openClientOrderId, input.repriceAfterMs ?? 15 * 60_000, 1);
-      state.rolled.push(p.key);
+  /** Until the next check's instant, a checkNow signal or stop; by the broker's clock when asked to. */
+  async function waitFor(at: string): Promise<void> {
+    if (input.marketClock !== 'broker') {
+      await condition(() => checkRequested || stop, Math.max(1, Date.parse(at) - Date.now()));
+      return;
     }
-    // The week ends by the market's clock (the broker's: a simulator's virtual time in tests).
-    if (stop || Date.parse(check.brokerNow) >= Date.parse(input.until)) return state;
-    const watch = state.levels.some((l) => l.level >= 1);
-    await condition(() => checkRequested || stop, watch ? (input.hourlyMs ?? HOUR) : (input.dailyMs ?? 24 * HOUR));
+    for (;;) {
+      if (await condition(() => checkRequested || stop, input.brokerPollMs ?? DEFAULT_BROKER_POLL_MS)) return;
+      if (Date.parse(await db.brokerNow()) >= Date.parse(at) || workflowInfo().continueAsNewSuggested) return;
+    }
+  }
+
+  async function run(a: MonitorAction, repriceAfterMs: number): Promise<RollAttemptResult> {
+    if (a.kind === 'OPEN') {
+      const open = await placeProtocolOrder(a.openClientOrderId, repriceAfterMs, 1, a.attempt);
+      return { kind: a.kind, key: a.key, attempt: a.attempt, outcome: 'PLACED', open, openClientOrderId: a.openClientOrderId };
+    }
+    const roll = await db.planRollOrders({ familyId: input.familyId, position: a.position, attempt: a.attempt });
+    if (!roll) return { kind: a.kind, key: a.key, attempt: a.attempt, outcome: 'NO_CREDIT' };
+    const close = await placeProtocolOrder(roll.closeClientOrderId, repriceAfterMs, 1);
+    // Open the new leg only when the old one is fully closed: after a partial close the full
+    // planned quantity would overshoot the position (the remainder stays and is watched).
+    const open = close.status === 'FILLED' ? await placeProtocolOrder(roll.openClientOrderId, repriceAfterMs, 1) : undefined;
+    return { kind: a.kind, key: a.key, attempt: a.attempt, outcome: 'PLACED', close, ...(open ? { open } : {}), openClientOrderId: roll.openClientOrderId };
+  }
+
+  for (;;) {
+    const tick = await db.monitorTick({ familyId: input.familyId, state });
+    state = { ...tick.state, nextCheckAt: tick.nextCheckAt };
+    if (!tick.familyOpen || stop) return state;
+    const results: RollAttemptResult[] = [];
+    for (const a of tick.actions) results.push(await run(a, input.repriceAfterMs ?? tick.repriceAfterMs));
+    if (results.length > 0) state = { ...(await db.monitorReview({ state, results, day: tick.day })), nextCheckAt: tick.nextCheckAt };
+    await waitFor(tick.nextCheckAt);
     checkRequested = false;
+    if (stop) return state;
     if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof positionMonitor>(input, state);
   }
 }

@@ -7,7 +7,11 @@
  *
  * Entry day: a durable timer inside the cycle (sleep until the entry day's open), then a wait
  * on the broker's clock (the simulator's virtual time in tests). One workflow per (family, week)
- * keeps the week's story in one history; past weeks (backfill) sleep zero.
+ * keeps the week's story in one history; past weeks (backfill) sleep zero. An entry that filled
+ * nothing is tried again on its account's next entry day of the week (Rev-Acc: Monday–Wednesday).
+ *
+ * The family's position monitor (one long-running workflow per family, all its open positions)
+ * is started here if it is not running: every open family has a cycle every week.
  */
 import { executeChild, proxyActivities, proxyLocalActivities, ParentClosePolicy, setHandler, sleep, startChild } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
@@ -21,7 +25,6 @@ import { tripleForkRebalance } from './tripleForkRebalance';
 import { tripleForkWorkflowId } from '../src/contracts/workflows/tripleForkRebalance';
 import { cycleProgressQuery, type WeeklyCycleInput, type WeeklyCycleResult } from '../src/contracts/workflows/weeklyCycle';
 
-const DEFAULT_REPRICE_MS = 15 * 60_000;
 const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '2m', retry: { maximumInterval: '10s' } });
 const market = proxyActivities<Activities>({ startToCloseTimeout: '5m', retry: { maximumInterval: '1m' } });
 const clock = proxyActivities<Activities>({ startToCloseTimeout: '8d', heartbeatTimeout: '30s', retry: { maximumInterval: '30s' } });
@@ -51,35 +54,46 @@ export async function weeklyCycle(input: WeeklyCycleInput): Promise<WeeklyCycleR
   progress.step = 'plan';
   const planned = await local.planWeek({ familyId, asOf: close, market: data });
 
-  const repriceMs = input.repriceAfterMs ?? DEFAULT_REPRICE_MS;
-  const placed: PlacementResult[] = [];
-  const days = [...new Set(planned.map((o) => o.entryDay))].sort();
-  if (dates.nextExpiry && planned.length > 0) await startMonitor(familyId, dates.nextExpiry, planned[0]!.entryDay, repriceMs);
-  for (const day of days) {
+  const repriceMs = input.repriceAfterMs ?? (await local.protocolTimings({ familyId })).repriceAfterMs;
+  await startMonitor(input, week);
+  // Entry day → the orders due that day, with their retry round (0 = the planned day).
+  const due = new Map<string, { clientOrderId: string; round: number }[]>();
+  const schedule = (day: string, clientOrderId: string, round: number) => due.set(day, [...(due.get(day) ?? []), { clientOrderId, round }]);
+  for (const o of planned) schedule(o.entryDay, o.clientOrderId, 0);
+  const last = new Map<string, PlacementResult>(); // the latest result of each planned order
+  while (due.size > 0) {
+    const day = [...due.keys()].sort()[0]!;
+    const orders = due.get(day)!;
+    due.delete(day);
     progress.step = `entry ${day}`;
     const at = await local.entryTime(day);
     if (!at) continue;
     const wait = Date.parse(at) - Date.now();
     if (wait > 0 && input.marketClock !== 'broker') await sleep(wait);
     await clock.awaitBrokerTime(at);
-    placed.push(...(await Promise.all(planned.filter((o) => o.entryDay === day).map((o) => placeProtocolOrder(o.clientOrderId, repriceMs)))));
+    const results = await Promise.all(orders.map((o) => placeProtocolOrder(o.clientOrderId, repriceMs, Infinity, o.round)));
+    for (const [i, r] of results.entries()) {
+      const o = orders[i]!;
+      last.set(o.clientOrderId, r);
+      const next = r.filledQuantity > 0 ? null : await local.entryRetryDay({ clientOrderId: o.clientOrderId, day, filledQuantity: r.filledQuantity });
+      if (next) schedule(next, o.clientOrderId, o.round + 1);
+    }
   }
+  const placed = planned.flatMap((o) => last.get(o.clientOrderId) ?? []);
   progress.step = 'done';
   return { familyId, week, invalid: data.invalid, settled, weekTypes: weekTypes.map(({ accountId, symbol, type }) => ({ accountId, symbol, type })), rebalance, planned, placed };
 }
 
-/** The trading week's monitor, abandoned so it outlives the cycle; a second start is a no-op. */
-async function startMonitor(familyId: string, expiry: string, firstEntry: string, repriceAfterMs: number): Promise<void> {
-  const { week } = await local.cycleDates(firstEntry);
-  const until = await local.sessionCloseOf(expiry);
+/** The family's position monitor, abandoned so it outlives the cycle; already running: a no-op. */
+async function startMonitor(input: WeeklyCycleInput, week: string): Promise<void> {
   try {
     await startChild(positionMonitor, {
-      workflowId: positionMonitorWorkflowId(familyId, week),
-      args: [{ familyId, week, until: until ?? `${expiry}T21:00:00.000Z`, repriceAfterMs }],
+      workflowId: positionMonitorWorkflowId(input.familyId),
+      args: [{ familyId: input.familyId, ...(input.repriceAfterMs !== undefined ? { repriceAfterMs: input.repriceAfterMs } : {}), ...(input.marketClock ? { marketClock: input.marketClock } : {}) }],
       parentClosePolicy: ParentClosePolicy.ABANDON,
-      workflowIdReusePolicy: 'REJECT_DUPLICATE', // one monitor per family and week, even when the cycle re-runs
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE', // one running monitor per family; a stopped or ended one is started again
       typedSearchAttributes: [
-        { key: SA.accountFamilyId, value: familyId },
+        { key: SA.accountFamilyId, value: input.familyId },
         { key: SA.tradingWeek, value: week },
       ],
     });

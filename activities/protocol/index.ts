@@ -9,6 +9,7 @@ import { leapsActivities } from './leaps';
 import { planActivities } from './plan';
 import { rebalanceActivities } from './rebalance';
 import { settleActivities } from './settle';
+import { timingActivities } from './timing';
 
 export type { ProtocolDeps } from './context';
 
@@ -25,5 +26,6 @@ export function createProtocolActivities(deps: ProtocolDeps) {
     ...leaps,
     ...rebalanceActivities(ctx),
     ...monitorActivities(ctx),
+    ...timingActivities(ctx),
   };
 }

@@ -46,7 +46,7 @@ export function leapsActivities(ctx: ProtocolCtx) {
           const expiry = leapsExpiry(p.asOf, (await md.expirations(symbol)).expirations, r.leapsMinMonths, r.leapsMaxMonths);
           if (!expiry) continue;
           const spot = (await md.stockQuote(symbol)).last;
-          const chain = (await md.optionChain(symbol, expiry, 'C', spot * 0.5, spot * 1.05))
+          const chain = (await md.optionChain(symbol, expiry, 'C', spot * r.leapsStrikeMin, spot * r.leapsStrikeMax))
             .filter((q) => q.delta !== undefined)
             .map((q) => ({ strikeCents: toCents(q.strike), delta: q.delta!, askCents: toCents(q.ask) }));
           const call = leapsCall(chain, r.leapsDeltaMin, r.leapsDeltaMax);

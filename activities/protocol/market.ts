@@ -61,7 +61,7 @@ export function marketActivities(ctx: ProtocolCtx) {
       const md = ctx.md();
       const brokerNow = await md.now();
       // History ends at the week's close when the broker's clock is past it (backfill).
-      const closeEnd = dates.close ? `${ymdOf(dates.close)} 16:00:00 US/Eastern` : '';
+      const closeEnd = dates.close ? `${ymdOf(dates.close)} ${familyConfig.market.close}:00 US/Eastern` : ''; // the regular close (config market.close), New York time
       const end = dates.close && brokerNow.toISOString().slice(0, 10) > dates.close ? closeEnd : '';
       const out: WeekMarket = { week: dates.week, asOf: p.asOf, symbols: {}, invalid: [] };
       // Weekly bars (ATR, regimes) from the market-data store when it holds every trading day of

@@ -19,7 +19,7 @@ import type { Level } from '../../src/domain/levels';
 import type { WeekType } from '../../src/domain/weekTypes';
 import type { PositionLevel } from '../../src/contracts/workflows/positionMonitor';
 import type { TradeInstructionInput } from '../../src/contracts/workflows/tradeInstruction';
-import type { AttemptPlan } from '../../src/contracts/workflows/placement';
+import { attemptClientOrderId, type AttemptPlan } from '../../src/contracts/workflows/placement';
 import { protocolClientOrderId, type PlannedEntry } from '../../src/contracts/workflows/weeklyCycle';
 import { INTERNAL_CLIENT, toCents, ymdOf, type ProtocolCtx } from './context';
 import type { WeekMarket } from './market';
@@ -28,7 +28,6 @@ import { isTerminal } from '../../src/contracts/orderStatus';
 import { instructionExists, instructionProgress } from '../../src/db/instructionQueries';
 
 const OPENING = ['OPEN', 'BUY_SHARES'];
-const attemptCoid = (base: string, attempt: number) => (attempt === 0 ? base : `${base}.r${attempt}`);
 const toEntry = (r: ProtocolOrderRow): PlannedEntry => ({
   clientOrderId: r.clientOrderId,
   accountId: r.accountId,
@@ -154,11 +153,15 @@ export function planActivities(ctx: ProtocolCtx) {
       return (await plansOf(ctx.prisma, { familyId: p.familyId, week: nextWeek })).filter((r) => OPENING.includes(r.purpose)).map(toEntry);
     },
 
-    /** One placement attempt: the instruction priced now, or what an earlier run already placed. */
-    async prepareAttempt(p: { clientOrderId: string; attempt: number }): Promise<AttemptPlan> {
+    /**
+     * One placement attempt: the instruction priced now, or what an earlier run already placed.
+     * `round` > 0: a retry on a later entry day (or of a roll leg) — new client_order_ids, and an
+     * entry chooses its strike again from the chain as it is then.
+     */
+    async prepareAttempt(p: { clientOrderId: string; attempt: number; round?: number }): Promise<AttemptPlan> {
       const [row] = await plansOf(ctx.prisma, { clientOrderId: p.clientOrderId });
       if (!row) throw new Error(`unknown protocol order ${p.clientOrderId}`);
-      const coid = attemptCoid(row.clientOrderId, p.attempt);
+      const coid = attemptClientOrderId(row.clientOrderId, p.attempt, p.round ?? 0);
       const id = allUseOrderId(INTERNAL_CLIENT, coid);
       if (await instructionExists(ctx.prisma, id)) return { kind: 'EXISTS', allUseOrderId: id };
       const action = row.tradeAction as TradeAction;

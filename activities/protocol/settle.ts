@@ -18,6 +18,7 @@ import { INTERNAL_CLIENT, ymdOf, type ProtocolCtx } from './context';
 import type { WeekMarket } from './market';
 import { parseProtocolClientOrderId } from '../../src/contracts/workflows/weeklyCycle';
 import { isTerminal } from '../../src/contracts/orderStatus';
+import { baseClientOrderId } from '../../src/contracts/workflows/placement';
 import { asAction, isPut, isSell, isStock } from '../../src/domain/instrument';
 import { instructionsByCoidPrefix, instructionsOfAccounts } from '../../src/db/instructionQueries';
 
@@ -32,7 +33,7 @@ export function settleActivities(ctx: ProtocolCtx) {
     const rows = await instructionsByCoidPrefix(ctx.prisma, INTERNAL_CLIENT, coids);
     const out = new Map<string, number>();
     for (const r of rows) {
-      const base = r.clientOrderId.replace(/\.r\d+$/, '');
+      const base = baseClientOrderId(r.clientOrderId);
       out.set(base, (out.get(base) ?? 0) + (r.order?.filledQuantity ?? 0));
     }
     return out;

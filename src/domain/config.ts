@@ -92,6 +92,8 @@ export const protocolSchema = z
         leapsMaxMonths: z.number().int().min(1).default(24),
         leapsDeltaMin: fraction.default(0.7),
         leapsDeltaMax: fraction.default(0.8),
+        leapsStrikeMin: z.number().positive().default(0.5).describe('LEAPS strikes quoted from this fraction of spot (deep in the money)…'),
+        leapsStrikeMax: z.number().positive().default(1.05).describe('…up to this fraction of spot'),
       })
       .prefault({})
       .refine((r) => Math.abs(r.contractsShare + r.leapsShare - 1) < 1e-12, { message: 'contractsShare + leapsShare must be 1' }),
@@ -126,6 +128,15 @@ export const protocolSchema = z
           .default(0.05)
           .describe("at entry, the chosen strike's |delta| may lie this far outside the band (listed strikes are discrete: near expiry one step moves delta by ~0.15)"),
         chainWindow: fraction.default(0.3).describe('strikes quoted: out of the money up to this fraction of spot (puts 70–100 %, calls 100–130 %)'),
+        repriceAfterMinutes: z.number().positive().default(15).describe('a resting limit order works this long before it is re-priced (or skipped)'),
+      })
+      .prefault({}),
+    monitor: z
+      .object({
+        watchEveryMinutes: z.number().positive().default(60).describe('level ≥ 1: check this often while the market is open (hourly)'),
+        holdEveryMinutes: z.number().positive().default(1440).describe('level 0: check this often (daily); a check that would fall outside market hours moves to the next open'),
+        maxRollAttempts: z.number().int().min(1).default(3).describe('a roll whose close or open did not fill is retried at the next checks, at most this many attempts in all'),
+        dailyBarsDays: z.number().int().min(2).default(30).describe('calendar days of daily bars fetched for the monitor ATR (more than regime.atrPeriod trading days)'),
       })
       .prefault({}),
     risk: z

@@ -76,6 +76,12 @@ export async function startProtocolHarness(opts: { startTime: string; clientId: 
     protocol,
     operatorToken,
     async stop() {
+      // The families' position monitors run until stopped: end this harness's, not another test's.
+      for await (const w of sys.client.workflow.list({ query: `WorkflowType='positionMonitor' AND TaskQueue='${taskQueue}' AND ExecutionStatus='Running'` }))
+        await sys.client.workflow
+          .getHandle(w.workflowId)
+          .terminate('test harness stopped')
+          .catch(() => undefined);
       await api.close();
       worker.shutdown();
       await run.catch(() => undefined);

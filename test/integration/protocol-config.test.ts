@@ -22,7 +22,6 @@ const ny = (day: string, hm: string) => DateTime.fromISO(`${day}T${hm}`, { zone:
 // A past week is fine: planning reads only the simulator's market on its manual clock.
 const W1 = '2025-03-07';
 const K1 = weekOf(W1);
-const NEXT_EXPIRY = '2025-03-14';
 
 describe('protocol configuration as data: ops config and the next weekly cycle', function () {
   this.timeout(240_000);
@@ -50,7 +49,7 @@ describe('protocol configuration as data: ops config and the next weekly cycle',
     await handle.terminate('test: planning is all this test needs');
     await cycle.terminate('test: planning is all this test needs').catch(() => undefined);
     await h.sys.client.workflow
-      .getHandle(positionMonitorWorkflowId(family, weekOf(NEXT_EXPIRY)))
+      .getHandle(positionMonitorWorkflowId(family))
       .terminate('test')
       .catch(() => undefined);
     const rows = await h.prisma.protocolOrder.findMany({ where: { familyId: family, accountId: `${family}:GEN`, symbol: 'TSLA' } });

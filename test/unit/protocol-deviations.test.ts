@@ -3,7 +3,12 @@
  * pins the rule the live path now follows.
  */
 import { expect } from 'chai';
-import { DEFAULT_PROTOCOL } from '../../src/domain/config';
+import { DateTime } from 'luxon';
+import { DEFAULT_PROTOCOL, ProtocolConfigError, parseProtocolConfig } from '../../src/domain/config';
+import { applyRollResults, nextCheckAt, planMonitorCheck, sessionAt } from '../../src/domain/monitorRules';
+import { entryRetryDay, weekEntryDays } from '../../src/domain/entryRetry';
+import { emptyMonitorState, type MonitorState, type PositionLevel } from '../../src/contracts/workflows/positionMonitor';
+import { attemptClientOrderId, baseClientOrderId } from '../../src/contracts/workflows/placement';
 import { mondayOfWeek, previousWeek } from '../../src/domain/calendar';
 import { regimeHistoryWeeks, regimes, type Bar } from '../../src/domain/indicators';
 import { planAccount, planPositionRoll, quotesOf, type AccountSnapshot, type SymbolMarket } from '../../src/domain/protocol-cycle';
@@ -144,5 +149,125 @@ describe('protocol deviation 6: the strike is chosen at entry, inside the delta 
   it('when the window is configured, then the strike range follows it', () => {
     expect(chainWindowOf('P', 100, DEFAULT_PROTOCOL.signals.chainWindow)).to.deep.equal([70, 100]);
     expect(chainWindowOf('C', 100, 0.2)).to.deep.equal([100, 120]);
+  });
+});
+
+describe('protocol deviation 7: the position monitor runs in market hours for every open position and retries unfilled rolls', () => {
+  const hours = DEFAULT_PROTOCOL.market;
+  const cadence = DEFAULT_PROTOCOL.monitor;
+  const ny = (day: string, hm: string) => DateTime.fromISO(`${day}T${hm}`, { zone: 'America/New_York' }).toUTC().toISO()!;
+  // A put opened in an earlier week (2025-W10), still open in 2025-W11 after a roll.
+  const put = (level: 0 | 1 | 2 | 3, moveCents = 1_000): PositionLevel => ({
+    key: 'F:GEN:TSLA:20250314:P24000',
+    accountId: 'F:GEN',
+    symbol: 'TSLA',
+    right: 'P',
+    strikeCents: 24_000,
+    expiry: '2025-03-14',
+    quantity: -2,
+    level,
+    moveCents,
+    atrCents: 450,
+  });
+  const placed = (status: string, filledQuantity = status === 'FILLED' ? 2 : 0) => ({ clientOrderId: 'x', status, filledQuantity, attempts: 1 });
+
+  it('when the weekly cycle runs Friday 16:30 (after the close), then the monitor does not check and next looks at Monday’s open', () => {
+    expect(sessionAt(ny('2025-03-07', '16:30'), hours)).to.equal(null);
+    expect(nextCheckAt(ny('2025-03-07', '16:30'), 0, cadence, hours)).to.equal(ny('2025-03-10', '09:30'));
+  });
+
+  it('when a position is at level 1, then the next check is an hour later; at level 0 a day later; outside hours the next open', () => {
+    expect(nextCheckAt(ny('2025-03-11', '10:00'), 1, cadence, hours)).to.equal(ny('2025-03-11', '11:00'));
+    expect(nextCheckAt(ny('2025-03-11', '10:00'), 0, cadence, hours)).to.equal(ny('2025-03-12', '10:00'));
+    expect(nextCheckAt(ny('2025-03-11', '15:30'), 1, cadence, hours)).to.equal(ny('2025-03-12', '09:30'));
+    expect(nextCheckAt(ny('2025-03-14', '10:00'), 0, cadence, hours)).to.equal(ny('2025-03-17', '09:30')); // Friday → Monday
+  });
+
+  it('when the exchange is closed (Good Friday) or closes early (day after Thanksgiving), then the calendar moves the check', () => {
+    expect(nextCheckAt(ny('2025-04-17', '11:00'), 0, cadence, hours)).to.equal(ny('2025-04-21', '09:30'));
+    expect(sessionAt(ny('2025-11-28', '13:30'), hours)).to.equal(null);
+    expect(nextCheckAt(ny('2025-11-28', '12:30'), 1, cadence, hours)).to.equal(ny('2025-12-01', '09:30'));
+  });
+
+  it('when the cadence is configured, then the monitor follows it, not a literal', () => {
+    const c = parseProtocolConfig({ monitor: { watchEveryMinutes: 30 } }).monitor;
+    expect(nextCheckAt(ny('2025-03-11', '10:00'), 2, c, hours)).to.equal(ny('2025-03-11', '10:30'));
+    expect(() => parseProtocolConfig({ monitor: { maxRollAttempts: 0 } })).to.throw(ProtocolConfigError, 'monitor.maxRollAttempts');
+  });
+
+  it('when a roll found no credit, then it holds only while level, move and day are unchanged', () => {
+    const held: MonitorState = { ...emptyMonitorState(), noCredit: [{ key: put(2).key, level: 2, moveCents: 1_000, day: '2025-03-11' }] };
+    expect(planMonitorCheck(held, [put(2)], '2025-03-11', 3).actions).to.deep.equal([]);
+    expect(planMonitorCheck(held, [put(2, 1_100)], '2025-03-11', 3).actions.map((a) => a.kind)).to.deep.equal(['ROLL']); // the market moved
+    expect(planMonitorCheck(held, [put(2)], '2025-03-12', 3).actions.map((a) => a.kind)).to.deep.equal(['ROLL']); // a new day
+    expect(planMonitorCheck(held, [put(1)], '2025-03-11', 3).state.noCredit).to.deep.equal([]); // the level changed
+  });
+
+  it('when a roll’s close does not fill, then it is not recorded as rolled and the next check tries it again', () => {
+    const first = planMonitorCheck(emptyMonitorState(), [put(2)], '2025-03-11', 3);
+    expect(first.actions).to.deep.equal([{ kind: 'ROLL', key: put(2).key, attempt: 1, position: put(2) }]);
+    const after = applyRollResults(first.state, [{ kind: 'ROLL', key: put(2).key, attempt: 1, outcome: 'PLACED', close: placed('REJECTED'), openClientOrderId: 'o' }], '2025-03-11');
+    expect(after.rolled).to.deep.equal([]);
+    expect(after.pending).to.deep.equal([{ key: put(2).key, attempts: 1, lastReason: 'close REJECTED' }]);
+    expect(planMonitorCheck(after, [put(2)], '2025-03-11', 3).actions.map((a) => [a.kind, a.attempt])).to.deep.equal([['ROLL', 2]]);
+  });
+
+  it('when the close filled but the open did not, then only the open is placed again; both filled is rolled', () => {
+    const s = applyRollResults(
+      { ...emptyMonitorState(), levels: [put(2)] },
+      [{ kind: 'ROLL', key: put(2).key, attempt: 1, outcome: 'PLACED', close: placed('FILLED'), open: placed('CANCELLED'), openClientOrderId: 'o' }],
+      '2025-03-11',
+    );
+    const next = planMonitorCheck(s, [], '2025-03-11', 3); // the old position is closed: it is no longer listed
+    expect(next.actions).to.deep.equal([{ kind: 'OPEN', key: put(2).key, attempt: 2, openClientOrderId: 'o' }]);
+    const done = applyRollResults(next.state, [{ kind: 'OPEN', key: put(2).key, attempt: 2, outcome: 'PLACED', open: placed('FILLED'), openClientOrderId: 'o' }], '2025-03-11');
+    expect([done.rolled, done.pending]).to.deep.equal([[put(2).key], []]);
+  });
+
+  it('when every configured attempt failed, then the roll is given up with its reason and not placed again', () => {
+    const s: MonitorState = { ...emptyMonitorState(), pending: [{ key: put(2).key, attempts: 3, lastReason: 'close CANCELLED' }] };
+    const r = planMonitorCheck(s, [put(2)], '2025-03-12', 3);
+    expect(r.actions).to.deep.equal([]);
+    expect(r.state.gaveUp).to.deep.equal([{ key: put(2).key, attempts: 3, reason: '3 attempts did not fill (last: close CANCELLED)' }]);
+    expect(planMonitorCheck(r.state, [put(2)], '2025-03-13', 3).actions).to.deep.equal([]);
+  });
+
+  it('when a position reaches level 3, then it enters recovery and is never rolled', () => {
+    const r = planMonitorCheck(emptyMonitorState(), [put(3)], '2025-03-11', 3);
+    expect([r.state.recovery, r.actions]).to.deep.equal([[put(3).key], []]);
+    expect(planMonitorCheck(r.state, [put(2)], '2025-03-12', 3).actions).to.deep.equal([]);
+  });
+});
+
+describe('protocol deviation 8: Rev-Acc enters Monday–Wednesday with a retry after a skip; timings are configuration', () => {
+  const rev = DEFAULT_PROTOCOL.accounts.REV.entryWeekdays;
+  const gen = DEFAULT_PROTOCOL.accounts.GEN.entryWeekdays;
+
+  it('when Rev-Acc’s Monday entry fills nothing, then it is tried Tuesday, then Wednesday, then not again', () => {
+    const days = weekEntryDays('2025-03-10', rev);
+    expect(days).to.deep.equal(['2025-03-10', '2025-03-11', '2025-03-12']);
+    expect(entryRetryDay(days, '2025-03-10', { filledQuantity: 0 })).to.equal('2025-03-11');
+    expect(entryRetryDay(days, '2025-03-11', { filledQuantity: 0 })).to.equal('2025-03-12');
+    expect(entryRetryDay(days, '2025-03-12', { filledQuantity: 0 })).to.equal(null);
+    expect(entryRetryDay(days, '2025-03-10', { filledQuantity: 3 })).to.equal(null);
+  });
+
+  it('when Monday is a holiday, then Rev-Acc enters Tuesday–Wednesday; Gen-Acc keeps its Thursday only', () => {
+    expect(weekEntryDays('2025-01-20', rev)).to.deep.equal(['2025-01-21', '2025-01-22']);
+    const g = weekEntryDays('2025-03-10', gen);
+    expect(g).to.deep.equal(['2025-03-13']);
+    expect(entryRetryDay(g, '2025-03-13', { filledQuantity: 0 })).to.equal(null);
+  });
+
+  it('when a retry is placed, then it has its own client_order_ids (a new instruction) with the planned order as its base', () => {
+    expect(attemptClientOrderId('F:REV:2025-W11:AAPL:1', 1, 2)).to.equal('F:REV:2025-W11:AAPL:1.d2.r1');
+    expect(baseClientOrderId('F:REV:2025-W11:AAPL:1.d2.r1')).to.equal('F:REV:2025-W11:AAPL:1');
+  });
+
+  it('when the re-price interval, monitor cadence, daily history and LEAPS window are read, then they come from the configuration', () => {
+    expect(DEFAULT_PROTOCOL.signals.repriceAfterMinutes).to.equal(15);
+    expect(DEFAULT_PROTOCOL.monitor).to.deep.equal({ watchEveryMinutes: 60, holdEveryMinutes: 1440, maxRollAttempts: 3, dailyBarsDays: 30 });
+    expect([DEFAULT_PROTOCOL.reinvest.leapsStrikeMin, DEFAULT_PROTOCOL.reinvest.leapsStrikeMax]).to.deep.equal([0.5, 1.05]);
+    expect(parseProtocolConfig({ signals: { repriceAfterMinutes: 5 } }).signals.repriceAfterMinutes).to.equal(5);
   });
 });

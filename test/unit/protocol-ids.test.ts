@@ -5,6 +5,7 @@
 import { expect } from 'chai';
 import { WEEKLY_CYCLE_SCHEDULE_ID, weeklyCycleScheduleSpec } from '../../src/schedules';
 import { parsePositionMonitorWorkflowId, positionMonitorWorkflowId } from '../../src/contracts/workflows/positionMonitor';
+import { attemptClientOrderId, baseClientOrderId } from '../../src/contracts/workflows/placement';
 import { parseTripleForkWorkflowId, tripleForkWorkflowId } from '../../src/contracts/workflows/tripleForkRebalance';
 import { parseProtocolClientOrderId, parseWeeklyCycleWorkflowId, protocolClientOrderId, weeklyCycleWorkflowId } from '../../src/contracts/workflows/weeklyCycle';
 import { weeklyRunWorkflowId } from '../../src/contracts/workflows/weeklyCycleRun';
@@ -19,7 +20,7 @@ describe('protocol ids', () => {
     it(`when family ${family} and week ${week} are encoded, then each id decodes to them`, () => {
       expect(parseWeeklyCycleWorkflowId(weeklyCycleWorkflowId(family, week))).to.deep.equal({ familyId: family, week });
       expect(parseTripleForkWorkflowId(tripleForkWorkflowId(family, week))).to.deep.equal({ familyId: family, week });
-      expect(parsePositionMonitorWorkflowId(positionMonitorWorkflowId(family, week))).to.deep.equal({ familyId: family, week });
+      expect(parsePositionMonitorWorkflowId(positionMonitorWorkflowId(family))).to.deep.equal({ familyId: family });
     });
   }
 
@@ -28,6 +29,9 @@ describe('protocol ids', () => {
     expect(id).to.equal('ACME.2025-W07:GEN:2025-W19:TSLA:1');
     expect(id).to.match(/^[A-Za-z0-9_.:-]{1,100}$/);
     expect(parseProtocolClientOrderId(`${id}.r2`)).to.deep.equal({ family: 'ACME.2025-W07', kind: 'GEN', week: '2025-W19', symbol: 'TSLA', n: '1' });
+    expect(parseProtocolClientOrderId(attemptClientOrderId(id, 1, 2))).to.deep.equal({ family: 'ACME.2025-W07', kind: 'GEN', week: '2025-W19', symbol: 'TSLA', n: '1' });
+    expect([attemptClientOrderId(id, 0), attemptClientOrderId(id, 2), attemptClientOrderId(id, 0, 1)]).to.deep.equal([id, `${id}.r2`, `${id}.d1`]);
+    expect(baseClientOrderId(attemptClientOrderId(id, 2, 1))).to.equal(id);
     expect(parseProtocolClientOrderId('not-ours')).to.equal(null);
     expect(weeklyRunWorkflowId('2025-01-03', '2025-02-28')).to.equal('weekly-run:2025-01-03:2025-02-28');
     expect(weeklyRunWorkflowId('2025-01-03', '2025-01-03', ['B', 'A'])).to.equal('weekly-run:2025-01-03:2025-01-03:A+B');

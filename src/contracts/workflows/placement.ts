@@ -15,3 +15,11 @@ export interface PlacementResult {
   attempts: number;
   reason?: string;
 }
+
+/**
+ * The client_order_id of one placement attempt of a protocol order: re-price n adds `.rN`, a
+ * later entry day's (or a roll leg's) retry round k adds `.dK` before it, so every attempt is
+ * a new instruction and its base stays recoverable.
+ */
+export const attemptClientOrderId = (base: string, attempt: number, round = 0): string => `${base}${round > 0 ? `.d${round}` : ''}${attempt > 0 ? `.r${attempt}` : ''}`;
+export const baseClientOrderId = (coid: string): string => coid.replace(/(?:\.d\d+)?(?:\.r\d+)?$/, '');

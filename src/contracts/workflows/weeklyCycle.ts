@@ -10,7 +10,7 @@ export interface WeeklyCycleInput {
   familyId: string;
   /** any day of the week to run (YYYY-MM-DD); the cycle uses the week's closing day */
   asOf: string;
-  /** how long a resting order works before it is re-priced (default 15 min) */
+  /** how long a resting order works before it is re-priced (default: the configuration's signals.repriceAfterMinutes) */
   repriceAfterMs?: number;
   /**
    * 'wall' (default): sleep until the entry day's open, then check the broker agrees.
@@ -50,8 +50,8 @@ export function parseWeeklyCycleWorkflowId(id: string): { familyId: string; week
 }
 /** `<family>:<account kind>:<week>:<symbol>:<n>`; '/' of forked family ids becomes '.' (client_order_id charset). */
 export const protocolClientOrderId = (familyId: string, kind: string, week: string, symbol: string, n: number | string): string => `${familyId.replaceAll('/', '.')}:${kind}:${week}:${symbol}:${n}`;
-/** Inverse of protocolClientOrderId (the family as written in the id, re-price suffix `.rN` dropped). */
+/** Inverse of protocolClientOrderId (the family as written in the id, retry and re-price suffixes `.dK.rN` dropped). */
 export function parseProtocolClientOrderId(coid: string): { family: string; kind: string; week: string; symbol: string; n: string } | null {
-  const m = /^(.+):(GEN|REV|COM):(\d{4}-W\d{2}):([A-Z][A-Z.]{0,9}):([^:]+?)(?:\.r\d+)?$/.exec(coid);
+  const m = /^(.+):(GEN|REV|COM):(\d{4}-W\d{2}):([A-Z][A-Z.]{0,9}):([^:]+?)(?:\.d\d+)?(?:\.r\d+)?$/.exec(coid);
   return m ? { family: m[1]!, kind: m[2]!, week: m[3]!, symbol: m[4]!, n: m[5]! } : null;
 }
