@@ -93,6 +93,8 @@ export interface ClusterOptions {
   temporalServer?: () => Promise<TemporalServerProcess>;
   /** Extra environment of the workers and APIs (e.g. risk limits of a load run). */
   env?: Record<string, string>;
+  /** Aborting it stops whatever was started, also while still starting (a Ctrl-C of `npm run chaos`). */
+  signal?: AbortSignal;
   log?: (line: string) => void;
 }
 
@@ -150,6 +152,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
     for (const s of stops.reverse()) await s().catch(() => undefined);
     stops.length = 0;
   };
+  o.signal?.addEventListener('abort', () => void stop(), { once: true });
   try {
     const temporal = o.temporalServer ? await o.temporalServer() : await startTemporalOnPostgres(o, namespace, logs, log);
     stops.push(() => temporal.stop());

@@ -89,10 +89,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosFigures> {
   let temporal: Client | undefined;
   let client: ChaosClient | undefined;
   let cleaned: Promise<void> | undefined;
+  const aborted = new AbortController();
   // Idempotent: from the end of the run, or from Ctrl-C / SIGTERM (the throw-away PostgreSQL must not outlive it).
   const cleanup = () =>
     (cleaned ??= (async () => {
       client?.close();
+      if (!cluster) aborted.abort(); // still starting: startCluster stops what it started
       await temporal?.connection.close().catch(() => undefined);
       await cluster?.stop().catch(() => undefined);
       await pg?.destroy().catch(() => undefined);
@@ -119,7 +121,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosFigures> {
       taskQueue,
       temporalDb: 'temporal',
       ...(o.server === 'dev' ? { temporalServer: () => startRestartableDevServer(tmp, temporalPort, o.log) } : {}),
-      env: { STARLAB_SEGMENT_CAPITAL_LIMIT_CENTS: '100000000000', STARLAB_CONCENTRATION_LIMIT_CENTS: '100000000000', LOG_LEVEL: 'warn' },
+      env: { STARLAB_SEGMENT_CAPITAL_LIMIT_CENTS: '100000000000', STARLAB_CONCENTRATION_LIMIT_CENTS: '100000000000' },
+      signal: aborted.signal,
       log: (l) => o.log(`chaos: ${l}`),
     });
     const c = cluster;
@@ -132,7 +135,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosFigures> {
 
     const schedule: FaultKind[] = Array.from({ length: o.rounds }, () => [...FAULT_KINDS]).flat();
     const at = (i: number) => Math.min(o.instructions, Math.floor((o.instructions * (i + 1)) / (schedule.length + 1)));
-    const gate = new Gate(at(1));
+    // Before fault i has recovered, the load may run K (in flight) past fault i's turn: the lanes are full when it strikes.
+    const gate = new Gate(at(0) + o.inFlight);
     const state: LoadState = { submitted: 0, inFlight: 0, done: 0, results: [] };
     const probes: Result[] = [];
     const recovery: Partial<Record<FaultKind, (number | null)[]>> = {};
@@ -158,7 +162,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosFigures> {
         const rec = probe.outcome?.status === 'FILLED' ? r1((Date.now() - tf) / 1000) : null;
         (recovery[kind] ??= []).push(rec);
         o.log(`chaos:   recovered in ${rec ?? 'NOT'} s (${probe.outcome?.status ?? 'no outcome'})`);
-        gate.open(at(i + 2));
+        gate.open(at(i + 1) + o.inFlight);
       }
       gate.open(o.instructions);
     })();
