@@ -89,6 +89,12 @@ export interface ClusterOptions {
   operatorToken?: string;
   /** Prometheus ports of the workers: [sdk, app] for each; 0 = off. */
   workerMetricsPorts?: [[number, number], [number, number]];
+  /** Starts the Temporal server instead of Temporal Server on PostgreSQL (`npm run chaos -- --server dev`: the dev server). */
+  temporalServer?: () => Promise<TemporalServerProcess>;
+  /** Extra environment of the workers and APIs (e.g. risk limits of a load run). */
+  env?: Record<string, string>;
+  /** Aborting it stops whatever was started, also while still starting (a Ctrl-C of `npm run chaos`). */
+  signal?: AbortSignal;
   log?: (line: string) => void;
 }
 
@@ -115,6 +121,27 @@ async function waitUntil(what: string, fn: () => Promise<boolean>, timeoutMs: nu
   throw new Error(`timed out waiting for ${what}${proc ? `:\n${proc.out.slice(-3000)}` : ''}`);
 }
 
+/** Temporal Server 1.29.1 on its own PostgreSQL databases (schema by Temporal's SQL tool), namespace registered. */
+async function startTemporalOnPostgres(o: ClusterOptions, namespace: string, logs: string, log: (l: string) => void): Promise<TemporalServerProcess> {
+  const bins = await ensureTemporalServer(log);
+  const target = pgTargetOf(o.databaseUrl);
+  const tdb = o.temporalDb ?? 'temporal_alluse';
+  await applyTemporalSchema(bins.sql, target, tdb, 'temporal', log);
+  await applyTemporalSchema(bins.sql, target, `${tdb}_visibility`, 'visibility', log);
+  log('starting Temporal Server (PostgreSQL)...');
+  const temporal = await startTemporalServer({
+    binary: bins.server,
+    dir: path.join(o.dataDir, 'temporal-server'),
+    target,
+    db: tdb,
+    visibilityDb: `${tdb}_visibility`,
+    port: o.temporalPort,
+    logFile: path.join(logs, 'temporal-server.log'),
+  });
+  await registerNamespace(temporal.address, namespace, log);
+  return temporal;
+}
+
 export async function startCluster(o: ClusterOptions): Promise<Cluster> {
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const namespace = o.namespace ?? 'default';
@@ -125,24 +152,10 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
     for (const s of stops.reverse()) await s().catch(() => undefined);
     stops.length = 0;
   };
+  o.signal?.addEventListener('abort', () => void stop(), { once: true });
   try {
-    const bins = await ensureTemporalServer(log);
-    const target = pgTargetOf(o.databaseUrl);
-    const tdb = o.temporalDb ?? 'temporal_alluse';
-    await applyTemporalSchema(bins.sql, target, tdb, 'temporal', log);
-    await applyTemporalSchema(bins.sql, target, `${tdb}_visibility`, 'visibility', log);
-    log('starting Temporal Server (PostgreSQL)...');
-    const temporal = await startTemporalServer({
-      binary: bins.server,
-      dir: path.join(o.dataDir, 'temporal-server'),
-      target,
-      db: tdb,
-      visibilityDb: `${tdb}_visibility`,
-      port: o.temporalPort,
-      logFile: path.join(logs, 'temporal-server.log'),
-    });
+    const temporal = o.temporalServer ? await o.temporalServer() : await startTemporalOnPostgres(o, namespace, logs, log);
     stops.push(() => temporal.stop());
-    await registerNamespace(temporal.address, namespace, log);
 
     log('applying ALL-USE database migrations...');
     await migrate(o.databaseUrl);
@@ -183,8 +196,15 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
       OPERATOR_TOKEN: operatorToken,
       AUTH_MODE: 'required',
+      ...o.env,
     };
-    const simulator = new Proc('ib-sim', 'src/ib-sim/main.ts', { IB_PORT: String(o.ibPort), IB_SIM_ADMIN_PORT: String(o.ibAdminPort), IB_SIM_CLOCK: 'open' }, path.join(logs, 'ib-sim.log')).start();
+    // The simulator keeps its account in <DATA_DIR>/ib-sim-account.json: the cluster's own, not the checkout's data/.
+    const simulator = new Proc(
+      'ib-sim',
+      'src/ib-sim/main.ts',
+      { IB_PORT: String(o.ibPort), IB_SIM_ADMIN_PORT: String(o.ibAdminPort), IB_SIM_CLOCK: 'open', DATA_DIR: o.dataDir },
+      path.join(logs, 'ib-sim.log'),
+    ).start();
     stops.push(() => simulator.stop());
     await waitUntil('the simulator', () => portInUse(o.ibAdminPort), 30_000, simulator);
 
