@@ -7,9 +7,10 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, type PendingDelivery } from '../src/contracts/webhooks';
 import type { PrismaClient } from '../src/db/client';
-import { deliveryToSend, markDeadLettered, markDelivered, nextPendingDelivery, recordDeliveryAttempt, type WebhookTargets } from '../src/db/webhooks';
+import { deliveryToSend, markDeadLettered, markDelivered, nextPendingDelivery, recordDeliveryAttempt, stalePendingTargets, type WebhookTargets } from '../src/db/webhooks';
 import type { Logger } from '../src/logger';
 import { dispatchWebhooks } from '../src/webhooks/dispatch';
+import { webhookSettings } from '../src/webhooks/settings';
 import { signatureHeader } from '../src/webhooks/sign';
 
 export { dispatchWebhooks };
@@ -63,6 +64,27 @@ export function createWebhookActivities({ prisma, logger }: { prisma: PrismaClie
       logger.warn('webhook delivery attempt failed', { delivery_id: deliveryId, attempt, error });
       // BENIGN: a receiver being down is expected, logged above; the SDK keeps it at DEBUG.
       throw ApplicationFailure.create({ message: `webhook delivery failed: ${error}`, type: 'WebhookDeliveryFailed', nonRetryable: false, category: 'BENIGN' });
+    },
+
+    /**
+     * The outbox sweeper (workflows/webhookSweep.ts, on a schedule): starts or wakes the delivery
+     * workflow of every (endpoint, instruction) whose delivery has been PENDING and due for longer
+     * than WEBHOOK_SWEEP_AFTER_MS, e.g. when the dispatch after a commit failed and the retried
+     * step found its booking already applied. Idempotent: a running delivery workflow is only
+     * signalled (signalWithStart), and a delivered event is not sent again (its row is DELIVERED).
+     */
+    async sweepPendingWebhooks(): Promise<{ woken: number }> {
+      const s = webhookSettings();
+      const ctx = Context.current();
+      const targets = await stalePendingTargets(prisma, s.sweepAfterMs, s.sweepBatch);
+      let woken = 0;
+      for (const t of targets) {
+        ctx.heartbeat(woken);
+        await dispatchWebhooks(ctx.client, ctx.info.taskQueue, t);
+        woken += t.endpointIds.length;
+      }
+      if (woken) logger.warn('webhook sweeper woke stale deliveries', { woken, instructions: targets.length });
+      return { woken };
     },
 
     async deadLetterWebhook(deliveryId: string, error: string): Promise<void> {

@@ -24,6 +24,7 @@ import { createWorker, installRuntime, workerMetricsAddress } from './worker';
 import { instrumentBroker, startBrokerStatsPoller } from '../activities/brokerMetrics';
 import { freePort } from '../temporal/devServer';
 import { ensureReportSchedules } from './reports/schedules';
+import { ensureWebhookSweepSchedule } from './webhooks/schedule';
 import { reconcileOnConnect } from './reconcileTrigger';
 import { ensureLocalCredential, type LocalCredential } from './localCredential';
 
@@ -128,6 +129,7 @@ export async function startSystem(config: Config, logger: Logger, opts: SystemOp
     stops.push(() => client.connection.close());
     if (opts.schedules !== false) await ensureSchedules({ client, taskQueue: config.temporalTaskQueue, logger });
     if (opts.schedules !== false) await ensureReportSchedules(client, config.temporalTaskQueue);
+    if (opts.schedules !== false) await ensureWebhookSweepSchedule(client, config.temporalTaskQueue);
 
     let worker: Worker | undefined;
     let workerRun: Promise<void> | undefined;

@@ -15,6 +15,7 @@ export { tripleForkRebalance } from './tripleForkRebalance';
 export { positionMonitor } from './positionMonitor';
 export { reconciliation } from './reconciliation';
 export { webhookDelivery } from './webhookDelivery';
+export { webhookSweep } from './webhookSweep';
 export { dailyComplianceReport } from './complianceReport';
 
 // Callers start these by name with the contract's signature: the compiler keeps the two in step.

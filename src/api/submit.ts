@@ -14,6 +14,7 @@ import type { InstructionAck } from '../contracts/api';
 import { writeAudit } from '../db/audit';
 import type { PrismaClient } from '../db/client';
 import { controlScopesOf, haltedAmong } from '../db/control';
+import { recordDoorRefusal } from '../db/doorRefusals';
 import { recordedRequestHash } from '../db/instructionLookup';
 import type { Logger } from '../logger';
 import { SA } from '../contracts/searchAttributes';
@@ -80,12 +81,17 @@ export function submitHandler({ temporal, prisma, taskQueue, logger }: SubmitDep
 
     // The database outlives Temporal's retention of closed workflows: a replay of an old
     // instruction must not start a second order once its workflow history is gone.
-    // A halted system refuses a new instruction at the door: nothing is started or recorded.
+    // A halted system refuses a new instruction at the door: nothing is started and no instruction
+    // row is written; the refusal is counted in door_refusals (src/db/doorRefusals.ts).
     // Both reads run at once (each shared by the submissions of one event-loop turn).
     const [recorded, halted] = await Promise.all([recordedRequestHash(prisma, id), haltedAmong(prisma, controlScopesOf(null, i.account_tag))]);
     if (recorded !== null) return answer(recorded);
     if (halted) {
       logger.warn('instruction refused: trading halted', { request_id: requestIdOf(res), client: client.name, client_order_id: i.client_order_id, scope: halted.scope });
+      // Its only trace (no workflow, no instruction row): counted per client and minute for the compliance report.
+      await recordDoorRefusal(prisma, { clientName: client.name, code: 'TRADING_HALTED', scope: halted.scope, bodyHash: hash }).catch((err: unknown) =>
+        logger.error('door refusal not recorded', { err }),
+      );
       throw new ApiError(503, 'TRADING_HALTED', `trading is halted (scope ${halted.scope}); nothing was queued, submit again after trading resumes`, { scope: halted.scope }, { 'Retry-After': '60' });
     }
 

@@ -7,18 +7,17 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { Router, type Request, type Response } from 'express';
 import type { OrderStatusBody } from '../contracts/api';
 import { writeAudit } from '../db/audit';
-import type { PrismaClient } from '../db/client';
-import { orderStatusFromDb } from '../db/instructions';
+import { warmReadPool, type PrismaClient } from '../db/client';
+import { recordedOrderStatus } from '../db/orderStatusRead';
 import { strategyKnown } from '../db/positions';
 import type { Logger } from '../logger';
 import { cancelUpdate, instructionWorkflowId, stateQuery } from '../contracts/workflows/tradeInstruction';
 import { requireScope } from './auth';
 import { caller, strategyAllowed, type CallerClient } from './clientContext';
-import { ApiError, notFound, requestIdOf } from './errors';
+import { notFound, requestIdOf } from './errors';
 import type { MarkProvider } from './marks';
 import { strategyPerformance, strategyPositions } from './portfolio';
 import { submitHandler } from './submit';
-import { isTerminal } from '../contracts/orderStatus';
 
 export interface TradingDeps {
   temporal: Client;
@@ -31,6 +30,7 @@ export interface TradingDeps {
 export function tradingRouter(deps: TradingDeps): Router {
   const { temporal, prisma, logger, marks } = deps;
   const r = Router();
+  warmReadPool(prisma); // order_status's connections (src/db/orderStatusRead.ts)
   const trade = requireScope('trade', prisma);
   const read = requireScope('read', prisma);
 
@@ -85,50 +85,54 @@ export function tradingRouter(deps: TradingDeps): Router {
     return { client, strategy };
   }
 
-  /** From the running workflow's query; from the database once it has closed. */
-  /** `reader` given (order_status): another client's order is readable when the reader's patterns match its strategy. */
+  /**
+   * The recorded state when the instruction has a row; the running workflow's query only before
+   * its first record step has run (acknowledged, not yet recorded: the workflow alone knows it).
+   * Every change of the workflow's state is recorded by the step right after it, in the
+   * transaction that also writes its webhook event, so the row is what the webhooks say and lags
+   * the workflow by at most that one step; asking the workflow instead waits for a workflow task
+   * on a worker that may be busy with the same burst (docs/API.md, "order_status under load").
+   * `reader` given (order_status): another client's order is readable when the reader's patterns match its strategy.
+   */
   async function orderStatus(clientName: string, id: string, reader?: CallerClient): Promise<OrderStatusBody> {
     const mayRead = (owner: string, strategy: string) => owner === clientName || (!!reader && strategyAllowed(reader, strategy));
     if (!/^au_[0-9a-f-]{36}$/.test(id)) throw notFound('order');
-    const row = await orderStatusFromDb(prisma, id);
     // Someone probing another client's order: a 404 to them, a denied attempt to operators.
     const notOwner = async () => {
       await writeAudit(prisma, { actor: clientName, action: 'ACCESS_DENIED', target: id, outcome: 'DENIED', detail: { code: 'NOT_OWNER' } });
       return notFound('order');
     };
-    if (row && !mayRead(row.clientName, row.starlab_strategy_id)) throw await notOwner();
-    if (row && isTerminal(row.status)) return strip(row);
+    const row = await recordedOrderStatus(prisma, id);
+    if (row) {
+      if (!mayRead(row.clientName, row.starlab_strategy_id)) throw await notOwner();
+      return strip(row);
+    }
+    let s: Awaited<ReturnType<typeof queryState>>;
     try {
-      // With the row as a fallback, the live state is worth at most QUERY_DEADLINE_MS: a worker
-      // busy with a burst of workflow tasks must not hold the API's answer.
-      const query = () => temporal.workflow.getHandle(instructionWorkflowId(id)).query(stateQuery);
-      const s = row ? await temporal.withDeadline(Date.now() + QUERY_DEADLINE_MS, query) : await query();
-      if (!mayRead(s.input.clientName, s.input.instruction.starlab_strategy_id)) throw await notOwner();
-      return {
-        all_use_order_id: id,
-        client_order_id: s.input.instruction.client_order_id,
-        starlab_strategy_id: s.input.instruction.starlab_strategy_id,
-        status: s.status,
-        filled_quantity: s.filledQuantity,
-        average_fill_price: s.averageFillPrice,
-        commission: s.commission,
-        timestamp: s.updatedAt.replace(/\.\d{3}Z$/, 'Z'),
-        broker_order_id: s.brokerOrderId,
-        reject_reason: s.rejectReason,
-      };
+      s = await queryState(id);
     } catch (err) {
-      if (err instanceof ApiError) throw err;
-      if (row) return strip(row);
       if (err instanceof WorkflowNotFoundError) throw notFound('order');
       throw err;
     }
+    if (!mayRead(s.input.clientName, s.input.instruction.starlab_strategy_id)) throw await notOwner();
+    return {
+      all_use_order_id: id,
+      client_order_id: s.input.instruction.client_order_id,
+      starlab_strategy_id: s.input.instruction.starlab_strategy_id,
+      status: s.status,
+      filled_quantity: s.filledQuantity,
+      average_fill_price: s.averageFillPrice,
+      commission: s.commission,
+      timestamp: s.updatedAt.replace(/\.\d{3}Z$/, 'Z'),
+      broker_order_id: s.brokerOrderId,
+      reject_reason: s.rejectReason,
+    };
   }
+
+  const queryState = (id: string) => temporal.workflow.getHandle(instructionWorkflowId(id)).query(stateQuery);
 
   return r;
 }
-
-/** How long order_status waits for the workflow's live state when the database row can answer. */
-const QUERY_DEADLINE_MS = 300;
 
 function strip(row: OrderStatusBody & { clientName: string }): OrderStatusBody {
   const { clientName: _c, ...body } = row;

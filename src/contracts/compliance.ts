@@ -28,6 +28,8 @@ export interface ComplianceInput {
   concentrationLimitCents: number;
   /** Clients whose credentials were revoked in the period (api_clients.revoked_at). */
   revokedClients: { at: string; client: string }[];
+  /** Instructions refused at the door (no instruction row): one row per client, UTC minute and code (door_refusals). */
+  doorRefusals: { minute: string; client: string; code: string; scope: string; count: number; bodyHashes: string[]; firstAt: string; lastAt: string }[];
 }
 
 export interface Count {
@@ -59,6 +61,18 @@ export interface ComplianceReport {
     }[];
     accounts: { account_id: string; kind: string; cash_cents: number; held_cents: number; open_orders: number }[];
     concentration: { symbol: string; notional_cents: number; limit_cents: number; used_pct: number; owners: { owner: string; notional_cents: number; share_pct: number }[] }[];
+  };
+  /**
+   * Submissions refused before anything was started (503 TRADING_HALTED while halted): no
+   * instruction exists, so they are counted per client and minute (src/db/doorRefusals.ts).
+   * `total` is the number of refused requests; `body_hashes` the distinct request hashes seen
+   * in that minute (at most 20).
+   */
+  door_refusals: {
+    total: number;
+    by_code: Count[];
+    by_client: Count[];
+    items: { minute: string; client: string; code: string; scope: string; count: number; first_at: string; last_at: string; body_hashes: string[] }[];
   };
   controls: { at: string; action: string; scope: string; actor: string; reason: string | null }[];
   reconciliation: { at: string; action: string; actor: string; target: string | null; outcome: string; detail: unknown }[];

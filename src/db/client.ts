@@ -15,6 +15,16 @@ export { Prisma, PrismaClient };
 
 const clients = new Map<string, PrismaClient>();
 const pools = new WeakMap<PrismaClient, pg.Pool>();
+const readPools = new WeakMap<PrismaClient, pg.Pool>();
+const urls = new WeakMap<PrismaClient, string>();
+
+/**
+ * Connections of the API's own read pool (`hotRead`). The main pool (10) is shared with the
+ * worker's activities in one process: when a burst of instructions ends at once (a broker
+ * restart under 100 working orders) their transactions hold every connection, and an
+ * order_status read queued behind them for up to 1.7 s (docs/API.md, "order_status under load").
+ */
+const READ_POOL_MAX = 2;
 
 export function getPrisma(databaseUrl: string): PrismaClient {
   let client = clients.get(databaseUrl);
@@ -26,6 +36,7 @@ export function getPrisma(databaseUrl: string): PrismaClient {
     client = new PrismaClient({ adapter: new PrismaPg(pool) });
     clients.set(databaseUrl, client);
     pools.set(client, pool);
+    urls.set(client, databaseUrl);
   }
   return client;
 }
@@ -38,6 +49,41 @@ export async function hotQuery<T>(prisma: PrismaClient, text: string, params: un
   const pool = pools.get(prisma);
   if (pool) return (await pool.query(text, params)).rows as T[];
   return prisma.$queryRawUnsafe<T[]>(text, ...params);
+}
+
+/**
+ * One parameterised read on the API's small pool of its own (READ_POOL_MAX connections, opened
+ * lazily, same database): a single-statement read the API answers with must not wait for a
+ * connection behind the worker's transactions. Through Prisma for a client this module did not create.
+ */
+export async function hotRead<T>(prisma: PrismaClient, text: string, params: unknown[]): Promise<T[]> {
+  const pool = readPoolOf(prisma);
+  if (!pool) return prisma.$queryRawUnsafe<T[]>(text, ...params);
+  return (await pool.query(text, params)).rows as T[];
+}
+
+function readPoolOf(prisma: PrismaClient): pg.Pool | undefined {
+  const url = urls.get(prisma);
+  if (!url) return undefined;
+  let pool = readPools.get(prisma);
+  if (!pool) {
+    // Idle connections are kept: opening one on a loaded machine took up to 2 s (measured), the
+    // very wait this pool exists to avoid. A broken one is dropped and the next query reconnects.
+    pool = new pg.Pool({ connectionString: url, max: READ_POOL_MAX, idleTimeoutMillis: 0 });
+    pool.on('error', () => undefined);
+    readPools.set(prisma, pool);
+  }
+  return pool;
+}
+
+/**
+ * Opens the read pool's connections now, in the background (the API calls it when it builds its
+ * routes), so the first reads do not pay for the connections. Failures are left to the reads.
+ */
+export function warmReadPool(prisma: PrismaClient): void {
+  const pool = readPoolOf(prisma);
+  if (!pool) return;
+  for (let i = 0; i < READ_POOL_MAX; i++) pool.query('SELECT 1').catch(() => undefined);
 }
 
 /** The pg pool beneath a client of getPrisma (plain-SQL stores such as marketData.ts; COPY). */
@@ -144,6 +190,9 @@ export async function disconnectPrisma(client: PrismaClient): Promise<void> {
     .get(client)
     ?.end()
     .catch(() => undefined);
+  const read = readPools.get(client);
+  readPools.delete(client);
+  await read?.end().catch(() => undefined);
 }
 
 export async function closePrisma(): Promise<void> {

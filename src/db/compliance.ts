@@ -7,6 +7,7 @@ import { TERMINAL_STATUSES } from '../contracts/orderStatus';
 import { DEFAULT_PROTOCOL } from '../domain';
 import { nyBounds, type ComplianceInput, type ComplianceReport } from '../contracts/compliance';
 import type { Prisma, PrismaClient } from './client';
+import { doorRefusalsBetween } from './doorRefusals';
 import { listSegments } from './reservations';
 
 const notionalCents = (qty: number, avg: Prisma.Decimal | string, secType: string) =>
@@ -26,7 +27,7 @@ export async function loadComplianceInput(
 ): Promise<ComplianceInput> {
   const within = nyBounds(from, to);
   const open = { notIn: [...TERMINAL_STATUSES] };
-  const [rejected, audit, segments, accounts, positions, openBySegment, openByAccount, revoked] = await Promise.all([
+  const [rejected, audit, segments, accounts, positions, openBySegment, openByAccount, revoked, doorRefusals] = await Promise.all([
     prisma.instruction.findMany({ where: { status: 'REJECTED', createdAt: within }, orderBy: { createdAt: 'asc' } }),
     prisma.auditLog.findMany({ where: { createdAt: within }, orderBy: { id: 'asc' } }),
     listSegments(prisma, DEFAULT_PROTOCOL.market.contractMultiplier),
@@ -35,6 +36,7 @@ export async function loadComplianceInput(
     prisma.instruction.groupBy({ by: ['accountTag'], where: { accountId: null, status: open }, _count: { _all: true } }),
     prisma.instruction.groupBy({ by: ['accountId'], where: { NOT: { accountId: null }, status: open }, _count: { _all: true } }),
     prisma.apiClient.findMany({ where: { revokedAt: within }, select: { name: true, revokedAt: true } }),
+    doorRefusalsBetween(prisma, within),
   ]);
   const openSeg = new Map(openBySegment.map((g) => [g.accountTag ?? 'UNTAGGED', g._count._all]));
   const openAcc = new Map(openByAccount.map((g) => [g.accountId ?? '', g._count._all]));
@@ -56,6 +58,7 @@ export async function loadComplianceInput(
     positions: positions.map((p) => ({ ownerKind: p.ownerKind, ownerId: p.ownerId, symbol: p.symbol, notionalCents: notionalCents(p.quantity, p.avgPrice, p.secType) })),
     concentrationLimitCents: limits.concentrationLimitCents,
     revokedClients: revoked.map((c) => ({ at: c.revokedAt!.toISOString(), client: c.name })),
+    doorRefusals,
   };
 }
 

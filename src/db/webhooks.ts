@@ -254,3 +254,25 @@ export async function requeueDeadDelivery(prisma: PrismaClient, id: string): Pro
   const r = await prisma.webhookDelivery.updateMany({ where: { id, status: 'DEAD' }, data: { status: 'PENDING', attempts: 0, deadAt: null, nextAttemptAt: null } });
   return r.count ? { instructionId: d.instructionId, endpointIds: [d.endpointId] } : null;
 }
+
+/**
+ * The (endpoint, instruction) pairs with a delivery PENDING and due for longer than
+ * `olderThanMs` (never tried and created before that, or its next attempt was due before that):
+ * a dispatch that failed after its commit left them without a running delivery workflow (the
+ * sweeper, activities/webhooks.ts, wakes them). A delivery waiting out its backoff is not due and
+ * is not listed. Ages are taken on the database's clock, the one that stamped the rows. At most
+ * `limit` pairs, oldest first, so one sweep is bounded.
+ */
+export async function stalePendingTargets(prisma: PrismaClient, olderThanMs: number, limit: number): Promise<WebhookTargets[]> {
+  const rows = await prisma.$queryRaw<{ instructionId: string; endpointId: string }[]>`
+    SELECT instruction_id AS "instructionId", endpoint_id AS "endpointId"
+      FROM webhook_deliveries
+     WHERE status = 'PENDING'
+       AND coalesce(next_attempt_at, created_at) < (now() AT TIME ZONE 'UTC') - make_interval(secs => ${olderThanMs / 1000})
+     GROUP BY instruction_id, endpoint_id
+     ORDER BY min(created_at)
+     LIMIT ${limit}`;
+  const byInstruction = new Map<string, string[]>();
+  for (const r of rows) byInstruction.set(r.instructionId, [...(byInstruction.get(r.instructionId) ?? []), r.endpointId]);
+  return [...byInstruction.entries()].map(([instructionId, endpointIds]) => ({ instructionId, endpointIds }));
+}

@@ -17,9 +17,9 @@ const CREDENTIAL_ACTIONS = new Set(['KEY_ISSUED', 'KEY_REVOKED', 'CLIENT_REVOKED
 /** Denials that are about the credential itself (not about what it may do). */
 const CREDENTIAL_CODES = new Set(['INVALID_CREDENTIALS', 'TOKEN_EXPIRED', 'CREDENTIALS_REVOKED', 'INVALID_CLIENT', 'INVALID_TOKEN']);
 
-const counts = (keys: string[]): Count[] => {
+const counts = (keys: string[], weights?: number[]): Count[] => {
   const m = new Map<string, number>();
-  for (const k of keys) m.set(k, (m.get(k) ?? 0) + 1);
+  keys.forEach((k, n) => m.set(k, (m.get(k) ?? 0) + (weights?.[n] ?? 1)));
   return [...m.entries()].map(([key, count]) => ({ key, count })).sort((a, b) => b.count - a.count || a.key.localeCompare(b.key));
 };
 const codeOfReason = (r: string | null): string => {
@@ -52,6 +52,18 @@ export function computeCompliance(i: ComplianceInput): ComplianceReport {
     to: i.to,
     generated_at: i.generatedAt,
     refusals: { total: refusals.length, by_code: counts(refusals.map((r) => r.code)), by_client: counts(refusals.map((r) => r.client)), items: refusals },
+    door_refusals: {
+      total: i.doorRefusals.reduce((s, d) => s + d.count, 0),
+      by_code: counts(
+        i.doorRefusals.map((d) => d.code),
+        i.doorRefusals.map((d) => d.count),
+      ),
+      by_client: counts(
+        i.doorRefusals.map((d) => d.client),
+        i.doorRefusals.map((d) => d.count),
+      ),
+      items: i.doorRefusals.map((d) => ({ minute: d.minute, client: d.client, code: d.code, scope: d.scope, count: d.count, first_at: d.firstAt, last_at: d.lastAt, body_hashes: d.bodyHashes })),
+    },
     limits: {
       segments: i.segments.map((s) => {
         const used = s.workingCents + s.heldCents;

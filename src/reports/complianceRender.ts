@@ -27,6 +27,10 @@ export function complianceRows(r: ComplianceReport): Row[] {
     ...c('refusals_by_code', r.refusals.by_code, 'code'),
     ...c('refusals_by_client', r.refusals.by_client, 'actor'),
     ...r.refusals.items.map((x) => ({ section: 'refusal', at: x.at, actor: x.client, subject: x.all_use_order_id, code: x.code, detail: x.reason })),
+    { section: 'door_refusals_total', count: r.door_refusals.total },
+    ...c('door_refusals_by_code', r.door_refusals.by_code, 'code'),
+    ...c('door_refusals_by_client', r.door_refusals.by_client, 'actor'),
+    ...r.door_refusals.items.map((x) => ({ section: 'door_refusal', at: x.minute, actor: x.client, subject: x.scope, code: x.code, count: x.count, detail: `first_at=${x.first_at} last_at=${x.last_at} body_hashes=${x.body_hashes.join(';')}` })),
     ...r.limits.segments.map((s) => ({ section: 'segment', subject: s.segment, count: s.open_orders, used_cents: s.used_cents, limit_cents: s.capital_limit_cents, share_pct: s.used_pct, detail: `working_cents=${s.working_cents} held_cents=${s.held_cents} max_open_orders_per_strategy=${s.max_open_orders_per_strategy ?? 'default'}` })),
     ...r.limits.accounts.map((a) => ({ section: 'account', subject: a.account_id, code: a.kind, count: a.open_orders, used_cents: a.held_cents, limit_cents: a.cash_cents })),
     ...r.limits.concentration.map((s) => ({ section: 'concentration', subject: s.symbol, used_cents: s.notional_cents, limit_cents: s.limit_cents, share_pct: s.used_pct })),
@@ -78,6 +82,9 @@ export function complianceHtml(r: ComplianceReport): string {
 ${bars('Refusals by risk code', cnt(r.refusals.by_code), '#c62828')}
 ${bars('Refusals by client', cnt(r.refusals.by_client), '#ef6c00')}
 ${table(['at', 'order', 'client', 'strategy', 'symbol', 'code', 'reason'], r.refusals.items.map((x) => [x.at, x.all_use_order_id, x.client, x.strategy, x.symbol, x.code, x.reason]))}
+<h2 id="door-refusals">Refused at the door, nothing started (${r.door_refusals.total})</h2>
+${bars('Door refusals by client', cnt(r.door_refusals.by_client), '#ad1457')}
+${table(['minute (UTC)', 'client', 'code', 'scope', 'requests', 'first', 'last', 'request hashes'], r.door_refusals.items.map((x) => [x.minute, x.client, x.code, x.scope, x.count, x.first_at, x.last_at, x.body_hashes.join(' ')]))}
 <h2 id="limits">Limit use</h2>
 ${bars('Segment capital used (% of limit)', r.limits.segments.map((s) => ({ label: s.segment, value: s.used_pct, text: `${s.used_pct}% (${money(s.used_cents)} of ${money(s.capital_limit_cents)})` })), '#1565c0', 100)}
 ${table(['segment', 'capital limit', 'working', 'held', 'used %', 'open orders', 'max open orders / strategy'], r.limits.segments.map((s) => [s.segment, money(s.capital_limit_cents), money(s.working_cents), money(s.held_cents), s.used_pct, s.open_orders, s.max_open_orders_per_strategy ?? 'default']))}

@@ -112,8 +112,12 @@ describe('compliance: audit access, notifications, webhook commands, risk and co
     const h = await call(opsApi.url, 'POST', '/api/v1/operator/halt', { scope: `segment:${halted}`, reason: 'compliance drill' }, undefined);
     expect(h.status).to.equal(200);
     // A halted segment refuses at the door (issue 17): 503 TRADING_HALTED, nothing started.
-    const door = await api(sys, 'POST', `${BASE}/trading/submit_trade_instruction`, stock({ account_tag: halted }));
+    const refusedBody = stock({ account_tag: halted });
+    const door = await api(sys, 'POST', `${BASE}/trading/submit_trade_instruction`, refusedBody);
     expect([door.status, door.body.error?.code]).to.deep.equal([503, 'TRADING_HALTED']);
+    // The same body again: one more request counted, the same hash kept once.
+    expect((await api(sys, 'POST', `${BASE}/trading/submit_trade_instruction`, refusedBody)).status).to.equal(503);
+    expect(await sys.prisma.instruction.count({ where: { clientOrderId: refusedBody.client_order_id } })).to.equal(0);
     await call(opsApi.url, 'POST', '/api/v1/operator/resume', { scope: `segment:${halted}`, reason: 'drill over' });
     // A key issued, revoked (as `npm run apikey -- revoke` does), then tried: denied.
     const name = uniq('revoked');
@@ -144,6 +148,18 @@ describe('compliance: audit access, notifications, webhook commands, risk and co
       reason: 'compliance drill',
     });
     expect(rep.controls.some((c: Json) => c.scope === `segment:${halted}` && c.action === 'TRADING_RESUMED')).to.equal(true);
+    // Refused at the door: no instruction, but the report lists them (client, scope, count, body hash).
+    // (Two rows when the two requests straddle a minute: one per client and minute.)
+    const doorRows = rep.door_refusals.items.filter((d: Json) => d.scope === `segment:${halted}`);
+    const doorRow = doorRows[0];
+    expect(
+      doorRows.map((d: Json) => [d.client, d.code]),
+      JSON.stringify(rep.door_refusals),
+    ).to.deep.equal(doorRows.map(() => ['local', 'TRADING_HALTED']));
+    expect(doorRows.reduce((n: number, d: Json) => n + d.count, 0)).to.equal(2);
+    expect(new Set(doorRows.flatMap((d: Json) => d.body_hashes)).size).to.equal(1);
+    expect(rep.door_refusals.total).to.be.at.least(2);
+    expect(rep.door_refusals.by_client.find((c: Json) => c.key === 'local').count).to.be.at.least(2);
     expect(rep.credentials.some((c: Json) => c.action === 'KEY_REVOKED' && c.target === name)).to.equal(true);
     expect(rep.credentials.some((c: Json) => c.action === 'AUTH_DENIED' && c.code === 'CREDENTIALS_REVOKED' && c.actor === name)).to.equal(true);
     const deniedCodes = rep.denied_access.items.map((d: Json) => d.code);
@@ -165,18 +181,23 @@ describe('compliance: audit access, notifications, webhook commands, risk and co
     expect(section('credential').map((x) => [x.at, x.subject, x.detail])).to.deep.equal(r2.credentials.map((c: Json) => [c.at, c.target ?? '', c.action]));
     expect(Number(section('denied_total')[0]!.count)).to.equal(r2.denied_access.total);
     expect(section('denied').map((x) => [x.at, x.actor, x.code])).to.deep.equal(r2.denied_access.items.map((d: Json) => [d.at, d.actor, d.code]));
+    expect(Number(section('door_refusals_total')[0]!.count)).to.equal(r2.door_refusals.total);
+    expect(section('door_refusal').map((x) => [x.at, x.actor, x.subject, x.code, Number(x.count)])).to.deep.equal(
+      r2.door_refusals.items.map((d: Json) => [d.minute, d.client, d.scope, d.code, d.count]),
+    );
     expect(section('segment').map((x) => [x.subject, Number(x.used_cents), Number(x.limit_cents), Number(x.count)])).to.deep.equal(
       r2.limits.segments.map((s: Json) => [s.segment, s.used_cents, s.capital_limit_cents, s.open_orders]),
     );
     expect(section('concentration').map((x) => [x.subject, Number(x.used_cents)])).to.deep.equal(r2.limits.concentration.map((c: Json) => [c.symbol, c.notional_cents]));
 
     const html = await call(opsApi.url, 'GET', `/api/v1/operator/compliance?from=${from}&to=${to}&format=html`);
-    expect(html.text).to.contain('<svg').and.contain('compliance drill').and.contain(capital.id).and.not.contain('<script');
+    expect(html.text).to.contain('<svg').and.contain('compliance drill').and.contain(capital.id).and.contain(`segment:${halted}`).and.contain(doorRow.body_hashes[0]).and.not.contain('<script');
 
     // The CLI computes the same report from the same query.
     const cli = ops(sys, ['compliance', '--from', from, '--to', to, '--json']);
     expect(cli.status, cli.stderr).to.equal(0);
     expect(cli.last.refusals.items.map((i: Json) => i.all_use_order_id)).to.include.members([capital.id]);
+    expect(cli.last.door_refusals.items).to.deep.include(doorRow);
     expect(cli.last.controls).to.deep.include(rep.controls.find((c: Json) => c.scope === `segment:${halted}` && c.action === 'TRADING_HALTED'));
 
     // The daily schedule (after the close, New York time) runs a workflow that stores the day's report.

@@ -58,12 +58,12 @@ function latencyProbe(s: Secured, c: TestClient, orderId: () => string | undefin
 const mb = (n: number) => Math.round(n / 1024 / 1024);
 
 /**
- * order_status reads PostgreSQL through the pool the worker's burst of 100 endings shares and asks
- * the workflow (bounded at 300 ms): it is bounded at 2 s, growing with the load (at most 3 s). The
- * issue asks one second: measured 1,758 ms in a CI-like run for the single instruction (see the
- * closing note; not yet met). The event loop and liveness keep the strict second.
+ * Every request of the API answers within this during the restart, whatever the machine's load:
+ * the issue's one second, with no allowance. order_status answers from the instruction's row on
+ * the API's own read pool (docs/API.md, "order_status under load"): it queued neither for a
+ * connection behind the worker's burst of endings nor for a workflow task of that busy worker.
  */
-const dbBoundMs = () => Math.round(1000 * Math.min(3, Math.max(2, (2 * os.loadavg()[0]!) / os.cpus().length)));
+const API_BOUND_MS = 1000;
 
 describe('orphaned orders: a fresh simulator restart under running instructions', function () {
   this.timeout(300_000);
@@ -138,10 +138,10 @@ describe('orphaned orders: a fresh simulator restart under running instructions'
     await expectExplained(id);
     await operatorClearsReconciliation(restartedAt);
     const p = await probe.stop();
-    console.log(`      probe: ${JSON.stringify(p)}`);
-    expect(p.healthzMs).to.be.lessThan(1000);
-    expect(p.orderStatusMs).to.be.lessThan(dbBoundMs());
-    expect(p.eventLoopDelayMaxMs).to.be.lessThan(1000);
+    console.log(`      probe: ${JSON.stringify(p)}; load ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores`);
+    expect(p.healthzMs).to.be.lessThan(API_BOUND_MS);
+    expect(p.orderStatusMs).to.be.lessThan(API_BOUND_MS);
+    expect(p.eventLoopDelayMaxMs).to.be.lessThan(API_BOUND_MS);
     expect(p.failures).to.equal(0);
     // Never placed again on the new session: the instruction's key stays used.
     expect(s.sys.simulator!.orders().some((o) => o.orderRef === id)).to.equal(false);
@@ -166,7 +166,9 @@ describe('orphaned orders: a fresh simulator restart under running instructions'
     );
     global.gc?.();
     const rssBefore = process.memoryUsage().rss;
-    const probe = latencyProbe(s, c, () => ids[0]);
+    // Each probe reads the next of the hundred: rows the worker is writing at that moment too.
+    let next = 0;
+    const probe = latencyProbe(s, c, () => ids[next++ % ids.length]);
     await restartFresh();
     await until(
       async () => {
@@ -181,9 +183,9 @@ describe('orphaned orders: a fresh simulator restart under running instructions'
     global.gc?.();
     const rssAfter = process.memoryUsage().rss;
     console.log(`      probe: ${JSON.stringify(p)}; load ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores; RSS before ${mb(rssBefore)} MB, after ${mb(rssAfter)} MB`);
-    expect(p.healthzMs).to.be.lessThan(1000);
-    expect(p.orderStatusMs).to.be.lessThan(dbBoundMs());
-    expect(p.eventLoopDelayMaxMs).to.be.lessThan(1000);
+    expect(p.healthzMs).to.be.lessThan(API_BOUND_MS);
+    expect(p.orderStatusMs).to.be.lessThan(API_BOUND_MS);
+    expect(p.eventLoopDelayMaxMs).to.be.lessThan(API_BOUND_MS);
     expect(p.failures).to.equal(0);
     expect(rssAfter - rssBefore).to.be.lessThan(100 * 1024 * 1024);
     expect(s.sys.simulator!.orders().filter((o) => ids.includes(o.orderRef))).to.have.length(0);

@@ -10,7 +10,8 @@ import type { RunningServer } from '../../src/api/app';
 import { EVENT_ID_HEADER, SIGNATURE_HEADER } from '../../src/contracts/webhooks';
 import type { System } from '../../src/system';
 import { verifyWebhook } from '../../src/webhooks/verify';
-import { statusEventOf } from '../../src/db/webhooks';
+import { enqueueStatusEvent, stalePendingTargets, statusEventOf } from '../../src/db/webhooks';
+import { WEBHOOK_SWEEP_SCHEDULE_ID } from '../../src/webhooks/schedule';
 import { api, getSystem, until, type Json } from './_system';
 import { call, operatorApi, uniq } from './ops-helpers';
 
@@ -292,5 +293,41 @@ describe('webhooks: status pushed to STAR-LAB', function () {
     expect(took).to.be.lessThan(10_000);
     await until(async () => rx!.accepted(id).some((g) => g.body.type === 'FILLED'), 60_000, 'FILLED delivered to the slow receiver');
     checkStream(rx.accepted(id), endpoint.secret);
+  });
+
+  it('when an event was recorded but its dispatch failed, then the sweeper delivers it once it is overdue, once, and leaves fresh or backing-off deliveries alone', async () => {
+    rx = await receiver();
+    endpoint = await register(sys, rx.url);
+    sys.simulator!.setPrice('GOOGL', 100);
+    const id = await submit(sys, stock('GOOGL'));
+    await waitStatus(sys, id, 'FILLED');
+    await until(async () => rx!.accepted(id).some((g) => g.body.type === 'FILLED'), 30_000, 'FILLED delivered');
+    // A booking whose dispatch after the commit failed: the event is in the outbox, nobody was woken.
+    const lost = await enqueueStatusEvent(sys.prisma, { instructionId: id, type: 'POSITION_EXPIRED', dedupeKey: `${id}:sweep-test`, data: { symbol: 'GOOGL' } });
+    expect(lost).to.deep.equal({ instructionId: id, endpointIds: [endpoint.id] });
+    const pair = (ts: { instructionId: string; endpointIds: string[] }[]) => ts.some((t) => t.instructionId === id && t.endpointIds.includes(endpoint!.id));
+    const overdue = async () => stalePendingTargets(sys.prisma, 60_000, 10_000);
+    // Fresh: not the sweeper's business yet.
+    expect(pair(await overdue())).to.equal(false);
+    // Waiting out a backoff (next attempt in the future): not overdue either, however old.
+    await sys.prisma
+      .$executeRaw`UPDATE webhook_deliveries SET created_at = created_at - interval '10 minutes', next_attempt_at = (now() AT TIME ZONE 'UTC') + interval '1 minute' WHERE instruction_id = ${id} AND status = 'PENDING'`;
+    expect(pair(await overdue())).to.equal(false);
+    // Never tried and two minutes old: overdue.
+    await sys.prisma.$executeRaw`UPDATE webhook_deliveries SET next_attempt_at = NULL WHERE instruction_id = ${id} AND status = 'PENDING'`;
+    expect(pair(await overdue())).to.equal(true);
+
+    // The scheduled sweeper (every WEBHOOK_SWEEP_INTERVAL_MS) runs this workflow; run it now.
+    const sched = await sys.client.schedule.getHandle(WEBHOOK_SWEEP_SCHEDULE_ID).describe();
+    expect(sched.action).to.include({ workflowType: 'webhookSweep' });
+    const sweep = () => sys.client.workflow.execute('webhookSweep', { taskQueue: sys.config.temporalTaskQueue, workflowId: uniq('sweep'), args: [] }) as Promise<{ woken: number }>;
+    expect((await sweep()).woken).to.be.at.least(1);
+    await until(async () => rx!.accepted(id).some((g) => g.body.type === 'POSITION_EXPIRED'), 30_000, 'the swept event delivered');
+    await until(async () => (await sys.prisma.webhookDelivery.count({ where: { instructionId: id, status: 'PENDING' } })) === 0, 10_000, 'nothing pending');
+    // Idempotent: a second sweep finds nothing of this instruction and sends nothing again.
+    expect(pair(await overdue())).to.equal(false);
+    await sweep();
+    expect(rx.accepted(id).filter((g) => g.body.type === 'POSITION_EXPIRED')).to.have.length(1);
+    expect(checkStream(rx.accepted(id), endpoint.secret).slice(-2)).to.deep.equal(['FILLED', 'POSITION_EXPIRED']);
   });
 });

@@ -47,6 +47,28 @@ const input = (over: Partial<ComplianceInput> = {}): ComplianceInput => ({
     { at: '2026-03-09T14:10:00.000Z', client: 'starlab' },
     { at: '2026-03-09T16:00:00.000Z', client: 'silent' },
   ],
+  doorRefusals: [
+    {
+      minute: '2026-03-09T14:00:00.000Z',
+      client: 'starlab',
+      code: 'TRADING_HALTED',
+      scope: 'global',
+      count: 3,
+      bodyHashes: ['h1', 'h2'],
+      firstAt: '2026-03-09T14:00:01.000Z',
+      lastAt: '2026-03-09T14:00:59.000Z',
+    },
+    {
+      minute: '2026-03-09T14:01:00.000Z',
+      client: 'other',
+      code: 'TRADING_HALTED',
+      scope: 'global',
+      count: 1,
+      bodyHashes: ['h3'],
+      firstAt: '2026-03-09T14:01:02.000Z',
+      lastAt: '2026-03-09T14:01:02.000Z',
+    },
+  ],
   ...over,
 });
 
@@ -94,9 +116,36 @@ describe('risk and compliance report (pure)', () => {
     expect(r.denied_access.by_code.map((c) => c.key)).to.have.members(['CREDENTIALS_REVOKED', 'NOT_OWNER', 'OPERATOR_UNAUTHORIZED']);
   });
 
+  it('when submissions were refused at the door, then each minute row is listed and the requests are counted by client', () => {
+    expect(r.door_refusals.total).to.equal(4);
+    expect(r.door_refusals.by_code).to.deep.equal([{ key: 'TRADING_HALTED', count: 4 }]);
+    expect(r.door_refusals.by_client).to.deep.equal([
+      { key: 'starlab', count: 3 },
+      { key: 'other', count: 1 },
+    ]);
+    expect(r.door_refusals.items[0]).to.deep.equal({
+      minute: '2026-03-09T14:00:00.000Z',
+      client: 'starlab',
+      code: 'TRADING_HALTED',
+      scope: 'global',
+      count: 3,
+      first_at: '2026-03-09T14:00:01.000Z',
+      last_at: '2026-03-09T14:00:59.000Z',
+      body_hashes: ['h1', 'h2'],
+    });
+    // Not instructions: the refusals of instructions keep their own count.
+    expect(r.refusals.total).to.equal(4);
+    const csv = complianceCsv(r).trim().split('\n');
+    expect(csv).to.include('door_refusals_total,,,,,4,,,,');
+    expect(csv).to.include('door_refusal,2026-03-09T14:00:00.000Z,starlab,global,TRADING_HALTED,3,,,,first_at=2026-03-09T14:00:01.000Z last_at=2026-03-09T14:00:59.000Z body_hashes=h1;h2');
+    expect(complianceHtml(r)).to.contain('Refused at the door, nothing started (4)').and.contain('h1 h2');
+  });
+
   it('when nothing happened, then every section is empty and the report still renders', () => {
-    const empty = computeCompliance(input({ rejected: [], audit: [], segments: [], accounts: [], positions: [], revokedClients: [] }));
-    expect([empty.refusals.total, empty.controls.length, empty.credentials.length, empty.denied_access.total, empty.reconciliation.length]).to.deep.equal([0, 0, 0, 0, 0]);
+    const empty = computeCompliance(input({ rejected: [], audit: [], segments: [], accounts: [], positions: [], revokedClients: [], doorRefusals: [] }));
+    expect([empty.refusals.total, empty.controls.length, empty.credentials.length, empty.denied_access.total, empty.reconciliation.length, empty.door_refusals.total]).to.deep.equal([
+      0, 0, 0, 0, 0, 0,
+    ]);
     expect(complianceHtml(empty)).to.contain('None.');
   });
 

@@ -6,3 +6,4 @@ export const WEEKLY_CYCLE_SCHEDULE_ID = 'all-use-weekly-cycle';
 export const DAILY_REPORT_SCHEDULE_ID = 'all-use-daily-report';
 export const WEEKLY_REPORT_SCHEDULE_ID = 'all-use-weekly-report';
 export const COMPLIANCE_REPORT_SCHEDULE_ID = 'all-use-daily-compliance-report';
+export const WEBHOOK_SWEEP_SCHEDULE_ID = 'all-use-webhook-sweep';
