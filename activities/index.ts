@@ -5,7 +5,7 @@
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { PrismaClient } from '../src/db/client';
-import { orderStatusFromDb, recordInstruction, recordOutcome } from '../src/db/instructions';
+import { orderStatusFromDb, recordInstruction, recordInstructionWithoutWebhooks, recordOutcome, type InstructionRecord } from '../src/db/instructions';
 import type { Logger } from '../src/logger';
 import type { InstructionState, TradeInstructionInput } from '../src/contracts/workflows/tradeInstruction';
 import { BROKER_DECLINE_FAILURE, instructionWorkflowId, KILL_SWITCH_FAILURE } from '../src/contracts/workflows/tradeInstruction';
@@ -74,19 +74,25 @@ export function createActivities({ prisma, broker, logger, protocol, clock = sys
     ...createProtocolActivities({ prisma, broker, logger, protocol, clock }),
 
     async recordInstruction(input: TradeInstructionInput): Promise<void> {
+      const record: InstructionRecord = {
+        allUseOrderId: input.allUseOrderId,
+        clientName: input.clientName,
+        source: input.source,
+        requestHash: input.requestHash,
+        workflowId: instructionWorkflowId(input.allUseOrderId),
+        accountId: input.accountId,
+        instruction: input.instruction,
+        ...(input.submittedFrom ? { submittedFrom: input.submittedFrom } : {}),
+      };
+      // One statement when the client has no webhook endpoint (no RECEIVED event to write).
+      if (await recordInstructionWithoutWebhooks(prisma, record)) {
+        log(input).info('instruction recorded', { all_use_order_id: input.allUseOrderId });
+        return;
+      }
       let targets: WebhookTargets | null = null;
       await recordInstruction(
         prisma,
-        {
-          allUseOrderId: input.allUseOrderId,
-          clientName: input.clientName,
-          source: input.source,
-          requestHash: input.requestHash,
-          workflowId: instructionWorkflowId(input.allUseOrderId),
-          accountId: input.accountId,
-          instruction: input.instruction,
-          ...(input.submittedFrom ? { submittedFrom: input.submittedFrom } : {}),
-        },
+        record,
         async (tx) =>
           void (targets = await statusEventOf(
             tx,

@@ -10,13 +10,18 @@
  * (loopback only). Bounded: `--requests` in total, `--concurrency` in flight (default 32).
  * Last line of stdout, one JSON object:
  *   {"requests","status_2xx","status_4xx","status_5xx","by_status","workflows_started",
- *    "instructions_recorded","rss_start_mb","rss_end_mb","rss_growth_mb","heap_start_mb","heap_end_mb","seconds"}
+ *    "instructions_recorded","rss_start_mb","rss_end_mb","rss_growth_mb","heap_start_mb","heap_end_mb",
+ *    "heap_growth_mb","heap_samples_mb","seconds"}
+ * Heap figures are measured after a full garbage collection (forced: the script enables `gc`
+ * itself), at the start, every 10,000 requests and at the end, so a flat heap reads flat.
  * (memory figures are this process's, which hosts the API when the system is its own).
  */
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import fc from 'fast-check';
 import { isLoopbackHost, loadConfig } from '../src/config';
 import { requestDataSchema, strategyNotificationSchema } from '../src/contracts/api';
@@ -160,6 +165,21 @@ const request: fc.Arbitrary<Req> = fc.oneof(
 
 const mb = (n: number) => Math.round((n / 1024 / 1024) * 10) / 10;
 
+/**
+ * A full garbage collection, whether or not node was started with --expose-gc (tsx starts it
+ * without): the flag can be set at run time and `gc` taken from a fresh context. Memory is
+ * measured only after one, so lazy collection is not mistaken for a leak (nor hides one).
+ */
+v8.setFlagsFromString('--expose-gc');
+const fullGc = vm.runInNewContext('gc') as () => void;
+/** Heap in use after two full collections (the second picks up what finalizers released). */
+const settledHeap = async () => {
+  fullGc();
+  await new Promise((r) => setImmediate(r));
+  fullGc();
+  return process.memoryUsage();
+};
+
 async function main(): Promise<void> {
   let sys: System | undefined;
   let tmp: string | undefined;
@@ -238,8 +258,8 @@ async function main(): Promise<void> {
     const batch = () => fc.sample(request, { numRuns: CHUNK, seed: seedStep++ });
     // warm-up, then the memory baseline
     for (const r of batch().slice(0, 500)) await send(r);
-    global.gc?.();
-    const m0 = process.memoryUsage();
+    const m0 = await settledHeap();
+    const heapSamples: number[] = [mb(m0.heapUsed)];
     const t0 = performance.now();
     let sent = 0;
     // Ctrl-C / SIGTERM: stop sending, report what was sent, stop the system cleanly.
@@ -259,15 +279,18 @@ async function main(): Promise<void> {
           byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
           if (sent - lastReport >= 10_000) {
             lastReport = sent;
-            log(`fuzz: ${sent}/${REQUESTS} sent, rss ${mb(process.memoryUsage().rss)} MB, ${(sent / ((performance.now() - t0) / 1000)).toFixed(0)} req/s`);
+            // A full GC every 10,000 requests: the heap that survives it is the trend to watch.
+            const m = await settledHeap();
+            heapSamples.push(mb(m.heapUsed));
+            log(`fuzz: ${sent}/${REQUESTS} sent, rss ${mb(m.rss)} MB, heap after GC ${mb(m.heapUsed)} MB, ${(sent / ((performance.now() - t0) / 1000)).toFixed(0)} req/s`);
           }
         }
       }),
     );
     const seconds = (performance.now() - t0) / 1000;
     agent.destroy();
-    global.gc?.();
-    const m1 = process.memoryUsage();
+    const m1 = await settledHeap();
+    heapSamples.push(mb(m1.heapUsed));
     // Let anything wrongly started reach visibility before counting.
     await new Promise((r) => setTimeout(r, 1500));
     const workflows = (await countWorkflows()) - wf0;
@@ -288,6 +311,8 @@ async function main(): Promise<void> {
       rss_growth_mb: mb(m1.rss - m0.rss),
       heap_start_mb: mb(m0.heapUsed),
       heap_end_mb: mb(m1.heapUsed),
+      heap_growth_mb: mb(m1.heapUsed - m0.heapUsed),
+      heap_samples_mb: heapSamples,
       seconds: Math.round(seconds * 10) / 10,
       requests_per_s: Math.round(sent / seconds),
       seed: SEED,

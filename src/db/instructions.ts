@@ -6,7 +6,7 @@ import Decimal from 'decimal.js';
 import type { TradeInstruction } from '../contracts/instruction';
 import type { OrderStatusBody } from '../contracts/api';
 import { applyFill, type NetPosition } from '../domain/positionMath';
-import type { PrismaClient } from './client';
+import { poolOf, type PrismaClient } from './client';
 import { Prisma } from './client';
 
 export interface InstructionRecord {
@@ -99,6 +99,63 @@ export async function recordInstruction(prisma: PrismaClient, r: InstructionReco
       },
     });
   });
+}
+
+/**
+ * The instruction's row and its submission audit row in ONE statement (one round trip instead
+ * of the transaction's five: BEGIN, insert, webhook look-up, audit, COMMIT), for the common case
+ * of a client without webhook endpoints: the statement inserts nothing when the client has one,
+ * and answers `false` so the caller takes `recordInstruction`'s transaction, which also writes
+ * the webhook event with the row. Idempotent like it: a second run inserts nothing (the row's
+ * id or (client, client_order_id) already exists) and writes no second audit row.
+ * Null when `prisma` has no pool of src/db/client.ts (then the caller takes the transaction).
+ * Why: the instruction path's cost is its database round trips (bench:e2e, docs/OPERATIONS.md).
+ */
+export async function recordInstructionWithoutWebhooks(prisma: PrismaClient, r: InstructionRecord): Promise<boolean | null> {
+  const pool = poolOf(prisma);
+  if (!pool) return null;
+  const i = r.instruction;
+  const from = r.submittedFrom;
+  const detail = from ? { client_order_id: i.client_order_id, starlab_strategy_id: i.starlab_strategy_id, ip: from.ip ?? null, request_id: from.requestId ?? null } : null;
+  const { rows } = await pool.query<{ recorded: boolean }>(
+    `WITH ep AS (SELECT EXISTS (SELECT 1 FROM webhook_endpoints WHERE client_name = $2 AND removed_at IS NULL) AS has),
+     ins AS (
+       INSERT INTO instructions (id, client_name, client_order_id, starlab_strategy_id, scheme_type, source, symbol, trade_action, quantity,
+                                 order_type, limit_price, expiration_date, strike_price, time_in_force, account_tag, account_id,
+                                 request_hash, workflow_id, status, updated_at)
+       SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::text, $9::int,
+              $10::text, $11::numeric, $12::text, $13::numeric, $14::text, $15::text, $16::text,
+              $17::text, $18::text, 'PENDING_SUBMIT', CURRENT_TIMESTAMP
+       WHERE NOT (SELECT has FROM ep)
+       ON CONFLICT DO NOTHING
+       RETURNING id),
+     audit AS (
+       INSERT INTO audit_log (actor, action, target, outcome, detail)
+       SELECT $2::text, 'INSTRUCTION_SUBMITTED', id, 'OK', $19::jsonb FROM ins WHERE $19::jsonb IS NOT NULL)
+     SELECT NOT has AS recorded FROM ep`,
+    [
+      r.allUseOrderId,
+      r.clientName,
+      i.client_order_id,
+      i.starlab_strategy_id,
+      i.scheme_type,
+      r.source,
+      i.symbol,
+      i.trade_action,
+      i.quantity,
+      i.order_type,
+      i.limit_price !== undefined ? new Decimal(i.limit_price).toString() : null,
+      i.expiration_date ?? null,
+      i.strike_price !== undefined ? new Decimal(i.strike_price).toString() : null,
+      i.time_in_force,
+      i.account_tag ?? null,
+      r.accountId ?? null,
+      r.requestHash,
+      r.workflowId,
+      detail === null ? null : JSON.stringify(detail),
+    ],
+  );
+  return rows[0]?.recorded ?? false;
 }
 
 /**

@@ -3,7 +3,7 @@
  * caller's transaction (activities/risk.ts holds a per-segment advisory lock around it,
  * so two orders cannot both pass the check against the same free capital).
  */
-import { withPoolClient, type Prisma, type PrismaClient } from './client';
+import { hotQuery, withPoolClient, type Prisma, type PrismaClient } from './client';
 import { TERMINAL_STATUSES } from '../contracts/orderStatus';
 import { capitalHeld } from '../domain/risk';
 
@@ -60,7 +60,8 @@ export async function reserve(tx: Tx, instructionId: string, segment: string, am
 
 /** Releases the order's reservation (idempotent): called when the order reaches a terminal state. */
 export async function releaseReservation(prisma: PrismaClient, instructionId: string): Promise<void> {
-  await prisma.capitalReservation.updateMany({ where: { instructionId, releasedAt: null }, data: { releasedAt: new Date() } });
+  // One statement, one round trip (Prisma's updateMany wraps it in BEGIN … COMMIT: three).
+  await hotQuery(prisma, 'UPDATE capital_reservations SET released_at = CURRENT_TIMESTAMP WHERE instruction_id = $1 AND released_at IS NULL', [instructionId]);
 }
 
 /**
