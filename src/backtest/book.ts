@@ -9,7 +9,7 @@ import { type AccountConfig, type AccountKind, type ProtocolConfig } from '../do
 import { type Cents } from '../domain/money';
 import { type IsoDate } from '../domain/calendar';
 import type { TradeAction } from '../contracts/instruction';
-import { settleOption } from '../domain/protocol-cycle';
+import { settleOption } from '../domain/engine';
 import { assignmentFeeCents, interestCents } from './honest';
 import { quote, yearsBetween } from './market';
 import type { BacktestRunOptions } from './options';

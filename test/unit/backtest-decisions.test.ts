@@ -13,7 +13,14 @@ function csv(from: IsoDate, to: IsoDate, close: (d: IsoDate) => number): string 
   for (let d = from; d <= to; d = addDays(d, 1)) if (isTradingDay(d)) rows.push([d, close(d), close(d) + 10, close(d) - 10, close(d)].map(String).join(','));
   return rows.join('\n');
 }
-const mech = { unitDivisor: 1, strikeStepCents: 5000, protocolConcentration: false, cashRate: 0 };
+// Only the at-the-money strike has a bid on a $50 grid: every band is set to take it (|delta| ≈ 0.5).
+const mech = {
+  unitDivisor: 1,
+  strikeStepCents: 5000,
+  protocolConcentration: false,
+  cashRate: 0,
+  protocol: { accounts: { REV: { deltaMin: 0.4, deltaMax: 0.5 }, COM: { deltaMin: 0.4, deltaMax: 0.5 } } },
+};
 const run = (text: string) => {
   const decisions: Decision[] = [];
   const out = backtestCsv(text, { ...mech, onDecision: (d) => decisions.push(d) });
