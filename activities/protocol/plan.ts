@@ -12,8 +12,9 @@ import { plansOf, recordEntry, savePlans, type ProtocolOrderRow } from '../../sr
 import { previousWeekTypes } from '../../src/db/weekTypes';
 import { marketSession, weekOf } from '../../src/domain/calendar';
 import { fromDecimal, toDecimal } from '../../src/domain/money';
-import { accountValue, cycleDates, entryDayOf, planAccount, quotesOf, weeksBetween, type AccountSnapshot } from '../../src/domain/protocol-cycle';
-import { chainWindowOf, chooseEntryStrike, limitPriceForAttempt } from '../../src/domain/signals';
+import { accountValue, cycleDates, entryDayOf, planAccount, weeksBetween, type AccountSnapshot } from '../../src/domain/protocol-cycle';
+import { entryStrike } from '../../src/domain/engine';
+import { chainWindowOf, limitPriceForAttempt } from '../../src/domain/signals';
 import type { ProtocolConfig } from '../../src/domain/config';
 import type { Level } from '../../src/domain/levels';
 import type { WeekType } from '../../src/domain/weekTypes';
@@ -79,12 +80,13 @@ export function planActivities(ctx: ProtocolCtx) {
       .filter((q) => q.delta !== undefined)
       .map((q) => ({ strike: toCents(q.strike), delta: q.delta!, bid: toCents(q.bid), ask: toCents(q.ask) }));
     const basis = row.detail?.costBasisCents;
-    const chosen = chooseEntryStrike({
-      chain: quotesOf(chain, right),
+    const chosen = entryStrike({
+      right,
+      chain,
       targetDelta: Number(row.detail?.targetDelta),
       band: config.accounts[kind],
-      tolerance: config.signals.deltaTolerance,
-      ...(right === 'C' && typeof basis === 'number' ? { minStrike: basis } : {}),
+      signals: config.signals,
+      ...(typeof basis === 'number' ? { costBasisCents: basis } : {}),
     });
     if (chosen.ok) await recordEntry(ctx.prisma, row.clientOrderId, { strikeCents: chosen.quote.strike, underlyingCents: spot, delta: chosen.quote.delta });
     return chosen;

@@ -4,16 +4,16 @@
  * account's week is classified, then fork, merge and quarterly reinvestment are applied.
  * Regimes and ATR come from the previous week's close (no look-ahead).
  */
-import { addDays, entryDaysOfWeek, quarterOf, toEpochDay, type IsoDate, type Weekday } from '../domain/calendar';
-import { adverseMove, protocolLevel } from '../domain/levels';
-import { canEnter, limitPriceForAttempt, midPrice, selectStrike, sizedContracts, targetDelta } from '../domain/signals';
+import { addDays, entryDaysOfWeek, quarterOf, toEpochDay, weekOf, type IsoDate, type Weekday } from '../domain/calendar';
+import { limitLadder, midPrice } from '../domain/signals';
+import { entryStrike, planEntries, planPositionRoll, positionLevel, rollDue, rollLadder, weekInputOf, type AccountBooks } from '../domain/engine';
 import { classifyWeek, emptyWeekTypeCounts, type WeekInput, type WeekType } from '../domain/weekTypes';
-import { contractsFor, initialSplit, planFork, usableCash } from '../domain/ledger';
+import { initialSplit, leapsId, planFork, usableCash } from '../domain/ledger';
 import { type Bar, type Regime } from '../domain/indicators';
 import { ACCOUNT_KINDS, type ProtocolConfig } from '../domain/config';
 import { Book, type Account, type Option } from './book';
 import { chain, chainBounds, type Market, yearsBetween } from './market';
-import type { BacktestOptions } from './options';
+import type { BacktestRunOptions } from './options';
 import { applyMerges, applyReinvest } from './capital';
 import { cashRateOn, listedExpiry, premiumShortfall } from './honest';
 
@@ -40,8 +40,7 @@ export interface RunResult {
 }
 
 /** The §3 input of an option position this week; close (and ATR) are set at the weekly close. */
-const weekInput = (a: Account, x: Option): WeekInput =>
-  x.right === 'P' ? { kind: 'PUT', rolled: a.rolled, strike: x.strike, close: 0, atr: 0 } : { kind: 'CALL', rolled: a.rolled, strike: x.strike, close: 0, costBasis: a.basis };
+const weekInput = (a: Account, x: Option): WeekInput => weekInputOf({ right: x.right, strikeCents: x.strike, rolled: a.rolled, closeCents: 0, atrCents: 0, costBasisCents: a.basis });
 
 /** What an observer sees at each weekly close (after classification, forks, merges and reinvestment). */
 export interface WeekObservation {
@@ -53,7 +52,14 @@ export interface WeekObservation {
   values: Record<string, number>;
 }
 
-export function runBacktest(m: Market, indexBars: readonly Bar[], p: ProtocolConfig, o: BacktestOptions, onWeek?: (i: number, n: number) => void, observe?: (w: WeekObservation) => void): RunResult {
+export function runBacktest(
+  m: Market,
+  indexBars: readonly Bar[],
+  p: ProtocolConfig,
+  o: BacktestRunOptions,
+  onWeek?: (i: number, n: number) => void,
+  observe?: (w: WeekObservation) => void,
+): RunResult {
   const book = new Book(p, o);
   book.leapsVol = (day) => m.longVol[m.at.get(day) ?? 0] ?? o.minVol;
   const res: RunResult = { points: [], weekTypes: emptyWeekTypeCounts(), premiumByType: emptyWeekTypeCounts(), byAccount: {}, events: [], book, rolls: 0, skips: {}, premiumTarget: {} };
@@ -72,48 +78,80 @@ export function runBacktest(m: Market, indexBars: readonly Bar[], p: ProtocolCon
   }
   const mult = p.market.contractMultiplier;
 
+  /** The books of one account as the decision core reads them (one symbol, at most one short option). */
+  function booksOf(a: Account, valueCents: number): AccountBooks {
+    const sym = o.symbol;
+    return {
+      accountId: a.id,
+      kind: a.kind,
+      cashCents: book.cash(a.id),
+      valueCents,
+      shares: a.shares > 0 ? { [sym]: { quantity: a.shares, costBasisCents: a.basis } } : {},
+      callsWritten: a.opt?.right === 'C' ? { [sym]: a.opt.qty } : {},
+      atRiskCents: a.opt?.right === 'P' ? { [sym]: a.opt.strike * a.opt.qty * mult } : {},
+      previousWeekType: a.lastType ? { [sym]: a.lastType } : {},
+      maxOpenLevel: a.level !== null ? { [sym]: a.level } : {},
+    };
+  }
+  /** The core's skip reasons under the names the report has always counted. */
+  const skipName = (reason: string, right: 'C' | 'P' | null): string =>
+    reason.startsWith('LEVEL') || reason.startsWith('PREVIOUS_WEEK')
+      ? `entry blocked: ${reason.slice(0, reason.indexOf(':'))}`
+      : reason === 'NO_CASH'
+        ? right
+          ? 'size 0'
+          : 'no cash for shares'
+        : reason === 'NO_STRIKE'
+          ? 'no strike'
+          : reason.toLowerCase().replaceAll('_', ' ');
+
+  /** An entry day: the core plans the account's orders and chooses each strike; the book fills them at the close. */
   function enter(a: Account, bar: Bar, reg: Regime, expiry: IsoDate | null): void {
     const day = bar.date;
-    const vol = m.vol[m.at.get(day) ?? 0] ?? o.minVol;
-    // The level gate is the account's own (as live: the max level of the account's positions in the symbol).
-    const ok = canEnter({ maxOpenLevel: a.level, previousWeekType: a.lastType });
-    if (!ok.ok) return skip(`entry blocked: ${ok.reason}`);
     if (!expiry || expiry <= day) return skip('no time left to expiry');
-    const t = targetDelta(a.cfg, reg.trend, reg.vol, p.signals);
+    const vol = m.vol[m.at.get(day) ?? 0] ?? o.minVol;
     const spot = bar.close;
-    if (a.kind === 'COM' && a.shares === 0) {
-      const lots = Math.floor(usableCash(book.cash(a.id), book.value(a, spot, day, vol, false), a.cfg.cashBuffer) / (spot * mult));
-      if (lots <= 0) return skip('no cash for shares');
-      if (book.trade(a, { action: 'BUY_STOCK', qty: lots * mult, price: spot, mid: spot, spot, day, vol, tag: 'shares' })) return;
-      a.shares = lots * mult;
-      a.basis = spot;
-    }
-    const right = a.shares >= mult ? 'C' : 'P';
     const years = yearsBetween(day, expiry);
     const value = book.value(a, spot, day, vol, false);
-    const usable = usableCash(book.cash(a.id), value, a.cfg.cashBuffer);
-    // Cannot secure one put even at the chain's lowest strike: skip before quoting the chain.
-    if (right === 'P' && usable < chainBounds(o, spot, years, vol).lo * mult) return skip('size 0');
-    const q = selectStrike(chain(o, right, spot, years, vol, right === 'C' ? a.basis : 0), t.delta, right === 'C' ? a.basis : undefined);
-    if (!q) return skip('no strike');
-    const limit = p.accounts[a.kind].concentrationLimit;
-    const raw = right === 'C' ? Math.floor(a.shares / mult) : contractsFor({ usableCash: usable, strike: q.strike, accountValue: value, concentrationLimit: limit, multiplier: mult });
-    const qty = sizedContracts(raw, t);
-    if (qty <= 0) return skip('size 0');
-    const price = limitPriceForAttempt(o.fillAttempt, q.bid, q.ask, 'SELL', p.signals);
-    if (price === 'SKIP') return skip('re-priced out');
-    const action = right === 'C' ? 'SELL_TO_OPEN_CALL' : 'SELL_TO_OPEN_PUT';
-    if (book.trade(a, { action, qty, price, mid: midPrice(q.bid, q.ask, 'SELL'), strike: q.strike, expiry, right, spot, day, vol, tag: 'open' })) return;
-    a.opt = { right, strike: q.strike, expiry, qty, entrySpot: spot };
-    a.level = 0;
-    const target = (res.premiumTarget[a.kind] ??= { entries: 0, below: 0 });
-    const days = toEpochDay(expiry) - toEpochDay(day);
-    target.entries++;
-    if (premiumShortfall({ premiumCents: price * qty * mult, accountValueCents: value, days, target: a.cfg.targetWeeklyPremium }).short) target.below++;
+    const right = a.shares >= mult ? 'C' : a.cfg.instrument === 'CASH_SECURED_PUT' ? 'P' : null;
+    // Not one put can be secured even at the chain's lowest strike: the core would size 0 at any
+    // strike, so the chain is not quoted at all (a shortcut for small forked accounts, same result).
+    if (right === 'P' && usableCash(book.cash(a.id), value, a.cfg.cashBuffer) < chainBounds(o, spot, years, vol).lo * mult) return skip('size 0');
+    const quotes = right ? chain(o, right, spot, years, vol, right === 'C' ? a.basis : 0) : [];
+    const plan = planEntries(booksOf(a, value), a.cfg, p, { [o.symbol]: { symbol: o.symbol, closeCents: spot, regime: reg, expiry, chain: quotes } });
+    for (const x of plan.skipped) skip(skipName(x.reason, right));
+    for (const order of plan.orders) {
+      if (order.action === 'BUY_STOCK') {
+        if (book.trade(a, { action: 'BUY_STOCK', qty: order.quantity, price: spot, mid: spot, spot, day, vol, tag: 'shares' })) continue;
+        a.basis = Math.round((a.basis * a.shares + spot * order.quantity) / (a.shares + order.quantity));
+        a.shares += order.quantity;
+        continue;
+      }
+      const r = order.action === 'SELL_TO_OPEN_CALL' ? 'C' : 'P';
+      const chosen = entryStrike({ right: r, chain: quotes, targetDelta: order.targetDelta ?? 0, band: a.cfg, signals: p.signals, costBasisCents: a.basis });
+      if (!chosen.ok) {
+        skip(`entry: ${chosen.reason}`);
+        continue;
+      }
+      const q = chosen.quote;
+      const ladder = limitLadder(q.bid, q.ask, 'SELL', p.signals);
+      const price = ladder[o.fillAttempt];
+      if (price === undefined) {
+        skip('re-priced out');
+        continue;
+      }
+      const qty = order.quantity;
+      if (book.trade(a, { action: order.action, qty, price, ladder, mid: midPrice(q.bid, q.ask, 'SELL'), strike: q.strike, expiry, right: r, spot, day, vol, tag: 'open' })) continue;
+      a.opt = { right: r, strike: q.strike, expiry, qty, entrySpot: spot };
+      a.level = 0;
+      const target = (res.premiumTarget[a.kind] ??= { entries: 0, below: 0 });
+      target.entries++;
+      if (premiumShortfall({ premiumCents: price * qty * mult, accountValueCents: value, days: toEpochDay(expiry) - toEpochDay(day), target: a.cfg.targetWeeklyPremium }).short) target.below++;
+    }
   }
 
-  /** Level 2: buy to close, sell next week's expiry in the band, only for a net credit. */
-  function roll(a: Account, bar: Bar, reg: Regime): void {
+  /** Level 2: the core's roll (next listed expiry, nearest the band's lower delta, a net credit at the far side of both quotes or none); filled there, as live places it. */
+  function roll(a: Account, bar: Bar): void {
     const x = a.opt;
     if (!x) return;
     const day = bar.date;
@@ -124,17 +162,25 @@ export function runBacktest(m: Market, indexBars: readonly Bar[], p: ProtocolCon
     const after = addDays(x.expiry, 1);
     const expiry = listedExpiry(next > after ? next : after, o.weekliesFrom); // next week's, or next month's before weeklies
     if (!close || !expiry) return;
-    const minStrike = x.right === 'C' ? a.basis : undefined;
-    const q = selectStrike(chain(o, x.right, spot, yearsBetween(day, expiry), vol, minStrike ?? 0), targetDelta(a.cfg, reg.trend, reg.vol, p.signals).delta, minStrike);
-    const buy = limitPriceForAttempt(o.fillAttempt, close.bid, close.ask, 'BUY', p.signals);
-    const sell = q ? limitPriceForAttempt(o.fillAttempt, q.bid, q.ask, 'SELL', p.signals) : 'SKIP';
-    if (!q || buy === 'SKIP' || sell === 'SKIP' || sell <= buy) return skip('roll: no net credit');
+    const basis = x.right === 'C' ? a.basis : undefined;
+    const plan = planPositionRoll({
+      right: x.right,
+      closeAskCents: close.ask,
+      next: chain(o, x.right, spot, yearsBetween(day, expiry), vol, basis ?? 0),
+      band: a.cfg,
+      ...(basis !== undefined ? { sharesBasisCents: basis } : {}),
+    });
+    if (!plan) return skip('roll: no net credit');
+    const q = plan.open;
+    const closeLadder = rollLadder(close.bid, close.ask, 'BUY', p.signals);
+    const openLadder = rollLadder(q.bid, q.ask, 'SELL', p.signals);
     const common = { qty: x.qty, right: x.right, spot, day, vol };
     if (
       book.trade(a, {
         ...common,
         action: x.right === 'C' ? 'BUY_TO_CLOSE_CALL' : 'BUY_TO_CLOSE_PUT',
-        price: buy,
+        price: closeLadder[0]!,
+        ladder: closeLadder,
         mid: midPrice(close.bid, close.ask, 'BUY'),
         strike: x.strike,
         expiry: x.expiry,
@@ -146,8 +192,8 @@ export function runBacktest(m: Market, indexBars: readonly Bar[], p: ProtocolCon
     a.level = null; // flat until the new leg is sold
     a.rolled = true; // closed at level 2 this week, even if the new leg is refused below
     a.weekInput = weekInput(a, x); // close and ATR are filled in at the week's close
-    if (book.trade(a, { ...common, action: x.right === 'C' ? 'SELL_TO_OPEN_CALL' : 'SELL_TO_OPEN_PUT', price: sell, mid: midPrice(q.bid, q.ask, 'SELL'), strike: q.strike, expiry, tag: 'roll-open' }))
-      return;
+    const sell = { ...common, action: x.right === 'C' ? 'SELL_TO_OPEN_CALL' : 'SELL_TO_OPEN_PUT', price: openLadder[0]!, ladder: openLadder } as const;
+    if (book.trade(a, { ...sell, mid: midPrice(q.bid, q.ask, 'SELL'), strike: q.strike, expiry, tag: 'roll-open' })) return;
     a.opt = { right: x.right, strike: q.strike, expiry, qty: x.qty, entrySpot: spot };
     a.level = 0;
     res.rolls++;
@@ -174,8 +220,8 @@ export function runBacktest(m: Market, indexBars: readonly Bar[], p: ProtocolCon
         } else if (x) {
           // PROTOCOL §2: intraweek monitoring measures in daily ATR, as of the previous close.
           const dailyAtr = m.dailyAtr[(m.at.get(bar.date) ?? 1) - 1];
-          a.level = protocolLevel(adverseMove(x.right, x.entrySpot, bar.close), Math.max(1, Math.round(dailyAtr ?? atr)), p.levels);
-          if (a.level === 2 && !a.rolled) roll(a, bar, reg);
+          a.level = positionLevel({ right: x.right, entryCents: x.entrySpot, priceCents: bar.close, atrCents: dailyAtr ?? atr, levels: p.levels });
+          if (rollDue(a.level, a.rolled)) roll(a, bar);
         }
         if (!a.opt && entryDays.get(a.kind)?.has(bar.date)) enter(a, bar, reg, expiry);
       }
@@ -190,6 +236,7 @@ export function runBacktest(m: Market, indexBars: readonly Bar[], p: ProtocolCon
       res.weekTypes[type]++;
       res.premiumByType[type] += a.weekPremium;
       a.lastType = type;
+      book.decide({ kind: 'WEEK_TYPE', week: weekOf(w.lastDate), account: book.roleOf(a.id), symbol: o.symbol, type });
     }
     const vol = m.vol[m.at.get(w.lastDate) ?? 0] ?? o.minVol;
     for (const fam of book.families.filter((f) => !f.closed)) {
@@ -209,6 +256,10 @@ export function runBacktest(m: Market, indexBars: readonly Bar[], p: ProtocolCon
     // Interest on cash since the previous weekly close (actual/365, whole cents, at the rate in force then).
     const last = res.points[res.points.length - 1];
     if (last) book.accrueInterest(w.lastDate, toEpochDay(w.lastDate) - toEpochDay(last.date), cashRateOn(last.date, o));
+    // Parity: every open account's cash at the close, and its LEAPS sleeve's once the sleeve is in use.
+    for (const a of book.accounts)
+      for (const id of a.leaps.length > 0 || book.cash(leapsId(a.id)) !== 0 ? [a.id, leapsId(a.id)] : [a.id])
+        book.decide({ kind: 'CASH', week: weekOf(w.lastDate), account: book.roleOf(id), symbol: o.symbol, cashCents: book.cash(id) });
     const values: Record<string, number> = {};
     let total = 0;
     for (const a of book.accounts) {

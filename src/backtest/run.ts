@@ -1,10 +1,10 @@
 /** CSV text → validated bars → simulation → statistics and the summary line; timed separately. */
-import { DEFAULT_PROTOCOL, WEEK_TYPES, withOverrides, type ProtocolConfig } from '../domain';
+import { DEFAULT_PROTOCOL, WEEK_TYPES, withOverrides, type DeepPartial, type ProtocolConfig } from '../domain';
 import { parseBarsCsv } from './csv';
 import type { Bar } from '../domain/indicators';
 import { runBacktest, type RunResult } from './engine';
 import { buildMarket } from './market';
-import { describeAssumptions, parseBacktestOptions, type BacktestOptions } from './options';
+import { describeAssumptions, parseBacktestOptions, type BacktestHooks, type BacktestOptions } from './options';
 import { stats, type Stats } from './stats';
 
 /** The protocol as the backtest runs it: every account on the one underlying, with the protocol's per-symbol caps unless a comparison run turns them off. */
@@ -31,6 +31,9 @@ export function headlineAssumptions(o: BacktestOptions, p: ProtocolConfig): Reco
   };
 }
 
+/** A run's input: the backtest's options, its observer, and protocol overrides (a test's or an experiment's, on top of the defaults). */
+export type BacktestInput = Partial<BacktestOptions> & BacktestHooks & { protocol?: DeepPartial<ProtocolConfig> };
+
 export interface BacktestOutput {
   run: RunResult;
   strategy: Stats;
@@ -42,7 +45,7 @@ export interface BacktestOutput {
 
 const round = (x: number, d = 6): number => Math.round(x * 10 ** d) / 10 ** d;
 
-export function backtestCsv(text: string, input: Partial<BacktestOptions> = {}, onWeek?: (i: number, n: number) => void): BacktestOutput {
+export function backtestCsv(text: string, input: BacktestInput = {}, onWeek?: (i: number, n: number) => void): BacktestOutput {
   const o = parseBacktestOptions(input);
   const t0 = performance.now();
   const bars = parseBarsCsv(text, { maxGapDays: o.maxGapDays });
@@ -53,11 +56,11 @@ export function backtestCsv(text: string, input: Partial<BacktestOptions> = {}, 
  * The same run over bars already loaded and validated (the market-data store): `loadMs` is
  * reported as csv_parse_ms, the time it took to get the bars.
  */
-export function backtestBars(bars: Bar[], input: Partial<BacktestOptions> = {}, onWeek?: (i: number, n: number) => void, loadMs = 0): BacktestOutput {
+export function backtestBars(bars: Bar[], input: BacktestInput = {}, onWeek?: (i: number, n: number) => void, loadMs = 0): BacktestOutput {
   const o = parseBacktestOptions(input);
   const t1 = performance.now();
-  const p = backtestProtocol(o);
-  const run = runBacktest(buildMarket(bars, o, p), bars, p, o, onWeek);
+  const p = backtestProtocol(o, input.protocol ? withOverrides(DEFAULT_PROTOCOL, input.protocol) : DEFAULT_PROTOCOL);
+  const run = runBacktest(buildMarket(bars, o, p), bars, p, { ...o, ...(input.onDecision ? { onDecision: input.onDecision } : {}) }, onWeek);
   const dates = run.points.map((x) => x.date);
   const strategy = stats(
     dates,
@@ -94,8 +97,8 @@ export function backtestBars(bars: Bar[], input: Partial<BacktestOptions> = {}, 
     `Options are European, priced by Black-Scholes from the volatility estimate below. Expiries as listed: from ${o.weekliesFrom} weekly (the week's last trading day); before it only the monthly expiry (third Friday, or the trading day before), so an entry sells the month's expiry and holds it for up to ~4 weeks, a level-2 roll goes to the next month, and a week with a monthly option still open is classified where it stands at the week's close. Entry days with no time left to expiry are skipped.`,
     "Short options are settled at expiry against the close by the live engine's rule (domain settleOption): strictly in the money only — puts below the strike are assigned (shares at the strike), calls above it are called away, S = K expires; no early exercise.",
     "The level ≥ 1 entry gate is per account (its own open position), as live; reinvestment runs at the quarter's last weekly close, as live.",
-    "Levels are checked at each daily close before expiry against the daily ATR(14) of the previous close (PROTOCOL §2: daily bars for intraweek monitoring); level 2 rolls once per week to next week's expiry at the band delta for a net credit or not at all; level 3 holds to assignment. P-DD uses the weekly ATR of the previous week.",
-    "Calls are written at or above the cost basis; Com-Acc buys shares in round lots of 100 with usable cash first; no commission on Com-Acc's share purchases.",
+    "Levels are checked at each daily close before expiry against the daily ATR(14) of the previous close (PROTOCOL §2: daily bars for intraweek monitoring); level 2 rolls once per week to the next listed expiry at the strike nearest the band's lower delta, for a net credit at the far side of both quotes (where both legs fill, as live places them) or not at all; level 3 holds to assignment. P-DD uses the weekly ATR of the previous week.",
+    "Entries and rolls are decided by the live engine's decision core (src/domain/engine): the strike nearest the regime's target delta, sold only if its |delta| lies in the account's band ± signals.deltaTolerance (else skipped: entry DELTA_OUT_OF_BAND). Calls are written at or above the cost basis; Com-Acc buys shares in round lots of 100 with usable cash first and writes calls from its next entry day, as the weekly plan does; no commission on Com-Acc's share purchases.",
     `Commission ${p.market.commissionPerContractCents / 100} USD per option contract on every option trade; none on expiry. Assignment and call-away carry no option commission but a delivery fee of ${o.assignmentFeePerShareMills / 1000} USD per share (min ${o.assignmentFeeMinCents / 100} USD). No taxes, no slippage beyond the spread.`,
     `Interest on cash: ${(o.cashRate * 100).toFixed(2)} % a year${o.cashRateSeries.length ? ` before ${o.cashRateSeries[0]?.from}, then the ${o.cashRateSeries.length}-entry rate series` : ''}, on each account's positive cash (the cash securing puts included, as at a broker and in the Cboe PUT index), actual/365, credited at each weekly close in whole cents (rounded down).`,
     o.protocolConcentration

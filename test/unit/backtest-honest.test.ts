@@ -13,7 +13,8 @@ function csv(from: IsoDate, to: IsoDate, bar: (d: IsoDate) => [number, number, n
   return rows.join('\n');
 }
 const flat = (from: IsoDate, to: IsoDate): string => csv(from, to, () => [1000, 1000, 1000, 1000]);
-const mech = { unitDivisor: 1, strikeStepCents: 5000 } as const;
+// Mechanics: only the at-the-money strike has a bid on a $50 grid; every band is set to take it (|delta| ≈ 0.5).
+const mech = { unitDivisor: 1, strikeStepCents: 5000, protocol: { accounts: { REV: { deltaMin: 0.4, deltaMax: 0.5 }, COM: { deltaMin: 0.4, deltaMax: 0.5 } } } } as const;
 
 describe('backtest: honest by default', () => {
   describe('when the options are left at their defaults', () => {

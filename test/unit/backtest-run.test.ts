@@ -13,11 +13,15 @@ function csv(from: IsoDate, to: IsoDate, bar: (d: IsoDate) => [number, number, n
 }
 
 describe('backtest/run', () => {
+  // Mechanics tests: strikes every $50, so only the at-the-money strike has a bid; every band is
+  // set to 0.40–0.50 so that strike (|delta| ≈ 0.5) passes the live entry check (band ± tolerance).
+  const atm = { accounts: { REV: { deltaMin: 0.4, deltaMax: 0.5 }, COM: { deltaMin: 0.4, deltaMax: 0.5 } } };
+
   describe('when the index is flat at 1000 for 24 weeks (14 warm-up + 10 traded), strikes every $50', () => {
     // A mechanics test: caps off and no interest, so every figure is worked by hand (the caps and interest have their own tests).
     const out = backtestCsv(
       csv('2019-01-07', '2019-06-21', () => [1000, 1000, 1000, 1000]),
-      { unitDivisor: 1, strikeStepCents: 5000, protocolConcentration: false, cashRate: 0 },
+      { unitDivisor: 1, strikeStepCents: 5000, protocolConcentration: false, cashRate: 0, protocol: atm },
     );
     // Every option is the ATM 1000 strike (the only one with a bid), S = K at every expiry, vol = the 8 % floor.
     // Sizes: Gen floor(380,000 / 100,000) = 3 puts, Rev floor(285,000 / 100,000) = 2 puts, Com 2 lots of 100 shares → 2 calls.
@@ -26,18 +30,20 @@ describe('backtest/run', () => {
       return Math.ceil(mid - 0.5 * Math.max(1, Math.round(mid * 0.05))); // first re-price: halfway from mid to bid
     };
     // Gen: Thursday → Friday (1 day) in 9 weeks; Good Friday week has Thursday expiry = entry day, so it is idle.
-    // Rev and Com: Monday → Friday (4 days), but 3 days in the Good Friday week and the Memorial Day week (Tuesday entry).
-    const premiumCents = 9 * 300 * fill('P', 1) + (8 * 200 * fill('P', 4) + 2 * 200 * fill('P', 3)) + (8 * 200 * fill('C', 4) + 2 * 200 * fill('C', 3));
+    // Rev: Monday → Friday (4 days), but 3 days in the Good Friday week and the Memorial Day week (Tuesday entry).
+    // Com buys its shares on the first Monday (the Good Friday week) and writes calls from the next entry on,
+    // as the live plan does (it used to write them the same day): 9 weeks, the Memorial Day week of 3 days.
+    const premiumCents = 9 * 300 * fill('P', 1) + (8 * 200 * fill('P', 4) + 2 * 200 * fill('P', 3)) + (8 * 200 * fill('C', 4) + 1 * 200 * fill('C', 3));
 
     it('then it trades 10 weeks from 2019-04-12 to 2019-06-21', () => expect([out.summary.weeks, out.summary.start, out.summary.end]).to.deep.equal([10, '2019-04-12', '2019-06-21']));
-    it('then the week types are 9 P-EW + 1 W-IDL for Gen, 10 P-EW for Rev, 10 C-WAP for Com', () => {
+    it('then the week types are 9 P-EW + 1 W-IDL for Gen, 10 P-EW for Rev, 1 W-IDL + 9 C-WAP for Com', () => {
       expect(out.run.byAccount['F0:GEN']).to.include({ 'P-EW': 9, 'W-IDL': 1 });
       expect(out.run.byAccount['F0:REV']).to.include({ 'P-EW': 10 });
-      expect(out.run.byAccount['F0:COM']).to.include({ 'C-WAP': 10 });
+      expect(out.run.byAccount['F0:COM']).to.include({ 'W-IDL': 1, 'C-WAP': 9 });
     });
-    it('then commissions are 67 contracts × $0.65 = $43.55', () => expect(out.summary.commissions).to.equal(43.55));
+    it('then commissions are 65 contracts × $0.65 = $42.25', () => expect(out.summary.commissions).to.equal(42.25));
     it('then the premium equals the Black-Scholes fills computed by hand', () => expect(out.run.book.premium).to.equal(premiumCents));
-    it('then the final equity is the lump sum + premium − commissions, to the cent', () => expect(out.run.points.at(-1)?.total).to.equal(100_000_000 + premiumCents - 4355));
+    it('then the final equity is the lump sum + premium − commissions, to the cent', () => expect(out.run.points.at(-1)?.total).to.equal(100_000_000 + premiumCents - 4225));
     it('then the premium per week type adds up to the premium, all of it in P-EW and C-WAP weeks', () => {
       const byType = out.run.premiumByType;
       expect(byType['P-EW'] + byType['C-WAP']).to.equal(premiumCents);
@@ -49,6 +55,21 @@ describe('backtest/run', () => {
     });
   });
 
+  describe('when the flat index is run with the default bands (the entry check of the live engine)', () => {
+    const out = backtestCsv(
+      csv('2019-01-07', '2019-06-21', () => [1000, 1000, 1000, 1000]),
+      { unitDivisor: 1, strikeStepCents: 5000, protocolConcentration: false, cashRate: 0 },
+    );
+    // The only strike with a bid is at the money (|delta| ≈ 0.5): inside Gen's 0.40–0.50, outside Rev's 0.30–0.40 and
+    // Com's 0.20–0.30 even widened by signals.deltaTolerance (0.05). The old selection sold it anyway.
+    it('then Gen-Acc sells its puts and Rev-Acc and Com-Acc skip every entry as out of band', () => {
+      expect(out.run.byAccount['F0:GEN']).to.include({ 'P-EW': 9, 'W-IDL': 1 });
+      expect(out.run.byAccount['F0:REV']).to.include({ 'W-IDL': 10 });
+      expect(out.run.byAccount['F0:COM']).to.include({ 'W-IDL': 10 });
+      expect(out.run.skips['entry: DELTA_OUT_OF_BAND']).to.be.greaterThan(0);
+    });
+  });
+
   describe('when the index falls 4 % on a Tuesday and 10 % by Wednesday (daily and weekly ATR = $20)', () => {
     const crash: Record<string, number> = { '2019-04-23': 960, '2019-04-24': 900, '2019-04-25': 900, '2019-04-26': 900 };
     const out = backtestCsv(
@@ -56,7 +77,7 @@ describe('backtest/run', () => {
         const c = crash[d] ?? (d > '2019-04-26' ? 900 : 1000);
         return [c, c + 10, c - 10, c];
       }),
-      { unitDivisor: 1, strikeStepCents: 5000, protocolConcentration: false, cashRate: 0 },
+      { unitDivisor: 1, strikeStepCents: 5000, protocolConcentration: false, cashRate: 0, protocol: atm },
     );
     const weeks = out.run.points.slice(1).map((p) => p.week);
     const at = (week: string) => weeks.indexOf(week);

@@ -1,0 +1,103 @@
+/**
+ * Entries (PROTOCOL §1 sizing, §4 signals): which opening orders an account places in each symbol,
+ * and the strike sold when the order goes out. One rule for the live weekly cycle
+ * (activities/protocol/plan.ts) and the backtester (src/backtest/engine.ts).
+ */
+import type { AccountConfig, ProtocolConfig } from '../config';
+import { contractsFor, usableCash } from '../ledger';
+import type { Cents } from '../money';
+import { canEnter, chooseEntryStrike, selectStrike, sizedContracts, targetDelta, type ChainQuote, type EntryStrike } from '../signals';
+import type { AccountBooks, EntryPlan, SymbolObservation } from './types';
+
+/** A chain may hold both rights of a symbol (Gen sells its puts, Com its calls): keep one, by delta's sign. */
+export const quotesOf = (chain: readonly ChainQuote[], right: 'C' | 'P'): ChainQuote[] => chain.filter((q) => (right === 'C' ? q.delta > 0 : q.delta < 0));
+
+/**
+ * The account's opening orders, symbol by symbol in the configured order: covered calls on whole
+ * lots held, in any account (strike at or above cost basis); short puts sized on the cash left
+ * after the previous symbols; a Com-Acc without shares buys lots first (its calls follow at the
+ * next entry), its usable cash split evenly. Sizing uses the strike nearest the target delta.
+ */
+export function planEntries(a: AccountBooks, cfg: AccountConfig, p: ProtocolConfig, markets: Readonly<Record<string, SymbolObservation>>): EntryPlan {
+  const out: EntryPlan = { orders: [], skipped: [] };
+  const mult = p.market.contractMultiplier;
+  let cashLeft = a.cashCents;
+  for (const symbol of cfg.underlyings) {
+    const m = markets[symbol];
+    if (!m) {
+      out.skipped.push({ symbol, reason: 'NO_MARKET_DATA' });
+      continue;
+    }
+    const gate = canEnter({ maxOpenLevel: a.maxOpenLevel[symbol] ?? null, previousWeekType: a.previousWeekType[symbol] ?? null });
+    if (!gate.ok) {
+      out.skipped.push({ symbol, reason: `${gate.reason}: ${gate.detail}` });
+      continue;
+    }
+    const r = m.regime;
+    const target = targetDelta(cfg, r.trend, r.vol, p.signals);
+    const base = { accountId: a.accountId, symbol, underlyingCents: m.closeCents, atrCents: r.atr === undefined ? undefined : Math.round(r.atr), regime: { trend: r.trend, vol: r.vol } };
+    // Whole lots held, whatever the account: covered calls at or above cost basis (assigned shares
+    // in Gen/Rev-Acc are covered too), and no new put in that symbol.
+    const held = a.shares[symbol];
+    if (held && held.quantity >= mult) {
+      const n = sizedContracts(Math.floor(held.quantity / mult) - (a.callsWritten[symbol] ?? 0), target);
+      const q = selectStrike(quotesOf(m.chain, 'C'), target.delta, held.costBasisCents);
+      if (n <= 0 || !q) {
+        out.skipped.push({ symbol, reason: n <= 0 ? 'ALREADY_COVERED' : 'NO_STRIKE' });
+        continue;
+      }
+      out.orders.push({ ...base, action: 'SELL_TO_OPEN_CALL', quantity: n, strikeCents: q.strike, expiry: m.expiry, targetDelta: target.delta });
+      continue;
+    }
+    if (cfg.instrument === 'CASH_SECURED_PUT') {
+      const q = selectStrike(quotesOf(m.chain, 'P'), target.delta);
+      if (!q) {
+        out.skipped.push({ symbol, reason: 'NO_STRIKE' });
+        continue;
+      }
+      const usable = usableCash(cashLeft, a.valueCents, cfg.cashBuffer);
+      const n = sizedContracts(
+        contractsFor({ usableCash: usable, strike: q.strike, accountValue: a.valueCents, concentrationLimit: cfg.concentrationLimit, atRiskInSymbol: a.atRiskCents[symbol] ?? 0, multiplier: mult }),
+        target,
+      );
+      if (n <= 0) {
+        out.skipped.push({ symbol, reason: 'NO_CASH' });
+        continue;
+      }
+      cashLeft -= n * q.strike * mult;
+      out.orders.push({ ...base, action: 'SELL_TO_OPEN_PUT', quantity: n, strikeCents: q.strike, expiry: m.expiry, targetDelta: target.delta });
+      continue;
+    }
+    const budget = Math.floor(usableCash(a.cashCents, a.valueCents, cfg.cashBuffer) / cfg.underlyings.length);
+    const lots = m.closeCents > 0 ? Math.floor(Math.min(budget, cashLeft) / (m.closeCents * mult)) : 0;
+    if (lots <= 0) {
+      out.skipped.push({ symbol, reason: 'NO_CASH' });
+      continue;
+    }
+    cashLeft -= lots * mult * m.closeCents;
+    out.orders.push({ ...base, action: 'BUY_STOCK', quantity: lots * mult });
+  }
+  return out;
+}
+
+/**
+ * The strike sold when an entry goes out (PROTOCOL §4), from the chain as it is then: nearest the
+ * planned target delta, calls at or above the shares' cost basis, and only inside the account's
+ * band widened by `signals.deltaTolerance`; otherwise the entry is skipped with the reason.
+ */
+export function entryStrike(p: {
+  right: 'C' | 'P';
+  chain: readonly ChainQuote[];
+  targetDelta: number;
+  band: Pick<AccountConfig, 'deltaMin' | 'deltaMax'>;
+  signals: ProtocolConfig['signals'];
+  costBasisCents?: Cents;
+}): EntryStrike {
+  return chooseEntryStrike({
+    chain: quotesOf(p.chain, p.right),
+    targetDelta: p.targetDelta,
+    band: p.band,
+    tolerance: p.signals.deltaTolerance,
+    ...(p.right === 'C' && p.costBasisCents !== undefined ? { minStrike: p.costBasisCents } : {}),
+  });
+}
