@@ -6,7 +6,7 @@
  */
 import { addDays, entryDaysOfWeek, quarterOf, toEpochDay, type IsoDate, type Weekday } from '../domain/calendar';
 import { adverseMove, protocolLevel } from '../domain/levels';
-import { canEnter, limitPriceForAttempt, midPrice, selectStrike, sizedContracts, targetDelta } from '../domain/signals';
+import { canEnter, midPrice, selectStrike, sizedContracts, targetDelta } from '../domain/signals';
 import { classifyWeek, emptyWeekTypeCounts, type WeekInput, type WeekType } from '../domain/weekTypes';
 import { contractsFor, initialSplit, planFork, usableCash } from '../domain/ledger';
 import { type Bar, type Regime } from '../domain/indicators';
@@ -16,6 +16,7 @@ import { chain, chainBounds, type Market, yearsBetween } from './market';
 import type { BacktestOptions } from './options';
 import { applyMerges, applyReinvest } from './capital';
 import { cashRateOn, listedExpiry, premiumShortfall } from './honest';
+import { assumedFill } from './fills';
 
 export interface WeekPoint {
   week: string;
@@ -100,7 +101,7 @@ export function runBacktest(m: Market, indexBars: readonly Bar[], p: ProtocolCon
     const raw = right === 'C' ? Math.floor(a.shares / mult) : contractsFor({ usableCash: usable, strike: q.strike, accountValue: value, concentrationLimit: limit, multiplier: mult });
     const qty = sizedContracts(raw, t);
     if (qty <= 0) return skip('size 0');
-    const price = limitPriceForAttempt(o.fillAttempt, q.bid, q.ask, 'SELL', p.signals);
+    const price = assumedFill(o, q.bid, q.ask, 'SELL', p.signals);
     if (price === 'SKIP') return skip('re-priced out');
     const action = right === 'C' ? 'SELL_TO_OPEN_CALL' : 'SELL_TO_OPEN_PUT';
     if (book.trade(a, { action, qty, price, mid: midPrice(q.bid, q.ask, 'SELL'), strike: q.strike, expiry, right, spot, day, vol, tag: 'open' })) return;
@@ -126,8 +127,8 @@ export function runBacktest(m: Market, indexBars: readonly Bar[], p: ProtocolCon
     if (!close || !expiry) return;
     const minStrike = x.right === 'C' ? a.basis : undefined;
     const q = selectStrike(chain(o, x.right, spot, yearsBetween(day, expiry), vol, minStrike ?? 0), targetDelta(a.cfg, reg.trend, reg.vol, p.signals).delta, minStrike);
-    const buy = limitPriceForAttempt(o.fillAttempt, close.bid, close.ask, 'BUY', p.signals);
-    const sell = q ? limitPriceForAttempt(o.fillAttempt, q.bid, q.ask, 'SELL', p.signals) : 'SKIP';
+    const buy = assumedFill(o, close.bid, close.ask, 'BUY', p.signals);
+    const sell = q ? assumedFill(o, q.bid, q.ask, 'SELL', p.signals) : 'SKIP';
     if (!q || buy === 'SKIP' || sell === 'SKIP' || sell <= buy) return skip('roll: no net credit');
     const common = { qty: x.qty, right: x.right, spot, day, vol };
     if (
