@@ -29,6 +29,8 @@ export function backtestDecisions(s: ParitySetup): Decision[] {
   const symbol = s.symbol;
   const first = s.tradedWeeks[0] ?? '';
   const proto = Book.prototype;
+  // The originals, called with the Book as `this` and restored after the run.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const { trade, settle } = proto;
   const mult = s.protocol.market.contractMultiplier;
   /**

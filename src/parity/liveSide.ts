@@ -8,7 +8,7 @@
  */
 import { DateTime } from 'luxon';
 import type { Decision } from '../contracts/parity';
-import { cycleProgressQuery, parseProtocolClientOrderId, weeklyCycleWorkflowId } from '../contracts/workflows/weeklyCycle';
+import { cycleProgressQuery, parseProtocolClientOrderId, weeklyCycleWorkflowId, type WeeklyCycleResult } from '../contracts/workflows/weeklyCycle';
 import { WEEKLY_CYCLE_RUN_WORKFLOW } from '../contracts/workflows/weeklyCycleRun';
 import { familyCash, parityRecords, type ParityRecords } from '../db/parity';
 import { weekOf, type IsoDate } from '../domain/calendar';
@@ -85,7 +85,11 @@ export async function liveDecisions(s: ParitySetup, o: LiveSideOptions): Promise
         taskQueue: live.taskQueue,
         args: [{ from: close, to: close, familyIds: [family], repriceAfterMs: o.repriceAfterMs ?? 300, marketClock: 'broker' }],
       });
-      const done = handle.result().then(() => 'done' as const);
+      const done = handle.result().then((runs: WeeklyCycleResult[]) => {
+        // Orders the live engine decided but did not fill are the first thing a mismatch asks about.
+        for (const p of runs.flatMap((r) => r.placed)) if (p.status !== 'FILLED') progress(`live: ${p.clientOrderId} ${p.status}${p.reason ? ` (${p.reason})` : ''}`);
+        return 'done' as const;
+      });
       let snapped = false;
       // Walk the clock to each entry day the cycle waits for; cash is read before the first entry (the week's close).
       for (;;) {

@@ -85,14 +85,14 @@ export async function startLiveSystem(o: LiveSystemOptions): Promise<LiveSystem>
 }
 
 /** A call to the live system's operator API; the body parsed as JSON. */
-export async function operatorApi(h: Pick<LiveSystem, 'api' | 'operatorToken'>, method: string, urlPath: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+export async function operatorApi<T = unknown>(h: Pick<LiveSystem, 'api' | 'operatorToken'>, method: string, urlPath: string, body?: unknown): Promise<{ status: number; body: T }> {
   const res = await fetch(`${h.api.url}${urlPath}`, {
     method,
     headers: { authorization: `Bearer ${h.operatorToken}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined };
+  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
 }
 
 /** A headless Temporal dev server on a free port with a throw-away SQLite file (the parity command's own). */

@@ -48,7 +48,11 @@ export async function runParity(a: ParityArgs, live: Omit<LiveSideOptions, 'prog
     // PARITY_DUMP=<dir>: both sides' decisions as JSON, to study a mismatch.
     if (process.env.PARITY_DUMP) {
       fs.mkdirSync(process.env.PARITY_DUMP, { recursive: true });
-      for (const [name, list] of [['backtest', backtest], ['live', liveSide]] as const) fs.writeFileSync(path.join(process.env.PARITY_DUMP, `${name}.json`), list.map((x) => JSON.stringify(x)).join('\n') + '\n');
+      for (const [name, list] of [
+        ['backtest', backtest],
+        ['live', liveSide],
+      ] as const)
+        fs.writeFileSync(path.join(process.env.PARITY_DUMP, `${name}.json`), list.map((x) => JSON.stringify(x)).join('\n') + '\n');
     }
     logger.debug('parity compared', { weeks: d.weeks, decisions: d.decisions, mismatches: d.mismatches.length });
     return { report: { weeks: d.weeks, decisions: d.decisions, mismatches: d.mismatches.length, first_mismatch: d.mismatches[0] ?? null }, mismatches: d.mismatches };

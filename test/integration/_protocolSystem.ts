@@ -48,5 +48,5 @@ export async function startProtocolHarness(opts: { startTime: string; clientId: 
 }
 
 export async function operatorApi(h: ProtocolHarness, method: string, path: string, body?: unknown) {
-  return (await liveOperatorApi(h, method, path, body)) as { status: number; body: Json };
+  return liveOperatorApi<Json>(h, method, path, body);
 }
