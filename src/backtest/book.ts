@@ -12,7 +12,9 @@ import type { TradeAction } from '../contracts/instruction';
 import { settleOption } from '../domain/protocol-cycle';
 import { assignmentFeeCents, interestCents } from './honest';
 import { quote, yearsBetween } from './market';
-import type { BacktestOptions } from './options';
+import type { BacktestRunOptions } from './options';
+import type { Decision } from '../contracts/parity';
+import { weekOf } from '../domain/calendar';
 import { isSell, isStock } from '../domain/instrument';
 
 export interface Option {
@@ -58,8 +60,23 @@ export class Book {
 
   constructor(
     readonly p: ProtocolConfig,
-    readonly o: BacktestOptions,
+    readonly o: BacktestRunOptions,
   ) {}
+
+  /** Parity names of the families (src/contracts/parity.ts): '' for the root, 'F1', 'F2'... for forks in the order they were founded. */
+  private readonly roles = new Map<string, string>();
+  /** The parity name of an account ('GEN', 'F1/COM') or of its LEAPS sleeve ('REV:LEAPS'). */
+  roleOf(id: string): string {
+    const sleeve = id.endsWith(':LEAPS');
+    const acct = sleeve ? id.slice(0, -':LEAPS'.length) : id;
+    const cut = acct.lastIndexOf(':');
+    const fam = this.roles.get(acct.slice(0, cut)) ?? acct.slice(0, cut);
+    return `${fam ? `${fam}/` : ''}${acct.slice(cut + 1)}${sleeve ? ':LEAPS' : ''}`;
+  }
+  /** Reports one decision to the run's observer (parity hook). */
+  decide(d: Decision): void {
+    this.o.onDecision?.(d);
+  }
 
   /** the volatility LEAPS are priced and marked at on a day (the engine sets the market's long-dated estimate) */
   leapsVol: (day: IsoDate, vol: number) => number = (_day, vol) => vol;
@@ -71,6 +88,7 @@ export class Book {
 
   addFamily(id: string, parent: string | null, kinds: readonly AccountKind[]): Family {
     const fam: Family = { id, parent, base: 0, closed: false, accounts: [] };
+    this.roles.set(id, parent === null ? '' : `F${this.families.filter((f) => f.parent !== null).length + 1}`);
     for (const kind of kinds)
       fam.accounts.push({
         id: `${id}:${kind}`,
@@ -120,7 +138,21 @@ export class Book {
   /** Risk-checks then posts one option or stock trade; returns the rejection code or null. */
   trade(
     a: Account,
-    t: { action: TradeAction; qty: number; price: Cents; mid: Cents; strike?: Cents; expiry?: IsoDate; right?: 'C' | 'P'; spot: Cents; day: IsoDate; vol: number; tag: string; from?: string },
+    t: {
+      action: TradeAction;
+      qty: number;
+      price: Cents;
+      mid: Cents;
+      ladder?: readonly Cents[];
+      strike?: Cents;
+      expiry?: IsoDate;
+      right?: 'C' | 'P';
+      spot: Cents;
+      day: IsoDate;
+      vol: number;
+      tag: string;
+      from?: string;
+    },
   ): RiskCode | null {
     const m = this.p.market.contractMultiplier;
     const stock = isStock(t.action);
@@ -162,6 +194,10 @@ export class Book {
     if (fee > 0) entries.push({ from: payer, to: 'MARKET', amountCents: fee, reason: 'COMMISSION', key: `COMMISSION:${key}` });
     this.post(entries.filter((e) => e.amountCents > 0));
     this.commissions += fee;
+    const leg = { right: t.right ?? null, strikeCents: t.strike ?? null, expiry: t.expiry ?? null };
+    const head = { week: weekOf(t.day), account: this.roleOf(payer), symbol: this.o.symbol, ...leg, action: t.action, quantity: t.qty };
+    this.decide({ ...head, kind: 'ORDER', limitLadderCents: [...(t.ladder ?? [t.price])] });
+    this.decide({ ...head, kind: 'FILL', priceCents: t.price, commissionCents: fee });
     if (reason === 'PREMIUM') {
       const signed = sell ? amount : -amount;
       this.premium += signed;
@@ -183,6 +219,8 @@ export class Book {
    */
   settle(a: Account, x: Option, close: Cents, day: IsoDate): void {
     const s = settleOption({ right: x.right, strikeCents: x.strike, quantity: -x.qty }, close, this.p.market.contractMultiplier);
+    const leg = { right: x.right, strikeCents: x.strike, expiry: x.expiry };
+    this.decide({ week: weekOf(day), account: this.roleOf(a.id), symbol: this.o.symbol, ...leg, kind: s.outcome === 'EXPIRED' ? 'EXPIRY' : 'ASSIGNMENT', quantity: x.qty });
     if (s.outcome === 'EXPIRED') return;
     const key = `ASSIGNMENT:${day}:${a.id}`;
     if (s.shares > 0) {

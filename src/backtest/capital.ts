@@ -5,7 +5,7 @@
  */
 import { addDays, weeklyExpiry } from '../domain/calendar';
 import { leapsId, planMerge, planReinvest } from '../domain/ledger';
-import { limitPriceForAttempt, midPrice, selectStrike } from '../domain/signals';
+import { limitLadder, limitPriceForAttempt, midPrice, selectStrike } from '../domain/signals';
 import { type WeeklyBar } from '../domain/indicators';
 import type { Book } from './book';
 import { chain, yearsBetween } from './market';
@@ -31,6 +31,7 @@ function sellLeaps(book: Book, a: Book['families'][number]['accounts'][number], 
       action: 'SELL_TO_CLOSE_CALL',
       qty: l.qty,
       price,
+      ladder: limitLadder(q.bid, q.ask, 'SELL', book.p.signals),
       mid: midPrice(q.bid, q.ask, 'SELL'),
       strike: l.strike,
       expiry: l.expiry,
@@ -96,6 +97,7 @@ export function applyReinvest(book: Book, w: WeeklyBar, vol: number, quarter: st
       action: 'BUY_TO_OPEN_CALL',
       qty,
       price,
+      ladder: limitLadder(q.bid, q.ask, 'BUY', book.p.signals),
       mid: midPrice(q.bid, q.ask, 'BUY'),
       strike: q.strike,
       expiry,

@@ -4,16 +4,16 @@
  * account's week is classified, then fork, merge and quarterly reinvestment are applied.
  * Regimes and ATR come from the previous week's close (no look-ahead).
  */
-import { addDays, entryDaysOfWeek, quarterOf, toEpochDay, type IsoDate, type Weekday } from '../domain/calendar';
+import { addDays, entryDaysOfWeek, quarterOf, toEpochDay, weekOf, type IsoDate, type Weekday } from '../domain/calendar';
 import { adverseMove, protocolLevel } from '../domain/levels';
-import { canEnter, midPrice, selectStrike, sizedContracts, targetDelta } from '../domain/signals';
+import { canEnter, limitLadder, midPrice, selectStrike, sizedContracts, targetDelta } from '../domain/signals';
 import { classifyWeek, emptyWeekTypeCounts, type WeekInput, type WeekType } from '../domain/weekTypes';
-import { contractsFor, initialSplit, planFork, usableCash } from '../domain/ledger';
+import { contractsFor, initialSplit, leapsId, planFork, usableCash } from '../domain/ledger';
 import { type Bar, type Regime } from '../domain/indicators';
 import { ACCOUNT_KINDS, type ProtocolConfig } from '../domain/config';
 import { Book, type Account, type Option } from './book';
 import { chain, chainBounds, type Market, yearsBetween } from './market';
-import type { BacktestOptions } from './options';
+import type { BacktestRunOptions } from './options';
 import { applyMerges, applyReinvest } from './capital';
 import { cashRateOn, listedExpiry, premiumShortfall } from './honest';
 import { assumedFill } from './fills';
@@ -54,7 +54,14 @@ export interface WeekObservation {
   values: Record<string, number>;
 }
 
-export function runBacktest(m: Market, indexBars: readonly Bar[], p: ProtocolConfig, o: BacktestOptions, onWeek?: (i: number, n: number) => void, observe?: (w: WeekObservation) => void): RunResult {
+export function runBacktest(
+  m: Market,
+  indexBars: readonly Bar[],
+  p: ProtocolConfig,
+  o: BacktestRunOptions,
+  onWeek?: (i: number, n: number) => void,
+  observe?: (w: WeekObservation) => void,
+): RunResult {
   const book = new Book(p, o);
   book.leapsVol = (day) => m.longVol[m.at.get(day) ?? 0] ?? o.minVol;
   const res: RunResult = { points: [], weekTypes: emptyWeekTypeCounts(), premiumByType: emptyWeekTypeCounts(), byAccount: {}, events: [], book, rolls: 0, skips: {}, premiumTarget: {} };
@@ -104,7 +111,8 @@ export function runBacktest(m: Market, indexBars: readonly Bar[], p: ProtocolCon
     const price = assumedFill(o, q.bid, q.ask, 'SELL', p.signals);
     if (price === 'SKIP') return skip('re-priced out');
     const action = right === 'C' ? 'SELL_TO_OPEN_CALL' : 'SELL_TO_OPEN_PUT';
-    if (book.trade(a, { action, qty, price, mid: midPrice(q.bid, q.ask, 'SELL'), strike: q.strike, expiry, right, spot, day, vol, tag: 'open' })) return;
+    if (book.trade(a, { action, qty, price, ladder: limitLadder(q.bid, q.ask, 'SELL', p.signals), mid: midPrice(q.bid, q.ask, 'SELL'), strike: q.strike, expiry, right, spot, day, vol, tag: 'open' }))
+      return;
     a.opt = { right, strike: q.strike, expiry, qty, entrySpot: spot };
     a.level = 0;
     const target = (res.premiumTarget[a.kind] ??= { entries: 0, below: 0 });
@@ -136,6 +144,7 @@ export function runBacktest(m: Market, indexBars: readonly Bar[], p: ProtocolCon
         ...common,
         action: x.right === 'C' ? 'BUY_TO_CLOSE_CALL' : 'BUY_TO_CLOSE_PUT',
         price: buy,
+        ladder: limitLadder(close.bid, close.ask, 'BUY', p.signals),
         mid: midPrice(close.bid, close.ask, 'BUY'),
         strike: x.strike,
         expiry: x.expiry,
@@ -147,7 +156,18 @@ export function runBacktest(m: Market, indexBars: readonly Bar[], p: ProtocolCon
     a.level = null; // flat until the new leg is sold
     a.rolled = true; // closed at level 2 this week, even if the new leg is refused below
     a.weekInput = weekInput(a, x); // close and ATR are filled in at the week's close
-    if (book.trade(a, { ...common, action: x.right === 'C' ? 'SELL_TO_OPEN_CALL' : 'SELL_TO_OPEN_PUT', price: sell, mid: midPrice(q.bid, q.ask, 'SELL'), strike: q.strike, expiry, tag: 'roll-open' }))
+    if (
+      book.trade(a, {
+        ...common,
+        action: x.right === 'C' ? 'SELL_TO_OPEN_CALL' : 'SELL_TO_OPEN_PUT',
+        price: sell,
+        ladder: limitLadder(q.bid, q.ask, 'SELL', p.signals),
+        mid: midPrice(q.bid, q.ask, 'SELL'),
+        strike: q.strike,
+        expiry,
+        tag: 'roll-open',
+      })
+    )
       return;
     a.opt = { right: x.right, strike: q.strike, expiry, qty: x.qty, entrySpot: spot };
     a.level = 0;
@@ -191,6 +211,7 @@ export function runBacktest(m: Market, indexBars: readonly Bar[], p: ProtocolCon
       res.weekTypes[type]++;
       res.premiumByType[type] += a.weekPremium;
       a.lastType = type;
+      book.decide({ kind: 'WEEK_TYPE', week: weekOf(w.lastDate), account: book.roleOf(a.id), symbol: o.symbol, type });
     }
     const vol = m.vol[m.at.get(w.lastDate) ?? 0] ?? o.minVol;
     for (const fam of book.families.filter((f) => !f.closed)) {
@@ -210,6 +231,10 @@ export function runBacktest(m: Market, indexBars: readonly Bar[], p: ProtocolCon
     // Interest on cash since the previous weekly close (actual/365, whole cents, at the rate in force then).
     const last = res.points[res.points.length - 1];
     if (last) book.accrueInterest(w.lastDate, toEpochDay(w.lastDate) - toEpochDay(last.date), cashRateOn(last.date, o));
+    // Parity: every open account's cash at the close, and its LEAPS sleeve's once the sleeve is in use.
+    for (const a of book.accounts)
+      for (const id of a.leaps.length > 0 || book.cash(leapsId(a.id)) !== 0 ? [a.id, leapsId(a.id)] : [a.id])
+        book.decide({ kind: 'CASH', week: weekOf(w.lastDate), account: book.roleOf(id), symbol: o.symbol, cashCents: book.cash(id) });
     const values: Record<string, number> = {};
     let total = 0;
     for (const a of book.accounts) {

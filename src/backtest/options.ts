@@ -3,6 +3,7 @@
  * stated default that the report prints. Change them on the command line, never in code.
  */
 import { z } from 'zod';
+import type { Decision } from '../contracts/parity';
 
 export const backtestSchema = z.object({
   lumpSumCents: z.number().int().positive().default(100_000_000).describe('the client deposit ($1,000,000)'),
@@ -70,6 +71,17 @@ export const backtestSchema = z.object({
   periodsPerYear: z.number().int().min(1).default(52).describe('weekly returns annualised with this'),
 });
 export type BacktestOptions = z.infer<typeof backtestSchema>;
+/**
+ * What a caller of the run may observe beyond the options (not part of the schema: functions).
+ * `onDecision` receives every decision of the run in the parity vocabulary (src/contracts/parity.ts),
+ * in the order they are taken: each week's orders and fills, expiries and assignments as they happen,
+ * then at the week's close the week types and every account's cash.
+ */
+export interface BacktestHooks {
+  onDecision?: (d: Decision) => void;
+}
+export type BacktestRunOptions = BacktestOptions & BacktestHooks;
+
 export const parseBacktestOptions = (input: unknown = {}): BacktestOptions => backtestSchema.parse(input);
 
 /** The assumptions as sentences for the report. */

@@ -4,7 +4,7 @@ import { parseBarsCsv } from './csv';
 import type { Bar } from '../domain/indicators';
 import { runBacktest, type RunResult } from './engine';
 import { buildMarket } from './market';
-import { describeAssumptions, parseBacktestOptions, type BacktestOptions } from './options';
+import { describeAssumptions, parseBacktestOptions, type BacktestHooks, type BacktestOptions } from './options';
 import { stats, type Stats } from './stats';
 
 /** The protocol as the backtest runs it: every account on the one underlying, with the protocol's per-symbol caps unless a comparison run turns them off. */
@@ -42,7 +42,7 @@ export interface BacktestOutput {
 
 const round = (x: number, d = 6): number => Math.round(x * 10 ** d) / 10 ** d;
 
-export function backtestCsv(text: string, input: Partial<BacktestOptions> = {}, onWeek?: (i: number, n: number) => void): BacktestOutput {
+export function backtestCsv(text: string, input: Partial<BacktestOptions> & BacktestHooks = {}, onWeek?: (i: number, n: number) => void): BacktestOutput {
   const o = parseBacktestOptions(input);
   const t0 = performance.now();
   const bars = parseBarsCsv(text, { maxGapDays: o.maxGapDays });
@@ -53,11 +53,11 @@ export function backtestCsv(text: string, input: Partial<BacktestOptions> = {}, 
  * The same run over bars already loaded and validated (the market-data store): `loadMs` is
  * reported as csv_parse_ms, the time it took to get the bars.
  */
-export function backtestBars(bars: Bar[], input: Partial<BacktestOptions> = {}, onWeek?: (i: number, n: number) => void, loadMs = 0): BacktestOutput {
+export function backtestBars(bars: Bar[], input: Partial<BacktestOptions> & BacktestHooks = {}, onWeek?: (i: number, n: number) => void, loadMs = 0): BacktestOutput {
   const o = parseBacktestOptions(input);
   const t1 = performance.now();
   const p = backtestProtocol(o);
-  const run = runBacktest(buildMarket(bars, o, p), bars, p, o, onWeek);
+  const run = runBacktest(buildMarket(bars, o, p), bars, p, { ...o, ...(input.onDecision ? { onDecision: input.onDecision } : {}) }, onWeek);
   const dates = run.points.map((x) => x.date);
   const strategy = stats(
     dates,

@@ -71,6 +71,13 @@ export function limitPriceForAttempt(attempt: number, bid: Cents, ask: Cents, si
   return side === 'SELL' ? Math.max(bid, Math.ceil(raw)) : Math.min(ask, Math.floor(raw));
 }
 
+/** The whole limit ladder of an order: the price of each attempt, 0 (mid) to the last re-price. */
+export function limitLadder(bid: Cents, ask: Cents, side: Side, s: ProtocolConfig['signals']): Cents[] {
+  const out: Cents[] = [];
+  for (let n = 0; n <= s.maxReprices; n++) out.push(limitPriceForAttempt(n, bid, ask, side, s) as Cents);
+  return out;
+}
+
 export type EntryBlock = { ok: true } | { ok: false; reason: 'LEVEL' | 'PREVIOUS_WEEK'; detail: string };
 
 /** No new entry while a position in the symbol is at level ≥ 1, or after a P-DD / P-AOL week in it. */
