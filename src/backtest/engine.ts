@@ -16,6 +16,7 @@ import { chain, chainBounds, type Market, yearsBetween } from './market';
 import type { BacktestRunOptions } from './options';
 import { applyMerges, applyReinvest } from './capital';
 import { cashRateOn, listedExpiry, premiumShortfall } from './honest';
+import { assumedFill } from './fills';
 
 export interface WeekPoint {
   week: string;
@@ -135,8 +136,8 @@ export function runBacktest(
       }
       const q = chosen.quote;
       const ladder = limitLadder(q.bid, q.ask, 'SELL', p.signals);
-      const price = ladder[o.fillAttempt];
-      if (price === undefined) {
+      const price = assumedFill(o, q.bid, q.ask, 'SELL', p.signals);
+      if (price === 'SKIP') {
         skip('re-priced out');
         continue;
       }

@@ -25,6 +25,12 @@ export const backtestSchema = z.object({
   halfSpread: z.number().min(0).default(0.05).describe('half bid-ask spread as a fraction of the model price'),
   minHalfSpreadCents: z.number().int().min(0).default(1).describe('smallest half spread (1 cent)'),
   fillAttempt: z.number().int().min(0).default(1).describe('the limit ladder attempt assumed to fill (0 = mid, 1 = first re-price)'),
+  fillModel: z
+    .enum(['attempt', 'marketable'])
+    .default('attempt')
+    .describe(
+      "'attempt': the ladder's fillAttempt fills; 'marketable': the first attempt that reaches the touch fills, at the touch, as the simulator fills (none: no trade) — the parity check's model",
+    ),
   strikeStepCents: z.number().int().min(1).default(100).describe('listed strike spacing ($1)'),
   leapsStrikeStepCents: z.number().int().min(1).default(500).describe('strike spacing of LEAPS chains ($5)'),
   chainWidthSd: z.number().positive().default(4).describe('chain spans spot ± this many σ√T (at least 3 strikes each side)'),

@@ -53,6 +53,8 @@ export interface Simulator {
   readonly adminPort?: number;
   orders(): SimOrder[];
   setPrice(symbol: string, price: number): void;
+  /** Sets a symbol's annual volatility (its options' Black-Scholes input), e.g. the parity check's per-day estimate. */
+  setVol(symbol: string, vol: number): void;
   close(): Promise<void>;
   price(symbol: string): number;
   positions(): PositionView[];

@@ -43,6 +43,12 @@ export interface SimulatorOptions {
   pacingLimit?: number;
   /** Replay daily bars from CSV files as these symbols' prices (one row per simulated session). */
   replay?: ReplayOptions[];
+  /** One strike spacing in dollars (see MarketOptions.strikeStep). */
+  strikeStep?: number;
+  /** The backtester's option quote rule (see MarketOptions.optionQuote). */
+  optionQuote?: { tick: number; halfSpread: number; minHalfSpread: number };
+  /** Risk-free rate of the option model (default 0.04). */
+  riskFree?: number;
   /**
    * File the account (positions, cash, orders, executions, clock, prices) is kept in, so it
    * outlives a restart of the gateway (e.g. <DATA_DIR>/ib-sim-account.json). Absent: in memory only.
@@ -167,6 +173,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
         stockHalfSpread: opts.stockHalfSpread,
         priceModel: opts.priceModel,
         replay: opts.replay,
+        strikeStep: opts.strikeStep,
+        optionQuote: opts.optionQuote,
+        riskFree: opts.riskFree,
       },
       log,
     );
@@ -203,6 +212,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     port: run.port,
     orders: () => run.core.book.orders(),
     setPrice: (s, p) => run.core.setPrice(s, p),
+    setVol: (s, v) => run.core.market.setVol(s, v),
     price: (s) => run.core.market.price(s),
     positions: () => run.core.account.all().map(viewPosition),
     executions: () => run.core.book.executions.map(viewExecution),

@@ -46,6 +46,14 @@ export interface MarketOptions {
   replay?: ReplayOptions[];
   /** Symbols listed besides LISTED_SYMBOLS and those given prices (contract details answer only listed ones). */
   listed?: string[];
+  /** One strike spacing in dollars for every price (default: the listed increments of strikeStep). */
+  strikeStep?: number;
+  /**
+   * Option quotes from the model price rounded to `tick` first, then ± max(minHalfSpread,
+   * halfSpread × that mid) (the backtester's quote rule, for the parity check); default: the
+   * listed-market rule below (ticks of 0.05 above $3, about 2 % each side).
+   */
+  optionQuote?: { tick: number; halfSpread: number; minHalfSpread: number };
 }
 
 /**
@@ -278,6 +286,25 @@ export class Market {
     }
     const vol = this.vol(c.symbol);
     const g = blackScholes(c.right ?? 'C', s, c.strike ?? s, this.yearsTo(c.expiry ?? ''), vol, this.riskFree);
+    const fixed = this.opts.optionQuote;
+    if (fixed) {
+      const mid = round(g.price, fixed.tick);
+      const half = Math.max(fixed.minHalfSpread, round(mid * fixed.halfSpread, fixed.tick));
+      return {
+        bid: r2(Math.max(0, mid - half)),
+        ask: r2(mid + half),
+        last: r2(mid),
+        bidSize: 20,
+        askSize: 25,
+        model: g.price,
+        undPrice: s,
+        iv: vol,
+        delta: g.delta,
+        gamma: g.gamma,
+        vega: g.vega,
+        theta: g.theta,
+      };
+    }
     const tick = g.price >= 3 ? 0.05 : 0.01;
     // Wider markets on dearer options, like listed equity options (about 2 % each side).
     const hs = Math.max(tick, round(g.price * 0.02, tick));
@@ -310,6 +337,7 @@ export class Market {
   }
 
   strikeStep(price: number): number {
+    if (this.opts.strikeStep) return this.opts.strikeStep;
     return price < 25 ? 0.5 : price < 100 ? 1 : price < 250 ? 2.5 : 5;
   }
 

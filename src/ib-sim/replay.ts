@@ -14,6 +14,11 @@ export interface ReplayOptions {
   startDate?: string;
   /** Scale prices so the first replayed close equals this (e.g. to map the S&P 500 onto a $200 stock). */
   scaleTo?: number;
+  /**
+   * The price during the session: 'open' (default) the row's open from the open on; 'close' the
+   * row's close already at the open (the backtester's fill-at-the-close assumption, for the parity check).
+   */
+  sessionPrice?: 'open' | 'close';
 }
 
 export interface DailyRow {
@@ -74,7 +79,7 @@ export class Replay {
     return this.row().close * this.scale;
   }
   open(): number {
-    return this.row().open * this.scale;
+    return (this.opts.sessionPrice === 'close' ? this.row().close : this.row().open) * this.scale;
   }
   /** The session's close; the next session uses the next row (the last row repeats at the end). */
   close(): number {

@@ -34,7 +34,8 @@ function byKey(list: readonly Decision[]): Map<string, Decision[]> {
   return m;
 }
 
-export function compareDecisions(backtest: readonly Decision[], live: readonly Decision[]): ParityReport {
+/** Every mismatch, in week order, with the counts the report states. */
+export function diffDecisions(backtest: readonly Decision[], live: readonly Decision[]): { weeks: number; decisions: number; mismatches: ParityMismatch[] } {
   const a = byKey(backtest);
   const b = byKey(live);
   const mismatches: ParityMismatch[] = [];
@@ -53,5 +54,10 @@ export function compareDecisions(backtest: readonly Decision[], live: readonly D
   }
   mismatches.sort((m, n) => m.week.localeCompare(n.week) || ORDER[m.kind] - ORDER[n.kind] || m.key.localeCompare(n.key));
   const weeks = new Set([...backtest, ...live].map((d) => d.week)).size;
+  return { weeks, decisions, mismatches };
+}
+
+export function compareDecisions(backtest: readonly Decision[], live: readonly Decision[]): ParityReport {
+  const { weeks, decisions, mismatches } = diffDecisions(backtest, live);
   return { weeks, decisions, mismatches: mismatches.length, first_mismatch: mismatches[0] ?? null };
 }

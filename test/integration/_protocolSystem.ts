@@ -5,29 +5,14 @@
  * database: two simulators number executions alike (execId is the executions table's key), so
  * sharing one would silently drop fills of one of them.
  */
-import { NativeConnection, type Worker } from '@temporalio/worker';
-import { createIbBroker, type IbBroker } from '../../activities/broker/ib-adapter';
-import { createApp, startServer, type RunningServer } from '../../src/api/app';
-import { disconnectPrisma, getPrisma, type PrismaClient } from '../../src/db/client';
-import { dropDatabase, migrate } from '../../src/db/migrate';
 import { DEFAULT_PROTOCOL, withOverrides, type ProtocolConfig } from '../../src/domain/config';
-import { startSimulator, type Simulator } from '../../src/ib-sim';
 import { createLogger } from '../../src/logger';
+import { operatorApi as liveOperatorApi, startLiveSystem, type LiveSystem } from '../../src/parity/liveSystem';
 import type { System } from '../../src/system';
-import { createWorker } from '../../src/worker';
-import { getSystem, testDatabaseUrl } from './_system';
+import { getSystem, testDatabaseUrl, type Json } from './_system';
 
-export interface ProtocolHarness {
+export interface ProtocolHarness extends LiveSystem {
   sys: System;
-  prisma: PrismaClient;
-  sim: Simulator;
-  broker: IbBroker;
-  worker: Worker;
-  api: RunningServer;
-  taskQueue: string;
-  protocol: ProtocolConfig;
-  operatorToken: string;
-  stop(): Promise<void>;
 }
 
 /** One underlying per account and a tiny fork threshold, so a few weeks show every step. */
@@ -42,65 +27,26 @@ export const TEST_PROTOCOL = withOverrides(DEFAULT_PROTOCOL, {
 
 export async function startProtocolHarness(opts: { startTime: string; clientId: number; protocol?: ProtocolConfig }): Promise<ProtocolHarness> {
   const sys = await getSystem();
-  const dbUrl = testDatabaseUrl(`protocol${opts.clientId}`);
-  await dropDatabase(dbUrl);
-  await migrate(dbUrl);
-  const prisma = getPrisma(dbUrl);
-  const logger = createLogger('protocol-test', process.env.TEST_LOG_LEVEL ?? 'error');
-  const sim = await startSimulator({
-    port: 0,
-    clock: 'manual',
-    priceModel: 'static',
-    startTime: opts.startTime,
-    startingCash: 2_000_000,
-    prices: { TSLA: 250, AAPL: 200, MSFT: 400 },
-    vols: { TSLA: 0.5, AAPL: 0.3, MSFT: 0.25 },
-  });
-  const broker = createIbBroker({ host: '127.0.0.1', port: sim.port, clientId: opts.clientId, account: 'DU1234567', logger });
-  const taskQueue = `protocol-test-${process.pid}-${opts.clientId}`;
-  const protocol = opts.protocol ?? TEST_PROTOCOL;
-  const connection = await NativeConnection.connect({ address: sys.temporalAddress });
-  const worker = await createWorker({ connection, namespace: sys.config.temporalNamespace, taskQueue, deps: { prisma, broker, logger, protocol, clock: sim } }); // the simulator's manual clock is the business time
-  const run = worker.run();
-  const operatorToken = 'protocol-test-operator-token-0123456789';
-  const app = createApp({ temporal: sys.client, prisma, taskQueue, logger, operatorToken });
-  const api = await startServer(app, 0);
-  return {
-    sys,
-    prisma,
-    sim,
-    broker,
-    worker,
-    api,
-    taskQueue,
-    protocol,
-    operatorToken,
-    async stop() {
-      // The families' position monitors run until stopped: end this harness's, not another test's.
-      for await (const w of sys.client.workflow.list({ query: `WorkflowType='positionMonitor' AND TaskQueue='${taskQueue}' AND ExecutionStatus='Running'` }))
-        await sys.client.workflow
-          .getHandle(w.workflowId)
-          .terminate('test harness stopped')
-          .catch(() => undefined);
-      await api.close();
-      worker.shutdown();
-      await run.catch(() => undefined);
-      await connection.close();
-      await broker.marketData?.close();
-      await broker.disconnect();
-      await sim.close();
-      await disconnectPrisma(prisma);
-      await dropDatabase(dbUrl).catch(() => undefined);
+  const live = await startLiveSystem({
+    temporal: { client: sys.client, address: sys.temporalAddress, namespace: sys.config.temporalNamespace },
+    databaseUrl: testDatabaseUrl(`protocol${opts.clientId}`),
+    clientId: opts.clientId,
+    taskQueue: `protocol-test-${process.pid}-${opts.clientId}`,
+    protocol: opts.protocol ?? TEST_PROTOCOL,
+    logger: createLogger('protocol-test', process.env.TEST_LOG_LEVEL ?? 'error'),
+    simulator: {
+      port: 0,
+      clock: 'manual',
+      priceModel: 'static',
+      startTime: opts.startTime,
+      startingCash: 2_000_000,
+      prices: { TSLA: 250, AAPL: 200, MSFT: 400 },
+      vols: { TSLA: 0.5, AAPL: 0.3, MSFT: 0.25 },
     },
-  };
+  });
+  return { ...live, sys };
 }
 
 export async function operatorApi(h: ProtocolHarness, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${h.api.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${h.operatorToken}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  return liveOperatorApi<Json>(h, method, path, body);
 }

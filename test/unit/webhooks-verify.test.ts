@@ -63,7 +63,7 @@ describe('webhook signatures, URLs and settings', () => {
   });
 
   it('when settings come from the environment, then defaults apply and bad values are refused', () => {
-    expect(webhookSettings({})).to.deep.equal({ maxAttempts: 10, initialIntervalMs: 1000, maxIntervalMs: 300_000, timeoutMs: 10_000 });
+    expect(webhookSettings({})).to.deep.equal({ maxAttempts: 10, initialIntervalMs: 1000, maxIntervalMs: 300_000, timeoutMs: 10_000, sweepAfterMs: 60_000, sweepIntervalMs: 60_000, sweepBatch: 500 });
     expect(webhookSettings({ WEBHOOK_MAX_ATTEMPTS: '3', WEBHOOK_RETRY_INITIAL_MS: '500' })).to.include({ maxAttempts: 3, initialIntervalMs: 500 });
     expect(() => webhookSettings({ WEBHOOK_MAX_ATTEMPTS: '0' })).to.throw();
     expect(() => webhookSettings({ WEBHOOK_TIMEOUT_MS: 'soon' })).to.throw();
