@@ -41,10 +41,12 @@ export interface BookState {
 
 const WORKING = new Set(['PreSubmitted', 'Submitted']);
 const r4 = (x: number): number => Math.round(x * 10000) / 10000;
+/** TWS keeps order ids per API client: two clients (two workers) may use the same id for two orders. */
+const keyOf = (clientId: number, orderId: number): string => `${clientId}:${orderId}`;
 
 export class OrderBook {
   private readonly list: OrderRecord[] = [];
-  private readonly byId = new Map<number, OrderRecord>();
+  private readonly byId = new Map<string, OrderRecord>();
   readonly executions: Execution[] = [];
   readonly faults: Faults = { delayFillsMs: 0 };
   private nextId: number;
@@ -72,8 +74,10 @@ export class OrderBook {
   nextValidId(): number {
     return this.nextId;
   }
+  /** The newest order with this id (of any client). */
   get(id: number): OrderRecord | undefined {
-    return this.byId.get(id);
+    for (let i = this.list.length - 1; i >= 0; i--) if (this.list[i]!.orderId === id) return this.list[i];
+    return undefined;
   }
   working(clientId?: number): OrderRecord[] {
     return this.list.filter((o) => WORKING.has(o.status) && (clientId === undefined || o.clientId === clientId));
@@ -103,12 +107,12 @@ export class OrderBook {
   }
 
   place(clientId: number, req: PlaceRequest): void {
-    const existing = this.byId.get(req.orderId);
+    const existing = this.byId.get(keyOf(clientId, req.orderId));
     if (existing) return this.modify(clientId, existing, req);
     this.nextId = Math.max(this.nextId, req.orderId + 1);
     const o: OrderRecord = { ...req, clientId, permId: this.permSeq++, status: 'Submitted', filled: 0, commissionPaid: 0, receivedAt: this.clock.now() };
     this.list.push(o);
-    this.byId.set(o.orderId, o);
+    this.byId.set(keyOf(clientId, o.orderId), o);
     const rej = this.faults.rejectNext;
     if (rej && (!rej.symbol || rej.symbol.toUpperCase() === o.contract.symbol)) {
       this.faults.rejectNext = undefined;
@@ -154,7 +158,8 @@ export class OrderBook {
   }
 
   cancel(clientId: number, orderId: number): void {
-    const o = this.byId.get(orderId);
+    // Its own order, or (e.g. clientId 0) a working order of another client with that id.
+    const o = this.byId.get(keyOf(clientId, orderId)) ?? this.list.find((x) => x.orderId === orderId && WORKING.has(x.status));
     if (!o) return this.send(clientId, [errMsg(orderId, 10147, `OrderId ${orderId} that needs to be cancelled is not found.`)]);
     if (!WORKING.has(o.status)) {
       return this.send(clientId, [errMsg(orderId, 10148, `OrderId ${orderId} that needs to be cancelled cannot be cancelled, state: ${o.status}.`)]);
@@ -246,19 +251,20 @@ export class OrderBook {
     for (const r of s.orders) {
       const o: OrderRecord = { ...r, contract: contract(r.contract), receivedAt: new Date(r.receivedAt), completedAt: r.completedAt ? new Date(r.completedAt) : undefined };
       this.list.push(o);
-      this.byId.set(o.orderId, o);
+      this.byId.set(keyOf(o.clientId, o.orderId), o);
     }
     for (const e of s.executions) this.executions.push({ ...e, contract: contract(e.contract), time: new Date(e.time) });
   }
 
-  private pending = new Set<number>();
+  private pending = new Set<string>();
 
   private scheduleFill(o: OrderRecord): void {
     if (this.faults.delayFillsMs > 0) {
-      if (this.pending.has(o.orderId)) return;
-      this.pending.add(o.orderId);
+      const k = keyOf(o.clientId, o.orderId);
+      if (this.pending.has(k)) return;
+      this.pending.add(k);
       const t = setTimeout(() => {
-        this.pending.delete(o.orderId);
+        this.pending.delete(k);
         this.tryFill(o);
       }, this.faults.delayFillsMs);
       t.unref();

@@ -118,6 +118,22 @@ describe('ib-sim stage 1 (real @stoqey/ib client over TCP)', () => {
     expect(sim.orders().filter((o) => o.orderId === nextId)).to.have.length(1);
   });
 
+  it('when two clients place orders under the same order id, then each is its own order (TWS keeps ids per client: two workers)', async () => {
+    const a = await open(31);
+    const b = await open(32);
+    const id = Math.max(a.nextId, b.nextId);
+    a.c.ib.placeOrder(id, stk('AAPL'), order(OrderAction.BUY, 1, OrderType.MKT, undefined, { orderRef: 'same-id-a' }));
+    await a.c.waitFor(EventName.orderStatus, (i, st) => i === id && st === 'Filled');
+    b.c.ib.placeOrder(id, stk('AAPL'), order(OrderAction.BUY, 1, OrderType.MKT, undefined, { orderRef: 'same-id-b' }));
+    await b.c.waitFor(EventName.orderStatus, (i, st) => i === id && st === 'Filled');
+    expect(b.c.errors(103)).to.deep.equal([]);
+    const mine = sim.orders().filter((o) => o.orderId === id && o.orderRef.startsWith('same-id-'));
+    expect(mine.map((o) => [o.orderRef, o.status])).to.deep.equal([
+      ['same-id-a', 'Filled'],
+      ['same-id-b', 'Filled'],
+    ]);
+  });
+
   it('keeps orders and executions across reconnects; reqExecutions with a filter object', async () => {
     const first = await open(7);
     first.c.ib.placeOrder(first.nextId, stk('MSFT'), order(OrderAction.BUY, 3, OrderType.LMT, 100, { orderRef: 'crash-1', tif: 'GTC' }));
