@@ -119,7 +119,9 @@ export function createActivities({ prisma, broker, logger, protocol, clock = sys
       // followed, whatever happened since (a halt must not orphan a live order).
       if (Context.current().info.attempt > 1) {
         await broker.connect();
-        const known = await broker.findOrder(input.allUseOrderId);
+        // A fresh search of the broker's open, executed and completed orders, not only this
+        // process's book: the earlier attempt may have run on another worker (another client id).
+        const known = broker.searchOrder ? await broker.searchOrder(input.allUseOrderId) : await broker.findOrder(input.allUseOrderId);
         if (known) return toUpdate(known);
       }
       // A halt may come after the risk check passed: look again right before sending.

@@ -16,6 +16,7 @@ import type { BacktestRunOptions } from './options';
 import type { Decision } from '../contracts/parity';
 import { weekOf } from '../domain/calendar';
 import { isSell, isStock } from '../domain/instrument';
+import { IB_FIXED_RATES, orderCommissionCents } from '../domain/commission';
 
 export interface Option {
   right: 'C' | 'P';
@@ -190,7 +191,7 @@ export class Book {
     const entries: LedgerEntry[] = [
       sell ? { from: 'MARKET', to: payer, amountCents: amount, reason, key: `${reason}:${key}` } : { from: payer, to: 'MARKET', amountCents: amount, reason, key: `${reason}:${key}` },
     ];
-    const fee = stock ? 0 : this.p.market.commissionPerContractCents * t.qty;
+    const fee = orderCommissionCents(stock ? 'STK' : 'OPT', t.qty, t.price, { ...IB_FIXED_RATES, perContractCents: this.p.market.commissionPerContractCents });
     if (fee > 0) entries.push({ from: payer, to: 'MARKET', amountCents: fee, reason: 'COMMISSION', key: `COMMISSION:${key}` });
     this.post(entries.filter((e) => e.amountCents > 0));
     this.commissions += fee;

@@ -4,11 +4,12 @@
  */
 import { Market } from './market';
 import { Position, SimContract } from './types';
+import { orderCommissionCents } from '../domain/commission';
 
 /** IB tiered-free "fixed" schedule: options $0.65/contract; stock $0.005/share capped at 1 % of value; $1.00 minimum per order. */
+/** IB's fixed pricing on the order's cumulative fill (src/domain/commission.ts), in dollars. */
 export function commissionFor(c: SimContract, cumQty: number, avgPrice: number): number {
-  const raw = c.secType === 'OPT' ? 0.65 * cumQty : Math.min(0.005 * cumQty, 0.01 * cumQty * avgPrice);
-  return Math.round(Math.max(1, raw) * 100) / 100;
+  return orderCommissionCents(c.secType === 'OPT' ? 'OPT' : 'STK', cumQty, avgPrice * 100) / 100;
 }
 
 export interface PositionChange {

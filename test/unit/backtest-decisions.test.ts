@@ -58,6 +58,7 @@ describe('backtest decisions (parity hook, onDecision)', () => {
         const i = decisions.indexOf(f);
         const o = decisions[i - 1] as OrderDecision;
         expect(decisionKey({ ...o, kind: 'FILL' } as unknown as FillDecision)).to.equal(decisionKey(f));
+        commissions += f.commissionCents; // shares pay the broker's per-share rate too
         if (f.right === null) {
           expect(o.limitLadderCents).to.deep.equal([f.priceCents]); // shares at the close
           continue;
@@ -65,7 +66,6 @@ describe('backtest decisions (parity hook, onDecision)', () => {
         expect(o.limitLadderCents).to.have.length(DEFAULT_PROTOCOL.signals.maxReprices + 1);
         expect(o.limitLadderCents[1]).to.equal(f.priceCents); // fillAttempt 1
         premium += (o.action.startsWith('SELL') ? 1 : -1) * f.priceCents * f.quantity * 100;
-        commissions += f.commissionCents;
       }
       expect(premium).to.equal(out.run.book.premium);
       expect(commissions).to.equal(out.run.book.commissions);

@@ -41,9 +41,10 @@ describe('backtest/run', () => {
       expect(out.run.byAccount['F0:REV']).to.include({ 'P-EW': 10 });
       expect(out.run.byAccount['F0:COM']).to.include({ 'W-IDL': 1, 'C-WAP': 9 });
     });
-    it('then commissions are 65 contracts × $0.65 = $42.25', () => expect(out.summary.commissions).to.equal(42.25));
+    // Com's 200 shares pay IB's per-share rate ($0.005 × 200 = $1.00, the order minimum) as the simulator charges them.
+    it('then commissions are 65 contracts × $0.65 + 200 shares × $0.005 = $43.25', () => expect(out.summary.commissions).to.equal(43.25));
     it('then the premium equals the Black-Scholes fills computed by hand', () => expect(out.run.book.premium).to.equal(premiumCents));
-    it('then the final equity is the lump sum + premium − commissions, to the cent', () => expect(out.run.points.at(-1)?.total).to.equal(100_000_000 + premiumCents - 4225));
+    it('then the final equity is the lump sum + premium − commissions, to the cent', () => expect(out.run.points.at(-1)?.total).to.equal(100_000_000 + premiumCents - 4325));
     it('then the premium per week type adds up to the premium, all of it in P-EW and C-WAP weeks', () => {
       const byType = out.run.premiumByType;
       expect(byType['P-EW'] + byType['C-WAP']).to.equal(premiumCents);
