@@ -9,7 +9,7 @@
  * on the broker's clock (the simulator's virtual time in tests). One workflow per (family, week)
  * keeps the week's story in one history; past weeks (backfill) sleep zero.
  */
-import { executeChild, proxyActivities, proxyLocalActivities, ParentClosePolicy, setHandler, sleep, startChild } from '@temporalio/workflow';
+import { executeChild, patched, proxyActivities, proxyLocalActivities, ParentClosePolicy, setHandler, sleep, startChild } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { SA } from '../src/contracts/searchAttributes';
@@ -38,6 +38,8 @@ export async function weeklyCycle(input: WeeklyCycleInput): Promise<WeeklyCycleR
   const data = await market.collectWeekMarket({ familyId, asOf: close });
   progress.step = 'settle';
   const settled = await local.settleWeek({ familyId, week, close, market: data });
+  // A family in a running A/B experiment: its settled week is its arm's outcome (patched: replay-safe).
+  if (patched('ab-experiment-outcome')) await local.recordExperimentWeek({ familyId, week });
   const weekTypes = await local.classifyWeek({ familyId, week, close, market: data });
   progress.step = 'rebalance';
   const rebalance = await executeChild(tripleForkRebalance, {

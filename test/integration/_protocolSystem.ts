@@ -60,7 +60,7 @@ export async function startProtocolHarness(opts: { startTime: string; clientId: 
   const taskQueue = `protocol-test-${process.pid}-${opts.clientId}`;
   const protocol = opts.protocol ?? TEST_PROTOCOL;
   const connection = await NativeConnection.connect({ address: sys.temporalAddress });
-  const worker = await createWorker({ connection, namespace: sys.config.temporalNamespace, taskQueue, deps: { prisma, broker, logger, protocol, clock: sim } }); // the simulator's manual clock is the business time
+  const worker = await createWorker({ connection, namespace: sys.config.temporalNamespace, taskQueue, deps: { prisma, broker, logger, protocol, clock: sim, brokerIsSimulator: true } }); // the simulator's manual clock is the business time
   const run = worker.run();
   const operatorToken = 'protocol-test-operator-token-0123456789';
   const app = createApp({ temporal: sys.client, prisma, taskQueue, logger, operatorToken });
