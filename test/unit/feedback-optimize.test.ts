@@ -34,7 +34,7 @@ describe('feedback/optimize (worker threads)', function () {
     expect(['PROPOSE', 'KEEP']).to.include(first.recommendation.action);
   });
 
-  it('when the parallel efficiency is measured, then both workers ran the same trials (2 × 2 trial runs) and wall and CPU figures are reported with the load', () => {
+  it('when the parallel efficiency is measured, then one worker and then both repeated the same trials and wall and CPU figures are reported with the load', () => {
     const m = first.measurements;
     expect(first.parallel_efficiency).to.be.above(0);
     expect(m.one_worker_ms).to.be.above(0);
@@ -43,7 +43,7 @@ describe('feedback/optimize (worker threads)', function () {
     expect(m.load_average_1m).to.have.length(2);
     expect(m.trial_busy_share).to.be.within(0, 1);
     // /proc/thread-self/stat exists on Linux: the CPU-based figure is measured there
-    if (m.one_worker_cpu_ms !== null && m.one_worker_cpu_ms > 0) expect(first.parallel_efficiency_cpu).to.be.within(0, 1);
+    if (m.one_worker_cpu_ms !== null && m.one_worker_cpu_ms > 0) expect(first.parallel_efficiency_cpu).to.be.above(0);
   });
 
   it('when storing a result fails, then the pool stops handing out trials and the run fails with that error', async () => {
