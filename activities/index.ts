@@ -31,6 +31,8 @@ import { instructionStatus } from '../src/db/instructionQueries';
 import { createOrderFollower, toUpdateAt, type BrokerUpdate } from './orderFollow';
 import { createWebhookActivities, dispatchFromActivity } from './webhooks';
 import { createComplianceActivities } from './compliance';
+import { createExperimentActivities } from './experiments';
+import { isShadowAccount } from '../src/db/experiments';
 import { statusEventOf, type WebhookTargets } from '../src/db/webhooks';
 
 export interface ActivityDeps {
@@ -46,11 +48,16 @@ export interface ActivityDeps {
   clock?: Clock;
   /** STAR-LAB's risk limits from the worker's configuration (src/config.ts `riskSettingsOf`); defaults when absent. */
   risk?: RiskSettings;
+  /**
+   * True only when the broker is the bundled IB simulator (IB_SIMULATOR). Orders of shadow
+   * families (A/B experiments) are placed only then; on a live gateway they are refused.
+   */
+  brokerIsSimulator?: boolean;
 }
 
 export { toSummary, type BrokerUpdate } from './orderFollow';
 
-export function createActivities({ prisma, broker, logger, protocol, clock = systemClock, risk = DEFAULT_RISK_SETTINGS }: ActivityDeps) {
+export function createActivities({ prisma, broker, logger, protocol, clock = systemClock, risk = DEFAULT_RISK_SETTINGS, brokerIsSimulator = false }: ActivityDeps) {
   const toUpdate = (s: BrokerOrderState): BrokerUpdate => toUpdateAt(s, clock);
   const riskStore = prismaRiskStore(prisma);
   /** The broker's mid for a LIMIT order's band check (2 s at most; none = the band is skipped, logged). */
@@ -72,6 +79,7 @@ export function createActivities({ prisma, broker, logger, protocol, clock = sys
 
   return {
     ...createProtocolActivities({ prisma, broker, logger, protocol, clock }),
+    ...createExperimentActivities({ prisma, logger }),
 
     async recordInstruction(input: TradeInstructionInput): Promise<void> {
       const record: InstructionRecord = {
@@ -131,6 +139,9 @@ export function createActivities({ prisma, broker, logger, protocol, clock = sys
         // BENIGN: a decline the operator asked for, not an error (the SDK logs it at DEBUG).
         throw ApplicationFailure.create({ message: `KILL_SWITCH: scope=${halted.scope}, reason=${halted.reason ?? 'halted'}`, type: KILL_SWITCH_FAILURE, nonRetryable: true, category: 'BENIGN' });
       }
+      // A shadow family (A/B experiment) trades on the simulator only: never on a live gateway.
+      if (!brokerIsSimulator && input.accountId && (await isShadowAccount(prisma, input.accountId)))
+        throw ApplicationFailure.nonRetryable(`SHADOW_ACCOUNT_LIVE_BROKER: account=${input.accountId} belongs to a shadow family and the broker is not the simulator`, BROKER_DECLINE_FAILURE);
       const ctx = Context.current();
       const beat = setInterval(() => ctx.heartbeat(), 5_000); // placing may queue behind the pacing limiter
       const order = await (async () => {

@@ -161,6 +161,8 @@ export async function startSystem(config: Config, logger: Logger, opts: SystemOp
             risk: riskSettingsOf(config),
             // On the simulator's manual clock the simulator's time is the business time.
             clock: simulator && config.ibSimClock === 'manual' ? simulator : systemClock,
+            // Shadow families (A/B experiments) may trade only against the bundled simulator.
+            brokerIsSimulator: simulator !== undefined,
           },
         });
         system.worker = worker;

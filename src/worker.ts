@@ -118,7 +118,13 @@ async function main(): Promise<void> {
     // Worker.create fails while the namespace is not registered yet (a cluster still starting).
     const worker = await waitFor(
       `temporal namespace ${config.temporalNamespace}`,
-      () => createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.temporalTaskQueue, deps: { prisma, broker, logger, risk: riskSettingsOf(config) } }),
+      () =>
+        createWorker({
+          connection,
+          namespace: config.temporalNamespace,
+          taskQueue: config.temporalTaskQueue,
+          deps: { prisma, broker, logger, risk: riskSettingsOf(config), brokerIsSimulator: config.ibSimulator },
+        }),
       { logger, attemptTimeoutMs: 120_000 },
     );
     const running = worker.run();

@@ -13,7 +13,7 @@
  * The family's position monitor (one long-running workflow per family, all its open positions)
  * is started here if it is not running: every open family has a cycle every week.
  */
-import { executeChild, proxyActivities, proxyLocalActivities, ParentClosePolicy, setHandler, sleep, startChild } from '@temporalio/workflow';
+import { executeChild, patched, proxyActivities, proxyLocalActivities, ParentClosePolicy, setHandler, sleep, startChild } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { SA } from '../src/contracts/searchAttributes';
@@ -41,6 +41,8 @@ export async function weeklyCycle(input: WeeklyCycleInput): Promise<WeeklyCycleR
   const data = await market.collectWeekMarket({ familyId, asOf: close });
   progress.step = 'settle';
   const settled = await local.settleWeek({ familyId, week, close, market: data });
+  // A family in a running A/B experiment: its settled week is its arm's outcome (patched: replay-safe).
+  if (patched('ab-experiment-outcome')) await local.recordExperimentWeek({ familyId, week });
   const weekTypes = await local.classifyWeek({ familyId, week, close, market: data });
   progress.step = 'rebalance';
   const rebalance = await executeChild(tripleForkRebalance, {

@@ -35,6 +35,7 @@ import { reconciliationRouter } from './reconciliation';
 import { webhooksRouter } from './webhooks';
 import { operatorExtrasRouter } from './operatorExtras';
 import { recommendationsRouter } from './recommendations';
+import { experimentsRouter } from './experiments';
 import { commandCenterRouter } from './commandCenter';
 import { uiRouter } from './uiStatic';
 
@@ -65,6 +66,8 @@ export interface AppDeps {
   requiredSchedules?: string[];
   /** Temporal Web UI base URL for the command center's workflow links (absent: TEMPORAL_UI_URL). */
   temporalUiUrl?: string;
+  /** Whether the broker is the bundled simulator, for A/B shadow families (absent: IB_SIMULATOR). */
+  brokerIsSimulator?: boolean;
 }
 
 export const API_BASE = '/api/v1/starlab_interface';
@@ -117,6 +120,12 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/api/v1/operator/config', operatorAuth(operatorToken, logger, prisma), express.json({ limit: '64kb' }), protocolConfigRouter({ prisma }));
   app.use('/api/v1/operator/reconciliation', operatorAuth(operatorToken, logger, prisma), reconciliationRouter({ prisma }));
   app.use('/api/v1/operator/recommendations', operatorAuth(operatorToken, logger, prisma), express.json({ limit: '16kb' }), recommendationsRouter({ prisma, logger }));
+  app.use(
+    '/api/v1/operator/experiments',
+    operatorAuth(operatorToken, logger, prisma),
+    express.json({ limit: '16kb' }),
+    experimentsRouter({ prisma, logger, brokerIsSimulator: deps.brokerIsSimulator ?? loadConfig(process.env).ibSimulator }),
+  );
   // The command center (web UI at /ui) and its read endpoints, behind the same operator token.
   app.use(
     '/api/v1/operator/cc',

@@ -102,7 +102,7 @@ export function commandCenterRouter(d: CommandCenterDeps): Router {
 
   r.get('/overview', async (_req, res) => {
     const [families, transfers, control, scopes, cycle, positions] = await Promise.all([
-      listFamilies(d.prisma),
+      listFamilies(d.prisma, undefined, { shadow: false }),
       familyTransfers(d.prisma),
       globalControl(d.prisma),
       listControls(d.prisma),
@@ -224,7 +224,7 @@ export function commandCenterRouter(d: CommandCenterDeps): Router {
   });
 
   r.get('/weeks', async (_req, res) => {
-    const [weekTypes, families] = await Promise.all([allWeekTypes(d.prisma), listFamilies(d.prisma)]);
+    const [weekTypes, families] = await Promise.all([allWeekTypes(d.prisma), listFamilies(d.prisma, undefined, { shadow: false })]);
     const runs: { workflowId: string; type: string; status: string; startTime: string | null; closeTime: string | null; url: string | null }[] = [];
     let runsError: string | null = null;
     try {

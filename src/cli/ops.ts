@@ -23,6 +23,7 @@ import { print } from './ops/output';
 import { registerReconcile } from './ops/reconcile';
 import { registerComplianceCommands } from './ops/compliance';
 import { registerRecommendations } from './ops/recommendations';
+import { registerExperiments } from './ops/experiments';
 
 const date = (v: string): string => {
   if (!DATE_RE.test(v)) throw new Error(`not a date (YYYY-MM-DD): ${v}`);
@@ -234,6 +235,7 @@ export function buildProgram(ctx: () => OpsContext): Command {
   registerReconcile(program, ctx, json);
   registerComplianceCommands(program, ctx);
   registerRecommendations(program, ctx, json);
+  registerExperiments(program, ctx, json);
   return program;
 }
 

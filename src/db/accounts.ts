@@ -22,6 +22,8 @@ export interface FamilyView {
   name: string;
   parentFamilyId: string | null;
   status: string;
+  /** trades on the simulator only, for an A/B experiment; left out of the real books' reports */
+  shadow: boolean;
   createdAt: string;
   accounts: AccountView[];
 }
@@ -31,6 +33,7 @@ type FamilyRow = {
   name: string;
   parentFamilyId: string | null;
   status: string;
+  shadow: boolean;
   createdAt: Date;
   accounts: { id: string; kind: string; baseCents: bigint; cashCents: bigint; status: string }[];
 };
@@ -39,6 +42,7 @@ const view = (f: FamilyRow): FamilyView => ({
   name: f.name,
   parentFamilyId: f.parentFamilyId,
   status: f.status,
+  shadow: f.shadow,
   createdAt: f.createdAt.toISOString(),
   // The protocol's accounts; LEAPS sleeves are accounts of the family too, read by leapsSleeves.
   accounts: f.accounts
@@ -68,9 +72,11 @@ export async function leapsSleeves(prisma: PrismaClient, familyId: string): Prom
 /** Creates the family and its accounts unless they exist (cash 0: money arrives through the ledger). */
 export async function ensureFamily(
   prisma: PrismaClient,
-  f: { id: string; name: string; parentFamilyId?: string; kinds: readonly AccountKind[]; bases: Partial<Record<AccountKind, number>> },
+  f: { id: string; name: string; parentFamilyId?: string; shadow?: boolean; kinds: readonly AccountKind[]; bases: Partial<Record<AccountKind, number>> },
 ): Promise<boolean> {
-  const created = await prisma.accountFamily.createMany({ data: [{ id: f.id, name: f.name, parentFamilyId: f.parentFamilyId ?? null }], skipDuplicates: true });
+  // A shadow family's forks are shadow too: nothing descended from one may reach a real broker.
+  const shadow = f.shadow ?? (f.parentFamilyId ? ((await prisma.accountFamily.findUnique({ where: { id: f.parentFamilyId }, select: { shadow: true } }))?.shadow ?? false) : false);
+  const created = await prisma.accountFamily.createMany({ data: [{ id: f.id, name: f.name, parentFamilyId: f.parentFamilyId ?? null, shadow }], skipDuplicates: true });
   await prisma.account.createMany({
     data: f.kinds.map((k) => ({ id: accountId(f.id, k), familyId: f.id, kind: k, baseCents: BigInt(f.bases[k] ?? 0), cashCents: 0n })),
     skipDuplicates: true,
@@ -86,15 +92,18 @@ export class FamilyConflictError extends Error {
 }
 
 /** Operator create: family + Gen/Rev/Com, the lump sum split by the configured shares as DEPOSITs. */
-export async function openFamily(prisma: PrismaClient, p: { id: string; name: string; lumpSumCents: number; protocol: ProtocolConfig }): Promise<{ family: FamilyView; created: boolean }> {
+export async function openFamily(
+  prisma: PrismaClient,
+  p: { id: string; name: string; lumpSumCents: number; protocol: ProtocolConfig; shadow?: boolean },
+): Promise<{ family: FamilyView; created: boolean }> {
   const deposits = initialSplit(p.id, p.lumpSumCents, p.protocol.accounts, 'initial');
   const existing = await getFamily(prisma, p.id);
   if (existing) {
     const total = existing.accounts.reduce((s, a) => s + a.baseCents, 0);
-    if (total !== p.lumpSumCents || existing.name !== p.name) throw new FamilyConflictError(p.id);
+    if (total !== p.lumpSumCents || existing.name !== p.name || existing.shadow !== (p.shadow ?? false)) throw new FamilyConflictError(p.id);
   }
   const bases = Object.fromEntries(deposits.map((d) => [d.to.slice(p.id.length + 1), d.amountCents])) as Partial<Record<AccountKind, number>>;
-  const created = await ensureFamily(prisma, { id: p.id, name: p.name, kinds: ['GEN', 'REV', 'COM'], bases });
+  const created = await ensureFamily(prisma, { id: p.id, name: p.name, shadow: p.shadow ?? false, kinds: ['GEN', 'REV', 'COM'], bases });
   await postLedger(prisma, p.id, deposits, undefined, { lumpSumCents: p.lumpSumCents });
   return { family: (await getFamily(prisma, p.id))!, created };
 }
@@ -104,8 +113,13 @@ export async function getFamily(prisma: PrismaClient, id: string): Promise<Famil
   return f ? view(f) : null;
 }
 
-export async function listFamilies(prisma: PrismaClient, status?: string): Promise<FamilyView[]> {
-  const rows = await prisma.accountFamily.findMany({ where: status ? { status } : {}, include: { accounts: true }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+/** Families (optionally of one status); `shadow: false` leaves out the experiments' shadow families. */
+export async function listFamilies(prisma: PrismaClient, status?: string, opts: { shadow?: boolean } = {}): Promise<FamilyView[]> {
+  const rows = await prisma.accountFamily.findMany({
+    where: { ...(status ? { status } : {}), ...(opts.shadow !== undefined ? { shadow: opts.shadow } : {}) },
+    include: { accounts: true },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+  });
   return rows.map(view);
 }
 

@@ -7,7 +7,7 @@ import { globalControl } from './control';
 
 export async function loadMetricsRows(prisma: PrismaClient, stuckBefore: Date) {
   const [accounts, positions, weeks, levels, control, lastCycle, stuck] = await Promise.all([
-    prisma.account.findMany({ where: { status: 'OPEN' } }),
+    prisma.account.findMany({ where: { status: 'OPEN', family: { shadow: false } } }), // shadow families (A/B, simulator only) are not the real books
     prisma.position.findMany({ where: { ownerKind: 'ACCOUNT', NOT: { quantity: 0 } } }),
     prisma.weekTypeRecord.groupBy({ by: ['week', 'type'], _count: { _all: true }, orderBy: { week: 'desc' } }),
     // The protocol engine records level changes as audit rows PROTOCOL_LEVEL {symbol, level}.

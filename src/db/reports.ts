@@ -23,13 +23,16 @@ const bounds = (from: string, to: string) => ({ gte: new Date(`${from}T00:00:00-
  */
 export async function loadReportInput(prisma: PrismaClient, kind: ReportKind, from: string, to: string, now = new Date(), marker?: Marker): Promise<ReportInput> {
   const within = bounds(from, to);
+  const shadowIds = (await prisma.accountFamily.findMany({ where: { shadow: true }, select: { id: true } })).map((f) => f.id);
+  const shadowAccounts = (await prisma.account.findMany({ where: { familyId: { in: shadowIds } }, select: { id: true } })).map((a) => a.id);
   const [families, accounts, ledger, weekTypes, audits, positions, executions, instructions] = await Promise.all([
-    prisma.accountFamily.findMany({ orderBy: { id: 'asc' } }),
-    prisma.account.findMany({ orderBy: { id: 'asc' } }),
-    prisma.ledgerEntry.findMany({ where: { createdAt: { lt: within.lt } }, orderBy: { createdAt: 'asc' } }),
-    prisma.weekTypeRecord.findMany({ orderBy: [{ week: 'asc' }, { accountId: 'asc' }, { symbol: 'asc' }] }),
-    prisma.auditLog.findMany({ where: { action: { startsWith: 'PROTOCOL_' }, createdAt: within }, orderBy: { createdAt: 'asc' } }),
-    prisma.position.findMany(),
+    // The real books only: an A/B experiment's shadow families (simulator only) are left out.
+    prisma.accountFamily.findMany({ where: { shadow: false }, orderBy: { id: 'asc' } }),
+    prisma.account.findMany({ where: { family: { shadow: false } }, orderBy: { id: 'asc' } }),
+    prisma.ledgerEntry.findMany({ where: { createdAt: { lt: within.lt }, familyId: { notIn: shadowIds } }, orderBy: { createdAt: 'asc' } }),
+    prisma.weekTypeRecord.findMany({ where: { accountId: { notIn: shadowAccounts } }, orderBy: [{ week: 'asc' }, { accountId: 'asc' }, { symbol: 'asc' }] }),
+    prisma.auditLog.findMany({ where: { action: { startsWith: 'PROTOCOL_' }, createdAt: within, OR: [{ target: null }, { target: { notIn: shadowAccounts } }] }, orderBy: { createdAt: 'asc' } }),
+    prisma.position.findMany({ where: { NOT: { ownerKind: 'ACCOUNT', ownerId: { in: shadowAccounts } } } }),
     prisma.execution.findMany({ where: { createdAt: within }, include: { instruction: true } }),
     prisma.instruction.findMany({ where: { source: 'STARLAB', createdAt: within }, select: { starlabStrategyId: true, clientName: true, schemeType: true, status: true } }),
   ]);

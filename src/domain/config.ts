@@ -206,5 +206,8 @@ export const DEFAULT_PROTOCOL: ProtocolConfig = parseProtocolConfig({});
 
 export type DeepPartial<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
 
+/** Two overrides merged (the second wins key by key); not validated: it is still an override. */
+export const mergeOverrides = (a: DeepPartial<ProtocolConfig>, b: DeepPartial<ProtocolConfig>): DeepPartial<ProtocolConfig> => merge(a, b) as DeepPartial<ProtocolConfig>;
+
 /** base + overrides (e.g. one account's delta band), validated again as a whole. */
 export const withOverrides = (base: ProtocolConfig, overrides: DeepPartial<ProtocolConfig>): ProtocolConfig => parseProtocolConfig(merge(base, overrides));

@@ -12,6 +12,7 @@
  * candidate's returns in that window from its own full-span run (as if it had traded all along),
  * not a restart of the book at the window start.
  */
+import os from 'node:os';
 import { weekOf } from '../domain/calendar';
 import { parseBarsCsv } from '../backtest/csv';
 import { runBacktest } from '../backtest/engine';
@@ -72,6 +73,8 @@ export interface OptimizeReport {
   causality: { checked_at_week: string; ok: true };
   cost_ratio: number;
   parallel_efficiency: number | null;
+  /** the same on a CPU basis (per-thread CPU time), far less disturbed by other load */
+  parallel_efficiency_cpu: number | null;
   measurements: {
     cost_basis: 'thread CPU time' | 'wall time';
     cost_ratio_wall: number;
@@ -86,6 +89,12 @@ export interface OptimizeReport {
     one_worker_ms: number | null;
     all_workers_ms: number | null;
     speedup: number | null;
+    one_worker_cpu_ms: number | null;
+    all_workers_cpu_ms: number | null;
+    trial_busy_share: number | null;
+    /** 1-minute load average at the start and the end of the run */
+    load_average_1m: number[];
+    cores: number;
     measurement_ms: number;
   };
   best_in_sample_overall: { candidate: string; sharpe: number };
@@ -129,6 +138,10 @@ export async function optimize(input: OptimizeInput): Promise<OptimizeReport> {
   let measureMs = 0;
   let one: number | null = null;
   let all: number | null = null;
+  let oneCpu: number | null = null;
+  let calibrationCpuMs: number | null = null;
+  let allBusyMs = 0;
+  const load = [os.loadavg()[0] as number];
   if (todo.length > 0) {
     const pool = await TrialPool.start(n, { bars, options: input.options ?? {} });
     try {
@@ -140,27 +153,33 @@ export async function optimize(input: OptimizeInput): Promise<OptimizeReport> {
       let calibrationMs = 0;
       let calibrationCpu: number | null = 0;
       if ((input.measureParallel ?? true) && n > 1 && todo.length >= 2 * n) {
-        // Same tasks both ways, same run: the first n trials on one worker (kept), then the same n
-        // trials again on all n workers at once (one each; results must be identical, then dropped).
+        // Same run, same work: the first n trials run for real, one per worker (every worker is
+        // then warm on a full-span trial); then, as a measurement, one worker repeats those n
+        // trials alone, and every one of the n workers repeats them all at once (n× the work;
+        // ideal: the same time). Balanced and equally warm by construction. Repeats must give
+        // identical returns and are dropped.
         const first = todo.slice(0, n);
         rest = todo.slice(n);
-        let t = performance.now();
-        await pool.runAll(first, land, 1);
-        one = performance.now() - t;
+        await pool.runAll(first, land, n);
+        const same = (rs: TrialResult[]) => {
+          for (const r of rs) if (JSON.stringify(r.returns) !== JSON.stringify(done.get(r.id)?.returns)) throw new Error(`trial ${r.id} differs between runs: not deterministic`);
+        };
         const before = pool.workerMs;
-        const beforeCpu = pool.workerCpuMs;
+        const cpu0 = pool.workerCpuMs;
+        let t = performance.now();
+        (await pool.runEach(first, 1)).forEach(same);
+        one = performance.now() - t;
+        const busy1 = pool.workerMs;
+        const cpu1 = pool.workerCpuMs;
         t = performance.now();
-        await pool.runAll(
-          first,
-          (r) => {
-            if (JSON.stringify(r.returns) !== JSON.stringify(done.get(r.id)?.returns)) throw new Error(`trial ${r.id} differs between workers: not deterministic`);
-          },
-          n,
-        );
+        (await pool.runEach(first, n)).forEach(same);
         all = performance.now() - t;
+        const cpu2 = pool.workerCpuMs;
         calibrationMs = pool.workerMs - before;
-        const afterCpu = pool.workerCpuMs;
-        calibrationCpu = beforeCpu === null || afterCpu === null ? null : afterCpu - beforeCpu;
+        allBusyMs = pool.workerMs - busy1;
+        oneCpu = cpu0 === null || cpu1 === null ? null : cpu1 - cpu0;
+        calibrationCpuMs = cpu1 === null || cpu2 === null ? null : cpu2 - cpu1;
+        calibrationCpu = cpu0 === null || cpu2 === null ? null : cpu2 - cpu0;
       }
       await pool.runAll(rest, land, n);
       workerMs = pool.workerMs - calibrationMs;
@@ -221,7 +240,13 @@ export async function optimize(input: OptimizeInput): Promise<OptimizeReport> {
   const costPerSet = (workerMs + analysisMs) / Math.max(1, todo.length);
   const cpuBasis = plainCpuMs !== null && plainCpuMs > 0 && workerCpu !== null && analysisCpu !== null;
   const costPerSetCpu = cpuBasis ? ((workerCpu as number) + analysisCpu) / Math.max(1, todo.length) : null;
-  const speedup = one !== null && all !== null && all > 0 ? one / all : null;
+  load.push(os.loadavg()[0] as number);
+  // Wall: each of n workers did the one-worker work in `all` (ideal all = one). CPU: the same work's
+  // CPU on one worker against its mean CPU per worker when n run at once (contention), times the
+  // share of the n workers' wall time spent inside trials (gaps: start of work, the main thread).
+  const speedup = one !== null && all !== null && all > 0 ? (n * one) / all : null;
+  const busyShare = all !== null && all > 0 ? Math.min(1, allBusyMs / (n * all)) : null;
+  const cpuEfficiency = oneCpu !== null && oneCpu > 0 && calibrationCpuMs !== null && calibrationCpuMs > 0 && busyShare !== null ? (oneCpu / (calibrationCpuMs / n)) * busyShare : null;
   const wk = (i: number): string => weeks[i] ?? '';
   return {
     kind: input.kind ?? 'PROTOCOL',
@@ -251,6 +276,7 @@ export async function optimize(input: OptimizeInput): Promise<OptimizeReport> {
     causality: { checked_at_week: cutWeek, ok: true },
     cost_ratio: todo.length === 0 ? 0 : cpuBasis ? r4((costPerSetCpu as number) / plainCpuMs) : r4(costPerSet / plainMs),
     parallel_efficiency: speedup === null ? (n === 1 ? 1 : null) : r4(speedup / n),
+    parallel_efficiency_cpu: cpuEfficiency === null ? (n === 1 ? 1 : null) : r4(cpuEfficiency),
     measurements: {
       cost_basis: cpuBasis ? 'thread CPU time' : 'wall time',
       cost_ratio_wall: todo.length > 0 ? r4(costPerSet / plainMs) : 0,
@@ -266,12 +292,18 @@ export async function optimize(input: OptimizeInput): Promise<OptimizeReport> {
       all_workers_ms: all === null ? null : round(all, 1),
       measurement_ms: round(measureMs, 1),
       speedup: speedup === null ? null : r4(speedup),
+      one_worker_cpu_ms: oneCpu,
+      all_workers_cpu_ms: calibrationCpuMs,
+      trial_busy_share: busyShare === null ? null : r4(busyShare),
+      load_average_1m: load.map((x) => round(x, 2)),
+      cores: os.availableParallelism(),
     },
     best_in_sample_overall: { candidate: (cands[bestAll] as Candidate).id, sharpe: r4(full[bestAll] ?? 0) },
     recommendation: { action: propose ? 'PROPOSE' : 'KEEP', candidate: chosen.id, label: chosen.label, protocol: chosen.protocol, options: chosen.options, reason },
     notes: [
       'cost_ratio = (worker thread time: start-up incl. a JIT warm-up + every new trial, + main-thread analysis incl. the causality re-run) ÷ new trials ÷ one plain back-test of the same span (market + weekly loop) on the main thread, warm (median of 3 after a cold run; CPU: their mean). Basis: per-thread CPU time from /proc/thread-self/stat where available (10 ms ticks; wall time per thread inflates when other processes take the cores), else wall time; cost_ratio_wall is the wall-time version.',
-      'parallel_efficiency = (time of the first N trials on one worker ÷ time of the same N trials on N workers at once) ÷ N, in this run (N = workers); the repeat is a measurement, left out of cost_ratio (measurement_ms). Other load on the machine moves both figures.',
+      'parallel_efficiency = time of N trials repeated on one worker ÷ time of every one of the N workers repeating those same N trials at once (N× the work; ideal: the same time), wall clock, in this run (N = workers), after the N trials ran for real one per worker (so every worker is equally warm); the repeats are a measurement, left out of cost_ratio (measurement_ms). Other load on the machine (load_average_1m, at start and end) lowers it.',
+      "parallel_efficiency_cpu = (thread CPU of the N trials on one worker ÷ mean thread CPU per worker when N run them at once) × the share of the N workers' wall time spent inside trials (trial_busy_share): the same figure on a CPU basis, which other processes on the machine disturb far less (10 ms ticks from /proc/thread-self/stat, so ± a few %; slightly above 1 is within that).",
       "Out-of-sample figures of a window are the chosen candidate's returns in that window from its own full-span run (no restart of the book at the window start).",
       'The first candidate is the current configuration; a PROPOSE needs a different latest choice, a better walk-forward out-of-sample Sharpe than the current parameters over the same weeks, and PBO ≤ 0.3.',
     ],

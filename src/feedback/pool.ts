@@ -100,20 +100,46 @@ export class TrialPool {
     });
   }
 
-  /** Runs every candidate on the first `useWorkers` workers; `onResult` sees each trial as it lands. */
+  /**
+   * Runs every candidate on the first `useWorkers` workers; `onResult` sees each trial as it lands,
+   * in landing order. A worker is handed its next trial as soon as it answers: storing a result
+   * (onResult, e.g. a database write) runs on the main thread meanwhile instead of idling the worker.
+   */
   async runAll(cands: readonly Candidate[], onResult: (r: TrialResult) => Promise<void> | void, useWorkers = this.slots.length): Promise<TrialResult[]> {
     const out: TrialResult[] = new Array<TrialResult>(cands.length);
     let next = 0;
+    let stored: Promise<void> = Promise.resolve();
+    let failed = false;
+    let error: unknown = null;
     const loop = async (slot: Slot): Promise<void> => {
-      while (next < cands.length) {
+      while (next < cands.length && !failed) {
         const i = next++;
         const r = await this.runOn(slot, cands[i] as Candidate);
         out[i] = r;
-        await onResult(r);
+        // Chained, so results are stored in landing order; the first failure stops the run.
+        stored = stored
+          .then(() => (failed ? undefined : onResult(r)))
+          .catch((e: unknown) => {
+            failed = true;
+            error ??= e;
+          });
       }
     };
     await Promise.all(this.slots.slice(0, Math.max(1, useWorkers)).map(loop));
+    await stored;
+    if (failed) throw error;
     return out;
+  }
+
+  /** Every one of the first `useWorkers` workers runs all `cands` at once (the balanced parallel measurement). */
+  async runEach(cands: readonly Candidate[], useWorkers = this.slots.length): Promise<TrialResult[][]> {
+    return Promise.all(
+      this.slots.slice(0, Math.max(1, useWorkers)).map(async (slot) => {
+        const out: TrialResult[] = [];
+        for (const c of cands) out.push(await this.runOn(slot, c));
+        return out;
+      }),
+    );
   }
 
   async close(): Promise<void> {

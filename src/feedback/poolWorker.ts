@@ -25,6 +25,9 @@ if (port) {
   // JIT warm-up on the first ~4 years (counted in this worker's start-up time), so the first
   // trial is not slower than the rest and timings compare like with like.
   new TrialRunner(init.bars.slice(0, 1000), init.options).run(candidate('warm-up', {}));
+  // The full span's market too (built once per worker, shared by every trial): otherwise the
+  // first trial on each worker pays for it, and the workers start out of step.
+  runner.prepare(candidate('warm-up', {}));
   const c1 = threadCpuMs();
   port.postMessage({ type: 'ready', setupMs: performance.now() - t0, setupCpuMs: c0 === null || c1 === null ? null : c1 - c0 });
   port.on('message', (m: Msg) => {

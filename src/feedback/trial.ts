@@ -54,6 +54,12 @@ export class TrialRunner {
     return m;
   }
 
+  /** Builds the market `c` trades on now (a worker's start-up), so its first trial costs what the others cost. */
+  prepare(c: Candidate): void {
+    const { p, o } = candidateConfig(c, this.baseOptions);
+    this.market(p, o);
+  }
+
   run(c: Candidate, bars: readonly Bar[] = this.bars): TrialResult {
     const t0 = performance.now();
     const c0 = threadCpuMs();

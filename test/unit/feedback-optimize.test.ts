@@ -34,6 +34,31 @@ describe('feedback/optimize (worker threads)', function () {
     expect(['PROPOSE', 'KEEP']).to.include(first.recommendation.action);
   });
 
+  it('when the parallel efficiency is measured, then one worker and then both repeated the same trials and wall and CPU figures are reported with the load', () => {
+    const m = first.measurements;
+    expect(first.parallel_efficiency).to.be.above(0);
+    expect(m.one_worker_ms).to.be.above(0);
+    expect(m.all_workers_ms).to.be.above(0);
+    expect(first.parallel_efficiency).to.equal(Math.round((m.one_worker_ms! / m.all_workers_ms!) * 10_000) / 10_000);
+    expect(m.load_average_1m).to.have.length(2);
+    expect(m.trial_busy_share).to.be.within(0, 1);
+    // /proc/thread-self/stat exists on Linux: the CPU-based figure is measured there
+    if (m.one_worker_cpu_ms !== null && m.one_worker_cpu_ms > 0) expect(first.parallel_efficiency_cpu).to.be.above(0);
+  });
+
+  it('when storing a result fails, then the pool stops handing out trials and the run fails with that error', async () => {
+    const err = await optimize({
+      csvText: csv,
+      candidates: cands,
+      walkForward: { inSample: 104, outOfSample: 52 },
+      workers: 2,
+      pboBlocks: 8,
+      measureParallel: false,
+      onTrial: () => Promise.reject(new Error('disk full')),
+    }).catch((e: unknown) => e);
+    expect((err as Error).message).to.equal('disk full');
+  });
+
   it('when every trial is stored, then a re-run with the stored trials runs none again and reports the same windows', async () => {
     expect([...stored.keys()].sort()).to.deep.equal(cands.map((c) => c.id).sort());
     const again = await optimize({
