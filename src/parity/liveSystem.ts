@@ -55,7 +55,12 @@ export async function startLiveSystem(o: LiveSystemOptions): Promise<LiveSystem>
   const broker = createIbBroker({ host: '127.0.0.1', port: sim.port, clientId: o.clientId, account: 'DU1234567', logger: o.logger });
   const connection = await NativeConnection.connect({ address: o.temporal.address });
   // The simulator's manual clock is the business time of every activity.
-  const worker = await createWorker({ connection, namespace: o.temporal.namespace, taskQueue: o.taskQueue, deps: { prisma, broker, logger: o.logger, protocol: o.protocol, clock: sim, brokerIsSimulator: true } });
+  const worker = await createWorker({
+    connection,
+    namespace: o.temporal.namespace,
+    taskQueue: o.taskQueue,
+    deps: { prisma, broker, logger: o.logger, protocol: o.protocol, clock: sim, brokerIsSimulator: true },
+  });
   const run = worker.run();
   const operatorToken = `live-operator-token-${o.clientId}-0123456789abcdef`;
   const app = createApp({ temporal: o.temporal.client, prisma, taskQueue: o.taskQueue, logger: o.logger, operatorToken });
