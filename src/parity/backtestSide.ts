@@ -8,6 +8,7 @@ import { weekOf, type IsoDate } from '../domain/calendar';
 import { settleOption } from '../domain/protocol-cycle';
 import { isSell, isStock as stock } from '../domain/instrument';
 import { limitPriceForAttempt } from '../domain/signals';
+import { IB_FIXED_RATES, orderCommissionCents } from '../domain/commission';
 import type { Decision } from '../contracts/parity';
 import { Book, type Account, type Option } from '../backtest/book';
 import { runBacktest } from '../backtest/engine';
@@ -57,7 +58,7 @@ export function backtestDecisions(s: ParitySetup): Decision[] {
     const leg = { right: t.right ?? null, strikeCents: t.strike ?? null, expiry: t.expiry ?? null };
     const account = roles.of(a.id);
     const ladder = stock(t.action) ? [] : ladderTo(t.mid, t.price, isSell(t.action) ? 'SELL' : 'BUY');
-    const fee = stock(t.action) ? 0 : s.protocol.market.commissionPerContractCents * t.qty;
+    const fee = orderCommissionCents(stock(t.action) ? 'STK' : 'OPT', t.qty, t.price, { ...IB_FIXED_RATES, perContractCents: s.protocol.market.commissionPerContractCents }); // as the Book charges it
     out.push({ kind: 'ORDER', week, account, symbol, ...leg, action: t.action, quantity: t.qty, limitLadderCents: ladder });
     out.push({ kind: 'FILL', week, account, symbol, ...leg, action: t.action, quantity: t.qty, priceCents: t.price, commissionCents: fee });
     return code;
