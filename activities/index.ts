@@ -127,9 +127,10 @@ export function createActivities({ prisma, broker, logger, protocol, clock = sys
       // followed, whatever happened since (a halt must not orphan a live order).
       if (Context.current().info.attempt > 1) {
         await broker.connect();
-        // A fresh search of the broker's open, executed and completed orders, not only this
-        // process's book: the earlier attempt may have run on another worker (another client id).
-        const known = broker.searchOrder ? await broker.searchOrder(input.allUseOrderId) : await broker.findOrder(input.allUseOrderId);
+        // This process's book (synced at connect) first; then a fresh search of the broker's open,
+        // executed and completed orders: the earlier attempt may have run on another worker
+        // (another client id). A search that fails throws, and Temporal retries: never place blind.
+        const known = (await broker.findOrder(input.allUseOrderId)) ?? (broker.searchOrder ? await broker.searchOrder(input.allUseOrderId) : null);
         if (known) return toUpdate(known);
       }
       // A halt may come after the risk check passed: look again right before sending.
