@@ -13,7 +13,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../src/config';
-import { closePrisma, getPrisma } from '../src/db/client';
+import { disconnectPrisma, getPrisma } from '../src/db/client';
 import { migrate } from '../src/db/migrate';
 import { ensureLocalCredential, localCredentialUsage } from '../src/localCredential';
 import { createLogger } from '../src/logger';
@@ -160,7 +160,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
     log('applying ALL-USE database migrations...');
     await migrate(o.databaseUrl);
     const prisma = getPrisma(o.databaseUrl);
-    stops.push(() => closePrisma());
+    stops.push(() => disconnectPrisma(prisma)); // its own client only: a test process shares others
     const cred = await ensureLocalCredential(prisma, o.dataDir);
     const operatorToken = o.operatorToken ?? cred.credential.operator_token;
     const cfg = loadConfig({ ...process.env, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: namespace });
