@@ -2,7 +2,9 @@
  * The backtester's side of the parity check: runBacktest over the setup's bars, its decisions in
  * the parity vocabulary. Trades and settlements are tapped at the Book (the one place every rule's
  * trade passes) for the length of the run; week types and cash are read at each weekly close.
- * TODO(i13core): switch to the run option `onDecision` once "parity hook:" is merged.
+ * The backtester's own `onDecision` hook (src/backtest/book.ts) reports the same decisions under
+ * other conventions (the whole ladder, not the ladder up to the fill; idle weeks under the symbol,
+ * not '*'): one of the two goes once the conventions are one (issue 13).
  */
 import { weekOf, type IsoDate } from '../domain/calendar';
 import { settleOption } from '../domain/protocol-cycle';
