@@ -30,6 +30,7 @@ import { freePort } from '../temporal/devServer';
 import { SA } from '../src/contracts/searchAttributes';
 import { tradeInstruction } from '../workflows/tradeInstruction';
 import { instructionWorkflowId } from '../src/contracts/workflows/tradeInstruction';
+import { procCpuSeconds } from './bench/procCpu';
 
 const N = Number(process.env.BENCH_N ?? 3200);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
@@ -69,16 +70,6 @@ async function drive(n: number, fn: (i: number) => Promise<void>): Promise<{ lat
   );
   const cpu = process.cpuUsage(cpu0);
   return { latencies, seconds: (performance.now() - t0) / 1000, cpuMsPerOp: (cpu.user + cpu.system) / 1000 / n };
-}
-
-/** CPU seconds used so far by another process (Linux /proc; 0 elsewhere): the Temporal server's share. */
-function procCpuSeconds(pid: number | undefined): number {
-  try {
-    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return 0;
-  }
 }
 
 const pct = (xs: number[], p: number) => {

@@ -35,6 +35,7 @@ import { startSystem } from '../src/system';
 import { createWorker, workflowBundle } from '../src/worker';
 import { freePort } from '../temporal/devServer';
 import { cycleProgressQuery, weeklyCycleWorkflowId, type WeeklyCycleResult } from '../src/contracts/workflows/weeklyCycle';
+import { procCpuSeconds } from './bench/procCpu';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -61,16 +62,6 @@ const day = (offset: number): string => ANCHOR.plus({ days: offset }).toISODate(
 const ny = (d: string, hm: string) => DateTime.fromISO(`${d}T${hm}`, { zone: 'America/New_York' }).toJSDate();
 const CLOSE = day(4);
 const WEEK = weekOf(CLOSE);
-
-/** CPU seconds used so far by another process (Linux /proc; 0 elsewhere): the Temporal dev server's share. */
-function procCpuSeconds(pid: number | undefined): number {
-  try {
-    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
 
 async function main(): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'all-use-bench-cycle-'));

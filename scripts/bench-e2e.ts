@@ -33,6 +33,7 @@ import { createWorker, WORKFLOW_INTERCEPTORS } from '../src/worker';
 import { freePort } from '../temporal/devServer';
 import { instructionWorkflowId } from '../src/contracts/workflows/tradeInstruction';
 import type { IbBroker } from '../activities/broker/ib-adapter';
+import { procCpuSeconds } from './bench/procCpu';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -72,16 +73,6 @@ function timed<T extends object>(acts: T): T {
           };
   }
   return out as T;
-}
-
-/** CPU seconds used so far by another process (Linux /proc; 0 elsewhere): the Temporal dev server's share. */
-function procCpuSeconds(pid: number | undefined): number {
-  try {
-    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return 0;
-  }
 }
 
 async function main(): Promise<void> {
