@@ -27,7 +27,7 @@ const EXP = `ab${process.pid}`;
 const FAM = { A: `SHADOW-${EXP}-A1`, B: `SHADOW-${EXP}-B1` };
 
 describe('feedback: A/B arms trade on the simulator (shadow families, manual clock)', function () {
-  this.timeout(300_000);
+  this.timeout(900_000);
   let h: ProtocolHarness;
   let versions: Record<'A' | 'B', number>;
 
@@ -49,7 +49,13 @@ describe('feedback: A/B arms trade on the simulator (shadow families, manual clo
       args: [{ from: close, to: close, familyIds: [FAM.A, FAM.B], repriceAfterMs: 1500, marketClock: 'broker' }],
     });
     for (const d of entryDays) {
-      for (const f of [FAM.A, FAM.B]) await until(async () => (await step(f, week)) === `entry ${d}`, 60_000, `${f} ${week} at entry ${d}`);
+      for (const f of [FAM.A, FAM.B]) {
+        let seen = 'not asked';
+        // Generous: a cycle's collect, settle, rebalance and plan steps are slow on a loaded CI machine.
+        await until(async () => (seen = await step(f, week)) === `entry ${d}`, 180_000, `${f} ${week} at entry ${d}`).catch((err: Error) => {
+          throw new Error(`${err.message} (its step: ${seen})`);
+        });
+      }
       h.sim.clock({ advance_to: ny(d, '10:00') });
     }
     return handle.result();

@@ -296,16 +296,32 @@ describe('webhooks: status pushed to STAR-LAB', function () {
   });
 
   it('when an event was recorded but its dispatch failed, then the sweeper delivers it once it is overdue, once, and leaves fresh or backing-off deliveries alone', async () => {
+    // The scheduled sweeper runs once a minute on its own: paused here (and any run of it in
+    // flight waited out), or it may wake the delivery between the test's steps and the test's
+    // own sweep finds nothing (seen in CI: woken 0).
+    const schedule = sys.client.schedule.getHandle(WEBHOOK_SWEEP_SCHEDULE_ID);
+    expect((await schedule.describe()).action).to.include({ workflowType: 'webhookSweep' });
+    await schedule.pause('webhooks test: the test runs the sweeper itself');
+    try {
+      await until(async () => (await schedule.describe()).info.runningActions.length === 0, 30_000, 'no scheduled sweep in flight');
+      await sweepOnce();
+    } finally {
+      await schedule.unpause('webhooks test done');
+    }
+  });
+
+  /** The sweeper's steps on one overdue delivery (the schedule paused by the caller). */
+  async function sweepOnce(): Promise<void> {
     rx = await receiver();
-    endpoint = await register(sys, rx.url);
+    const registered = (endpoint = await register(sys, rx.url));
     sys.simulator!.setPrice('GOOGL', 100);
     const id = await submit(sys, stock('GOOGL'));
     await waitStatus(sys, id, 'FILLED');
     await until(async () => rx!.accepted(id).some((g) => g.body.type === 'FILLED'), 30_000, 'FILLED delivered');
     // A booking whose dispatch after the commit failed: the event is in the outbox, nobody was woken.
     const lost = await enqueueStatusEvent(sys.prisma, { instructionId: id, type: 'POSITION_EXPIRED', dedupeKey: `${id}:sweep-test`, data: { symbol: 'GOOGL' } });
-    expect(lost).to.deep.equal({ instructionId: id, endpointIds: [endpoint.id] });
-    const pair = (ts: { instructionId: string; endpointIds: string[] }[]) => ts.some((t) => t.instructionId === id && t.endpointIds.includes(endpoint!.id));
+    expect(lost).to.deep.equal({ instructionId: id, endpointIds: [registered.id] });
+    const pair = (ts: { instructionId: string; endpointIds: string[] }[]) => ts.some((t) => t.instructionId === id && t.endpointIds.includes(registered.id));
     const overdue = async () => stalePendingTargets(sys.prisma, 60_000, 10_000);
     // Fresh: not the sweeper's business yet.
     expect(pair(await overdue())).to.equal(false);
@@ -318,8 +334,6 @@ describe('webhooks: status pushed to STAR-LAB', function () {
     expect(pair(await overdue())).to.equal(true);
 
     // The scheduled sweeper (every WEBHOOK_SWEEP_INTERVAL_MS) runs this workflow; run it now.
-    const sched = await sys.client.schedule.getHandle(WEBHOOK_SWEEP_SCHEDULE_ID).describe();
-    expect(sched.action).to.include({ workflowType: 'webhookSweep' });
     const sweep = () => sys.client.workflow.execute('webhookSweep', { taskQueue: sys.config.temporalTaskQueue, workflowId: uniq('sweep'), args: [] }) as Promise<{ woken: number }>;
     expect((await sweep()).woken).to.be.at.least(1);
     await until(async () => rx!.accepted(id).some((g) => g.body.type === 'POSITION_EXPIRED'), 30_000, 'the swept event delivered');
@@ -328,6 +342,6 @@ describe('webhooks: status pushed to STAR-LAB', function () {
     expect(pair(await overdue())).to.equal(false);
     await sweep();
     expect(rx.accepted(id).filter((g) => g.body.type === 'POSITION_EXPIRED')).to.have.length(1);
-    expect(checkStream(rx.accepted(id), endpoint.secret).slice(-2)).to.deep.equal(['FILLED', 'POSITION_EXPIRED']);
-  });
+    expect(checkStream(rx.accepted(id), registered.secret).slice(-2)).to.deep.equal(['FILLED', 'POSITION_EXPIRED']);
+  }
 });
