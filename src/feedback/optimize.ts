@@ -36,6 +36,8 @@ export interface OptimizeInput {
   workers?: number;
   /** measure parallel efficiency (one worker on the first trials, then all) */
   measureParallel?: boolean;
+  /** rounds of that measurement (default 3; each round: the first trials on one worker, then on all) */
+  calibrationRounds?: number;
   /** trials already stored (resume): not run again */
   done?: ReadonlyMap<string, TrialResult>;
   /** called with each new trial as it lands (persist it here) */
@@ -164,22 +166,32 @@ export async function optimize(input: OptimizeInput): Promise<OptimizeReport> {
         const same = (rs: TrialResult[]) => {
           for (const r of rs) if (JSON.stringify(r.returns) !== JSON.stringify(done.get(r.id)?.returns)) throw new Error(`trial ${r.id} differs between runs: not deterministic`);
         };
+        // Repeated in alternating rounds: one round is ~0.5 s (10-25 CPU ticks), too short to
+        // steady against other load on the machine; alternating spreads any drift of that load
+        // over both halves alike.
         const before = pool.workerMs;
-        const cpu0 = pool.workerCpuMs;
-        let t = performance.now();
-        (await pool.runEach(first, 1)).forEach(same);
-        one = performance.now() - t;
-        const busy1 = pool.workerMs;
-        const cpu1 = pool.workerCpuMs;
-        t = performance.now();
-        (await pool.runEach(first, n)).forEach(same);
-        all = performance.now() - t;
-        const cpu2 = pool.workerCpuMs;
+        const cpuStart = pool.workerCpuMs;
+        const add = (a: number | null, b: number | null, c: number | null) => (a === null || b === null || c === null ? null : a + (c - b));
+        one = all = allBusyMs = 0;
+        oneCpu = calibrationCpuMs = 0;
+        for (let round = 0; round < Math.max(1, input.calibrationRounds ?? 3); round++) {
+          const cpu0 = pool.workerCpuMs;
+          let t = performance.now();
+          (await pool.runEach(first, 1)).forEach(same);
+          one += performance.now() - t;
+          const busy1 = pool.workerMs;
+          const cpu1 = pool.workerCpuMs;
+          t = performance.now();
+          (await pool.runEach(first, n)).forEach(same);
+          all += performance.now() - t;
+          allBusyMs += pool.workerMs - busy1;
+          const cpu2 = pool.workerCpuMs;
+          oneCpu = add(oneCpu, cpu0, cpu1);
+          calibrationCpuMs = add(calibrationCpuMs, cpu1, cpu2);
+        }
         calibrationMs = pool.workerMs - before;
-        allBusyMs = pool.workerMs - busy1;
-        oneCpu = cpu0 === null || cpu1 === null ? null : cpu1 - cpu0;
-        calibrationCpuMs = cpu1 === null || cpu2 === null ? null : cpu2 - cpu1;
-        calibrationCpu = cpu0 === null || cpu2 === null ? null : cpu2 - cpu0;
+        const cpuEnd = pool.workerCpuMs;
+        calibrationCpu = cpuStart === null || cpuEnd === null ? null : cpuEnd - cpuStart;
       }
       await pool.runAll(rest, land, n);
       workerMs = pool.workerMs - calibrationMs;
