@@ -10,6 +10,7 @@ import { DateTime } from 'luxon';
 import type { BrokerExecution, MarketBar, MarketData, OptionQuote } from '../../src/contracts/broker';
 import { isoOfYmd } from '../../src/domain/instrument';
 import { MarketDataPacer, type PacerLimits } from './md-pacer';
+import { optionContract, stockContract } from './ib-contracts';
 
 export interface IbMarketDataOptions {
   host: string;
@@ -23,17 +24,8 @@ export interface IbMarketDataOptions {
   limits?: Partial<PacerLimits>;
 }
 
-const stk = (symbol: string): Contract => ({ symbol, secType: SecType.STK, exchange: 'SMART', currency: 'USD' });
-const opt = (symbol: string, expiry: string, strike: number, right: 'C' | 'P'): Contract => ({
-  symbol,
-  secType: SecType.OPT,
-  lastTradeDateOrContractMonth: expiry,
-  strike,
-  right: right as never,
-  multiplier: 100,
-  exchange: 'SMART',
-  currency: 'USD',
-});
+const stk = stockContract;
+const opt = optionContract;
 // IBApiNext tick ids: 1 bid, 2 ask, 4 last; 10041 model delta, 10039 model IV, 10002 underlying.
 const TICK = { bid: 1, ask: 2, last: 4, delta: 10041, iv: 10039, und: 10002, gamma: 10042, vega: 10043, theta: 10044, callOi: 27, putOi: 28 } as const;
 const ymd = isoOfYmd;

@@ -7,29 +7,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { Contract, EventName, Order, OrderAction, OrderType, SecType } from '@stoqey/ib';
+import { Contract, EventName, OrderAction, OrderType } from '@stoqey/ib';
 import { startSimulator, Simulator } from '../../src/ib-sim';
 import { readEnv } from '../../src/ib-sim/main';
-import { Client } from './ib-sim-kit';
+import { Client, opt, ord } from './ib-sim-kit';
 
-const opt = (symbol: string, expiry: string, strike: number, right: 'C' | 'P'): Contract => ({
-  symbol,
-  secType: SecType.OPT,
-  lastTradeDateOrContractMonth: expiry,
-  strike,
-  right: right as never,
-  multiplier: 100,
-  exchange: 'SMART',
-  currency: 'USD',
-});
-const ord = (action: OrderAction, qty: number, type: OrderType, lmt?: number, tif = 'DAY'): Order => ({
-  action,
-  totalQuantity: qty,
-  orderType: type,
-  lmtPrice: lmt,
-  tif: tif as Order['tif'],
-  transmit: true,
-});
 const MONDAY_10AM = '2026-11-23T15:00:00Z';
 const EXP = '20261127';
 

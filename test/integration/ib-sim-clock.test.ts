@@ -4,29 +4,9 @@
  */
 import path from 'node:path';
 import { expect } from 'chai';
-import { Contract, EventName, Order, OrderAction, OrderType, SecType } from '@stoqey/ib';
+import { Contract, EventName, OrderAction, OrderType, SecType } from '@stoqey/ib';
 import { startSimulator, Simulator } from '../../src/ib-sim';
-import { Client } from './ib-sim-kit';
-
-const stk = (symbol: string): Contract => ({ symbol, secType: SecType.STK, exchange: 'SMART', currency: 'USD' });
-const opt = (symbol: string, expiry: string, strike: number, right: 'C' | 'P'): Contract => ({
-  symbol,
-  secType: SecType.OPT,
-  lastTradeDateOrContractMonth: expiry,
-  strike,
-  right: right as never,
-  multiplier: 100,
-  exchange: 'SMART',
-  currency: 'USD',
-});
-const ord = (action: OrderAction, qty: number, type: OrderType, lmt?: number, tif = 'DAY'): Order => ({
-  action,
-  totalQuantity: qty,
-  orderType: type,
-  lmtPrice: lmt,
-  tif: tif as Order['tif'],
-  transmit: true,
-});
+import { Client, stk, opt, ord } from './ib-sim-kit';
 
 // Monday 23 Nov 2026, 10:00 New York. That week's expiry is Friday 27 Nov (Thanksgiving is Thursday).
 const MONDAY_10AM = '2026-11-23T15:00:00Z';

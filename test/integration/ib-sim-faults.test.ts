@@ -3,12 +3,11 @@
  */
 import net from 'node:net';
 import { expect } from 'chai';
-import { Contract, EventName, Order, OrderAction, OrderType, SecType } from '@stoqey/ib';
+import { EventName, Order, OrderAction, OrderType } from '@stoqey/ib';
 import { startSimulator, Simulator } from '../../src/ib-sim';
-import { Client, sleep, until } from './ib-sim-kit';
+import { Client, sleep, until, stk } from './ib-sim-kit';
 import type { Json } from './_system';
 
-const stk = (symbol: string): Contract => ({ symbol, secType: SecType.STK, exchange: 'SMART', currency: 'USD' });
 const mkt = (action: OrderAction, qty: number, orderRef = ''): Order => ({ action, totalQuantity: qty, orderType: OrderType.MKT, tif: 'DAY', transmit: true, orderRef });
 
 describe('ib-sim admin interface and faults (real client)', () => {

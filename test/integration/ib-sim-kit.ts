@@ -2,7 +2,7 @@
  * Shared helpers for the simulator tests (a helper module, not a test file: mocha loads only *.test.ts).
  * Drives the REAL @stoqey/ib client over TCP and records every event it emits.
  */
-import { EventName, IBApi } from '@stoqey/ib';
+import { EventName, IBApi, type Order, type OrderAction, type OrderType } from '@stoqey/ib';
 import type { Json } from './_system';
 
 export interface Recorded {
@@ -111,3 +111,14 @@ export async function until(pred: () => boolean, what = 'condition', timeoutMs =
     await sleep(10);
   }
 }
+
+/** Contracts and orders as the tests send them through the real client (contracts: the market-data client's own). */
+export { stockContract as stk, optionContract as opt } from '../../activities/broker/ib-contracts';
+export const ord = (action: OrderAction, qty: number, type: OrderType, lmt?: number, tif = 'DAY'): Order => ({
+  action,
+  totalQuantity: qty,
+  orderType: type,
+  lmtPrice: lmt,
+  tif: tif as Order['tif'],
+  transmit: true,
+});

@@ -5,19 +5,7 @@
 import { expect } from 'chai';
 import { BarSizeSetting, Contract, EventName, IBApiNext, OrderAction, OrderType, SecType, WhatToShow } from '@stoqey/ib';
 import { startSimulator, Simulator } from '../../src/ib-sim';
-import { Client, until } from './ib-sim-kit';
-
-const stk = (symbol: string): Contract => ({ symbol, secType: SecType.STK, exchange: 'SMART', currency: 'USD' });
-const opt = (symbol: string, expiry: string, strike: number, right: 'C' | 'P'): Contract => ({
-  symbol,
-  secType: SecType.OPT,
-  lastTradeDateOrContractMonth: expiry,
-  strike,
-  right: right as never,
-  multiplier: 100,
-  exchange: 'SMART',
-  currency: 'USD',
-});
+import { Client, until, stk, opt } from './ib-sim-kit';
 
 describe('ib-sim market data and account requests (real client)', () => {
   let sim: Simulator;

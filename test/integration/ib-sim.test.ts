@@ -6,9 +6,8 @@ import { expect } from 'chai';
 import { Contract, EventName, Order, OrderAction, OrderType, SecType } from '@stoqey/ib';
 import { startSimulator, Simulator } from '../../src/ib-sim';
 import { encodeFrame, encodeHello, FrameReader } from '../../src/ib-sim/codec';
-import { Client, until } from './ib-sim-kit';
+import { Client, until, stk } from './ib-sim-kit';
 
-const stk = (symbol: string): Contract => ({ symbol, secType: SecType.STK, exchange: 'SMART', currency: 'USD' });
 const order = (action: OrderAction, qty: number, type: OrderType, lmt?: number, extra: Partial<Order> = {}): Order => ({
   action,
   totalQuantity: qty,
