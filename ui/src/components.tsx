@@ -100,6 +100,39 @@ export function Scroll({ label, children }: { label: string; children: ReactNode
   );
 }
 
+/** A filter over a table's rows: "all" or one of the values the rows have. */
+export function FilterSelect({ id, label, value, set, options }: { id: string; label: string; value: string; set: (v: string) => void; options: string[] }) {
+  return (
+    <label htmlFor={id}>
+      {label}{' '}
+      <select id={id} value={value} onChange={(e) => set(e.target.value)}>
+        <option value="">all</option>
+        {options.map((o) => (
+          <option key={o}>{o}</option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/** A table's caption (for screen readers) and header row; a column named with a leading "#" is numeric (right-aligned). */
+export function TableHead({ caption, cols }: { caption: ReactNode; cols: string[] }) {
+  return (
+    <>
+      <caption className="sr-only">{caption}</caption>
+      <thead>
+        <tr>
+          {cols.map((c) => (
+            <th key={c} scope="col" className={c.startsWith('#') ? 'num' : undefined}>
+              {c.replace(/^#/, '')}
+            </th>
+          ))}
+        </tr>
+      </thead>
+    </>
+  );
+}
+
 /** One page failing to render (bad data) shows its error instead of blanking the whole app. */
 export class PageBoundary extends Component<{ children: ReactNode }, { error: Error | null }> {
   override state: { error: Error | null } = { error: null };

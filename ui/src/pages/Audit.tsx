@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { Loaded, Page, useOperator, when, Scroll } from '../components';
+import { Loaded, Page, useOperator, when, Scroll, TableHead } from '../components';
 
 interface AuditRow {
   id: string;
@@ -37,17 +37,7 @@ export function Audit() {
           ) : (
             <Scroll label="Audit log">
               <table>
-                <caption className="sr-only">Audit log, newest first</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">When</th>
-                    <th scope="col">Actor</th>
-                    <th scope="col">Action</th>
-                    <th scope="col">Target</th>
-                    <th scope="col">Outcome</th>
-                    <th scope="col">Detail</th>
-                  </tr>
-                </thead>
+                <TableHead caption="Audit log, newest first" cols={['When', 'Actor', 'Action', 'Target', 'Outcome', 'Detail']} />
                 <tbody>
                   {d.entries.map((e) => (
                     <tr key={e.id}>

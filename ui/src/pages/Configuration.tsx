@@ -1,4 +1,4 @@
-import { Loaded, Page, useOperator, Scroll } from '../components';
+import { Loaded, Page, useOperator, Scroll, TableHead } from '../components';
 import { formatCents, formatShare } from '../lib/money';
 import { kindLabel } from '../lib/tree';
 
@@ -31,20 +31,10 @@ export function Configuration() {
             <h2>Accounts</h2>
             <Scroll label="Account settings">
               <table>
-                <caption className="sr-only">Protocol configuration per account kind</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Account</th>
-                    <th scope="col">Share</th>
-                    <th scope="col">Instrument</th>
-                    <th scope="col">Delta band</th>
-                    <th scope="col">Underlyings</th>
-                    <th scope="col">Entry days</th>
-                    <th scope="col">Target premium / week</th>
-                    <th scope="col">Concentration limit</th>
-                    <th scope="col">Cash buffer</th>
-                  </tr>
-                </thead>
+                <TableHead
+                  caption="Protocol configuration per account kind"
+                  cols={['Account', 'Share', 'Instrument', 'Delta band', 'Underlyings', 'Entry days', 'Target premium / week', 'Concentration limit', 'Cash buffer']}
+                />
                 <tbody>
                   {Object.entries(d.protocol.accounts).map(([k, a]) => (
                     <tr key={k}>

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { followStream } from '../api';
-import { Page, StatusBadge, when, Scroll } from '../components';
+import { Page, StatusBadge, when, Scroll, TableHead, FilterSelect } from '../components';
 import { filterFeed, mergeFeed, type FeedRow } from '../lib/feed';
 import { formatPrice } from '../lib/money';
 import { distinct } from '../lib/table';
@@ -26,17 +26,6 @@ export function Orders() {
     [],
   );
   const shown = useMemo(() => filterFeed(rows, { source, strategy, status, text }), [rows, source, strategy, status, text]);
-  const select = (id: string, label: string, value: string, set: (v: string) => void, options: string[]) => (
-    <label htmlFor={id}>
-      {label}{' '}
-      <select id={id} value={value} onChange={(e) => set(e.target.value)}>
-        <option value="">all</option>
-        {options.map((o) => (
-          <option key={o}>{o}</option>
-        ))}
-      </select>
-    </label>
-  );
   return (
     <Page
       title="Orders and instructions"
@@ -47,9 +36,9 @@ export function Orders() {
       }
     >
       <div className="filters">
-        {select('o-source', 'Source', source, setSource, distinct(rows, 'source'))}
-        {select('o-strategy', 'Strategy', strategy, setStrategy, distinct(rows, 'strategy'))}
-        {select('o-status', 'Status', status, setStatus, distinct(rows, 'status'))}
+        <FilterSelect id="o-source" label="Source" value={source} set={setSource} options={distinct(rows, 'source')} />
+        <FilterSelect id="o-strategy" label="Strategy" value={strategy} set={setStrategy} options={distinct(rows, 'strategy')} />
+        <FilterSelect id="o-status" label="Status" value={status} set={setStatus} options={distinct(rows, 'status')} />
         <label htmlFor="o-text">
           Search <input id="o-text" type="search" value={text} onChange={(e) => setText(e.target.value)} placeholder="id, symbol, client order id" />
         </label>
@@ -61,25 +50,7 @@ export function Orders() {
       ) : (
         <Scroll label="Instructions">
           <table aria-live="polite">
-            <caption className="sr-only">Instructions, newest first, updated live</caption>
-            <thead>
-              <tr>
-                <th scope="col">Created</th>
-                <th scope="col">Instruction</th>
-                <th scope="col">Source</th>
-                <th scope="col">Strategy</th>
-                <th scope="col">Action</th>
-                <th scope="col" className="num">
-                  Qty
-                </th>
-                <th scope="col">Status</th>
-                <th scope="col">Broker order</th>
-                <th scope="col" className="num">
-                  Fill
-                </th>
-                <th scope="col">Workflow</th>
-              </tr>
-            </thead>
+            <TableHead caption="Instructions, newest first, updated live" cols={['Created', 'Instruction', 'Source', 'Strategy', 'Action', '#Qty', 'Status', 'Broker order', '#Fill', 'Workflow']} />
             <tbody>
               {shown.map((r) => (
                 <tr key={r.id} data-testid={`instr-${r.clientOrderId}`} data-status={r.status}>

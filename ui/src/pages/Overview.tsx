@@ -1,4 +1,4 @@
-import { Card, Loaded, Money, Page, Scroll, useOperator, when } from '../components';
+import { Card, Loaded, Money, Page, Scroll, useOperator, when, TableHead } from '../components';
 import { formatCents } from '../lib/money';
 import { buildAccountTree, flattenTree, kindLabel, type FamilyIn, type TransferIn } from '../lib/tree';
 
@@ -107,25 +107,7 @@ export function Overview() {
                       </div>
                       <Scroll label={`Accounts of ${n.family.name}`}>
                         <table className="compact">
-                          <caption className="sr-only">Accounts of {n.family.name}</caption>
-                          <thead>
-                            <tr>
-                              <th scope="col">Account</th>
-                              <th scope="col">Status</th>
-                              <th scope="col" className="num">
-                                Base
-                              </th>
-                              <th scope="col" className="num">
-                                Cash
-                              </th>
-                              <th scope="col" className="num">
-                                Equity
-                              </th>
-                              <th scope="col" className="num">
-                                Buffer
-                              </th>
-                            </tr>
-                          </thead>
+                          <TableHead caption={`Accounts of ${n.family.name}`} cols={['Account', 'Status', '#Base', '#Cash', '#Equity', '#Buffer']} />
                           <tbody>
                             {n.family.accounts.map((a) => (
                               <tr key={a.id}>

@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { LevelBadge, Loaded, Money, Page, useOperator, Scroll } from '../components';
+import { LevelBadge, Loaded, Money, Page, useOperator, Scroll, FilterSelect } from '../components';
 import { formatPrice } from '../lib/money';
 import { distinct, sortRows, type SortDir } from '../lib/table';
 
@@ -61,26 +61,15 @@ export function Positions() {
       ),
     [rows, owner, symbol, source, sort],
   );
-  const select = (id: string, label: string, value: string, set: (v: string) => void, options: string[]) => (
-    <label htmlFor={id}>
-      {label}{' '}
-      <select id={id} value={value} onChange={(e) => set(e.target.value)}>
-        <option value="">all</option>
-        {options.map((o) => (
-          <option key={o}>{o}</option>
-        ))}
-      </select>
-    </label>
-  );
   return (
     <Page title="Positions">
       <Loaded q={q} what="positions">
         {(d) => (
           <>
             <div className="filters">
-              {select('f-owner', 'Account', owner, setOwner, distinct(rows, 'ownerId'))}
-              {select('f-symbol', 'Underlying', symbol, setSymbol, distinct(rows, 'symbol'))}
-              {select('f-source', 'Source', source, setSource, distinct(rows, 'source'))}
+              <FilterSelect id="f-owner" label="Account" value={owner} set={setOwner} options={distinct(rows, 'ownerId')} />
+              <FilterSelect id="f-symbol" label="Underlying" value={symbol} set={setSymbol} options={distinct(rows, 'symbol')} />
+              <FilterSelect id="f-source" label="Source" value={source} set={setSource} options={distinct(rows, 'source')} />
             </div>
             {d.levelsError && <p className="muted">Levels unavailable: {d.levelsError}</p>}
             {shown.length === 0 ? (

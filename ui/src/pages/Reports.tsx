@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { LineChart } from '../Chart';
-import { Link, Loaded, Money, Page, useOperator, when } from '../components';
+import { Link, Loaded, Money, Page, useOperator, when, TableHead } from '../components';
 import { kindLabel } from '../lib/tree';
 import { navigate } from '../router';
 
@@ -56,14 +56,7 @@ export function ReportList() {
             <p className="empty">No report produced yet: the report schedules write one after each trading day and week. Any day can still be opened above (computed on demand, not stored).</p>
           ) : (
             <table>
-              <caption className="sr-only">Stored reports, newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Kind</th>
-                  <th scope="col">Period</th>
-                  <th scope="col">Produced</th>
-                </tr>
-              </thead>
+              <TableHead caption="Stored reports, newest first" cols={['Kind', 'Period', 'Produced']} />
               <tbody>
                 {d.reports.map((r) => (
                   <tr key={r.id}>
@@ -131,24 +124,7 @@ export function ReportView({ kind, date }: { kind: 'daily' | 'weekly'; date: str
               <p className="empty">No account family in this period.</p>
             ) : (
               <table>
-                <caption className="sr-only">Per family</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Family</th>
-                    <th scope="col" className="num">
-                      Equity
-                    </th>
-                    <th scope="col" className="num">
-                      Premium
-                    </th>
-                    <th scope="col" className="num">
-                      Realised
-                    </th>
-                    <th scope="col" className="num">
-                      Max drawdown
-                    </th>
-                  </tr>
-                </thead>
+                <TableHead caption="Per family" cols={['Family', '#Equity', '#Premium', '#Realised', '#Max drawdown']} />
                 <tbody>
                   {r.families.map((f) => (
                     <tr key={f.familyId}>

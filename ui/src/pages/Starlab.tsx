@@ -1,4 +1,4 @@
-import { Loaded, Money, Page, useOperator, when } from '../components';
+import { Loaded, Money, Page, useOperator, when, TableHead } from '../components';
 
 /** The strategy a notification names (whichever key STAR-LAB used), as text. */
 function strategyOf(body: Record<string, unknown> | null): string {
@@ -26,16 +26,7 @@ export function Starlab() {
               </p>
             ) : (
               <table>
-                <caption className="sr-only">STAR-LAB API clients</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Client</th>
-                    <th scope="col">Strategies</th>
-                    <th scope="col">Scopes</th>
-                    <th scope="col">Created</th>
-                    <th scope="col">State</th>
-                  </tr>
-                </thead>
+                <TableHead caption="STAR-LAB API clients" cols={['Client', 'Strategies', 'Scopes', 'Created', 'State']} />
                 <tbody>
                   {d.clients.map((c) => (
                     <tr key={c.name}>
@@ -56,21 +47,7 @@ export function Starlab() {
               <p className="empty">No STAR-LAB instruction received yet.</p>
             ) : (
               <table>
-                <caption className="sr-only">STAR-LAB strategies with their instructions and realised P&amp;L</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Client</th>
-                    <th scope="col">Strategy</th>
-                    <th scope="col">Scheme</th>
-                    <th scope="col">Instructions by status</th>
-                    <th scope="col" className="num">
-                      Positions
-                    </th>
-                    <th scope="col" className="num">
-                      Realised P&amp;L
-                    </th>
-                  </tr>
-                </thead>
+                <TableHead caption="STAR-LAB strategies with their instructions and realised P&L" cols={['Client', 'Strategy', 'Scheme', 'Instructions by status', '#Positions', '#Realised P&L']} />
                 <tbody>
                   {d.strategies.map((s) => (
                     <tr key={`${s.clientName}:${s.strategy}`}>
@@ -97,15 +74,7 @@ export function Starlab() {
               <p className="empty">No notification from STAR-LAB.</p>
             ) : (
               <table>
-                <caption className="sr-only">Strategy notifications, newest first</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Received</th>
-                    <th scope="col">Client</th>
-                    <th scope="col">Strategy</th>
-                    <th scope="col">Status</th>
-                  </tr>
-                </thead>
+                <TableHead caption="Strategy notifications, newest first" cols={['Received', 'Client', 'Strategy', 'Status']} />
                 <tbody>
                   {d.notifications.map((n) => (
                     <tr key={n.id}>

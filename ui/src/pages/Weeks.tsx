@@ -1,4 +1,4 @@
-import { Loaded, Page, useOperator, when, Scroll } from '../components';
+import { Loaded, Page, useOperator, when, Scroll, TableHead } from '../components';
 import { weekGrid, weekTypeTone, type WeekTypeIn } from '../lib/weeks';
 
 interface WeeksData {
@@ -62,16 +62,7 @@ export function Weeks() {
                 <p className="empty">No weekly cycle has run yet.</p>
               ) : (
                 <table>
-                  <caption className="sr-only">Weekly cycle workflows, newest first</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Workflow</th>
-                      <th scope="col">Type</th>
-                      <th scope="col">Status</th>
-                      <th scope="col">Started</th>
-                      <th scope="col">Closed</th>
-                    </tr>
-                  </thead>
+                  <TableHead caption="Weekly cycle workflows, newest first" cols={['Workflow', 'Type', 'Status', 'Started', 'Closed']} />
                   <tbody>
                     {d.runs.map((r) => (
                       <tr key={r.workflowId}>
