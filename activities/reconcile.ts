@@ -152,9 +152,18 @@ export function createReconcileActivities({ prisma, broker, logger }: { prisma: 
         { isolationLevel: 'RepeatableRead' },
       );
       // A fill of an instruction whose workflow still runs is on its way to the books, not missed.
-      for (const [id, running] of await runningInstructions(progress, log)) {
+      const running = await runningInstructions(progress, log);
+      // A workflow that ended after the books were read may have recorded the fill just before:
+      // then the books hold it now (later than this snapshot) and it is in flight too.
+      const ended = executions.filter((e) => !known.has(e.execId) && running.get(e.orderRef) === false);
+      const recordedSince = await knownExecIds(
+        prisma,
+        ended.map((e) => e.execId),
+      );
+      for (const e of ended) if (recordedSince.has(e.execId)) running.set(e.orderRef, true);
+      for (const [id, inFlight] of running) {
         const i = instructions.get(id);
-        if (i && running) instructions.set(id, { ...i, inFlight: true });
+        if (i && inFlight) instructions.set(id, { ...i, inFlight: true });
       }
       const looked = reconcile({
         asOf: a.asOf,
@@ -280,20 +289,19 @@ async function runningInstructions(progress: ReadonlyMap<string, { status: strin
   } catch {
     client = undefined;
   }
-  for (const [id, p] of open) {
-    if (!client) {
-      out.set(id, true);
-      continue;
-    }
-    try {
-      const d = await client.workflow.getHandle(p.workflowId).describe();
-      out.set(id, d.status.name === 'RUNNING');
-    } catch (err) {
-      const notFound = err instanceof Error && err.name === 'WorkflowNotFoundError';
-      if (!notFound) log.warn('reconciliation: could not tell whether an instruction is in flight; counting it in flight', { instruction: id, err });
-      out.set(id, !notFound);
-    }
-  }
+  await Promise.all(
+    open.map(async ([id, p]) => {
+      if (!client) return void out.set(id, true);
+      try {
+        const d = await client.workflow.getHandle(p.workflowId).describe();
+        out.set(id, d.status.name === 'RUNNING');
+      } catch (err) {
+        const notFound = err instanceof Error && err.name === 'WorkflowNotFoundError';
+        if (!notFound) log.warn('reconciliation: could not tell whether an instruction is in flight; counting it in flight', { instruction: id, err });
+        out.set(id, !notFound);
+      }
+    }),
+  );
   return out;
 }
 
