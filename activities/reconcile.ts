@@ -95,9 +95,11 @@ export function createReconcileActivities({ prisma, broker, logger }: { prisma: 
     },
 
     /**
-     * `final: false` is a dry look: when it finds an unexplained difference it changes nothing and
-     * answers `recheck` (a fill between the broker read and the books read looks like one), so the
-     * workflow reads the broker again; the final pass books, sets reduce-only and reports.
+     * Compares the books with the broker's snapshot as of its time (src/domain/reconcile.ts).
+     * `final: false` is a dry look: when a difference is undecided (unexplained or deferred) it
+     * changes nothing and answers `recheck` with the undecided keys, so the workflow reads the
+     * broker again; the final look (given the keys undecided on every earlier look: only those
+     * can be unexplained) books, sets reduce-only and reports.
      */
     async reconcileBooks(p: {
       runId: string;
