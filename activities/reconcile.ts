@@ -8,10 +8,24 @@ import type { PrismaClient } from '../src/db/client';
 import type { Logger } from '../src/logger';
 import type { Broker, BrokerExecution, BrokerPosition } from '../src/contracts/broker';
 import type { ReconciliationSummary } from '../src/contracts/workflows/reconciliation';
-import { reconcile, type BrokerExecutionIn, type BrokerPositionIn, type ContractRef, type Difference } from '../src/domain/reconcile';
+import { Context } from '@temporalio/activity';
+import { isTerminal } from '../src/contracts/orderStatus';
+import {
+  isUnexplained,
+  persistentOnly,
+  reconcile,
+  undecidedKeys,
+  type BrokerExecutionIn,
+  type ReconcileResult,
+  type BrokerPositionIn,
+  type ContractRef,
+  type Difference,
+} from '../src/domain/reconcile';
 import {
   applyBookings,
   bookCashCents,
+  bookFillsSince,
+  instructionProgress,
   closedPositions,
   bookInstructions,
   bookPositions,
@@ -33,7 +47,16 @@ export interface BrokerAccountSnapshot {
   positions: BrokerPosition[];
   cashCents: number;
   executions: BrokerExecution[];
+  /** the broker's clock when the reads began (absent in snapshots of older histories) */
+  readStartedAt?: string;
+  /** this worker's clock then: which fills the books recorded since (their rows' creation) */
+  readStartedWallAt?: string;
+  /** execIds listed before positions and cash were read (the rest came while they were read) */
+  settledExecIds?: string[];
 }
+
+/** How long before the read's start a fill row is still looked at (clock skew between the worker and PostgreSQL). */
+const RECENT_FILL_MARGIN_MS = 60_000;
 
 export interface ReconciliationReport extends ReconciliationSummary {
   differences_detail: Difference[];
@@ -48,39 +71,44 @@ const contractOf = (x: { symbol: string; secType: 'STK' | 'OPT'; expiry?: string
     ? { symbol: x.symbol, secType: 'OPT', expiry: x.expiry ?? '', strike: String(x.strike ?? 0), right: x.right ?? '' }
     : { symbol: x.symbol, secType: 'STK', expiry: '', strike: '0', right: '' };
 
-const sameAccount = (a: { positions: BrokerPosition[]; cashCents: number }, b: { positions: BrokerPosition[]; cashCents: number }): boolean =>
-  a.cashCents === b.cashCents && JSON.stringify(a.positions) === JSON.stringify(b.positions);
-
 export function createReconcileActivities({ prisma, broker, logger }: { prisma: PrismaClient; broker: Broker; logger: Logger }) {
   return {
     /**
-     * Positions and cash, the executions since a week before the last run, then positions and
-     * cash again: equal twice means no fill slipped between the reads (else read again).
+     * The broker's snapshot with its time: the executions since a week before the last run,
+     * then positions and cash, then the executions again. Under load fills keep coming, so no
+     * two reads agree for long; instead the snapshot says which executions it holds for certain
+     * (listed before) and which came while positions and cash were read (listed after only).
      */
     async readBrokerAccount(): Promise<BrokerAccountSnapshot> {
       const md = broker.marketData;
       if (!md?.executionsSince || !md.accountCash) throw new Error('the broker has no account data (positions, cash, executions) to reconcile with');
       const last = await latestRun(prisma);
       const since = last ? new Date(Date.parse(last.brokerTime) - 7 * 24 * 3600_000) : new Date(0);
-      const read = async () => ({ positions: (await md.positions()).filter((p) => p.quantity !== 0), cashCents: Math.round((await md.accountCash!()) * 100) });
-      for (let attempt = 1; ; attempt++) {
-        const before = await read();
-        const executions = await md.executionsSince(since);
-        const after = await read();
-        const asOf = (await md.now()).toISOString();
-        if (sameAccount(before, after) || attempt >= 5) {
-          if (attempt >= 5) logger.warn('broker account kept changing while read; reconciling the last read');
-          return { asOf, ...after, executions };
-        }
-      }
+      const readStartedWallAt = new Date().toISOString();
+      const readStartedAt = (await md.now()).toISOString();
+      const settled = await md.executionsSince(since);
+      const positions = (await md.positions()).filter((p) => p.quantity !== 0);
+      const cashCents = Math.round((await md.accountCash()) * 100);
+      const executions = await md.executionsSince(since);
+      const asOf = (await md.now()).toISOString();
+      return { asOf, positions, cashCents, executions, readStartedAt, readStartedWallAt, settledExecIds: settled.map((e) => e.execId) };
     },
 
     /**
-     * `final: false` is a dry look: when it finds an unexplained difference it changes nothing and
-     * answers `recheck` (a fill between the broker read and the books read looks like one), so the
-     * workflow reads the broker again; the final pass books, sets reduce-only and reports.
+     * Compares the books with the broker's snapshot as of its time (src/domain/reconcile.ts).
+     * `final: false` is a dry look: when a difference is undecided (unexplained or deferred) it
+     * changes nothing and answers `recheck` with the undecided keys, so the workflow reads the
+     * broker again; the final look (given the keys undecided on every earlier look: only those
+     * can be unexplained) books, sets reduce-only and reports.
      */
-    async reconcileBooks(p: { runId: string; trigger: string; account: BrokerAccountSnapshot; final?: boolean }): Promise<ReconciliationSummary & { recheck?: boolean }> {
+    async reconcileBooks(p: {
+      runId: string;
+      trigger: string;
+      account: BrokerAccountSnapshot;
+      final?: boolean;
+      /** the last look of a run with rechecks: the keys undecided in every earlier look (only those can be unexplained now) */
+      undecidedInEveryLook?: string[];
+    }): Promise<ReconciliationSummary & { recheck?: boolean; undecided?: string[] }> {
       const done = await getRun(prisma, p.runId);
       if (done) return summaryOf(done.body as ReconciliationReport);
       const log = logger.child({ reconciliation: p.runId });
@@ -99,7 +127,8 @@ export function createReconcileActivities({ prisma, broker, logger }: { prisma: 
       }));
       const positions: BrokerPositionIn[] = a.positions.map((x) => ({ contract: contractOf(x), quantity: x.quantity, avgCost: x.avgCost }));
       // One snapshot of the books: a fill recorded between two reads would look like a difference.
-      const { known, books, instructions, cash, closed } = await inBooksTransaction(
+      const brokerCommission = new Map(executions.filter((e) => e.commission !== undefined).map((e) => [e.execId, e.commission!]));
+      const { known, books, instructions, progress, cash, closed, recentFills } = await inBooksTransaction(
         prisma,
         async (tx) => {
           const known = await knownExecIds(
@@ -111,7 +140,11 @@ export function createReconcileActivities({ prisma, broker, logger }: { prisma: 
             known,
             books: await bookPositions(tx),
             instructions: await bookInstructions(tx, refs),
-            cash: await bookCashCents(tx, new Map(executions.filter((e) => e.commission !== undefined).map((e) => [e.execId, e.commission!]))),
+            progress: await instructionProgress(tx, refs),
+            cash: await bookCashCents(tx, brokerCommission),
+            recentFills: a.readStartedWallAt
+              ? await bookFillsSince(tx, new Date(Date.parse(a.readStartedWallAt) - RECENT_FILL_MARGIN_MS), new Set(executions.map((e) => e.execId)), brokerCommission)
+              : [],
             closed: await closedPositions(
               tx,
               executions.filter((e) => !known.has(e.execId) && e.orderId === 0 && !e.orderRef).map((e) => e.contract),
@@ -120,7 +153,21 @@ export function createReconcileActivities({ prisma, broker, logger }: { prisma: 
         },
         { isolationLevel: 'RepeatableRead' },
       );
-      const r = reconcile({
+      // A fill of an instruction whose workflow still runs is on its way to the books, not missed.
+      const running = await runningInstructions(progress, log);
+      // A workflow that ended after the books were read may have recorded the fill just before:
+      // then the books hold it now (later than this snapshot) and it is in flight too.
+      const ended = executions.filter((e) => !known.has(e.execId) && running.get(e.orderRef) === false);
+      const recordedSince = await knownExecIds(
+        prisma,
+        ended.map((e) => e.execId),
+      );
+      for (const e of ended) if (recordedSince.has(e.execId)) running.set(e.orderRef, true);
+      for (const [id, inFlight] of running) {
+        const i = instructions.get(id);
+        if (i && inFlight) instructions.set(id, { ...i, inFlight: true });
+      }
+      const looked = reconcile({
         asOf: a.asOf,
         brokerPositions: positions,
         brokerCashCents: a.cashCents,
@@ -130,10 +177,12 @@ export function createReconcileActivities({ prisma, broker, logger }: { prisma: 
         knownExecIds: known,
         instructions,
         closedPositions: closed,
+        ...(a.readStartedAt && a.settledExecIds ? { snapshot: { readStartedAt: a.readStartedAt, settledExecIds: new Set(a.settledExecIds) }, recentBookFills: recentFills } : {}),
       });
-      if (r.unexplained > 0 && p.final === false) {
-        log.warn('reconciliation: unexplained difference on the first look; reading the broker again', { unexplained: r.unexplained });
-        return { runId: p.runId, trigger: p.trigger, brokerTime: a.asOf, differences: r.differences.length, explained: r.explained, unexplained: r.unexplained, reduce_only: [], recheck: true };
+      const r = p.undecidedInEveryLook ? persistentOnly(looked, new Set(p.undecidedInEveryLook)) : looked;
+      if ((r.unexplained > 0 || r.deferred > 0) && p.final === false) {
+        log.warn('reconciliation: difference not decided on this look; reading the broker again', { unexplained: r.unexplained, deferred: r.deferred, in_flight: r.inFlight });
+        return { ...counts(p, a.asOf, r), reduce_only: [], recheck: true, undecided: undecidedKeys(r) };
       }
       if (r.openingBalanceCents !== null && (await recordOpeningBalance(prisma, r.openingBalanceCents, p.runId))) log.info('books opening balance recorded', { cents: r.openingBalanceCents });
       const reasonOf = new Map(r.differences.flatMap((d) => d.bookings.map((b) => [b.key, d.kind] as const)));
@@ -146,12 +195,13 @@ export function createReconcileActivities({ prisma, broker, logger }: { prisma: 
       for (const t of webhooks) await dispatchFromActivity(t); // after the commit: the events are recorded either way
       for (const d of r.differences) {
         if (d.explained) log.info('reconciliation: explained difference', { kind: d.kind, message: d.message });
+        else if (d.timing) log.warn('reconciliation: difference deferred (may be timing)', { kind: d.kind, message: d.message, broker: d.broker, books: d.books });
         else log.error('reconciliation: UNEXPLAINED difference', { kind: d.kind, message: d.message, broker: d.broker, books: d.books });
       }
       // Nothing is overwritten: an unexplained difference stops new risk on what it touches until an operator looks.
       for (const scope of r.reduceOnlyScopes) {
         const why = r.differences
-          .filter((d) => !d.explained && d.scopes.includes(scope))
+          .filter((d) => isUnexplained(d) && d.scopes.includes(scope))
           .map((d) => d.message)
           .join('; ');
         await setReduceOnlyMode({ prisma }, { actor: 'reconciliation', on: true, scope, reason: `reconciliation ${p.runId}: ${why}`.slice(0, 500) });
@@ -160,12 +210,7 @@ export function createReconcileActivities({ prisma, broker, logger }: { prisma: 
       reconciliationRunsTotal.inc({ outcome: r.unexplained ? 'unexplained' : r.explained ? 'explained' : 'clean' });
       const last = await latestRun(prisma);
       const report: ReconciliationReport = {
-        runId: p.runId,
-        trigger: p.trigger,
-        brokerTime: a.asOf,
-        differences: r.differences.length,
-        explained: r.explained,
-        unexplained: r.unexplained,
+        ...counts(p, a.asOf, r),
         reduce_only: r.reduceOnlyScopes,
         differences_detail: r.differences,
         booked,
@@ -188,13 +233,35 @@ export function createReconcileActivities({ prisma, broker, logger }: { prisma: 
         explained: r.explained,
         unexplained: r.unexplained,
         reduce_only: r.reduceOnlyScopes,
+        deferred: r.deferred,
+        in_flight: r.inFlight,
         booked: booked.length,
       });
-      log.info('reconciliation done', { differences: report.differences, explained: r.explained, unexplained: r.unexplained, reduce_only: r.reduceOnlyScopes, booked: booked.length });
+      log.info('reconciliation done', {
+        differences: report.differences,
+        explained: r.explained,
+        unexplained: r.unexplained,
+        deferred: r.deferred,
+        in_flight: r.inFlight,
+        reduce_only: r.reduceOnlyScopes,
+        booked: booked.length,
+      });
       return summaryOf(report);
     },
   };
 }
+
+/** The summary's figures of one look (reduce_only apart: a look that books nothing sets none). */
+const counts = (p: { runId: string; trigger: string }, brokerTime: string, r: ReconcileResult): Omit<ReconciliationSummary, 'reduce_only'> => ({
+  runId: p.runId,
+  trigger: p.trigger,
+  brokerTime,
+  differences: r.differences.length,
+  explained: r.explained,
+  unexplained: r.unexplained,
+  deferred: r.deferred,
+  in_flight: r.inFlight,
+});
 
 const summaryOf = (r: ReconciliationReport): ReconciliationSummary => ({
   runId: r.runId,
@@ -204,6 +271,40 @@ const summaryOf = (r: ReconciliationReport): ReconciliationSummary => ({
   explained: r.explained,
   unexplained: r.unexplained,
   reduce_only: r.reduce_only,
+  // Runs stored before these counts existed had neither.
+  deferred: (r as Partial<ReconciliationReport>).deferred ?? 0,
+  in_flight: (r as Partial<ReconciliationReport>).in_flight ?? 0,
 });
+
+/**
+ * Whether each non-final instruction's workflow still runs (Temporal, through the worker's own
+ * client). Not found or closed: nobody will record its fills, so the books missed them. When
+ * Temporal cannot say, the fill counts as in flight: it is not booked now and sets nothing.
+ */
+async function runningInstructions(progress: ReadonlyMap<string, { status: string; workflowId: string }>, log: Logger): Promise<Map<string, boolean>> {
+  const out = new Map<string, boolean>();
+  const open = [...progress].filter(([, p]) => !isTerminal(p.status));
+  if (!open.length) return out;
+  let client;
+  try {
+    client = Context.current().client;
+  } catch {
+    client = undefined;
+  }
+  await Promise.all(
+    open.map(async ([id, p]) => {
+      if (!client) return void out.set(id, true);
+      try {
+        const d = await client.workflow.getHandle(p.workflowId).describe();
+        out.set(id, d.status.name === 'RUNNING');
+      } catch (err) {
+        const notFound = err instanceof Error && err.name === 'WorkflowNotFoundError';
+        if (!notFound) log.warn('reconciliation: could not tell whether an instruction is in flight; counting it in flight', { instruction: id, err });
+        out.set(id, !notFound);
+      }
+    }),
+  );
+  return out;
+}
 
 export type ReconcileActivities = ReturnType<typeof createReconcileActivities>;

@@ -14,6 +14,7 @@ import { BrokerUnavailableError } from './errors';
 import { mapIbError } from './ib-mapping';
 import type { CompletedOrder, OrderBook } from './order-book';
 import type { TokenBucket } from './rate-limiter';
+import { ibTime } from '../../src/domain/ibTime';
 
 export interface ConnectionOptions {
   host: string;
@@ -174,7 +175,8 @@ export class IbConnection extends EventEmitter {
     );
     ib.on(EventName.execDetails, (_r: number, _c: Contract, e: Execution) => {
       if (!e.execId || e.orderId === undefined) return;
-      this.o.book.onExec(e.orderId, e.clientId, e.orderRef, { type: 'exec', execId: e.execId, time: e.time ?? '', shares: e.shares ?? 0, price: e.price ?? 0, permId: e.permId });
+      // ISO UTC, as the books store every instant: reconciliation compares fill times with the broker's clock.
+      this.o.book.onExec(e.orderId, e.clientId, e.orderRef, { type: 'exec', execId: e.execId, time: ibTime(e.time ?? ''), shares: e.shares ?? 0, price: e.price ?? 0, permId: e.permId });
     });
     ib.on(EventName.commissionReport, (r: CommissionReport) => r.execId && this.o.book.onCommission(r.execId, r.commission ?? 0));
     log.debug('ib connecting', { gen, host: this.o.host, port: this.o.port });

@@ -9,6 +9,7 @@ import type winston from 'winston';
 import { DateTime } from 'luxon';
 import type { BrokerExecution, MarketBar, MarketData, OptionQuote } from '../../src/contracts/broker';
 import { isoOfYmd } from '../../src/domain/instrument';
+import { ibTime } from '../../src/domain/ibTime';
 import { MarketDataPacer, type PacerLimits } from './md-pacer';
 import { optionContract, stockContract } from './ib-contracts';
 
@@ -30,14 +31,7 @@ const opt = optionContract;
 const TICK = { bid: 1, ask: 2, last: 4, delta: 10041, iv: 10039, und: 10002, gamma: 10042, vega: 10043, theta: 10044, callOi: 27, putOi: 28 } as const;
 const ymd = isoOfYmd;
 
-/** "20261127 16:00:00 US/Eastern" (or yyyyMMdd-HH:mm:ss UTC) → ISO UTC. */
-export function ibTime(t: string): string {
-  const m = /^(\d{8})[ -]+(\d{2}:\d{2}:\d{2})\s*(.*)$/.exec(t.trim());
-  if (!m) return t;
-  const zone = m[3] ? (m[3] === 'US/Eastern' || m[3] === 'EST' || m[3] === 'EDT' ? 'America/New_York' : m[3]) : t.includes('-') ? 'utc' : 'America/New_York';
-  const d = DateTime.fromFormat(`${m[1]} ${m[2]}`, 'yyyyMMdd HH:mm:ss', { zone });
-  return d.isValid ? d.toUTC().toISO({ suppressMilliseconds: false }) : t;
-}
+export { ibTime } from '../../src/domain/ibTime';
 
 export function createIbMarketData(o: IbMarketDataOptions): MarketData {
   let api: IBApiNext | undefined;

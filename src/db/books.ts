@@ -13,7 +13,7 @@ import { applyFillToPosition } from './instructions';
 import { enqueueStatusEventTx, type WebhookTargets } from './webhooks';
 import { actionSpec, multiplierOf, ymdOfIso } from '../domain/instrument';
 import { applyFill, type NetPosition } from '../domain/positionMath';
-import { familyOfAccount, fillCashCents, type BookInstruction, type BookPosition, type Booking, type ContractRef, type OwnerKind } from '../domain/reconcile';
+import { familyOfAccount, fillCashCents, type BookFill, type BookInstruction, type BookPosition, type Booking, type ContractRef, type OwnerKind } from '../domain/reconcile';
 import type { TradeInstruction } from '../contracts/instruction';
 
 type Tx = Prisma.TransactionClient;
@@ -94,6 +94,49 @@ export async function bookInstructions(prisma: Db, ids: readonly string[]): Prom
       ];
     }),
   );
+}
+
+/** Status and workflow of these instructions: whether a fill of theirs may still be on its way to the books. */
+export async function instructionProgress(prisma: Db, ids: readonly string[]): Promise<Map<string, { status: string; workflowId: string }>> {
+  if (!ids.length) return new Map();
+  const rows = await prisma.instruction.findMany({ where: { id: { in: [...ids] } }, select: { id: true, status: true, workflowId: true } });
+  return new Map(rows.map((r) => [r.id, { status: r.status, workflowId: r.workflowId }]));
+}
+
+/**
+ * The fills the books recorded since `since` (their rows' creation) other than `except`, with
+ * their cash as `bookCashCents` counts it: reconciliation leaves out the ones later than the
+ * broker's snapshot (src/domain/reconcile.ts `laterThanSnapshot`).
+ */
+export async function bookFillsSince(prisma: Db, since: Date, except: ReadonlySet<string>, brokerCommission: ReadonlyMap<string, number> = new Map()): Promise<BookFill[]> {
+  const rows = await prisma.execution.findMany({ where: { createdAt: { gte: since } }, select: { execId: true, instructionId: true, shares: true, price: true, commission: true, executedAt: true } });
+  const fresh = rows.filter((r) => !except.has(r.execId));
+  const instr = await bookInstructions(prisma, [...new Set(fresh.map((r) => r.instructionId))]);
+  const sides = new Map(
+    (await prisma.instruction.findMany({ where: { id: { in: [...instr.keys()] } }, select: { id: true, tradeAction: true } })).map((r) => [
+      r.id,
+      actionSpec(r.tradeAction as TradeInstruction['trade_action']).side,
+    ]),
+  );
+  return fresh.flatMap((r) => {
+    const i = instr.get(r.instructionId);
+    if (!i) return [];
+    const signedQty = (sides.get(r.instructionId) === 'BUY' ? 1 : -1) * r.shares;
+    const commission = r.commission !== null ? r.commission.toString() : String(brokerCommission.get(r.execId) ?? 0);
+    const commissionCents = new Decimal(commission).mul(100).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toNumber();
+    return [
+      {
+        ownerKind: i.ownerKind,
+        ownerId: i.ownerId,
+        scope: i.scope,
+        execId: r.execId,
+        time: r.executedAt,
+        contract: i.contract,
+        signedQty,
+        cashCents: fillCashCents(i.contract, signedQty, r.price.toString(), commissionCents),
+      },
+    ];
+  });
 }
 
 /**

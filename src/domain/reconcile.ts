@@ -14,6 +14,7 @@
  * of commissions, IB's convention: the commission is part of the position's cost).
  */
 import Decimal from 'decimal.js';
+import { ibInstant } from './ibTime';
 
 export type SecType = 'STK' | 'OPT';
 
@@ -67,6 +68,36 @@ export interface BrokerExecutionIn {
 export interface BookInstruction extends Owner {
   id: string;
   contract: ContractRef;
+  /**
+   * Its workflow still runs and will record its fills itself: a broker execution of it the books
+   * do not hold yet is a fill in flight (IN_FLIGHT), not one the books missed.
+   */
+  inFlight?: boolean;
+}
+
+/** A fill the books recorded for an instruction (with its cash effect as the books count it). */
+export interface BookFill extends Owner {
+  execId: string;
+  /** the execution's time (ISO; older rows: IB's "yyyyMMdd HH:mm:ss <zone>") */
+  time: string;
+  contract: ContractRef;
+  signedQty: number;
+  cashCents: number;
+}
+
+/**
+ * When and in what order the broker was read: executions, then positions and cash, then the
+ * executions again (`brokerExecutions`). The broker's snapshot is the positions and cash read.
+ */
+export interface BrokerSnapshot {
+  /** the broker's clock when the reads began (ISO) */
+  readStartedAt: string;
+  /**
+   * execIds the broker had already listed before positions and cash were read: those are in
+   * them for certain. The other executions of `brokerExecutions` came while they were read and
+   * may be in them or not.
+   */
+  settledExecIds: ReadonlySet<string>;
 }
 
 export interface ReconcileInput {
@@ -88,9 +119,17 @@ export interface ReconcileInput {
    * who a broker lifecycle execution belongs to when the books already settled it.
    */
   closedPositions?: BookPosition[];
+  /** how the broker was read; absent: the broker's figures include every execution listed */
+  snapshot?: BrokerSnapshot;
+  /**
+   * Fills the books recorded since the broker read began (candidates): the ones the broker's
+   * snapshot does not hold and that executed after the read began are later than the snapshot,
+   * and are left out of the books' side for this comparison.
+   */
+  recentBookFills?: BookFill[];
 }
 
-export const EXPLAINED_KINDS = ['EXPIRED_WORTHLESS', 'ASSIGNED', 'EXERCISED', 'EARLY_ASSIGNED', 'PARTIAL_ASSIGNED', 'MISSED_FILL', 'ALREADY_SETTLED'] as const;
+export const EXPLAINED_KINDS = ['EXPIRED_WORTHLESS', 'ASSIGNED', 'EXERCISED', 'EARLY_ASSIGNED', 'PARTIAL_ASSIGNED', 'MISSED_FILL', 'ALREADY_SETTLED', 'IN_FLIGHT'] as const;
 export const UNEXPLAINED_KINDS = ['UNEXPLAINED_POSITION', 'UNEXPLAINED_CASH', 'UNKNOWN_EXECUTION'] as const;
 export type DifferenceKind = (typeof EXPLAINED_KINDS)[number] | (typeof UNEXPLAINED_KINDS)[number];
 
@@ -132,12 +171,23 @@ export interface Difference {
   execIds: string[];
   bookings: Booking[];
   message: string;
+  /**
+   * Timing, never a reason for reduce-only: `in_flight` a fill between the broker and the books
+   * (kind IN_FLIGHT, explained, nothing booked); `deferred` a difference the snapshot's timing
+   * may account for (rechecked; `explained` false, `scopes` for information only).
+   */
+  timing?: 'in_flight' | 'deferred';
 }
 
 export interface ReconcileResult {
   differences: Difference[];
+  /** explained and booked (in-flight fills excluded) */
   explained: number;
   unexplained: number;
+  /** fills in flight between the broker and the books */
+  inFlight: number;
+  /** differences that may be timing: looked at again, never reduce-only */
+  deferred: number;
   /** every scope an unexplained difference affects, sorted */
   reduceOnlyScopes: string[];
   /** the opening balance to record when the books had none (broker cash − booked flows) */
@@ -206,6 +256,28 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     held.set(k, m);
   };
   let bookedCash = 0;
+  // Cash of fills in flight either way: it counts in the comparison, not in the opening balance.
+  let timingCash = 0;
+
+  // 0. The books as of the broker's snapshot: a fill they recorded that the broker did not list
+  //    yet, executed after the read began, is later than the snapshot (the broker's positions
+  //    and cash cannot hold it). A fill the broker never listed that executed before is not.
+  const listed = new Set(input.brokerExecutions.map((e) => e.execId));
+  for (const f of input.recentBookFills ?? []) {
+    if (!input.snapshot || !laterThanSnapshot(f, listed, input.snapshot)) continue;
+    move(f, f.contract, -f.signedQty, '0');
+    timingCash -= f.cashCents;
+    differences.push(
+      inFlight(
+        f,
+        f.contract,
+        f.execId,
+        { execId: null, readStartedAt: input.snapshot.readStartedAt },
+        { execId: f.execId, quantity: f.signedQty, time: f.time },
+        `fill ${f.execId} (${f.signedQty} ${describeContract(f.contract)}) reached the books after the broker's snapshot`,
+      ),
+    );
+  }
 
   const unknown = input.brokerExecutions.filter((e) => !input.knownExecIds.has(e.execId)).sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.execId < b.execId ? -1 : 1));
   const lifecycle = unknown.filter((e) => e.orderId === 0 && !e.orderRef);
@@ -234,6 +306,22 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     }
     const commissionCents = toCents(e.commission ?? 0);
     const price = new Decimal(e.price).toString();
+    if (instr.inFlight) {
+      // Its workflow records it in a moment: compare as if it had, book nothing.
+      move(instr, instr.contract, signed, price);
+      timingCash += fillCashCents(instr.contract, signed, price, commissionCents);
+      differences.push(
+        inFlight(
+          instr,
+          instr.contract,
+          e.execId,
+          { execId: e.execId, side: e.side, shares: e.shares, price: e.price, time: e.time },
+          { instruction: instr.id, fill: null },
+          `fill ${e.execId} of instruction ${instr.id} (${e.side} ${e.shares} ${describeContract(e.contract)}) is in flight: its workflow has not recorded it yet`,
+        ),
+      );
+      continue;
+    }
     const b: Booking = {
       ownerKind: instr.ownerKind,
       ownerId: instr.ownerId,
@@ -448,6 +536,12 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     });
   }
 
+  // Executions that came while positions and cash were read (and that the books' side counts):
+  // the broker's figures may hold any subset of them.
+  const unexplainedExec = new Set(differences.filter((d) => d.kind === 'UNKNOWN_EXECUTION').flatMap((d) => d.execIds));
+  const around = input.snapshot ? input.brokerExecutions.filter((e) => !input.snapshot!.settledExecIds.has(e.execId) && !unexplainedExec.has(e.execId)) : [];
+  const signedOf = (e: BrokerExecutionIn): number => (e.side === 'BUY' ? 1 : -1) * e.shares;
+
   // 3. Residual: after every explained booking, each contract's total must equal the broker's.
   const brokerBy = new Map<string, BrokerPositionIn>();
   for (const p of input.brokerPositions) if (p.quantity !== 0) brokerBy.set(contractKey(p.contract), p);
@@ -460,10 +554,15 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     if (bookQty === brokerQty) continue;
     const c = bp?.contract ?? owners[0]!.contract;
     const scopes = owners.length ? [...new Set(owners.map((o) => o.scope))].sort() : scopesTouching(held, c.symbol);
+    const timing = mayBeTiming(
+      brokerQty - bookQty,
+      around.filter((e) => contractKey(e.contract) === k).map((e) => -signedOf(e)),
+    );
     differences.push({
       key: `UNEXPLAINED_POSITION:${k}`,
       kind: 'UNEXPLAINED_POSITION',
       explained: false,
+      ...(timing ? { timing: 'deferred' as const } : {}),
       contract: c,
       owners: owners.map(pick),
       scopes,
@@ -479,12 +578,17 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   let openingBalanceCents: number | null = null;
   if (input.bookCashCents === null) openingBalanceCents = input.brokerCashCents - bookedCash;
   else {
-    const books = input.bookCashCents + bookedCash;
+    const books = input.bookCashCents + bookedCash + timingCash;
     if (books !== input.brokerCashCents) {
+      const timing = mayBeTiming(
+        input.brokerCashCents - books,
+        around.map((e) => -fillCashCents(e.contract, signedOf(e), e.price, toCents(e.commission ?? 0))),
+      );
       differences.push({
         key: 'UNEXPLAINED_CASH',
         kind: 'UNEXPLAINED_CASH',
         explained: false,
+        ...(timing ? { timing: 'deferred' as const } : {}),
         owners: [],
         scopes: [GLOBAL],
         execIds: [],
@@ -495,15 +599,84 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
       });
     }
   }
-  const unexplained = differences.filter((d) => !d.explained);
+  return tally(differences, openingBalanceCents);
+}
+
+/** Unexplained for good: not explained and not timing. Only these set reduce-only. */
+export const isUnexplained = (d: Difference): boolean => !d.explained && !d.timing;
+
+function tally(differences: Difference[], openingBalanceCents: number | null): ReconcileResult {
+  const unexplained = differences.filter(isUnexplained);
   return {
     differences,
-    explained: differences.length - unexplained.length,
+    explained: differences.filter((d) => d.explained && !d.timing).length,
     unexplained: unexplained.length,
+    inFlight: differences.filter((d) => d.timing === 'in_flight').length,
+    deferred: differences.filter((d) => d.timing === 'deferred').length,
     reduceOnlyScopes: [...new Set(unexplained.flatMap((d) => d.scopes))].sort(),
     openingBalanceCents,
   };
 }
+
+/**
+ * A fill of the books is later than the broker's snapshot when the broker did not list it and
+ * it executed after the read began (IB's times are whole seconds: the same second counts as
+ * after). A time that cannot be read is not later: the difference it makes then shows.
+ */
+export function laterThanSnapshot(f: Pick<BookFill, 'execId' | 'time'>, listed: ReadonlySet<string>, snapshot: BrokerSnapshot): boolean {
+  if (listed.has(f.execId)) return false;
+  const at = ibInstant(f.time);
+  const start = ibInstant(snapshot.readStartedAt);
+  if (!at || !start) return false;
+  return at.getTime() >= Math.floor(start.getTime() / 1000) * 1000;
+}
+
+/** Every sum of a subset of `values` (0 included); null when there are more than `limit`. */
+export function subsetSums(values: readonly number[], limit = 4096): Set<number> | null {
+  let sums = new Set([0]);
+  for (const v of values) {
+    const next = new Set(sums);
+    for (const x of sums) next.add(x + v);
+    if (next.size > limit) return null;
+    sums = next;
+  }
+  return sums;
+}
+
+/** A difference (broker − books) that leaving out some of the executions around the snapshot accounts for; too many to tell: yes. */
+function mayBeTiming(diff: number, leftOut: readonly number[]): boolean {
+  if (!leftOut.length) return false;
+  return subsetSums(leftOut)?.has(diff) ?? true;
+}
+
+/** Keys of the differences a recheck looks at again: unexplained or deferred. */
+export const undecidedKeys = (r: ReconcileResult): string[] => r.differences.filter((d) => !d.explained).map((d) => d.key);
+
+/**
+ * The last look's verdict: a difference is unexplained (reduce-only) only when it persisted, i.e.
+ * its key was undecided in every earlier look too; one that just appeared is deferred to the
+ * next run. Deferred ones stay deferred.
+ */
+export function persistentOnly(r: ReconcileResult, undecidedInEveryLook: ReadonlySet<string>): ReconcileResult {
+  const differences = r.differences.map((d) => (isUnexplained(d) && !undecidedInEveryLook.has(d.key) ? { ...d, timing: 'deferred' as const } : d));
+  return tally(differences, r.openingBalanceCents);
+}
+
+/** A fill between the broker and the books: reported, nothing booked, no scope. */
+const inFlight = (o: Owner, contract: ContractRef, execId: string, broker: Record<string, unknown>, books: Record<string, unknown>, message: string): Difference => ({
+  key: `IN_FLIGHT:${execId}`,
+  kind: 'IN_FLIGHT',
+  explained: true,
+  timing: 'in_flight',
+  contract,
+  owners: [pick(o)],
+  scopes: [],
+  execIds: [execId],
+  bookings: [],
+  broker,
+  books,
+  message,
+});
 
 const pick = (o: Owner): Owner => ({ ownerKind: o.ownerKind, ownerId: o.ownerId, scope: o.scope });
 

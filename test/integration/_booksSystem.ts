@@ -39,7 +39,13 @@ export interface BooksHarness {
   stop(): Promise<void>;
 }
 
-export async function startBooksHarness(opts: { startTime: string; clientId: number; prices?: Record<string, number> }): Promise<BooksHarness> {
+export async function startBooksHarness(opts: {
+  startTime: string;
+  clientId: number;
+  prices?: Record<string, number>;
+  /** wraps the worker's activities (a test that delays one of them) */
+  activities?: Parameters<typeof createWorker>[0]['activities'];
+}): Promise<BooksHarness> {
   const sys = await getSystem();
   const dbUrl = testDatabaseUrl(`books${opts.clientId}`);
   await dropDatabase(dbUrl);
@@ -60,7 +66,7 @@ export async function startBooksHarness(opts: { startTime: string; clientId: num
   const broker = createIbBroker({ host: '127.0.0.1', port: sim.port, clientId: opts.clientId, account: 'DU1234567', logger, reconnectMaxMs: 500 });
   const taskQueue = `books-test-${process.pid}-${opts.clientId}`;
   const connection = await NativeConnection.connect({ address: sys.temporalAddress });
-  const worker = await createWorker({ connection, namespace: sys.config.temporalNamespace, taskQueue, deps: { prisma, broker, logger } });
+  const worker = await createWorker({ connection, namespace: sys.config.temporalNamespace, taskQueue, deps: { prisma, broker, logger }, ...(opts.activities ? { activities: opts.activities } : {}) });
   const run = worker.run();
   const operatorToken = 'books-test-operator-token-0123456789';
   const api = await startServer(createApp({ temporal: sys.client, prisma, taskQueue, logger, operatorToken }), 0);

@@ -229,7 +229,7 @@ describe('books: position lifecycle reconciled with the broker (simulator, manua
       LOG_LEVEL: 'error',
     });
     const last = JSON.parse(out.trim().split('\n').pop()!) as Record<string, unknown>;
-    expect(last).to.deep.equal({ differences: 1, explained: 0, unexplained: 1, reduce_only: ['global'] });
+    expect(last).to.deep.equal({ differences: 1, explained: 0, unexplained: 1, reduce_only: ['global'], deferred: 0, in_flight: 0 });
     // Reduce-only is on (only this harness's database), the alert gauge is up.
     const row = await h.prisma.controlState.findUnique({ where: { scope: 'global' } });
     expect(row).to.include({ reduceOnly: true, updatedBy: 'reconciliation' });

@@ -1,8 +1,8 @@
 /**
  * `npm run ops -- reconcile [--json] [--timeout <s>]`: runs the reconciliation workflow now (a
  * worker must be running) and prints what it found. The last line is always one JSON object
- * with exactly `differences`, `explained`, `unexplained` (counts) and `reduce_only` (the
- * accounts or segments it set). The full report: GET /api/v1/operator/reconciliation/latest.
+ * with `differences`, `explained`, `unexplained` (counts), `reduce_only` (the accounts or
+ * segments it set), then `deferred` and `in_flight` (timing, never reduce-only). The full report: GET /api/v1/operator/reconciliation/latest.
  */
 import type { Command } from 'commander';
 import { getRun } from '../../db/books';
@@ -32,14 +32,18 @@ export function registerReconcile(program: Command, ctx: () => OpsContext, json:
       ]).finally(() => clearTimeout(timer));
       if (!json()) {
         const run = await getRun(c.prisma(), s.runId);
-        const diffs = ((run?.body as { differences_detail?: Array<{ kind: string; explained: boolean; message: string; scopes: string[] }> } | undefined)?.differences_detail ?? []).map((d) => ({
+        const diffs = (
+          (run?.body as { differences_detail?: Array<{ kind: string; explained: boolean; timing?: string; message: string; scopes: string[] }> } | undefined)?.differences_detail ?? []
+        ).map((d) => ({
           kind: d.kind,
-          explained: d.explained ? 'yes' : 'NO',
+          explained: d.timing ?? (d.explained ? 'yes' : 'NO'),
           scopes: d.scopes.join(','),
           what: d.message,
         }));
         process.stdout.write(`reconciliation ${s.runId} at broker time ${s.brokerTime}\n${table(diffs)}\n`);
       }
-      process.stdout.write(`${JSON.stringify({ differences: s.differences, explained: s.explained, unexplained: s.unexplained, reduce_only: s.reduce_only })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ differences: s.differences, explained: s.explained, unexplained: s.unexplained, reduce_only: s.reduce_only, deferred: s.deferred, in_flight: s.in_flight })}\n`,
+      );
     });
 }

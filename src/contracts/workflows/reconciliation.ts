@@ -9,7 +9,7 @@ export interface ReconciliationInput {
   trigger: ReconciliationTrigger;
 }
 
-/** The ops CLI's last line prints exactly differences, explained, unexplained and reduce_only. */
+/** The ops CLI's last line prints differences, explained, unexplained, reduce_only, deferred and in_flight. */
 export interface ReconciliationSummary {
   runId: string;
   trigger: string;
@@ -19,6 +19,10 @@ export interface ReconciliationSummary {
   unexplained: number;
   /** the control scopes (account:<id>, segment:<tag>, global) this run put into reduce-only */
   reduce_only: string[];
+  /** differences the snapshot's timing may account for, still there after the rechecks: reported, never reduce-only */
+  deferred: number;
+  /** fills in flight between the broker and the books (an instruction's workflow records it): never reduce-only */
+  in_flight: number;
 }
 
 export const RECONCILIATION_WORKFLOW = 'reconciliation';
