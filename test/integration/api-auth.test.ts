@@ -3,13 +3,13 @@
  * credentials, every refusal (401/403/404), rate limits, body limits, headers, the CLI and
  * the audit trail.
  */
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { expect } from 'chai';
 import { createTokenService } from '../../src/api/tokens';
 import { revokeApiClient } from '../../src/db/apiClients';
 import { listAudit } from '../../src/db/audit';
 import { until } from './_system';
+import { runCli } from './_cli';
 import { BASE, call, instruction, newClient, securedApi, submit, TOKEN_SECRET, uniq, waitStatus, type Secured } from './api-kit';
 
 const form = (o: Record<string, string>) => new URLSearchParams(o).toString();
@@ -176,10 +176,10 @@ describe('STAR-LAB API: authentication, authorisation and limits', function () {
     const name = uniq('cli');
     const root = path.resolve(__dirname, '..', '..');
     const env = { ...process.env, DATABASE_URL: s.sys.config.databaseUrl, LOG_LEVEL: 'error' };
-    const created = spawnSync(
+    const created = await runCli(
       'npm',
       ['run', '--silent', 'apikey', '--', 'create', '--client', name, '--strategies', 'DIS_*,WIS_AAPL_*', '--scopes', 'trade,read,data', '--allow-ip', '127.0.0.1/32,::1/128'],
-      { cwd: root, env, encoding: 'utf8' },
+      { cwd: root, env },
     );
     expect(created.status, created.stderr).to.equal(0);
     const lines = created.stdout.trim().split('\n');
@@ -191,7 +191,7 @@ describe('STAR-LAB API: authentication, authorisation and limits', function () {
     expect(JSON.stringify(row)).not.to.contain(creds.client_secret);
     const ok = await call(s.api, 'POST', `${BASE}/data_notifications/request_data`, { data_type: 'WEEK_TYPE_HISTORY' }, { 'x-api-key': creds.api_key! });
     expect(ok.status).to.equal(200);
-    const revoked = spawnSync('npm', ['run', '--silent', 'apikey', '--', 'revoke', '--client', name], { cwd: root, env, encoding: 'utf8' });
+    const revoked = await runCli('npm', ['run', '--silent', 'apikey', '--', 'revoke', '--client', name], { cwd: root, env });
     expect(revoked.status, revoked.stderr).to.equal(0);
     const after = await call(s.api, 'POST', `${BASE}/data_notifications/request_data`, { data_type: 'WEEK_TYPE_HISTORY' }, { 'x-api-key': creds.api_key! });
     expect(after.status).to.equal(401);

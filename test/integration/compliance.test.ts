@@ -3,7 +3,6 @@
  * report, on the real system: a day with risk refusals, a halt and a revoked key must show
  * each, and the report's CSV must carry the same figures as its JSON.
  */
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { RunningServer } from '../../src/api/app';
@@ -15,13 +14,14 @@ import { COMPLIANCE_REPORT_SCHEDULE_ID } from '../../src/reports/schedules';
 import type { System } from '../../src/system';
 import { api, getSystem, until, type Json } from './_system';
 import { call, operatorApi, uniq } from './ops-helpers';
+import { runCli } from './_cli';
 
 const BASE = '/api/v1/starlab_interface';
 const root = path.resolve(__dirname, '..', '..');
 
 /** `npm run ops -- <args>`: exit code, and stdout's last line parsed when it is JSON. */
-function ops(sys: System, args: string[]) {
-  const r = spawnSync('npm', ['run', '--silent', 'ops', '--', ...args], { cwd: root, env: { ...process.env, DATABASE_URL: sys.config.databaseUrl, LOG_LEVEL: 'error' }, encoding: 'utf8' });
+async function ops(sys: System, args: string[]) {
+  const r = await runCli('npm', ['run', '--silent', 'ops', '--', ...args], { cwd: root, env: { ...process.env, DATABASE_URL: sys.config.databaseUrl, LOG_LEVEL: 'error' } });
   const lastLine = r.stdout.trim().split('\n').at(-1) ?? '';
   let last: Json;
   try {
@@ -194,7 +194,7 @@ describe('compliance: audit access, notifications, webhook commands, risk and co
     expect(html.text).to.contain('<svg').and.contain('compliance drill').and.contain(capital.id).and.contain(`segment:${halted}`).and.contain(doorRow.body_hashes[0]).and.not.contain('<script');
 
     // The CLI computes the same report from the same query.
-    const cli = ops(sys, ['compliance', '--from', from, '--to', to, '--json']);
+    const cli = await ops(sys, ['compliance', '--from', from, '--to', to, '--json']);
     expect(cli.status, cli.stderr).to.equal(0);
     expect(cli.last.refusals.items.map((i: Json) => i.all_use_order_id)).to.include.members([capital.id]);
     expect(cli.last.door_refusals.items).to.deep.include(doorRow);
@@ -228,13 +228,13 @@ describe('compliance: audit access, notifications, webhook commands, risk and co
     expect(rows.map((x) => x.target)).to.deep.equal(['t4', 't3', 't2', 't1', 't0']);
     expect(JSON.parse(rows[0]!.detail!)).to.deep.equal({ i: 4, note: 'comma, "quote"' });
 
-    const cli = ops(sys, ['audit', '--actor', actor, '--limit', '3', '--json']);
+    const cli = await ops(sys, ['audit', '--actor', actor, '--limit', '3', '--json']);
     expect(cli.status, cli.stderr).to.equal(0);
     expect(Object.keys(cli.last)).to.deep.equal(['items', 'next_cursor']);
     expect(cli.last.items.map((x: Json) => x.target)).to.deep.equal(['t4', 't3', 't2']);
-    const next = ops(sys, ['audit', '--actor', actor, '--limit', '3', '--cursor', cli.last.next_cursor, '--json']);
+    const next = await ops(sys, ['audit', '--actor', actor, '--limit', '3', '--cursor', cli.last.next_cursor, '--json']);
     expect([next.last.items.map((x: Json) => x.target), next.last.next_cursor]).to.deep.equal([['t1', 't0'], null]);
-    const all = ops(sys, ['audit', '--json']);
+    const all = await ops(sys, ['audit', '--json']);
     expect(all.status, all.stderr).to.equal(0);
     expect(all.last).to.have.keys(['items', 'next_cursor']);
   });
@@ -248,15 +248,15 @@ describe('compliance: audit access, notifications, webhook commands, risk and co
     const idb = b.body.notification_id as string;
     expect((await api(sys, 'GET', `${BASE}/data_notifications/notify_validated_strategy/${ida}`)).body).to.include({ notification_id: ida, status: 'RECEIVED', reason: null });
 
-    const listed = ops(sys, ['notifications', '--status', 'NEW', '--json']);
+    const listed = await ops(sys, ['notifications', '--status', 'NEW', '--json']);
     expect(listed.status, listed.stderr).to.equal(0);
     expect(Object.keys(listed.last)).to.deep.equal(['items', 'next_cursor']);
     expect(listed.last.items.map((x: Json) => x.id)).to.include.members([ida, idb]);
 
-    const acc = ops(sys, ['notifications', 'accept', ida, '--by', 'alice', '--reason', 'fits the WIS book', '--json']);
+    const acc = await ops(sys, ['notifications', 'accept', ida, '--by', 'alice', '--reason', 'fits the WIS book', '--json']);
     expect(acc.status, acc.stderr).to.equal(0);
     expect(acc.last).to.include({ id: ida, status: 'ACCEPTED', decided_by: 'cli:alice', decision_reason: 'fits the WIS book' });
-    const again = ops(sys, ['notifications', 'dismiss', ida, '--by', 'bob', '--reason', 'changed my mind']);
+    const again = await ops(sys, ['notifications', 'dismiss', ida, '--by', 'bob', '--reason', 'changed my mind']);
     expect(again.status).to.equal(1);
     expect(again.stderr).to.contain('already ACCEPTED');
 
@@ -278,19 +278,19 @@ describe('compliance: audit access, notifications, webhook commands, risk and co
   });
 
   it('when operators manage webhooks from the CLI, then add prints one JSON object with id and secret, list hides it, and plain http elsewhere is refused', async () => {
-    const added = ops(sys, ['webhooks', 'add', '--client', 'local', '--url', 'http://127.0.0.1:9/hook', '--json']);
+    const added = await ops(sys, ['webhooks', 'add', '--client', 'local', '--url', 'http://127.0.0.1:9/hook', '--json']);
     expect(added.status, added.stderr).to.equal(0);
     expect(added.stdout.trim().split('\n')).to.have.length(1);
     expect(added.last.id).to.match(/^whe_/);
     expect(added.last.secret).to.match(/^whsec_/);
-    const listed = ops(sys, ['webhooks', 'list', '--client', 'local', '--json']);
+    const listed = await ops(sys, ['webhooks', 'list', '--client', 'local', '--json']);
     expect(listed.last.items.map((e: Json) => e.id)).to.include(added.last.id);
     expect(listed.stdout).not.to.contain(added.last.secret);
-    expect(ops(sys, ['webhooks', 'remove', added.last.id, '--json']).last).to.deep.equal({ id: added.last.id, removed: true });
-    const refused = ops(sys, ['webhooks', 'add', '--client', 'local', '--url', 'http://example.com/hook', '--json']);
+    expect((await ops(sys, ['webhooks', 'remove', added.last.id, '--json'])).last).to.deep.equal({ id: added.last.id, removed: true });
+    const refused = await ops(sys, ['webhooks', 'add', '--client', 'local', '--url', 'http://example.com/hook', '--json']);
     expect(refused.status).to.equal(1);
     expect(refused.stderr).to.contain('loopback');
-    const dead = ops(sys, ['webhooks', 'deliveries', '--dead', '--json']);
+    const dead = await ops(sys, ['webhooks', 'deliveries', '--dead', '--json']);
     expect(dead.status, dead.stderr).to.equal(0);
     expect(dead.last).to.have.keys(['items']);
   });

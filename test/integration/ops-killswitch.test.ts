@@ -5,7 +5,6 @@
  * (set through the ops CLI), and reduce-only letting only closing trades through.
  */
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
@@ -18,6 +17,7 @@ import { instructionWorkflowId, KILL_SWITCH_FAILURE, type TradeInstructionInput 
 import { tradeInstruction } from '../../workflows/tradeInstruction';
 import { parseTradeInstruction } from '../../src/contracts/instruction';
 import { api, getSystem, until } from './_system';
+import { runCli } from './_cli';
 import { call, instruction, operatorApi, OPERATOR_TOKEN, TRADING, uniq } from './ops-helpers';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { toBrokerOrder } from '../../src/domain/instrument';
@@ -25,15 +25,21 @@ import type { BrokerUpdate } from '../../activities';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-function ops(sys: System, ...args: string[]) {
-  const r = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['src/cli/ops.ts', '--json', ...args], {
+async function ops(sys: System, ...args: string[]) {
+  const r = await runCli(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['src/cli/ops.ts', '--json', ...args], {
     cwd: ROOT,
-    encoding: 'utf8',
     env: { ...process.env, DATABASE_URL: sys.config.databaseUrl, TEMPORAL_ADDRESS: sys.temporalAddress, TEMPORAL_TASK_QUEUE: sys.config.temporalTaskQueue, LOG_LEVEL: 'error' },
   });
   if (r.status !== 0) throw new Error(`ops ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
+
+/** The message a promise fails with; a promise that succeeds fails the test. */
+const failure = (p: Promise<unknown>): Promise<string> =>
+  p.then(
+    () => expect.fail('expected the command to fail'),
+    (e: Error) => e.message,
+  );
 
 describe('ops: kill switch and reduce-only', function () {
   this.timeout(180_000);
@@ -189,7 +195,7 @@ describe('ops: kill switch and reduce-only', function () {
   });
 
   it('when halted from the CLI and the API and worker restart, then the halt persists until resumed', async () => {
-    const out = ops(sys, 'halt', '--reason', 'maintenance');
+    const out = await ops(sys, 'halt', '--reason', 'maintenance');
     expect(out.control).to.include({ halted: true, reason: 'maintenance' });
     expect(out.control.updatedBy).to.match(/^cli:/);
     await sys.stopWorker();
@@ -203,8 +209,8 @@ describe('ops: kill switch and reduce-only', function () {
     expect(ready.body.kill_switch).to.include({ halted: true, reason: 'maintenance' });
     const refused = await api(sys, 'POST', `${TRADING}/submit_trade_instruction`, instruction(uniq('after-restart')));
     expect([refused.status, refused.body.error?.code]).to.deep.equal([503, 'TRADING_HALTED']);
-    expect(ops(sys, 'status').global).to.include({ halted: true });
-    expect(ops(sys, 'resume').control).to.include({ halted: false });
+    expect((await ops(sys, 'status')).global).to.include({ halted: true });
+    expect((await ops(sys, 'resume')).control).to.include({ halted: false });
   });
 
   it('when reduce-only is on, then opening orders are rejected and a closing order fills', async () => {
@@ -222,17 +228,17 @@ describe('ops: kill switch and reduce-only', function () {
 
   it('when an operator sets a segment limit from the CLI, then the risk check uses it, list shows what is used, and bad input changes nothing', async () => {
     const seg = uniq('SEG_CLI');
-    expect(ops(sys, 'segments', 'set', seg, '--capital', '1000', '--max-open-orders', '3')).to.deep.equal({ segment: seg, capital_limit_cents: 100_000, max_open_orders_per_strategy: 3 });
+    expect(await ops(sys, 'segments', 'set', seg, '--capital', '1000', '--max-open-orders', '3')).to.deep.equal({ segment: seg, capital_limit_cents: 100_000, max_open_orders_per_strategy: 3 });
     sys.simulator!.setPrice('AMZN', 100);
     const body = (quantity: number) => instruction(uniq('seg'), { trade_action: 'BUY_STOCK', symbol: 'AMZN', quantity, expiration_date: undefined, strike_price: undefined, account_tag: seg });
     expect((await final(await submit(body(5)), ['FILLED'])).status).to.equal('FILLED'); // ~$500 held
     const over = await final(await submit(body(6)), ['REJECTED', 'FILLED']); // ~$600 > ~$500 left
     expect(over.rejectReason ?? '').to.match(/^SEGMENT_CAPITAL_EXCEEDED: /);
-    const row = ops(sys, 'segments', 'list').segments.find((r: { segment: string }) => r.segment === seg);
+    const row = (await ops(sys, 'segments', 'list')).segments.find((r: { segment: string }) => r.segment === seg);
     expect(row).to.deep.include({ capitalLimitCents: 100_000, maxOpenOrdersPerStrategy: 3, workingCents: 0 });
     expect(row.heldCents).to.be.within(50_000, 50_100);
-    expect(() => ops(sys, 'segments', 'set', seg, '--capital', '12.345')).to.throw(/--capital: dollars with at most 2 decimals/);
-    expect(() => ops(sys, 'segments', 'set', 'account:x', '--capital', '5')).to.throw(/not a STAR-LAB segment/);
+    expect(await failure(ops(sys, 'segments', 'set', seg, '--capital', '12.345'))).to.match(/--capital: dollars with at most 2 decimals/);
+    expect(await failure(ops(sys, 'segments', 'set', 'account:x', '--capital', '5'))).to.match(/not a STAR-LAB segment/);
     const after = await sys.prisma.segmentLimit.findUnique({ where: { segment: seg } });
     expect(Number(after?.capitalLimitCents)).to.equal(100_000);
     const audit = await sys.prisma.auditLog.findMany({ where: { action: 'SEGMENT_LIMIT_SET', target: seg } });

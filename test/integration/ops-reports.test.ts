@@ -4,13 +4,13 @@
  * demand, and the ops CLI reads the same rows.
  */
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import type { RunningServer } from '../../src/api/app';
 import type { FamilyReport, Report } from '../../src/reports/compute';
 import { DAILY_REPORT_SCHEDULE_ID, WEEKLY_REPORT_SCHEDULE_ID } from '../../src/reports/schedules';
 import type { System } from '../../src/system';
 import { getSystem } from './_system';
+import { runCli } from './_cli';
 import { call, operatorApi, uniq } from './ops-helpers';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -100,16 +100,16 @@ describe('ops: reports', function () {
     expect((await call(op.url, 'POST', '/api/v1/operator/reports', { from: '2026-11-13', to: '2026-11-01' })).status).to.equal(400);
   });
 
-  it('when the ops CLI prints the weekly report and the accounts, then it reads the same rows', () => {
+  it('when the ops CLI prints the weekly report and the accounts, then it reads the same rows', async () => {
     const env = { ...process.env, DATABASE_URL: sys.config.databaseUrl, LOG_LEVEL: 'error' };
     const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
-    const rep = spawnSync(tsx, ['src/cli/ops.ts', 'reports', 'weekly', '2026-11-10', '--format', 'json'], { cwd: ROOT, env, encoding: 'utf8' });
+    const rep = await runCli(tsx, ['src/cli/ops.ts', 'reports', 'weekly', '2026-11-10', '--format', 'json'], { cwd: ROOT, env });
     expect(rep.status, rep.stderr).to.equal(0);
     expect(family(JSON.parse(rep.stdout) as Report).cashCents).to.equal(1_009_870);
-    const acc = spawnSync(tsx, ['src/cli/ops.ts', '--json', 'accounts', 'show', gen], { cwd: ROOT, env, encoding: 'utf8' });
+    const acc = await runCli(tsx, ['src/cli/ops.ts', '--json', 'accounts', 'show', gen], { cwd: ROOT, env });
     expect(acc.status, acc.stderr).to.equal(0);
     expect(JSON.parse(acc.stdout)).to.include({ id: gen, kind: 'GEN', cashCents: 1_000_000 });
-    const table = spawnSync(tsx, ['src/cli/ops.ts', 'accounts', 'list'], { cwd: ROOT, env, encoding: 'utf8' });
+    const table = await runCli(tsx, ['src/cli/ops.ts', 'accounts', 'list'], { cwd: ROOT, env });
     expect(table.stdout).to.match(new RegExp(`${fam}\\s+report family\\s+${gen}\\s+GEN`));
   });
 });
