@@ -259,7 +259,8 @@ describe('webhooks: status pushed to STAR-LAB', function () {
     expect([again.status, again.body.status]).to.deep.equal([200, 'PENDING']);
     await until(async () => rx!.accepted(id).length === 1, 30_000, 'the redelivered event');
     expect(rx.accepted(id)[0]!.body.sequence).to.equal(1);
-    expect((await sys.prisma.webhookDelivery.findUnique({ where: { id: first.id } }))?.status).to.equal('DELIVERED');
+    // Marked DELIVERED after the receiver's 200 reaches the activity: a moment after the receiver saw it.
+    await until(async () => (await sys.prisma.webhookDelivery.findUnique({ where: { id: first.id } }))?.status === 'DELIVERED', 10_000, 'the redelivered row DELIVERED');
     expect((await call(ops.url, 'POST', `/api/v1/operator/webhooks/deliveries/${first.id}/redeliver`)).status).to.equal(409);
     expect(await sys.prisma.auditLog.count({ where: { action: 'WEBHOOK_REDELIVERED', target: first.id } })).to.equal(1);
   });
