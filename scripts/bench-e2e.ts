@@ -232,8 +232,9 @@ async function main(): Promise<void> {
     }
     log(`  instruction p50 ${r1(pct(lat.sys, 50))} ms (p90 ${r1(pct(lat.sys, 90))}), bare p50 ${r1(pct(lat.bare, 50))} ms (p90 ${r1(pct(lat.bare, 90))})`);
     const latencyActivities = new Map([...activityMs].map(([k, v]) => [k, [...v]]));
-    const latencyCpu = new Map(activityCpuMs);
+    const latencyCpu = new Map([...activityCpuMs].map(([k, v]) => [k, [...v]]));
     activityMs.clear();
+    activityCpuMs.clear();
 
     log(`throughput: ${N} of each at ${CONCURRENCY} in flight, ${ROUNDS} alternating rounds...`);
     const per = Math.ceil(N / ROUNDS);
