@@ -5,7 +5,7 @@
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { PrismaClient } from '../src/db/client';
-import { orderStatusFromDb, recordInstruction, recordInstructionWithoutWebhooks, recordOutcome, type InstructionRecord } from '../src/db/instructions';
+import { orderStatusFromDb, recordInstruction, recordInstructionWithoutWebhooks, recordOutcome, recordOutcomeWithoutWebhooks, type InstructionRecord } from '../src/db/instructions';
 import type { Logger } from '../src/logger';
 import type { InstructionState, TradeInstructionInput } from '../src/contracts/workflows/tradeInstruction';
 import { BROKER_DECLINE_FAILURE, instructionWorkflowId, KILL_SWITCH_FAILURE } from '../src/contracts/workflows/tradeInstruction';
@@ -75,6 +75,20 @@ export function createActivities({ prisma, broker, logger, protocol, clock = sys
       return null;
     }
   };
+  /**
+   * Clients last seen with a webhook endpoint: their record steps go straight to the transaction
+   * that writes the event, instead of first trying the fast path, which would find the endpoint,
+   * write nothing and cost them a round trip or two (src/db/instructions.ts). It only orders the
+   * attempts: both paths check the endpoints inside their own transaction. Forgotten when a
+   * transaction finds no endpoint to tell; at most one entry per client with endpoints.
+   */
+  const hooked = new Set<string>();
+  const fastUnlessHooked = async (clientName: string, fast: () => Promise<boolean | null>): Promise<boolean> => {
+    if (hooked.has(clientName)) return false;
+    const done = await fast();
+    if (done === false) hooked.add(clientName);
+    return done === true;
+  };
   const log = (input: TradeInstructionInput) => logger.child({ workflowId: instructionWorkflowId(input.allUseOrderId), client_order_id: input.instruction.client_order_id });
 
   return {
@@ -93,7 +107,7 @@ export function createActivities({ prisma, broker, logger, protocol, clock = sys
         ...(input.submittedFrom ? { submittedFrom: input.submittedFrom } : {}),
       };
       // One statement when the client has no webhook endpoint (no RECEIVED event to write).
-      if (await recordInstructionWithoutWebhooks(prisma, record)) {
+      if (await fastUnlessHooked(input.clientName, () => recordInstructionWithoutWebhooks(prisma, record))) {
         log(input).info('instruction recorded', { all_use_order_id: input.allUseOrderId });
         return;
       }
@@ -109,6 +123,7 @@ export function createActivities({ prisma, broker, logger, protocol, clock = sys
             input.clientName,
           )),
       );
+      if (!targets) hooked.delete(input.clientName);
       await dispatchFromActivity(targets);
       log(input).info('instruction recorded', { all_use_order_id: input.allUseOrderId });
     },
@@ -184,30 +199,29 @@ export function createActivities({ prisma, broker, logger, protocol, clock = sys
       // The workflow records a terminal state with complete commissions exactly once, last.
       if (isTerminal(state.status) && state.commissionsComplete)
         instructionsTotal.inc({ source: input.source.toLowerCase(), scheme: input.instruction.scheme_type, status: state.status.toLowerCase() });
-      // A terminal order no longer ties up capital in its segment (idempotent).
-      if (isTerminal(state.status)) await releaseReservation(prisma, input.allUseOrderId);
       const spec = actionSpec(input.instruction.trade_action);
       const owner = input.accountId ? { ownerKind: 'ACCOUNT', ownerId: input.accountId } : { ownerKind: 'STRATEGY', ownerId: `${input.clientName}:${input.instruction.starlab_strategy_id}` };
-      let targets: WebhookTargets | null = null;
-      await recordOutcome(
-        prisma,
-        input.allUseOrderId,
-        state,
-        order ? { brokerOrderId: order.brokerOrderId, permId: order.permId, fills: order.fills } : null,
-        {
-          ...owner,
-          contract: {
-            symbol: input.instruction.symbol,
-            secType: spec.secType,
-            expiry: ymdOfIso(input.instruction.expiration_date ?? ''),
-            strike: input.instruction.strike_price ?? 0,
-            right: spec.right ?? '',
-            multiplier: multiplierOf(spec.secType),
-            sign: spec.side === 'BUY' ? 1 : -1,
-          },
+      const brokerOrder = order ? { brokerOrderId: order.brokerOrderId, permId: order.permId, fills: order.fills } : null;
+      const position = {
+        ...owner,
+        contract: {
+          symbol: input.instruction.symbol,
+          secType: spec.secType,
+          expiry: ymdOfIso(input.instruction.expiration_date ?? ''),
+          strike: input.instruction.strike_price ?? 0,
+          right: spec.right ?? '',
+          multiplier: multiplierOf(spec.secType),
+          sign: spec.side === 'BUY' ? 1 : -1,
         },
-        async (tx) => void (targets = await statusEventOf(tx, input.allUseOrderId, state, input.clientName)),
-      );
+      } as const;
+      // A terminal order no longer ties up capital in its segment (idempotent): released with the
+      // outcome in two round trips when the client has no webhook endpoint (no event to write).
+      const fast = () => recordOutcomeWithoutWebhooks({ prisma, allUseOrderId: input.allUseOrderId, outcome: state, order: brokerOrder, position, releaseReservation: isTerminal(state.status) });
+      if (await fastUnlessHooked(input.clientName, fast)) return;
+      if (isTerminal(state.status)) await releaseReservation(prisma, input.allUseOrderId);
+      let targets: WebhookTargets | null = null;
+      await recordOutcome(prisma, input.allUseOrderId, state, brokerOrder, position, async (tx) => void (targets = await statusEventOf(tx, input.allUseOrderId, state, input.clientName)));
+      if (!targets) hooked.delete(input.clientName);
       // After commit: start or wake the webhook deliveries (they run apart from this instruction).
       await dispatchFromActivity(targets);
     },

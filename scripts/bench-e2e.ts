@@ -55,6 +55,12 @@ const r2 = (x: number) => Math.round(x * 100) / 100;
 
 /** Per-activity wall time inside the worker (what the workflow waits for), by activity name. */
 const activityMs = new Map<string, number[]>();
+/**
+ * Per-activity CPU ms of this whole process while the activity ran (process.cpuUsage: Node 20 has
+ * no per-thread figure). Meaningful one at a time only, when little else runs: it then shows which
+ * step costs the CPU the instruction pays over the bare workflow.
+ */
+const activityCpuMs = new Map<string, number[]>();
 function timed<T extends object>(acts: T): T {
   const out: Record<string, unknown> = {};
   for (const [name, fn] of Object.entries(acts)) {
@@ -63,12 +69,17 @@ function timed<T extends object>(acts: T): T {
         ? fn
         : async (...args: unknown[]) => {
             const t = performance.now();
+            const c = process.cpuUsage();
             try {
               return await (fn as (...a: unknown[]) => Promise<unknown>)(...args);
             } finally {
+              const cpu = process.cpuUsage(c);
               let xs = activityMs.get(name);
               if (!xs) activityMs.set(name, (xs = []));
               xs.push(performance.now() - t);
+              let cs = activityCpuMs.get(name);
+              if (!cs) activityCpuMs.set(name, (cs = []));
+              cs.push((cpu.user + cpu.system) / 1000);
             }
           };
   }
@@ -210,6 +221,7 @@ async function main(): Promise<void> {
       await bare();
     }
     activityMs.clear();
+    activityCpuMs.clear();
     const stats0 = (sys.broker as IbBroker).stats();
     const md0 = mdRequests;
     log(`latency: ${LATENCY_N} of each, one at a time, interleaved...`);
@@ -220,7 +232,9 @@ async function main(): Promise<void> {
     }
     log(`  instruction p50 ${r1(pct(lat.sys, 50))} ms (p90 ${r1(pct(lat.sys, 90))}), bare p50 ${r1(pct(lat.bare, 50))} ms (p90 ${r1(pct(lat.bare, 90))})`);
     const latencyActivities = new Map([...activityMs].map(([k, v]) => [k, [...v]]));
+    const latencyCpu = new Map([...activityCpuMs].map(([k, v]) => [k, [...v]]));
     activityMs.clear();
+    activityCpuMs.clear();
 
     log(`throughput: ${N} of each at ${CONCURRENCY} in flight, ${ROUNDS} alternating rounds...`);
     const per = Math.ceil(N / ROUNDS);
@@ -252,6 +266,12 @@ async function main(): Promise<void> {
         .map(([k, v]) => `${k} ×${r2(v.length / (m === latencyActivities ? LATENCY_N : per * ROUNDS))} p50 ${r1(pct(v, 50))} ms p90 ${r1(pct(v, 90))} ms`)
         .join('; ');
     log(`activities one at a time (per instruction): ${describe(latencyActivities)}`);
+    log(
+      `activities' process CPU one at a time (p50): ${[...latencyCpu]
+        .filter(([k]) => !k.startsWith('bare'))
+        .map(([k, v]) => `${k} ${r1(pct(v, 50))} ms`)
+        .join('; ')}`,
+    );
     log(`activities at ${CONCURRENCY} in flight: ${describe(activityMs)}`);
     log(`broker: ${r2(orderMsgs)} order-session messages and ${r2(mdMsgs)} market-data requests per instruction; pacing errors ${stats1.pacingErrors - stats0.pacingErrors}`);
     agent.destroy();

@@ -6,7 +6,7 @@ import Decimal from 'decimal.js';
 import type { TradeInstruction } from '../contracts/instruction';
 import type { OrderStatusBody } from '../contracts/api';
 import { applyFill, type NetPosition } from '../domain/positionMath';
-import { poolOf, type PrismaClient } from './client';
+import { poolOf, withPoolClient, type PrismaClient } from './client';
 import { Prisma } from './client';
 
 export interface InstructionRecord {
@@ -36,6 +36,20 @@ export interface FillRecord {
   shares: number;
   price: number;
   commission?: number;
+}
+
+/** The broker's order of an outcome and its fills so far. */
+export interface BrokerOrderRecord {
+  brokerOrderId: number;
+  permId?: number;
+  fills: FillRecord[];
+}
+
+/** The position an instruction's fills go to: its owner and contract. */
+export interface PositionTarget {
+  ownerKind: string;
+  ownerId: string;
+  contract: PositionContract;
 }
 
 export interface PositionContract {
@@ -167,8 +181,8 @@ export async function recordOutcome(
   prisma: PrismaClient,
   allUseOrderId: string,
   outcome: OutcomeRecord,
-  order: { brokerOrderId: number; permId?: number; fills: FillRecord[] } | null,
-  position: { ownerKind: string; ownerId: string; contract: PositionContract } | null,
+  order: BrokerOrderRecord | null,
+  position: PositionTarget | null,
   /** Runs in the same transaction after the status write (the webhook outbox). */
   onRecorded?: (tx: Prisma.TransactionClient) => Promise<void>,
 ): Promise<void> {
@@ -216,24 +230,154 @@ export async function recordOutcome(
   });
 }
 
+/** The key of a position's row and advisory lock: owner and contract. */
+const positionKeyOf = (ownerKind: string, ownerId: string, c: PositionContract) => [ownerKind, ownerId, c.symbol, c.secType, c.expiry, c.strike, c.right].join('|');
+
+/**
+ * A position after one new fill (pure): its next quantity, price and realised P&L, and whether the
+ * fill opened it (from flat, or across zero), which makes this instruction its opening one.
+ */
+function positionAfterFill(prev: NetPosition, c: PositionContract, f: FillRecord): { next: NetPosition; opens: boolean } {
+  const next = applyFill(prev, c.sign * f.shares, f.price, c.multiplier);
+  const opensNew = prev.quantity === 0 || Math.sign(next.quantity) !== Math.sign(prev.quantity);
+  return { next, opens: opensNew && next.quantity !== 0 };
+}
+
 /** Applies one fill to the owner's position under the position's lock (also used by src/db/books.ts). */
 export async function applyFillToPosition(tx: Prisma.TransactionClient, ownerKind: string, ownerId: string, c: PositionContract, instructionId: string, f: FillRecord): Promise<void> {
-  const key = [ownerKind, ownerId, c.symbol, c.secType, c.expiry, c.strike, c.right].join('|');
+  const key = positionKeyOf(ownerKind, ownerId, c);
   // Serialise fills on the same position across concurrent workflows.
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`;
   const where = { ownerKind, ownerId, symbol: c.symbol, secType: c.secType, expiry: c.expiry, strike: new Decimal(c.strike).toString(), right: c.right };
   const row = await tx.position.findUnique({ where: { ownerKind_ownerId_symbol_secType_expiry_strike_right: where } });
   const prev: NetPosition = row ? { quantity: row.quantity, avgPrice: row.avgPrice.toString(), realizedPnlCents: Number(row.realizedPnlCents) } : { quantity: 0, avgPrice: '0', realizedPnlCents: 0 };
-  const next = applyFill(prev, c.sign * f.shares, f.price, c.multiplier);
-  const opensNew = prev.quantity === 0 || Math.sign(next.quantity) !== Math.sign(prev.quantity);
+  const { next, opens } = positionAfterFill(prev, c, f);
   const data = {
     quantity: next.quantity,
     avgPrice: next.avgPrice,
     realizedPnlCents: BigInt(next.realizedPnlCents),
-    ...(opensNew && next.quantity !== 0 ? { openInstructionId: instructionId } : {}),
+    ...(opens ? { openInstructionId: instructionId } : {}),
   };
   if (row) await tx.position.update({ where: { id: row.id }, data });
   else await tx.position.create({ data: { id: `pos_${key}`, ...where, ...data, openInstructionId: instructionId } });
+}
+
+/**
+ * `recordOutcome` (and the reservation's release of a terminal order) in TWO round trips on one
+ * pooled connection instead of about ten through Prisma (release; BEGIN, status update, webhook
+ * look-up, order upsert, execution insert, position lock, position read, position write, COMMIT),
+ * for the common case of a client without webhook endpoints:
+ *   (1) BEGIN, the release, the status update (which also says whether the instruction's client
+ *       has an active endpoint), the order upsert, the executions' insert (answering the exec ids
+ *       it inserted: a retried step inserts none and so books no fill twice; a known execution
+ *       only has its commission brought up to date), and, when the outcome carries fills, the
+ *       position's advisory lock and its row (each statement of a simple query sees what
+ *       committed before it ran, so the read follows the lock);
+ *   (2) the position write of the newly inserted fills (applied in order by the same pure
+ *       `applyFill` as the transaction) and COMMIT.
+ * When the client has an endpoint the transaction is rolled back and `false` answered: the caller
+ * takes `recordOutcome`, which also writes the webhook event (outbox) with the status. Throws like
+ * it when the instruction has no row. Null when `prisma` has no pool of src/db/client.ts.
+ * Why: the instruction path's cost is its database round trips and Prisma's client CPU
+ * (bench:e2e, docs/OPERATIONS-CLUSTER.md "What serialised instructions").
+ */
+export async function recordOutcomeWithoutWebhooks(p: {
+  prisma: PrismaClient;
+  allUseOrderId: string;
+  outcome: OutcomeRecord;
+  order: BrokerOrderRecord | null;
+  position: PositionTarget | null;
+  releaseReservation: boolean;
+}): Promise<boolean | null> {
+  const { prisma, allUseOrderId, outcome, order, position } = p;
+  return withPoolClient(prisma, async (pc) => {
+    const L = (v: string | null) => (v === null ? 'NULL' : pc.escapeLiteral(v));
+    const dec = (v: number | string | null | undefined) => (v === null || v === undefined ? 'NULL::numeric' : `${new Decimal(v).toFixed()}::numeric`);
+    const int = (v: number | null | undefined) => (v === null || v === undefined ? 'NULL' : String(Math.trunc(v)));
+    const id = L(allUseOrderId);
+    // One row per exec id, the last commission the broker reported winning (as the transaction's
+    // insert-then-update would leave it).
+    const fills = [...new Map((order?.fills ?? []).map((f) => [f.execId, f])).values()];
+    const pos = position && fills.length ? position : null;
+    const c = pos?.contract;
+    const key = pos && c ? positionKeyOf(pos.ownerKind, pos.ownerId, c) : '';
+    const posWhere =
+      pos && c
+        ? `owner_kind = ${L(pos.ownerKind)} AND owner_id = ${L(pos.ownerId)} AND symbol = ${L(c.symbol)} AND sec_type = ${L(c.secType)} AND expiry = ${L(c.expiry)} AND strike = ${dec(c.strike)} AND "right" = ${L(c.right)}`
+        : '';
+    const statements = [
+      'BEGIN',
+      p.releaseReservation ? `UPDATE capital_reservations SET released_at = CURRENT_TIMESTAMP WHERE instruction_id = ${id} AND released_at IS NULL` : 'SELECT 1',
+      `UPDATE instructions i SET status = ${L(outcome.status)}, reject_reason = ${L(outcome.rejectReason)}, updated_at = CURRENT_TIMESTAMP WHERE i.id = ${id}
+       RETURNING EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.client_name = i.client_name AND e.removed_at IS NULL) AS hooked`,
+      ...(order
+        ? [
+            `INSERT INTO orders (id, instruction_id, order_ref, broker_order_id, perm_id, status, filled_quantity, avg_fill_price, commission, reason, updated_at)
+             VALUES (${L(`ord_${allUseOrderId}`)}, ${id}, ${id}, ${int(order.brokerOrderId)}, ${int(order.permId)}, ${L(outcome.status)}, ${int(outcome.filledQuantity)},
+                     ${dec(outcome.averageFillPrice)}, ${dec(outcome.commission)}, ${L(outcome.rejectReason)}, CURRENT_TIMESTAMP)
+             ON CONFLICT (instruction_id) DO UPDATE SET broker_order_id = EXCLUDED.broker_order_id, perm_id = EXCLUDED.perm_id, status = EXCLUDED.status,
+               filled_quantity = EXCLUDED.filled_quantity, avg_fill_price = EXCLUDED.avg_fill_price, commission = EXCLUDED.commission, reason = EXCLUDED.reason,
+               updated_at = EXCLUDED.updated_at`,
+          ]
+        : []),
+      ...(fills.length
+        ? [
+            // The UPDATE sees only rows committed before this statement, never the ones its INSERT
+            // adds: it touches known executions only.
+            `WITH v (exec_id, shares, price, commission, executed_at) AS (VALUES ${fills
+              .map((f) => `(${L(f.execId)}, ${int(f.shares)}, ${dec(f.price)}, ${dec(f.commission)}, ${L(f.time)})`)
+              .join(', ')}),
+             ins AS (INSERT INTO executions (exec_id, instruction_id, shares, price, commission, executed_at)
+                     SELECT exec_id, ${id}, shares, price, commission, executed_at FROM v ON CONFLICT DO NOTHING RETURNING exec_id),
+             upd AS (UPDATE executions e SET commission = v.commission FROM v WHERE e.exec_id = v.exec_id AND v.commission IS NOT NULL)
+             SELECT exec_id FROM ins`,
+          ]
+        : []),
+      ...(pos
+        ? [`SELECT pg_advisory_xact_lock(hashtextextended(${L(key)}, 0))`, `SELECT id, quantity, avg_price::text AS avg_price, realized_pnl_cents::text AS realized FROM positions WHERE ${posWhere}`]
+        : []),
+    ];
+    try {
+      const results = (await pc.query(statements.join(';\n'))) as unknown as { rows: Record<string, unknown>[] }[];
+      const updated = results[2]!.rows[0];
+      if (!updated) throw new Error(`recordOutcome: no instruction ${allUseOrderId}`);
+      if (updated.hooked === true) {
+        await pc.query('ROLLBACK');
+        return false;
+      }
+      const tail: string[] = [];
+      if (pos && c) {
+        const inserted = new Set((results[order ? 4 : 3]!.rows as { exec_id: string }[]).map((r) => r.exec_id));
+        const row = results[results.length - 1]!.rows[0] as { id: string; quantity: number; avg_price: string; realized: string } | undefined;
+        let cur: NetPosition = row ? { quantity: Number(row.quantity), avgPrice: row.avg_price, realizedPnlCents: Number(row.realized) } : { quantity: 0, avgPrice: '0', realizedPnlCents: 0 };
+        let opened = !row;
+        let applied = 0;
+        for (const f of fills) {
+          if (!inserted.has(f.execId)) continue;
+          const { next, opens } = positionAfterFill(cur, c, f);
+          cur = next;
+          opened ||= opens;
+          applied++;
+        }
+        const setOpen = opened ? `, open_instruction_id = ${id}` : '';
+        if (applied && row)
+          tail.push(
+            `UPDATE positions SET quantity = ${int(cur.quantity)}, avg_price = ${dec(cur.avgPrice)}, realized_pnl_cents = ${BigInt(cur.realizedPnlCents).toString()}${setOpen}, updated_at = CURRENT_TIMESTAMP WHERE id = ${L(row.id)}`,
+          );
+        else if (applied)
+          tail.push(
+            `INSERT INTO positions (id, owner_kind, owner_id, symbol, sec_type, expiry, strike, "right", quantity, avg_price, realized_pnl_cents, open_instruction_id, updated_at)
+             VALUES (${L(`pos_${key}`)}, ${L(pos.ownerKind)}, ${L(pos.ownerId)}, ${L(c.symbol)}, ${L(c.secType)}, ${L(c.expiry)}, ${dec(c.strike)}, ${L(c.right)},
+                     ${int(cur.quantity)}, ${dec(cur.avgPrice)}, ${BigInt(cur.realizedPnlCents).toString()}, ${id}, CURRENT_TIMESTAMP)`,
+          );
+      }
+      await pc.query([...tail, 'COMMIT'].join(';\n'));
+      return true;
+    } catch (err) {
+      await pc.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  });
 }
 
 /** GET /order_status body from the database (used once the workflow has closed). */

@@ -3,7 +3,8 @@
  * its fills in order (for win/loss attribution) and the last fill price of a contract
  * (the fallback mark). Writes happen in instructions.ts as fills are recorded.
  */
-import type { PrismaClient } from './client';
+import Decimal from 'decimal.js';
+import { hotQuery, type PrismaClient } from './client';
 
 import { isoOfYmd, type ContractKey } from '../domain/instrument';
 export type { ContractKey } from '../domain/instrument';
@@ -40,21 +41,23 @@ const actionsOf = (c: Pick<ContractKey, 'secType' | 'right'>): string[] => {
 
 const isoExpiry = (yyyymmdd: string): string | null => isoOfYmd(yyyymmdd) || null;
 
-/** Price of the latest recorded execution of this contract by anyone, or null. */
+/**
+ * Price of the latest recorded execution of this contract by anyone, or null. One raw statement
+ * (the risk check prices every MARKET order with it: Prisma's client CPU per query mattered, bench:e2e).
+ */
 export async function lastFillPrice(prisma: PrismaClient, c: ContractKey): Promise<string | null> {
-  const row = await prisma.execution.findFirst({
-    where: {
-      instruction: {
-        symbol: c.symbol,
-        tradeAction: { in: actionsOf(c) },
-        expirationDate: isoExpiry(c.expiry),
-        ...(c.secType === 'OPT' ? { strikePrice: c.strike } : {}),
-      },
-    },
-    orderBy: [{ createdAt: 'desc' }, { execId: 'desc' }],
-    select: { price: true },
-  });
-  return row ? row.price.toString() : null;
+  const [row] = await hotQuery<{ price: string }>(
+    prisma,
+    `SELECT e.price::text AS price
+       FROM executions e JOIN instructions i ON i.id = e.instruction_id
+      WHERE i.symbol = $1 AND i.trade_action = ANY($2::text[]) AND i.expiration_date IS NOT DISTINCT FROM $3::text
+        AND ($4::numeric IS NULL OR i.strike_price = $4::numeric)
+      ORDER BY e.created_at DESC, e.exec_id DESC
+      LIMIT 1`,
+    [c.symbol, actionsOf(c), isoExpiry(c.expiry), c.secType === 'OPT' ? new Decimal(c.strike).toFixed() : null],
+  );
+  // The same text as Prisma's Decimal gives (no trailing zeros).
+  return row ? new Decimal(row.price).toString() : null;
 }
 
 export interface StrategyFill {

@@ -117,24 +117,6 @@ export async function listSegments(prisma: PrismaClient, multiplier: number): Pr
   );
 }
 
-export async function controlsFor(tx: Tx, scopes: string[]) {
-  return tx.controlState.findMany({ where: { scope: { in: scopes } } });
-}
-
-export async function symbolPositions(tx: Tx, symbol: string) {
-  const rows = await tx.position.findMany({ where: { symbol, NOT: { quantity: 0 } } });
-  return rows.map((r) => ({
-    ownerKind: r.ownerKind,
-    ownerId: r.ownerId,
-    secType: r.secType as 'STK' | 'OPT',
-    right: r.right,
-    expiry: r.expiry,
-    strike: r.strike.toString(),
-    quantity: r.quantity,
-    avgPrice: r.avgPrice.toString(),
-  }));
-}
-
 export async function openOrdersOfStrategy(tx: Tx, clientName: string, strategyId: string, exceptInstructionId: string): Promise<number> {
   return tx.instruction.count({ where: { clientName, starlabStrategyId: strategyId, status: { notIn: [...TERMINAL_STATUSES] }, NOT: { id: exceptInstructionId } } });
 }

@@ -5,7 +5,8 @@
  * contract's last fill (the price of a MARKET order). The decision itself is the pure
  * `decideRisk` of src/domain/risk.ts; activities/risk.ts wires the two together.
  */
-import type { Prisma, PrismaClient } from './client';
+import Decimal from 'decimal.js';
+import { hotQuery, type Prisma, type PrismaClient } from './client';
 import { controlScopesOf } from './control';
 import { lastFillPrice, type ContractKey } from './positions';
 import * as db from './reservations';
@@ -35,19 +36,45 @@ export type LockedRiskInputs = Pick<RiskInputs, 'workingCents' | 'heldCents' | '
 export type UnlockedRiskInputs = Omit<RiskInputs, keyof LockedRiskInputs>;
 
 /**
- * The order's inputs the segment lock does not guard, read before it and in parallel: the
- * switches are looked at again right before sending (placeOrder), the limit is operator
- * configuration, and positions and an account's cash change as fills are recorded (under each
- * position's own lock, never this one).
+ * The order's inputs the segment lock does not guard, read before it: the switches are looked at
+ * again right before sending (placeOrder), the limit is operator configuration, and positions and
+ * an account's cash change as fills are recorded (under each position's own lock, never this one).
+ * The switches, the limit and the symbol's positions are ONE statement on the pool (was three
+ * Prisma queries: their client CPU was most of the risk check's, bench:e2e); an ALL-USE account's
+ * ledger is read beside it.
  */
-export async function loadUnlockedRiskInputs(prisma: PrismaClient | Tx, q: RiskQuery): Promise<UnlockedRiskInputs> {
-  const [controls, segmentLimit, symbolPositions, account] = await Promise.all([
-    db.controlsFor(prisma, controlScopesOf(q.accountId, q.accountTag)),
-    db.segmentLimit(prisma, q.segment),
-    db.symbolPositions(prisma, q.symbol),
+export async function loadUnlockedRiskInputs(prisma: PrismaClient, q: RiskQuery): Promise<UnlockedRiskInputs> {
+  type Row = {
+    controls: { scope: string; halted: boolean; reduceOnly: boolean }[];
+    lim: { capitalLimitCents: string; maxOpenOrdersPerStrategy: number | null } | null;
+    positions: { ownerKind: string; ownerId: string; secType: string; right: string; expiry: string; strike: string; quantity: number; avgPrice: string }[];
+  };
+  const [[row], account] = await Promise.all([
+    hotQuery<Row>(
+      prisma,
+      `SELECT
+         (SELECT coalesce(json_agg(json_build_object('scope', scope, 'halted', halted, 'reduceOnly', reduce_only)), '[]') FROM control_state WHERE scope = ANY($1::text[])) AS controls,
+         (SELECT json_build_object('capitalLimitCents', capital_limit_cents::text, 'maxOpenOrdersPerStrategy', max_open_orders_per_strategy) FROM segment_limits WHERE segment = $2) AS lim,
+         (SELECT coalesce(json_agg(json_build_object('ownerKind', owner_kind, 'ownerId', owner_id, 'secType', sec_type, 'right', "right", 'expiry', expiry,
+                                                     'strike', strike::text, 'quantity', quantity, 'avgPrice', avg_price::text)), '[]')
+            FROM positions WHERE symbol = $3 AND quantity <> 0) AS positions`,
+      [controlScopesOf(q.accountId, q.accountTag), q.segment, q.symbol],
+    ),
     q.accountId !== undefined ? accountInputs(prisma, q.accountId) : Promise.resolve(undefined),
   ]);
-  return { controls, segmentLimit, symbolPositions: symbolPositions.map((p) => ({ ...p, symbol: q.symbol })), ...(account ? { account } : {}) };
+  return {
+    controls: row!.controls,
+    segmentLimit: row!.lim ? { capitalLimitCents: Number(row!.lim.capitalLimitCents), maxOpenOrdersPerStrategy: row!.lim.maxOpenOrdersPerStrategy } : null,
+    symbolPositions: row!.positions.map((p) => ({
+      ...p,
+      symbol: q.symbol,
+      secType: p.secType as 'STK' | 'OPT',
+      // The same text as Prisma's Decimal gives (no trailing zeros).
+      strike: new Decimal(p.strike).toString(),
+      avgPrice: new Decimal(p.avgPrice).toString(),
+    })),
+    ...(account ? { account } : {}),
+  };
 }
 
 /** The order's reads under its segment lock, as one query of src/db/reservations.ts lockedSegmentChecks. */
