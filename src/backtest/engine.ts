@@ -8,7 +8,7 @@ import { addDays, entryDaysOfWeek, quarterOf, toEpochDay, weekOf, type IsoDate, 
 import { limitLadder, midPrice } from '../domain/signals';
 import { entryAtMarket, planPositionRoll, positionLevel, rollDue, rollLadder, weekInputOf, type AccountBooks } from '../domain/engine';
 import { classifyWeek, emptyWeekTypeCounts, type WeekInput, type WeekType } from '../domain/weekTypes';
-import { initialSplit, leapsId, planFork, usableCash } from '../domain/ledger';
+import { initialSplit, planFork, usableCash } from '../domain/ledger';
 import { type Bar, type Regime } from '../domain/indicators';
 import { ACCOUNT_KINDS, type ProtocolConfig } from '../domain/config';
 import { Book, type Account, type Option } from './book';
@@ -255,9 +255,7 @@ export function runBacktest(
     const last = res.points[res.points.length - 1];
     if (last) book.accrueInterest(w.lastDate, toEpochDay(w.lastDate) - toEpochDay(last.date), cashRateOn(last.date, o));
     // Parity: every open account's cash at the close, and its LEAPS sleeve's once the sleeve is in use.
-    for (const a of book.accounts)
-      for (const id of a.leaps.length > 0 || book.cash(leapsId(a.id)) !== 0 ? [a.id, leapsId(a.id)] : [a.id])
-        book.decide({ kind: 'CASH', week: weekOf(w.lastDate), account: book.roleOf(id), symbol: o.symbol, cashCents: book.cash(id) });
+    for (const a of book.accounts) for (const id of book.cashIds(a)) book.decide({ kind: 'CASH', week: weekOf(w.lastDate), account: book.roleOf(id), symbol: o.symbol, cashCents: book.cash(id) });
     const values: Record<string, number> = {};
     let total = 0;
     for (const a of book.accounts) {
