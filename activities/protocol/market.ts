@@ -31,7 +31,7 @@ const toBar = (b: { date: string; open: number; high: number; low: number; close
 export function marketActivities(ctx: ProtocolCtx) {
   /** The chain around the money for the right the account sells: out of the money up to the configured window. */
   async function chainOf(symbol: string, expiry: string, right: 'C' | 'P', close: number): Promise<ChainQuote[]> {
-    const [lo, hi] = chainWindowOf(right, close, ctx.protocol.signals.chainWindow);
+    const [lo, hi] = chainWindowOf(right, close, ctx.protocol.signals.chainWindow, ctx.protocol.signals.chainWindowInTheMoney);
     const quotes = await ctx.md().optionChain(symbol, ymdOf(expiry), right, lo, hi);
     return quotes.filter((q) => q.delta !== undefined && q.ask >= q.bid && q.bid >= 0).map((q) => ({ strike: toCents(q.strike), delta: q.delta!, bid: toCents(q.bid), ask: toCents(q.ask) }));
   }

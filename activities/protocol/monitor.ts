@@ -74,7 +74,7 @@ export function monitorActivities(ctx: ProtocolCtx) {
       const strike = Number(toDecimal(pos.strikeCents));
       const current = await md.optionQuote(pos.symbol, ymdOf(pos.expiry), strike, pos.right);
       const und = toCents((await md.stockQuote(pos.symbol)).last);
-      const [lo, hi] = chainWindowOf(pos.right, und / 100, config.signals.chainWindow); // in the broker's dollars
+      const [lo, hi] = chainWindowOf(pos.right, und / 100, config.signals.chainWindow, config.signals.chainWindowInTheMoney); // in the broker's dollars
       const chain = (await md.optionChain(pos.symbol, next, pos.right, lo, hi))
         .filter((q) => q.delta !== undefined)
         .map((q) => ({ strike: toCents(q.strike), delta: q.delta!, bid: toCents(q.bid), ask: toCents(q.ask) }));

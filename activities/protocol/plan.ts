@@ -13,9 +13,9 @@ import { previousWeekTypes } from '../../src/db/weekTypes';
 import { marketSession, weekOf } from '../../src/domain/calendar';
 import { fromDecimal, toDecimal } from '../../src/domain/money';
 import { accountValue, cycleDates, entryDayOf, planAccount, weeksBetween, type AccountSnapshot } from '../../src/domain/protocol-cycle';
-import { entryStrike } from '../../src/domain/engine';
-import { chainWindowOf, limitPriceForAttempt } from '../../src/domain/signals';
-import type { ProtocolConfig } from '../../src/domain/config';
+import { entryAtMarket, type EntryAtMarket } from '../../src/domain/engine';
+import { chainWindowOf, limitPriceForAttempt, type ChainQuote } from '../../src/domain/signals';
+import type { Regime } from '../../src/domain/indicators';
 import type { Level } from '../../src/domain/levels';
 import type { WeekType } from '../../src/domain/weekTypes';
 import type { PositionLevel } from '../../src/contracts/workflows/positionMonitor';
@@ -42,7 +42,14 @@ const toEntry = (r: ProtocolOrderRow): PlannedEntry => ({
 export function planActivities(ctx: ProtocolCtx) {
   const mult = ctx.protocol.market.contractMultiplier;
 
-  async function snapshot(accountId: string, kind: AccountSnapshot['kind'], cashCents: number, nextWeek: string, market: WeekMarket, levels: PositionLevel[]): Promise<AccountSnapshot> {
+  async function snapshot(
+    accountId: string,
+    kind: AccountSnapshot['kind'],
+    cashCents: number,
+    nextWeek: string,
+    marks: Readonly<Record<string, number>>,
+    levels: PositionLevel[],
+  ): Promise<AccountSnapshot> {
     const positions = await accountPositions(ctx.prisma, [accountId]);
     const shares: Record<string, { quantity: number; costBasisCents: number }> = {};
     const callsWritten: Record<string, number> = {};
@@ -52,7 +59,7 @@ export function planActivities(ctx: ProtocolCtx) {
       const avg = fromDecimal(p.avgPrice, 'HALF_EVEN');
       if (p.secType === 'STK') {
         shares[p.symbol] = { quantity: p.quantity, costBasisCents: avg };
-        holdings.push({ quantity: p.quantity, markCents: market.symbols[p.symbol]?.closeCents ?? avg, multiplier: 1 });
+        holdings.push({ quantity: p.quantity, markCents: marks[p.symbol] ?? avg, multiplier: 1 });
         continue;
       }
       holdings.push({ quantity: p.quantity, markCents: avg, multiplier: mult });
@@ -66,30 +73,44 @@ export function planActivities(ctx: ProtocolCtx) {
   }
 
   /**
-   * PROTOCOL §4 at entry, not on the Friday before: the strike nearest the planned target delta in
-   * the chain as it is now, inside the account's band; the entry's underlying price is recorded
-   * so the monitor measures a level's move from it.
+   * PROTOCOL §6 step 5, decided at entry and not on the Friday before: the decision core's
+   * entryAtMarket (the backtester's very call) sizes the entry and chooses its strike from the
+   * account's books, the underlying's price and the chain as they are now; the Friday plan only
+   * said the entry was due (and with which regime and target delta). The size, strike and the
+   * entry's underlying price are recorded with the order (the monitor measures a level's move
+   * from that price).
    */
-  async function chooseAtEntry(row: ProtocolOrderRow) {
-    const right = isPut(asAction(row.tradeAction)) ? 'P' : 'C';
+  async function decideAtEntry(row: ProtocolOrderRow): Promise<EntryAtMarket> {
+    const family = await getFamily(ctx.prisma, row.familyId);
+    const account = family?.accounts.find((a) => a.id === row.accountId && a.status === 'OPEN');
+    if (!account) return { ok: false, reason: 'ACCOUNT_CLOSED' };
     const { config } = await ctx.config({ familyId: row.familyId, accountId: row.accountId });
-    const kind = row.accountId.slice(row.familyId.length + 1) as keyof ProtocolConfig['accounts'];
+    const action = asAction(row.tradeAction);
+    const right = action === 'BUY_STOCK' ? null : isPut(action) ? 'P' : 'C';
     const spot = toCents((await ctx.md().stockQuote(row.symbol)).last);
-    const [lo, hi] = chainWindowOf(right, spot / 100, config.signals.chainWindow);
-    const chain = (await ctx.md().optionChain(row.symbol, ymdOf(row.expiry!), right, lo, hi))
-      .filter((q) => q.delta !== undefined)
-      .map((q) => ({ strike: toCents(q.strike), delta: q.delta!, bid: toCents(q.bid), ask: toCents(q.ask) }));
-    const basis = row.detail?.costBasisCents;
-    const chosen = entryStrike({
-      right,
-      chain,
-      targetDelta: Number(row.detail?.targetDelta),
-      band: config.accounts[kind],
-      signals: config.signals,
-      ...(typeof basis === 'number' ? { costBasisCents: basis } : {}),
-    });
-    if (chosen.ok) await recordEntry(ctx.prisma, row.clientOrderId, { strikeCents: chosen.quote.strike, underlyingCents: spot, delta: chosen.quote.delta });
-    return chosen;
+    let chain: ChainQuote[] = [];
+    if (right && row.expiry) {
+      const [lo, hi] = chainWindowOf(right, spot / 100, config.signals.chainWindow, config.signals.chainWindowInTheMoney);
+      chain = (await ctx.md().optionChain(row.symbol, ymdOf(row.expiry), right, lo, hi))
+        .filter((q) => q.delta !== undefined && q.ask >= q.bid && q.bid >= 0)
+        .map((q) => ({ strike: toCents(q.strike), delta: q.delta!, bid: toCents(q.bid), ask: toCents(q.ask) }));
+    }
+    // The level gate needs the family's levels only when the account has a short option open in the symbol.
+    const open = (await accountPositions(ctx.prisma, [row.accountId])).some((x) => x.symbol === row.symbol && x.secType === 'OPT' && x.quantity < 0);
+    const levels = open ? await levelsOf(ctx, row.familyId) : [];
+    const books = await snapshot(account.id, account.kind, account.cashCents, row.week, { [row.symbol]: spot }, levels);
+    const planned = row.detail?.regime as Pick<Regime, 'trend' | 'vol'> | undefined;
+    const regime: Regime = { trend: planned?.trend ?? 'NEUTRAL', vol: planned?.vol ?? 'NORMAL', atr: row.atrCents ?? undefined };
+    const decided = entryAtMarket(books, config.accounts[account.kind], config, { symbol: row.symbol, closeCents: spot, regime, expiry: row.expiry ?? '', chain });
+    if (decided.ok && decided.order.action !== action) return { ok: false, reason: `PLAN_CHANGED: ${decided.order.action} at entry, ${action} planned` };
+    if (decided.ok)
+      await recordEntry(ctx.prisma, row.clientOrderId, {
+        strikeCents: decided.order.strikeCents ?? null,
+        underlyingCents: spot,
+        delta: decided.quote?.delta ?? null,
+        quantity: decided.order.quantity,
+      });
+    return decided;
   }
 
   return {
@@ -121,13 +142,14 @@ export function planActivities(ctx: ProtocolCtx) {
       const rows: ProtocolOrderRow[] = [];
       // Positions still open over the weekend (rolled, or longer-dated) gate new entries by level.
       const levels = await levelsOf(ctx, p.familyId);
+      const closes = Object.fromEntries(Object.entries(p.market.symbols).map(([k, m]) => [k, m.closeCents]));
       for (const a of family.accounts.filter((x) => x.status === 'OPEN')) {
         // The configuration in force for this account now; its version is recorded with each order.
         const { version: configVersion, config } = await ctx.config({ familyId: p.familyId, accountId: a.id });
         const cfg = config.accounts[a.kind];
         const entryDay = entryDayOf(cfg, dates.nextMonday);
         if (!entryDay) continue;
-        const snap = await snapshot(a.id, a.kind, a.cashCents, nextWeek, p.market, levels);
+        const snap = await snapshot(a.id, a.kind, a.cashCents, nextWeek, closes, levels);
         const plan = planAccount(snap, cfg, config, markets);
         if (plan.skipped.length) ctx.logger.info('symbols skipped', { account: a.id, week: nextWeek, skipped: plan.skipped });
         const n = new Map<string, number>();
@@ -169,10 +191,11 @@ export function planActivities(ctx: ProtocolCtx) {
       const action = row.tradeAction as TradeAction;
       const stock = action === 'BUY_STOCK';
       if (stock && p.attempt > 0) return { kind: 'SKIP', reason: 'market order: no re-price' };
-      if (!stock && row.purpose === 'OPEN' && p.attempt === 0) {
-        const chosen = await chooseAtEntry(row);
-        if (!chosen.ok) return { kind: 'SKIP', reason: `${chosen.reason}: ${chosen.detail}` };
-        row.strikeCents = chosen.quote.strike;
+      if (OPENING.includes(row.purpose) && p.attempt === 0) {
+        const decided = await decideAtEntry(row);
+        if (!decided.ok) return { kind: 'SKIP', reason: decided.reason };
+        row.quantity = decided.order.quantity;
+        row.strikeCents = decided.order.strikeCents ?? row.strikeCents;
       }
       let limit: number | undefined;
       if (!stock) {

@@ -86,6 +86,8 @@ export class Book {
     return postEntries(this.balances, this.keys, entries);
   }
   cash = (id: string): Cents => this.balances[id] ?? 0;
+  /** The cash accounts an account reports at a weekly close: its own, and its LEAPS sleeve once the sleeve is in use (as live lists it). */
+  cashIds = (a: Account): string[] => (a.leaps.length > 0 || this.cash(leapsId(a.id)) !== 0 ? [a.id, leapsId(a.id)] : [a.id]);
 
   addFamily(id: string, parent: string | null, kinds: readonly AccountKind[]): Family {
     const fam: Family = { id, parent, base: 0, closed: false, accounts: [] };

@@ -6,9 +6,9 @@
  */
 import { addDays, entryDaysOfWeek, quarterOf, toEpochDay, weekOf, type IsoDate, type Weekday } from '../domain/calendar';
 import { limitLadder, midPrice } from '../domain/signals';
-import { entryStrike, planEntries, planPositionRoll, positionLevel, rollDue, rollLadder, weekInputOf, type AccountBooks } from '../domain/engine';
+import { entryAtMarket, planPositionRoll, positionLevel, rollDue, rollLadder, weekInputOf, type AccountBooks } from '../domain/engine';
 import { classifyWeek, emptyWeekTypeCounts, type WeekInput, type WeekType } from '../domain/weekTypes';
-import { initialSplit, leapsId, planFork, usableCash } from '../domain/ledger';
+import { initialSplit, planFork, usableCash } from '../domain/ledger';
 import { type Bar, type Regime } from '../domain/indicators';
 import { ACCOUNT_KINDS, type ProtocolConfig } from '../domain/config';
 import { Book, type Account, type Option } from './book';
@@ -106,7 +106,7 @@ export function runBacktest(
           ? 'no strike'
           : reason.toLowerCase().replaceAll('_', ' ');
 
-  /** An entry day: the core plans the account's orders and chooses each strike; the book fills them at the close. */
+  /** An entry day: the core sizes the account's entry and chooses its strike at this close (entryAtMarket, as live); the book fills it there. */
   function enter(a: Account, bar: Bar, reg: Regime, expiry: IsoDate | null): void {
     const day = bar.date;
     if (!expiry || expiry <= day) return skip('no time left to expiry');
@@ -119,36 +119,33 @@ export function runBacktest(
     // strike, so the chain is not quoted at all (a shortcut for small forked accounts, same result).
     if (right === 'P' && usableCash(book.cash(a.id), value, a.cfg.cashBuffer) < chainBounds(o, spot, years, vol).lo * mult) return skip('size 0');
     const quotes = right ? chain(o, right, spot, years, vol, right === 'C' ? a.basis : 0) : [];
-    const plan = planEntries(booksOf(a, value), a.cfg, p, { [o.symbol]: { symbol: o.symbol, closeCents: spot, regime: reg, expiry, chain: quotes } });
-    for (const x of plan.skipped) skip(skipName(x.reason, right));
-    for (const order of plan.orders) {
-      if (order.action === 'BUY_STOCK') {
-        if (book.trade(a, { action: 'BUY_STOCK', qty: order.quantity, price: spot, mid: spot, spot, day, vol, tag: 'shares' })) continue;
-        a.basis = Math.round((a.basis * a.shares + spot * order.quantity) / (a.shares + order.quantity));
-        a.shares += order.quantity;
-        continue;
-      }
-      const r = order.action === 'SELL_TO_OPEN_CALL' ? 'C' : 'P';
-      const chosen = entryStrike({ right: r, chain: quotes, targetDelta: order.targetDelta ?? 0, band: a.cfg, signals: p.signals, costBasisCents: a.basis });
-      if (!chosen.ok) {
-        skip(`entry: ${chosen.reason}`);
-        continue;
-      }
-      const q = chosen.quote;
-      const ladder = limitLadder(q.bid, q.ask, 'SELL', p.signals);
-      const price = assumedFill(o, q.bid, q.ask, 'SELL', p.signals);
-      if (price === 'SKIP') {
-        skip('re-priced out');
-        continue;
-      }
-      const qty = order.quantity;
-      if (book.trade(a, { action: order.action, qty, price, ladder, mid: midPrice(q.bid, q.ask, 'SELL'), strike: q.strike, expiry, right: r, spot, day, vol, tag: 'open' })) continue;
-      a.opt = { right: r, strike: q.strike, expiry, qty, entrySpot: spot };
-      a.level = 0;
-      const target = (res.premiumTarget[a.kind] ??= { entries: 0, below: 0 });
-      target.entries++;
-      if (premiumShortfall({ premiumCents: price * qty * mult, accountValueCents: value, days: toEpochDay(expiry) - toEpochDay(day), target: a.cfg.targetWeeklyPremium }).short) target.below++;
+    const decided = entryAtMarket(booksOf(a, value), a.cfg, p, { symbol: o.symbol, closeCents: spot, regime: reg, expiry, chain: quotes });
+    if (!decided.ok)
+      return skip(
+        decided.reason.startsWith('NO_STRIKE:') || decided.reason.startsWith('DELTA_OUT_OF_BAND') ? `entry: ${decided.reason.slice(0, decided.reason.indexOf(':'))}` : skipName(decided.reason, right),
+      );
+    const order = decided.order;
+    if (order.action === 'BUY_STOCK') {
+      if (book.trade(a, { action: 'BUY_STOCK', qty: order.quantity, price: spot, mid: spot, spot, day, vol, tag: 'shares' })) return;
+      a.basis = Math.round((a.basis * a.shares + spot * order.quantity) / (a.shares + order.quantity));
+      a.shares += order.quantity;
+      return;
     }
+    const r = order.action === 'SELL_TO_OPEN_CALL' ? 'C' : 'P';
+    const q = decided.quote!;
+    const ladder = limitLadder(q.bid, q.ask, 'SELL', p.signals);
+    const price = assumedFill(o, q.bid, q.ask, 'SELL', p.signals);
+    if (price === 'SKIP') {
+      skip('re-priced out');
+      return;
+    }
+    const qty = order.quantity;
+    if (book.trade(a, { action: order.action, qty, price, ladder, mid: midPrice(q.bid, q.ask, 'SELL'), strike: q.strike, expiry, right: r, spot, day, vol, tag: 'open' })) return;
+    a.opt = { right: r, strike: q.strike, expiry, qty, entrySpot: spot };
+    a.level = 0;
+    const target = (res.premiumTarget[a.kind] ??= { entries: 0, below: 0 });
+    target.entries++;
+    if (premiumShortfall({ premiumCents: price * qty * mult, accountValueCents: value, days: toEpochDay(expiry) - toEpochDay(day), target: a.cfg.targetWeeklyPremium }).short) target.below++;
   }
 
   /** Level 2: the core's roll (next listed expiry, nearest the band's lower delta, a net credit at the far side of both quotes or none); filled there, as live places it. */
@@ -258,9 +255,7 @@ export function runBacktest(
     const last = res.points[res.points.length - 1];
     if (last) book.accrueInterest(w.lastDate, toEpochDay(w.lastDate) - toEpochDay(last.date), cashRateOn(last.date, o));
     // Parity: every open account's cash at the close, and its LEAPS sleeve's once the sleeve is in use.
-    for (const a of book.accounts)
-      for (const id of a.leaps.length > 0 || book.cash(leapsId(a.id)) !== 0 ? [a.id, leapsId(a.id)] : [a.id])
-        book.decide({ kind: 'CASH', week: weekOf(w.lastDate), account: book.roleOf(id), symbol: o.symbol, cashCents: book.cash(id) });
+    for (const a of book.accounts) for (const id of book.cashIds(a)) book.decide({ kind: 'CASH', week: weekOf(w.lastDate), account: book.roleOf(id), symbol: o.symbol, cashCents: book.cash(id) });
     const values: Record<string, number> = {};
     let total = 0;
     for (const a of book.accounts) {

@@ -48,9 +48,25 @@ export async function plansOf(prisma: PrismaClient, where: { clientOrderId?: str
  * underlying's price, the quote's delta): the plan row is updated so the monitor measures
  * a level's move from the entry and matches the position by the strike actually sold.
  */
-export async function recordEntry(prisma: PrismaClient, clientOrderId: string, entry: { strikeCents: number; underlyingCents: number; delta: number }): Promise<void> {
+/**
+ * What an entry was when it went out (decided on the entry day, not the Friday before): its size,
+ * strike (null for shares), the underlying's price and the strike's delta. The Friday plan's
+ * strike and size stay in `detail` (plannedStrikeCents, plannedQuantity) for the record.
+ */
+export async function recordEntry(prisma: PrismaClient, clientOrderId: string, entry: { strikeCents: number | null; underlyingCents: number; delta: number | null; quantity: number }): Promise<void> {
   const row = await prisma.protocolOrder.findUnique({ where: { clientOrderId } });
   if (!row) return;
-  const detail = { ...((row.detail ?? {}) as Record<string, unknown>), entryUnderlyingCents: entry.underlyingCents, entryDelta: entry.delta, plannedStrikeCents: Number(row.strikeCents) };
-  await prisma.protocolOrder.update({ where: { clientOrderId }, data: { strikeCents: BigInt(entry.strikeCents), detail: detail as never } });
+  const before = (row.detail ?? {}) as Record<string, unknown>;
+  const detail = {
+    ...before,
+    entryUnderlyingCents: entry.underlyingCents,
+    ...(entry.delta !== null ? { entryDelta: entry.delta } : {}),
+    // The first decision's plan is the plan: a retry round must not overwrite it with an earlier entry's numbers.
+    plannedStrikeCents: before.plannedStrikeCents ?? (row.strikeCents === null ? null : Number(row.strikeCents)),
+    plannedQuantity: before.plannedQuantity ?? row.quantity,
+  };
+  await prisma.protocolOrder.update({
+    where: { clientOrderId },
+    data: { quantity: entry.quantity, ...(entry.strikeCents !== null ? { strikeCents: BigInt(entry.strikeCents) } : {}), detail: detail as never },
+  });
 }

@@ -128,6 +128,9 @@ export const protocolSchema = z
           .default(0.05)
           .describe("at entry, the chosen strike's |delta| may lie this far outside the band (listed strikes are discrete: near expiry one step moves delta by ~0.15)"),
         chainWindow: fraction.default(0.3).describe('strikes quoted: out of the money up to this fraction of spot (puts 70–100 %, calls 100–130 %)'),
+        chainWindowInTheMoney: fraction
+          .default(0.05)
+          .describe('strikes quoted in the money up to this fraction of spot (puts 100–105 %, calls 95–100 %): near expiry the strike nearest the target delta can be a step in the money'),
         repriceAfterMinutes: z.number().positive().default(15).describe('a resting limit order works this long before it is re-priced (or skipped)'),
       })
       .prefault({}),

@@ -90,8 +90,14 @@ export function canEnter(p: { maxOpenLevel: Level | null; previousWeekType: Week
 /** Contracts after the regime's size factor (HIGH vol halves, rounded down). */
 export const sizedContracts = (contracts: number, t: DeltaTarget): number => Math.floor(contracts * t.sizeFactor);
 
-/** The strike range (in the price unit of `spot`) quoted for a right: out of the money up to `window` of spot. */
-export const chainWindowOf = (right: 'C' | 'P', spot: number, window: number): [number, number] => (right === 'P' ? [spot * (1 - window), spot] : [spot, spot * (1 + window)]);
+/**
+ * The strike range (in the price unit of `spot`) quoted for a right: out of the money up to `window`
+ * of spot, and in the money up to `inTheMoney` of spot. Near expiry the strike nearest a 0.40–0.50
+ * target is often a step in the money (PROTOCOL §4: the listed strike nearest the target, whichever
+ * side of spot), so a chain cut at spot would miss it and skip the entry.
+ */
+export const chainWindowOf = (right: 'C' | 'P', spot: number, window: number, inTheMoney = 0): [number, number] =>
+  right === 'P' ? [spot * (1 - window), spot * (1 + inTheMoney)] : [spot * (1 - inTheMoney), spot * (1 + window)];
 
 export type EntryStrike = { ok: true; quote: ChainQuote } | { ok: false; reason: 'NO_STRIKE' | 'DELTA_OUT_OF_BAND'; detail: string };
 

@@ -200,3 +200,29 @@ export function csvHistory(rows: readonly { date: string; open: number; high: nu
       count: 0,
     }));
 }
+
+/**
+ * Weekly bars of daily ones, as IB builds them: one bar per calendar week (Monday to Friday), dated
+ * by its first trading day, high and low over the week, the last day's close. A CSV replay's weekly
+ * history is then the same bars the backtester aggregates (src/domain/indicators.ts toWeekly), not
+ * a synthetic path: the weekly regime and ATR agree with the daily prices.
+ */
+export function weeklyOf(daily: readonly Bar[]): Bar[] {
+  const out: Bar[] = [];
+  let monday = '';
+  for (const b of daily) {
+    const mon = b.time.startOf('week').toISODate() ?? ''; // luxon weeks start on Monday
+    const cur = out[out.length - 1];
+    if (cur && mon === monday) {
+      cur.high = Math.max(cur.high, b.high);
+      cur.low = Math.min(cur.low, b.low);
+      cur.close = b.close;
+      cur.volume += b.volume;
+      cur.wap = r2((cur.open + cur.close) / 2);
+    } else {
+      monday = mon;
+      out.push({ ...b });
+    }
+  }
+  return out;
+}

@@ -4,7 +4,7 @@
  */
 import { DateTime } from 'luxon';
 import { Field, Fields } from './codec';
-import { barDate, csvHistory, HistoryError, makeBars, parseBarSize, parseDuration, parseEnd, type Bar } from './history';
+import { barDate, csvHistory, HistoryError, makeBars, parseBarSize, parseDuration, parseEnd, weeklyOf, type Bar } from './history';
 import { PacingViolation } from './pacing';
 import { contractData, errMsg, OUT } from './messages';
 import { NO_SECDEF, parseContract, RequestError } from './parse';
@@ -172,10 +172,14 @@ export function dataHandlers(srv: GatewayServer): Array<[number, Handler]> {
           const dur = parseDuration(t[17] ?? '');
           const price = k.secType !== 'OPT' ? core.market.price(k.symbol) : core.market.quote(k).last;
           const daily = size.as('days') === 1 && k.secType === 'STK';
-          const csv = daily ? srv.history.csv.get(k.symbol) : undefined;
+          const weekly = size.as('days') === 7 && k.secType === 'STK';
+          // A CSV replay answers daily and weekly history from its rows (weekly: aggregated as IB does).
+          const csv = daily || weekly ? srv.history.csv.get(k.symbol) : undefined;
           const today = DateTime.fromJSDate(core.clock.now(), { zone: 'America/New_York' }).toISODate() ?? '';
           let bars: Bar[] = csv
-            ? csvHistory(csv, end, dur)
+            ? weekly
+              ? weeklyOf(csvHistory(csv, end, dur))
+              : csvHistory(csv, end, dur)
             : daily && srv.history.anchored && (srv.history.mode === 'anchored' || (srv.history.mode === 'auto' && (t[15] ?? '').trim() !== ''))
               ? srv.history.anchored.bars(k.symbol, price, core.market.vol(k.symbol), end, dur, today)
               : makeBars(k.localSymbol, price, core.market.vol(k.symbol), end, dur, size, t[18] !== '0', core.opts.seed ?? 42);

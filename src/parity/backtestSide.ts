@@ -75,7 +75,7 @@ export function backtestDecisions(s: ParitySetup): Decision[] {
       for (const f of w.book.families) roles.family(f.id);
       for (const a of w.book.accounts) {
         out.push({ kind: 'WEEK_TYPE', week: w.week, account: roles.of(a.id), symbol: a.lastType === 'W-IDL' ? '*' : symbol, type: a.lastType ?? 'W-IDL' });
-        out.push({ kind: 'CASH', week: w.week, account: roles.of(a.id), symbol: '*', cashCents: w.book.cash(a.id) });
+        for (const id of w.book.cashIds(a)) out.push({ kind: 'CASH', week: w.week, account: roles.of(id), symbol: '*', cashCents: w.book.cash(id) });
       }
     });
   } finally {

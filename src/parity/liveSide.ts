@@ -10,6 +10,7 @@ import { DateTime } from 'luxon';
 import type { Decision } from '../contracts/parity';
 import { cycleProgressQuery, parseProtocolClientOrderId, weeklyCycleWorkflowId, type WeeklyCycleResult } from '../contracts/workflows/weeklyCycle';
 import { WEEKLY_CYCLE_RUN_WORKFLOW } from '../contracts/workflows/weeklyCycleRun';
+import { baseClientOrderId } from '../contracts/workflows/placement';
 import { familyCash, parityRecords, type ParityRecords } from '../db/parity';
 import { weekOf, type IsoDate } from '../domain/calendar';
 import { fromDecimal } from '../domain/money';
@@ -140,7 +141,11 @@ function toDecisions(s: ParitySetup, family: string, r: ParityRecords, cash: { w
     const week = weekOf(o.entryDay);
     const account = roles.of(o.accountId);
     const leg = { right: rightOf(o.tradeAction), strikeCents: o.strikeCents, expiry: isoExpiry(o.expiry) };
-    const attempts = r.instructions.filter((i) => parseProtocolClientOrderId(i.clientOrderId) && i.clientOrderId.replace(/\.r\d+$/, '') === o.clientOrderId);
+    // Every attempt of every retry round (`.dK`, `.rN`) of the planned order.
+    const attempts = r.instructions.filter((i) => parseProtocolClientOrderId(i.clientOrderId) && baseClientOrderId(i.clientOrderId) === o.clientOrderId);
+    // Planned on Friday but skipped at entry (no strike in the band, nothing to size): no order went
+    // out, as the backtester, which decides on the entry day, never had one.
+    if (attempts.length === 0) continue;
     out.push({
       kind: 'ORDER',
       week,

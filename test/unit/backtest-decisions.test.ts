@@ -97,6 +97,16 @@ describe('backtest decisions (parity hook, onDecision)', () => {
     });
   });
 
+  describe('when a quarter reinvests into LEAPS', () => {
+    it("then the account's LEAPS sleeve reports its cash at each close, as the live books list it (parity: what the calls left over)", () => {
+      const book = new Book(DEFAULT_PROTOCOL, parseBacktestOptions());
+      const [gen, rev] = book.addFamily('F0', null, ['GEN', 'REV', 'COM']).accounts;
+      book.post([{ from: 'F0:REV', to: 'F0:REV:LEAPS', amountCents: 75_700, reason: 'REINVEST', key: 'REINVEST:F0:REV:2008-Q3' }]);
+      expect(book.cashIds(rev!)).to.deep.equal(['F0:REV', 'F0:REV:LEAPS']);
+      expect(book.cashIds(gen!)).to.deep.equal(['F0:GEN']);
+    });
+  });
+
   describe('when families fork', () => {
     it('then accounts are named by role: forks F1, F2 in the order founded, sleeves <account>:LEAPS', () => {
       const book = new Book(DEFAULT_PROTOCOL, parseBacktestOptions());

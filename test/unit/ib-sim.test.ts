@@ -1,10 +1,11 @@
 import { expect } from 'chai';
-import { DateTime } from 'luxon';
+import { DateTime, Duration } from 'luxon';
 import { commissionFor } from '../../src/ib-sim/account';
 import { blackScholes } from '../../src/ib-sim/bs';
 import { isTradingDay, NY, sessionEvents, SimClock, weeklyExpiry } from '../../src/ib-sim/clock';
 import { encodeFrame, encodeHello, FrameReader, MAX_DOUBLE } from '../../src/ib-sim/codec';
 import { Market } from '../../src/ib-sim/market';
+import { csvHistory, weeklyOf } from '../../src/ib-sim/history';
 import { parseContract } from '../../src/ib-sim/parse';
 import { commissionReport, completedOrder, contractData, errMsg, executionData, openOrder, orderStatus, position } from '../../src/ib-sim/messages';
 import { Execution, OrderRecord } from '../../src/ib-sim/types';
@@ -157,5 +158,26 @@ describe('ib-sim pricing, commissions and calendar', () => {
     expect(() => parseContract(['', '', 'STK'], 0, m)).to.throw(/security definition/);
     const known = parseContract(['', 'AAPL', 'STK'], 0, m);
     expect(parseContract([String(known.conId), '', ''], 0, m)).to.deep.equal(known);
+  });
+});
+
+describe('ib-sim CSV history: weekly bars of a replay (issue 13 parity)', () => {
+  // Three weeks of daily rows: Thu/Fri, a whole week, and a Monday.
+  const rows = [
+    { date: '2008-07-03', open: 126, high: 127, low: 125, close: 126.29 },
+    { date: '2008-07-07', open: 126.29, high: 127.39, low: 124.07, close: 125.23 },
+    { date: '2008-07-08', open: 125.18, high: 127.42, low: 124.28, close: 127.37 },
+    { date: '2008-07-11', open: 124.87, high: 125.73, low: 122.53, close: 123.95 },
+    { date: '2008-07-14', open: 124.16, high: 125.35, low: 122.5, close: 122.83 },
+  ];
+  const end = DateTime.fromISO('2008-07-14T16:00', { zone: NY });
+
+  it('when weekly bars are asked of a CSV replay, then each calendar week is one bar of its days (not a synthetic path)', () => {
+    const weeks = weeklyOf(csvHistory(rows, end, Duration.fromObject({ weeks: 66 })));
+    expect(weeks.map((b) => [b.time.toISODate(), b.open, b.high, b.low, b.close])).to.deep.equal([
+      ['2008-07-03', 126, 127, 125, 126.29],
+      ['2008-07-07', 126.29, 127.42, 122.53, 123.95],
+      ['2008-07-14', 124.16, 125.35, 122.5, 122.83],
+    ]);
   });
 });

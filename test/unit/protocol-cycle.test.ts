@@ -5,6 +5,8 @@
 import { expect } from 'chai';
 import { DEFAULT_PROTOCOL } from '../../src/domain/config';
 import type { Bar } from '../../src/domain/indicators';
+import { entryAtMarket, type SymbolObservation } from '../../src/domain/engine';
+import { chainWindowOf, type ChainQuote } from '../../src/domain/signals';
 import { accountValue, cycleDates, entryDayOf, planAccount, planRoll, settleOption, weeksBetween, type AccountSnapshot, type SymbolMarket } from '../../src/domain/protocol-cycle';
 
 const P = DEFAULT_PROTOCOL;
@@ -92,5 +94,75 @@ describe('protocol-cycle: settlement, rolls and dates', () => {
         { quantity: -1, markCents: 50, multiplier: 100 },
       ]),
     ).to.equal(16_000);
+  });
+});
+
+// Issue 13's parity causes (a) and (b): an entry is sized and struck on its entry day, from the
+// books and the market as they are then, by one pure function (entryAtMarket) that the live
+// placement and the backtester both call; and the chain the live side quotes reaches the strike
+// nearest the target even when that strike is a step in the money.
+const observe = (closeCents: number, chain: ChainQuote[] = []): SymbolObservation => ({
+  symbol: 'SPY',
+  closeCents,
+  regime: { trend: 'NEUTRAL', vol: 'NORMAL', atr: 300 },
+  expiry: '2008-08-08',
+  chain,
+});
+
+describe('entry at market: size and strike are decided on the entry day (issue 13 parity)', () => {
+  it('when Com-Acc buys shares, then the lots follow the entry-day price, not the Friday close (2,300 at $124.90; the Friday close $126.03 would give 2,200)', () => {
+    const cfg = { ...DEFAULT_PROTOCOL.accounts.COM, underlyings: ['SPY'] };
+    const com = acct({ accountId: 'F:COM', kind: 'COM', cashCents: 30_383_240, valueCents: 30_383_240 });
+    const monday = entryAtMarket(com, cfg, DEFAULT_PROTOCOL, observe(12_490));
+    expect(monday.ok && [monday.order.action, monday.order.quantity]).to.deep.equal(['BUY_STOCK', 2_300]);
+    const friday = entryAtMarket(com, cfg, DEFAULT_PROTOCOL, observe(12_603));
+    expect(friday.ok && friday.order.quantity).to.equal(2_200);
+  });
+
+  it('when Gen-Acc sells a put, then its contracts are sized on the strike it sells at entry', () => {
+    const cfg = { ...DEFAULT_PROTOCOL.accounts.GEN, underlyings: ['SPY'], concentrationLimit: 1 };
+    // $100,000 usable after the 5 % buffer of $105,263.16: 8 puts at $120, 7 at $130.
+    const gen = acct({ accountId: 'F:GEN', kind: 'GEN', cashCents: 10_526_316, valueCents: 10_526_316 });
+    const low = entryAtMarket(gen, cfg, DEFAULT_PROTOCOL, observe(12_100, [{ strike: 12_000, delta: -0.45, bid: 100, ask: 110 }]));
+    const high = entryAtMarket(gen, cfg, DEFAULT_PROTOCOL, observe(13_100, [{ strike: 13_000, delta: -0.45, bid: 100, ask: 110 }]));
+    expect(low.ok && [low.order.strikeCents, low.order.quantity]).to.deep.equal([12_000, 8]);
+    expect(high.ok && [high.order.strikeCents, high.order.quantity]).to.deep.equal([13_000, 7]);
+  });
+
+  it('when no strike at entry is inside the band, then the entry is skipped with the reason', () => {
+    const cfg = { ...DEFAULT_PROTOCOL.accounts.GEN, underlyings: ['SPY'] };
+    const gen = acct({ accountId: 'F:GEN', kind: 'GEN', cashCents: 40_000_000, valueCents: 40_000_000 });
+    const r = entryAtMarket(gen, cfg, DEFAULT_PROTOCOL, observe(12_640, [{ strike: 12_500, delta: -0.29, bid: 30, ask: 40 }]));
+    expect(r.ok).to.equal(false);
+    expect(!r.ok && r.reason).to.match(/^DELTA_OUT_OF_BAND/);
+  });
+});
+
+describe('chain window: the strike nearest the target may be in the money (issue 13 parity)', () => {
+  // A day before expiry, Gen-Acc's assigned shares at $126.00, spot $126.40: the $126 call (delta
+  // 0.47) is the one nearest 0.45; the first strike above spot has delta 0.29, outside 0.40–0.50 ± 0.05.
+  const listed: ChainQuote[] = [
+    { strike: 12_600, delta: 0.47, bid: 70, ask: 72 },
+    { strike: 12_700, delta: 0.29, bid: 30, ask: 32 },
+    { strike: 12_800, delta: 0.14, bid: 10, ask: 12 },
+  ];
+  const s = DEFAULT_PROTOCOL.signals;
+  const quoted = (lo: number, hi: number) => listed.filter((q) => q.strike / 100 >= lo && q.strike / 100 <= hi);
+
+  it('when the configured window is quoted, then it reaches in the money (calls below spot, puts above)', () => {
+    const [clo, chi] = chainWindowOf('C', 100, s.chainWindow, s.chainWindowInTheMoney);
+    const [plo, phi] = chainWindowOf('P', 100, s.chainWindow, s.chainWindowInTheMoney);
+    expect(clo).to.be.below(100);
+    expect(chi).to.be.closeTo(130, 1e-9);
+    expect(plo).to.be.closeTo(70, 1e-9);
+    expect(phi).to.be.above(100);
+  });
+
+  it('when Gen-Acc covers assigned shares, then the call a step in the money is sold, as the backtester sells it', () => {
+    const cfg = { ...DEFAULT_PROTOCOL.accounts.GEN, underlyings: ['SPY'] };
+    const gen = acct({ accountId: 'F:GEN', kind: 'GEN', cashCents: 2_000_000, valueCents: 5_792_000, shares: { SPY: { quantity: 300, costBasisCents: 12_600 } } });
+    const chain = quoted(...chainWindowOf('C', 126.4, s.chainWindow, s.chainWindowInTheMoney));
+    const r = entryAtMarket(gen, cfg, DEFAULT_PROTOCOL, observe(12_640, chain));
+    expect(r.ok && [r.order.action, r.order.strikeCents, r.order.quantity]).to.deep.equal(['SELL_TO_OPEN_CALL', 12_600, 3]);
   });
 });

@@ -7,7 +7,7 @@ import type { AccountConfig, ProtocolConfig } from '../config';
 import { contractsFor, usableCash } from '../ledger';
 import type { Cents } from '../money';
 import { canEnter, chooseEntryStrike, selectStrike, sizedContracts, targetDelta, type ChainQuote, type EntryStrike } from '../signals';
-import type { AccountBooks, EntryPlan, SymbolObservation } from './types';
+import type { AccountBooks, EntryOrder, EntryPlan, SymbolObservation } from './types';
 
 /** A chain may hold both rights of a symbol (Gen sells its puts, Com its calls): keep one, by delta's sign. */
 export const quotesOf = (chain: readonly ChainQuote[], right: 'C' | 'P'): ChainQuote[] => chain.filter((q) => (right === 'C' ? q.delta > 0 : q.delta < 0));
@@ -100,4 +100,27 @@ export function entryStrike(p: {
     tolerance: p.signals.deltaTolerance,
     ...(p.right === 'C' && p.costBasisCents !== undefined ? { minStrike: p.costBasisCents } : {}),
   });
+}
+
+/** An entry as it goes out: the order with its final size and, for an option, the quote sold. */
+export type EntryAtMarket = { ok: true; order: EntryOrder; quote: ChainQuote | null } | { ok: false; reason: string };
+
+/**
+ * One symbol's entry at the moment it goes out (PROTOCOL §6 step 5), from the books and the market
+ * as they are then: planEntries sizes it (contracts from the strike actually sold, share lots from
+ * the price actually paid, the cash buffer against the value then) and entryStrike picks the strike
+ * inside the band. The Friday plan only says which entries are due; the live placement and the
+ * backtester both decide size and strike here, on the entry day, so they cannot disagree on what
+ * the same bars show (docs/PROTOCOL-ENGINE.md "Entry-day pricing").
+ */
+export function entryAtMarket(a: AccountBooks, cfg: AccountConfig, p: ProtocolConfig, m: SymbolObservation): EntryAtMarket {
+  const plan = planEntries(a, cfg, p, { [m.symbol]: m });
+  const order = plan.orders.find((o) => o.symbol === m.symbol);
+  if (!order) return { ok: false, reason: plan.skipped.find((x) => x.symbol === m.symbol)?.reason ?? 'NO_ORDER' };
+  if (order.action === 'BUY_STOCK') return { ok: true, order, quote: null };
+  const right = order.action === 'SELL_TO_OPEN_CALL' ? 'C' : 'P';
+  const basis = a.shares[m.symbol]?.costBasisCents;
+  const chosen = entryStrike({ right, chain: m.chain, targetDelta: order.targetDelta ?? 0, band: cfg, signals: p.signals, ...(basis !== undefined ? { costBasisCents: basis } : {}) });
+  if (!chosen.ok) return { ok: false, reason: `${chosen.reason}: ${chosen.detail}` };
+  return { ok: true, order: { ...order, strikeCents: chosen.quote.strike }, quote: chosen.quote };
 }
