@@ -14,6 +14,7 @@ import type { ProtocolConfig } from '../src/domain/config';
 import type { Broker, BrokerOrderState } from '../src/contracts/broker';
 import { actionSpec, contractKeyOf, multiplierOf, quoteMidCents, toBrokerOrder, ymdOfIso } from '../src/domain/instrument';
 import { createProtocolActivities } from './protocol';
+import type { MarketMemo } from './protocol/marketMemo';
 import { checkInstructionRisk, type LimitMid, type RiskVerdict } from './risk';
 import { prismaRiskStore } from '../src/db/riskInputs';
 import { DEFAULT_RISK_SETTINGS, type RiskSettings } from '../src/domain/risk';
@@ -53,11 +54,13 @@ export interface ActivityDeps {
    * families (A/B experiments) are placed only then; on a live gateway they are refused.
    */
   brokerIsSimulator?: boolean;
+  /** The worker's memo of market data shared by its families' cycles (activities/protocol/marketMemo.ts); one per worker when absent. */
+  marketMemo?: MarketMemo;
 }
 
 export { toSummary, type BrokerUpdate } from './orderFollow';
 
-export function createActivities({ prisma, broker, logger, protocol, clock = systemClock, risk = DEFAULT_RISK_SETTINGS, brokerIsSimulator = false }: ActivityDeps) {
+export function createActivities({ prisma, broker, logger, protocol, clock = systemClock, risk = DEFAULT_RISK_SETTINGS, brokerIsSimulator = false, marketMemo }: ActivityDeps) {
   const toUpdate = (s: BrokerOrderState): BrokerUpdate => toUpdateAt(s, clock);
   const riskStore = prismaRiskStore(prisma);
   /** The broker's mid for a LIMIT order's band check (2 s at most; none = the band is skipped, logged). */
@@ -92,7 +95,7 @@ export function createActivities({ prisma, broker, logger, protocol, clock = sys
   const log = (input: TradeInstructionInput) => logger.child({ workflowId: instructionWorkflowId(input.allUseOrderId), client_order_id: input.instruction.client_order_id });
 
   return {
-    ...createProtocolActivities({ prisma, broker, logger, protocol, clock }),
+    ...createProtocolActivities({ prisma, broker, logger, protocol, clock, marketMemo }),
     ...createExperimentActivities({ prisma, logger }),
 
     async recordInstruction(input: TradeInstructionInput): Promise<void> {

@@ -35,6 +35,7 @@ import { startSystem } from '../src/system';
 import { createWorker, workflowBundle } from '../src/worker';
 import { freePort } from '../temporal/devServer';
 import { cycleProgressQuery, weeklyCycleWorkflowId, type WeeklyCycleResult } from '../src/contracts/workflows/weeklyCycle';
+import { positionMonitorWorkflowId, stopMonitorSignal } from '../src/contracts/workflows/positionMonitor';
 import { procCpuSeconds } from './bench/procCpu';
 
 function arg(name: string, fallback: string): string {
@@ -90,6 +91,30 @@ async function main(): Promise<void> {
   const bundle = await workflowBundle();
   const serverPid = sys.devServer?.process.pid;
 
+  /** Ends the families' position monitors (a stop signal; terminated when not ended in 30 s). */
+  const stopMonitors = async (ids: string[]) => {
+    await Promise.all(
+      ids.map(async (id) => {
+        const mon = sys.client.workflow.getHandle(positionMonitorWorkflowId(id));
+        if (
+          !(await mon.signal(stopMonitorSignal).then(
+            () => true,
+            () => false,
+          ))
+        )
+          return; // never started, or already ended
+        const ended = await Promise.race([
+          mon.result().then(
+            () => true,
+            () => true,
+          ),
+          new Promise<boolean>((r) => setTimeout(() => r(false), 30_000)),
+        ]);
+        if (!ended) await mon.terminate('bench:cycle: size finished').catch(() => undefined);
+      }),
+    );
+  };
+
   /** One week of the cycle for `families` new families, on a fresh database, simulator and worker. */
   const runSize = async (families: number, label: string) => {
     const dbUrl = new URL(base);
@@ -112,8 +137,8 @@ async function main(): Promise<void> {
     const connection = await NativeConnection.connect({ address: sys.temporalAddress });
     const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue, workflowBundle: bundle, deps: { prisma, broker, logger, protocol: PROTOCOL, clock: sim } });
     const running = worker.run();
+    const ids = Array.from({ length: families }, (_, i) => `BC${label}F${String(i).padStart(3, '0')}`);
     try {
-      const ids = Array.from({ length: families }, (_, i) => `BC${label}F${String(i).padStart(3, '0')}`);
       for (const id of ids) await openFamily(prisma, { id, name: id, lumpSumCents: LUMP_SUM_CENTS, protocol: PROTOCOL });
       await broker.connect();
       sim.clock({ to_expiry: true }); // Friday 16:00 of the week measured
@@ -168,7 +193,10 @@ async function main(): Promise<void> {
       if (out.cycles !== families) throw new Error(`${out.cycles} cycles ran for ${families} families`);
       return out;
     } finally {
-      // The week's position monitors outlive the cycle by design; they stop with the dev server.
+      // The week's position monitors outlive the cycle by design: end the ones this size started
+      // (stop signal, then terminate after 30 s) so they do not keep polling the broker's clock
+      // through the later sizes' measurement.
+      await stopMonitors(ids);
       worker.shutdown();
       await running.catch(() => undefined);
       await connection.close();

@@ -3,7 +3,7 @@
  * passes the same risk checks and execution path as a STAR-LAB order. Shared by the weekly
  * cycle and the position monitor. Orchestration only: pricing happens in `prepareAttempt`.
  */
-import { ParentClosePolicy, proxyActivities, proxyLocalActivities, startChild } from '@temporalio/workflow';
+import { ParentClosePolicy, patched, proxyActivities, proxyLocalActivities, startChild } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { SA } from '../src/contracts/searchAttributes';
@@ -13,6 +13,12 @@ import { isTerminal } from '../src/contracts/orderStatus';
 import type { PlacementResult } from '../src/contracts/workflows/placement';
 
 const db = proxyLocalActivities<Activities>({ startToCloseTimeout: '30s', retry: { maximumInterval: '10s' } });
+/**
+ * prepareAttempt as a regular activity (patched: running histories recorded a local one): it
+ * asks the broker for the chain and the quote, which queue on the market-data session's pacing
+ * when many families enter at once, and a local activity held the workflow task meanwhile.
+ */
+const pricing = proxyActivities<Activities>({ startToCloseTimeout: '2m', retry: { maximumInterval: '10s' } });
 const broker = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: { maximumInterval: '30s', nonRetryableErrorTypes: [BROKER_DECLINE_FAILURE] } });
 // The wait is bounded by its own waitMs (the re-price interval); the heartbeat catches a dead worker.
 const waiting = proxyActivities<Activities>({ startToCloseTimeout: '2h', heartbeatTimeout: '30s', retry: { maximumInterval: '30s' } });
@@ -47,7 +53,7 @@ async function startInstruction(input: TradeInstructionInput): Promise<void> {
 export async function placeProtocolOrder(clientOrderId: string, repriceAfterMs: number, maxAttempts = Infinity, round = 0): Promise<PlacementResult> {
   let last: PlacementResult = { clientOrderId, status: 'SKIPPED', filledQuantity: 0, attempts: 0 };
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
-    const a = await db.prepareAttempt({ clientOrderId, attempt, ...(round > 0 ? { round } : {}) });
+    const a = await (patched('prepare-attempt-regular-activity') ? pricing : db).prepareAttempt({ clientOrderId, attempt, ...(round > 0 ? { round } : {}) });
     if (a.kind === 'SKIP') return { ...last, attempts: attempt, reason: a.reason };
     const id = a.kind === 'EXISTS' ? a.allUseOrderId : a.input.allUseOrderId;
     if (a.kind === 'PLACE') await startInstruction(a.input);

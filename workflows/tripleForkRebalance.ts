@@ -4,13 +4,20 @@
  * transfer is a keyed ledger entry, so a retried activity, a replay or a second run of the
  * week applies it exactly once.
  */
-import { proxyLocalActivities } from '@temporalio/workflow';
+import { patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { RebalanceInput, RebalanceResult } from '../src/contracts/workflows/tripleForkRebalance';
 
-const db = proxyLocalActivities<Activities>({ startToCloseTimeout: '1m', retry: { maximumInterval: '10s' } });
+const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '1m', retry: { maximumInterval: '10s' } });
+/**
+ * Regular activities (patched: running histories recorded local ones): the plan values every
+ * account at the broker's quotes and the transfers lock the family's rows; with many families on
+ * one worker a local step held its workflow task past the task timeout (weeklyCycle.ts, steps).
+ */
+const regular = proxyActivities<Activities>({ startToCloseTimeout: '2m', retry: { maximumInterval: '10s' } });
 
 export async function tripleForkRebalance(input: RebalanceInput): Promise<RebalanceResult> {
+  const db = patched('rebalance-regular-activities') ? regular : local;
   const plan = await db.planRebalance(input);
   const fork = plan.fork ? await db.applyFork({ familyId: input.familyId, week: input.week, fork: plan.fork }) : null;
   const merged = plan.merge ? await db.applyMerge({ familyId: input.familyId, week: input.week, merge: plan.merge }) : null;

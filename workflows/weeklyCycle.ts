@@ -27,6 +27,15 @@ import { cycleProgressQuery, type WeeklyCycleInput, type WeeklyCycleResult } fro
 
 const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '2m', retry: { maximumInterval: '10s' } });
 const market = proxyActivities<Activities>({ startToCloseTimeout: '5m', retry: { maximumInterval: '1m' } });
+/**
+ * Settle, classify and plan as regular activities (patched: running histories recorded them as
+ * local ones). They read and write per family and plan asks the broker (LEAPS chains): with many
+ * families on one worker a local activity holds its workflow task past the task timeout, and
+ * every retried task runs them again. A regular activity costs a server round trip
+ * (../shared/docs/PLATFORM.md) but frees the workflow task while it runs.
+ */
+const steps = proxyActivities<Activities>({ startToCloseTimeout: '5m', retry: { maximumInterval: '1m' } });
+const stepsOf = () => (patched('cycle-steps-regular-activities') ? steps : local);
 const clock = proxyActivities<Activities>({ startToCloseTimeout: '8d', heartbeatTimeout: '30s', retry: { maximumInterval: '30s' } });
 
 export async function weeklyCycle(input: WeeklyCycleInput): Promise<WeeklyCycleResult> {
@@ -40,10 +49,10 @@ export async function weeklyCycle(input: WeeklyCycleInput): Promise<WeeklyCycleR
   progress.step = 'collect';
   const data = await market.collectWeekMarket({ familyId, asOf: close });
   progress.step = 'settle';
-  const settled = await local.settleWeek({ familyId, week, close, market: data });
+  const settled = await stepsOf().settleWeek({ familyId, week, close, market: data });
   // A family in a running A/B experiment: its settled week is its arm's outcome (patched: replay-safe).
   if (patched('ab-experiment-outcome')) await local.recordExperimentWeek({ familyId, week });
-  const weekTypes = await local.classifyWeek({ familyId, week, close, market: data });
+  const weekTypes = await stepsOf().classifyWeek({ familyId, week, close, market: data });
   progress.step = 'rebalance';
   const rebalance = await executeChild(tripleForkRebalance, {
     workflowId: tripleForkWorkflowId(familyId, week),
@@ -54,7 +63,7 @@ export async function weeklyCycle(input: WeeklyCycleInput): Promise<WeeklyCycleR
     ],
   });
   progress.step = 'plan';
-  const planned = await local.planWeek({ familyId, asOf: close, market: data });
+  const planned = await stepsOf().planWeek({ familyId, asOf: close, market: data });
 
   const repriceMs = input.repriceAfterMs ?? (await local.protocolTimings({ familyId })).repriceAfterMs;
   await startMonitor(input, week);

@@ -12,6 +12,7 @@ import { priceCents } from '../../src/domain/money';
 import { systemClock, type Clock } from '../../src/contracts/clock';
 import type { Logger } from '../../src/logger';
 import type { Broker, MarketData } from '../../src/contracts/broker';
+import { MarketMemo, memoizedMarketData } from './marketMemo';
 
 export interface ProtocolDeps {
   prisma: PrismaClient;
@@ -19,6 +20,8 @@ export interface ProtocolDeps {
   logger: Logger;
   protocol?: ProtocolConfig;
   clock?: Clock;
+  /** The worker's memo of market data shared by its families' cycles (a new one per call when absent). */
+  marketMemo?: MarketMemo;
 }
 
 export interface ProtocolCtx {
@@ -30,10 +33,23 @@ export interface ProtocolCtx {
   clock: Clock;
   /** The configuration in force for a family or account now (versioned rows over `protocol`), and its version. */
   config(scope: ConfigScope): Promise<{ version: number; config: ProtocolConfig }>;
+  /** The broker's market data, asked afresh: what a decision at this instant must see (a level check, a limit price). */
   md(): MarketData;
+  /**
+   * The same through the worker's memo (activities/protocol/marketMemo.ts): what every family
+   * asks for alike (the week's bars and chains, the entry's chain) costs one broker request per
+   * as-of bar, not one per family.
+   */
+  shared(): MarketData;
 }
 
 export function protocolCtx(d: ProtocolDeps): ProtocolCtx {
+  const memo = d.marketMemo ?? new MarketMemo();
+  let shared: MarketData | undefined;
+  const md = (): MarketData => {
+    if (!d.broker.marketData) throw ApplicationFailure.nonRetryable('the broker has no market data port', 'NoMarketData');
+    return d.broker.marketData;
+  };
   return {
     prisma: d.prisma,
     broker: d.broker,
@@ -41,9 +57,10 @@ export function protocolCtx(d: ProtocolDeps): ProtocolCtx {
     protocol: d.protocol ?? DEFAULT_PROTOCOL,
     clock: d.clock ?? systemClock,
     config: (scope) => resolveProtocolConfig(d.prisma, d.protocol ?? DEFAULT_PROTOCOL, scope),
-    md() {
-      if (!d.broker.marketData) throw ApplicationFailure.nonRetryable('the broker has no market data port', 'NoMarketData');
-      return d.broker.marketData;
+    md,
+    shared() {
+      shared ??= memoizedMarketData(md(), memo, d.clock ?? systemClock, (d.protocol ?? DEFAULT_PROTOCOL).market);
+      return shared;
     },
   };
 }

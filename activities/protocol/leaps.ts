@@ -42,7 +42,7 @@ export function leapsActivities(ctx: ProtocolCtx) {
         const entryDay = cfg ? entryDayOf(cfg, dates.nextMonday) : null;
         if (!cfg || !entryDay) continue;
         for (const symbol of cfg.underlyings) {
-          const md = ctx.md();
+          const md = ctx.shared(); // the sleeves of every family look at the same LEAPS chain
           const expiry = leapsExpiry(p.asOf, (await md.expirations(symbol)).expirations, r.leapsMinMonths, r.leapsMaxMonths);
           if (!expiry) continue;
           const spot = (await md.stockQuote(symbol)).last;

@@ -32,7 +32,7 @@ export function marketActivities(ctx: ProtocolCtx) {
   /** The chain around the money for the right the account sells: out of the money up to the configured window. */
   async function chainOf(symbol: string, expiry: string, right: 'C' | 'P', close: number): Promise<ChainQuote[]> {
     const [lo, hi] = chainWindowOf(right, close, ctx.protocol.signals.chainWindow, ctx.protocol.signals.chainWindowInTheMoney);
-    const quotes = await ctx.md().optionChain(symbol, ymdOf(expiry), right, lo, hi);
+    const quotes = await ctx.shared().optionChain(symbol, ymdOf(expiry), right, lo, hi);
     return quotes.filter((q) => q.delta !== undefined && q.ask >= q.bid && q.bid >= 0).map((q) => ({ strike: toCents(q.strike), delta: q.delta!, bid: toCents(q.bid), ask: toCents(q.ask) }));
   }
 
@@ -58,7 +58,7 @@ export function marketActivities(ctx: ProtocolCtx) {
         family.accounts.map((a) => a.id),
       ))
         if (pos.secType === 'STK' && pos.quantity >= mult) rights.set(pos.symbol, (rights.get(pos.symbol) ?? new Set<'C' | 'P'>()).add('C'));
-      const md = ctx.md();
+      const md = ctx.shared(); // every family asks for the same bars and chains: one broker request per as-of
       const brokerNow = await md.now();
       // History ends at the week's close when the broker's clock is past it (backfill).
       const closeEnd = dates.close ? `${ymdOf(dates.close)} ${familyConfig.market.close}:00 US/Eastern` : ''; // the regular close (config market.close), New York time

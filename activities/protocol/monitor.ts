@@ -155,7 +155,8 @@ export async function levelsOf(ctx: ProtocolCtx, familyId: string): Promise<Posi
       )
       .at(-1);
     if (!entry) continue; // not ours to manage (no recorded entry price)
-    const daily = (await ctx.md().bars(pos.symbol, '1 day', `${monitorCfg.dailyBarsDays} D`)).map((b) => ({
+    // Shared (ATR of daily bars, alike for every family); the price just below is asked afresh.
+    const daily = (await ctx.shared().bars(pos.symbol, '1 day', `${monitorCfg.dailyBarsDays} D`)).map((b) => ({
       date: b.date,
       open: toCents(b.open),
       high: toCents(b.high),

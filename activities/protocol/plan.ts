@@ -14,7 +14,7 @@ import { marketSession, weekOf } from '../../src/domain/calendar';
 import { fromDecimal, toDecimal } from '../../src/domain/money';
 import { accountValue, cycleDates, entryDayOf, planAccount, weeksBetween, type AccountSnapshot } from '../../src/domain/protocol-cycle';
 import { entryAtMarket, type EntryAtMarket } from '../../src/domain/engine';
-import { chainWindowOf, limitPriceForAttempt, type ChainQuote } from '../../src/domain/signals';
+import { chainWindowOf, limitPriceForAttempt, repriceDeadline, type ChainQuote } from '../../src/domain/signals';
 import type { Regime } from '../../src/domain/indicators';
 import type { Level } from '../../src/domain/levels';
 import type { WeekType } from '../../src/domain/weekTypes';
@@ -29,6 +29,8 @@ import { isTerminal } from '../../src/contracts/orderStatus';
 import { instructionExists, instructionProgress } from '../../src/db/instructionQueries';
 
 const OPENING = ['OPEN', 'BUY_SHARES'];
+/** How long a re-price wait lets an instruction take to reach the broker (risk check, pacing) before it counts anyway. */
+const ARRIVAL_GRACE_MS = 5 * 60_000;
 const toEntry = (r: ProtocolOrderRow): PlannedEntry => ({
   clientOrderId: r.clientOrderId,
   accountId: r.accountId,
@@ -87,11 +89,12 @@ export function planActivities(ctx: ProtocolCtx) {
     const { config } = await ctx.config({ familyId: row.familyId, accountId: row.accountId });
     const action = asAction(row.tradeAction);
     const right = action === 'BUY_STOCK' ? null : isPut(action) ? 'P' : 'C';
-    const spot = toCents((await ctx.md().stockQuote(row.symbol)).last);
+    // Shared: every family entering the same symbol at this bar prices from the same quote and chain (the worker's market memo).
+    const spot = toCents((await ctx.shared().stockQuote(row.symbol)).last);
     let chain: ChainQuote[] = [];
     if (right && row.expiry) {
       const [lo, hi] = chainWindowOf(right, spot / 100, config.signals.chainWindow, config.signals.chainWindowInTheMoney);
-      chain = (await ctx.md().optionChain(row.symbol, ymdOf(row.expiry), right, lo, hi))
+      chain = (await ctx.shared().optionChain(row.symbol, ymdOf(row.expiry), right, lo, hi))
         .filter((q) => q.delta !== undefined && q.ask >= q.bid && q.bid >= 0)
         .map((q) => ({ strike: toCents(q.strike), delta: q.delta!, bid: toCents(q.bid), ask: toCents(q.ask) }));
     }
@@ -231,14 +234,22 @@ export function planActivities(ctx: ProtocolCtx) {
       return { kind: 'PLACE', input };
     },
 
-    /** Waits (heartbeating) until the instruction is terminal or `waitMs` passes; reads the database. */
+    /**
+     * Waits (heartbeating) until the instruction is terminal or `waitMs` has passed since its order
+     * reached the broker (domain `repriceDeadline`); reads the database.
+     */
     async awaitTerminal(p: { allUseOrderId: string; waitMs: number }): Promise<{ status: string; filledQuantity: number }> {
       // Never outlive the activity's own timeout, or every retry would start the wait afresh.
       const { startToCloseTimeoutMs } = Context.current().info;
-      const deadline = Date.now() + Math.min(p.waitMs, Math.max(0, startToCloseTimeoutMs - 30_000));
-      for (;;) {
+      const startedAt = Date.now();
+      let arrivedAt: number | null = null;
+      for (let first = true; ; first = false) {
         const st = await instructionProgress(ctx.prisma, p.allUseOrderId);
-        if (isTerminal(st.status) || Date.now() >= deadline) return st;
+        // Seen arriving now, or (already there at the first look: a retried wait) when its row was
+        // written, never later than now (the database's clock may run ahead of this process's).
+        if (arrivedAt === null && st.arrivedAt) arrivedAt = first ? Math.min(st.arrivedAt.getTime(), Date.now()) : Date.now();
+        const deadline = repriceDeadline({ startedAt, arrivedAt, waitMs: p.waitMs, arrivalGraceMs: ARRIVAL_GRACE_MS, capMs: Math.max(0, startToCloseTimeoutMs - 30_000) });
+        if (isTerminal(st.status) || Date.now() >= deadline) return { status: st.status, filledQuantity: st.filledQuantity };
         Context.current().heartbeat();
         await new Promise((res) => setTimeout(res, 250));
       }

@@ -30,7 +30,7 @@ export function rebalanceActivities(ctx: ProtocolCtx) {
   async function valueOf(a: AccountView): Promise<number> {
     const holdings = [];
     for (const p of await accountPositions(ctx.prisma, [a.id])) {
-      const mark = p.secType === 'STK' ? toCents((await ctx.md().stockQuote(p.symbol)).last) : fromDecimal(p.avgPrice, 'HALF_EVEN');
+      const mark = p.secType === 'STK' ? toCents((await ctx.shared().stockQuote(p.symbol)).last) : fromDecimal(p.avgPrice, 'HALF_EVEN');
       holdings.push({ quantity: p.quantity, markCents: mark, multiplier: p.secType === 'STK' ? 1 : mult });
     }
     return accountValue(a.cashCents, holdings);

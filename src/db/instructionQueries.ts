@@ -14,10 +14,14 @@ export async function instructionExists(prisma: PrismaClient, id: string): Promi
   return (await prisma.instruction.findUnique({ where: { id }, select: { id: true } })) !== null;
 }
 
-/** Status and filled quantity of an instruction ('UNKNOWN', 0 when there is none). */
-export async function instructionProgress(prisma: PrismaClient, id: string): Promise<{ status: string; filledQuantity: number }> {
+/**
+ * Status and filled quantity of an instruction ('UNKNOWN', 0 when there is none), and when its
+ * order reached the broker (the order row is written with the broker's acknowledgement; null
+ * before).
+ */
+export async function instructionProgress(prisma: PrismaClient, id: string): Promise<{ status: string; filledQuantity: number; arrivedAt: Date | null }> {
   const r = await prisma.instruction.findUnique({ where: { id }, include: { order: true } });
-  return { status: r?.status ?? 'UNKNOWN', filledQuantity: r?.order?.filledQuantity ?? 0 };
+  return { status: r?.status ?? 'UNKNOWN', filledQuantity: r?.order?.filledQuantity ?? 0, arrivedAt: r?.order?.createdAt ?? null };
 }
 
 /** A client's instructions whose client_order_id starts with one of `prefixes`, with their order. */

@@ -71,6 +71,19 @@ export function limitPriceForAttempt(attempt: number, bid: Cents, ask: Cents, si
   return side === 'SELL' ? Math.max(bid, Math.ceil(raw)) : Math.min(ask, Math.floor(raw));
 }
 
+/**
+ * When an attempt that is still working is re-priced (ms, on one clock): `waitMs` after the
+ * order reached the broker (`arrivedAt`), not after the wait began. Under load the instruction
+ * can take longer than the interval to reach the broker (risk check, pacing); counting from the
+ * start of the wait would cancel orders the market never saw and spend every re-price on them.
+ * Until it arrives the wait runs at most `arrivalGraceMs` beyond `waitMs`; never past `capMs`
+ * (the activity's own timeout).
+ */
+export function repriceDeadline(p: { startedAt: number; arrivedAt: number | null; waitMs: number; arrivalGraceMs: number; capMs: number }): number {
+  const due = p.arrivedAt !== null ? p.arrivedAt + p.waitMs : p.startedAt + p.waitMs + p.arrivalGraceMs;
+  return Math.min(p.startedAt + p.capMs, due);
+}
+
 /** The whole limit ladder of an order: the price of each attempt, 0 (mid) to the last re-price. */
 export function limitLadder(bid: Cents, ask: Cents, side: Side, s: ProtocolConfig['signals']): Cents[] {
   const out: Cents[] = [];

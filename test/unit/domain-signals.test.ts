@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { DEFAULT_PROTOCOL } from '../../src/domain/config';
-import { canEnter, limitPriceForAttempt, midPrice, selectStrike, sizedContracts, targetDelta, type ChainQuote } from '../../src/domain/signals';
+import { canEnter, limitPriceForAttempt, midPrice, repriceDeadline, selectStrike, sizedContracts, targetDelta, type ChainQuote } from '../../src/domain/signals';
 import type { Trend, VolRegime } from '../../src/domain/indicators';
 
 const s = DEFAULT_PROTOCOL.signals;
@@ -75,4 +75,16 @@ describe('domain/signals', () => {
   for (const [level, prev, ok] of entries)
     it(`when the open level is ${level} and last week was ${prev}, then entry allowed is ${ok}`, () =>
       expect(canEnter({ maxOpenLevel: level as 0 | 1 | 2 | 3 | null, previousWeekType: prev as never }).ok).to.equal(ok));
+});
+
+describe('domain/signals repriceDeadline', () => {
+  const base = { startedAt: 1_000, waitMs: 1_500, arrivalGraceMs: 300_000, capMs: 7_170_000 };
+  it('when the order reached the broker after the wait began, then the re-price is waitMs after its arrival', () => expect(repriceDeadline({ ...base, arrivedAt: 9_000 })).to.equal(10_500));
+  it('when the order was already at the broker (a retried wait), then the re-price is waitMs after its arrival, not after the retry began', () =>
+    expect(repriceDeadline({ ...base, arrivedAt: 500 })).to.equal(2_000));
+  it('when the order has not reached the broker, then the wait runs at most the grace beyond waitMs', () => expect(repriceDeadline({ ...base, arrivedAt: null })).to.equal(1_000 + 1_500 + 300_000));
+  it("when the deadline would pass the activity's own timeout, then the cap wins", () => {
+    expect(repriceDeadline({ ...base, capMs: 60_000, arrivedAt: null })).to.equal(61_000);
+    expect(repriceDeadline({ ...base, capMs: 5_000, arrivedAt: 9_000 })).to.equal(6_000);
+  });
 });
