@@ -1,6 +1,6 @@
 /**
  * A pool of worker threads running back-test trials (one per core by default). Each worker receives
- * the validated bars once; trials are handed out one at a time to whichever worker is free. In a TypeScript
+ * the validated bars once; trials are handed out to whichever worker is free, one queued behind the one it runs. In a TypeScript
  * run (tsx, mocha) the worker loads tsx's CommonJS hook first; compiled, it loads the .js file.
  */
 import { Worker } from 'node:worker_threads';
@@ -19,7 +19,8 @@ interface Slot {
   busyMs: number;
   /** CPU time of start-up and trials; null once any part was not measurable */
   cpuMs: number | null;
-  pending: { resolve: (r: TrialResult) => void; reject: (e: Error) => void } | null;
+  /** trials sent and not answered yet, in sending order (a worker answers in that order) */
+  pending: { resolve: (r: TrialResult) => void; reject: (e: Error) => void }[];
 }
 
 export const defaultWorkers = (): number => Math.max(1, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
@@ -43,7 +44,7 @@ export class TrialPool {
           new Promise<Slot>((resolve, reject) => {
             const worker = spawn(init);
             const timer = setTimeout(() => reject(new Error(`worker not ready within ${timeoutMs} ms`)), timeoutMs);
-            const slot: Slot = { worker, setupMs: 0, busyMs: 0, cpuMs: 0, pending: null };
+            const slot: Slot = { worker, setupMs: 0, busyMs: 0, cpuMs: 0, pending: [] };
             worker.on('message', (m: Reply) => {
               if (m.type === 'ready') {
                 clearTimeout(timer);
@@ -53,21 +54,16 @@ export class TrialPool {
               } else if (m.type === 'result') {
                 slot.busyMs += m.result.ms;
                 slot.cpuMs = slot.cpuMs === null || m.result.cpuMs === null ? null : slot.cpuMs + m.result.cpuMs;
-                const p = slot.pending;
-                slot.pending = null;
-                p?.resolve(m.result);
+                slot.pending.shift()?.resolve(m.result);
               } else {
-                const p = slot.pending;
-                slot.pending = null;
-                p?.reject(new Error(`trial ${m.id}: ${m.message}`));
+                slot.pending.shift()?.reject(new Error(`trial ${m.id}: ${m.message}`));
               }
             });
             worker.on('error', (e) => {
               clearTimeout(timer);
-              const p = slot.pending;
-              slot.pending = null;
-              if (p) p.reject(e);
-              else reject(e);
+              const waiting = slot.pending.splice(0);
+              for (const p of waiting) p.reject(e);
+              if (waiting.length === 0) reject(e);
             });
           }),
       ),
@@ -95,7 +91,7 @@ export class TrialPool {
 
   private runOn(slot: Slot, c: Candidate): Promise<TrialResult> {
     return new Promise((resolve, reject) => {
-      slot.pending = { resolve, reject };
+      slot.pending.push({ resolve, reject });
       slot.worker.postMessage({ type: 'run', candidate: c });
     });
   }
@@ -111,10 +107,11 @@ export class TrialPool {
     let stored: Promise<void> = Promise.resolve();
     let failed = false;
     let error: unknown = null;
-    const loop = async (slot: Slot): Promise<void> => {
-      while (next < cands.length && !failed) {
-        const i = next++;
-        const r = await this.runOn(slot, cands[i] as Candidate);
+    const workers = this.slots.slice(0, Math.max(1, useWorkers));
+    const take = (slot: Slot): Promise<void> | null => {
+      if (next >= cands.length || failed) return null;
+      const i = next++;
+      return this.runOn(slot, cands[i] as Candidate).then((r) => {
         out[i] = r;
         // Chained, so results are stored in landing order; the first failure stops the run.
         stored = stored
@@ -123,9 +120,29 @@ export class TrialPool {
             failed = true;
             error ??= e;
           });
+      });
+    };
+    // One trial queued in each worker's inbox behind the one it runs, so it starts the next at
+    // once instead of waiting for the main thread to answer (measured: workers idle ~12 % of the
+    // time on two cores, where the main thread shares a core with them). Not near the end: a
+    // queued trial there could leave another worker idle while this one still has two to run.
+    const loop = async (slot: Slot): Promise<void> => {
+      const queued: Promise<void>[] = [];
+      const fill = () => {
+        while (queued.length === 0 || (queued.length === 1 && cands.length - next > workers.length)) {
+          const t = take(slot);
+          if (!t) return;
+          t.catch(() => undefined); // awaited below in turn; a failure before its turn is not unhandled
+          queued.push(t);
+        }
+      };
+      fill();
+      while (queued.length > 0) {
+        await queued.shift();
+        fill();
       }
     };
-    await Promise.all(this.slots.slice(0, Math.max(1, useWorkers)).map(loop));
+    await Promise.all(workers.map(loop));
     await stored;
     if (failed) throw error;
     return out;
@@ -135,9 +152,8 @@ export class TrialPool {
   async runEach(cands: readonly Candidate[], useWorkers = this.slots.length): Promise<TrialResult[][]> {
     return Promise.all(
       this.slots.slice(0, Math.max(1, useWorkers)).map(async (slot) => {
-        const out: TrialResult[] = [];
-        for (const c of cands) out.push(await this.runOn(slot, c));
-        return out;
+        // All sent at once: the worker runs them back to back from its inbox (no gap between trials).
+        return Promise.all(cands.map((c) => this.runOn(slot, c)));
       }),
     );
   }
