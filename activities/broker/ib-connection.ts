@@ -89,22 +89,44 @@ export class IbConnection extends EventEmitter {
     });
   }
 
+  /** The request set in flight, and the one that starts when it ends (shared by everyone who asked meanwhile). */
   private refreshing: Promise<void> | undefined;
+  private nextRefresh: Promise<void> | undefined;
 
   /**
    * Asks the broker for its open, executed and completed orders again on the live connection
-   * (one request set shared by concurrent callers) and resolves once the book has taken them in.
+   * and resolves once the book has taken them in. Concurrent callers share request sets, but a
+   * caller never takes the answer to requests sent before it asked: that answer may predate the
+   * order it looks for (placed by another client id a moment ago), which would then look lost.
+   * So a caller arriving while a set is in flight waits for the next one, started when it ends.
    */
   async refresh(timeoutMs: number): Promise<void> {
     await this.waitSynced(timeoutMs);
-    this.refreshing ??= this.resync(this.gen)
+    const mine = this.refreshing
+      ? (this.nextRefresh ??= this.refreshing.then(() => {
+          this.nextRefresh = undefined;
+          // One started since (by a caller who came after the last set ended) was sent after we asked too.
+          return this.refreshing ?? this.startRefresh();
+        }))
+      : this.startRefresh();
+    await mine;
+    await this.waitSynced(timeoutMs); // a resync that failed dropped the connection: the next one resyncs
+  }
+
+  private startRefresh(): Promise<void> {
+    // Not synchronised (dropped meanwhile): the reconnection's own resync, sent after every
+    // waiting caller asked, is the fresh answer; the caller waits for it below.
+    if (!this.synced) return Promise.resolve();
+    const p: Promise<void> = this.resync(this.gen)
       .catch((e: unknown) => {
         this.o.logger.error('ib connection step failed', { step: 'refresh', error: e instanceof Error ? e.message : String(e) });
         this.drop('refresh failed');
       })
-      .finally(() => (this.refreshing = undefined));
-    await this.refreshing;
-    await this.waitSynced(timeoutMs); // a resync that failed dropped the connection: the next one resyncs
+      .finally(() => {
+        if (this.refreshing === p) this.refreshing = undefined;
+      });
+    this.refreshing = p;
+    return p;
   }
 
   takeOrderId(): number {
