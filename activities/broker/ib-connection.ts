@@ -247,10 +247,11 @@ export class IbConnection extends EventEmitter {
       ib.off(EventName.completedOrdersEnd, onCompletedEnd);
     };
     // Always with a filter object: without one the client throws inside its command queue.
+    // Only on this resync's connection: sent on a newer one, the requests' unnumbered end
+    // markers (open orders, completed orders) would end that connection's own resync early.
+    const sendHere = (fn: (api: IBApi) => void) => (gen === this.gen ? this.send(fn, true, false) : Promise.resolve(false));
     const sent =
-      (await this.send((api) => api.reqAllOpenOrders(), true, false)) &&
-      (await this.send((api) => api.reqExecutions(reqId, {}), true, false)) &&
-      (!withCompleted || (await this.send((api) => api.reqCompletedOrders(true), true, false)));
+      (await sendHere((api) => api.reqAllOpenOrders())) && (await sendHere((api) => api.reqExecutions(reqId, {}))) && (!withCompleted || (await sendHere((api) => api.reqCompletedOrders(true))));
     if (!sent || gen !== this.gen) return off();
     if (!withCompleted) this.o.logger.warn('ib server too old for reqCompletedOrders: orders that ended without fills are invisible after a restart', { serverVersion: ib.serverVersion });
     let timer: NodeJS.Timeout | undefined;
