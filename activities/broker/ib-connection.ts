@@ -89,22 +89,44 @@ export class IbConnection extends EventEmitter {
     });
   }
 
+  /** The request set in flight, and the one that starts when it ends (shared by everyone who asked meanwhile). */
   private refreshing: Promise<void> | undefined;
+  private nextRefresh: Promise<void> | undefined;
 
   /**
    * Asks the broker for its open, executed and completed orders again on the live connection
-   * (one request set shared by concurrent callers) and resolves once the book has taken them in.
+   * and resolves once the book has taken them in. Concurrent callers share request sets, but a
+   * caller never takes the answer to requests sent before it asked: that answer may predate the
+   * order it looks for (placed by another client id a moment ago), which would then look lost.
+   * So a caller arriving while a set is in flight waits for the next one, started when it ends.
    */
   async refresh(timeoutMs: number): Promise<void> {
     await this.waitSynced(timeoutMs);
-    this.refreshing ??= this.resync(this.gen)
+    const mine = this.refreshing
+      ? (this.nextRefresh ??= this.refreshing.then(() => {
+          this.nextRefresh = undefined;
+          // One started since (by a caller who came after the last set ended) was sent after we asked too.
+          return this.refreshing ?? this.startRefresh();
+        }))
+      : this.startRefresh();
+    await mine;
+    await this.waitSynced(timeoutMs); // a resync that failed dropped the connection: the next one resyncs
+  }
+
+  private startRefresh(): Promise<void> {
+    // Not synchronised (dropped meanwhile): the reconnection's own resync, sent after every
+    // waiting caller asked, is the fresh answer; the caller waits for it below.
+    if (!this.synced) return Promise.resolve();
+    const p: Promise<void> = this.resync(this.gen)
       .catch((e: unknown) => {
         this.o.logger.error('ib connection step failed', { step: 'refresh', error: e instanceof Error ? e.message : String(e) });
         this.drop('refresh failed');
       })
-      .finally(() => (this.refreshing = undefined));
-    await this.refreshing;
-    await this.waitSynced(timeoutMs); // a resync that failed dropped the connection: the next one resyncs
+      .finally(() => {
+        if (this.refreshing === p) this.refreshing = undefined;
+      });
+    this.refreshing = p;
+    return p;
   }
 
   takeOrderId(): number {
@@ -225,10 +247,11 @@ export class IbConnection extends EventEmitter {
       ib.off(EventName.completedOrdersEnd, onCompletedEnd);
     };
     // Always with a filter object: without one the client throws inside its command queue.
+    // Only on this resync's connection: sent on a newer one, the requests' unnumbered end
+    // markers (open orders, completed orders) would end that connection's own resync early.
+    const sendHere = (fn: (api: IBApi) => void) => (gen === this.gen ? this.send(fn, true, false) : Promise.resolve(false));
     const sent =
-      (await this.send((api) => api.reqAllOpenOrders(), true, false)) &&
-      (await this.send((api) => api.reqExecutions(reqId, {}), true, false)) &&
-      (!withCompleted || (await this.send((api) => api.reqCompletedOrders(true), true, false)));
+      (await sendHere((api) => api.reqAllOpenOrders())) && (await sendHere((api) => api.reqExecutions(reqId, {}))) && (!withCompleted || (await sendHere((api) => api.reqCompletedOrders(true))));
     if (!sent || gen !== this.gen) return off();
     if (!withCompleted) this.o.logger.warn('ib server too old for reqCompletedOrders: orders that ended without fills are invisible after a restart', { serverVersion: ib.serverVersion });
     let timer: NodeJS.Timeout | undefined;
