@@ -12,7 +12,7 @@
  *
  * Temporal: the embedded dev server (default), or an external one when TEMPORAL_ADDRESS is set or
  * `--cluster` is given (TEMPORAL_ADDRESS, default 127.0.0.1:7233: e.g. `npm run cluster`).
- * Flags: --latency-n (30), --n (throughput instructions per kind, 400), --rounds (4), --concurrency (50).
+ * Flags: --latency-n (60), --n (throughput instructions per kind, 400), --rounds (4), --concurrency (50).
  * Last line of stdout, one JSON object: {"server","latency_ratio","throughput_ratio",
  *   "broker_msgs_per_instruction","latency_p50_ms","bare_latency_p50_ms","throughput_per_s",
  *   "bare_throughput_per_s",...}.
@@ -40,7 +40,7 @@ function arg(name: string, fallback: string): string {
   return i >= 0 && process.argv[i + 1] !== undefined && !process.argv[i + 1]!.startsWith('--') ? process.argv[i + 1]! : fallback;
 }
 const CLUSTER = process.argv.includes('--cluster') || !!process.env.TEMPORAL_ADDRESS;
-const LATENCY_N = Number(arg('latency-n', '30'));
+const LATENCY_N = Number(arg('latency-n', '60'));
 const N = Number(arg('n', '400'));
 const ROUNDS = Number(arg('rounds', '4'));
 const CONCURRENCY = Number(arg('concurrency', '50'));
@@ -173,10 +173,14 @@ async function main(): Promise<void> {
         req.on('error', reject);
         req.end(payload);
       });
+    /** Time to the acknowledgement (HTTP 201) and to the bare start's return: where the two paths part. */
+    const acks: number[] = [];
+    const starts: number[] = [];
     /** HTTP → FILLED: the instruction's workflow result (it ends after recording the fill and commission). */
     const instruction = async (): Promise<number> => {
       const t = performance.now();
       const id = await post(JSON.stringify(body()));
+      acks.push(performance.now() - t);
       const state = (await sys.client.workflow.getHandle(instructionWorkflowId(id)).result()) as { status: string; rejectReason: string | null };
       if (state.status !== 'FILLED') {
         notFilled.push(`${state.status}: ${state.rejectReason ?? ''}`);
@@ -188,6 +192,7 @@ async function main(): Promise<void> {
       const t = performance.now();
       const id = `bare-${randomUUID()}`;
       const h = await sys.client.workflow.start('bareInstruction', { taskQueue: config.temporalTaskQueue, workflowId: id, args: [id] });
+      starts.push(performance.now() - t);
       await h.result();
       return performance.now() - t;
     };
@@ -225,12 +230,16 @@ async function main(): Promise<void> {
     const stats0 = (sys.broker as IbBroker).stats();
     const md0 = mdRequests;
     log(`latency: ${LATENCY_N} of each, one at a time, interleaved...`);
+    acks.length = starts.length = 0;
     const lat = { sys: [] as number[], bare: [] as number[] };
     for (let i = 0; i < LATENCY_N; i++) {
       lat.sys.push(await instruction());
       lat.bare.push(await bare());
     }
     log(`  instruction p50 ${r1(pct(lat.sys, 50))} ms (p90 ${r1(pct(lat.sys, 90))}), bare p50 ${r1(pct(lat.bare, 50))} ms (p90 ${r1(pct(lat.bare, 90))})`);
+    const ackP50 = pct(acks, 50);
+    const startP50 = pct(starts, 50);
+    log(`  of which: the API's acknowledgement (HTTP 201) p50 ${r1(ackP50)} ms, the bare start's return p50 ${r1(startP50)} ms`);
     const latencyActivities = new Map([...activityMs].map(([k, v]) => [k, [...v]]));
     const latencyCpu = new Map([...activityCpuMs].map(([k, v]) => [k, [...v]]));
     activityMs.clear();
@@ -283,6 +292,8 @@ async function main(): Promise<void> {
       throughput_ratio: r2(sysTp / bareTp),
       broker_msgs_per_instruction: r2(orderMsgs + mdMsgs),
       latency_p50_ms: r1(pct(lat.sys, 50)),
+      ack_p50_ms: r1(ackP50),
+      bare_start_p50_ms: r1(startP50),
       bare_latency_p50_ms: r1(pct(lat.bare, 50)),
       throughput_per_s: r1(sysTp),
       bare_throughput_per_s: r1(bareTp),
