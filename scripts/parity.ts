@@ -6,6 +6,7 @@
  * { weeks, decisions, mismatches, first_mismatch }. Bad flags: exit 2.
  */
 import { parseArgs } from 'node:util';
+import { dropDatabase } from '../src/db/migrate';
 import { createLogger } from '../src/logger';
 import { startTemporal } from '../src/parity/liveSystem';
 import { describeMismatch, parityArgsSchema, runParity } from '../src/parity/run';
@@ -33,6 +34,14 @@ async function main(): Promise<void> {
   const temporal = await startTemporal(progress);
   const db = new URL(process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
   db.pathname = `/all_use_parity_${process.pid}`;
+  // SIGTERM / SIGINT (a test's timeout, a supervisor): stop the Temporal dev server this run
+  // started and drop its database, then exit; by default the dev server would outlive the run.
+  const interrupted = (signal: NodeJS.Signals) => {
+    progress(`parity: ${signal}, stopping`);
+    void Promise.allSettled([temporal.stop(), dropDatabase(db.toString())]).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGTERM', interrupted);
+  process.once('SIGINT', interrupted);
   try {
     const { report, mismatches } = await runParity(a, { temporal, databaseUrl: db.toString(), logger }, progress, logger);
     for (const m of mismatches) {

@@ -3,7 +3,6 @@
  * life from fill to expiry booked from what the broker reports, by the reconciliation workflow.
  * After each step the books equal the broker: positions, cash and realised P&L, to the cent.
  */
-import { spawn } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -19,6 +18,7 @@ import { DEFAULT_PROTOCOL } from '../../src/domain';
 import { registry, reconciliationUnexplained } from '../../src/metrics';
 import { instructionWorkflowId } from '../../src/contracts/workflows/tradeInstruction';
 import { until } from './_system';
+import { runCli } from './_cli';
 import { reconcileOnConnect } from '../../src/reconcileTrigger';
 import { reconciliationWorkflowId } from '../../src/contracts/workflows/reconciliation';
 import { createLogger } from '../../src/logger';
@@ -252,19 +252,9 @@ describe('books: position lifecycle reconciled with the broker (simulator, manua
   });
 });
 
-function runOps(args: string[], env: Record<string, string>): Promise<string> {
+async function runOps(args: string[], env: Record<string, string>): Promise<string> {
   const main = path.resolve(__dirname, '../../src/cli/ops.ts');
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--require', 'tsx/cjs', main, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += String(d)));
-    child.stderr.on('data', (d) => (err += String(d)));
-    const t = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('exit', (code) => {
-      clearTimeout(t);
-      if (code === 0) resolve(out);
-      else reject(new Error(`ops ${args.join(' ')} exited ${code}: ${err}${out}`));
-    });
-  });
+  const r = await runCli(process.execPath, ['--require', 'tsx/cjs', main, ...args], { cwd: process.cwd(), env: { ...process.env, ...env } });
+  if (r.status !== 0) throw new Error(`ops ${args.join(' ')} exited ${r.status}: ${r.stderr}${r.stdout}`);
+  return r.stdout;
 }

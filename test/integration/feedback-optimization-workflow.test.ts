@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
+import { runCli } from './_cli';
 import { getSystem, until } from './_system';
 import { optimizationWorkflowId, OPTIMIZATION_PROGRESS_QUERY, type OptimizationProgress } from '../../src/contracts/feedback';
 
@@ -54,20 +54,15 @@ describe('feedback: optimisation workflow', function () {
       TEMPORAL_TASK_QUEUE: sys.config.temporalTaskQueue,
       TEMPORAL_NAMESPACE: sys.config.temporalNamespace,
     };
-    const child = spawn(
+    const r = await runCli(
       process.execPath,
       [require.resolve('tsx/cli'), 'src/cli/optimize.ts', '--data', dataPath, '--json', '--in-sample', '104', '--out-of-sample', '52', '--workers', '2', '--run-id', `cli-${process.pid}`],
-      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+      { cwd: process.cwd(), env, timeoutMs: 600_000 },
     );
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    expect(code, err).to.equal(0);
-    const last = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>;
+    expect(r.status, r.stderr).to.equal(0);
+    const last = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>;
     expect(last).to.include({ mode: 'temporal', workflow_id: optimizationWorkflowId(`cli-${process.pid}`) });
     expect(last).to.include.keys('windows', 'overfitting', 'cost_ratio', 'parallel_efficiency', 'recommendation');
-    expect(err).to.match(/as Temporal workflow/);
+    expect(r.stderr).to.match(/as Temporal workflow/);
   });
 });

@@ -2,30 +2,29 @@
  * The CLI entry (npm run ib-sim): validates its environment, says where it listens, serves the
  * TWS port and the admin port, and exits 0 on SIGTERM / SIGINT.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { EventName } from '@stoqey/ib';
+import { runCli } from './_cli';
 import { Client } from './ib-sim-kit';
 
 const MAIN = path.resolve(__dirname, '../../src/ib-sim/main.ts');
 
-function run(env: Record<string, string>): { child: ReturnType<typeof spawn>; out: () => string; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', MAIN], {
-    env: { ...process.env, DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'ib-sim-cli-')), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/** The simulator as its own process: `out` is its stdout and stderr so far, `stop` sends SIGTERM. */
+function run(env: Record<string, string>): { out: () => string; stop: () => void; exit: Promise<number | null> } {
   let out = '';
-  child.stdout.on('data', (d) => {
-    out += String(d);
-  });
-  child.stderr.on('data', (d) => {
-    out += String(d);
-  });
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, out: () => out, exit };
+  const stopper = new AbortController();
+  const exit = runCli(process.execPath, ['--require', 'tsx/cjs', MAIN], {
+    cwd: process.cwd(),
+    env: { ...process.env, DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'ib-sim-cli-')), ...env },
+    timeoutMs: 20_000,
+    killSignal: 'SIGTERM',
+    signal: stopper.signal,
+    onOutput: (d) => (out += d),
+  }).then((r) => r.status);
+  return { out: () => out, stop: () => stopper.abort(), exit };
 }
 
 async function listening(out: () => string): Promise<{ port: number; admin: number }> {
@@ -50,7 +49,7 @@ describe('ib-sim CLI (src/ib-sim/main.ts)', function () {
     expect(await c.connect(1)).to.be.at.least(1000);
     await c.waitFor(EventName.managedAccounts);
     c.disconnect();
-    p.child.kill('SIGTERM');
+    p.stop();
     expect(await p.exit).to.equal(0);
     expect(p.out()).to.match(/SIGTERM, stopping/);
   });

@@ -4,7 +4,6 @@
  * with 0 pacing errors; the worker SIGKILLed mid-way and a new one started, the CLI re-run
  * attaches to the same workflow; afterwards every trading day is stored exactly once.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +14,7 @@ import { missingTradingDays } from '../../src/domain/marketDataRules';
 import { startSimulator, type Simulator } from '../../src/ib-sim';
 import type { System } from '../../src/system';
 import { backfillProgressQuery, backfillWorkflowId } from '../../workflows/marketDataBackfill';
+import { runCli, type CliResult } from './_cli';
 import { getSystem, until } from './_system';
 import { PRODUCTION_WORKER, WorkerProcess, type WorkerEnv } from './_workerProcess';
 
@@ -40,17 +40,14 @@ describe('market data backfill (CLI, worker process, kill -9, resume)', function
   });
 
   /** `npm run data -- --json backfill ...` as its own process; resolves with its exit code and output. */
-  function cli(): { done: Promise<{ code: number | null; stdout: string; stderr: string }>; kill(): void } {
-    const child = spawn(
+  function cli(): { done: Promise<CliResult>; kill(): void } {
+    const killer = new AbortController();
+    const done = runCli(
       process.execPath,
       ['--import', 'tsx', path.join(ROOT, 'src', 'cli', 'data.ts'), '--json', 'backfill', '--symbols', 'SPY,AAPL', '--from', input.from, '--to', input.to, '--chunk-days', '30'],
-      { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
+      { cwd: ROOT, env: childEnv(), timeoutMs: 300_000, signal: killer.signal },
     );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    return { done: new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr }))), kill: () => child.kill('SIGKILL') };
+    return { done, kill: () => killer.abort() };
   }
 
   before(async () => {
@@ -89,7 +86,7 @@ describe('market data backfill (CLI, worker process, kill -9, resume)', function
     worker = WorkerProcess.start(PRODUCTION_WORKER, env);
     await worker.ready();
     const second = await cli().done;
-    expect(second.code, second.stderr).to.equal(0);
+    expect(second.status, second.stderr).to.equal(0);
     const last = JSON.parse(second.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
     expect(last).to.include({ workflow_id: backfillWorkflowId(input), chunks: 26, pacing_errors: 0, quarantined: 0 });
     expect(last.rows).to.equal(2 * 252);
@@ -110,22 +107,19 @@ describe('market data backfill (CLI, worker process, kill -9, resume)', function
     // Re-running the finished backfill attaches to its result: nothing is fetched again.
     const requestsBefore = sim.pacingStats().historical_requests;
     const third = await cli().done;
-    expect(third.code, third.stderr).to.equal(0);
+    expect(third.status, third.stderr).to.equal(0);
     expect(JSON.parse(third.stdout.trim().split('\n').at(-1)!)).to.deep.include({ rows: 2 * 252, pacing_errors: 0 });
     expect(sim.pacingStats().historical_requests).to.equal(requestsBefore);
   });
 
   it('when quality is asked with --json, then the last line is one object with a symbols array', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'cli', 'data.ts'), 'quality', '--json', '--symbols', 'SPY,AAPL'], {
+    const r = await runCli(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'cli', 'data.ts'), 'quality', '--json', '--symbols', 'SPY,AAPL'], {
       cwd: ROOT,
       env: childEnv(),
-      stdio: ['ignore', 'pipe', 'pipe'],
+      timeoutMs: 300_000,
     });
-    let stdout = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    const code = await new Promise((resolve) => child.on('exit', resolve));
-    expect(code).to.equal(0);
-    const q = JSON.parse(stdout.trim().split('\n').at(-1)!) as { symbols: { symbol: string; bars: number; gaps: number; quarantined: number; fresh: boolean }[] };
+    expect(r.status).to.equal(0);
+    const q = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { symbols: { symbol: string; bars: number; gaps: number; quarantined: number; fresh: boolean }[] };
     expect(q.symbols.map((s) => s.symbol)).to.deep.equal(['SPY', 'AAPL']);
     for (const s of q.symbols) expect(s).to.deep.include({ bars: 252, gaps: 0, quarantined: 0, fresh: false });
   });

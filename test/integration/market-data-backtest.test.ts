@@ -2,24 +2,19 @@
  * The backtester from the store gives the same result as from the CSV the store was loaded
  * from: `npm run data -- import-csv`, then `npm run backtest -- --symbol` vs `--data`.
  */
-import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { dropDatabase, migrate } from '../../src/db/migrate';
+import { runCli, type CliResult } from './_cli';
 import { testDatabaseUrl } from './_system';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CSV = path.join(ROOT, 'node_modules', 'vega-datasets', 'data', 'sp500-2000.csv');
 
-function run(script: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, script), ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
-}
+/** Bounded by the suite's 300 s rather than runCli's 120 s default: two backtests run side by side. */
+const run = (script: string, args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> =>
+  runCli(process.execPath, ['--import', 'tsx', path.join(ROOT, script), ...args], { cwd: ROOT, env: { ...process.env, ...env }, timeoutMs: 300_000 });
 const lastJson = (s: string) => JSON.parse(s.trim().split('\n').at(-1)!) as Record<string, unknown>;
 
 describe('backtest from the market-data store', function () {
@@ -34,7 +29,7 @@ describe('backtest from the market-data store', function () {
   it('when the S&P 500 CSV is loaded into the store, then the backtest from the store equals the one from the CSV', async () => {
     const env = { DATABASE_URL: url, LOG_LEVEL: 'error' };
     const load = await run('src/cli/data.ts', ['import-csv', '--symbol', 'SPX', '--file', CSV, '--json'], env);
-    expect(load.code, load.stderr).to.equal(0);
+    expect(load.status, load.stderr).to.equal(0);
     const loaded = lastJson(load.stdout);
     expect(loaded).to.deep.include({ symbol: 'SPX', quarantined: 0, first: '2000-01-03' });
     expect(loaded.rows).to.be.greaterThan(5000);
@@ -47,8 +42,8 @@ describe('backtest from the market-data store', function () {
       run('src/backtest/main.ts', ['--data', CSV, '--no-progress', '--out', out('csv')], env),
       run('src/backtest/main.ts', ['--symbol', 'SPX', '--from', '2000-01-03', '--to', String(loaded.last), '--no-progress', '--out', out('store')], env),
     ]);
-    expect(fromCsv.code, fromCsv.stderr).to.equal(0);
-    expect(fromStore.code, fromStore.stderr).to.equal(0);
+    expect(fromCsv.status, fromCsv.stderr).to.equal(0);
+    expect(fromStore.status, fromStore.stderr).to.equal(0);
     const strip = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([k]) => !['elapsed_ms', 'csv_parse_ms'].includes(k)));
     const a = strip(lastJson(fromCsv.stdout));
     const b = strip(lastJson(fromStore.stdout));
@@ -58,7 +53,7 @@ describe('backtest from the market-data store', function () {
 
   it('when the store has no bars for the symbol, then the backtest refuses with exit code 2', async () => {
     const r = await run('src/backtest/main.ts', ['--symbol', 'NONE', '--no-progress'], { DATABASE_URL: url });
-    expect(r.code).to.equal(2);
+    expect(r.status).to.equal(2);
     expect(r.stderr).to.match(/no stored daily bars for NONE/);
   });
 });

@@ -4,30 +4,17 @@
  * must decide the same things to the cent. Runs the command as a user does (its own Temporal dev
  * server, database and simulator); its last stdout line is the report.
  */
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { ParityReport } from '../../src/contracts/parity';
+import { runCli, type CliResult } from './_cli';
 
 const ROOT = path.resolve(__dirname, '../..');
 const CSV = path.join(ROOT, 'node_modules/vega-datasets/data/sp500-2000.csv');
 
-function parity(args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/parity.ts'), ...args], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'error' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGTERM');
-      reject(new Error(`parity did not finish in ${timeoutMs} ms:\n${stderr.slice(-2000)}`));
-    }, timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+/** `scripts/parity.ts` as a user runs it; SIGTERM on timeout (it owns a Temporal dev server). */
+function parity(args: string[], timeoutMs: number): Promise<CliResult> {
+  return runCli(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/parity.ts'), ...args], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'error' }, timeoutMs, killSignal: 'SIGTERM' });
 }
 
 describe('parity: live workflows vs backtester over the same bars (issue 13)', function () {
@@ -35,7 +22,7 @@ describe('parity: live workflows vs backtester over the same bars (issue 13)', f
 
   it('when a flag is missing or bad, then it says which and exits 2', async () => {
     const r = await parity(['--data', CSV, '--from', '2008-07-08', '--weeks', '26'], 60_000);
-    expect(r.code).to.equal(2);
+    expect(r.status).to.equal(2);
     expect(r.stderr).to.match(/--from: must be a Monday/);
   });
 
@@ -46,7 +33,7 @@ describe('parity: live workflows vs backtester over the same bars (issue 13)', f
   const crashStretch = process.env.ALLUSE_PARITY_TEST === '0' ? it.skip : it;
   crashStretch('when 26 weeks from 2008-07-07 (the autumn 2008 crash) replay on both sides, then they agree: 0 mismatches', async () => {
     const r = await parity(['--data', CSV, '--from', '2008-07-07', '--weeks', '26'], 840_000);
-    expect(r.code, r.stderr.slice(-2000)).to.equal(0);
+    expect(r.status, r.stderr.slice(-2000)).to.equal(0);
     const lines = r.stdout.trim().split('\n');
     const report = JSON.parse(lines[lines.length - 1]!) as ParityReport;
     expect(Object.keys(report)).to.deep.equal(['weeks', 'decisions', 'mismatches', 'first_mismatch']);
