@@ -11,7 +11,7 @@ import { type IsoDate } from '../domain/calendar';
 import type { TradeAction } from '../contracts/instruction';
 import { settleOption } from '../domain/engine';
 import { assignmentFeeCents, interestCents } from './honest';
-import { quote, yearsBetween } from './market';
+import { modelCents, yearsBetween } from './market';
 import type { BacktestRunOptions } from './options';
 import type { Decision } from '../contracts/parity';
 import { weekOf } from '../domain/calendar';
@@ -135,7 +135,7 @@ export class Book {
     return v;
   }
   private optionValue(x: Option, spot: Cents, day: IsoDate, vol: number): Cents {
-    return Math.round(quote(this.o, x.right, x.strike, spot, yearsBetween(day, x.expiry), vol).model * this.p.market.contractMultiplier * x.qty);
+    return Math.round(modelCents(this.o, x.right, x.strike, spot, yearsBetween(day, x.expiry), vol) * this.p.market.contractMultiplier * x.qty);
   }
 
   /** Risk-checks then posts one option or stock trade; returns the rejection code or null. */

@@ -8,7 +8,7 @@ import { leapsId, planMerge, planReinvest } from '../domain/ledger';
 import { limitLadder, limitPriceForAttempt, midPrice, selectStrike } from '../domain/signals';
 import { type WeeklyBar } from '../domain/indicators';
 import type { Book } from './book';
-import { chain, yearsBetween } from './market';
+import { chain, listedQuote, yearsBetween } from './market';
 
 type Events = { week: string; kind: 'FORK' | 'MERGE' | 'REINVEST'; detail: string }[];
 const DAYS_PER_MONTH = 365 / 12;
@@ -24,7 +24,7 @@ function sellLeaps(book: Book, a: Book['families'][number]['accounts'][number], 
       keep.push(l);
       continue;
     }
-    const q = chain(leapsMarket(book), 'C', w.close, years, book.leapsVol(w.lastDate, vol), l.strike).find((c) => c.strike === l.strike);
+    const q = listedQuote(leapsMarket(book), 'C', l.strike, w.close, years, book.leapsVol(w.lastDate, vol), l.strike);
     const price = q ? limitPriceForAttempt(book.o.fillAttempt, q.bid, q.ask, 'SELL', book.p.signals) : 'SKIP';
     if (!q || price === 'SKIP' || price <= 0) continue; // worthless: written off
     const code = book.trade(a, {

@@ -12,7 +12,7 @@ import { initialSplit, planFork, usableCash } from '../domain/ledger';
 import { type Bar, type Regime } from '../domain/indicators';
 import { ACCOUNT_KINDS, type ProtocolConfig } from '../domain/config';
 import { Book, type Account, type Option } from './book';
-import { chain, chainBounds, type Market, yearsBetween } from './market';
+import { chain, chainBounds, listedQuote, type Market, yearsBetween } from './market';
 import type { BacktestRunOptions } from './options';
 import { applyMerges, applyReinvest } from './capital';
 import { cashRateOn, listedExpiry, premiumShortfall } from './honest';
@@ -155,7 +155,7 @@ export function runBacktest(
     const day = bar.date;
     const vol = m.vol[m.at.get(day) ?? 0] ?? o.minVol;
     const spot = bar.close;
-    const close = chain(o, x.right, spot, yearsBetween(day, x.expiry), vol, x.strike).find((c) => c.strike === x.strike);
+    const close = listedQuote(o, x.right, x.strike, spot, yearsBetween(day, x.expiry), vol, x.strike);
     const next = addDays(day, 7);
     const after = addDays(x.expiry, 1);
     const expiry = listedExpiry(next > after ? next : after, o.weekliesFrom); // next week's, or next month's before weeklies
