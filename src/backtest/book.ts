@@ -27,6 +27,8 @@ export interface Option {
 }
 export interface Account {
   id: string;
+  /** its LEAPS sleeve's cash account, leapsId(id) (kept: read every week) */
+  sleeve: string;
   kind: AccountKind;
   family: Family;
   cfg: AccountConfig;
@@ -78,6 +80,10 @@ export class Book {
   decide(d: Decision): void {
     this.o.onDecision?.(d);
   }
+  /** Whether anyone observes decisions: without an observer (trials, the CLI) they are not even built. */
+  get observed(): boolean {
+    return this.o.onDecision !== undefined;
+  }
 
   /** the volatility LEAPS are priced and marked at on a day (the engine sets the market's long-dated estimate) */
   leapsVol: (day: IsoDate, vol: number) => number = (_day, vol) => vol;
@@ -87,7 +93,7 @@ export class Book {
   }
   cash = (id: string): Cents => this.balances[id] ?? 0;
   /** The cash accounts an account reports at a weekly close: its own, and its LEAPS sleeve once the sleeve is in use (as live lists it). */
-  cashIds = (a: Account): string[] => (a.leaps.length > 0 || this.cash(leapsId(a.id)) !== 0 ? [a.id, leapsId(a.id)] : [a.id]);
+  cashIds = (a: Account): string[] => (a.leaps.length > 0 || this.cash(a.sleeve) !== 0 ? [a.id, a.sleeve] : [a.id]);
 
   addFamily(id: string, parent: string | null, kinds: readonly AccountKind[]): Family {
     const fam: Family = { id, parent, base: 0, closed: false, accounts: [] };
@@ -95,6 +101,7 @@ export class Book {
     for (const kind of kinds)
       fam.accounts.push({
         id: `${id}:${kind}`,
+        sleeve: leapsId(`${id}:${kind}`),
         kind,
         family: fam,
         cfg: this.p.accounts[kind],
@@ -129,7 +136,7 @@ export class Book {
   value(a: Account, spot: Cents, day: IsoDate, vol: number, withLeaps = true): Cents {
     let v = this.cash(a.id) + a.shares * spot - (a.opt ? this.optionValue(a.opt, spot, day, vol) : 0);
     if (withLeaps) {
-      v += this.cash(leapsId(a.id));
+      v += this.cash(a.sleeve);
       for (const l of a.leaps) v += this.optionValue(l, spot, day, this.leapsVol(day, vol));
     }
     return v;
@@ -197,10 +204,12 @@ export class Book {
     if (fee > 0) entries.push({ from: payer, to: 'MARKET', amountCents: fee, reason: 'COMMISSION', key: `COMMISSION:${key}` });
     this.post(entries.filter((e) => e.amountCents > 0));
     this.commissions += fee;
-    const leg = { right: t.right ?? null, strikeCents: t.strike ?? null, expiry: t.expiry ?? null };
-    const head = { week: weekOf(t.day), account: this.roleOf(payer), symbol: this.o.symbol, ...leg, action: t.action, quantity: t.qty };
-    this.decide({ ...head, kind: 'ORDER', limitLadderCents: [...(t.ladder ?? [t.price])] });
-    this.decide({ ...head, kind: 'FILL', priceCents: t.price, commissionCents: fee });
+    if (this.observed) {
+      const leg = { right: t.right ?? null, strikeCents: t.strike ?? null, expiry: t.expiry ?? null };
+      const head = { week: weekOf(t.day), account: this.roleOf(payer), symbol: this.o.symbol, ...leg, action: t.action, quantity: t.qty };
+      this.decide({ ...head, kind: 'ORDER', limitLadderCents: [...(t.ladder ?? [t.price])] });
+      this.decide({ ...head, kind: 'FILL', priceCents: t.price, commissionCents: fee });
+    }
     if (reason === 'PREMIUM') {
       const signed = sell ? amount : -amount;
       this.premium += signed;
@@ -222,8 +231,17 @@ export class Book {
    */
   settle(a: Account, x: Option, close: Cents, day: IsoDate): void {
     const s = settleOption({ right: x.right, strikeCents: x.strike, quantity: -x.qty }, close, this.p.market.contractMultiplier);
-    const leg = { right: x.right, strikeCents: x.strike, expiry: x.expiry };
-    this.decide({ week: weekOf(day), account: this.roleOf(a.id), symbol: this.o.symbol, ...leg, kind: s.outcome === 'EXPIRED' ? 'EXPIRY' : 'ASSIGNMENT', quantity: x.qty });
+    if (this.observed)
+      this.decide({
+        week: weekOf(day),
+        account: this.roleOf(a.id),
+        symbol: this.o.symbol,
+        right: x.right,
+        strikeCents: x.strike,
+        expiry: x.expiry,
+        kind: s.outcome === 'EXPIRED' ? 'EXPIRY' : 'ASSIGNMENT',
+        quantity: x.qty,
+      });
     if (s.outcome === 'EXPIRED') return;
     const key = `ASSIGNMENT:${day}:${a.id}`;
     if (s.shares > 0) {
@@ -244,12 +262,15 @@ export class Book {
 
   /** Credits interest on the positive cash of every open account and its LEAPS sleeve for `days` days at `rate`. */
   accrueInterest(day: IsoDate, days: number, rate: number): void {
-    for (const a of this.accounts)
-      for (const id of [a.id, leapsId(a.id)]) {
-        const amount = interestCents(this.cash(id), rate, days);
-        if (amount <= 0) continue;
-        this.post([{ from: 'MARKET', to: id, amountCents: amount, reason: 'INTEREST', key: `INTEREST:${day}:${id}` }]);
-        this.interest += amount;
-      }
+    for (const a of this.accounts) {
+      this.creditInterest(a.id, day, days, rate);
+      this.creditInterest(a.sleeve, day, days, rate);
+    }
+  }
+  private creditInterest(id: string, day: IsoDate, days: number, rate: number): void {
+    const amount = interestCents(this.cash(id), rate, days);
+    if (amount <= 0) return;
+    this.post([{ from: 'MARKET', to: id, amountCents: amount, reason: 'INTEREST', key: `INTEREST:${day}:${id}` }]);
+    this.interest += amount;
   }
 }

@@ -4,7 +4,7 @@
  * configured tenor, sold once fewer than the minimum months remain).
  */
 import { addDays, weeklyExpiry } from '../domain/calendar';
-import { leapsId, planMerge, planReinvest } from '../domain/ledger';
+import { planMerge, planReinvest } from '../domain/ledger';
 import { limitLadder, limitPriceForAttempt, midPrice, selectStrike } from '../domain/signals';
 import { type WeeklyBar } from '../domain/indicators';
 import type { Book } from './book';
@@ -40,7 +40,7 @@ function sellLeaps(book: Book, a: Book['families'][number]['accounts'][number], 
       day: w.lastDate,
       vol,
       tag: `leaps-sell-${i}`,
-      from: leapsId(a.id),
+      from: a.sleeve,
     });
     if (code) keep.push(l);
   }
@@ -59,7 +59,7 @@ export function applyMerges(book: Book, w: WeeklyBar, vol: number, events: Event
     const cash = Object.fromEntries(
       fam.accounts.flatMap((a) => [
         [a.id, book.cash(a.id)],
-        [leapsId(a.id), book.cash(leapsId(a.id))],
+        [a.sleeve, book.cash(a.sleeve)],
       ]),
     );
     const entries = planMerge({ family: fam.id, parent: fam.parent ?? '', familyValue: value, cash, week: w.week, merge: book.p.merge });
@@ -91,7 +91,7 @@ export function applyReinvest(book: Book, w: WeeklyBar, vol: number, quarter: st
     const price = q ? limitPriceForAttempt(book.o.fillAttempt, q.bid, q.ask, 'BUY', book.p.signals) : 'SKIP';
     if (!q || price === 'SKIP' || Math.abs(q.delta) < r.leapsDeltaMin || Math.abs(q.delta) > r.leapsDeltaMax) continue;
     const perContract = price * book.p.market.contractMultiplier + book.p.market.commissionPerContractCents;
-    const qty = Math.floor(book.cash(leapsId(a.id)) / perContract);
+    const qty = Math.floor(book.cash(a.sleeve) / perContract);
     if (qty <= 0) continue;
     const code = book.trade(a, {
       action: 'BUY_TO_OPEN_CALL',
@@ -106,7 +106,7 @@ export function applyReinvest(book: Book, w: WeeklyBar, vol: number, quarter: st
       day: w.lastDate,
       vol,
       tag: 'leaps-buy',
-      from: leapsId(a.id),
+      from: a.sleeve,
     });
     if (!code) a.leaps.push({ right: 'C', strike: q.strike, expiry, qty, entrySpot: w.close });
   }

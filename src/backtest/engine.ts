@@ -203,7 +203,11 @@ export function runBacktest(
     if (!w || !reg || reg.atr === undefined) continue;
     const atr = Math.max(1, Math.round(reg.atr));
     const accounts = book.accounts;
-    for (const a of accounts) Object.assign(a, { rolled: false, weekInput: null, weekPremium: 0 });
+    for (const a of accounts) {
+      a.rolled = false;
+      a.weekInput = null;
+      a.weekPremium = 0;
+    }
     const expiry = listedExpiry(w.firstDate, o.weekliesFrom);
     // Entry days of this week per account kind, computed once (not per account and day).
     const entryDays = new Map(ACCOUNT_KINDS.map((k) => [k, new Set(entryDaysOfWeek(w.firstDate, p.accounts[k].entryWeekdays as Weekday[]))]));
@@ -234,7 +238,7 @@ export function runBacktest(
       res.weekTypes[type]++;
       res.premiumByType[type] += a.weekPremium;
       a.lastType = type;
-      book.decide({ kind: 'WEEK_TYPE', week: weekOf(w.lastDate), account: book.roleOf(a.id), symbol: o.symbol, type });
+      if (book.observed) book.decide({ kind: 'WEEK_TYPE', week: weekOf(w.lastDate), account: book.roleOf(a.id), symbol: o.symbol, type });
     }
     const vol = m.vol[m.at.get(w.lastDate) ?? 0] ?? o.minVol;
     for (const fam of book.families.filter((f) => !f.closed)) {
@@ -255,7 +259,8 @@ export function runBacktest(
     const last = res.points[res.points.length - 1];
     if (last) book.accrueInterest(w.lastDate, toEpochDay(w.lastDate) - toEpochDay(last.date), cashRateOn(last.date, o));
     // Parity: every open account's cash at the close, and its LEAPS sleeve's once the sleeve is in use.
-    for (const a of book.accounts) for (const id of book.cashIds(a)) book.decide({ kind: 'CASH', week: weekOf(w.lastDate), account: book.roleOf(id), symbol: o.symbol, cashCents: book.cash(id) });
+    if (book.observed)
+      for (const a of book.accounts) for (const id of book.cashIds(a)) book.decide({ kind: 'CASH', week: weekOf(w.lastDate), account: book.roleOf(id), symbol: o.symbol, cashCents: book.cash(id) });
     const values: Record<string, number> = {};
     let total = 0;
     for (const a of book.accounts) {
