@@ -4,15 +4,15 @@
  * account's week is classified, then fork, merge and quarterly reinvestment are applied.
  * Regimes and ATR come from the previous week's close (no look-ahead).
  */
-import { addDays, entryDaysOfWeek, quarterOf, toEpochDay, weekOf, type IsoDate, type Weekday } from '../domain/calendar';
+import { addDays, quarterOf, toEpochDay, weekOf, type IsoDate, type Weekday } from '../domain/calendar';
 import { limitLadder, midPrice } from '../domain/signals';
 import { entryAtMarket, planPositionRoll, positionLevel, rollDue, rollLadder, weekInputOf, type AccountBooks } from '../domain/engine';
 import { classifyWeek, emptyWeekTypeCounts, type WeekInput, type WeekType } from '../domain/weekTypes';
 import { initialSplit, planFork, usableCash } from '../domain/ledger';
 import { type Bar, type Regime } from '../domain/indicators';
-import { ACCOUNT_KINDS, type ProtocolConfig } from '../domain/config';
+import { ACCOUNT_KINDS, type AccountKind, type ProtocolConfig } from '../domain/config';
 import { Book, type Account, type Option } from './book';
-import { chain, chainBounds, listedQuote, type Market, yearsBetween } from './market';
+import { chain, chainBounds, entryDaysByWeek, expiryByWeek, listedQuote, type Market, yearsBetween } from './market';
 import type { BacktestRunOptions } from './options';
 import { applyMerges, applyReinvest } from './capital';
 import { cashRateOn, listedExpiry, premiumShortfall } from './honest';
@@ -197,6 +197,9 @@ export function runBacktest(
     res.rolls++;
   }
 
+  const expiries = expiryByWeek(m, o.weekliesFrom);
+  // Entry days of each week per account kind (from the market's calendar, not per account and day).
+  const entryDays = Object.fromEntries(ACCOUNT_KINDS.map((k) => [k, entryDaysByWeek(m, p.accounts[k].entryWeekdays as Weekday[])])) as Record<AccountKind, ReadonlySet<IsoDate>[]>;
   for (let wi = start; wi < m.weekly.length; wi++) {
     const w = m.weekly[wi];
     const reg = m.regimes[wi - 1];
@@ -208,9 +211,7 @@ export function runBacktest(
       a.weekInput = null;
       a.weekPremium = 0;
     }
-    const expiry = listedExpiry(w.firstDate, o.weekliesFrom);
-    // Entry days of this week per account kind, computed once (not per account and day).
-    const entryDays = new Map(ACCOUNT_KINDS.map((k) => [k, new Set(entryDaysOfWeek(w.firstDate, p.accounts[k].entryWeekdays as Weekday[]))]));
+    const expiry = expiries[wi] ?? null;
     for (const bar of w.days) {
       for (const a of accounts) {
         const x = a.opt;
@@ -225,7 +226,7 @@ export function runBacktest(
           a.level = positionLevel({ right: x.right, entryCents: x.entrySpot, priceCents: bar.close, atrCents: dailyAtr ?? atr, levels: p.levels });
           if (rollDue(a.level, a.rolled)) roll(a, bar);
         }
-        if (!a.opt && entryDays.get(a.kind)?.has(bar.date)) enter(a, bar, reg, expiry);
+        if (!a.opt && entryDays[a.kind][wi]?.has(bar.date)) enter(a, bar, reg, expiry);
       }
     }
     for (const a of accounts) {

@@ -5,10 +5,11 @@
  */
 import { bsPriceDelta, type PriceDelta } from '../domain/pricing';
 import { atr, regimes, toWeekly, type Bar, type Regime, type WeeklyBar } from '../domain/indicators';
-import { toEpochDay, type IsoDate } from '../domain/calendar';
+import { entryDaysOfWeek, toEpochDay, type IsoDate, type Weekday } from '../domain/calendar';
 import { type ChainQuote } from '../domain/signals';
 import { type ProtocolConfig } from '../domain/config';
 import type { BacktestOptions } from './options';
+import { listedExpiry } from './honest';
 
 export interface Market {
   days: Bar[];
@@ -22,6 +23,24 @@ export interface Market {
   dailyAtr: (number | undefined)[];
   weekly: WeeklyBar[];
   regimes: Regime[];
+  /** calendar answers per week, by entry weekdays and by weekliesFrom: see entryDaysByWeek, expiryByWeek */
+  calendar: { entryDays: Map<string, ReadonlySet<IsoDate>[]>; expiries: Map<IsoDate, (IsoDate | null)[]> };
+}
+
+// A trial asks the same calendar questions every week, and a worker's trials share one market:
+// the answers are computed once per market (they depend on the dates and the argument only).
+/** Each week's entry days for these weekdays (entryDaysOfWeek of its first day). */
+export function entryDaysByWeek(m: Market, weekdays: readonly Weekday[]): ReadonlySet<IsoDate>[] {
+  const key = weekdays.join();
+  let v = m.calendar.entryDays.get(key);
+  if (!v) m.calendar.entryDays.set(key, (v = m.weekly.map((w) => new Set(entryDaysOfWeek(w.firstDate, weekdays)))));
+  return v;
+}
+/** Each week's first listed expiry on or after its first day (listedExpiry). */
+export function expiryByWeek(m: Market, weekliesFrom: IsoDate): (IsoDate | null)[] {
+  let v = m.calendar.expiries.get(weekliesFrom);
+  if (!v) m.calendar.expiries.set(weekliesFrom, (v = m.weekly.map((w) => listedExpiry(w.firstDate, weekliesFrom))));
+  return v;
 }
 
 /** Integer division of cents with half-even rounding (exact; no float). */
@@ -70,6 +89,7 @@ export function buildMarket(indexBars: readonly Bar[], o: BacktestOptions, p: Pr
     dailyAtr: atr(days, p.regime.atrPeriod),
     weekly,
     regimes: regimes(weekly, p.regime),
+    calendar: { entryDays: new Map(), expiries: new Map() },
   };
 }
 
