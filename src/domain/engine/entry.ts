@@ -9,8 +9,21 @@ import type { Cents } from '../money';
 import { canEnter, chooseEntryStrike, selectStrike, sizedContracts, targetDelta, type ChainQuote, type EntryStrike } from '../signals';
 import type { AccountBooks, EntryOrder, EntryPlan, SymbolObservation } from './types';
 
-/** A chain may hold both rights of a symbol (Gen sells its puts, Com its calls): keep one, by delta's sign. */
-export const quotesOf = (chain: readonly ChainQuote[], right: 'C' | 'P'): ChainQuote[] => chain.filter((q) => (right === 'C' ? q.delta > 0 : q.delta < 0));
+const isRight = (q: ChainQuote, right: 'C' | 'P'): boolean => (right === 'C' ? q.delta > 0 : q.delta < 0);
+/**
+ * A chain may hold both rights of a symbol (Gen sells its puts, Com its calls): keep one, by delta's
+ * sign. A chain of that right only is returned as it is (the backtester's are, at every entry).
+ */
+export const quotesOf = (chain: readonly ChainQuote[], right: 'C' | 'P'): readonly ChainQuote[] => (chain.every((q) => isRight(q, right)) ? chain : chain.filter((q) => isRight(q, right)));
+
+/** The fields every opening order of `symbol` carries (built only for an order, not for a skip). */
+const orderBase = (a: AccountBooks, symbol: string, m: SymbolObservation) => ({
+  accountId: a.accountId,
+  symbol,
+  underlyingCents: m.closeCents,
+  atrCents: m.regime.atr === undefined ? undefined : Math.round(m.regime.atr),
+  regime: { trend: m.regime.trend, vol: m.regime.vol },
+});
 
 /**
  * The account's opening orders, symbol by symbol in the configured order: covered calls on whole
@@ -35,7 +48,6 @@ export function planEntries(a: AccountBooks, cfg: AccountConfig, p: ProtocolConf
     }
     const r = m.regime;
     const target = targetDelta(cfg, r.trend, r.vol, p.signals);
-    const base = { accountId: a.accountId, symbol, underlyingCents: m.closeCents, atrCents: r.atr === undefined ? undefined : Math.round(r.atr), regime: { trend: r.trend, vol: r.vol } };
     // Whole lots held, whatever the account: covered calls at or above cost basis (assigned shares
     // in Gen/Rev-Acc are covered too), and no new put in that symbol.
     const held = a.shares[symbol];
@@ -46,7 +58,7 @@ export function planEntries(a: AccountBooks, cfg: AccountConfig, p: ProtocolConf
         out.skipped.push({ symbol, reason: n <= 0 ? 'ALREADY_COVERED' : 'NO_STRIKE' });
         continue;
       }
-      out.orders.push({ ...base, action: 'SELL_TO_OPEN_CALL', quantity: n, strikeCents: q.strike, expiry: m.expiry, targetDelta: target.delta });
+      out.orders.push({ ...orderBase(a, symbol, m), action: 'SELL_TO_OPEN_CALL', quantity: n, strikeCents: q.strike, expiry: m.expiry, targetDelta: target.delta });
       continue;
     }
     if (cfg.instrument === 'CASH_SECURED_PUT') {
@@ -65,7 +77,7 @@ export function planEntries(a: AccountBooks, cfg: AccountConfig, p: ProtocolConf
         continue;
       }
       cashLeft -= n * q.strike * mult;
-      out.orders.push({ ...base, action: 'SELL_TO_OPEN_PUT', quantity: n, strikeCents: q.strike, expiry: m.expiry, targetDelta: target.delta });
+      out.orders.push({ ...orderBase(a, symbol, m), action: 'SELL_TO_OPEN_PUT', quantity: n, strikeCents: q.strike, expiry: m.expiry, targetDelta: target.delta });
       continue;
     }
     const budget = Math.floor(usableCash(a.cashCents, a.valueCents, cfg.cashBuffer) / cfg.underlyings.length);
@@ -75,7 +87,7 @@ export function planEntries(a: AccountBooks, cfg: AccountConfig, p: ProtocolConf
       continue;
     }
     cashLeft -= lots * mult * m.closeCents;
-    out.orders.push({ ...base, action: 'BUY_STOCK', quantity: lots * mult });
+    out.orders.push({ ...orderBase(a, symbol, m), action: 'BUY_STOCK', quantity: lots * mult });
   }
   return out;
 }
