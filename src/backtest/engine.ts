@@ -79,6 +79,15 @@ export function runBacktest(
   }
   const mult = p.market.contractMultiplier;
 
+  // The core only reads the books it is given: the records of one symbol that hold nothing, a week
+  // type or a level are shared rather than built at every entry day of every account.
+  const none: Readonly<Record<string, never>> = Object.freeze({});
+  const records = new Map<WeekType | number, Readonly<Record<string, WeekType | number>>>();
+  const bySymbol = <T extends WeekType | number>(v: T): Readonly<Record<string, T>> => {
+    let r = records.get(v);
+    if (!r) records.set(v, (r = Object.freeze({ [o.symbol]: v })));
+    return r as Readonly<Record<string, T>>;
+  };
   /** The books of one account as the decision core reads them (one symbol, at most one short option). */
   function booksOf(a: Account, valueCents: number): AccountBooks {
     const sym = o.symbol;
@@ -87,11 +96,11 @@ export function runBacktest(
       kind: a.kind,
       cashCents: book.cash(a.id),
       valueCents,
-      shares: a.shares > 0 ? { [sym]: { quantity: a.shares, costBasisCents: a.basis } } : {},
-      callsWritten: a.opt?.right === 'C' ? { [sym]: a.opt.qty } : {},
-      atRiskCents: a.opt?.right === 'P' ? { [sym]: a.opt.strike * a.opt.qty * mult } : {},
-      previousWeekType: a.lastType ? { [sym]: a.lastType } : {},
-      maxOpenLevel: a.level !== null ? { [sym]: a.level } : {},
+      shares: a.shares > 0 ? { [sym]: { quantity: a.shares, costBasisCents: a.basis } } : none,
+      callsWritten: a.opt?.right === 'C' ? { [sym]: a.opt.qty } : none,
+      atRiskCents: a.opt?.right === 'P' ? { [sym]: a.opt.strike * a.opt.qty * mult } : none,
+      previousWeekType: a.lastType ? bySymbol(a.lastType) : none,
+      maxOpenLevel: a.level !== null ? bySymbol(a.level) : none,
     };
   }
   /** The core's skip reasons under the names the report has always counted. */
