@@ -57,6 +57,8 @@ export class Book {
   readonly balances: Record<string, Cents> = {};
   readonly keys = new Set<string>();
   readonly families: Family[] = [];
+  // Methods below, not arrow fields or hooks set per run: one function for every book, so code
+  // optimised in one trial still fits the next (a worker runs many).
   readonly rejects: Partial<Record<RiskCode, number>> = {};
   premium = 0;
   commissions = 0;
@@ -85,15 +87,23 @@ export class Book {
     return this.o.onDecision !== undefined;
   }
 
-  /** the volatility LEAPS are priced and marked at on a day (the engine sets the market's long-dated estimate) */
-  leapsVol: (day: IsoDate, vol: number) => number = (_day, vol) => vol;
+  /** the market's long-dated volatility estimate per day, set by the engine (else LEAPS use the day's vol) */
+  longVol: { at: ReadonlyMap<IsoDate, number>; series: readonly number[]; floor: number } | null = null;
+  /** the volatility LEAPS are priced and marked at on a day */
+  leapsVol(day: IsoDate, vol: number): number {
+    return this.longVol ? (this.longVol.series[this.longVol.at.get(day) ?? 0] ?? this.longVol.floor) : vol;
+  }
 
   post(entries: readonly LedgerEntry[]): LedgerEntry[] {
     return postEntries(this.balances, this.keys, entries);
   }
-  cash = (id: string): Cents => this.balances[id] ?? 0;
+  cash(id: string): Cents {
+    return this.balances[id] ?? 0;
+  }
   /** The cash accounts an account reports at a weekly close: its own, and its LEAPS sleeve once the sleeve is in use (as live lists it). */
-  cashIds = (a: Account): string[] => (a.leaps.length > 0 || this.cash(a.sleeve) !== 0 ? [a.id, a.sleeve] : [a.id]);
+  cashIds(a: Account): string[] {
+    return a.leaps.length > 0 || this.cash(a.sleeve) !== 0 ? [a.id, a.sleeve] : [a.id];
+  }
 
   addFamily(id: string, parent: string | null, kinds: readonly AccountKind[]): Family {
     const fam: Family = { id, parent, base: 0, closed: false, accounts: [] };

@@ -62,7 +62,7 @@ export function runBacktest(
   observe?: (w: WeekObservation) => void,
 ): RunResult {
   const book = new Book(p, o);
-  book.leapsVol = (day) => m.longVol[m.at.get(day) ?? 0] ?? o.minVol;
+  book.longVol = { at: m.at, series: m.longVol, floor: o.minVol };
   const res: RunResult = { points: [], weekTypes: emptyWeekTypeCounts(), premiumByType: emptyWeekTypeCounts(), byAccount: {}, events: [], book, rolls: 0, skips: {}, premiumTarget: {} };
   const skip = (why: string): void => void (res.skips[why] = (res.skips[why] ?? 0) + 1);
   const root = book.addFamily('F0', null, ['GEN', 'REV', 'COM']);
