@@ -3,7 +3,7 @@
  * the trades every rule ends in. Each trade passes the domain risk check before it is posted.
  */
 import { cashBuffer, postEntries, leapsId, type LedgerEntry, type LedgerReason } from '../domain/ledger';
-import { checkOrder, type RiskCode } from '../domain/risk';
+import { checkOrder, type OpenPosition, type RiskCode } from '../domain/risk';
 import { emptyWeekTypeCounts, type WeekInput, type WeekType } from '../domain/weekTypes';
 import { type AccountConfig, type AccountKind, type ProtocolConfig } from '../domain/config';
 import { type Cents } from '../domain/money';
@@ -16,7 +16,7 @@ import type { BacktestRunOptions } from './options';
 import type { Decision } from '../contracts/parity';
 import { weekOf } from '../domain/calendar';
 import { isSell, isStock } from '../domain/instrument';
-import { IB_FIXED_RATES, orderCommissionCents } from '../domain/commission';
+import { IB_FIXED_RATES, orderCommissionCents, type CommissionRates } from '../domain/commission';
 
 export interface Option {
   right: 'C' | 'P';
@@ -63,10 +63,14 @@ export class Book {
   premium = 0;
   commissions = 0;
 
+  /** commission rates of every trade: the broker's, at the protocol's per-contract rate */
+  private readonly rates: CommissionRates;
   constructor(
     readonly p: ProtocolConfig,
     readonly o: BacktestRunOptions,
-  ) {}
+  ) {
+    this.rates = { ...IB_FIXED_RATES, perContractCents: p.market.commissionPerContractCents };
+  }
 
   /** Parity names of the families (src/contracts/parity.ts): '' for the root, 'F1', 'F2'... for forks in the order they were founded. */
   private readonly roles = new Map<string, string>();
@@ -188,11 +192,7 @@ export class Book {
         bufferCents: payer === a.id ? cashBuffer(this.value(a, t.spot, t.day, t.vol, false), a.cfg.cashBuffer) : 0,
         sharesHeld: a.shares,
         callsCovering: a.opt?.right === 'C' ? a.opt.qty : 0,
-        openPositions: [
-          ...(a.opt ? [{ secType: 'OPT' as const, right: a.opt.right, strikeCents: a.opt.strike, expiry: a.opt.expiry, quantity: -a.opt.qty }] : []),
-          ...a.leaps.map((l) => ({ secType: 'OPT' as const, right: l.right, strikeCents: l.strike, expiry: l.expiry, quantity: l.qty })),
-          { secType: 'STK' as const, quantity: a.shares },
-        ],
+        openPositions: this.positionsOf(a),
         alluse: { coveredCallContracts: 0, symbolExposureCents: 0, concentrationLimitCents: Number.MAX_SAFE_INTEGER },
         pacingBacklogMs: 0,
         multiplier: m,
@@ -210,7 +210,7 @@ export class Book {
     const entries: LedgerEntry[] = [
       sell ? { from: 'MARKET', to: payer, amountCents: amount, reason, key: `${reason}:${key}` } : { from: payer, to: 'MARKET', amountCents: amount, reason, key: `${reason}:${key}` },
     ];
-    const fee = orderCommissionCents(stock ? 'STK' : 'OPT', t.qty, t.price, { ...IB_FIXED_RATES, perContractCents: this.p.market.commissionPerContractCents });
+    const fee = orderCommissionCents(stock ? 'STK' : 'OPT', t.qty, t.price, this.rates);
     if (fee > 0) entries.push({ from: payer, to: 'MARKET', amountCents: fee, reason: 'COMMISSION', key: `COMMISSION:${key}` });
     this.post(entries.filter((e) => e.amountCents > 0));
     this.commissions += fee;
@@ -227,6 +227,14 @@ export class Book {
       a.weekPremium += signed;
     }
     return null;
+  }
+
+  /** The account's positions as the risk check reads them: its short option, its LEAPS, its shares. */
+  private positionsOf(a: Account): OpenPosition[] {
+    const out: OpenPosition[] = a.opt ? [{ secType: 'OPT', right: a.opt.right, strikeCents: a.opt.strike, expiry: a.opt.expiry, quantity: -a.opt.qty }] : [];
+    for (const l of a.leaps) out.push({ secType: 'OPT', right: l.right, strikeCents: l.strike, expiry: l.expiry, quantity: l.qty });
+    out.push({ secType: 'STK', quantity: a.shares });
+    return out;
   }
 
   /** assignment and call-away delivery fees (cents), counted apart from option commissions */

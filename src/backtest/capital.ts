@@ -12,8 +12,13 @@ import { chain, listedQuote, yearsBetween } from './market';
 
 type Events = { week: string; kind: 'FORK' | 'MERGE' | 'REINVEST'; detail: string }[];
 const DAYS_PER_MONTH = 365 / 12;
-/** LEAPS are listed on a wider strike grid than weeklies. */
-const leapsMarket = (book: Book) => ({ ...book.o, strikeStepCents: book.o.leapsStrikeStepCents });
+/** LEAPS are listed on a wider strike grid than weeklies (the options copied once per run, not per account and quarter). */
+const leapsOptions = new WeakMap<Book['o'], Book['o']>();
+function leapsMarket(book: Book): Book['o'] {
+  let o = leapsOptions.get(book.o);
+  if (!o) leapsOptions.set(book.o, (o = { ...book.o, strikeStepCents: book.o.leapsStrikeStepCents }));
+  return o;
+}
 
 /** Sells every LEAPS lot of the account (all, or those under `minYears` to expiry) at the model ladder price. */
 function sellLeaps(book: Book, a: Book['families'][number]['accounts'][number], w: WeeklyBar, vol: number, minYears: number): void {
