@@ -2,7 +2,7 @@
  * The backtest's book: accounts, their positions and the one cash ledger (domain postEntries), with
  * the trades every rule ends in. Each trade passes the domain risk check before it is posted.
  */
-import { cashBuffer, postEntries, leapsId, type LedgerEntry, type LedgerReason } from '../domain/ledger';
+import { cashBuffer, postEntries, postEntry, leapsId, type LedgerEntry, type LedgerReason } from '../domain/ledger';
 import { checkOrder, type OpenPosition, type RiskCode } from '../domain/risk';
 import { emptyWeekTypeCounts, type WeekInput, type WeekType } from '../domain/weekTypes';
 import { type AccountConfig, type AccountKind, type ProtocolConfig } from '../domain/config';
@@ -288,7 +288,7 @@ export class Book {
   private creditInterest(id: string, day: IsoDate, days: number, rate: number): void {
     const amount = interestCents(this.cash(id), rate, days);
     if (amount <= 0) return;
-    this.post([{ from: 'MARKET', to: id, amountCents: amount, reason: 'INTEREST', key: `INTEREST:${day}:${id}` }]);
+    postEntry(this.balances, this.keys, { from: 'MARKET', to: id, amountCents: amount, reason: 'INTEREST', key: `INTEREST:${day}:${id}` });
     this.interest += amount;
   }
 }
