@@ -5,7 +5,7 @@
  */
 import { addDays, weeklyExpiry } from '../domain/calendar';
 import { planMerge, planReinvest } from '../domain/ledger';
-import { limitLadder, limitPriceForAttempt, midPrice, selectStrike } from '../domain/signals';
+import { limitLadder, limitPriceForAttempt, midPrice, selectStrike, type ChainQuote } from '../domain/signals';
 import { type WeeklyBar } from '../domain/indicators';
 import type { Book } from './book';
 import { chain, listedQuote, yearsBetween } from './market';
@@ -85,14 +85,15 @@ export function applyMerges(book: Book, w: WeeklyBar, vol: number, events: Event
 /** Quarter end: Rev-Acc and Com-Acc move leapsShare of the quarter's net premium to LEAPS and buy calls with it. */
 export function applyReinvest(book: Book, w: WeeklyBar, vol: number, quarter: string, events: Events): void {
   const r = book.p.reinvest;
+  const expiry = weeklyExpiry(addDays(w.lastDate, Math.round(book.o.leapsMonths * DAYS_PER_MONTH)));
+  let q: ChainQuote | null | undefined; // the quarter's LEAPS strike, chosen once: every account buys in the same market
   for (const a of book.accounts.filter((x) => x.kind === 'REV' || x.kind === 'COM')) {
     const applied = book.post(planReinvest({ account: a.id, premiumCents: a.premiumSinceReinvest, quarter, reinvest: r }));
     a.premiumSinceReinvest = 0;
     if (applied.length) events.push({ week: w.week, kind: 'REINVEST', detail: `${a.id}: ${applied[0]!.amountCents / 100} to LEAPS` });
     sellLeaps(book, a, w, vol, r.leapsMinMonths / 12);
-    const expiry = weeklyExpiry(addDays(w.lastDate, Math.round(book.o.leapsMonths * DAYS_PER_MONTH)));
     if (!expiry) continue;
-    const q = selectStrike(chain(leapsMarket(book), 'C', w.close, yearsBetween(w.lastDate, expiry), book.leapsVol(w.lastDate, vol)), (r.leapsDeltaMin + r.leapsDeltaMax) / 2);
+    if (q === undefined) q = selectStrike(chain(leapsMarket(book), 'C', w.close, yearsBetween(w.lastDate, expiry), book.leapsVol(w.lastDate, vol)), (r.leapsDeltaMin + r.leapsDeltaMax) / 2);
     const price = q ? limitPriceForAttempt(book.o.fillAttempt, q.bid, q.ask, 'BUY', book.p.signals) : 'SKIP';
     if (!q || price === 'SKIP' || Math.abs(q.delta) < r.leapsDeltaMin || Math.abs(q.delta) > r.leapsDeltaMax) continue;
     const perContract = price * book.p.market.contractMultiplier + book.p.market.commissionPerContractCents;
