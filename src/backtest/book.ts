@@ -2,8 +2,8 @@
  * The backtest's book: accounts, their positions and the one cash ledger (domain postEntries), with
  * the trades every rule ends in. Each trade passes the domain risk check before it is posted.
  */
-import { cashBuffer, postEntries, leapsId, type LedgerEntry, type LedgerReason } from '../domain/ledger';
-import { checkOrder, type RiskCode } from '../domain/risk';
+import { cashBuffer, postEntries, postEntry, leapsId, type LedgerEntry, type LedgerReason } from '../domain/ledger';
+import { checkOrder, type OpenPosition, type RiskCode } from '../domain/risk';
 import { emptyWeekTypeCounts, type WeekInput, type WeekType } from '../domain/weekTypes';
 import { type AccountConfig, type AccountKind, type ProtocolConfig } from '../domain/config';
 import { type Cents } from '../domain/money';
@@ -11,12 +11,12 @@ import { type IsoDate } from '../domain/calendar';
 import type { TradeAction } from '../contracts/instruction';
 import { settleOption } from '../domain/engine';
 import { assignmentFeeCents, interestCents } from './honest';
-import { quote, yearsBetween } from './market';
+import { modelCents, yearsBetween } from './market';
 import type { BacktestRunOptions } from './options';
 import type { Decision } from '../contracts/parity';
 import { weekOf } from '../domain/calendar';
 import { isSell, isStock } from '../domain/instrument';
-import { IB_FIXED_RATES, orderCommissionCents } from '../domain/commission';
+import { IB_FIXED_RATES, orderCommissionCents, type CommissionRates } from '../domain/commission';
 
 export interface Option {
   right: 'C' | 'P';
@@ -27,6 +27,8 @@ export interface Option {
 }
 export interface Account {
   id: string;
+  /** its LEAPS sleeve's cash account, leapsId(id) (kept: read every week) */
+  sleeve: string;
   kind: AccountKind;
   family: Family;
   cfg: AccountConfig;
@@ -55,14 +57,20 @@ export class Book {
   readonly balances: Record<string, Cents> = {};
   readonly keys = new Set<string>();
   readonly families: Family[] = [];
+  // Methods below, not arrow fields or hooks set per run: one function for every book, so code
+  // optimised in one trial still fits the next (a worker runs many).
   readonly rejects: Partial<Record<RiskCode, number>> = {};
   premium = 0;
   commissions = 0;
 
+  /** commission rates of every trade: the broker's, at the protocol's per-contract rate */
+  private readonly rates: CommissionRates;
   constructor(
     readonly p: ProtocolConfig,
     readonly o: BacktestRunOptions,
-  ) {}
+  ) {
+    this.rates = { ...IB_FIXED_RATES, perContractCents: p.market.commissionPerContractCents };
+  }
 
   /** Parity names of the families (src/contracts/parity.ts): '' for the root, 'F1', 'F2'... for forks in the order they were founded. */
   private readonly roles = new Map<string, string>();
@@ -78,16 +86,28 @@ export class Book {
   decide(d: Decision): void {
     this.o.onDecision?.(d);
   }
+  /** Whether anyone observes decisions: without an observer (trials, the CLI) they are not even built. */
+  get observed(): boolean {
+    return this.o.onDecision !== undefined;
+  }
 
-  /** the volatility LEAPS are priced and marked at on a day (the engine sets the market's long-dated estimate) */
-  leapsVol: (day: IsoDate, vol: number) => number = (_day, vol) => vol;
+  /** the market's long-dated volatility estimate per day, set by the engine (else LEAPS use the day's vol) */
+  longVol: { at: ReadonlyMap<IsoDate, number>; series: readonly number[]; floor: number } | null = null;
+  /** the volatility LEAPS are priced and marked at on a day */
+  leapsVol(day: IsoDate, vol: number): number {
+    return this.longVol ? (this.longVol.series[this.longVol.at.get(day) ?? 0] ?? this.longVol.floor) : vol;
+  }
 
   post(entries: readonly LedgerEntry[]): LedgerEntry[] {
     return postEntries(this.balances, this.keys, entries);
   }
-  cash = (id: string): Cents => this.balances[id] ?? 0;
+  cash(id: string): Cents {
+    return this.balances[id] ?? 0;
+  }
   /** The cash accounts an account reports at a weekly close: its own, and its LEAPS sleeve once the sleeve is in use (as live lists it). */
-  cashIds = (a: Account): string[] => (a.leaps.length > 0 || this.cash(leapsId(a.id)) !== 0 ? [a.id, leapsId(a.id)] : [a.id]);
+  cashIds(a: Account): string[] {
+    return a.leaps.length > 0 || this.cash(a.sleeve) !== 0 ? [a.id, a.sleeve] : [a.id];
+  }
 
   addFamily(id: string, parent: string | null, kinds: readonly AccountKind[]): Family {
     const fam: Family = { id, parent, base: 0, closed: false, accounts: [] };
@@ -95,6 +115,7 @@ export class Book {
     for (const kind of kinds)
       fam.accounts.push({
         id: `${id}:${kind}`,
+        sleeve: leapsId(`${id}:${kind}`),
         kind,
         family: fam,
         cfg: this.p.accounts[kind],
@@ -129,13 +150,13 @@ export class Book {
   value(a: Account, spot: Cents, day: IsoDate, vol: number, withLeaps = true): Cents {
     let v = this.cash(a.id) + a.shares * spot - (a.opt ? this.optionValue(a.opt, spot, day, vol) : 0);
     if (withLeaps) {
-      v += this.cash(leapsId(a.id));
+      v += this.cash(a.sleeve);
       for (const l of a.leaps) v += this.optionValue(l, spot, day, this.leapsVol(day, vol));
     }
     return v;
   }
   private optionValue(x: Option, spot: Cents, day: IsoDate, vol: number): Cents {
-    return Math.round(quote(this.o, x.right, x.strike, spot, yearsBetween(day, x.expiry), vol).model * this.p.market.contractMultiplier * x.qty);
+    return Math.round(modelCents(this.o, x.right, x.strike, spot, yearsBetween(day, x.expiry), vol) * this.p.market.contractMultiplier * x.qty);
   }
 
   /** Risk-checks then posts one option or stock trade; returns the rejection code or null. */
@@ -171,11 +192,7 @@ export class Book {
         bufferCents: payer === a.id ? cashBuffer(this.value(a, t.spot, t.day, t.vol, false), a.cfg.cashBuffer) : 0,
         sharesHeld: a.shares,
         callsCovering: a.opt?.right === 'C' ? a.opt.qty : 0,
-        openPositions: [
-          ...(a.opt ? [{ secType: 'OPT' as const, right: a.opt.right, strikeCents: a.opt.strike, expiry: a.opt.expiry, quantity: -a.opt.qty }] : []),
-          ...a.leaps.map((l) => ({ secType: 'OPT' as const, right: l.right, strikeCents: l.strike, expiry: l.expiry, quantity: l.qty })),
-          { secType: 'STK' as const, quantity: a.shares },
-        ],
+        openPositions: this.positionsOf(a),
         alluse: { coveredCallContracts: 0, symbolExposureCents: 0, concentrationLimitCents: Number.MAX_SAFE_INTEGER },
         pacingBacklogMs: 0,
         multiplier: m,
@@ -193,14 +210,16 @@ export class Book {
     const entries: LedgerEntry[] = [
       sell ? { from: 'MARKET', to: payer, amountCents: amount, reason, key: `${reason}:${key}` } : { from: payer, to: 'MARKET', amountCents: amount, reason, key: `${reason}:${key}` },
     ];
-    const fee = orderCommissionCents(stock ? 'STK' : 'OPT', t.qty, t.price, { ...IB_FIXED_RATES, perContractCents: this.p.market.commissionPerContractCents });
+    const fee = orderCommissionCents(stock ? 'STK' : 'OPT', t.qty, t.price, this.rates);
     if (fee > 0) entries.push({ from: payer, to: 'MARKET', amountCents: fee, reason: 'COMMISSION', key: `COMMISSION:${key}` });
     this.post(entries.filter((e) => e.amountCents > 0));
     this.commissions += fee;
-    const leg = { right: t.right ?? null, strikeCents: t.strike ?? null, expiry: t.expiry ?? null };
-    const head = { week: weekOf(t.day), account: this.roleOf(payer), symbol: this.o.symbol, ...leg, action: t.action, quantity: t.qty };
-    this.decide({ ...head, kind: 'ORDER', limitLadderCents: [...(t.ladder ?? [t.price])] });
-    this.decide({ ...head, kind: 'FILL', priceCents: t.price, commissionCents: fee });
+    if (this.observed) {
+      const leg = { right: t.right ?? null, strikeCents: t.strike ?? null, expiry: t.expiry ?? null };
+      const head = { week: weekOf(t.day), account: this.roleOf(payer), symbol: this.o.symbol, ...leg, action: t.action, quantity: t.qty };
+      this.decide({ ...head, kind: 'ORDER', limitLadderCents: [...(t.ladder ?? [t.price])] });
+      this.decide({ ...head, kind: 'FILL', priceCents: t.price, commissionCents: fee });
+    }
     if (reason === 'PREMIUM') {
       const signed = sell ? amount : -amount;
       this.premium += signed;
@@ -208,6 +227,14 @@ export class Book {
       a.weekPremium += signed;
     }
     return null;
+  }
+
+  /** The account's positions as the risk check reads them: its short option, its LEAPS, its shares. */
+  private positionsOf(a: Account): OpenPosition[] {
+    const out: OpenPosition[] = a.opt ? [{ secType: 'OPT', right: a.opt.right, strikeCents: a.opt.strike, expiry: a.opt.expiry, quantity: -a.opt.qty }] : [];
+    for (const l of a.leaps) out.push({ secType: 'OPT', right: l.right, strikeCents: l.strike, expiry: l.expiry, quantity: l.qty });
+    out.push({ secType: 'STK', quantity: a.shares });
+    return out;
   }
 
   /** assignment and call-away delivery fees (cents), counted apart from option commissions */
@@ -222,8 +249,17 @@ export class Book {
    */
   settle(a: Account, x: Option, close: Cents, day: IsoDate): void {
     const s = settleOption({ right: x.right, strikeCents: x.strike, quantity: -x.qty }, close, this.p.market.contractMultiplier);
-    const leg = { right: x.right, strikeCents: x.strike, expiry: x.expiry };
-    this.decide({ week: weekOf(day), account: this.roleOf(a.id), symbol: this.o.symbol, ...leg, kind: s.outcome === 'EXPIRED' ? 'EXPIRY' : 'ASSIGNMENT', quantity: x.qty });
+    if (this.observed)
+      this.decide({
+        week: weekOf(day),
+        account: this.roleOf(a.id),
+        symbol: this.o.symbol,
+        right: x.right,
+        strikeCents: x.strike,
+        expiry: x.expiry,
+        kind: s.outcome === 'EXPIRED' ? 'EXPIRY' : 'ASSIGNMENT',
+        quantity: x.qty,
+      });
     if (s.outcome === 'EXPIRED') return;
     const key = `ASSIGNMENT:${day}:${a.id}`;
     if (s.shares > 0) {
@@ -244,12 +280,15 @@ export class Book {
 
   /** Credits interest on the positive cash of every open account and its LEAPS sleeve for `days` days at `rate`. */
   accrueInterest(day: IsoDate, days: number, rate: number): void {
-    for (const a of this.accounts)
-      for (const id of [a.id, leapsId(a.id)]) {
-        const amount = interestCents(this.cash(id), rate, days);
-        if (amount <= 0) continue;
-        this.post([{ from: 'MARKET', to: id, amountCents: amount, reason: 'INTEREST', key: `INTEREST:${day}:${id}` }]);
-        this.interest += amount;
-      }
+    for (const a of this.accounts) {
+      this.creditInterest(a.id, day, days, rate);
+      this.creditInterest(a.sleeve, day, days, rate);
+    }
+  }
+  private creditInterest(id: string, day: IsoDate, days: number, rate: number): void {
+    const amount = interestCents(this.cash(id), rate, days);
+    if (amount <= 0) return;
+    postEntry(this.balances, this.keys, { from: 'MARKET', to: id, amountCents: amount, reason: 'INTEREST', key: `INTEREST:${day}:${id}` });
+    this.interest += amount;
   }
 }

@@ -4,16 +4,21 @@
  * configured tenor, sold once fewer than the minimum months remain).
  */
 import { addDays, weeklyExpiry } from '../domain/calendar';
-import { leapsId, planMerge, planReinvest } from '../domain/ledger';
-import { limitLadder, limitPriceForAttempt, midPrice, selectStrike } from '../domain/signals';
+import { planMerge, planReinvest } from '../domain/ledger';
+import { limitLadder, limitPriceForAttempt, midPrice, selectStrike, type ChainQuote } from '../domain/signals';
 import { type WeeklyBar } from '../domain/indicators';
 import type { Book } from './book';
-import { chain, yearsBetween } from './market';
+import { chain, listedQuote, yearsBetween } from './market';
 
 type Events = { week: string; kind: 'FORK' | 'MERGE' | 'REINVEST'; detail: string }[];
 const DAYS_PER_MONTH = 365 / 12;
-/** LEAPS are listed on a wider strike grid than weeklies. */
-const leapsMarket = (book: Book) => ({ ...book.o, strikeStepCents: book.o.leapsStrikeStepCents });
+/** LEAPS are listed on a wider strike grid than weeklies (the options copied once per run, not per account and quarter). */
+const leapsOptions = new WeakMap<Book['o'], Book['o']>();
+function leapsMarket(book: Book): Book['o'] {
+  let o = leapsOptions.get(book.o);
+  if (!o) leapsOptions.set(book.o, (o = { ...book.o, strikeStepCents: book.o.leapsStrikeStepCents }));
+  return o;
+}
 
 /** Sells every LEAPS lot of the account (all, or those under `minYears` to expiry) at the model ladder price. */
 function sellLeaps(book: Book, a: Book['families'][number]['accounts'][number], w: WeeklyBar, vol: number, minYears: number): void {
@@ -24,7 +29,7 @@ function sellLeaps(book: Book, a: Book['families'][number]['accounts'][number], 
       keep.push(l);
       continue;
     }
-    const q = chain(leapsMarket(book), 'C', w.close, years, book.leapsVol(w.lastDate, vol), l.strike).find((c) => c.strike === l.strike);
+    const q = listedQuote(leapsMarket(book), 'C', l.strike, w.close, years, book.leapsVol(w.lastDate, vol), l.strike);
     const price = q ? limitPriceForAttempt(book.o.fillAttempt, q.bid, q.ask, 'SELL', book.p.signals) : 'SKIP';
     if (!q || price === 'SKIP' || price <= 0) continue; // worthless: written off
     const code = book.trade(a, {
@@ -40,7 +45,7 @@ function sellLeaps(book: Book, a: Book['families'][number]['accounts'][number], 
       day: w.lastDate,
       vol,
       tag: `leaps-sell-${i}`,
-      from: leapsId(a.id),
+      from: a.sleeve,
     });
     if (code) keep.push(l);
   }
@@ -59,7 +64,7 @@ export function applyMerges(book: Book, w: WeeklyBar, vol: number, events: Event
     const cash = Object.fromEntries(
       fam.accounts.flatMap((a) => [
         [a.id, book.cash(a.id)],
-        [leapsId(a.id), book.cash(leapsId(a.id))],
+        [a.sleeve, book.cash(a.sleeve)],
       ]),
     );
     const entries = planMerge({ family: fam.id, parent: fam.parent ?? '', familyValue: value, cash, week: w.week, merge: book.p.merge });
@@ -80,18 +85,19 @@ export function applyMerges(book: Book, w: WeeklyBar, vol: number, events: Event
 /** Quarter end: Rev-Acc and Com-Acc move leapsShare of the quarter's net premium to LEAPS and buy calls with it. */
 export function applyReinvest(book: Book, w: WeeklyBar, vol: number, quarter: string, events: Events): void {
   const r = book.p.reinvest;
+  const expiry = weeklyExpiry(addDays(w.lastDate, Math.round(book.o.leapsMonths * DAYS_PER_MONTH)));
+  let q: ChainQuote | null | undefined; // the quarter's LEAPS strike, chosen once: every account buys in the same market
   for (const a of book.accounts.filter((x) => x.kind === 'REV' || x.kind === 'COM')) {
     const applied = book.post(planReinvest({ account: a.id, premiumCents: a.premiumSinceReinvest, quarter, reinvest: r }));
     a.premiumSinceReinvest = 0;
     if (applied.length) events.push({ week: w.week, kind: 'REINVEST', detail: `${a.id}: ${applied[0]!.amountCents / 100} to LEAPS` });
     sellLeaps(book, a, w, vol, r.leapsMinMonths / 12);
-    const expiry = weeklyExpiry(addDays(w.lastDate, Math.round(book.o.leapsMonths * DAYS_PER_MONTH)));
     if (!expiry) continue;
-    const q = selectStrike(chain(leapsMarket(book), 'C', w.close, yearsBetween(w.lastDate, expiry), book.leapsVol(w.lastDate, vol)), (r.leapsDeltaMin + r.leapsDeltaMax) / 2);
+    if (q === undefined) q = selectStrike(chain(leapsMarket(book), 'C', w.close, yearsBetween(w.lastDate, expiry), book.leapsVol(w.lastDate, vol)), (r.leapsDeltaMin + r.leapsDeltaMax) / 2);
     const price = q ? limitPriceForAttempt(book.o.fillAttempt, q.bid, q.ask, 'BUY', book.p.signals) : 'SKIP';
     if (!q || price === 'SKIP' || Math.abs(q.delta) < r.leapsDeltaMin || Math.abs(q.delta) > r.leapsDeltaMax) continue;
     const perContract = price * book.p.market.contractMultiplier + book.p.market.commissionPerContractCents;
-    const qty = Math.floor(book.cash(leapsId(a.id)) / perContract);
+    const qty = Math.floor(book.cash(a.sleeve) / perContract);
     if (qty <= 0) continue;
     const code = book.trade(a, {
       action: 'BUY_TO_OPEN_CALL',
@@ -106,7 +112,7 @@ export function applyReinvest(book: Book, w: WeeklyBar, vol: number, quarter: st
       day: w.lastDate,
       vol,
       tag: 'leaps-buy',
-      from: leapsId(a.id),
+      from: a.sleeve,
     });
     if (!code) a.leaps.push({ right: 'C', strike: q.strike, expiry, qty, entrySpot: w.close });
   }

@@ -4,15 +4,15 @@
  * account's week is classified, then fork, merge and quarterly reinvestment are applied.
  * Regimes and ATR come from the previous week's close (no look-ahead).
  */
-import { addDays, entryDaysOfWeek, quarterOf, toEpochDay, weekOf, type IsoDate, type Weekday } from '../domain/calendar';
+import { addDays, quarterOf, toEpochDay, weekOf, type IsoDate, type Weekday } from '../domain/calendar';
 import { limitLadder, midPrice } from '../domain/signals';
 import { entryAtMarket, planPositionRoll, positionLevel, rollDue, rollLadder, weekInputOf, type AccountBooks } from '../domain/engine';
 import { classifyWeek, emptyWeekTypeCounts, type WeekInput, type WeekType } from '../domain/weekTypes';
 import { initialSplit, planFork, usableCash } from '../domain/ledger';
 import { type Bar, type Regime } from '../domain/indicators';
-import { ACCOUNT_KINDS, type ProtocolConfig } from '../domain/config';
+import { ACCOUNT_KINDS, type AccountKind, type ProtocolConfig } from '../domain/config';
 import { Book, type Account, type Option } from './book';
-import { chain, chainBounds, type Market, yearsBetween } from './market';
+import { chain, chainBounds, entryDaysByWeek, expiryByWeek, listedQuote, type Market, yearsBetween } from './market';
 import type { BacktestRunOptions } from './options';
 import { applyMerges, applyReinvest } from './capital';
 import { cashRateOn, listedExpiry, premiumShortfall } from './honest';
@@ -62,7 +62,7 @@ export function runBacktest(
   observe?: (w: WeekObservation) => void,
 ): RunResult {
   const book = new Book(p, o);
-  book.leapsVol = (day) => m.longVol[m.at.get(day) ?? 0] ?? o.minVol;
+  book.longVol = { at: m.at, series: m.longVol, floor: o.minVol };
   const res: RunResult = { points: [], weekTypes: emptyWeekTypeCounts(), premiumByType: emptyWeekTypeCounts(), byAccount: {}, events: [], book, rolls: 0, skips: {}, premiumTarget: {} };
   const skip = (why: string): void => void (res.skips[why] = (res.skips[why] ?? 0) + 1);
   const root = book.addFamily('F0', null, ['GEN', 'REV', 'COM']);
@@ -79,6 +79,15 @@ export function runBacktest(
   }
   const mult = p.market.contractMultiplier;
 
+  // The core only reads the books it is given: the records of one symbol that hold nothing, a week
+  // type or a level are shared rather than built at every entry day of every account.
+  const none: Readonly<Record<string, never>> = Object.freeze({});
+  const records = new Map<WeekType | number, Readonly<Record<string, WeekType | number>>>();
+  const bySymbol = <T extends WeekType | number>(v: T): Readonly<Record<string, T>> => {
+    let r = records.get(v);
+    if (!r) records.set(v, (r = Object.freeze({ [o.symbol]: v })));
+    return r as Readonly<Record<string, T>>;
+  };
   /** The books of one account as the decision core reads them (one symbol, at most one short option). */
   function booksOf(a: Account, valueCents: number): AccountBooks {
     const sym = o.symbol;
@@ -87,11 +96,11 @@ export function runBacktest(
       kind: a.kind,
       cashCents: book.cash(a.id),
       valueCents,
-      shares: a.shares > 0 ? { [sym]: { quantity: a.shares, costBasisCents: a.basis } } : {},
-      callsWritten: a.opt?.right === 'C' ? { [sym]: a.opt.qty } : {},
-      atRiskCents: a.opt?.right === 'P' ? { [sym]: a.opt.strike * a.opt.qty * mult } : {},
-      previousWeekType: a.lastType ? { [sym]: a.lastType } : {},
-      maxOpenLevel: a.level !== null ? { [sym]: a.level } : {},
+      shares: a.shares > 0 ? { [sym]: { quantity: a.shares, costBasisCents: a.basis } } : none,
+      callsWritten: a.opt?.right === 'C' ? { [sym]: a.opt.qty } : none,
+      atRiskCents: a.opt?.right === 'P' ? { [sym]: a.opt.strike * a.opt.qty * mult } : none,
+      previousWeekType: a.lastType ? bySymbol(a.lastType) : none,
+      maxOpenLevel: a.level !== null ? bySymbol(a.level) : none,
     };
   }
   /** The core's skip reasons under the names the report has always counted. */
@@ -155,7 +164,7 @@ export function runBacktest(
     const day = bar.date;
     const vol = m.vol[m.at.get(day) ?? 0] ?? o.minVol;
     const spot = bar.close;
-    const close = chain(o, x.right, spot, yearsBetween(day, x.expiry), vol, x.strike).find((c) => c.strike === x.strike);
+    const close = listedQuote(o, x.right, x.strike, spot, yearsBetween(day, x.expiry), vol, x.strike);
     const next = addDays(day, 7);
     const after = addDays(x.expiry, 1);
     const expiry = listedExpiry(next > after ? next : after, o.weekliesFrom); // next week's, or next month's before weeklies
@@ -197,16 +206,21 @@ export function runBacktest(
     res.rolls++;
   }
 
+  const expiries = expiryByWeek(m, o.weekliesFrom);
+  // Entry days of each week per account kind (from the market's calendar, not per account and day).
+  const entryDays = Object.fromEntries(ACCOUNT_KINDS.map((k) => [k, entryDaysByWeek(m, p.accounts[k].entryWeekdays as Weekday[])])) as Record<AccountKind, ReadonlySet<IsoDate>[]>;
   for (let wi = start; wi < m.weekly.length; wi++) {
     const w = m.weekly[wi];
     const reg = m.regimes[wi - 1];
     if (!w || !reg || reg.atr === undefined) continue;
     const atr = Math.max(1, Math.round(reg.atr));
     const accounts = book.accounts;
-    for (const a of accounts) Object.assign(a, { rolled: false, weekInput: null, weekPremium: 0 });
-    const expiry = listedExpiry(w.firstDate, o.weekliesFrom);
-    // Entry days of this week per account kind, computed once (not per account and day).
-    const entryDays = new Map(ACCOUNT_KINDS.map((k) => [k, new Set(entryDaysOfWeek(w.firstDate, p.accounts[k].entryWeekdays as Weekday[]))]));
+    for (const a of accounts) {
+      a.rolled = false;
+      a.weekInput = null;
+      a.weekPremium = 0;
+    }
+    const expiry = expiries[wi] ?? null;
     for (const bar of w.days) {
       for (const a of accounts) {
         const x = a.opt;
@@ -221,7 +235,7 @@ export function runBacktest(
           a.level = positionLevel({ right: x.right, entryCents: x.entrySpot, priceCents: bar.close, atrCents: dailyAtr ?? atr, levels: p.levels });
           if (rollDue(a.level, a.rolled)) roll(a, bar);
         }
-        if (!a.opt && entryDays.get(a.kind)?.has(bar.date)) enter(a, bar, reg, expiry);
+        if (!a.opt && entryDays[a.kind][wi]?.has(bar.date)) enter(a, bar, reg, expiry);
       }
     }
     for (const a of accounts) {
@@ -234,7 +248,7 @@ export function runBacktest(
       res.weekTypes[type]++;
       res.premiumByType[type] += a.weekPremium;
       a.lastType = type;
-      book.decide({ kind: 'WEEK_TYPE', week: weekOf(w.lastDate), account: book.roleOf(a.id), symbol: o.symbol, type });
+      if (book.observed) book.decide({ kind: 'WEEK_TYPE', week: weekOf(w.lastDate), account: book.roleOf(a.id), symbol: o.symbol, type });
     }
     const vol = m.vol[m.at.get(w.lastDate) ?? 0] ?? o.minVol;
     for (const fam of book.families.filter((f) => !f.closed)) {
@@ -255,7 +269,8 @@ export function runBacktest(
     const last = res.points[res.points.length - 1];
     if (last) book.accrueInterest(w.lastDate, toEpochDay(w.lastDate) - toEpochDay(last.date), cashRateOn(last.date, o));
     // Parity: every open account's cash at the close, and its LEAPS sleeve's once the sleeve is in use.
-    for (const a of book.accounts) for (const id of book.cashIds(a)) book.decide({ kind: 'CASH', week: weekOf(w.lastDate), account: book.roleOf(id), symbol: o.symbol, cashCents: book.cash(id) });
+    if (book.observed)
+      for (const a of book.accounts) for (const id of book.cashIds(a)) book.decide({ kind: 'CASH', week: weekOf(w.lastDate), account: book.roleOf(id), symbol: o.symbol, cashCents: book.cash(id) });
     const values: Record<string, number> = {};
     let total = 0;
     for (const a of book.accounts) {

@@ -46,8 +46,16 @@ export function cashRateOn(day: IsoDate, o: Pick<BacktestOptions, 'cashRate' | '
 /** Simple interest on a cash balance over `days` calendar days (actual/365), rounded down to the cent, exact (no float on money). */
 export function interestCents(cash: Cents, annualRate: number, days: number): Cents {
   if (cash <= 0 || annualRate <= 0 || days <= 0) return 0;
-  const ratePpm = BigInt(Math.round(annualRate * 1_000_000));
-  return Number((BigInt(cash) * ratePpm * BigInt(days)) / (1_000_000n * 365n));
+  const ratePpm = Math.round(annualRate * 1_000_000);
+  const num = cash * ratePpm * days;
+  const den = 1_000_000 * 365;
+  if (Number.isInteger(cash) && Number.isInteger(days) && num <= Number.MAX_SAFE_INTEGER / 2) {
+    // Whole numbers below 2^52: the product is exact in a double, and the quotient is corrected to
+    // the exact floor (no BigInt per account and week in the backtest's loop).
+    const q = Math.floor(num / den);
+    return q * den > num ? q - 1 : (q + 1) * den <= num ? q + 1 : q;
+  }
+  return Number((BigInt(cash) * BigInt(ratePpm) * BigInt(days)) / BigInt(den));
 }
 
 /** The fee on a delivery of `shares` at assignment or call-away: per share in mills, at least the minimum; whole cents, rounded up. */

@@ -3,12 +3,13 @@
  * estimate per day, and option quotes and chains from Black-Scholes with a stated spread.
  * Model prices become cents here by rounding to the nearest cent (a quote, not a ledger value).
  */
-import { bsGreeks } from '../domain/pricing';
+import { bsPriceDelta, type PriceDelta } from '../domain/pricing';
 import { atr, regimes, toWeekly, type Bar, type Regime, type WeeklyBar } from '../domain/indicators';
-import { toEpochDay, type IsoDate } from '../domain/calendar';
+import { entryDaysOfWeek, toEpochDay, type IsoDate, type Weekday } from '../domain/calendar';
 import { type ChainQuote } from '../domain/signals';
 import { type ProtocolConfig } from '../domain/config';
 import type { BacktestOptions } from './options';
+import { listedExpiry } from './honest';
 
 export interface Market {
   days: Bar[];
@@ -22,6 +23,24 @@ export interface Market {
   dailyAtr: (number | undefined)[];
   weekly: WeeklyBar[];
   regimes: Regime[];
+  /** calendar answers per week, by entry weekdays and by weekliesFrom: see entryDaysByWeek, expiryByWeek */
+  calendar: { entryDays: Map<string, ReadonlySet<IsoDate>[]>; expiries: Map<IsoDate, (IsoDate | null)[]> };
+}
+
+// A trial asks the same calendar questions every week, and a worker's trials share one market:
+// the answers are computed once per market (they depend on the dates and the argument only).
+/** Each week's entry days for these weekdays (entryDaysOfWeek of its first day). */
+export function entryDaysByWeek(m: Market, weekdays: readonly Weekday[]): ReadonlySet<IsoDate>[] {
+  const key = weekdays.join();
+  let v = m.calendar.entryDays.get(key);
+  if (!v) m.calendar.entryDays.set(key, (v = m.weekly.map((w) => new Set(entryDaysOfWeek(w.firstDate, weekdays)))));
+  return v;
+}
+/** Each week's first listed expiry on or after its first day (listedExpiry). */
+export function expiryByWeek(m: Market, weekliesFrom: IsoDate): (IsoDate | null)[] {
+  let v = m.calendar.expiries.get(weekliesFrom);
+  if (!v) m.calendar.expiries.set(weekliesFrom, (v = m.weekly.map((w) => listedExpiry(w.firstDate, weekliesFrom))));
+  return v;
 }
 
 /** Integer division of cents with half-even rounding (exact; no float). */
@@ -70,21 +89,32 @@ export function buildMarket(indexBars: readonly Bar[], o: BacktestOptions, p: Pr
     dailyAtr: atr(days, p.regime.atrPeriod),
     weekly,
     regimes: regimes(weekly, p.regime),
+    calendar: { entryDays: new Map(), expiries: new Map() },
   };
 }
 
 export const yearsBetween = (from: IsoDate, to: IsoDate): number => Math.max(0, toEpochDay(to) - toEpochDay(from)) / 365;
 
-export interface Quote extends ChainQuote {
-  /** model value per share in cents (unrounded) */
-  model: number;
-}
+// One result object for every quote priced here: read right after each call, never kept.
+const pd: PriceDelta = { price: 0, delta: 0 };
+const priced = (o: BacktestOptions, right: 'C' | 'P', strike: number, spot: number, years: number, vol: number): PriceDelta =>
+  bsPriceDelta(pd, right, spot / 100, strike / 100, years, vol, o.rate, o.dividendYield);
 
-export function quote(o: BacktestOptions, right: 'C' | 'P', strike: number, spot: number, years: number, vol: number): Quote {
-  const g = bsGreeks({ right, spot: spot / 100, strike: strike / 100, years, vol, rate: o.rate, dividendYield: o.dividendYield });
+/** Model value per share in cents (unrounded): what a position is marked at. */
+export const modelCents = (o: BacktestOptions, right: 'C' | 'P', strike: number, spot: number, years: number, vol: number): number => priced(o, right, strike, spot, years, vol).price * 100;
+
+const halfSpreadOf = (o: BacktestOptions, mid: number): number => Math.max(o.minHalfSpreadCents, Math.round(mid * o.halfSpread));
+/** The bid of a model price: what decides where a chain stops. */
+const bidOf = (o: BacktestOptions, price: number): number => {
+  const mid = Math.round(price * 100);
+  return Math.max(0, mid - halfSpreadOf(o, mid));
+};
+
+export function quote(o: BacktestOptions, right: 'C' | 'P', strike: number, spot: number, years: number, vol: number): ChainQuote {
+  const g = priced(o, right, strike, spot, years, vol);
   const mid = Math.round(g.price * 100);
-  const hs = Math.max(o.minHalfSpreadCents, Math.round(mid * o.halfSpread));
-  return { strike, delta: g.delta, bid: Math.max(0, mid - hs), ask: mid + hs, model: g.price * 100 };
+  const hs = halfSpreadOf(o, mid);
+  return { strike, delta: g.delta, bid: Math.max(0, mid - hs), ask: mid + hs };
 }
 
 /** Lowest and highest listed strike of a chain (see `chain`). */
@@ -100,22 +130,28 @@ export function chainBounds(o: BacktestOptions, spot: number, years: number, vol
  * one without a bid are not quoted (nothing could be sold there), which keeps deep recovery
  * chains (calls far above spot) cheap.
  */
-export function chain(o: BacktestOptions, right: 'C' | 'P', spot: number, years: number, vol: number, minStrike = 0): Quote[] {
-  const step = o.strikeStepCents;
+export function chain(o: BacktestOptions, right: 'C' | 'P', spot: number, years: number, vol: number, minStrike = 0): ChainQuote[] {
   const { lo, hi } = chainBounds(o, spot, years, vol, minStrike);
-  const out: Quote[] = [];
-  if (right === 'C') {
-    for (let k = lo; k <= hi; k += step) {
-      const q = quote(o, right, k, spot, years, vol);
-      out.push(q);
-      if (k > spot && q.bid === 0) break;
-    }
-    return out;
-  }
-  for (let k = hi; k >= lo; k -= step) {
+  const step = right === 'C' ? o.strikeStepCents : -o.strikeStepCents; // away from the money
+  const out: ChainQuote[] = [];
+  for (let k = right === 'C' ? lo : hi; k >= lo && k <= hi; k += step) {
     const q = quote(o, right, k, spot, years, vol);
     out.push(q);
-    if (k < spot && q.bid === 0) break;
+    if ((right === 'C' ? k > spot : k < spot) && q.bid === 0) break;
   }
-  return out.reverse();
+  return right === 'C' ? out : out.reverse();
+}
+
+/**
+ * `chain(...).find((q) => q.strike === strike)` by the same walk, without quoting the strikes
+ * before it (only their bids decide where the chain stops).
+ */
+export function listedQuote(o: BacktestOptions, right: 'C' | 'P', strike: number, spot: number, years: number, vol: number, minStrike = 0): ChainQuote | undefined {
+  const { lo, hi } = chainBounds(o, spot, years, vol, minStrike);
+  const step = right === 'C' ? o.strikeStepCents : -o.strikeStepCents;
+  for (let k = right === 'C' ? lo : hi; k >= lo && k <= hi; k += step) {
+    if (k === strike) return quote(o, right, k, spot, years, vol);
+    if ((right === 'C' ? k > spot : k < spot) && bidOf(o, priced(o, right, k, spot, years, vol).price) === 0) return undefined;
+  }
+  return undefined;
 }

@@ -50,16 +50,19 @@ export const balanceOf = (s: LedgerState, account: string): Cents => s.balances[
  */
 export function postEntries(balances: Record<string, Cents>, keys: Set<string>, entries: readonly LedgerEntry[]): LedgerEntry[] {
   const applied: LedgerEntry[] = [];
-  for (const e of entries) {
-    if (keys.has(e.key)) continue;
-    if (cents(e.amountCents) <= 0) throw new RangeError(`ledger amount must be positive: ${e.key}`);
-    if (e.from === e.to) throw new RangeError(`ledger entry to itself: ${e.key}`);
-    balances[e.from] = (balances[e.from] ?? 0) - e.amountCents;
-    balances[e.to] = (balances[e.to] ?? 0) + e.amountCents;
-    keys.add(e.key);
-    applied.push(e);
-  }
+  for (const e of entries) if (postEntry(balances, keys, e)) applied.push(e);
   return applied;
+}
+
+/** Posts one entry as postEntries does (no batch arrays: the backtest credits interest per account and week); false when its key was already posted. */
+export function postEntry(balances: Record<string, Cents>, keys: Set<string>, e: LedgerEntry): boolean {
+  if (keys.has(e.key)) return false;
+  if (cents(e.amountCents) <= 0) throw new RangeError(`ledger amount must be positive: ${e.key}`);
+  if (e.from === e.to) throw new RangeError(`ledger entry to itself: ${e.key}`);
+  balances[e.from] = (balances[e.from] ?? 0) - e.amountCents;
+  balances[e.to] = (balances[e.to] ?? 0) + e.amountCents;
+  keys.add(e.key);
+  return true;
 }
 
 /** Pure form: the new state (a copy) with the entries whose key is new (also within the batch). */

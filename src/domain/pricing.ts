@@ -49,36 +49,58 @@ export function normCdf(x: number): number {
   return x > 0 ? 1 - c : c;
 }
 
-function check(i: BsInput): void {
+function check(spot: number, strike: number, vol: number, years: number): void {
   // Plain comparisons (no arrays): this runs for every quote of every chain in a backtest.
-  if (!(i.spot > 0 && i.strike > 0 && i.vol >= 0 && i.years >= 0 && Number.isFinite(i.spot + i.strike + i.vol + i.years)))
-    throw new RangeError(`bad Black-Scholes input: spot=${i.spot}, strike=${i.strike}, vol=${i.vol}, years=${i.years}`);
+  if (!(spot > 0 && strike > 0 && vol >= 0 && years >= 0 && Number.isFinite(spot + strike + vol + years)))
+    throw new RangeError(`bad Black-Scholes input: spot=${spot}, strike=${strike}, vol=${vol}, years=${years}`);
+}
+
+const d1Of = (S: number, K: number, T: number, v: number, r: number, q: number): number => (Math.log(S / K) + (r - q + 0.5 * v * v) * T) / (v * Math.sqrt(T));
+
+export interface PriceDelta {
+  price: number;
+  delta: number;
+}
+
+/**
+ * Price and delta only (bsGreeks takes them from here), written into `out`: positional arguments
+ * and a caller's object, because the backtester prices every strike of every chain and an input
+ * and a result object per quote were most of what its trials allocated.
+ */
+export function bsPriceDelta(out: PriceDelta, right: OptionRight, S: number, K: number, T: number, v: number, r: number, q = 0): PriceDelta {
+  check(S, K, v, T);
+  const dq = Math.exp(-q * T);
+  const dr = Math.exp(-r * T);
+  const sign = right === 'C' ? 1 : -1;
+  if (T === 0 || v === 0) {
+    const fwd = sign * (S * dq - K * dr);
+    out.price = Math.max(0, fwd);
+    out.delta = fwd > 0 ? sign * dq : 0;
+    return out;
+  }
+  const d1 = d1Of(S, K, T, v, r, q);
+  const d2 = d1 - v * Math.sqrt(T);
+  const Nd1 = normCdf(sign * d1);
+  out.price = sign * (S * dq * Nd1 - K * dr * normCdf(sign * d2));
+  out.delta = sign * dq * Nd1;
+  return out;
 }
 
 /** Price and greeks; at expiry (years = 0) or zero vol, the discounted intrinsic value. */
 export function bsGreeks(i: BsInput): Greeks {
-  check(i);
   const q = i.dividendYield ?? 0;
   const { spot: S, strike: K, years: T, vol: v, rate: r } = i;
+  const { price, delta } = bsPriceDelta({ price: 0, delta: 0 }, i.right, S, K, T, v, r, q);
+  if (T === 0 || v === 0) return { price, delta, gamma: 0, vega: 0, theta: 0 };
   const dq = Math.exp(-q * T);
   const dr = Math.exp(-r * T);
   const sign = i.right === 'C' ? 1 : -1;
-  if (T === 0 || v === 0) {
-    const fwdIntrinsic = Math.max(0, sign * (S * dq - K * dr));
-    const itm = sign * (S * dq - K * dr) > 0;
-    return { price: fwdIntrinsic, delta: itm ? sign * dq : 0, gamma: 0, vega: 0, theta: 0 };
-  }
   const sqrtT = Math.sqrt(T);
-  const d1 = (Math.log(S / K) + (r - q + 0.5 * v * v) * T) / (v * sqrtT);
-  const d2 = d1 - v * sqrtT;
-  const Nd1 = normCdf(sign * d1);
-  const Nd2 = normCdf(sign * d2);
+  const d1 = d1Of(S, K, T, v, r, q);
   const pdf = normPdf(d1);
-  const price = sign * (S * dq * Nd1 - K * dr * Nd2);
-  const delta = sign * dq * Nd1;
   const gamma = (dq * pdf) / (S * v * sqrtT);
   const vega = S * dq * pdf * sqrtT;
-  const theta = (-S * dq * pdf * v) / (2 * sqrtT) - sign * r * K * dr * Nd2 + sign * q * S * dq * Nd1;
+  const theta = (-S * dq * pdf * v) / (2 * sqrtT) - sign * r * K * dr * normCdf(sign * (d1 - v * sqrtT)) + sign * q * S * dq * normCdf(sign * d1);
   return { price, delta, gamma, vega, theta };
 }
 

@@ -93,11 +93,13 @@ export function limitLadder(bid: Cents, ask: Cents, side: Side, s: ProtocolConfi
 
 export type EntryBlock = { ok: true } | { ok: false; reason: 'LEVEL' | 'PREVIOUS_WEEK'; detail: string };
 
+const OPEN: EntryBlock = Object.freeze({ ok: true }); // one answer for every open gate (checked per account and entry day)
+
 /** No new entry while a position in the symbol is at level ≥ 1, or after a P-DD / P-AOL week in it. */
 export function canEnter(p: { maxOpenLevel: Level | null; previousWeekType: WeekType | null }): EntryBlock {
   if (p.maxOpenLevel !== null && p.maxOpenLevel >= 1) return { ok: false, reason: 'LEVEL', detail: `open position at level ${p.maxOpenLevel}` };
   if (p.previousWeekType === 'P-DD' || p.previousWeekType === 'P-AOL') return { ok: false, reason: 'PREVIOUS_WEEK', detail: `previous week was ${p.previousWeekType}` };
-  return { ok: true };
+  return OPEN;
 }
 
 /** Contracts after the regime's size factor (HIGH vol halves, rounded down). */

@@ -47,6 +47,19 @@ describe('backtest: honest by default', () => {
   describe('interest on cash', () => {
     it('then $1,000,000 for 7 days at 1 % is $191.78, rounded down to the cent', () => expect(interestCents(100_000_000, 0.01, 7)).to.equal(19_178));
     it('then nothing accrues on a negative balance or at 0 %', () => expect([interestCents(-5_000, 0.05, 7), interestCents(5_000, 0, 7)]).to.deep.equal([0, 0]));
+    it('then interest is the exact floor, as in BigInt, for small and huge balances alike', () => {
+      const exact = (c: number, r: number, d: number): number => Number((BigInt(c) * BigInt(Math.round(r * 1_000_000)) * BigInt(d)) / 365_000_000n);
+      const cases: [number, number, number][] = [
+        [365_000_000, 0.01, 100],
+        [36_500, 0.01, 1_000],
+        [1, 0.000001, 365],
+        [2 ** 40, 0.1, 30],
+        [2 ** 52, 0.05, 7],
+        [9_007_199_254_740_991, 0.2, 365],
+      ];
+      for (let i = 1; i <= 2_000; i++) cases.push([(i * 7_919_993) % 2_000_000_003, (i % 97) / 1_000, 1 + (i % 120)]);
+      for (const [c, r, d] of cases) expect(interestCents(c, r, d), `${c} ${r} ${d}`).to.equal(exact(c, r, d));
+    });
     it('then a rate series applies each rate from its date on, the constant before', () => {
       const o = { cashRate: 0.01, cashRateSeries: parseRateSeries('date,rate\n2008-01-01,0.03\n2009-01-01,0.1%') };
       expect([cashRateOn('2007-12-31', o), cashRateOn('2008-06-30', o), cashRateOn('2010-01-01', o)]).to.deep.equal([0.01, 0.03, 0.001]);

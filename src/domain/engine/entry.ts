@@ -7,10 +7,39 @@ import type { AccountConfig, ProtocolConfig } from '../config';
 import { contractsFor, usableCash } from '../ledger';
 import type { Cents } from '../money';
 import { canEnter, chooseEntryStrike, selectStrike, sizedContracts, targetDelta, type ChainQuote, type EntryStrike } from '../signals';
-import type { AccountBooks, EntryOrder, EntryPlan, SymbolObservation } from './types';
+import type { AccountBooks, EntryAction, EntryOrder, EntryPlan, SymbolObservation } from './types';
 
-/** A chain may hold both rights of a symbol (Gen sells its puts, Com its calls): keep one, by delta's sign. */
-export const quotesOf = (chain: readonly ChainQuote[], right: 'C' | 'P'): ChainQuote[] => chain.filter((q) => (right === 'C' ? q.delta > 0 : q.delta < 0));
+const isRight = (q: ChainQuote, right: 'C' | 'P'): boolean => (right === 'C' ? q.delta > 0 : q.delta < 0);
+/**
+ * A chain may hold both rights of a symbol (Gen sells its puts, Com its calls): keep one, by delta's
+ * sign. A chain of that right only is returned as it is (the backtester's are, at every entry).
+ */
+export const quotesOf = (chain: readonly ChainQuote[], right: 'C' | 'P'): readonly ChainQuote[] => (chain.every((q) => isRight(q, right)) ? chain : chain.filter((q) => isRight(q, right)));
+
+// Opening orders as single literals, not a spread of common fields: the spread copy cost a
+// backtest more than the rest of an entry decision (about 2 KB per order).
+const atrOf = (m: SymbolObservation): Cents | undefined => (m.regime.atr === undefined ? undefined : Math.round(m.regime.atr));
+const optionOrder = (a: AccountBooks, symbol: string, m: SymbolObservation, action: EntryAction, quantity: number, strikeCents: Cents, targetDelta: number): EntryOrder => ({
+  accountId: a.accountId,
+  symbol,
+  underlyingCents: m.closeCents,
+  atrCents: atrOf(m),
+  regime: { trend: m.regime.trend, vol: m.regime.vol },
+  action,
+  quantity,
+  strikeCents,
+  expiry: m.expiry,
+  targetDelta,
+});
+const stockOrder = (a: AccountBooks, symbol: string, m: SymbolObservation, quantity: number): EntryOrder => ({
+  accountId: a.accountId,
+  symbol,
+  underlyingCents: m.closeCents,
+  atrCents: atrOf(m),
+  regime: { trend: m.regime.trend, vol: m.regime.vol },
+  action: 'BUY_STOCK',
+  quantity,
+});
 
 /**
  * The account's opening orders, symbol by symbol in the configured order: covered calls on whole
@@ -35,7 +64,6 @@ export function planEntries(a: AccountBooks, cfg: AccountConfig, p: ProtocolConf
     }
     const r = m.regime;
     const target = targetDelta(cfg, r.trend, r.vol, p.signals);
-    const base = { accountId: a.accountId, symbol, underlyingCents: m.closeCents, atrCents: r.atr === undefined ? undefined : Math.round(r.atr), regime: { trend: r.trend, vol: r.vol } };
     // Whole lots held, whatever the account: covered calls at or above cost basis (assigned shares
     // in Gen/Rev-Acc are covered too), and no new put in that symbol.
     const held = a.shares[symbol];
@@ -46,7 +74,7 @@ export function planEntries(a: AccountBooks, cfg: AccountConfig, p: ProtocolConf
         out.skipped.push({ symbol, reason: n <= 0 ? 'ALREADY_COVERED' : 'NO_STRIKE' });
         continue;
       }
-      out.orders.push({ ...base, action: 'SELL_TO_OPEN_CALL', quantity: n, strikeCents: q.strike, expiry: m.expiry, targetDelta: target.delta });
+      out.orders.push(optionOrder(a, symbol, m, 'SELL_TO_OPEN_CALL', n, q.strike, target.delta));
       continue;
     }
     if (cfg.instrument === 'CASH_SECURED_PUT') {
@@ -65,7 +93,7 @@ export function planEntries(a: AccountBooks, cfg: AccountConfig, p: ProtocolConf
         continue;
       }
       cashLeft -= n * q.strike * mult;
-      out.orders.push({ ...base, action: 'SELL_TO_OPEN_PUT', quantity: n, strikeCents: q.strike, expiry: m.expiry, targetDelta: target.delta });
+      out.orders.push(optionOrder(a, symbol, m, 'SELL_TO_OPEN_PUT', n, q.strike, target.delta));
       continue;
     }
     const budget = Math.floor(usableCash(a.cashCents, a.valueCents, cfg.cashBuffer) / cfg.underlyings.length);
@@ -75,7 +103,7 @@ export function planEntries(a: AccountBooks, cfg: AccountConfig, p: ProtocolConf
       continue;
     }
     cashLeft -= lots * mult * m.closeCents;
-    out.orders.push({ ...base, action: 'BUY_STOCK', quantity: lots * mult });
+    out.orders.push(stockOrder(a, symbol, m, lots * mult));
   }
   return out;
 }
@@ -98,7 +126,7 @@ export function entryStrike(p: {
     targetDelta: p.targetDelta,
     band: p.band,
     tolerance: p.signals.deltaTolerance,
-    ...(p.right === 'C' && p.costBasisCents !== undefined ? { minStrike: p.costBasisCents } : {}),
+    minStrike: p.right === 'C' ? p.costBasisCents : undefined,
   });
 }
 
@@ -120,7 +148,8 @@ export function entryAtMarket(a: AccountBooks, cfg: AccountConfig, p: ProtocolCo
   if (order.action === 'BUY_STOCK') return { ok: true, order, quote: null };
   const right = order.action === 'SELL_TO_OPEN_CALL' ? 'C' : 'P';
   const basis = a.shares[m.symbol]?.costBasisCents;
-  const chosen = entryStrike({ right, chain: m.chain, targetDelta: order.targetDelta ?? 0, band: cfg, signals: p.signals, ...(basis !== undefined ? { costBasisCents: basis } : {}) });
+  const chosen = entryStrike({ right, chain: m.chain, targetDelta: order.targetDelta ?? 0, band: cfg, signals: p.signals, costBasisCents: basis });
   if (!chosen.ok) return { ok: false, reason: `${chosen.reason}: ${chosen.detail}` };
-  return { ok: true, order: { ...order, strikeCents: chosen.quote.strike }, quote: chosen.quote };
+  order.strikeCents = chosen.quote.strike; // the plan is this call's own: no copy of the order for its final strike
+  return { ok: true, order, quote: chosen.quote };
 }
