@@ -36,8 +36,10 @@ export interface OptimizeInput {
   workers?: number;
   /** measure parallel efficiency (one worker on the first trials, then all) */
   measureParallel?: boolean;
-  /** rounds of that measurement (default 3; each round: the first trials on one worker, then on all) */
+  /** least rounds of that measurement (default 3; each round: the first trials on one worker, then on all) */
   calibrationRounds?: number;
+  /** rounds go on until the one-worker side has run this long (default 2,000 ms; at most 200 rounds) */
+  calibrationMs?: number;
   /** trials already stored (resume): not run again */
   done?: ReadonlyMap<string, TrialResult>;
   /** called with each new trial as it lands (persist it here) */
@@ -98,6 +100,8 @@ export interface OptimizeReport {
     load_average_1m: number[];
     cores: number;
     measurement_ms: number;
+    /** alternating rounds the parallel measurement took (calibrationRounds at least, then until calibrationMs) */
+    calibration_rounds: number;
   };
   best_in_sample_overall: { candidate: string; sharpe: number };
   recommendation: Recommendation;
@@ -143,6 +147,7 @@ export async function optimize(input: OptimizeInput): Promise<OptimizeReport> {
   let oneCpu: number | null = null;
   let calibrationCpuMs: number | null = null;
   let allBusyMs = 0;
+  let rounds = 0;
   const load = [os.loadavg()[0] as number];
   if (todo.length > 0) {
     const pool = await TrialPool.start(n, { bars, options: input.options ?? {} });
@@ -166,15 +171,18 @@ export async function optimize(input: OptimizeInput): Promise<OptimizeReport> {
         const same = (rs: TrialResult[]) => {
           for (const r of rs) if (JSON.stringify(r.returns) !== JSON.stringify(done.get(r.id)?.returns)) throw new Error(`trial ${r.id} differs between runs: not deterministic`);
         };
-        // Repeated in alternating rounds: one round is ~0.5 s (10-25 CPU ticks), too short to
-        // steady against other load on the machine; alternating spreads any drift of that load
-        // over both halves alike.
+        // Repeated in alternating rounds until the one-worker side has run `calibrationMs`: a round
+        // is ~50 ms since trials take ~25 ms (a scheduler's time slices and the main thread's
+        // messages weigh on so short a window); alternating spreads any drift of the machine's
+        // other load over both halves alike.
         const before = pool.workerMs;
         const cpuStart = pool.workerCpuMs;
         const add = (a: number | null, b: number | null, c: number | null) => (a === null || b === null || c === null ? null : a + (c - b));
         one = all = allBusyMs = 0;
         oneCpu = calibrationCpuMs = 0;
-        for (let round = 0; round < Math.max(1, input.calibrationRounds ?? 3); round++) {
+        const minRounds = Math.max(1, input.calibrationRounds ?? 3);
+        const windowMs = input.calibrationMs ?? 2000;
+        for (; rounds < minRounds || (one < windowMs && rounds < 200); rounds++) {
           const cpu0 = pool.workerCpuMs;
           let t = performance.now();
           (await pool.runEach(first, 1)).forEach(same);
@@ -303,6 +311,7 @@ export async function optimize(input: OptimizeInput): Promise<OptimizeReport> {
       one_worker_ms: one === null ? null : round(one, 1),
       all_workers_ms: all === null ? null : round(all, 1),
       measurement_ms: round(measureMs, 1),
+      calibration_rounds: rounds,
       speedup: speedup === null ? null : r4(speedup),
       one_worker_cpu_ms: oneCpu,
       all_workers_cpu_ms: calibrationCpuMs,

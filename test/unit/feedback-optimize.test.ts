@@ -17,7 +17,15 @@ describe('feedback/optimize (worker threads)', function () {
   let first: Awaited<ReturnType<typeof optimize>>;
 
   before(async () => {
-    first = await optimize({ csvText: csv, candidates: cands, walkForward: { inSample: 104, outOfSample: 52 }, workers: 2, pboBlocks: 8, onTrial: (t) => void stored.set(t.id, t) });
+    first = await optimize({
+      csvText: csv,
+      candidates: cands,
+      walkForward: { inSample: 104, outOfSample: 52 },
+      workers: 2,
+      pboBlocks: 8,
+      calibrationMs: 400,
+      onTrial: (t) => void stored.set(t.id, t),
+    });
   });
 
   it('when a grid is optimised, then every window has in-sample and out-of-sample figures, out-of-sample after in-sample', () => {
@@ -36,6 +44,9 @@ describe('feedback/optimize (worker threads)', function () {
 
   it('when the parallel efficiency is measured, then one worker and then both repeated the same trials and wall and CPU figures are reported with the load', () => {
     const m = first.measurements;
+    // at least 3 alternating rounds, and more until the one-worker side has run the asked window
+    expect(m.calibration_rounds).to.be.at.least(3);
+    expect(m.one_worker_ms! >= 400 || m.calibration_rounds === 200).to.equal(true);
     expect(first.parallel_efficiency).to.be.above(0);
     expect(m.one_worker_ms).to.be.above(0);
     expect(m.all_workers_ms).to.be.above(0);
