@@ -12,6 +12,7 @@ import type { System } from '../../src/system';
 import { verifyWebhook } from '../../src/webhooks/verify';
 import { enqueueStatusEvent, stalePendingTargets, statusEventOf } from '../../src/db/webhooks';
 import { WEBHOOK_SWEEP_SCHEDULE_ID } from '../../src/webhooks/schedule';
+import { instructionWorkflowId } from '../../src/contracts/workflows/tradeInstruction';
 import { api, getSystem, until, type Json } from './_system';
 import { call, operatorApi, uniq } from './ops-helpers';
 
@@ -319,6 +320,10 @@ describe('webhooks: status pushed to STAR-LAB', function () {
     const id = await submit(sys, stock('GOOGL'));
     await waitStatus(sys, id, 'FILLED');
     await until(async () => rx!.accepted(id).some((g) => g.body.type === 'FILLED'), 30_000, 'FILLED delivered');
+    // The instruction's workflow ended: no later record step of it (a commission report after the
+    // fill) wakes the instruction's delivery and drains the event below before the sweeper can
+    // (seen in CI: woken 0 with the schedule paused).
+    await sys.client.workflow.getHandle(instructionWorkflowId(id)).result();
     // A booking whose dispatch after the commit failed: the event is in the outbox, nobody was woken.
     const lost = await enqueueStatusEvent(sys.prisma, { instructionId: id, type: 'POSITION_EXPIRED', dedupeKey: `${id}:sweep-test`, data: { symbol: 'GOOGL' } });
     expect(lost).to.deep.equal({ instructionId: id, endpointIds: [registered.id] });
