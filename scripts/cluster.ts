@@ -26,6 +26,11 @@ import { SEARCH_ATTRIBUTES } from '../src/contracts/searchAttributes';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
 const ROOT = path.resolve(__dirname, '..');
+/**
+ * As `npm run worker` (package.json): a worker also runs the optimiser's trial pool, whose worker
+ * threads' parallel GC tasks only contend when every core runs a trial (docs/FEEDBACK.md).
+ */
+const WORKER_NODE_ARGS = ['--single-threaded-gc'];
 
 export class Proc {
   child!: ChildProcess;
@@ -35,12 +40,14 @@ export class Proc {
     readonly entry: string,
     readonly env: Record<string, string>,
     readonly logFile: string,
+    /** Node's own flags (before the tsx loader) */
+    readonly nodeArgs: string[] = [],
   ) {}
 
   start(): this {
     const log = fs.createWriteStream(this.logFile, { flags: 'a' });
     this.out = '';
-    this.child = spawn(process.execPath, ['--import', 'tsx', this.entry], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...this.env } });
+    this.child = spawn(process.execPath, [...this.nodeArgs, '--import', 'tsx', this.entry], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...this.env } });
     for (const s of [this.child.stdout, this.child.stderr])
       s?.on('data', (b: Buffer) => {
         log.write(b);
@@ -218,6 +225,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
         'src/worker.ts',
         { ...common, IB_CLIENT_ID: String(21 + k), WORKER_METRICS_PORT: String(wm[k]![0]), WORKER_APP_METRICS_PORT: String(wm[k]![1]) },
         path.join(logs, `worker-${k + 1}.log`),
+        WORKER_NODE_ARGS,
       ).start(),
     );
     for (const w of workers) stops.push(() => w.stop());
