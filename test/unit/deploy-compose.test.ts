@@ -142,7 +142,11 @@ describe('deploy: docker-compose.yml', () => {
   });
 
   it('when app services start, then each command runs a dist/ file built from an existing TS source', () => {
-    const entry = (cmd: Service['command']): string | undefined => (Array.isArray(cmd) && cmd[0] === 'node' && cmd[1]?.startsWith('dist/') ? cmd[1] : undefined);
+    // `node [node flags…] dist/…` (the worker runs with --single-threaded-gc)
+    const entry = (cmd: Service['command']): string | undefined => {
+      const file = Array.isArray(cmd) && cmd[0] === 'node' ? cmd.slice(1).find((a) => !a.startsWith('--')) : undefined;
+      return file?.startsWith('dist/') ? file : undefined;
+    };
     const dockerCmd = /^CMD \["node", "([^"]+)"\]/m.exec(read('Dockerfile'))?.[1];
     const entries = [dockerCmd, ...appServices.map(([, s]) => entry(s.command))].filter((e): e is string => e !== undefined);
     expect(entries).to.include.members(['dist/src/api/main.js', 'dist/src/worker.js', 'dist/src/ib-sim/main.js']);
