@@ -9,9 +9,12 @@ import { countTrials } from '../src/db/feedback';
 import type { Logger } from '../src/logger';
 import type { OptimizationInput } from '../src/contracts/feedback';
 import { runOptimization } from '../src/feedback/service';
+import { WarmPools } from '../src/feedback/warmPools';
 import type { OptimizeReport } from '../src/feedback/optimize';
 
 export function createFeedbackActivities({ prisma, logger }: { prisma: PrismaClient; logger: Logger }) {
+  // The worker's trial threads stay warm between runs on the same data (start-up paid once).
+  const pools = new WarmPools();
   return {
     async feedbackOptimize(input: OptimizationInput): Promise<OptimizeReport & { recommendation_id: string | null }> {
       const ctx = Context.current();
@@ -19,6 +22,7 @@ export function createFeedbackActivities({ prisma, logger }: { prisma: PrismaCli
       const beat = setInterval(() => ctx.heartbeat(progress), 5_000);
       try {
         const out = await runOptimization(prisma, input, {
+          pools,
           onTrial: (done, total) => {
             progress = { done, total };
             ctx.heartbeat(progress);

@@ -21,7 +21,8 @@ import { parseBacktestOptions, type BacktestOptions } from '../backtest/options'
 import { backtestProtocol } from '../backtest/run';
 import type { Candidate } from './grid';
 import { deflatedSharpe, probabilityOfBacktestOverfitting } from './overfitting';
-import { defaultWorkers, TrialPool } from './pool';
+import { defaultWorkers } from './pool';
+import { dataKeyOf, freshPools, type PoolSource } from './warmPools';
 import { round } from './random';
 import { threadCpuMs } from './threadCpu';
 import { TrialRunner, type TrialResult } from './trial';
@@ -44,6 +45,8 @@ export interface OptimizeInput {
   done?: ReadonlyMap<string, TrialResult>;
   /** called with each new trial as it lands (persist it here) */
   onTrial?: (r: TrialResult, done: number, total: number) => Promise<void> | void;
+  /** where the trial pool comes from (default: a fresh one, closed after the run; the worker keeps one warm) */
+  pools?: PoolSource;
   /** CSCV blocks (even) */
   pboBlocks?: number;
   /** what the recommendation is about */
@@ -102,6 +105,10 @@ export interface OptimizeReport {
     measurement_ms: number;
     /** alternating rounds the parallel measurement took (calibrationRounds at least, then until calibrationMs) */
     calibration_rounds: number;
+    /** the trial threads were kept warm from an earlier run (their start-up is not in this run's cost) */
+    pool_reused: boolean;
+    /** the workers' start-up in this run's cost (0 when the pool was reused) */
+    startup_ms: number;
   };
   best_in_sample_overall: { candidate: string; sharpe: number };
   recommendation: Recommendation;
@@ -148,9 +155,18 @@ export async function optimize(input: OptimizeInput): Promise<OptimizeReport> {
   let calibrationCpuMs: number | null = null;
   let allBusyMs = 0;
   let rounds = 0;
+  let reused = false;
+  let startupMs = 0;
   const load = [os.loadavg()[0] as number];
   if (todo.length > 0) {
-    const pool = await TrialPool.start(n, { bars, options: input.options ?? {} });
+    const pools = input.pools ?? freshPools;
+    const pool = await pools.acquire(n, { bars, options: input.options ?? {} }, dataKeyOf(input.csvText));
+    reused = pool.trialMs > 0;
+    startupMs = reused ? 0 : pool.setupMs;
+    // A new pool's start-up is this run's cost; a warm pool's counters hold its earlier runs, so
+    // this run's figures are only what it adds to them.
+    const base = reused ? { ms: pool.workerMs, cpu: pool.workerCpuMs } : { ms: 0, cpu: 0 };
+    let healthy = false;
     try {
       const land = async (r: TrialResult): Promise<void> => {
         done.set(r.id, r);
@@ -202,12 +218,13 @@ export async function optimize(input: OptimizeInput): Promise<OptimizeReport> {
         calibrationCpu = cpuStart === null || cpuEnd === null ? null : cpuEnd - cpuStart;
       }
       await pool.runAll(rest, land, n);
-      workerMs = pool.workerMs - calibrationMs;
+      workerMs = pool.workerMs - base.ms - calibrationMs;
       const totalCpu = pool.workerCpuMs;
-      workerCpu = totalCpu === null || calibrationCpu === null ? null : totalCpu - calibrationCpu;
+      workerCpu = totalCpu === null || base.cpu === null || calibrationCpu === null ? null : totalCpu - base.cpu - calibrationCpu;
       measureMs = calibrationMs;
+      healthy = true;
     } finally {
-      await pool.close();
+      await pools.release(pool, healthy);
     }
   }
 
@@ -312,6 +329,8 @@ export async function optimize(input: OptimizeInput): Promise<OptimizeReport> {
       all_workers_ms: all === null ? null : round(all, 1),
       measurement_ms: round(measureMs, 1),
       calibration_rounds: rounds,
+      pool_reused: reused,
+      startup_ms: round(startupMs, 1),
       speedup: speedup === null ? null : r4(speedup),
       one_worker_cpu_ms: oneCpu,
       all_workers_cpu_ms: calibrationCpuMs,
@@ -322,7 +341,7 @@ export async function optimize(input: OptimizeInput): Promise<OptimizeReport> {
     best_in_sample_overall: { candidate: (cands[bestAll] as Candidate).id, sharpe: r4(full[bestAll] ?? 0) },
     recommendation: { action: propose ? 'PROPOSE' : 'KEEP', candidate: chosen.id, label: chosen.label, protocol: chosen.protocol, options: chosen.options, reason },
     notes: [
-      'cost_ratio = (worker thread time: start-up incl. a JIT warm-up + every new trial, + main-thread analysis incl. the causality re-run) ÷ new trials ÷ one plain back-test of the same span (market + weekly loop) on the main thread, warm (median of 3 after a cold run; CPU: their mean). Basis: per-thread CPU time from /proc/thread-self/stat where available (10 ms ticks; wall time per thread inflates when other processes take the cores), else wall time; cost_ratio_wall is the wall-time version.',
+      'cost_ratio = (worker thread time: start-up incl. a JIT warm-up unless the pool was kept warm from an earlier run (pool_reused) + every new trial, + main-thread analysis incl. the causality re-run) ÷ new trials ÷ one plain back-test of the same span (market + weekly loop) on the main thread, warm (median of 3 after a cold run; CPU: their mean). Basis: per-thread CPU time from /proc/thread-self/stat where available (10 ms ticks; wall time per thread inflates when other processes take the cores), else wall time; cost_ratio_wall is the wall-time version.',
       'parallel_efficiency = time of N trials repeated on one worker ÷ time of every one of the N workers repeating those same N trials at once (N× the work; ideal: the same time), wall clock, in this run (N = workers), after the N trials ran for real one per worker (so every worker is equally warm); the repeats are a measurement, left out of cost_ratio (measurement_ms). Other load on the machine (load_average_1m, at start and end) lowers it.',
       "parallel_efficiency_cpu = (thread CPU of the N trials on one worker ÷ mean thread CPU per worker when N run them at once) × the share of the N workers' wall time spent inside trials (trial_busy_share): the same figure on a CPU basis, which other processes on the machine disturb far less (10 ms ticks from /proc/thread-self/stat, so ± a few %; slightly above 1 is within that).",
       "Out-of-sample figures of a window are the chosen candidate's returns in that window from its own full-span run (no restart of the book at the window start).",

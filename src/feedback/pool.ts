@@ -79,6 +79,16 @@ export class TrialPool {
     return this.slots.reduce((s, x) => s + x.setupMs + x.busyMs, 0);
   }
 
+  /** the workers' start-up (ms): loading, JIT warm-up, the market */
+  get setupMs(): number {
+    return this.slots.reduce((s, x) => s + x.setupMs, 0);
+  }
+
+  /** worker time inside trials only (ms): 0 on a pool that has not run any yet */
+  get trialMs(): number {
+    return this.slots.reduce((s, x) => s + x.busyMs, 0);
+  }
+
   /** worker CPU time (start-up + trials), null where not measurable */
   get workerCpuMs(): number | null {
     let s = 0;
@@ -156,6 +166,14 @@ export class TrialPool {
         return Promise.all(cands.map((c) => this.runOn(slot, c)));
       }),
     );
+  }
+
+  /** An idle pool kept for later runs must not keep the process alive (warmPools.ts); `ref` again when used. */
+  ref(keepAlive: boolean): void {
+    for (const s of this.slots) {
+      if (keepAlive) s.worker.ref();
+      else s.worker.unref();
+    }
   }
 
   async close(): Promise<void> {

@@ -10,6 +10,7 @@ import type { PrismaClient } from '../db/client';
 import { createRecommendation, finishRun, loadTrials, saveTrial, upsertRun, type RecommendationRow } from '../db/feedback';
 import type { OptimizationInput } from '../contracts/feedback';
 import { defaultGrid, leapsGrid } from './grid';
+import type { PoolSource } from './warmPools';
 import { optimize, type OptimizeReport } from './optimize';
 import type { TrialResult } from './trial';
 
@@ -17,6 +18,8 @@ export interface RunHooks {
   onTrial?: (done: number, total: number, trial: TrialResult) => void;
   /** directory of the file store when there is no database (default reports/optimize) */
   fileDir?: string;
+  /** trial pools (a long-running worker keeps one warm between runs: warmPools.ts) */
+  pools?: PoolSource;
 }
 
 export function gridOf(kind: OptimizationInput['kind']) {
@@ -71,6 +74,7 @@ export async function runOptimization(prisma: PrismaClient | null, input: Optimi
     ...(input.options ? { options: input.options } : {}),
     ...(input.walkForward ? { walkForward: input.walkForward } : {}),
     ...(input.workers ? { workers: input.workers } : {}),
+    ...(hooks.pools ? { pools: hooks.pools } : {}),
     onTrial: async (t, n, total) => {
       if (prisma) await saveTrial(prisma, input.runId, t as unknown as { id: string; label: string });
       else fstore.save(t);
