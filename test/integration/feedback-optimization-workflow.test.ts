@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { sp500Before2008 } from '../sp500Sample';
 import { runCli } from './_cli';
 import { getSystem, until } from './_system';
 import { optimizationWorkflowId, OPTIMIZATION_PROGRESS_QUERY, type OptimizationProgress } from '../../src/contracts/feedback';
@@ -14,14 +15,7 @@ import { optimizationWorkflowId, OPTIMIZATION_PROGRESS_QUERY, type OptimizationP
 describe('feedback: optimisation workflow', function () {
   this.timeout(600_000);
   const dataPath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'all-use-opt-')), 'sp500-2000-2007.csv');
-  fs.writeFileSync(
-    dataPath,
-    fs
-      .readFileSync('node_modules/vega-datasets/data/sp500-2000.csv', 'utf8')
-      .split('\n')
-      .filter((l) => l.startsWith('date') || l.slice(0, 4) < '2008')
-      .join('\n'),
-  );
+  fs.writeFileSync(dataPath, sp500Before2008());
   const runId = `wf-${process.pid}`;
   const input = { runId, kind: 'PROTOCOL' as const, dataPath, walkForward: { inSample: 104, outOfSample: 52 }, workers: 2, trialsTotal: 12 };
 

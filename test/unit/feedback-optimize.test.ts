@@ -1,14 +1,10 @@
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
+import { sp500Before2008 } from '../sp500Sample';
 import { optimize } from '../../src/feedback/optimize';
 import { defaultGrid, leapsGrid } from '../../src/feedback/grid';
 import type { TrialResult } from '../../src/feedback/trial';
 
-// 2000-2007 of the S&P 500 (~400 weeks): enough for 4 walk-forward windows of 104 + 52 weeks.
-const csv = readFileSync('node_modules/vega-datasets/data/sp500-2000.csv', 'utf8')
-  .split('\n')
-  .filter((l) => l.startsWith('date') || l.slice(0, 4) < '2008')
-  .join('\n');
+const csv = sp500Before2008();
 
 describe('feedback/optimize (worker threads)', function () {
   this.timeout(180_000);

@@ -1,14 +1,11 @@
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
+import { sp500Before2008 } from '../sp500Sample';
 import { parseBarsCsv } from '../../src/backtest/csv';
 import { optimize } from '../../src/feedback/optimize';
 import { defaultGrid } from '../../src/feedback/grid';
 import { WarmPools } from '../../src/feedback/warmPools';
 
-const csv = readFileSync('node_modules/vega-datasets/data/sp500-2000.csv', 'utf8')
-  .split('\n')
-  .filter((l) => l.startsWith('date') || l.slice(0, 4) < '2008')
-  .join('\n');
+const csv = sp500Before2008();
 
 describe('feedback/warmPools (trial threads kept warm between runs)', function () {
   this.timeout(180_000);
