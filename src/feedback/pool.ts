@@ -76,7 +76,7 @@ export class TrialPool {
   }
   /** worker time: parsing the data plus every trial (ms) */
   get workerMs(): number {
-    return this.slots.reduce((s, x) => s + x.setupMs + x.busyMs, 0);
+    return this.setupMs + this.trialMs;
   }
 
   /** the workers' start-up (ms): loading, JIT warm-up, the market */
