@@ -92,52 +92,80 @@ export function createActivities({ prisma, broker, logger, protocol, clock = sys
     if (done === false) hooked.add(clientName);
     return done === true;
   };
+  const riskDeps = { store: riskStore, settings: risk, protocol, clock, market: { limitMid, pacingBacklogMs: () => broker.pacingBacklogMs?.() ?? 0 } };
+  const rejectionsCounted = (input: TradeInstructionInput, verdict: RiskVerdict): RiskVerdict => {
+    if (!verdict.ok) {
+      riskRejectionsTotal.inc({ reason: verdict.code });
+      log(input).warn('risk check rejected instruction', { reason: verdict.message });
+    }
+    return verdict;
+  };
+  const recordOf = (input: TradeInstructionInput): InstructionRecord => ({
+    allUseOrderId: input.allUseOrderId,
+    clientName: input.clientName,
+    source: input.source,
+    requestHash: input.requestHash,
+    workflowId: instructionWorkflowId(input.allUseOrderId),
+    accountId: input.accountId,
+    instruction: input.instruction,
+    ...(input.submittedFrom ? { submittedFrom: input.submittedFrom } : {}),
+  });
   const log = (input: TradeInstructionInput) => logger.child({ workflowId: instructionWorkflowId(input.allUseOrderId), client_order_id: input.instruction.client_order_id });
+
+  /** The instruction's row (and, for a client with a webhook endpoint, its RECEIVED event). */
+  async function recordInstructionStep(input: TradeInstructionInput): Promise<void> {
+    const record = recordOf(input);
+    // One statement when the client has no webhook endpoint (no RECEIVED event to write).
+    if (await fastUnlessHooked(input.clientName, () => recordInstructionWithoutWebhooks(prisma, record))) {
+      log(input).info('instruction recorded', { all_use_order_id: input.allUseOrderId });
+      return;
+    }
+    let targets: WebhookTargets | null = null;
+    await recordInstruction(
+      prisma,
+      record,
+      async (tx) =>
+        void (targets = await statusEventOf(
+          tx,
+          input.allUseOrderId,
+          { status: 'PENDING_SUBMIT', filledQuantity: 0, averageFillPrice: null, commission: 0, brokerOrderId: null, rejectReason: null },
+          input.clientName,
+        )),
+    );
+    if (!targets) hooked.delete(input.clientName);
+    await dispatchFromActivity(targets);
+    log(input).info('instruction recorded', { all_use_order_id: input.allUseOrderId });
+  }
+
+  async function checkRiskStep(input: TradeInstructionInput): Promise<RiskVerdict> {
+    return rejectionsCounted(input, await checkInstructionRisk(riskDeps, input));
+  }
 
   return {
     ...createProtocolActivities({ prisma, broker, logger, protocol, clock, marketMemo }),
     ...createExperimentActivities({ prisma, logger }),
 
-    async recordInstruction(input: TradeInstructionInput): Promise<void> {
-      const record: InstructionRecord = {
-        allUseOrderId: input.allUseOrderId,
-        clientName: input.clientName,
-        source: input.source,
-        requestHash: input.requestHash,
-        workflowId: instructionWorkflowId(input.allUseOrderId),
-        accountId: input.accountId,
-        instruction: input.instruction,
-        ...(input.submittedFrom ? { submittedFrom: input.submittedFrom } : {}),
-      };
-      // One statement when the client has no webhook endpoint (no RECEIVED event to write).
-      if (await fastUnlessHooked(input.clientName, () => recordInstructionWithoutWebhooks(prisma, record))) {
-        log(input).info('instruction recorded', { all_use_order_id: input.allUseOrderId });
-        return;
-      }
-      let targets: WebhookTargets | null = null;
-      await recordInstruction(
-        prisma,
-        record,
-        async (tx) =>
-          void (targets = await statusEventOf(
-            tx,
-            input.allUseOrderId,
-            { status: 'PENDING_SUBMIT', filledQuantity: 0, averageFillPrice: null, commission: 0, brokerOrderId: null, rejectReason: null },
-            input.clientName,
-          )),
-      );
-      if (!targets) hooked.delete(input.clientName);
-      await dispatchFromActivity(targets);
-      log(input).info('instruction recorded', { all_use_order_id: input.allUseOrderId });
-    },
+    recordInstruction: recordInstructionStep,
+    checkRisk: checkRiskStep,
 
-    async checkRisk(input: TradeInstructionInput): Promise<RiskVerdict> {
-      const verdict = await checkInstructionRisk({ store: riskStore, settings: risk, protocol, clock, market: { limitMid, pacingBacklogMs: () => broker.pacingBacklogMs?.() ?? 0 } }, input);
-      if (!verdict.ok) {
-        riskRejectionsTotal.inc({ reason: verdict.code });
-        log(input).warn('risk check rejected instruction', { reason: verdict.message });
+    /**
+     * recordInstruction and checkRisk as one step (tradeInstruction's first, since its patch
+     * 'record-with-risk'): the instruction row and the passing verdict's reservation commit
+     * in one transaction, one WAL flush instead of two (~2.5 ms each on these machines: the
+     * largest part of the instruction's cost over a bare workflow on PostgreSQL). A client with a
+     * webhook endpoint records its row with its RECEIVED event first, then is checked (two steps).
+     * Idempotent: the row is inserted once, and a retry after a passing check finds its reservation.
+     */
+    async recordAndCheckRisk(input: TradeInstructionInput): Promise<RiskVerdict> {
+      if (!hooked.has(input.clientName)) {
+        const verdict = await checkInstructionRisk(riskDeps, input, recordOf(input));
+        if (verdict !== null) {
+          log(input).info('instruction recorded', { all_use_order_id: input.allUseOrderId });
+          return rejectionsCounted(input, verdict);
+        }
       }
-      return verdict;
+      await recordInstructionStep(input);
+      return checkRiskStep(input);
     },
 
     async placeOrder(input: TradeInstructionInput): Promise<BrokerUpdate> {

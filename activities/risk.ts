@@ -8,6 +8,7 @@
  */
 import type { Clock } from '../src/contracts/clock';
 import { strategyOwnerId } from '../src/db/positions';
+import type { InstructionRecord } from '../src/db/instructions';
 import type { RiskQuery, RiskStore } from '../src/db/riskInputs';
 import { DEFAULT_PROTOCOL, type ProtocolConfig } from '../src/domain/config';
 import { accountKindOf } from '../src/domain/ledger';
@@ -60,7 +61,14 @@ export function riskOrderOf(input: TradeInstructionInput): RiskOrder {
   };
 }
 
-export async function checkInstructionRisk(deps: RiskCheckDeps, input: TradeInstructionInput): Promise<RiskVerdict> {
+/**
+ * The verdict on one instruction. With `record`, its instruction row is written in the verdict's
+ * own transaction (one commit for both): null then means nothing was written or decided because
+ * the client has a webhook endpoint (its row is written with its RECEIVED event, elsewhere).
+ */
+export async function checkInstructionRisk(deps: RiskCheckDeps, input: TradeInstructionInput): Promise<RiskVerdict>;
+export async function checkInstructionRisk(deps: RiskCheckDeps, input: TradeInstructionInput, record: InstructionRecord): Promise<RiskVerdict | null>;
+export async function checkInstructionRisk(deps: RiskCheckDeps, input: TradeInstructionInput, record?: InstructionRecord): Promise<RiskVerdict | null> {
   const { store, settings, clock } = deps;
   const protocol = deps.protocol ?? DEFAULT_PROTOCOL;
   const market = deps.market ?? NO_MARKET;
@@ -103,11 +111,15 @@ export async function checkInstructionRisk(deps: RiskCheckDeps, input: TradeInst
   // Under the segment lock: only what decides whether this order's capital is free and the
   // reservation itself, batched with the segment's other waiting orders of this process
   // (src/db/riskInputs.ts, src/db/reservations.ts lockedSegmentChecks: two round trips per batch).
-  return store.underSegmentLock(query, ({ hasReservation, ...locked }): { reserveCents?: number; result: RiskVerdict } => {
-    // A retried activity after a passing check: the reservation is the verdict.
-    if (hasReservation) return { result: { ok: true } };
-    const { verdict, capitalCents } = decideRisk({ order, owner, inputs: { ...unlocked, ...locked }, policy, multiplier, limits: protocol.risk, today, pacingBacklogMs });
-    if (!verdict.ok) return { result: verdict };
-    return { reserveCents: capitalCents, result: { ok: true } };
-  });
+  return store.underSegmentLock<RiskVerdict | null>(
+    query,
+    ({ hasReservation, ...locked }) => {
+      // A retried activity after a passing check: the reservation is the verdict.
+      if (hasReservation) return { result: { ok: true } };
+      const { verdict, capitalCents } = decideRisk({ order, owner, inputs: { ...unlocked, ...locked }, policy, multiplier, limits: protocol.risk, today, pacingBacklogMs });
+      if (!verdict.ok) return { result: verdict };
+      return { reserveCents: capitalCents, result: { ok: true } };
+    },
+    record ? { instruction: record, refused: null } : undefined,
+  );
 }

@@ -33,7 +33,7 @@ import { createWorker, WORKFLOW_INTERCEPTORS } from '../src/worker';
 import { freePort } from '../temporal/devServer';
 import { instructionWorkflowId } from '../src/contracts/workflows/tradeInstruction';
 import type { IbBroker } from '../activities/broker/ib-adapter';
-import { procCpuSeconds } from './bench/procCpu';
+import { machineCpuSeconds, procCpuSeconds } from './bench/procCpu';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -202,6 +202,7 @@ async function main(): Promise<void> {
       let next = 0;
       const cpu0 = process.cpuUsage();
       const srv0 = procCpuSeconds(sys.devServer?.process.pid);
+      const all0 = machineCpuSeconds();
       const t0 = performance.now();
       await Promise.all(
         Array.from({ length: CONCURRENCY }, async () => {
@@ -218,7 +219,13 @@ async function main(): Promise<void> {
         }),
       );
       const cpu = process.cpuUsage(cpu0);
-      return { perS: n / ((performance.now() - t0) / 1000), lat, cpuMs: (cpu.user + cpu.system) / 1000 / n, serverCpuMs: ((procCpuSeconds(sys.devServer?.process.pid) - srv0) * 1000) / n };
+      return {
+        perS: n / ((performance.now() - t0) / 1000),
+        lat,
+        cpuMs: (cpu.user + cpu.system) / 1000 / n,
+        serverCpuMs: ((procCpuSeconds(sys.devServer?.process.pid) - srv0) * 1000) / n,
+        machineCpuMs: ((machineCpuSeconds() - all0) * 1000) / n,
+      };
     };
 
     log('warming up...');
@@ -253,6 +260,8 @@ async function main(): Promise<void> {
     const sysLat: number[] = [];
     let cpuSys = 0;
     let cpuBare = 0;
+    let allSys = 0;
+    let allBare = 0;
     for (let round = 1; round <= ROUNDS; round++) {
       const a = await drive(per, instruction);
       const b = await drive(per, bare);
@@ -261,9 +270,12 @@ async function main(): Promise<void> {
       sysLat.push(...a.lat);
       cpuSys += a.cpuMs / ROUNDS;
       cpuBare += b.cpuMs / ROUNDS;
+      allSys += a.machineCpuMs / ROUNDS;
+      allBare += b.machineCpuMs / ROUNDS;
       log(
         `  round ${round}/${ROUNDS}: instructions ${a.perS.toFixed(1)}/s (p50 ${r1(pct(a.lat, 50))} ms), bare ${b.perS.toFixed(1)}/s (p50 ${r1(pct(b.lat, 50))} ms); ` +
-          `CPU ms per completion: this process (API, worker, simulator, client) ${r1(a.cpuMs)} vs ${r1(b.cpuMs)}${sys.devServer ? `, Temporal server ${r1(a.serverCpuMs)} vs ${r1(b.serverCpuMs)}` : ''}`,
+          `CPU ms per completion: this process (API, worker, simulator, client) ${r1(a.cpuMs)} vs ${r1(b.cpuMs)}${sys.devServer ? `, Temporal server ${r1(a.serverCpuMs)} vs ${r1(b.serverCpuMs)}` : ''}, ` +
+          `the machine (every process: Temporal, PostgreSQL, this one) ${r1(a.machineCpuMs)} vs ${r1(b.machineCpuMs)}`,
       );
     }
     const stats1 = (sys.broker as IbBroker).stats();
@@ -307,6 +319,8 @@ async function main(): Promise<void> {
       errors: errors.length,
       cpu_ms_per_instruction: r1(cpuSys),
       bare_cpu_ms_per_workflow: r1(cpuBare),
+      machine_cpu_ms_per_instruction: r1(allSys),
+      bare_machine_cpu_ms_per_workflow: r1(allBare),
       load_average_1m: r2(os.loadavg()[0]!),
     };
     process.stdout.write(`${JSON.stringify(out)}\n`);

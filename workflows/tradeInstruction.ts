@@ -3,7 +3,7 @@
  * terminal broker status. Orchestration only: risk, broker and database work is in
  * activities; this file holds the contract (ids, updates, queries) the API imports.
  */
-import { ActivityFailure, ApplicationFailure, allHandlersFinished, condition, continueAsNew, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, allHandlersFinished, condition, continueAsNew, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { OrderStatus } from '../src/contracts/instruction';
 import type { Activities, BrokerUpdate } from '../activities';
 import { isTerminal } from '../src/contracts/orderStatus';
@@ -60,8 +60,9 @@ export async function tradeInstruction(input: TradeInstructionInput, carried?: I
 
   let knownKey: string | undefined;
   if (!carried) {
-    await db.recordInstruction(input);
-    const risk = await db.checkRisk(input);
+    // One step since 'record-with-risk': the row and the reservation commit together (one WAL
+    // flush, activities/index.ts recordAndCheckRisk); histories from before it replay the two steps.
+    const risk = patched('record-with-risk') ? await db.recordAndCheckRisk(input) : await db.recordInstruction(input).then(() => db.checkRisk(input));
     if (!risk.ok) return finish('REJECTED', risk.message);
     if (state.cancelRequested) return finish('CANCELLED', 'cancelled before submission');
     const placed = await broker.placeOrder(input).catch((err: unknown) => {

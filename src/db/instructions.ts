@@ -128,48 +128,66 @@ export async function recordInstruction(prisma: PrismaClient, r: InstructionReco
 export async function recordInstructionWithoutWebhooks(prisma: PrismaClient, r: InstructionRecord): Promise<boolean | null> {
   const pool = poolOf(prisma);
   if (!pool) return null;
+  const values = fastRecordValues(r);
+  const { rows } = await pool.query<{ recorded: boolean }>(fastRecordSql(values.map((_v, k) => `$${k + 1}`)), values);
+  return rows[0]?.recorded ?? false;
+}
+
+/**
+ * The same statement with its values as SQL literals, for a multi-statement simple query (the risk
+ * check's locked batch, src/db/reservations.ts, which records the instruction in its own
+ * transaction: one commit for both). `L` is the connection's `escapeLiteral`.
+ * One row, `recorded`: false = the client has a webhook endpoint and nothing was inserted.
+ */
+export function fastRecordLiteralSql(L: (v: string) => string, r: InstructionRecord): string {
+  return fastRecordSql(fastRecordValues(r).map((v) => (v === null ? 'NULL' : typeof v === 'number' ? String(Math.trunc(v)) : L(v))));
+}
+
+/** The fast record's 19 values, in the order of fastRecordSql's placeholders. */
+function fastRecordValues(r: InstructionRecord): (string | number | null)[] {
   const i = r.instruction;
   const from = r.submittedFrom;
   const detail = from ? { client_order_id: i.client_order_id, starlab_strategy_id: i.starlab_strategy_id, ip: from.ip ?? null, request_id: from.requestId ?? null } : null;
-  const { rows } = await pool.query<{ recorded: boolean }>(
-    `WITH ep AS (SELECT EXISTS (SELECT 1 FROM webhook_endpoints WHERE client_name = $2 AND removed_at IS NULL) AS has),
+  return [
+    r.allUseOrderId,
+    r.clientName,
+    i.client_order_id,
+    i.starlab_strategy_id,
+    i.scheme_type,
+    r.source,
+    i.symbol,
+    i.trade_action,
+    i.quantity,
+    i.order_type,
+    i.limit_price !== undefined ? new Decimal(i.limit_price).toString() : null,
+    i.expiration_date ?? null,
+    i.strike_price !== undefined ? new Decimal(i.strike_price).toString() : null,
+    i.time_in_force,
+    i.account_tag ?? null,
+    r.accountId ?? null,
+    r.requestHash,
+    r.workflowId,
+    detail === null ? null : JSON.stringify(detail),
+  ];
+}
+
+/** The fast record as one statement over 19 value expressions (placeholders or literals). */
+function fastRecordSql(v: string[]): string {
+  return `WITH ep AS (SELECT EXISTS (SELECT 1 FROM webhook_endpoints WHERE client_name = ${v[1]}::text AND removed_at IS NULL) AS has),
      ins AS (
        INSERT INTO instructions (id, client_name, client_order_id, starlab_strategy_id, scheme_type, source, symbol, trade_action, quantity,
                                  order_type, limit_price, expiration_date, strike_price, time_in_force, account_tag, account_id,
                                  request_hash, workflow_id, status, updated_at)
-       SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::text, $9::int,
-              $10::text, $11::numeric, $12::text, $13::numeric, $14::text, $15::text, $16::text,
-              $17::text, $18::text, 'PENDING_SUBMIT', CURRENT_TIMESTAMP
+       SELECT ${v[0]}::text, ${v[1]}::text, ${v[2]}::text, ${v[3]}::text, ${v[4]}::text, ${v[5]}::text, ${v[6]}::text, ${v[7]}::text, ${v[8]}::int,
+              ${v[9]}::text, ${v[10]}::numeric, ${v[11]}::text, ${v[12]}::numeric, ${v[13]}::text, ${v[14]}::text, ${v[15]}::text,
+              ${v[16]}::text, ${v[17]}::text, 'PENDING_SUBMIT', CURRENT_TIMESTAMP
        WHERE NOT (SELECT has FROM ep)
        ON CONFLICT DO NOTHING
        RETURNING id),
      audit AS (
        INSERT INTO audit_log (actor, action, target, outcome, detail)
-       SELECT $2::text, 'INSTRUCTION_SUBMITTED', id, 'OK', $19::jsonb FROM ins WHERE $19::jsonb IS NOT NULL)
-     SELECT NOT has AS recorded FROM ep`,
-    [
-      r.allUseOrderId,
-      r.clientName,
-      i.client_order_id,
-      i.starlab_strategy_id,
-      i.scheme_type,
-      r.source,
-      i.symbol,
-      i.trade_action,
-      i.quantity,
-      i.order_type,
-      i.limit_price !== undefined ? new Decimal(i.limit_price).toString() : null,
-      i.expiration_date ?? null,
-      i.strike_price !== undefined ? new Decimal(i.strike_price).toString() : null,
-      i.time_in_force,
-      i.account_tag ?? null,
-      r.accountId ?? null,
-      r.requestHash,
-      r.workflowId,
-      detail === null ? null : JSON.stringify(detail),
-    ],
-  );
-  return rows[0]?.recorded ?? false;
+       SELECT ${v[1]}::text, 'INSTRUCTION_SUBMITTED', id, 'OK', ${v[18]}::jsonb FROM ins WHERE ${v[18]}::jsonb IS NOT NULL)
+     SELECT NOT has AS recorded FROM ep`;
 }
 
 /**

@@ -46,15 +46,15 @@ const isoExpiry = (yyyymmdd: string): string | null => isoOfYmd(yyyymmdd) || nul
  * (the risk check prices every MARKET order with it: Prisma's client CPU per query mattered, bench:e2e).
  */
 export async function lastFillPrice(prisma: PrismaClient, c: ContractKey): Promise<string | null> {
+  // By the executions' contract key (set on insert from their instruction, migration
+  // 20261206120000) and its index: one index probe, whatever the history.
   const [row] = await hotQuery<{ price: string }>(
     prisma,
-    `SELECT e.price::text AS price
-       FROM executions e JOIN instructions i ON i.id = e.instruction_id
-      WHERE i.symbol = $1 AND i.trade_action = ANY($2::text[]) AND i.expiration_date IS NOT DISTINCT FROM $3::text
-        AND ($4::numeric IS NULL OR i.strike_price = $4::numeric)
-      ORDER BY e.created_at DESC, e.exec_id DESC
+    `SELECT price::text AS price FROM executions
+      WHERE contract_key = instruction_contract_key($1, $2, $3, $4::numeric)
+      ORDER BY created_at DESC, exec_id DESC
       LIMIT 1`,
-    [c.symbol, actionsOf(c), isoExpiry(c.expiry), c.secType === 'OPT' ? new Decimal(c.strike).toFixed() : null],
+    [c.symbol, actionsOf(c)[0], isoExpiry(c.expiry), c.secType === 'OPT' ? new Decimal(c.strike).toFixed() : null],
   );
   // The same text as Prisma's Decimal gives (no trailing zeros).
   return row ? new Decimal(row.price).toString() : null;

@@ -177,6 +177,15 @@ export interface SegmentCheck<T> {
   /** Contracts of a SELL_TO_OPEN_CALL order (q.calls set): counted as working calls once it reserves. */
   callQuantity?: number;
   decide: (u: SegmentUsage) => { reserveCents?: number; result: T };
+  /**
+   * The order's own instruction row, written in the batch's transaction before the lock: one
+   * statement whose one row says `recorded` (src/db/instructions.ts fastRecordLiteralSql). Not
+   * recorded (its client has a webhook endpoint): the check answers `refused` without deciding and
+   * reserves nothing; the caller records the instruction its own way and checks again.
+   * Why: the row and the reservation then commit together, one WAL flush instead of two (the
+   * instruction path's largest cost on PostgreSQL, docs/OPERATIONS-CLUSTER.md).
+   */
+  record?: { sql: (L: (v: string) => string) => string; refused: T };
 }
 
 /** The SELECT of everything one order's capital rules read under the segment lock. */
@@ -224,15 +233,18 @@ const callsKey = (q: SegmentQuery) =>
  * it ran, so the reads follow the lock); then each order's `decide` in turn, every one seeing the
  * reservations of those decided before it in the batch as if they were already written (capital
  * and working calls), exactly as one-by-one checks would; (2) the reservations and COMMIT.
+ * The orders' own instruction rows (SegmentCheck.record) go first in (1), before the lock.
  * One by one this lock held ~9 Prisma round trips per order and serialised every instruction of a
  * segment (bench:e2e, docs/OPERATIONS-CLUSTER.md). Returns each order's result, in order.
  * Falls back to Prisma interactive transactions for a client without a pool of this module.
  */
 export async function lockedSegmentChecks<T>(prisma: PrismaClient, segment: string, checks: SegmentCheck<T>[]): Promise<T[]> {
-  const decideAll = (usages: SegmentUsage[]) => {
+  /** Decides in order; a check whose record was refused (false) answers `refused` and reserves nothing. */
+  const decideAll = (usages: SegmentUsage[], recorded: (boolean | undefined)[]) => {
     let extraWorking = 0;
     const extraCalls = new Map<string, number>();
-    return checks.map((c, k) => {
+    return checks.map((c, k): { reserveCents?: number; result: T } => {
+      if (recorded[k] === false) return { result: c.record!.refused };
       const u = usages[k]!;
       const key = callsKey(c.q);
       const d = c.decide({ ...u, workingCents: u.workingCents + extraWorking, workingCalls: u.workingCalls + (key ? (extraCalls.get(key) ?? 0) : 0) });
@@ -245,11 +257,15 @@ export async function lockedSegmentChecks<T>(prisma: PrismaClient, segment: stri
   };
   const out = await withPoolClient(prisma, async (pc) => {
     const L = (v: string) => pc.escapeLiteral(v);
-    const text = [`BEGIN`, `SELECT pg_advisory_xact_lock(hashtextextended(${L(`segment:${segment}`)}, 0))`, ...checks.map((c) => usageSql(L, c.q))].join(';\n');
+    const records = checks.flatMap((c, k) => (c.record ? [{ k, sql: c.record.sql(L) }] : []));
+    const text = [`BEGIN`, ...records.map((r) => r.sql), `SELECT pg_advisory_xact_lock(hashtextextended(${L(`segment:${segment}`)}, 0))`, ...checks.map((c) => usageSql(L, c.q))].join(';\n');
     try {
       const results = (await pc.query(text)) as unknown as { rows: Record<string, unknown>[] }[];
+      const recorded: (boolean | undefined)[] = checks.map(() => undefined);
+      records.forEach((r, j) => (recorded[r.k] = results[1 + j]!.rows[0]?.recorded === true));
+      const first = 2 + records.length;
       const usages = checks.map((_c, k): SegmentUsage => {
-        const r = results[2 + k]!.rows[0]!;
+        const r = results[first + k]!.rows[0]!;
         return {
           hasReservation: r.has_reservation === true,
           workingCents: Number(r.working ?? 0),
@@ -258,7 +274,7 @@ export async function lockedSegmentChecks<T>(prisma: PrismaClient, segment: stri
           workingCalls: Number(r.working_calls ?? 0),
         };
       });
-      const decided = decideAll(usages);
+      const decided = decideAll(usages, recorded);
       const inserts = decided.flatMap((d, k) =>
         d.reserveCents !== undefined
           ? [
@@ -287,7 +303,11 @@ export async function lockedSegmentChecks<T>(prisma: PrismaClient, segment: stri
       ]);
       usages.push({ hasReservation: has, workingCents: working, heldCents: held, ...(openOrders !== undefined ? { openOrders } : {}), workingCalls });
     }
-    const decided = decideAll(usages);
+    // Prisma's way records no instruction: every check with a record answers refused (the caller records it).
+    const decided = decideAll(
+      usages,
+      checks.map((c) => (c.record ? false : undefined)),
+    );
     for (const [k, d] of decided.entries()) if (d.reserveCents !== undefined) await reserve(tx, checks[k]!.q.instructionId, segment, d.reserveCents);
     return decided.map((d) => d.result);
   });

@@ -8,6 +8,7 @@
 import Decimal from 'decimal.js';
 import { hotQuery, type Prisma, type PrismaClient } from './client';
 import { controlScopesOf } from './control';
+import { fastRecordLiteralSql, type InstructionRecord } from './instructions';
 import { lastFillPrice, type ContractKey } from './positions';
 import * as db from './reservations';
 import type { RiskInputs, RiskPosition } from '../domain/risk';
@@ -125,8 +126,11 @@ export interface RiskStore {
    * Reads what the segment lock guards and records a passing verdict's reservation, holding the
    * segment's lock: two orders cannot both pass against the same free capital. `decide` is pure
    * and synchronous (a batch decides in order under one lock).
+   * With `record`, the order's instruction row is written in the same transaction (one commit for
+   * both); when the client has a webhook endpoint nothing is written or decided and the answer is
+   * `refused` (the caller then records the instruction with its event, and checks again).
    */
-  underSegmentLock<T>(q: RiskQuery, decide: LockedDecision<T>): Promise<T>;
+  underSegmentLock<T>(q: RiskQuery, decide: LockedDecision<T>, record?: { instruction: InstructionRecord; refused: T }): Promise<T>;
 }
 
 interface SegmentJob {
@@ -185,8 +189,9 @@ export function prismaRiskStore(prisma: PrismaClient): RiskStore {
   return {
     lastFillPrice: (c) => lastFillPrice(prisma, c),
     loadUnlocked: (q) => loadUnlockedRiskInputs(prisma, q),
-    underSegmentLock: (q, decide) =>
+    underSegmentLock: (q, decide, record) =>
       check(q.segment, {
+        ...(record ? { record: { sql: (L: (v: string) => string) => fastRecordLiteralSql(L, record.instruction), refused: record.refused } } : {}),
         q: segmentQueryOf(q),
         ...(q.action === 'SELL_TO_OPEN_CALL' && q.quantity !== undefined ? { callQuantity: q.quantity } : {}),
         decide: (u) =>

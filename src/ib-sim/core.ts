@@ -39,6 +39,11 @@ export interface CoreState {
   lastProcessed: string;
   prices: Record<string, number>;
   expiries: ExpiryEvent[];
+  /**
+   * Set when completed orders and executions are kept in the journal beside the file
+   * (persist.ts): how many of its bytes belong to this state. Absent: all of them are in `book`.
+   */
+  historyBytes?: number;
 }
 
 export class SimCore {
@@ -84,13 +89,14 @@ export class SimCore {
     return this.market.contract(c.symbol, c.secType, c.expiry, c.strike, c.right);
   }
 
-  snapshot(): CoreState {
+  /** `working`: the book's working orders only (persist.ts journals completed orders and executions). */
+  snapshot(opts: { working?: boolean } = {}): CoreState {
     return {
       version: 1,
       account: this.account.id,
       cash: this.account.cash,
       positions: this.account.all().map((p) => ({ contract: p.contract, quantity: p.quantity, avgCost: p.avgCost })),
-      book: this.book.snapshot(),
+      book: this.book.snapshot(opts),
       clock: this.clock.state(),
       lastProcessed: this.lastProcessed.toISOString(),
       prices: this.market.allPrices(),

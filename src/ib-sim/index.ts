@@ -184,7 +184,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       const saved = fresh ? undefined : readState(opts.stateFile);
       if (saved) core.restore(saved);
       log.info(saved ? 'simulator account restored' : 'simulator account started fresh', { file: opts.stateFile, positions: core.account.all().length, orders: core.book.orders().length });
-      persister = persistCore(core, opts.stateFile);
+      persister = persistCore(core, opts.stateFile, { restored: saved });
     }
     const server = new GatewayServer(core, account, [orderHandlers, dataHandlers]);
     if (opts.pacingLimit !== undefined) server.pacingLimit = opts.pacingLimit > 0 ? opts.pacingLimit : Infinity;

@@ -40,6 +40,11 @@ export interface BookState {
 }
 
 const WORKING = new Set(['PreSubmitted', 'Submitted']);
+
+/** An order as persisted (dates as ISO text; a fault's fill cap is not kept). A completed order no longer changes. */
+export const orderState = (o: OrderRecord): BookState['orders'][number] => ({ ...o, receivedAt: o.receivedAt.toISOString(), completedAt: o.completedAt?.toISOString(), fillCap: undefined });
+/** An execution as persisted; executions never change once made. */
+export const executionState = (e: Execution): BookState['executions'][number] => ({ ...e, time: e.time.toISOString() });
 const r4 = (x: number): number => Math.round(x * 10000) / 10000;
 /** TWS keeps order ids per API client: two clients (two workers) may use the same id for two orders. */
 const keyOf = (clientId: number, orderId: number): string => `${clientId}:${orderId}`;
@@ -231,16 +236,24 @@ export class OrderBook {
     return e;
   }
 
-  /** Everything that must outlive a gateway restart (persist.ts writes it to a file). */
-  snapshot(): BookState {
+  /**
+   * Everything that must outlive a gateway restart (persist.ts writes it to a file). `working`:
+   * the orders not yet completed and no executions (persist.ts journals the rest once each).
+   */
+  snapshot(opts: { working?: boolean } = {}): BookState {
     return {
       nextId: this.nextId,
       permSeq: this.permSeq,
       execSeq: this.execSeq,
       execPrefix: this.execPrefix,
-      orders: this.list.map((o) => ({ ...o, receivedAt: o.receivedAt.toISOString(), completedAt: o.completedAt?.toISOString(), fillCap: undefined })),
-      executions: this.executions.map((e) => ({ ...e, time: e.time.toISOString() })),
+      orders: (opts.working ? this.list.filter((o) => o.completedAt === undefined) : this.list).map(orderState),
+      executions: opts.working ? [] : this.executions.map(executionState),
     };
+  }
+
+  /** Every order in arrival order, as held (read only: persist.ts journals the completed ones). */
+  records(): readonly OrderRecord[] {
+    return this.list;
   }
 
   restore(s: BookState, contract: (c: SimContract) => SimContract): void {

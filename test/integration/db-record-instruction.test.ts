@@ -4,6 +4,8 @@
  * client has a webhook endpoint (that client's RECEIVED event must be written with the row).
  * The same for an outcome's two-round-trip record (recordOutcomeWithoutWebhooks): the rows of the
  * transaction, no fill booked twice by a retry, nothing written for a client with an endpoint.
+ * And the instruction recorded by the risk check (activities/risk.ts with a record, the workflow's
+ * first step): the row, its audit row and the reservation in ONE transaction.
  * Needs only PostgreSQL (a database of its own, migrated, dropped after).
  */
 import { expect } from 'chai';
@@ -12,6 +14,11 @@ import { dropDatabase, migrate } from '../../src/db/migrate';
 import { recordInstruction, recordInstructionWithoutWebhooks, recordOutcome, recordOutcomeWithoutWebhooks, type InstructionRecord, type PositionContract } from '../../src/db/instructions';
 import { createWebhookEndpoint } from '../../src/db/webhooks';
 import { releaseReservation } from '../../src/db/reservations';
+import { lastFillPrice } from '../../src/db/positions';
+import { prismaRiskStore } from '../../src/db/riskInputs';
+import { checkInstructionRisk } from '../../activities/risk';
+import { DEFAULT_RISK_SETTINGS } from '../../src/domain/risk';
+import type { TradeInstructionInput } from '../../src/contracts/workflows/tradeInstruction';
 import { testDatabaseUrl } from './_system';
 
 const record = (id: string, clientName: string, clientOrderId: string): InstructionRecord => ({
@@ -155,6 +162,46 @@ describe('db: recording an instruction in one statement', function () {
       expect((await prisma.capitalReservation.findUniqueOrThrow({ where: { instructionId: 'au_out_fast' } })).releasedAt).to.be.instanceOf(Date);
     });
 
+    it("when fills are recorded, then a contract's last fill is found by its own key (call, put and stock apart, any strike notation) in one index probe", async () => {
+      const of = (id: string, action: 'BUY_TO_OPEN_CALL' | 'BUY_TO_OPEN_PUT' | 'BUY_STOCK', strike?: number) => {
+        const r = record(id, 'client-lf', id);
+        r.instruction = { ...r.instruction, symbol: 'LFT', trade_action: action, ...(strike === undefined ? { strike_price: undefined, expiration_date: undefined } : { strike_price: strike }) };
+        return r;
+      };
+      const fillOf = async (id: string, price: number, k: number) => {
+        const order = { brokerOrderId: 70 + k, permId: 90 + k, fills: [{ execId: `${id}.1`, time: '2030-01-02T15:00:00.000Z', shares: 1, price }] };
+        expect(await recordOutcomeWithoutWebhooks({ prisma, allUseOrderId: id, outcome: outcome('FILLED', 1, price, 0), order, position: null, releaseReservation: false })).to.equal(true);
+      };
+      const call = { symbol: 'LFT', secType: 'OPT' as const, expiry: '20300118', strike: '150.5', right: 'C' };
+      expect(await lastFillPrice(prisma, call)).to.equal(null);
+      const cases: [string, 'BUY_TO_OPEN_CALL' | 'BUY_TO_OPEN_PUT' | 'BUY_STOCK', number | undefined, number][] = [
+        ['au_lf_c1', 'BUY_TO_OPEN_CALL', 150.5, 1.1],
+        ['au_lf_p1', 'BUY_TO_OPEN_PUT', 150.5, 2.2],
+        ['au_lf_s1', 'BUY_STOCK', undefined, 201.5],
+        ['au_lf_c2', 'BUY_TO_OPEN_CALL', 150.5, 1.4],
+        ['au_lf_c3', 'BUY_TO_OPEN_CALL', 155, 0.7],
+      ];
+      for (const [k, [id, action, strike, price]] of cases.entries()) {
+        expect(await recordInstructionWithoutWebhooks(prisma, of(id, action, strike))).to.equal(true);
+        await fillOf(id, price, k);
+      }
+      expect(await lastFillPrice(prisma, call)).to.equal('1.4');
+      expect(await lastFillPrice(prisma, { ...call, strike: '150.50' })).to.equal('1.4');
+      expect(await lastFillPrice(prisma, { ...call, right: 'P' })).to.equal('2.2');
+      expect(await lastFillPrice(prisma, { ...call, strike: '155' })).to.equal('0.7');
+      expect(await lastFillPrice(prisma, { symbol: 'LFT', secType: 'STK', expiry: '', strike: '0', right: '' })).to.equal('201.5');
+      expect(await lastFillPrice(prisma, { ...call, symbol: 'MSFT' })).to.equal(null);
+      // Whatever the history: the contract's own index, newest first, never a scan of the symbol's fills.
+      // A table this small is scanned whole by choice: forbidden (in one transaction, one connection) to see the index serves the query.
+      const forced = await prisma.$transaction(async (tx) => {
+        await tx.$executeRawUnsafe('SET LOCAL enable_seqscan = off');
+        return tx.$queryRawUnsafe<{ 'QUERY PLAN': string }[]>(
+          `EXPLAIN SELECT price FROM executions WHERE contract_key = instruction_contract_key('LFT', 'BUY_TO_OPEN_CALL', '2030-01-18', 150.5) ORDER BY created_at DESC, exec_id DESC LIMIT 1`,
+        );
+      });
+      expect(forced.map((r) => r['QUERY PLAN']).join('\n')).to.match(/Index Scan using executions_contract_key_created_at_exec_id_idx/);
+    });
+
     it('when the client has a webhook endpoint, then nothing is written and the caller is told to take the transaction', async () => {
       await recordInstruction(prisma, record('au_out_hooked', 'client-b', 'o3'), async () => undefined);
       const r = await recordOutcomeWithoutWebhooks({
@@ -184,6 +231,58 @@ describe('db: recording an instruction in one statement', function () {
       }).catch((e: unknown) => (err = e));
       expect(err).to.be.instanceOf(Error);
       expect(await prisma.order.count({ where: { instructionId: 'au_missing' } })).to.equal(0);
+    });
+  });
+  describe('recording the instruction with its risk check', () => {
+    const clock = { now: () => new Date('2026-12-07T15:00:00Z') };
+    const inputOf = (r: InstructionRecord): TradeInstructionInput => ({
+      allUseOrderId: r.allUseOrderId,
+      clientName: r.clientName,
+      source: 'STARLAB',
+      requestHash: r.requestHash,
+      instruction: r.instruction,
+      receivedAt: clock.now().toISOString(),
+      ...(r.submittedFrom ? { submittedFrom: r.submittedFrom } : {}),
+    });
+    const check = (r: InstructionRecord) => checkInstructionRisk({ store: prismaRiskStore(prisma), settings: DEFAULT_RISK_SETTINGS, clock }, inputOf(r), r);
+    /** The transaction that wrote a row (PostgreSQL's xmin). */
+    const xminOf = async (table: 'instructions' | 'capital_reservations' | 'audit_log', where: string, id: string) =>
+      (await prisma.$queryRawUnsafe<{ x: string }[]>(`SELECT xmin::text AS x FROM ${table} WHERE ${where} = $1`, id)).map((r) => r.x);
+
+    it('when an instruction passes, then its row, its audit row and its reservation are written by one transaction, and a retry adds nothing', async () => {
+      // A quote in a value: the batch writes literals, not parameters.
+      const r = { ...record('au_risk1', "client-o'c", 'rc1'), submittedFrom: { ip: '127.0.0.1', requestId: "req-'quoted'" } };
+      expect(await check(r)).to.deep.equal({ ok: true });
+      const [row] = await xminOf('instructions', 'id', 'au_risk1');
+      expect(row, 'instruction row').to.be.a('string');
+      expect(await xminOf('capital_reservations', 'instruction_id', 'au_risk1')).to.deep.equal([row]);
+      expect(await xminOf('audit_log', 'target', 'au_risk1')).to.deep.equal([row]);
+      expect(await rowOf('au_risk1')).to.include({ clientName: "client-o'c", clientOrderId: 'rc1', status: 'PENDING_SUBMIT', limitPrice: '1.25', strikePrice: '150.5' });
+      expect((await audits('au_risk1')).map((a) => a.detail)).to.deep.equal([{ client_order_id: 'rc1', starlab_strategy_id: 'S1', ip: '127.0.0.1', request_id: "req-'quoted'" }]);
+      const reserved = (await prisma.capitalReservation.findUniqueOrThrow({ where: { instructionId: 'au_risk1' } })).amountCents;
+      expect(Number(reserved)).to.be.greaterThan(0);
+
+      expect(await check(r)).to.deep.equal({ ok: true });
+      expect(await prisma.instruction.count({ where: { id: 'au_risk1' } })).to.equal(1);
+      expect(await audits('au_risk1')).to.have.length(1);
+      expect((await prisma.capitalReservation.findUniqueOrThrow({ where: { instructionId: 'au_risk1' } })).amountCents).to.equal(reserved);
+    });
+
+    it('when an instruction is rejected, then its row is still written and nothing is reserved', async () => {
+      const big = record('au_risk2', 'client-c', 'rc2');
+      big.instruction = { ...big.instruction, quantity: 100_000 };
+      const verdict = await check(big);
+      expect(verdict).to.include({ ok: false });
+      expect(await rowOf('au_risk2')).to.include({ status: 'PENDING_SUBMIT', quantity: 100_000 });
+      expect(await prisma.capitalReservation.count({ where: { instructionId: 'au_risk2' } })).to.equal(0);
+    });
+
+    it('when the client has a webhook endpoint, then nothing is written or decided and the caller is told to record it its own way', async () => {
+      await createWebhookEndpoint(prisma, { clientName: 'client-d', url: 'http://127.0.0.1:9/hook', createdBy: 'test' });
+      expect(await check(record('au_risk3', 'client-d', 'rc3'))).to.equal(null);
+      expect(await prisma.instruction.count({ where: { id: 'au_risk3' } })).to.equal(0);
+      expect(await prisma.capitalReservation.count({ where: { instructionId: 'au_risk3' } })).to.equal(0);
+      expect(await audits('au_risk3')).to.have.length(0);
     });
   });
 });

@@ -10,6 +10,7 @@ import { expect } from 'chai';
 import { Contract, EventName, OrderAction, OrderType } from '@stoqey/ib';
 import { startSimulator, Simulator } from '../../src/ib-sim';
 import { readEnv } from '../../src/ib-sim/main';
+import { readState } from '../../src/ib-sim/persist';
 import { Client, opt, ord } from './ib-sim-kit';
 
 const MONDAY_10AM = '2026-11-23T15:00:00Z';
@@ -69,6 +70,75 @@ describe('ib-sim account: persistence and position lifecycle', function () {
     expect(sim.positions()).to.deep.equal([]);
     expect(sim.cash()).to.equal(100_000);
     expect(sim.orders()).to.deep.equal([]);
+    c = new Client(sim.port);
+    await c.connect(1);
+  });
+
+  it('keeps completed orders and executions in a journal written once each: the state file holds only what still changes, and a restart reads both back', async () => {
+    const file = path.join(dir, 'ib-sim-account.json');
+    const history = `${file}.history`;
+    const fill = async (k: number) => {
+      c.ib.placeOrder(id + k, opt('AAPL', EXP, 190, 'P'), ord(k % 2 ? OrderAction.BUY : OrderAction.SELL, 1, OrderType.MKT));
+      await c.waitFor(EventName.orderStatus, (o, st) => o === id + k && st === 'Filled');
+    };
+    for (let k = 0; k < 4; k++) await fill(k);
+    c.ib.placeOrder(id + 4, opt('AAPL', EXP, 180, 'P'), ord(OrderAction.BUY, 1, OrderType.LMT, 0.01, 'GTC'));
+    await c.waitFor(EventName.orderStatus, (o, st) => o === id + 4 && st === 'Submitted');
+    const restart = async () => {
+      c.disconnect();
+      await sim.close(); // writes what changed
+      sim = await start();
+      c = new Client(sim.port);
+      await c.connect(1);
+    };
+    await restart();
+    const stateSize = fs.statSync(file).size;
+    const lines = () =>
+      fs
+        .readFileSync(history, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => Object.keys(JSON.parse(l) as object)[0]);
+    expect(lines().sort()).to.deep.equal(['e', 'e', 'e', 'e', 'o', 'o', 'o', 'o']);
+    const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as { book: { orders: { orderId: number }[]; executions: unknown[] }; historyBytes: number };
+    expect(saved.book.orders.map((o) => o.orderId)).to.deep.equal([id + 4]);
+    expect(saved.book.executions).to.deep.equal([]);
+    expect(saved.historyBytes).to.equal(fs.statSync(history).size);
+
+    // Twenty more fills: the journal grows by their lines, the state file does not grow with them.
+    for (let k = 5; k < 25; k++) await fill(k);
+    await restart();
+    expect(lines()).to.have.length(8 + 40);
+    expect(fs.statSync(file).size).to.be.lessThan(stateSize + 200);
+
+    // A write whose state never landed (lines past the state's end): ignored, and cut off.
+    const before = { positions: sim.positions(), cash: sim.cash(), orders: sim.orders(), executions: sim.executions() };
+    c.disconnect();
+    await sim.close();
+    const end = fs.statSync(history).size;
+    fs.appendFileSync(history, '{"e":{"execId":"from-a-write-that-never-landed"');
+    sim = await start();
+    expect({ positions: sim.positions(), cash: sim.cash(), orders: sim.orders(), executions: sim.executions() }).to.deep.equal(before);
+    expect(fs.statSync(history).size).to.equal(end);
+    c = new Client(sim.port);
+    await c.connect(1);
+  });
+
+  it('reads a state file written before the journal (everything in one file) and moves its history to the journal', async () => {
+    const file = path.join(dir, 'ib-sim-account.json');
+    c.ib.placeOrder(id, opt('AAPL', EXP, 190, 'P'), ord(OrderAction.SELL, 2, OrderType.MKT));
+    await c.waitFor(EventName.orderStatus, (o, st) => o === id && st === 'Filled');
+    const before = { positions: sim.positions(), cash: sim.cash(), orders: sim.orders(), executions: sim.executions() };
+    c.disconnect();
+    await sim.close();
+    // The old form: the whole book in the state file, no historyBytes, no journal.
+    const { historyBytes: _h, ...old } = readState(file)!;
+    expect(old.book.executions).to.have.length(1);
+    fs.writeFileSync(file, JSON.stringify(old));
+    fs.rmSync(`${file}.history`);
+    sim = await start();
+    expect({ positions: sim.positions(), cash: sim.cash(), orders: sim.orders(), executions: sim.executions() }).to.deep.equal(before);
+    expect(fs.readFileSync(`${file}.history`, 'utf8').split('\n').filter(Boolean)).to.have.length(2);
     c = new Client(sim.port);
     await c.connect(1);
   });
