@@ -92,10 +92,9 @@ export async function checkInstructionRisk(deps: RiskCheckDeps, input: TradeInst
   // A LIMIT order's price is checked against the broker's current mid (the band); without a
   // quote the band cannot be checked and the order goes on. A MARKET order is priced at the
   // contract's last fill, when there is one, so its notional and reserved capital are not zero.
-  const [mid, last, unlocked] = await Promise.all([
+  const [mid, { inputs: unlocked, lastFillPrice: last }] = await Promise.all([
     i.order_type === 'LIMIT' ? market.limitMid(input) : Promise.resolve(null),
-    i.order_type === 'MARKET' ? store.lastFillPrice(contractKeyOf(i)) : Promise.resolve(null),
-    store.loadUnlocked(query),
+    store.loadUnlocked(query, i.order_type === 'MARKET' ? contractKeyOf(i) : undefined),
   ]);
   if (mid !== null) order.midCents = mid;
   if (last !== null) order.midCents = priceCents(last);

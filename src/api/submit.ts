@@ -13,9 +13,9 @@ import { parseTradeInstruction, type TradeInstruction } from '../contracts/instr
 import type { InstructionAck } from '../contracts/api';
 import { writeAudit } from '../db/audit';
 import type { PrismaClient } from '../db/client';
-import { controlScopesOf, haltedAmong } from '../db/control';
+import { controlScopesOf, firstHalted } from '../db/control';
 import { recordDoorRefusal } from '../db/doorRefusals';
-import { recordedRequestHash } from '../db/instructionLookup';
+import { doorRead } from '../db/instructionLookup';
 import type { Logger } from '../logger';
 import { SA } from '../contracts/searchAttributes';
 import { instructionWorkflowId, TRADE_INSTRUCTION_WORKFLOW, type TradeInstructionInput, type TradeInstructionWorkflow } from '../contracts/workflows/tradeInstruction';
@@ -83,9 +83,10 @@ export function submitHandler({ temporal, prisma, taskQueue, logger }: SubmitDep
     // instruction must not start a second order once its workflow history is gone.
     // A halted system refuses a new instruction at the door: nothing is started and no instruction
     // row is written; the refusal is counted in door_refusals (src/db/doorRefusals.ts).
-    // Both reads run at once (each shared by the submissions of one event-loop turn).
-    const [recorded, halted] = await Promise.all([recordedRequestHash(prisma, id), haltedAmong(prisma, controlScopesOf(null, i.account_tag))]);
-    if (recorded !== null) return answer(recorded);
+    // Both in one statement, shared by the submissions of one event-loop turn (src/db/instructionLookup.ts).
+    const door = await doorRead(prisma, id);
+    if (door.requestHash !== null) return answer(door.requestHash);
+    const halted = firstHalted(door.halted, controlScopesOf(null, i.account_tag));
     if (halted) {
       logger.warn('instruction refused: trading halted', { request_id: requestIdOf(res), client: client.name, client_order_id: i.client_order_id, scope: halted.scope });
       // Its only trace (no workflow, no instruction row): counted per client and minute for the compliance report.

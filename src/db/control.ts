@@ -4,7 +4,6 @@
  * and every process (API, workers, CLI) sees the same switch. activities/risk.ts reads it
  * before accepting an order and placeOrder reads it again right before sending.
  */
-import { batched, perClient } from './batch';
 import { hotQuery, type PrismaClient } from './client';
 
 export const GLOBAL_SCOPE = 'global';
@@ -80,21 +79,14 @@ export const halt = (prisma: PrismaClient, c: ControlChange) => setFlags(prisma,
 export const resume = (prisma: PrismaClient, c: ControlChange) => setFlags(prisma, c, { halted: false }, 'TRADING_RESUMED');
 export const setReduceOnly = (prisma: PrismaClient, c: ControlChange, on: boolean) => setFlags(prisma, c, { reduceOnly: on }, on ? 'REDUCE_ONLY_ON' : 'REDUCE_ONLY_OFF');
 
-// The API's refusal at the door (POST submit while halted): the halted scopes, one query shared
-// by the submissions of one event-loop turn (batch.ts), straight on the pool (client.ts).
-const haltedRows = perClient((prisma: PrismaClient) =>
-  batched(
-    async (keys: 'halted'[]) => {
-      const rows = await hotQuery<{ scope: string; reason: string | null }>(prisma, 'SELECT scope, reason FROM control_state WHERE halted', []);
-      return new Map(keys.map((k) => [k, rows]));
-    },
-    [] as { scope: string; reason: string | null }[],
-  ),
-);
+/** A halted scope as the API's door reads it (src/db/instructionLookup.ts doorRead). */
+export interface HaltedScope {
+  scope: string;
+  reason: string | null;
+}
 
-/** The first halted scope among `scopes` (global first), or null; read fresh for every call batch. */
-export async function haltedAmong(prisma: PrismaClient, scopes: string[]): Promise<{ scope: string; reason: string | null } | null> {
-  const rows = await haltedRows(prisma)('halted');
+/** The first of `scopes` (global first) that is halted in `rows`, or null. */
+export function firstHalted(rows: readonly HaltedScope[], scopes: string[]): HaltedScope | null {
   for (const s of scopes) {
     const r = rows.find((x) => x.scope === s);
     if (r) return r;

@@ -46,19 +46,20 @@ const isoExpiry = (yyyymmdd: string): string | null => isoOfYmd(yyyymmdd) || nul
  * (the risk check prices every MARKET order with it: Prisma's client CPU per query mattered, bench:e2e).
  */
 export async function lastFillPrice(prisma: PrismaClient, c: ContractKey): Promise<string | null> {
-  // By the executions' contract key (set on insert from their instruction, migration
-  // 20261206120000) and its index: one index probe, whatever the history.
-  const [row] = await hotQuery<{ price: string }>(
-    prisma,
-    `SELECT price::text AS price FROM executions
-      WHERE contract_key = instruction_contract_key($1, $2, $3, $4::numeric)
-      ORDER BY created_at DESC, exec_id DESC
-      LIMIT 1`,
-    [c.symbol, actionsOf(c)[0], isoExpiry(c.expiry), c.secType === 'OPT' ? new Decimal(c.strike).toFixed() : null],
-  );
-  // The same text as Prisma's Decimal gives (no trailing zeros).
-  return row ? new Decimal(row.price).toString() : null;
+  const [row] = await hotQuery<{ price: string }>(prisma, `SELECT ${lastFillSql(1)} AS price`, lastFillParams(c));
+  return row?.price ? decimalText(row.price) : null;
 }
+
+/**
+ * The last fill's price as a scalar subquery on four parameters from `$first` (lastFillParams): by
+ * the executions' contract key (set on insert from their instruction, migration 20261206120000)
+ * and its index, one probe whatever the history. The risk check reads it beside its other inputs.
+ */
+export const lastFillSql = (first: number): string =>
+  `(SELECT price::text FROM executions WHERE contract_key = instruction_contract_key($${first}, $${first + 1}, $${first + 2}, $${first + 3}::numeric) ORDER BY created_at DESC, exec_id DESC LIMIT 1)`;
+export const lastFillParams = (c: ContractKey): (string | null)[] => [c.symbol, actionsOf(c)[0]!, isoExpiry(c.expiry), c.secType === 'OPT' ? new Decimal(c.strike).toFixed() : null];
+/** The same text as Prisma's Decimal gives (no trailing zeros). */
+export const decimalText = (numeric: string): string => new Decimal(numeric).toString();
 
 export interface StrategyFill {
   instructionId: string;

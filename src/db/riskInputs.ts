@@ -5,11 +5,10 @@
  * contract's last fill (the price of a MARKET order). The decision itself is the pure
  * `decideRisk` of src/domain/risk.ts; activities/risk.ts wires the two together.
  */
-import Decimal from 'decimal.js';
 import { hotQuery, type Prisma, type PrismaClient } from './client';
 import { controlScopesOf } from './control';
 import { fastRecordLiteralSql, type InstructionRecord } from './instructions';
-import { lastFillPrice, type ContractKey } from './positions';
+import { decimalText, lastFillParams, lastFillSql, type ContractKey } from './positions';
 import * as db from './reservations';
 import type { RiskInputs, RiskPosition } from '../domain/risk';
 import type { TradeAction } from '../contracts/instruction';
@@ -35,6 +34,11 @@ export interface RiskQuery {
 export type LockedRiskInputs = Pick<RiskInputs, 'workingCents' | 'heldCents' | 'openOrdersForStrategy' | 'workingCalls'>;
 /** What it does not guard, read before it: the switches (read again before sending), the limit, positions, the account. */
 export type UnlockedRiskInputs = Omit<RiskInputs, keyof LockedRiskInputs>;
+/** The unlocked inputs and, when asked for, the contract's last fill price (a MARKET order's price). */
+export interface UnlockedRead {
+  inputs: UnlockedRiskInputs;
+  lastFillPrice: string | null;
+}
 
 /**
  * The order's inputs the segment lock does not guard, read before it: the switches are looked at
@@ -44,11 +48,12 @@ export type UnlockedRiskInputs = Omit<RiskInputs, keyof LockedRiskInputs>;
  * Prisma queries: their client CPU was most of the risk check's, bench:e2e); an ALL-USE account's
  * ledger is read beside it.
  */
-export async function loadUnlockedRiskInputs(prisma: PrismaClient, q: RiskQuery): Promise<UnlockedRiskInputs> {
+export async function loadUnlockedRiskInputs(prisma: PrismaClient, q: RiskQuery, lastFillOf?: ContractKey): Promise<UnlockedRead> {
   type Row = {
     controls: { scope: string; halted: boolean; reduceOnly: boolean }[];
     lim: { capitalLimitCents: string; maxOpenOrdersPerStrategy: number | null } | null;
     positions: { ownerKind: string; ownerId: string; secType: string; right: string; expiry: string; strike: string; quantity: number; avgPrice: string }[];
+    last_fill: string | null;
   };
   const [[row], account] = await Promise.all([
     hotQuery<Row>(
@@ -58,23 +63,27 @@ export async function loadUnlockedRiskInputs(prisma: PrismaClient, q: RiskQuery)
          (SELECT json_build_object('capitalLimitCents', capital_limit_cents::text, 'maxOpenOrdersPerStrategy', max_open_orders_per_strategy) FROM segment_limits WHERE segment = $2) AS lim,
          (SELECT coalesce(json_agg(json_build_object('ownerKind', owner_kind, 'ownerId', owner_id, 'secType', sec_type, 'right', "right", 'expiry', expiry,
                                                      'strike', strike::text, 'quantity', quantity, 'avgPrice', avg_price::text)), '[]')
-            FROM positions WHERE symbol = $3 AND quantity <> 0) AS positions`,
-      [controlScopesOf(q.accountId, q.accountTag), q.segment, q.symbol],
+            FROM positions WHERE symbol = $3 AND quantity <> 0) AS positions,
+         ${lastFillOf ? lastFillSql(4) : 'NULL::text'} AS last_fill`,
+      [controlScopesOf(q.accountId, q.accountTag), q.segment, q.symbol, ...(lastFillOf ? lastFillParams(lastFillOf) : [])],
     ),
     q.accountId !== undefined ? accountInputs(prisma, q.accountId) : Promise.resolve(undefined),
   ]);
   return {
-    controls: row!.controls,
-    segmentLimit: row!.lim ? { capitalLimitCents: Number(row!.lim.capitalLimitCents), maxOpenOrdersPerStrategy: row!.lim.maxOpenOrdersPerStrategy } : null,
-    symbolPositions: row!.positions.map((p) => ({
-      ...p,
-      symbol: q.symbol,
-      secType: p.secType as 'STK' | 'OPT',
-      // The same text as Prisma's Decimal gives (no trailing zeros).
-      strike: new Decimal(p.strike).toString(),
-      avgPrice: new Decimal(p.avgPrice).toString(),
-    })),
-    ...(account ? { account } : {}),
+    inputs: {
+      controls: row!.controls,
+      segmentLimit: row!.lim ? { capitalLimitCents: Number(row!.lim.capitalLimitCents), maxOpenOrdersPerStrategy: row!.lim.maxOpenOrdersPerStrategy } : null,
+      symbolPositions: row!.positions.map((p) => ({
+        ...p,
+        symbol: q.symbol,
+        secType: p.secType as 'STK' | 'OPT',
+        // The same text as Prisma's Decimal gives (no trailing zeros).
+        strike: decimalText(p.strike),
+        avgPrice: decimalText(p.avgPrice),
+      })),
+      ...(account ? { account } : {}),
+    },
+    lastFillPrice: row!.last_fill === null ? null : decimalText(row!.last_fill),
   };
 }
 
@@ -120,8 +129,8 @@ export type LockedDecision<T> = (locked: LockedRiskInputs & { hasReservation: bo
 
 /** The risk activity's port to the database (a fake in unit tests). */
 export interface RiskStore {
-  lastFillPrice(c: ContractKey): Promise<string | null>;
-  loadUnlocked(q: RiskQuery): Promise<UnlockedRiskInputs>;
+  /** The inputs the lock does not guard, with `lastFillOf`'s last fill price in the same statement. */
+  loadUnlocked(q: RiskQuery, lastFillOf?: ContractKey): Promise<UnlockedRead>;
   /**
    * Reads what the segment lock guards and records a passing verdict's reservation, holding the
    * segment's lock: two orders cannot both pass against the same free capital. `decide` is pure
@@ -187,8 +196,7 @@ export function prismaRiskStore(prisma: PrismaClient): RiskStore {
   if (!batcher) batchers.set(prisma, (batcher = segmentBatcher(prisma)));
   const check = batcher;
   return {
-    lastFillPrice: (c) => lastFillPrice(prisma, c),
-    loadUnlocked: (q) => loadUnlockedRiskInputs(prisma, q),
+    loadUnlocked: (q, lastFillOf) => loadUnlockedRiskInputs(prisma, q, lastFillOf),
     underSegmentLock: (q, decide, record) =>
       check(q.segment, {
         ...(record ? { record: { sql: (L: (v: string) => string) => fastRecordLiteralSql(L, record.instruction), refused: record.refused } } : {}),

@@ -18,10 +18,9 @@ function fakeStore(inputs: Partial<RiskInputs> = {}) {
   const locks: string[] = [];
   const all = (): RiskInputs => ({ controls: [], segmentLimit: null, workingCents: 0, heldCents: 0, symbolPositions: [], workingCalls: 0, ...inputs });
   const store: RiskStore = {
-    lastFillPrice: async () => null,
     loadUnlocked: async () => {
       const { workingCents: _w, heldCents: _h, openOrdersForStrategy: _o, workingCalls: _c, ...unlocked } = all();
-      return unlocked;
+      return { inputs: unlocked, lastFillPrice: null };
     },
     async underSegmentLock(q, decide) {
       locks.push(q.segment);
