@@ -182,8 +182,8 @@ export interface SegmentCheck<T> {
    * statement whose one row says `recorded` (src/db/instructions.ts fastRecordLiteralSql). Not
    * recorded (its client has a webhook endpoint): the check answers `refused` without deciding and
    * reserves nothing; the caller records the instruction its own way and checks again.
-   * Why: the row and the reservation then commit together, one WAL flush instead of two (the
-   * instruction path's largest cost on PostgreSQL, docs/OPERATIONS-CLUSTER.md).
+   * Why: the row and the reservation then commit together, one WAL flush instead of two
+   * (docs/OPERATIONS-CLUSTER.md), and no reservation is ever visible without its instruction row.
    */
   record?: { sql: (L: (v: string) => string) => string; refused: T };
 }

@@ -68,7 +68,7 @@ export function writeState(file: string, s: CoreState): void {
  */
 export function persistCore(core: SimCore, file: string, opts: { debounceMs?: number; restored?: CoreState } = {}): Persister {
   const history = historyFileOf(file);
-  const journaled = new WeakSet<OrderRecord>();
+  let journaled = new WeakSet<OrderRecord>();
   let executions = 0;
   let bytes = 0;
   if (opts.restored?.historyBytes !== undefined) {
@@ -84,12 +84,16 @@ export function persistCore(core: SimCore, file: string, opts: { debounceMs?: nu
     timer = undefined;
     if (!dirty) return;
     dirty = false;
+    if (bytes > 0 && !fs.existsSync(history)) {
+      // The journal was removed under a running simulator: written anew, whole, by this write.
+      [journaled, executions, bytes] = [new WeakSet<OrderRecord>(), 0, 0];
+    }
     const done = core.book.records().filter((o) => o.completedAt !== undefined && !journaled.has(o));
     const made = core.book.executions.slice(executions);
     const lines = [...done.map((o) => JSON.stringify({ o: orderState(o) })), ...made.map((e) => JSON.stringify({ e: executionState(e) }))].map((l) => `${l}\n`).join('');
     fs.mkdirSync(path.dirname(file), { recursive: true });
     // Lines a failed or interrupted write left after the state's end are cut off first.
-    if (fs.existsSync(history) ? fs.statSync(history).size !== bytes : bytes > 0) fs.truncateSync(history, bytes);
+    if (fs.existsSync(history) && fs.statSync(history).size !== bytes) fs.truncateSync(history, bytes);
     if (lines) fs.appendFileSync(history, lines);
     const next = bytes + Buffer.byteLength(lines);
     writeState(file, { ...core.snapshot({ working: true }), historyBytes: next });

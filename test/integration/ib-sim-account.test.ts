@@ -124,6 +124,28 @@ describe('ib-sim account: persistence and position lifecycle', function () {
     await c.connect(1);
   });
 
+  it('writes the journal anew, whole, when it is removed under a running simulator', async () => {
+    const file = path.join(dir, 'ib-sim-account.json');
+    c.ib.placeOrder(id, opt('AAPL', EXP, 190, 'P'), ord(OrderAction.SELL, 1, OrderType.MKT));
+    await c.waitFor(EventName.orderStatus, (o, st) => o === id && st === 'Filled');
+    c.disconnect();
+    await sim.close();
+    sim = await start();
+    c = new Client(sim.port);
+    const next = await c.connect(1);
+    fs.rmSync(`${file}.history`);
+    c.ib.placeOrder(next, opt('AAPL', EXP, 190, 'P'), ord(OrderAction.SELL, 1, OrderType.MKT));
+    await c.waitFor(EventName.orderStatus, (o, st) => o === next && st === 'Filled');
+    const before = { positions: sim.positions(), cash: sim.cash(), orders: sim.orders(), executions: sim.executions() };
+    expect(before.executions).to.have.length(2);
+    c.disconnect();
+    await sim.close();
+    sim = await start();
+    expect({ positions: sim.positions(), cash: sim.cash(), orders: sim.orders(), executions: sim.executions() }).to.deep.equal(before);
+    c = new Client(sim.port);
+    await c.connect(1);
+  });
+
   it('reads a state file written before the journal (everything in one file) and moves its history to the journal', async () => {
     const file = path.join(dir, 'ib-sim-account.json');
     c.ib.placeOrder(id, opt('AAPL', EXP, 190, 'P'), ord(OrderAction.SELL, 2, OrderType.MKT));
