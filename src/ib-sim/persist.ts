@@ -88,6 +88,7 @@ export function persistCore(core: SimCore, file: string, opts: { debounceMs?: nu
       // The journal was removed under a running simulator: written anew, whole, by this write.
       [journaled, executions, bytes] = [new WeakSet<OrderRecord>(), 0, 0];
     }
+    // A pass over the orders finds the newly completed ones; only they and the new executions are serialised.
     const done = core.book.records().filter((o) => o.completedAt !== undefined && !journaled.has(o));
     const made = core.book.executions.slice(executions);
     const lines = [...done.map((o) => JSON.stringify({ o: orderState(o) })), ...made.map((e) => JSON.stringify({ e: executionState(e) }))].map((l) => `${l}\n`).join('');

@@ -74,95 +74,86 @@ describe('ib-sim account: persistence and position lifecycle', function () {
     await c.connect(1);
   });
 
-  it('keeps completed orders and executions in a journal written once each: the state file holds only what still changes, and a restart reads both back', async () => {
-    const file = path.join(dir, 'ib-sim-account.json');
-    const history = `${file}.history`;
-    const fill = async (k: number) => {
-      c.ib.placeOrder(id + k, opt('AAPL', EXP, 190, 'P'), ord(k % 2 ? OrderAction.BUY : OrderAction.SELL, 1, OrderType.MKT));
-      await c.waitFor(EventName.orderStatus, (o, st) => o === id + k && st === 'Filled');
+  describe('the journal of completed orders and executions', () => {
+    const file = () => path.join(dir, 'ib-sim-account.json');
+    const history = () => `${file()}.history`;
+    /** What a restart must keep. */
+    const account = () => ({ positions: sim.positions(), cash: sim.cash(), orders: sim.orders(), executions: sim.executions() });
+    /** A market order on the 190 put, filled. */
+    const fill = async (orderId: number, action = OrderAction.SELL, quantity = 1) => {
+      c.ib.placeOrder(orderId, opt('AAPL', EXP, 190, 'P'), ord(action, quantity, OrderType.MKT));
+      await c.waitFor(EventName.orderStatus, (o, st) => o === orderId && st === 'Filled');
     };
-    for (let k = 0; k < 4; k++) await fill(k);
-    c.ib.placeOrder(id + 4, opt('AAPL', EXP, 180, 'P'), ord(OrderAction.BUY, 1, OrderType.LMT, 0.01, 'GTC'));
-    await c.waitFor(EventName.orderStatus, (o, st) => o === id + 4 && st === 'Submitted');
-    const restart = async () => {
+    /** Closing the simulator writes what changed. */
+    const stop = async () => {
       c.disconnect();
-      await sim.close(); // writes what changed
+      await sim.close();
+    };
+    /** Starts it again on the same files; the next order id. */
+    const resume = async (): Promise<number> => {
       sim = await start();
       c = new Client(sim.port);
-      await c.connect(1);
+      return c.connect(1);
     };
-    await restart();
-    const stateSize = fs.statSync(file).size;
-    const lines = () =>
-      fs
-        .readFileSync(history, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => Object.keys(JSON.parse(l) as object)[0]);
-    expect(lines().sort()).to.deep.equal(['e', 'e', 'e', 'e', 'o', 'o', 'o', 'o']);
-    const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as { book: { orders: { orderId: number }[]; executions: unknown[] }; historyBytes: number };
-    expect(saved.book.orders.map((o) => o.orderId)).to.deep.equal([id + 4]);
-    expect(saved.book.executions).to.deep.equal([]);
-    expect(saved.historyBytes).to.equal(fs.statSync(history).size);
+    const lines = () => fs.readFileSync(history(), 'utf8').split('\n').filter(Boolean);
 
-    // Twenty more fills: the journal grows by their lines, the state file does not grow with them.
-    for (let k = 5; k < 25; k++) await fill(k);
-    await restart();
-    expect(lines()).to.have.length(8 + 40);
-    expect(fs.statSync(file).size).to.be.lessThan(stateSize + 200);
+    it('keeps them written once each: the state file holds only what still changes, and a restart reads both back', async () => {
+      for (let k = 0; k < 4; k++) await fill(id + k, k % 2 ? OrderAction.BUY : OrderAction.SELL);
+      c.ib.placeOrder(id + 4, opt('AAPL', EXP, 180, 'P'), ord(OrderAction.BUY, 1, OrderType.LMT, 0.01, 'GTC'));
+      await c.waitFor(EventName.orderStatus, (o, st) => o === id + 4 && st === 'Submitted');
+      await stop();
+      await resume();
+      const stateSize = fs.statSync(file()).size;
+      const kinds = () => lines().map((l) => Object.keys(JSON.parse(l) as object)[0]);
+      expect(kinds().sort()).to.deep.equal(['e', 'e', 'e', 'e', 'o', 'o', 'o', 'o']);
+      const saved = JSON.parse(fs.readFileSync(file(), 'utf8')) as { book: { orders: { orderId: number }[]; executions: unknown[] }; historyBytes: number };
+      expect(saved.book.orders.map((o) => o.orderId)).to.deep.equal([id + 4]);
+      expect(saved.book.executions).to.deep.equal([]);
+      expect(saved.historyBytes).to.equal(fs.statSync(history()).size);
 
-    // A write whose state never landed (lines past the state's end): ignored, and cut off.
-    const before = { positions: sim.positions(), cash: sim.cash(), orders: sim.orders(), executions: sim.executions() };
-    c.disconnect();
-    await sim.close();
-    const end = fs.statSync(history).size;
-    fs.appendFileSync(history, '{"e":{"execId":"from-a-write-that-never-landed"');
-    sim = await start();
-    expect({ positions: sim.positions(), cash: sim.cash(), orders: sim.orders(), executions: sim.executions() }).to.deep.equal(before);
-    expect(fs.statSync(history).size).to.equal(end);
-    c = new Client(sim.port);
-    await c.connect(1);
-  });
+      // Twenty more fills: the journal grows by their lines, the state file does not grow with them.
+      for (let k = 5; k < 25; k++) await fill(id + k, k % 2 ? OrderAction.BUY : OrderAction.SELL);
+      await stop();
+      await resume();
+      expect(kinds()).to.have.length(8 + 40);
+      expect(fs.statSync(file()).size).to.be.lessThan(stateSize + 200);
 
-  it('writes the journal anew, whole, when it is removed under a running simulator', async () => {
-    const file = path.join(dir, 'ib-sim-account.json');
-    c.ib.placeOrder(id, opt('AAPL', EXP, 190, 'P'), ord(OrderAction.SELL, 1, OrderType.MKT));
-    await c.waitFor(EventName.orderStatus, (o, st) => o === id && st === 'Filled');
-    c.disconnect();
-    await sim.close();
-    sim = await start();
-    c = new Client(sim.port);
-    const next = await c.connect(1);
-    fs.rmSync(`${file}.history`);
-    c.ib.placeOrder(next, opt('AAPL', EXP, 190, 'P'), ord(OrderAction.SELL, 1, OrderType.MKT));
-    await c.waitFor(EventName.orderStatus, (o, st) => o === next && st === 'Filled');
-    const before = { positions: sim.positions(), cash: sim.cash(), orders: sim.orders(), executions: sim.executions() };
-    expect(before.executions).to.have.length(2);
-    c.disconnect();
-    await sim.close();
-    sim = await start();
-    expect({ positions: sim.positions(), cash: sim.cash(), orders: sim.orders(), executions: sim.executions() }).to.deep.equal(before);
-    c = new Client(sim.port);
-    await c.connect(1);
-  });
+      // A write whose state never landed (lines past the state's end): ignored, and cut off.
+      const before = account();
+      await stop();
+      const end = fs.statSync(history()).size;
+      fs.appendFileSync(history(), '{"e":{"execId":"from-a-write-that-never-landed"');
+      await resume();
+      expect(account()).to.deep.equal(before);
+      expect(fs.statSync(history()).size).to.equal(end);
+    });
 
-  it('reads a state file written before the journal (everything in one file) and moves its history to the journal', async () => {
-    const file = path.join(dir, 'ib-sim-account.json');
-    c.ib.placeOrder(id, opt('AAPL', EXP, 190, 'P'), ord(OrderAction.SELL, 2, OrderType.MKT));
-    await c.waitFor(EventName.orderStatus, (o, st) => o === id && st === 'Filled');
-    const before = { positions: sim.positions(), cash: sim.cash(), orders: sim.orders(), executions: sim.executions() };
-    c.disconnect();
-    await sim.close();
-    // The old form: the whole book in the state file, no historyBytes, no journal.
-    const { historyBytes: _h, ...old } = readState(file)!;
-    expect(old.book.executions).to.have.length(1);
-    fs.writeFileSync(file, JSON.stringify(old));
-    fs.rmSync(`${file}.history`);
-    sim = await start();
-    expect({ positions: sim.positions(), cash: sim.cash(), orders: sim.orders(), executions: sim.executions() }).to.deep.equal(before);
-    expect(fs.readFileSync(`${file}.history`, 'utf8').split('\n').filter(Boolean)).to.have.length(2);
-    c = new Client(sim.port);
-    await c.connect(1);
+    it('writes it anew, whole, when it is removed under a running simulator', async () => {
+      await fill(id);
+      await stop();
+      const next = await resume();
+      fs.rmSync(history());
+      await fill(next);
+      const before = account();
+      expect(before.executions).to.have.length(2);
+      await stop();
+      await resume();
+      expect(account()).to.deep.equal(before);
+    });
+
+    it('reads a state file written before it (everything in one file) and moves its history to it', async () => {
+      await fill(id, OrderAction.SELL, 2);
+      const before = account();
+      await stop();
+      // The old form: the whole book in the state file, no historyBytes, no journal.
+      const { historyBytes: _h, ...old } = readState(file())!;
+      expect(old.book.executions).to.have.length(1);
+      fs.writeFileSync(file(), JSON.stringify(old));
+      fs.rmSync(history());
+      await resume();
+      expect(account()).to.deep.equal(before);
+      expect(lines()).to.have.length(2);
+    });
   });
 
   it('restart through the admin call keeps the account on the same port', async () => {
