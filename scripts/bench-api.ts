@@ -29,7 +29,7 @@ import { startSystem } from '../src/system';
 import { freePort } from '../temporal/devServer';
 import { SA } from '../src/contracts/searchAttributes';
 import { tradeInstruction } from '../workflows/tradeInstruction';
-import { instructionWorkflowId } from '../src/contracts/workflows/tradeInstruction';
+import { INSTRUCTION_INPUT_VERSION, instructionWorkflowId } from '../src/contracts/workflows/tradeInstruction';
 import { procCpuSeconds } from './bench/procCpu';
 
 const N = Number(process.env.BENCH_N ?? 3200);
@@ -134,7 +134,7 @@ async function main(): Promise<void> {
         taskQueue: queue,
         workflowIdConflictPolicy: 'FAIL',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        args: [{ allUseOrderId: id, clientName: 'bench-raw', source: 'STARLAB', requestHash: hash, instruction: b, receivedAt: new Date().toISOString() }],
+        args: [{ allUseOrderId: id, clientName: 'bench-raw', source: 'STARLAB', requestHash: hash, instruction: b, receivedAt: new Date().toISOString(), inputVersion: INSTRUCTION_INPUT_VERSION }],
         memo: { requestHash: hash, clientName: 'bench-raw' },
         typedSearchAttributes: [
           { key: SA.instructionId, value: id },

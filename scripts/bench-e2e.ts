@@ -15,8 +15,11 @@
  * `--cluster` is given (TEMPORAL_ADDRESS, default 127.0.0.1:7233: e.g. `npm run cluster`).
  * Flags: --latency-n (60), --n (throughput instructions per kind, 400), --rounds (4), --concurrency (50).
  * Last line of stdout, one JSON object: {"server","latency_ratio","throughput_ratio",
- *   "broker_msgs_per_instruction","latency_p50_ms","bare_latency_p50_ms","throughput_per_s",
- *   "bare_throughput_per_s",...}.
+ *   "throughput_ratio_by_round","broker_msgs_per_instruction","latency_p50_ms","bare_latency_p50_ms",
+ *   "throughput_per_s","bare_throughput_per_s",..., "postgres_cpu_ms_per_instruction" (PostgreSQL's
+ *   CPU per completion, a local server only: ALL-USE's statements and, on the cluster, Temporal's
+ *   persistence, "postgres_temporal_cpu_ms_per_instruction"), "bare_postgres_cpu_ms_per_workflow",
+ *   "postgres_commits_per_instruction", "temporal_postgres_commits_per_instruction" (cluster) and the bare one's}.
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -34,7 +37,8 @@ import { createWorker, WORKFLOW_INTERCEPTORS } from '../src/worker';
 import { freePort } from '../temporal/devServer';
 import { instructionWorkflowId } from '../src/contracts/workflows/tradeInstruction';
 import type { IbBroker } from '../activities/broker/ib-adapter';
-import { machineCpuSeconds, procCpuSeconds } from './bench/procCpu';
+import pg from 'pg';
+import { machineCpuSeconds, postgresBetween, procCpuSeconds, readPostgres, type PostgresReading } from './bench/procCpu';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -198,9 +202,28 @@ async function main(): Promise<void> {
       await h.result();
       return performance.now() - t;
     };
+    // PostgreSQL's backends by database: Temporal's persistence (cluster) apart from ALL-USE's statements.
+    // Their pids are read in this machine's /proc: only for a server on this machine (else no figure).
+    const pgAdmin = new pg.Pool({ connectionString: config.databaseUrl, max: 1, allowExitOnIdle: true });
+    pgAdmin.on('error', () => undefined);
+    const pgLocal = ['127.0.0.1', 'localhost', '::1', '[::1]', ''].includes(db.hostname);
+    const pgRead = (): Promise<PostgresReading> => (pgLocal ? readPostgres((q) => pgAdmin.query(q)) : Promise.resolve({ backends: new Map(), commits: new Map() }));
+    const pgBetween = (a: PostgresReading, b: PostgresReading) => {
+      let temporal = 0;
+      let temporalCommits = 0;
+      const by = postgresBetween(a, b);
+      for (const [name, v] of by) {
+        if (!name.startsWith('temporal')) continue;
+        temporal += v.cpuS;
+        temporalCommits += v.commits;
+      }
+      const ours = by.get(db.pathname.slice(1));
+      return { ours: ours?.cpuS ?? 0, temporal, oursCommits: ours?.commits ?? 0, temporalCommits };
+    };
     const drive = async (n: number, fn: () => Promise<number>) => {
       const lat: number[] = [];
       let next = 0;
+      const pg0 = await pgRead();
       const cpu0 = process.cpuUsage();
       const srv0 = procCpuSeconds(sys.devServer?.process.pid);
       const all0 = machineCpuSeconds();
@@ -220,7 +243,12 @@ async function main(): Promise<void> {
         }),
       );
       const cpu = process.cpuUsage(cpu0);
+      const pg = pgBetween(pg0, await pgRead());
       return {
+        pgOursMs: (pg.ours * 1000) / n,
+        pgTemporalMs: (pg.temporal * 1000) / n,
+        commitsOurs: pg.oursCommits / n,
+        commitsTemporal: pg.temporalCommits / n,
         perS: n / ((performance.now() - t0) / 1000),
         lat,
         cpuMs: (cpu.user + cpu.system) / 1000 / n,
@@ -229,11 +257,17 @@ async function main(): Promise<void> {
       };
     };
 
-    log('warming up...');
+    // Warm-up, not measured: one at a time, then one burst of each kind at full concurrency. The
+    // burst opens the pools' connections (PostgreSQL forks a backend for each: only the instruction
+    // uses them) and compiles the concurrent paths; without it round 1, instructions first, paid
+    // for that alone and ran ~25 % below rounds 2–4 (measured 2026-12-06).
+    log(`warming up (5 of each one at a time, then ${CONCURRENCY} of each at ${CONCURRENCY} in flight)...`);
     for (let i = 0; i < 5; i++) {
       await instruction();
       await bare();
     }
+    await drive(CONCURRENCY, instruction);
+    await drive(CONCURRENCY, bare);
     activityMs.clear();
     activityCpuMs.clear();
     const stats0 = (sys.broker as IbBroker).stats();
@@ -263,6 +297,10 @@ async function main(): Promise<void> {
     let cpuBare = 0;
     let allSys = 0;
     let allBare = 0;
+    const pgSys = { ours: 0, temporal: 0, commitsOurs: 0, commitsTemporal: 0 };
+    const pgBare = { ours: 0, temporal: 0, commitsOurs: 0, commitsTemporal: 0 };
+    /** Each round's instructions/s over bare/s: how far one round's figure wanders (the ratio above is over all rounds' time). */
+    const roundRatios: number[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
       // Which kind goes first alternates (instructions first in odd rounds, bare in even ones): a run
       // gets cheaper as it warms (JIT, caches; round 1 measured ~30 % dearer than round 4 for both
@@ -270,6 +308,7 @@ async function main(): Promise<void> {
       const b0 = round % 2 === 0 ? await drive(per, bare) : undefined;
       const a = await drive(per, instruction);
       const b = b0 ?? (await drive(per, bare));
+      roundRatios.push(r2(a.perS / b.perS));
       sysS += per / a.perS;
       bareS += per / b.perS;
       sysLat.push(...a.lat);
@@ -277,10 +316,18 @@ async function main(): Promise<void> {
       cpuBare += b.cpuMs / ROUNDS;
       allSys += a.machineCpuMs / ROUNDS;
       allBare += b.machineCpuMs / ROUNDS;
+      pgSys.ours += a.pgOursMs / ROUNDS;
+      pgSys.temporal += a.pgTemporalMs / ROUNDS;
+      pgBare.ours += b.pgOursMs / ROUNDS;
+      pgBare.temporal += b.pgTemporalMs / ROUNDS;
+      pgSys.commitsOurs += a.commitsOurs / ROUNDS;
+      pgSys.commitsTemporal += a.commitsTemporal / ROUNDS;
+      pgBare.commitsTemporal += b.commitsTemporal / ROUNDS;
       log(
-        `  round ${round}/${ROUNDS}: instructions ${a.perS.toFixed(1)}/s (p50 ${r1(pct(a.lat, 50))} ms), bare ${b.perS.toFixed(1)}/s (p50 ${r1(pct(b.lat, 50))} ms); ` +
+        `  round ${round}/${ROUNDS}: instructions ${a.perS.toFixed(1)}/s (p50 ${r1(pct(a.lat, 50))} ms, max ${r1(Math.max(...a.lat))}), bare ${b.perS.toFixed(1)}/s (p50 ${r1(pct(b.lat, 50))} ms, max ${r1(Math.max(...b.lat))}); ` +
           `CPU ms per completion: this process (API, worker, simulator, client) ${r1(a.cpuMs)} vs ${r1(b.cpuMs)}${sys.devServer ? `, Temporal server ${r1(a.serverCpuMs)} vs ${r1(b.serverCpuMs)}` : ''}, ` +
-          `the machine (every process: Temporal, PostgreSQL, this one) ${r1(a.machineCpuMs)} vs ${r1(b.machineCpuMs)}`,
+          `the machine (every process: Temporal, PostgreSQL, this one) ${r1(a.machineCpuMs)} vs ${r1(b.machineCpuMs)}; ` +
+          `PostgreSQL for ALL-USE's statements ${r1(a.pgOursMs)} vs ${r1(b.pgOursMs)} (commits ${r1(a.commitsOurs)}), for Temporal's persistence ${r1(a.pgTemporalMs)} vs ${r1(b.pgTemporalMs)} (commits ${r1(a.commitsTemporal)} vs ${r1(b.commitsTemporal)})`,
       );
     }
     const stats1 = (sys.broker as IbBroker).stats();
@@ -302,12 +349,14 @@ async function main(): Promise<void> {
     log(`activities at ${CONCURRENCY} in flight: ${describe(activityMs)}`);
     log(`broker: ${r2(orderMsgs)} order-session messages and ${r2(mdMsgs)} market-data requests per instruction; pacing errors ${stats1.pacingErrors - stats0.pacingErrors}`);
     agent.destroy();
+    await pgAdmin.end();
     const sysTp = (per * ROUNDS) / sysS;
     const bareTp = (per * ROUNDS) / bareS;
     const out = {
       server: CLUSTER ? `cluster ${temporalAddress}` : 'dev-server',
       latency_ratio: r2(pct(lat.sys, 50) / pct(lat.bare, 50)),
       throughput_ratio: r2(sysTp / bareTp),
+      throughput_ratio_by_round: roundRatios,
       broker_msgs_per_instruction: r2(orderMsgs + mdMsgs),
       latency_p50_ms: r1(pct(lat.sys, 50)),
       ack_p50_ms: r1(ackP50),
@@ -326,6 +375,12 @@ async function main(): Promise<void> {
       bare_cpu_ms_per_workflow: r1(cpuBare),
       machine_cpu_ms_per_instruction: r1(allSys),
       bare_machine_cpu_ms_per_workflow: r1(allBare),
+      postgres_cpu_ms_per_instruction: r1(pgSys.ours + pgSys.temporal),
+      postgres_temporal_cpu_ms_per_instruction: r1(pgSys.temporal),
+      bare_postgres_cpu_ms_per_workflow: r1(pgBare.ours + pgBare.temporal),
+      postgres_commits_per_instruction: r1(pgSys.commitsOurs),
+      temporal_postgres_commits_per_instruction: r1(pgSys.commitsTemporal),
+      bare_temporal_postgres_commits_per_workflow: r1(pgBare.commitsTemporal),
       load_average_1m: r2(os.loadavg()[0]!),
     };
     process.stdout.write(`${JSON.stringify(out)}\n`);

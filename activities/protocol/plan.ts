@@ -19,7 +19,7 @@ import type { Regime } from '../../src/domain/indicators';
 import type { Level } from '../../src/domain/levels';
 import type { WeekType } from '../../src/domain/weekTypes';
 import type { PositionLevel } from '../../src/contracts/workflows/positionMonitor';
-import type { TradeInstructionInput } from '../../src/contracts/workflows/tradeInstruction';
+import { INSTRUCTION_INPUT_VERSION, type TradeInstructionInput } from '../../src/contracts/workflows/tradeInstruction';
 import { attemptClientOrderId, type AttemptPlan } from '../../src/contracts/workflows/placement';
 import { protocolClientOrderId, type PlannedEntry } from '../../src/contracts/workflows/weeklyCycle';
 import { INTERNAL_CLIENT, toCents, ymdOf, type ProtocolCtx } from './context';
@@ -230,6 +230,7 @@ export function planActivities(ctx: ProtocolCtx) {
         instruction,
         accountId: row.accountId,
         receivedAt: ctx.clock.now().toISOString(),
+        inputVersion: INSTRUCTION_INPUT_VERSION,
       };
       return { kind: 'PLACE', input };
     },

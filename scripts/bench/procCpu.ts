@@ -23,3 +23,40 @@ export function machineCpuSeconds(): number {
     return 0;
   }
 }
+
+/** One reading of a local PostgreSQL: each client backend's CPU seconds so far, and each database's commits. */
+export interface PostgresReading {
+  backends: Map<number, { db: string; cpuS: number }>;
+  commits: Map<string, number>;
+}
+
+/**
+ * Reads every client backend's CPU from /proc (a local server only; empty elsewhere) and each
+ * database's commits (pg_stat_database, as each backend reports them, within a second or so).
+ */
+export async function readPostgres(query: (sql: string) => Promise<{ rows: { pid?: number; datname: string | null; commits?: string }[] }>): Promise<PostgresReading> {
+  const out: PostgresReading = { backends: new Map(), commits: new Map() };
+  try {
+    const { rows } = await query(`SELECT pid, datname FROM pg_stat_activity WHERE backend_type = 'client backend'`);
+    for (const r of rows) if (r.pid !== undefined) out.backends.set(r.pid, { db: r.datname ?? '?', cpuS: procCpuSeconds(r.pid) });
+    const { rows: dbs } = await query(`SELECT datname, xact_commit::text AS commits FROM pg_stat_database WHERE datname IS NOT NULL`);
+    for (const r of dbs) out.commits.set(r.datname ?? '?', Number(r.commits));
+  } catch {
+    // not readable here: no figure
+  }
+  return out;
+}
+
+/**
+ * PostgreSQL's CPU seconds and commits per database between two readings: what a phase cost
+ * Temporal's persistence (temporal_*) apart from ALL-USE's own statements. A backend that started
+ * in between counts whole (its start is part of the cost); one that ended in between is missing
+ * from the second reading and counts nothing (the pools here keep theirs open).
+ */
+export function postgresBetween(a: PostgresReading, b: PostgresReading): Map<string, { cpuS: number; commits: number }> {
+  const out = new Map<string, { cpuS: number; commits: number }>();
+  const of = (db: string) => out.get(db) ?? out.set(db, { cpuS: 0, commits: 0 }).get(db)!;
+  for (const [pid, x] of b.backends) of(x.db).cpuS += x.cpuS - (a.backends.get(pid)?.cpuS ?? 0);
+  for (const [db, n] of b.commits) of(db).commits += n - (a.commits.get(db) ?? n);
+  return out;
+}

@@ -18,7 +18,7 @@ import { recordDoorRefusal } from '../db/doorRefusals';
 import { doorRead } from '../db/instructionLookup';
 import type { Logger } from '../logger';
 import { SA } from '../contracts/searchAttributes';
-import { instructionWorkflowId, TRADE_INSTRUCTION_WORKFLOW, type TradeInstructionInput, type TradeInstructionWorkflow } from '../contracts/workflows/tradeInstruction';
+import { INSTRUCTION_INPUT_VERSION, instructionWorkflowId, TRADE_INSTRUCTION_WORKFLOW, type TradeInstructionInput, type TradeInstructionWorkflow } from '../contracts/workflows/tradeInstruction';
 import { caller, strategyAllowed, type CallerClient } from './clientContext';
 import { ApiError, requestIdOf } from './errors';
 
@@ -105,6 +105,7 @@ export function submitHandler({ temporal, prisma, taskQueue, logger }: SubmitDep
       receivedAt: new Date().toISOString(),
       // The workflow's record step writes the INSTRUCTION_SUBMITTED audit row with the instruction row.
       submittedFrom: { ...(req.ip ? { ip: req.ip } : {}), ...(requestIdOf(res) ? { requestId: requestIdOf(res) } : {}) },
+      inputVersion: INSTRUCTION_INPUT_VERSION,
     };
     try {
       await temporal.workflow.start<TradeInstructionWorkflow>(TRADE_INSTRUCTION_WORKFLOW, {

@@ -60,6 +60,7 @@ export async function haltedScope(prisma: PrismaClient, scopes: string[]): Promi
        FROM control_state WHERE scope = ANY($1::text[]) AND halted
       ORDER BY array_position($1::text[], scope) LIMIT 1`,
     [scopes],
+    'halted-scope',
   );
   return r ?? null;
 }

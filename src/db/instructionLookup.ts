@@ -25,6 +25,7 @@ const byId = perClient((prisma: PrismaClient) =>
         `SELECT (SELECT coalesce(json_agg(json_build_object('id', id, 'requestHash', request_hash)), '[]') FROM instructions WHERE id = ANY($1::text[])) AS known,
                 (SELECT coalesce(json_agg(json_build_object('scope', scope, 'reason', reason)), '[]') FROM control_state WHERE halted) AS halted`,
         [ids],
+        'door-read',
       );
       const hashes = new Map(row!.known.map((r) => [r.id, r.requestHash]));
       return new Map(ids.map((id): [string, DoorRead] => [id, { requestHash: hashes.get(id) ?? null, halted: row!.halted }]));

@@ -66,6 +66,7 @@ export async function loadUnlockedRiskInputs(prisma: PrismaClient, q: RiskQuery,
             FROM positions WHERE symbol = $3 AND quantity <> 0) AS positions,
          ${lastFillOf ? lastFillSql(4) : 'NULL::text'} AS last_fill`,
       [controlScopesOf(q.accountId, q.accountTag), q.segment, q.symbol, ...(lastFillOf ? lastFillParams(lastFillOf) : [])],
+      lastFillOf ? 'risk-unlocked-last-fill' : 'risk-unlocked',
     ),
     q.accountId !== undefined ? accountInputs(prisma, q.accountId) : Promise.resolve(undefined),
   ]);

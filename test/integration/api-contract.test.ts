@@ -9,6 +9,7 @@ import { cancelResultSchema, dataResponseSchema, instructionAckSchema, orderStat
 import { POSITION_TYPES, TRADE_ACTIONS } from '../../src/contracts/instruction';
 import { listAudit } from '../../src/db/audit';
 import { listNotifications } from '../../src/db/notifications';
+import { instructionWorkflowId } from '../../src/contracts/workflows/tradeInstruction';
 import { appDeps, BASE, call, instruction, limitNear, newClient, securedApi, submit, trade, uniq, waitStatus, type Secured, type TestClient } from './api-kit';
 
 describe('STAR-LAB API: contract', function () {
@@ -39,6 +40,23 @@ describe('STAR-LAB API: contract', function () {
     const st = await waitStatus(s, c, ack.body.all_use_order_id, ['FILLED']);
     orderStatusSchema.parse(st);
     expect(Object.keys(st)).to.include.members(Object.keys(SEED.orderStatus));
+  });
+
+  it('when an instruction is submitted, then its workflow records and risk-checks it in one step, with no patch marker or search-attribute upsert in its history', async () => {
+    const ack = await submit(s, c, instruction(uniq('DIS_HIST'), { trade_action: 'BUY_STOCK', expiration_date: undefined, strike_price: undefined, quantity: 1 }));
+    expect(ack.status).to.equal(201);
+    await waitStatus(s, c, ack.body.all_use_order_id, ['FILLED']);
+    const events = (await s.sys.client.workflow.getHandle(instructionWorkflowId(ack.body.all_use_order_id)).fetchHistory()).events ?? [];
+    const markers = events.flatMap((e) => (e.markerRecordedEventAttributes ? [e.markerRecordedEventAttributes.markerName] : []));
+    // Local activities are markers; a patch call would add a 'core_patch' marker and an upsert of TemporalChangeVersion.
+    expect(
+      markers.filter((m) => m !== 'core_local_activity'),
+      'markers other than local activities',
+    ).to.deep.equal([]);
+    expect(events.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes)).to.have.length(0);
+    // Before placeOrder (the first regular activity) one local activity, recordAndCheckRisk; the two-step path has two.
+    const placed = events.findIndex((e) => e.activityTaskScheduledEventAttributes);
+    expect(events.slice(0, placed).filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')).to.have.length(1);
   });
 
   it('when every trade_action, scheme_type, order_type and time_in_force is used, then every position_type is reported and performance adds up', async () => {

@@ -7,7 +7,10 @@ import { expect } from 'chai';
 import type { IbBroker } from '../../activities/broker/ib-adapter';
 import { allUseOrderId, requestHash } from '../../src/contracts/ids';
 import type { TradeInstruction } from '../../src/contracts/instruction';
+import { lastFillPrice } from '../../src/db/positions';
 import { setSegmentLimit } from '../../src/db/reservations';
+import { contractKeyOf } from '../../src/domain/instrument';
+import { priceCents } from '../../src/domain/money';
 import { openFamily } from '../../src/db/accounts';
 import { DEFAULT_PROTOCOL } from '../../src/domain/config';
 import { tradeInstruction } from '../../workflows/tradeInstruction';
@@ -107,11 +110,14 @@ describe('STAR-LAB API: risk checks', function () {
   it('when a MARKET buy is checked, then its capital is reserved at the last fill price and released when it fills', async () => {
     s.sys.simulator!.setPrice('AMZN', 50);
     const strategy = uniq('DIS_MKT');
-    const first = await trade(s, c, stock(strategy, { symbol: 'AMZN', quantity: 10 })); // no fill yet: priced at 0
+    // The database is shared with the other suites of this mocha run: an earlier AMZN fill prices the
+    // first order; on a fresh database there is none and it is priced at 0.
+    const before = await lastFillPrice(s.sys.prisma, contractKeyOf({ symbol: 'AMZN', trade_action: 'BUY_STOCK' }));
+    const first = await trade(s, c, stock(strategy, { symbol: 'AMZN', quantity: 10 }));
     const second = await trade(s, c, stock(strategy, { symbol: 'AMZN', quantity: 10 }));
     const rows = await s.sys.prisma.capitalReservation.findMany({ where: { instructionId: { in: [first.all_use_order_id, second.all_use_order_id] } } });
     const amount = (id: string) => Number(rows.find((r) => r.instructionId === id)?.amountCents);
-    expect([amount(first.all_use_order_id), amount(second.all_use_order_id)]).to.deep.equal([0, 50_010]); // 10 × 50.01
+    expect([amount(first.all_use_order_id), amount(second.all_use_order_id)]).to.deep.equal([10 * priceCents(before ?? 0), 50_010]); // 10 × 50.01, the first's fill
     expect(rows.every((r) => r.releasedAt instanceof Date)).to.equal(true);
   });
 

@@ -17,7 +17,18 @@ export interface TradeInstructionInput {
   receivedAt: string;
   /** STAR-LAB API submissions: who sent it, for the audit row the record step writes. */
   submittedFrom?: { ip?: string; requestId?: string };
+  /**
+   * The workflow code the starter wrote this input for (INSTRUCTION_INPUT_VERSION). From 2 the
+   * workflow records and risk-checks in one step without asking `patched('record-with-risk')`:
+   * a patch call writes a marker and upserts the TemporalChangeVersion search attribute, one more
+   * visibility write on every instruction. Absent in inputs started before it: the patch decides,
+   * as it did when they ran (test/replay/histories replays all three kinds).
+   */
+  inputVersion?: number;
 }
+
+/** What every starter of tradeInstruction puts in `inputVersion` now. */
+export const INSTRUCTION_INPUT_VERSION = 2;
 
 export interface InstructionState {
   status: OrderStatus;
