@@ -6,6 +6,7 @@
  */
 import type { Prisma, PrismaClient } from './client';
 import { weekOf } from '../domain/calendar';
+import { nyBounds } from '../contracts/compliance';
 import { computeReport, daysOf, type Report, type ReportInput, type ReportKind } from '../reports/compute';
 import { actionSpec, asAction, multiplierOf } from '../domain/instrument';
 import type { Marker } from '../marks';
@@ -14,8 +15,12 @@ const NY = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/New_York', year
 /** The market (New York) calendar date of an instant, YYYY-MM-DD. */
 export const nyDate = (d: Date): string => NY.format(d);
 
-/** UTC bounds wide enough to hold every instant whose New York date is in [from, to]. */
-const bounds = (from: string, to: string) => ({ gte: new Date(`${from}T00:00:00-05:00`), lt: new Date(new Date(`${to}T00:00:00-04:00`).getTime() + 86_400_000) });
+/**
+ * The instants whose New York date is in [from, to], exactly (the compliance report's bounds). Was
+ * a fixed −05:00 start and −04:00 end: narrower than the day, so in winter an event after 23:00 New
+ * York time fell out of its day's report, and in summer one before 01:00.
+ */
+const bounds = (from: string, to: string) => nyBounds(from, to);
 
 /**
  * `marker` values open positions at market marks (src/marks.ts: the broker's quote, else a

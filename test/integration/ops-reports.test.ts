@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import path from 'node:path';
 import type { RunningServer } from '../../src/api/app';
 import type { FamilyReport, Report } from '../../src/reports/compute';
+import { loadReportInput } from '../../src/reports/load';
 import { DAILY_REPORT_SCHEDULE_ID, WEEKLY_REPORT_SCHEDULE_ID } from '../../src/reports/schedules';
 import type { System } from '../../src/system';
 import { getSystem } from './_system';
@@ -98,6 +99,20 @@ describe('ops: reports', function () {
     expect(family(r.body as Report)).to.include({ openingCashCents: 0, cashCents: 1_009_870, netTransfersCents: 995_000, realisedPnlCents: 14_870 });
     expect(await sys.prisma.report.count({ where: { kind: 'range', periodStart: '2026-11-01', periodEnd: '2026-11-13' } })).to.equal(1);
     expect((await call(op.url, 'POST', '/api/v1/operator/reports', { from: '2026-11-13', to: '2026-11-01' })).status).to.equal(400);
+  });
+
+  it("when an event is recorded late in the New York evening or just after its midnight, then it is in that New York day's report (EST and EDT)", async () => {
+    // 23:30 on 2025-12-05 in New York (EST) is 04:30 UTC the next day; 00:30 on 2025-07-06 (EDT) is 04:30 UTC.
+    const winter = new Date('2025-12-06T04:30:00Z');
+    const summer = new Date('2025-07-06T04:30:00Z');
+    await sys.prisma.auditLog.createMany({
+      data: [winter, summer].map((createdAt) => ({ actor: 'test', action: 'PROTOCOL_LEVEL', target: gen, outcome: 'OK', detail: { at: createdAt.toISOString() }, createdAt })),
+    });
+    const eventsOn = async (day: string) => (await loadReportInput(sys.prisma, 'daily', day, day)).events.filter((e) => e.accountId === gen && e.action === 'PROTOCOL_LEVEL').map((e) => e.at);
+    expect(await eventsOn('2025-12-05')).to.deep.equal([winter.toISOString()]);
+    expect(await eventsOn('2025-12-06')).to.deep.equal([]);
+    expect(await eventsOn('2025-07-06')).to.deep.equal([summer.toISOString()]);
+    expect(await eventsOn('2025-07-05')).to.deep.equal([]);
   });
 
   it('when the ops CLI prints the weekly report and the accounts, then it reads the same rows', async () => {
