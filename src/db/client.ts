@@ -103,15 +103,28 @@ export function poolOf(prisma: PrismaClient): pg.Pool | undefined {
 export async function withPoolClient<T>(prisma: PrismaClient, fn: (c: pg.PoolClient) => Promise<T>): Promise<T | null> {
   const pool = pools.get(prisma);
   if (!pool) return null;
+  return withConnection(pool, fn);
+}
+
+/**
+ * A connection of `pool` for `fn`, returned to the pool after; one that failed is discarded rather
+ * than reused. While a connection is checked out the pool's own error listener is off it, and pg
+ * emits 'error' on a connection lost even under a running query: without a listener of ours a
+ * PostgreSQL restart ended the worker process (chaos suite on the cluster, 2026-12-06). Here the
+ * loss only marks the connection broken; the query in flight, or the next, fails as usual.
+ */
+export async function withConnection<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
   const c = await pool.connect();
   let broken: Error | undefined;
+  const lost = (err: Error) => void (broken ??= err);
+  c.on('error', lost);
   try {
     return await fn(c);
   } catch (err) {
-    broken = err as Error;
+    broken ??= err as Error;
     throw err;
   } finally {
-    // A connection that failed mid-transaction is discarded rather than reused.
+    c.removeListener('error', lost);
     c.release(broken);
   }
 }

@@ -10,6 +10,7 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
+import { withConnection } from './client';
 import { addDays, marketSession, type IsoDate } from '../domain/calendar';
 import type { Bar } from '../domain/indicators';
 import {
@@ -161,13 +162,10 @@ export class MarketStore {
   }
 
   private async withClient<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    const c = await this.pool.connect();
-    try {
+    return withConnection(this.pool, async (c) => {
       await c.query(`CREATE TEMP TABLE IF NOT EXISTS md_stage_bar (symbol text, day date, open_c int, high_c int, low_c int, close_c int, volume bigint, source text)`);
-      return await fn(c);
-    } finally {
-      c.release();
-    }
+      return fn(c);
+    });
   }
 
   /** Raw COPY of bars straight into md_daily_bar (no validation, no de-duplication): the benchmark's yardstick. */
@@ -176,12 +174,9 @@ export class MarketStore {
       'md_daily_bar',
       rows.map((r) => r.date),
     );
-    const c = await this.pool.connect();
-    try {
-      await pipeline(Readable.from(chunked(rows.map((r) => barLine(r, source)))), c.query(copyFrom('COPY md_daily_bar (symbol, day, open_c, high_c, low_c, close_c, volume, source) FROM STDIN')));
-    } finally {
-      c.release();
-    }
+    await withConnection(this.pool, (c) =>
+      pipeline(Readable.from(chunked(rows.map((r) => barLine(r, source)))), c.query(copyFrom('COPY md_daily_bar (symbol, day, open_c, high_c, low_c, close_c, volume, source) FROM STDIN'))),
+    );
   }
 
   /**
