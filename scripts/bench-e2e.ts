@@ -297,8 +297,15 @@ async function main(): Promise<void> {
     let cpuBare = 0;
     let allSys = 0;
     let allBare = 0;
+    // PostgreSQL's figures per completion, averaged over the rounds, for each kind alike.
     const pgSys = { ours: 0, temporal: 0, commitsOurs: 0, commitsTemporal: 0 };
     const pgBare = { ours: 0, temporal: 0, commitsOurs: 0, commitsTemporal: 0 };
+    const addPg = (acc: typeof pgSys, r: { pgOursMs: number; pgTemporalMs: number; commitsOurs: number; commitsTemporal: number }) => {
+      acc.ours += r.pgOursMs / ROUNDS;
+      acc.temporal += r.pgTemporalMs / ROUNDS;
+      acc.commitsOurs += r.commitsOurs / ROUNDS;
+      acc.commitsTemporal += r.commitsTemporal / ROUNDS;
+    };
     /** Each round's instructions/s over bare/s: how far one round's figure wanders (the ratio above is over all rounds' time). */
     const roundRatios: number[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
@@ -316,13 +323,8 @@ async function main(): Promise<void> {
       cpuBare += b.cpuMs / ROUNDS;
       allSys += a.machineCpuMs / ROUNDS;
       allBare += b.machineCpuMs / ROUNDS;
-      pgSys.ours += a.pgOursMs / ROUNDS;
-      pgSys.temporal += a.pgTemporalMs / ROUNDS;
-      pgBare.ours += b.pgOursMs / ROUNDS;
-      pgBare.temporal += b.pgTemporalMs / ROUNDS;
-      pgSys.commitsOurs += a.commitsOurs / ROUNDS;
-      pgSys.commitsTemporal += a.commitsTemporal / ROUNDS;
-      pgBare.commitsTemporal += b.commitsTemporal / ROUNDS;
+      addPg(pgSys, a);
+      addPg(pgBare, b);
       log(
         `  round ${round}/${ROUNDS}: instructions ${a.perS.toFixed(1)}/s (p50 ${r1(pct(a.lat, 50))} ms, max ${r1(Math.max(...a.lat))}), bare ${b.perS.toFixed(1)}/s (p50 ${r1(pct(b.lat, 50))} ms, max ${r1(Math.max(...b.lat))}); ` +
           `CPU ms per completion: this process (API, worker, simulator, client) ${r1(a.cpuMs)} vs ${r1(b.cpuMs)}${sys.devServer ? `, Temporal server ${r1(a.serverCpuMs)} vs ${r1(b.serverCpuMs)}` : ''}, ` +

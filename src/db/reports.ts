@@ -16,18 +16,14 @@ const NY = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/New_York', year
 export const nyDate = (d: Date): string => NY.format(d);
 
 /**
- * The instants whose New York date is in [from, to], exactly (the compliance report's bounds). Was
- * a fixed −05:00 start and −04:00 end: narrower than the day, so in winter an event after 23:00 New
- * York time fell out of its day's report, and in summer one before 01:00.
- */
-const bounds = (from: string, to: string) => nyBounds(from, to);
-
-/**
  * `marker` values open positions at market marks (src/marks.ts: the broker's quote, else a
  * model price, flagged); without one, positions are valued at cost (markSource null).
  */
 export async function loadReportInput(prisma: PrismaClient, kind: ReportKind, from: string, to: string, now = new Date(), marker?: Marker): Promise<ReportInput> {
-  const within = bounds(from, to);
+  // The instants whose New York date is in [from, to], exactly (the compliance report's bounds). Were
+  // a fixed −05:00 start and −04:00 end: narrower than the day, so in winter an event after 23:00 New
+  // York time fell out of its day's report, and in summer one before 01:00.
+  const within = nyBounds(from, to);
   const shadowIds = (await prisma.accountFamily.findMany({ where: { shadow: true }, select: { id: true } })).map((f) => f.id);
   const shadowAccounts = (await prisma.account.findMany({ where: { familyId: { in: shadowIds } }, select: { id: true } })).map((a) => a.id);
   const [families, accounts, ledger, weekTypes, audits, positions, executions, instructions] = await Promise.all([
