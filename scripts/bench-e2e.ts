@@ -13,9 +13,15 @@
  *
  * Temporal: the embedded dev server (default), or an external one when TEMPORAL_ADDRESS is set or
  * `--cluster` is given (TEMPORAL_ADDRESS, default 127.0.0.1:7233: e.g. `npm run cluster`).
- * Flags: --latency-n (60), --n (throughput instructions per kind, 400), --rounds (4), --concurrency (50).
+ * Flags: --latency-n (60), --n (throughput instructions per kind, 400), --rounds (4), --concurrency (50),
+ * --broker-msgs-per-sec (diagnostic: lifts the adapter's and the simulator's message limit, IB's rule
+ * of at most 50 messages/s per API session that the adapter keeps under at 45/s; unset, the run
+ * keeps IB's rule. Every instruction sends one order message, so its throughput can never pass that
+ * limit, whatever the bare workflow reaches: "throughput_ceiling_ratio" is limit / bare throughput,
+ * the best "throughput_ratio" the broker's rule leaves on this machine.)
  * Last line of stdout, one JSON object: {"server","latency_ratio","throughput_ratio",
  *   "throughput_ratio_by_round","broker_msgs_per_instruction","latency_p50_ms","bare_latency_p50_ms",
+ *   "broker_msgs_per_sec_limit","broker_limit_lifted","throughput_ceiling_ratio",
  *   "throughput_per_s","bare_throughput_per_s",..., "postgres_cpu_ms_per_instruction" (PostgreSQL's
  *   CPU per completion, a local server only: ALL-USE's statements and, on the cluster, Temporal's
  *   persistence, "postgres_temporal_cpu_ms_per_instruction"), "bare_postgres_cpu_ms_per_workflow",
@@ -26,6 +32,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { bundleWorkflowCode, NativeConnection, type Worker } from '@temporalio/worker';
 import { loadConfig } from '../src/config';
 import { createApiClient } from '../src/db/apiClients';
@@ -49,6 +56,9 @@ const LATENCY_N = Number(arg('latency-n', '60'));
 const N = Number(arg('n', '400'));
 const ROUNDS = Number(arg('rounds', '4'));
 const CONCURRENCY = Number(arg('concurrency', '50'));
+const brokerLimitFlag = arg('broker-msgs-per-sec', '');
+const BROKER_MSGS_PER_SEC = brokerLimitFlag ? Number(brokerLimitFlag) : undefined;
+if (BROKER_MSGS_PER_SEC !== undefined && !(BROKER_MSGS_PER_SEC > 0)) throw new Error('--broker-msgs-per-sec takes a positive number');
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 const pct = (xs: number[], p: number) => {
@@ -117,7 +127,7 @@ async function main(): Promise<void> {
   );
   const logger = createLogger('bench-e2e', 'error');
   log(`bench:e2e on ${CLUSTER ? `the cluster at ${temporalAddress}` : 'the embedded dev server'}: starting the system...`);
-  const sys = await startSystem(config, logger, { headless: true, startWorker: false, schedules: false, progress: log });
+  const sys = await startSystem(config, logger, { headless: true, startWorker: false, schedules: false, progress: log, brokerMsgsPerSec: BROKER_MSGS_PER_SEC });
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
   let connection: NativeConnection | undefined;
@@ -227,6 +237,10 @@ async function main(): Promise<void> {
       const cpu0 = process.cpuUsage();
       const srv0 = procCpuSeconds(sys.devServer?.process.pid);
       const all0 = machineCpuSeconds();
+      // This process's event loop: a round whose few slowest completions stall for seconds is
+      // either blocked here (API, worker, simulator share the loop) or waiting on another process.
+      const loop = monitorEventLoopDelay({ resolution: 10 });
+      loop.enable();
       const t0 = performance.now();
       await Promise.all(
         Array.from({ length: CONCURRENCY }, async () => {
@@ -242,6 +256,7 @@ async function main(): Promise<void> {
           }
         }),
       );
+      loop.disable();
       const cpu = process.cpuUsage(cpu0);
       const pg = pgBetween(pg0, await pgRead());
       return {
@@ -250,6 +265,7 @@ async function main(): Promise<void> {
         commitsOurs: pg.oursCommits / n,
         commitsTemporal: pg.temporalCommits / n,
         perS: n / ((performance.now() - t0) / 1000),
+        loopMaxMs: loop.max / 1e6,
         lat,
         cpuMs: (cpu.user + cpu.system) / 1000 / n,
         serverCpuMs: ((procCpuSeconds(sys.devServer?.process.pid) - srv0) * 1000) / n,
@@ -327,6 +343,7 @@ async function main(): Promise<void> {
       addPg(pgBare, b);
       log(
         `  round ${round}/${ROUNDS}: instructions ${a.perS.toFixed(1)}/s (p50 ${r1(pct(a.lat, 50))} ms, max ${r1(Math.max(...a.lat))}), bare ${b.perS.toFixed(1)}/s (p50 ${r1(pct(b.lat, 50))} ms, max ${r1(Math.max(...b.lat))}); ` +
+          `this process's longest event-loop delay ${r1(a.loopMaxMs)} vs ${r1(b.loopMaxMs)} ms; ` +
           `CPU ms per completion: this process (API, worker, simulator, client) ${r1(a.cpuMs)} vs ${r1(b.cpuMs)}${sys.devServer ? `, Temporal server ${r1(a.serverCpuMs)} vs ${r1(b.serverCpuMs)}` : ''}, ` +
           `the machine (every process: Temporal, PostgreSQL, this one) ${r1(a.machineCpuMs)} vs ${r1(b.machineCpuMs)}; ` +
           `PostgreSQL for ALL-USE's statements ${r1(a.pgOursMs)} vs ${r1(b.pgOursMs)} (commits ${r1(a.commitsOurs)}), for Temporal's persistence ${r1(a.pgTemporalMs)} vs ${r1(b.pgTemporalMs)} (commits ${r1(a.commitsTemporal)} vs ${r1(b.commitsTemporal)})`,
@@ -350,6 +367,12 @@ async function main(): Promise<void> {
     );
     log(`activities at ${CONCURRENCY} in flight: ${describe(activityMs)}`);
     log(`broker: ${r2(orderMsgs)} order-session messages and ${r2(mdMsgs)} market-data requests per instruction; pacing errors ${stats1.pacingErrors - stats0.pacingErrors}`);
+    // The broker's rule caps instructions/s at limit / messages per instruction, whatever else is free.
+    const ceilingPerS = stats1.limitMsgsPerSec / Math.max(1, orderMsgs);
+    log(
+      `broker message limit ${stats1.limitMsgsPerSec}/s${BROKER_MSGS_PER_SEC ? " (lifted by --broker-msgs-per-sec: not IB's rule)" : ' (IB allows 50/s per API session)'}: ` +
+        `at most ${r1(ceilingPerS)} instructions/s, ${r2(ceilingPerS / ((per * ROUNDS) / bareS))} of the bare workflow's rate here`,
+    );
     agent.destroy();
     await pgAdmin.end();
     const sysTp = (per * ROUNDS) / sysS;
@@ -360,6 +383,9 @@ async function main(): Promise<void> {
       throughput_ratio: r2(sysTp / bareTp),
       throughput_ratio_by_round: roundRatios,
       broker_msgs_per_instruction: r2(orderMsgs + mdMsgs),
+      broker_msgs_per_sec_limit: stats1.limitMsgsPerSec,
+      broker_limit_lifted: BROKER_MSGS_PER_SEC !== undefined,
+      throughput_ceiling_ratio: r2(ceilingPerS / bareTp),
       latency_p50_ms: r1(pct(lat.sys, 50)),
       ack_p50_ms: r1(ackP50),
       bare_start_p50_ms: r1(startP50),

@@ -42,6 +42,12 @@ export interface SystemOptions {
   schedules?: boolean;
   /** `npm start`: issue (once) or reuse <dataDir>/local-credential.json (src/localCredential.ts). */
   localCredential?: boolean;
+  /**
+   * Benchmarks' diagnostic only: the adapter's message limit (default 45/s, under IB's 50) and,
+   * with the in-process simulator, the simulator's. Lifting it measures what ALL-USE itself costs
+   * apart from the broker's rule; never set it against a real gateway.
+   */
+  brokerMsgsPerSec?: number;
 }
 
 export interface System {
@@ -103,7 +109,7 @@ export async function startSystem(config: Config, logger: Logger, opts: SystemOp
 
     let simulator: Simulator | undefined;
     if (config.ibSimulator) {
-      simulator = await startSimulator(simulatorOptions(config));
+      simulator = await startSimulator({ ...simulatorOptions(config), ...(opts.brokerMsgsPerSec ? { pacingLimit: opts.brokerMsgsPerSec } : {}) });
       stops.push(() => simulator!.close());
     }
 
@@ -116,6 +122,7 @@ export async function startSystem(config: Config, logger: Logger, opts: SystemOp
         account: config.ibAccount,
         logger: logger.child({ component: 'broker' }),
         marketDataLimits: marketDataSettings().limits,
+        ...(opts.brokerMsgsPerSec ? { maxMsgsPerSec: opts.brokerMsgsPerSec } : {}),
       }),
     );
     stops.push(() => broker.disconnect());

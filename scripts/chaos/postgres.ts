@@ -3,7 +3,7 @@
  * pg_ctl on a free port): restarting it never touches the machine's server. Run as the
  * `postgres` OS user when this process is root (initdb refuses root).
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -28,6 +28,8 @@ export interface ThrowawayPostgres {
   restart(): Promise<void>;
   /** Stops it and removes its directory. */
   destroy(): Promise<void>;
+  /** Stops it at once, synchronously (`-m immediate`): the last resort of a second Ctrl-C. */
+  stopNow(): void;
 }
 
 export async function startThrowawayPostgres(dir: string): Promise<ThrowawayPostgres> {
@@ -51,6 +53,11 @@ export async function startThrowawayPostgres(dir: string): Promise<ThrowawayPost
     async restart() {
       await pgRun('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
       await start();
+    },
+    stopNow() {
+      const pgCtl = path.join(bin, 'pg_ctl');
+      const args = ['-D', data, '-m', 'immediate', '-w', '-t', '10', 'stop'];
+      spawnSync(asRoot ? 'runuser' : pgCtl, asRoot ? ['-u', 'postgres', '--', pgCtl, ...args] : args, { stdio: 'ignore', timeout: 15_000 });
     },
     async destroy() {
       await pgRun('pg_ctl', ['-D', data, '-m', 'fast', '-w', '-t', '30', 'stop']).catch(() => undefined);

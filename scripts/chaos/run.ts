@@ -14,6 +14,7 @@ import { getPrisma } from '../../src/db/client';
 import { reconciliationWorkflowId, type ReconciliationSummary } from '../../src/contracts/workflows/reconciliation';
 import { startReconciliation } from '../../src/reconcileTrigger';
 import { freePort } from '../../temporal/devServer';
+import { withTimeout } from '../../src/withTimeout';
 import { startCluster, type Cluster } from '../cluster';
 import { compareBooks, duplicatedOrders, lostInstructions, type BooksComparison } from './books';
 import { ChaosClient } from './client';
@@ -90,20 +91,42 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosFigures> {
   let client: ChaosClient | undefined;
   let cleaned: Promise<void> | undefined;
   const aborted = new AbortController();
+  /** When the first SIGINT/SIGTERM arrived (0: none). */
+  let signalledAt = 0;
   // Idempotent: from the end of the run, or from Ctrl-C / SIGTERM (the throw-away PostgreSQL must not outlive it).
   const cleanup = () =>
     (cleaned ??= (async () => {
       client?.close();
       if (!cluster) aborted.abort(); // still starting: startCluster stops what it started
-      await temporal?.connection.close().catch(() => undefined);
-      await cluster?.stop().catch(() => undefined);
+      // After a signal the load is still running: closing the connection under its calls makes a
+      // pending gRPC retry throw "Channel has been shut down" from a timer, uncaught, which ended
+      // the process before PostgreSQL was stopped (seen). The process exits right after anyway.
+      if (!signalledAt) await withTimeout(temporal?.connection.close() ?? Promise.resolve(), 5_000, 'closing the Temporal connection').catch(() => undefined);
+      // Bounded: a stuck stop must not keep PostgreSQL alive (each child process is killed after 15 s).
+      await withTimeout(cluster?.stop() ?? Promise.resolve(), 60_000, 'stopping the cluster').catch(() => undefined);
       await pg?.destroy().catch(() => undefined);
       if (process.env.CHAOS_KEEP_LOGS === '1') o.log(`chaos: logs kept in ${path.join(tmp, 'logs')}`);
       else fs.rmSync(tmp, { recursive: true, force: true });
     })());
-  const onSignal = () => void cleanup().finally(() => process.exit(130));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // `on`, not `once`: under tsx one Ctrl-C can arrive twice (the terminal's, then tsx's relay when
+  // the child's report raced it), and with no listener left the second ended the process in the
+  // middle of cleanup, leaving the throw-away PostgreSQL running. A repeat within a second is that
+  // echo; a later one is the user insisting: stop PostgreSQL at once, synchronously, and exit.
+  const onSignal = (sig: NodeJS.Signals) => {
+    const now = Date.now();
+    if (!signalledAt) {
+      signalledAt = now;
+      o.log(`chaos: ${sig}: stopping the cluster and the throw-away PostgreSQL (again to stop at once)...`);
+      void cleanup().finally(() => process.exit(130));
+    } else if (now - signalledAt > 1000) {
+      o.log(`chaos: ${sig} again: stopping the throw-away PostgreSQL now`);
+      pg?.stopNow();
+      fs.rmSync(tmp, { recursive: true, force: true });
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     o.log(`chaos: throw-away PostgreSQL in ${tmp}...`);
     pg = await startThrowawayPostgres(path.join(tmp, 'pg'));
