@@ -75,6 +75,13 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true });
   const args = ['server', 'start-dev', '--db-filename', opts.dbFile, '--ip', '127.0.0.1', '--port', String(opts.port)];
   args.push('--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal', '--log-level', 'warn');
+  // Every new task on one partition of its task queue (the server's default is four, which spread
+  // matching over hosts; the dev server is one). With four, a burst of tasks after a quiet spell
+  // landed on partitions no poller was waiting on (the worker autoscales its pollers down) and some
+  // sat there ~2 s: a workflow task or an activity task scheduled and not started for 2.0–2.3 s
+  // (their histories), which halved about one bench:e2e round in two, of either kind. Reads stay on four,
+  // so tasks an older run left on the other partitions of this database are still dispatched.
+  args.push('--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1');
   if (opts.uiPort !== undefined) args.push('--ui-port', String(opts.uiPort));
   else args.push('--headless');
   if (opts.metricsPort !== undefined) args.push('--metrics-port', String(opts.metricsPort));
