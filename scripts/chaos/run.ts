@@ -110,8 +110,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosFigures> {
     })());
   // `on`, not `once`: under tsx one Ctrl-C can arrive twice (the terminal's, then tsx's relay when
   // the child's report raced it), and with no listener left the second ended the process in the
-  // middle of cleanup, leaving the throw-away PostgreSQL running. A repeat within a second is that
-  // echo; a later one is the user insisting: stop PostgreSQL at once, synchronously, and exit.
+  // middle of cleanup, leaving the throw-away PostgreSQL running (seen: the process ended silently
+  // while stopping the cluster). A repeat within a second is that echo; a later one is the user
+  // insisting: kill what the run started, stop PostgreSQL at once, synchronously, and exit.
   const onSignal = (sig: NodeJS.Signals) => {
     const now = Date.now();
     if (!signalledAt) {
@@ -119,7 +120,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosFigures> {
       o.log(`chaos: ${sig}: stopping the cluster and the throw-away PostgreSQL (again to stop at once)...`);
       void cleanup().finally(() => process.exit(130));
     } else if (now - signalledAt > 1000) {
-      o.log(`chaos: ${sig} again: stopping the throw-away PostgreSQL now`);
+      o.log(`chaos: ${sig} again: killing the cluster's processes and stopping the throw-away PostgreSQL now`);
+      for (const p of [...(cluster?.workers ?? []), ...(cluster?.apis ?? []), ...(cluster ? [cluster.simulator] : [])]) p.kill9();
+      cluster?.temporal.process.kill('SIGKILL');
       pg?.stopNow();
       fs.rmSync(tmp, { recursive: true, force: true });
       process.exit(130);
