@@ -367,16 +367,16 @@ async function main(): Promise<void> {
     );
     log(`activities at ${CONCURRENCY} in flight: ${describe(activityMs)}`);
     log(`broker: ${r2(orderMsgs)} order-session messages and ${r2(mdMsgs)} market-data requests per instruction; pacing errors ${stats1.pacingErrors - stats0.pacingErrors}`);
+    const sysTp = (per * ROUNDS) / sysS;
+    const bareTp = (per * ROUNDS) / bareS;
     // The broker's rule caps instructions/s at limit / messages per instruction, whatever else is free.
     const ceilingPerS = stats1.limitMsgsPerSec / Math.max(1, orderMsgs);
     log(
       `broker message limit ${stats1.limitMsgsPerSec}/s${BROKER_MSGS_PER_SEC ? " (lifted by --broker-msgs-per-sec: not IB's rule)" : ' (IB allows 50/s per API session)'}: ` +
-        `at most ${r1(ceilingPerS)} instructions/s, ${r2(ceilingPerS / ((per * ROUNDS) / bareS))} of the bare workflow's rate here`,
+        `at most ${r1(ceilingPerS)} instructions/s, ${r2(ceilingPerS / bareTp)} of the bare workflow's rate here`,
     );
     agent.destroy();
     await pgAdmin.end();
-    const sysTp = (per * ROUNDS) / sysS;
-    const bareTp = (per * ROUNDS) / bareS;
     const out = {
       server: CLUSTER ? `cluster ${temporalAddress}` : 'dev-server',
       latency_ratio: r2(pct(lat.sys, 50) / pct(lat.bare, 50)),
