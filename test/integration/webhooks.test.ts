@@ -7,7 +7,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import type { RunningServer } from '../../src/api/app';
-import { EVENT_ID_HEADER, SIGNATURE_HEADER } from '../../src/contracts/webhooks';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { EVENT_ID_HEADER, SIGNATURE_HEADER, webhookDeliveryWorkflowId } from '../../src/contracts/webhooks';
 import type { System } from '../../src/system';
 import { verifyWebhook } from '../../src/webhooks/verify';
 import { enqueueStatusEvent, stalePendingTargets, statusEventOf } from '../../src/db/webhooks';
@@ -324,6 +325,16 @@ describe('webhooks: status pushed to STAR-LAB', function () {
     // fill) wakes the instruction's delivery and drains the event below before the sweeper can
     // (seen in CI: woken 0 with the schedule paused).
     await sys.client.workflow.getHandle(instructionWorkflowId(id)).result();
+    // Nor its delivery workflow: after sending FILLED it waits IDLE_MS for a wake, and a wake still on
+    // its way (a dispatch of the instruction's last steps) would make it drain the event below before
+    // the sweeper can (seen in CI again: woken 0). Ended here, as if its run had idled out: the
+    // sweeper is then the only one that can start the next run.
+    await sys.client.workflow
+      .getHandle(webhookDeliveryWorkflowId(registered.id, id))
+      .terminate('webhooks test: the sweeper must be the one to wake this delivery')
+      .catch((err: unknown) => {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      });
     // A booking whose dispatch after the commit failed: the event is in the outbox, nobody was woken.
     const lost = await enqueueStatusEvent(sys.prisma, { instructionId: id, type: 'POSITION_EXPIRED', dedupeKey: `${id}:sweep-test`, data: { symbol: 'GOOGL' } });
     expect(lost).to.deep.equal({ instructionId: id, endpointIds: [registered.id] });
