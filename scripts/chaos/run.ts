@@ -121,8 +121,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosFigures> {
       void cleanup().finally(() => process.exit(130));
     } else if (now - signalledAt > 1000) {
       o.log(`chaos: ${sig} again: killing the cluster's processes and stopping the throw-away PostgreSQL now`);
-      for (const p of [...(cluster?.workers ?? []), ...(cluster?.apis ?? []), ...(cluster ? [cluster.simulator] : [])]) p.kill9();
-      cluster?.temporal.process.kill('SIGKILL');
+      cluster?.killNow();
       pg?.stopNow();
       fs.rmSync(tmp, { recursive: true, force: true });
       process.exit(130);
