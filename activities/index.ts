@@ -8,7 +8,7 @@ import type { PrismaClient } from '../src/db/client';
 import { orderStatusFromDb, recordInstruction, recordInstructionWithoutWebhooks, recordOutcome, recordOutcomeWithoutWebhooks, type InstructionRecord } from '../src/db/instructions';
 import type { Logger } from '../src/logger';
 import type { InstructionState, TradeInstructionInput } from '../src/contracts/workflows/tradeInstruction';
-import { BROKER_DECLINE_FAILURE, instructionWorkflowId, KILL_SWITCH_FAILURE } from '../src/contracts/workflows/tradeInstruction';
+import { BROKER_DECLINE_FAILURE, initialInstructionState, instructionWorkflowId, KILL_SWITCH_FAILURE } from '../src/contracts/workflows/tradeInstruction';
 import { BrokerError } from './broker/errors';
 import type { ProtocolConfig } from '../src/domain/config';
 import type { Broker, BrokerOrderState } from '../src/contracts/broker';
@@ -59,6 +59,9 @@ export interface ActivityDeps {
 }
 
 export { toSummary, type BrokerUpdate } from './orderFollow';
+
+/** placeOrder's answer: the broker's state, and `recorded` once the step has recorded it itself (absent in histories from before). */
+export type PlacedUpdate = BrokerUpdate & { recorded?: boolean };
 
 export function createActivities({ prisma, broker, logger, protocol, clock = systemClock, risk = DEFAULT_RISK_SETTINGS, brokerIsSimulator = false, marketMemo }: ActivityDeps) {
   const toUpdate = (s: BrokerOrderState): BrokerUpdate => toUpdateAt(s, clock);
@@ -141,6 +144,71 @@ export function createActivities({ prisma, broker, logger, protocol, clock = sys
     return rejectionsCounted(input, await checkInstructionRisk(riskDeps, input));
   }
 
+  /** Sends the order at most once: a retry follows the order an earlier attempt sent, whatever happened since. */
+  async function placeOrFollow(input: TradeInstructionInput): Promise<BrokerUpdate> {
+    // A retry after an earlier attempt reached the broker: that order exists and must be
+    // followed, whatever happened since (a halt must not orphan a live order).
+    if (Context.current().info.attempt > 1) {
+      await broker.connect();
+      // This process's book (synced at connect) first; then a fresh search of the broker's open,
+      // executed and completed orders: the earlier attempt may have run on another worker
+      // (another client id). A search that fails throws, and Temporal retries: never place blind.
+      const known = (await broker.findOrder(input.allUseOrderId)) ?? (broker.searchOrder ? await broker.searchOrder(input.allUseOrderId) : null);
+      if (known) return toUpdate(known);
+    }
+    // A halt may come after the risk check passed: look again right before sending.
+    const halted = await haltedScope(prisma, controlScopesOf(input.accountId, input.instruction.account_tag));
+    if (halted) {
+      riskRejectionsTotal.inc({ reason: 'KILL_SWITCH' });
+      // BENIGN: a decline the operator asked for, not an error (the SDK logs it at DEBUG).
+      throw ApplicationFailure.create({ message: `KILL_SWITCH: scope=${halted.scope}, reason=${halted.reason ?? 'halted'}`, type: KILL_SWITCH_FAILURE, nonRetryable: true, category: 'BENIGN' });
+    }
+    // A shadow family (A/B experiment) trades on the simulator only: never on a live gateway.
+    if (!brokerIsSimulator && input.accountId && (await isShadowAccount(prisma, input.accountId)))
+      throw ApplicationFailure.nonRetryable(`SHADOW_ACCOUNT_LIVE_BROKER: account=${input.accountId} belongs to a shadow family and the broker is not the simulator`, BROKER_DECLINE_FAILURE);
+    const order = await (async () => {
+      await broker.connect();
+      return broker.placeOrder(toBrokerOrder(input.allUseOrderId, input.instruction));
+    })().catch((err: unknown) => {
+      // A refusal that no retry can change ends the order; outages stay retryable.
+      if (err instanceof BrokerError && !err.retryable) throw ApplicationFailure.nonRetryable(`BROKER_DECLINED: ${err.message}`, BROKER_DECLINE_FAILURE);
+      throw err;
+    });
+    log(input).info('order at broker', { broker_order_id: order.brokerOrderId, status: order.status });
+    return toUpdate(order);
+  }
+
+  /** An outcome's record: the order's status, its fills and the position they move (and the reservation's release once terminal). */
+  async function recordOutcomeStep(input: TradeInstructionInput, state: InstructionState, order: BrokerOrderState | null): Promise<void> {
+    // A terminal state with complete commissions is recorded once, last (a retried step may count it again).
+    if (isTerminal(state.status) && state.commissionsComplete) instructionsTotal.inc({ source: input.source.toLowerCase(), scheme: input.instruction.scheme_type, status: state.status.toLowerCase() });
+    const spec = actionSpec(input.instruction.trade_action);
+    const owner = input.accountId ? { ownerKind: 'ACCOUNT', ownerId: input.accountId } : { ownerKind: 'STRATEGY', ownerId: `${input.clientName}:${input.instruction.starlab_strategy_id}` };
+    const brokerOrder = order ? { brokerOrderId: order.brokerOrderId, permId: order.permId, fills: order.fills } : null;
+    const position = {
+      ...owner,
+      contract: {
+        symbol: input.instruction.symbol,
+        secType: spec.secType,
+        expiry: ymdOfIso(input.instruction.expiration_date ?? ''),
+        strike: input.instruction.strike_price ?? 0,
+        right: spec.right ?? '',
+        multiplier: multiplierOf(spec.secType),
+        sign: spec.side === 'BUY' ? 1 : -1,
+      },
+    } as const;
+    // A terminal order no longer ties up capital in its segment (idempotent): released with the
+    // outcome in two round trips when the client has no webhook endpoint (no event to write).
+    const fast = () => recordOutcomeWithoutWebhooks({ prisma, allUseOrderId: input.allUseOrderId, outcome: state, order: brokerOrder, position, releaseReservation: isTerminal(state.status) });
+    if (await fastUnlessHooked(input.clientName, fast)) return;
+    if (isTerminal(state.status)) await releaseReservation(prisma, input.allUseOrderId);
+    let targets: WebhookTargets | null = null;
+    await recordOutcome(prisma, input.allUseOrderId, state, brokerOrder, position, async (tx) => void (targets = await statusEventOf(tx, input.allUseOrderId, state, input.clientName)));
+    if (!targets) hooked.delete(input.clientName);
+    // After commit: start or wake the webhook deliveries (they run apart from this instruction).
+    await dispatchFromActivity(targets);
+  }
+
   return {
     ...createProtocolActivities({ prisma, broker, logger, protocol, clock, marketMemo }),
     ...createExperimentActivities({ prisma, logger }),
@@ -168,41 +236,22 @@ export function createActivities({ prisma, broker, logger, protocol, clock = sys
       return checkRiskStep(input);
     },
 
-    async placeOrder(input: TradeInstructionInput): Promise<BrokerUpdate> {
-      // A retry after an earlier attempt reached the broker: that order exists and must be
-      // followed, whatever happened since (a halt must not orphan a live order).
-      if (Context.current().info.attempt > 1) {
-        await broker.connect();
-        // This process's book (synced at connect) first; then a fresh search of the broker's open,
-        // executed and completed orders: the earlier attempt may have run on another worker
-        // (another client id). A search that fails throws, and Temporal retries: never place blind.
-        const known = (await broker.findOrder(input.allUseOrderId)) ?? (broker.searchOrder ? await broker.searchOrder(input.allUseOrderId) : null);
-        if (known) return toUpdate(known);
-      }
-      // A halt may come after the risk check passed: look again right before sending.
-      const halted = await haltedScope(prisma, controlScopesOf(input.accountId, input.instruction.account_tag));
-      if (halted) {
-        riskRejectionsTotal.inc({ reason: 'KILL_SWITCH' });
-        // BENIGN: a decline the operator asked for, not an error (the SDK logs it at DEBUG).
-        throw ApplicationFailure.create({ message: `KILL_SWITCH: scope=${halted.scope}, reason=${halted.reason ?? 'halted'}`, type: KILL_SWITCH_FAILURE, nonRetryable: true, category: 'BENIGN' });
-      }
-      // A shadow family (A/B experiment) trades on the simulator only: never on a live gateway.
-      if (!brokerIsSimulator && input.accountId && (await isShadowAccount(prisma, input.accountId)))
-        throw ApplicationFailure.nonRetryable(`SHADOW_ACCOUNT_LIVE_BROKER: account=${input.accountId} belongs to a shadow family and the broker is not the simulator`, BROKER_DECLINE_FAILURE);
+    /**
+     * Places the order and records the broker's answer in the same step (`recorded`), instead of in
+     * a local activity after it: one workflow round trip fewer per instruction (bench:e2e,
+     * docs/OPERATIONS-CLUSTER.md "Seventh round"). A recording that fails fails the attempt; the
+     * retry finds the order the first attempt sent (never a second one) and records it then.
+     */
+    async placeOrder(input: TradeInstructionInput): Promise<PlacedUpdate> {
       const ctx = Context.current();
       const beat = setInterval(() => ctx.heartbeat(), 5_000); // placing may queue behind the pacing limiter
-      const order = await (async () => {
-        await broker.connect();
-        return broker.placeOrder(toBrokerOrder(input.allUseOrderId, input.instruction));
-      })()
-        .catch((err: unknown) => {
-          // A refusal that no retry can change ends the order; outages stay retryable.
-          if (err instanceof BrokerError && !err.retryable) throw ApplicationFailure.nonRetryable(`BROKER_DECLINED: ${err.message}`, BROKER_DECLINE_FAILURE);
-          throw err;
-        })
-        .finally(() => clearInterval(beat));
-      log(input).info('order at broker', { broker_order_id: order.brokerOrderId, status: order.status });
-      return toUpdate(order);
+      try {
+        const update = await placeOrFollow(input);
+        await recordOutcomeStep(input, { ...initialInstructionState(input.receivedAt), ...update.summary }, update.order);
+        return { ...update, recorded: true };
+      } finally {
+        clearInterval(beat);
+      }
     },
 
     async cancelBrokerOrder(allUseOrderId: string): Promise<void> {
@@ -226,36 +275,7 @@ export function createActivities({ prisma, broker, logger, protocol, clock = sys
     /** Follows the order at the broker; an order the broker does not know becomes a recorded case (orderFollow.ts). */
     awaitOrderUpdate: createOrderFollower({ prisma, broker, logger, clock }).awaitOrderUpdate,
 
-    async recordOutcome(input: TradeInstructionInput, state: InstructionState, order: BrokerOrderState | null): Promise<void> {
-      // The workflow records a terminal state with complete commissions exactly once, last.
-      if (isTerminal(state.status) && state.commissionsComplete)
-        instructionsTotal.inc({ source: input.source.toLowerCase(), scheme: input.instruction.scheme_type, status: state.status.toLowerCase() });
-      const spec = actionSpec(input.instruction.trade_action);
-      const owner = input.accountId ? { ownerKind: 'ACCOUNT', ownerId: input.accountId } : { ownerKind: 'STRATEGY', ownerId: `${input.clientName}:${input.instruction.starlab_strategy_id}` };
-      const brokerOrder = order ? { brokerOrderId: order.brokerOrderId, permId: order.permId, fills: order.fills } : null;
-      const position = {
-        ...owner,
-        contract: {
-          symbol: input.instruction.symbol,
-          secType: spec.secType,
-          expiry: ymdOfIso(input.instruction.expiration_date ?? ''),
-          strike: input.instruction.strike_price ?? 0,
-          right: spec.right ?? '',
-          multiplier: multiplierOf(spec.secType),
-          sign: spec.side === 'BUY' ? 1 : -1,
-        },
-      } as const;
-      // A terminal order no longer ties up capital in its segment (idempotent): released with the
-      // outcome in two round trips when the client has no webhook endpoint (no event to write).
-      const fast = () => recordOutcomeWithoutWebhooks({ prisma, allUseOrderId: input.allUseOrderId, outcome: state, order: brokerOrder, position, releaseReservation: isTerminal(state.status) });
-      if (await fastUnlessHooked(input.clientName, fast)) return;
-      if (isTerminal(state.status)) await releaseReservation(prisma, input.allUseOrderId);
-      let targets: WebhookTargets | null = null;
-      await recordOutcome(prisma, input.allUseOrderId, state, brokerOrder, position, async (tx) => void (targets = await statusEventOf(tx, input.allUseOrderId, state, input.clientName)));
-      if (!targets) hooked.delete(input.clientName);
-      // After commit: start or wake the webhook deliveries (they run apart from this instruction).
-      await dispatchFromActivity(targets);
-    },
+    recordOutcome: recordOutcomeStep,
 
     async orderStatus(allUseOrderId: string) {
       const row = await orderStatusFromDb(prisma, allUseOrderId);

@@ -7,7 +7,7 @@ import { ActivityFailure, ApplicationFailure, allHandlersFinished, condition, co
 import type { OrderStatus } from '../src/contracts/instruction';
 import type { Activities, BrokerUpdate } from '../activities';
 import { isTerminal } from '../src/contracts/orderStatus';
-import { cancelUpdate, DECLINE_FAILURES, stateQuery, type CancelResult, type InstructionState, type TradeInstructionInput } from '../src/contracts/workflows/tradeInstruction';
+import { cancelUpdate, DECLINE_FAILURES, initialInstructionState, stateQuery, type CancelResult, type InstructionState, type TradeInstructionInput } from '../src/contracts/workflows/tradeInstruction';
 
 /** A business decline from placeOrder ends the order REJECTED with its reason; anything else fails. */
 const declineReason = (err: unknown): string | null =>
@@ -32,17 +32,7 @@ const WAIT_SLICE_MS = 5 * 60_000;
 const CANCEL: unique symbol = Symbol('cancel');
 
 export async function tradeInstruction(input: TradeInstructionInput, carried?: InstructionState): Promise<InstructionState> {
-  const state: InstructionState = carried ?? {
-    status: 'PENDING_SUBMIT',
-    filledQuantity: 0,
-    averageFillPrice: null,
-    commission: 0,
-    brokerOrderId: null,
-    rejectReason: null,
-    updatedAt: input.receivedAt,
-    cancelRequested: false,
-    commissionsComplete: false,
-  };
+  const state: InstructionState = carried ?? initialInstructionState(input.receivedAt);
   setHandler(stateQuery, () => ({ ...state, input }));
   setHandler(cancelUpdate, (reason: string): CancelResult => {
     if (isTerminal(state.status)) return { status: 'FAILED', message: `order is already ${state.status}` };
@@ -76,7 +66,10 @@ export async function tradeInstruction(input: TradeInstructionInput, carried?: I
     if (typeof placed === 'string') return finish('REJECTED', placed);
     apply(placed.summary);
     knownKey = placed.key;
-    await db.recordOutcome(input, state, placed.order);
+    // placeOrder records the broker's answer itself (`recorded`): one local activity fewer per
+    // instruction. A result without the flag (a history from before it) is recorded here, as it
+    // was then; the flag is in the history, so a replay takes the same branch.
+    if (!placed.recorded) await db.recordOutcome(input, state, placed.order);
   }
 
   // Follow the broker until a terminal status. The pending long-poll survives a cancel

@@ -42,7 +42,7 @@ describe('STAR-LAB API: contract', function () {
     expect(Object.keys(st)).to.include.members(Object.keys(SEED.orderStatus));
   });
 
-  it('when an instruction is submitted, then its workflow records and risk-checks it in one step, with no patch marker or search-attribute upsert in its history', async () => {
+  it('when an instruction is submitted, then its workflow records and risk-checks it in one step and places and records the fill in one more, with no patch marker or search-attribute upsert in its history', async () => {
     const ack = await submit(s, c, instruction(uniq('DIS_HIST'), { trade_action: 'BUY_STOCK', expiration_date: undefined, strike_price: undefined, quantity: 1 }));
     expect(ack.status).to.equal(201);
     await waitStatus(s, c, ack.body.all_use_order_id, ['FILLED']);
@@ -57,6 +57,10 @@ describe('STAR-LAB API: contract', function () {
     // Before placeOrder (the first regular activity) one local activity, recordAndCheckRisk; the two-step path has two.
     const placed = events.findIndex((e) => e.activityTaskScheduledEventAttributes);
     expect(events.slice(0, placed).filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')).to.have.length(1);
+    // placeOrder records the broker's answer itself: an order filled at once needs no step after it.
+    expect(events.slice(placed).filter((e) => e.markerRecordedEventAttributes || e.activityTaskScheduledEventAttributes)).to.have.length(1);
+    const row = await s.sys.prisma.order.findUniqueOrThrow({ where: { instructionId: ack.body.all_use_order_id } });
+    expect([row.status, row.filledQuantity]).to.deep.equal(['FILLED', 1]);
   });
 
   it('when every trade_action, scheme_type, order_type and time_in_force is used, then every position_type is reported and performance adds up', async () => {

@@ -21,7 +21,7 @@ import { runCli } from './_cli';
 import { call, instruction, operatorApi, OPERATOR_TOKEN, TRADING, uniq } from './ops-helpers';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { toBrokerOrder } from '../../src/domain/instrument';
-import type { BrokerUpdate } from '../../activities';
+import type { PlacedUpdate } from '../../activities';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -152,11 +152,17 @@ describe('ops: kill switch and reduce-only', function () {
       expect([(err as ApplicationFailure).type, (err as ApplicationFailure).nonRetryable]).to.deep.equal([KILL_SWITCH_FAILURE, true]);
       // A retry whose first attempt already reached the broker follows that order, halt or not:
       // declining it would orphan a live order.
-      const sent = { ...input, allUseOrderId: `au_sent_${coid}` };
+      // Its own client_order_id: the row is unique per client and client_order_id.
+      const sent = { ...input, allUseOrderId: `au_sent_${coid}`, instruction: { ...input.instruction, client_order_id: `${coid}_sent` } };
+      await acts.recordInstruction(sent);
       const atBroker = await sys.broker.placeOrder(toBrokerOrder(sent.allUseOrderId, sent.instruction));
-      const retried: BrokerUpdate = await new MockActivityEnvironment({ attempt: 2 }).run((i: TradeInstructionInput) => acts.placeOrder(i), sent);
+      const retried: PlacedUpdate = await new MockActivityEnvironment({ attempt: 2 }).run((i: TradeInstructionInput) => acts.placeOrder(i), sent);
       expect(retried.order.brokerOrderId).to.equal(atBroker.brokerOrderId);
       expect(sys.simulator!.orders().filter((o) => o.orderRef === sent.allUseOrderId)).to.have.length(1);
+      // The step records what it found, as it records what it sends.
+      expect(retried.recorded).to.equal(true);
+      const booked = await sys.prisma.order.findUniqueOrThrow({ where: { instructionId: sent.allUseOrderId } });
+      expect([booked.brokerOrderId, booked.status]).to.deep.equal([atBroker.brokerOrderId, retried.order.status]);
     } finally {
       await call(op.url, 'POST', '/api/v1/operator/resume', {});
     }

@@ -4,9 +4,10 @@
  * (it is reported `in_flight`); a position nobody ordered still is.
  */
 import { expect } from 'chai';
+import type pg from 'pg';
 import { DateTime } from 'luxon';
-import type { BrokerOrderState } from '../../src/contracts/broker';
-import type { InstructionState, TradeInstructionInput } from '../../src/contracts/workflows/tradeInstruction';
+import type { InstructionState } from '../../src/contracts/workflows/tradeInstruction';
+import { poolOf } from '../../src/db/client';
 import { instructionWorkflowId } from '../../src/contracts/workflows/tradeInstruction';
 import { latestRun } from '../../src/db/books';
 import { reconciliationUnexplained } from '../../src/metrics';
@@ -18,42 +19,39 @@ const ny = (day: string, hm: string) => DateTime.fromISO(`${day}T${hm}`, { zone:
 describe('reconciliation with a fill in flight (simulator)', function () {
   this.timeout(300_000);
   let h: BooksHarness;
-  // While held, the workflow cannot record an outcome that carries fills (its local activity
-  // fails after a few seconds and is retried): the broker has the fill, the books do not.
-  let hold: Promise<void> | null = null;
-  let release = (): void => undefined;
-  const heldCalls: string[] = [];
+  // While held, the step that records the broker's answer waits on the executions table (locked, as
+  // a busy database would hold it): the broker has the fill, the books do not.
+  let held: pg.PoolClient | null = null;
+  const hold = async () => {
+    held = await poolOf(h.prisma)!.connect();
+    await held.query('BEGIN');
+    await held.query('LOCK TABLE executions IN EXCLUSIVE MODE'); // reads go on; writes wait
+  };
+  const release = async () => {
+    const c = held;
+    held = null;
+    if (!c) return;
+    await c.query('ROLLBACK').catch(() => undefined);
+    c.release();
+  };
+  const recordingWaits = async () =>
+    Number((await h.prisma.$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND relation = 'executions'::regclass`))[0]!.n) > 0;
 
   before(async () => {
-    h = await startBooksHarness({
-      startTime: ny('2027-06-07', '10:00'),
-      clientId: 43,
-      activities: (prod) => ({
-        ...prod,
-        async recordOutcome(input: TradeInstructionInput, state: InstructionState, order: BrokerOrderState | null): Promise<void> {
-          if (hold && order?.fills.length) {
-            heldCalls.push(input.allUseOrderId);
-            const gate = hold;
-            const released = await Promise.race([gate.then(() => true), new Promise<false>((ok) => setTimeout(() => ok(false), 3000))]);
-            if (!released) throw new Error('test: recording of the fill held');
-          }
-          return prod.recordOutcome(input, state, order);
-        },
-      }),
-    });
+    h = await startBooksHarness({ startTime: ny('2027-06-07', '10:00'), clientId: 43 });
     expect(await reconcileNow(h)).to.include({ differences: 0, unexplained: 0 });
   });
   after(async () => {
-    release();
+    await release();
     reconciliationUnexplained.set(0);
     await h?.stop();
   });
 
   it('a fill at the broker whose recording is delayed: in_flight, nothing booked, no reduce-only; once recorded the books equal the broker', async () => {
-    hold = new Promise<void>((ok) => (release = ok));
+    await hold();
     const { id } = await instruct(h, { starlab_strategy_id: 'S_FLY', trade_action: 'SELL_TO_OPEN_PUT', symbol: 'AAPL', strike_price: 180, expiration_date: '2027-06-11' }, false);
     await until(async () => h.sim.executions().some((e) => e.orderRef === id), 30_000, 'the fill at the simulator');
-    await until(async () => heldCalls.includes(id), 30_000, 'the workflow trying to record the fill');
+    await until(recordingWaits, 30_000, 'the workflow trying to record the fill');
     expect(await h.prisma.execution.count({ where: { instructionId: id } })).to.equal(0);
 
     const r = await reconcileNow(h);
@@ -65,8 +63,7 @@ describe('reconciliation with a fill in flight (simulator)', function () {
     // Reconciliation booked nothing for it: the workflow records it.
     expect(await h.prisma.bookEntry.count({ where: { kind: 'FILL' } })).to.equal(0);
 
-    hold = null;
-    release();
+    await release();
     const state = (await h.sys.client.workflow.getHandle(instructionWorkflowId(id)).result()) as InstructionState;
     expect(state.status).to.equal('FILLED');
     const e = await h.prisma.execution.findFirstOrThrow({ where: { instructionId: id } });

@@ -43,6 +43,19 @@ export interface InstructionState {
   commissionsComplete: boolean;
 }
 
+/** An instruction's state before anything happened to it: the workflow's start, and what placeOrder records the broker's answer over. */
+export const initialInstructionState = (receivedAt: string): InstructionState => ({
+  status: 'PENDING_SUBMIT',
+  filledQuantity: 0,
+  averageFillPrice: null,
+  commission: 0,
+  brokerOrderId: null,
+  rejectReason: null,
+  updatedAt: receivedAt,
+  cancelRequested: false,
+  commissionsComplete: false,
+});
+
 export interface CancelResult {
   status: 'CANCEL_REQUESTED' | 'FAILED';
   message: string;
