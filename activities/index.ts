@@ -60,6 +60,9 @@ export interface ActivityDeps {
 
 export { toSummary, type BrokerUpdate } from './orderFollow';
 
+/** How long placeOrder retries recording the broker's answer before it fails the attempt (then Temporal retries it). */
+const RECORD_RETRY_MS = 30_000;
+
 /** placeOrder's answer: the broker's state, and `recorded` once the step has recorded it itself (absent in histories from before). */
 export type PlacedUpdate = BrokerUpdate & { recorded?: boolean };
 
@@ -178,6 +181,26 @@ export function createActivities({ prisma, broker, logger, protocol, clock = sys
     return toUpdate(order);
   }
 
+  /**
+   * The broker's answer to placeOrder, recorded. A failed write (PostgreSQL restarting) is retried
+   * here for up to RECORD_RETRY_MS, 0.2 s apart doubling to 2 s, as the workflow's local step that
+   * recorded it before did: failing the attempt instead would wait out Temporal's 1 s, 2 s, 4 s …
+   * backoff and search the broker again for an order this attempt already holds.
+   */
+  async function recordPlaced(input: TradeInstructionInput, update: BrokerUpdate): Promise<void> {
+    const ctx = Context.current();
+    const started = Date.now();
+    for (let delay = 200; ; delay = Math.min(delay * 2, 2_000)) {
+      try {
+        return await recordOutcomeStep(input, { ...initialInstructionState(input.receivedAt), ...update.summary }, update.order);
+      } catch (err) {
+        if (Date.now() - started + delay > RECORD_RETRY_MS) throw err;
+        log(input).warn('recording the broker answer failed; retrying', { err: (err as Error).message, retry_in_ms: delay });
+        await ctx.sleep(delay); // rejects when the activity is cancelled or its worker stops
+      }
+    }
+  }
+
   /** An outcome's record: the order's status, its fills and the position they move (and the reservation's release once terminal). */
   async function recordOutcomeStep(input: TradeInstructionInput, state: InstructionState, order: BrokerOrderState | null): Promise<void> {
     // A terminal state with complete commissions is recorded once, last (a retried step may count it again).
@@ -247,7 +270,7 @@ export function createActivities({ prisma, broker, logger, protocol, clock = sys
       const beat = setInterval(() => ctx.heartbeat(), 5_000); // placing may queue behind the pacing limiter
       try {
         const update = await placeOrFollow(input);
-        await recordOutcomeStep(input, { ...initialInstructionState(input.receivedAt), ...update.summary }, update.order);
+        await recordPlaced(input, update);
         return { ...update, recorded: true };
       } finally {
         clearInterval(beat);
