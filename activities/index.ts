@@ -262,8 +262,9 @@ export function createActivities({ prisma, broker, logger, protocol, clock = sys
     /**
      * Places the order and records the broker's answer in the same step (`recorded`), instead of in
      * a local activity after it: one workflow round trip fewer per instruction (bench:e2e,
-     * docs/OPERATIONS-CLUSTER.md "Seventh round"). A recording that fails fails the attempt; the
-     * retry finds the order the first attempt sent (never a second one) and records it then.
+     * docs/OPERATIONS-CLUSTER.md "Seventh round"). A write that still fails after recordPlaced's
+     * retries fails the attempt; Temporal's retry finds the order the first attempt sent (never a
+     * second one) and records it then.
      */
     async placeOrder(input: TradeInstructionInput): Promise<PlacedUpdate> {
       const ctx = Context.current();
