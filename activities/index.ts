@@ -35,6 +35,7 @@ import { createComplianceActivities } from './compliance';
 import { createExperimentActivities } from './experiments';
 import { isShadowAccount } from '../src/db/experiments';
 import { statusEventOf, type WebhookTargets } from '../src/db/webhooks';
+import { backoffDelay } from '../src/waitFor';
 
 export interface ActivityDeps {
   prisma: PrismaClient;
@@ -183,17 +184,19 @@ export function createActivities({ prisma, broker, logger, protocol, clock = sys
 
   /**
    * The broker's answer to placeOrder, recorded. A failed write (PostgreSQL restarting) is retried
-   * here for up to RECORD_RETRY_MS, 0.2 s apart doubling to 2 s, as the workflow's local step that
-   * recorded it before did: failing the attempt instead would wait out Temporal's 1 s, 2 s, 4 s …
+   * here for up to RECORD_RETRY_MS, ~0.2 s apart doubling to 2 s (waitFor's `backoffDelay`, with its
+   * jitter: the in-flight orders of one outage do not retry in step), as the workflow's local step
+   * that recorded it before did: failing the attempt instead would wait out Temporal's 1 s, 2 s, 4 s …
    * backoff and search the broker again for an order this attempt already holds.
    */
   async function recordPlaced(input: TradeInstructionInput, update: BrokerUpdate): Promise<void> {
     const ctx = Context.current();
     const started = Date.now();
-    for (let delay = 200; ; delay = Math.min(delay * 2, 2_000)) {
+    for (let failures = 1; ; failures++) {
       try {
         return await recordOutcomeStep(input, { ...initialInstructionState(input.receivedAt), ...update.summary }, update.order);
       } catch (err) {
+        const delay = backoffDelay(failures, 200, 2_000);
         if (Date.now() - started + delay > RECORD_RETRY_MS) throw err;
         log(input).warn('recording the broker answer failed; retrying', { err: (err as Error).message, retry_in_ms: delay });
         await ctx.sleep(delay); // rejects when the activity is cancelled or its worker stops

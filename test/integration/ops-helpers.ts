@@ -3,6 +3,9 @@
  * operator API enabled, a fetch helper with the operator token, and an instruction body.
  */
 import { createApp, startServer, type RunningServer } from '../../src/api/app';
+import { allUseOrderId, requestHash } from '../../src/contracts/ids';
+import { parseTradeInstruction } from '../../src/contracts/instruction';
+import type { TradeInstructionInput } from '../../src/contracts/workflows/tradeInstruction';
 import { createLogger } from '../../src/logger';
 import type { System } from '../../src/system';
 import { seedInstruction } from '../fixtures/instructions';
@@ -40,3 +43,13 @@ export const instruction = (coid: string, over: Record<string, unknown> = {}) =>
   seedInstruction({ starlab_strategy_id: `OPS_${process.pid}`, scheme_type: 'WIS', client_order_id: coid, account_tag: 'STARLAB_OPS', ...over });
 
 export const TRADING = '/api/v1/starlab_interface/trading';
+
+/**
+ * The workflow input the API starts for `instruction(coid, over)` from the client 'local': the body
+ * parsed as the API parses it, its request hash, its id. For tests that start or run a step past the door.
+ */
+export function apiInput(coid: string, over: Record<string, unknown> = {}): TradeInstructionInput {
+  const parsed = parseTradeInstruction(instruction(coid, over));
+  if (!parsed.success) throw new Error(JSON.stringify(parsed.errors));
+  return { allUseOrderId: allUseOrderId('local', coid), clientName: 'local', source: 'STARLAB', requestHash: requestHash(parsed.data), instruction: parsed.data, receivedAt: new Date().toISOString() };
+}

@@ -10,15 +10,14 @@ import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../activities';
 import { createApp, startServer, type RunningServer } from '../../src/api/app';
-import { allUseOrderId, requestHash } from '../../src/contracts/ids';
+import { allUseOrderId } from '../../src/contracts/ids';
 import { createLogger } from '../../src/logger';
 import type { System } from '../../src/system';
 import { instructionWorkflowId, KILL_SWITCH_FAILURE, type TradeInstructionInput } from '../../src/contracts/workflows/tradeInstruction';
 import { tradeInstruction } from '../../workflows/tradeInstruction';
-import { parseTradeInstruction } from '../../src/contracts/instruction';
 import { api, getSystem, until } from './_system';
 import { runCli } from './_cli';
-import { call, instruction, operatorApi, OPERATOR_TOKEN, TRADING, uniq } from './ops-helpers';
+import { apiInput, call, instruction, operatorApi, OPERATOR_TOKEN, TRADING, uniq } from './ops-helpers';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { toBrokerOrder } from '../../src/domain/instrument';
 import type { PlacedUpdate } from '../../activities';
@@ -113,16 +112,7 @@ describe('ops: kill switch and reduce-only', function () {
     try {
       // The API refuses new instructions while halted (503 TRADING_HALTED): this one was already
       // in flight, so it is started the way the API starts it, past the door.
-      const parsed = parseTradeInstruction(instruction(coid));
-      if (!parsed.success) throw new Error(JSON.stringify(parsed.errors));
-      const inFlight: TradeInstructionInput = {
-        allUseOrderId: id,
-        clientName: 'local',
-        source: 'STARLAB',
-        requestHash: requestHash(parsed.data),
-        instruction: parsed.data,
-        receivedAt: new Date().toISOString(),
-      };
+      const inFlight = apiInput(coid);
       await sys.client.workflow.start(tradeInstruction, {
         workflowId: instructionWorkflowId(id),
         taskQueue: sys.config.temporalTaskQueue,

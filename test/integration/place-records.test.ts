@@ -6,13 +6,11 @@
 import { expect } from 'chai';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities, type PlacedUpdate } from '../../activities';
-import { allUseOrderId, requestHash } from '../../src/contracts/ids';
-import { parseTradeInstruction } from '../../src/contracts/instruction';
 import type { TradeInstructionInput } from '../../src/contracts/workflows/tradeInstruction';
 import { createLogger } from '../../src/logger';
 import type { System } from '../../src/system';
 import { getSystem } from './_system';
-import { instruction, uniq } from './ops-helpers';
+import { apiInput, uniq } from './ops-helpers';
 
 describe('placeOrder records what the broker answered', function () {
   this.timeout(120_000);
@@ -23,16 +21,7 @@ describe('placeOrder records what the broker answered', function () {
 
   it('when the outcome cannot be written for a moment, then the step retries the write and answers recorded, with one broker order', async () => {
     const coid = uniq('place_rec');
-    const parsed = parseTradeInstruction(instruction(coid, { trade_action: 'BUY_STOCK', quantity: 1, expiration_date: undefined, strike_price: undefined }));
-    if (!parsed.success) throw new Error(JSON.stringify(parsed.errors));
-    const input: TradeInstructionInput = {
-      allUseOrderId: allUseOrderId('local', coid),
-      clientName: 'local',
-      source: 'STARLAB',
-      requestHash: requestHash(parsed.data),
-      instruction: parsed.data,
-      receivedAt: new Date().toISOString(),
-    };
+    const input = apiInput(coid, { trade_action: 'BUY_STOCK', quantity: 1, expiration_date: undefined, strike_price: undefined });
     const acts = createActivities({ prisma: sys.prisma, broker: sys.broker, logger: createLogger('test', 'error') });
     await acts.recordInstruction(input);
     // The executions table is gone for ~1.5 s: every write of the outcome fails until it is back.
