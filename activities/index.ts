@@ -66,6 +66,8 @@ const RECORD_RETRY_MS = 30_000;
 
 /** placeOrder's answer: the broker's state, and `recorded` once the step has recorded it itself (absent in histories from before). */
 export type PlacedUpdate = BrokerUpdate & { recorded?: boolean };
+/** submitOrder's answer: the order placed and its answer recorded, or the risk check's rejection (nothing sent). */
+export type SubmittedUpdate = PlacedUpdate | { rejected: string };
 
 export function createActivities({ prisma, broker, logger, protocol, clock = systemClock, risk = DEFAULT_RISK_SETTINGS, brokerIsSimulator = false, marketMemo }: ActivityDeps) {
   const toUpdate = (s: BrokerOrderState): BrokerUpdate => toUpdateAt(s, clock);
@@ -144,22 +146,50 @@ export function createActivities({ prisma, broker, logger, protocol, clock = sys
     log(input).info('instruction recorded', { all_use_order_id: input.allUseOrderId });
   }
 
+  /**
+   * recordInstruction and checkRisk as one step: the instruction row and the passing verdict's
+   * reservation commit in one transaction, one WAL flush instead of two (a commit waits for its
+   * flush: 0.2 ms on an idle disk here, 2.5 ms while another process writes;
+   * docs/OPERATIONS-CLUSTER.md). A client with a webhook endpoint records its row with its RECEIVED
+   * event first, then is checked (two steps). Idempotent: the row is inserted once, and a retry
+   * after a passing check finds its reservation.
+   */
+  async function recordAndCheckRiskStep(input: TradeInstructionInput): Promise<RiskVerdict> {
+    if (!hooked.has(input.clientName)) {
+      const verdict = await checkInstructionRisk(riskDeps, input, recordOf(input));
+      if (verdict !== null) {
+        log(input).info('instruction recorded', { all_use_order_id: input.allUseOrderId });
+        return rejectionsCounted(input, verdict);
+      }
+    }
+    await recordInstructionStep(input);
+    return checkRiskStep(input);
+  }
+
   async function checkRiskStep(input: TradeInstructionInput): Promise<RiskVerdict> {
     return rejectionsCounted(input, await checkInstructionRisk(riskDeps, input));
   }
 
   /** Sends the order at most once: a retry follows the order an earlier attempt sent, whatever happened since. */
   async function placeOrFollow(input: TradeInstructionInput): Promise<BrokerUpdate> {
-    // A retry after an earlier attempt reached the broker: that order exists and must be
-    // followed, whatever happened since (a halt must not orphan a live order).
-    if (Context.current().info.attempt > 1) {
-      await broker.connect();
-      // This process's book (synced at connect) first; then a fresh search of the broker's open,
-      // executed and completed orders: the earlier attempt may have run on another worker
-      // (another client id). A search that fails throws, and Temporal retries: never place blind.
-      const known = (await broker.findOrder(input.allUseOrderId)) ?? (broker.searchOrder ? await broker.searchOrder(input.allUseOrderId) : null);
-      if (known) return toUpdate(known);
-    }
+    return (Context.current().info.attempt > 1 ? await sentEarlier(input) : null) ?? sendOrder(input);
+  }
+
+  /**
+   * On a retried step: the order an earlier attempt sent, which exists and must be followed,
+   * whatever happened since (a halt must not orphan a live order). This process's book (synced
+   * at connect) first; then a fresh search of the broker's open, executed and completed orders:
+   * the earlier attempt may have run on another worker (another client id). A search that fails
+   * throws, and Temporal retries: never place blind.
+   */
+  async function sentEarlier(input: TradeInstructionInput): Promise<BrokerUpdate | null> {
+    await broker.connect();
+    const known = (await broker.findOrder(input.allUseOrderId)) ?? (broker.searchOrder ? await broker.searchOrder(input.allUseOrderId) : null);
+    return known ? toUpdate(known) : null;
+  }
+
+  /** The order to the broker, once the halt and shadow-family checks let it go. */
+  async function sendOrder(input: TradeInstructionInput): Promise<BrokerUpdate> {
     // A halt may come after the risk check passed: look again right before sending.
     const halted = await haltedScope(prisma, controlScopesOf(input.accountId, input.instruction.account_tag));
     if (halted) {
@@ -183,26 +213,30 @@ export function createActivities({ prisma, broker, logger, protocol, clock = sys
   }
 
   /**
-   * The broker's answer to placeOrder, recorded. A failed write (PostgreSQL restarting) is retried
-   * here for up to RECORD_RETRY_MS, ~0.2 s apart doubling to 2 s (waitFor's `backoffDelay`, with its
-   * jitter: the in-flight orders of one outage do not retry in step), as the workflow's local step
-   * that recorded it before did: failing the attempt instead would wait out Temporal's 1 s, 2 s, 4 s …
-   * backoff and search the broker again for an order this attempt already holds.
+   * A step's database write, retried here when it fails (PostgreSQL restarting) for up to
+   * RECORD_RETRY_MS, ~0.2 s apart doubling to 2 s (waitFor's `backoffDelay`, with its jitter: the
+   * in-flight orders of one outage do not retry in step), as the local activities that did these
+   * writes before retried them. Failing the attempt instead would wait out Temporal's 1 s, 2 s, 4 s …
+   * backoff, and the retried attempt would search the broker first for an order it may have sent.
    */
-  async function recordPlaced(input: TradeInstructionInput, update: BrokerUpdate): Promise<void> {
+  async function retryingWrite<T>(input: TradeInstructionInput, what: string, write: () => Promise<T>): Promise<T> {
     const ctx = Context.current();
     const started = Date.now();
     for (let failures = 1; ; failures++) {
       try {
-        return await recordOutcomeStep(input, { ...initialInstructionState(input.receivedAt), ...update.summary }, update.order);
+        return await write();
       } catch (err) {
         const delay = backoffDelay(failures, 200, 2_000);
         if (Date.now() - started + delay > RECORD_RETRY_MS) throw err;
-        log(input).warn('recording the broker answer failed; retrying', { err: (err as Error).message, retry_in_ms: delay });
+        log(input).warn(`${what} failed; retrying`, { err: (err as Error).message, retry_in_ms: delay });
         await ctx.sleep(delay); // rejects when the activity is cancelled or its worker stops
       }
     }
   }
+
+  /** The broker's answer to the order, recorded (retried in the step: retryingWrite). */
+  const recordPlaced = (input: TradeInstructionInput, update: BrokerUpdate): Promise<void> =>
+    retryingWrite(input, 'recording the broker answer', () => recordOutcomeStep(input, { ...initialInstructionState(input.receivedAt), ...update.summary }, update.order));
 
   /** An outcome's record: the order's status, its fills and the position they move (and the reservation's release once terminal). */
   async function recordOutcomeStep(input: TradeInstructionInput, state: InstructionState, order: BrokerOrderState | null): Promise<void> {
@@ -242,32 +276,44 @@ export function createActivities({ prisma, broker, logger, protocol, clock = sys
     recordInstruction: recordInstructionStep,
     checkRisk: checkRiskStep,
 
+    /** tradeInstruction's first step for inputs before version 3 (later ones take it inside submitOrder). */
+    recordAndCheckRisk: recordAndCheckRiskStep,
+
     /**
-     * recordInstruction and checkRisk as one step (tradeInstruction's first, since its patch
-     * 'record-with-risk'): the instruction row and the passing verdict's reservation commit
-     * in one transaction, one WAL flush instead of two (a commit waits for its flush: 0.2 ms on an
-     * idle disk here, 2.5 ms while another process writes; docs/OPERATIONS-CLUSTER.md). A client with a
-     * webhook endpoint records its row with its RECEIVED event first, then is checked (two steps).
-     * Idempotent: the row is inserted once, and a retry after a passing check finds its reservation.
+     * The instruction's whole happy path in one step (tradeInstruction, inputs of version 3 on):
+     * its row and risk check (one transaction: recordAndCheckRisk), the order to the broker, and
+     * the broker's answer recorded. One regular activity instead of a local one before it: the
+     * local step cost every instruction ~3 ms of worker CPU and a marker in its history
+     * (bench:e2e, docs/OPERATIONS-CLUSTER.md "Eighth round"). The rules are the same and in the
+     * same order: the row and the reservation commit before the order is sent, the halt is
+     * looked at again right before sending, a risk rejection sends nothing (`rejected`).
+     * A retried attempt first looks for the order an earlier attempt sent and follows it (that
+     * attempt's check passed); only when the broker has none does it check again (idempotent: a
+     * passed check's reservation stands) and send, so the order goes to the broker at most once.
      */
-    async recordAndCheckRisk(input: TradeInstructionInput): Promise<RiskVerdict> {
-      if (!hooked.has(input.clientName)) {
-        const verdict = await checkInstructionRisk(riskDeps, input, recordOf(input));
-        if (verdict !== null) {
-          log(input).info('instruction recorded', { all_use_order_id: input.allUseOrderId });
-          return rejectionsCounted(input, verdict);
+    async submitOrder(input: TradeInstructionInput): Promise<SubmittedUpdate> {
+      const ctx = Context.current();
+      const beat = setInterval(() => ctx.heartbeat(), 5_000); // the segment lock and the pacing limiter may queue it
+      try {
+        let update = ctx.info.attempt > 1 ? await sentEarlier(input) : null;
+        if (!update) {
+          const verdict = await retryingWrite(input, 'recording the instruction and its risk check', () => recordAndCheckRiskStep(input));
+          if (!verdict.ok) return { rejected: verdict.message };
+          update = await sendOrder(input);
         }
+        await recordPlaced(input, update);
+        return { ...update, recorded: true };
+      } finally {
+        clearInterval(beat);
       }
-      await recordInstructionStep(input);
-      return checkRiskStep(input);
     },
 
     /**
-     * Places the order and records the broker's answer in the same step (`recorded`), instead of in
-     * a local activity after it: one workflow round trip fewer per instruction (bench:e2e,
-     * docs/OPERATIONS-CLUSTER.md "Seventh round"). A write that still fails after recordPlaced's
-     * retries fails the attempt; Temporal's retry finds the order the first attempt sent (never a
-     * second one) and records it then.
+     * tradeInstruction's placing step for inputs before version 3 (after recordAndCheckRisk): places
+     * the order and records the broker's answer in the same step (`recorded`), instead of in a local
+     * activity after it (docs/OPERATIONS-CLUSTER.md "Seventh round"). A write that still fails after
+     * recordPlaced's retries fails the attempt; Temporal's retry finds the order the first attempt
+     * sent (never a second one) and records it then.
      */
     async placeOrder(input: TradeInstructionInput): Promise<PlacedUpdate> {
       const ctx = Context.current();

@@ -13,6 +13,14 @@ import { cancelUpdate, DECLINE_FAILURES, initialInstructionState, stateQuery, ty
 const declineReason = (err: unknown): string | null =>
   err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && DECLINE_FAILURES.includes(err.cause.type ?? '') ? err.cause.message : null;
 
+/** The step's answer, or the reason of its business decline (the order then ends REJECTED with it). */
+const orDeclined = <T>(step: Promise<T>): Promise<T | string> =>
+  step.catch((err: unknown) => {
+    const declined = declineReason(err);
+    if (declined === null) throw err;
+    return declined;
+  });
+
 const db = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '200ms', maximumInterval: '10s', backoffCoefficient: 2 },
@@ -49,7 +57,20 @@ export async function tradeInstruction(input: TradeInstructionInput, carried?: I
   };
 
   let knownKey: string | undefined;
-  if (!carried) {
+  if (!carried && (input.inputVersion ?? 0) >= 3) {
+    // One regular activity from the instruction's row to the broker's recorded answer (its risk
+    // check inside, before the order goes out): activities/index.ts submitOrder. Older inputs take
+    // the steps below, as their histories recorded them.
+    if (state.cancelRequested) {
+      await db.recordInstruction(input);
+      return finish('CANCELLED', 'cancelled before submission');
+    }
+    const placed = await orDeclined(broker.submitOrder(input));
+    if (typeof placed === 'string') return finish('REJECTED', placed);
+    if ('rejected' in placed) return finish('REJECTED', placed.rejected);
+    apply(placed.summary);
+    knownKey = placed.key;
+  } else if (!carried) {
     // One step since 'record-with-risk': the row and the reservation commit together (one WAL
     // flush, activities/index.ts recordAndCheckRisk); histories from before it replay the two steps.
     // Inputs of version 2 on take the step without the patch call (its marker and search-attribute
@@ -58,11 +79,7 @@ export async function tradeInstruction(input: TradeInstructionInput, carried?: I
     const risk = oneStep ? await db.recordAndCheckRisk(input) : await db.recordInstruction(input).then(() => db.checkRisk(input));
     if (!risk.ok) return finish('REJECTED', risk.message);
     if (state.cancelRequested) return finish('CANCELLED', 'cancelled before submission');
-    const placed = await broker.placeOrder(input).catch((err: unknown) => {
-      const declined = declineReason(err);
-      if (declined === null) throw err;
-      return declined;
-    });
+    const placed = await orDeclined(broker.placeOrder(input));
     if (typeof placed === 'string') return finish('REJECTED', placed);
     apply(placed.summary);
     knownKey = placed.key;

@@ -42,23 +42,20 @@ describe('STAR-LAB API: contract', function () {
     expect(Object.keys(st)).to.include.members(Object.keys(SEED.orderStatus));
   });
 
-  it('when an instruction is submitted, then its workflow records and risk-checks it in one step and places and records the fill in one more, with no patch marker or search-attribute upsert in its history', async () => {
+  it('when an instruction is submitted, then its workflow records, risk-checks, places and records the fill in one regular activity, with no marker or search-attribute upsert in its history', async () => {
     const ack = await submit(s, c, instruction(uniq('DIS_HIST'), { trade_action: 'BUY_STOCK', expiration_date: undefined, strike_price: undefined, quantity: 1 }));
     expect(ack.status).to.equal(201);
     await waitStatus(s, c, ack.body.all_use_order_id, ['FILLED']);
     const events = (await s.sys.client.workflow.getHandle(instructionWorkflowId(ack.body.all_use_order_id)).fetchHistory()).events ?? [];
-    const markers = events.flatMap((e) => (e.markerRecordedEventAttributes ? [e.markerRecordedEventAttributes.markerName] : []));
-    // Local activities are markers; a patch call would add a 'core_patch' marker and an upsert of TemporalChangeVersion.
+    // Local activities are markers ('core_local_activity'); a patch call would add a 'core_patch'
+    // marker and an upsert of TemporalChangeVersion. An order filled at once needs neither.
     expect(
-      markers.filter((m) => m !== 'core_local_activity'),
-      'markers other than local activities',
+      events.flatMap((e) => (e.markerRecordedEventAttributes ? [e.markerRecordedEventAttributes.markerName] : [])),
+      'markers',
     ).to.deep.equal([]);
     expect(events.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes)).to.have.length(0);
-    // Before placeOrder (the first regular activity) one local activity, recordAndCheckRisk; the two-step path has two.
-    const placed = events.findIndex((e) => e.activityTaskScheduledEventAttributes);
-    expect(events.slice(0, placed).filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')).to.have.length(1);
-    // placeOrder records the broker's answer itself: an order filled at once needs no step after it.
-    expect(events.slice(placed).filter((e) => e.markerRecordedEventAttributes || e.activityTaskScheduledEventAttributes)).to.have.length(1);
+    // submitOrder is the one step: the instruction's row, its risk check, the order and its fill.
+    expect(events.flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType?.name] : []))).to.deep.equal(['submitOrder']);
     const row = await s.sys.prisma.order.findUniqueOrThrow({ where: { instructionId: ack.body.all_use_order_id } });
     expect([row.status, row.filledQuantity]).to.deep.equal(['FILLED', 1]);
   });

@@ -6,7 +6,7 @@
  *
  * Timing: after a SIGKILL Temporal notices the dead attempt only through its timeouts. For
  * awaitOrderUpdate that is the 30 s heartbeat timeout (the test waits for it for real). For
- * placeOrder it is the 2 min start-to-close timeout; the test stands in for it by failing the
+ * submitOrder it is the 2 min start-to-close timeout; the test stands in for it by failing the
  * dead attempt by id (what the timeout would do) unless CRASH_TEST_REAL_TIMEOUTS=1.
  */
 import fs from 'node:fs';
@@ -19,7 +19,7 @@ import { allUseOrderId, requestHash } from '../../src/contracts/ids';
 import { parseTradeInstruction } from '../../src/contracts/instruction';
 import type { System } from '../../src/system';
 import { tradeInstruction } from '../../workflows/tradeInstruction';
-import { instructionWorkflowId, type InstructionState, type TradeInstructionInput } from '../../src/contracts/workflows/tradeInstruction';
+import { INSTRUCTION_INPUT_VERSION, instructionWorkflowId, type InstructionState, type TradeInstructionInput } from '../../src/contracts/workflows/tradeInstruction';
 import { getSystem, until } from './_system';
 import { HELD_MARK, HOOKED_WORKER, PRODUCTION_WORKER, WorkerProcess, type WorkerEnv } from './_workerProcess';
 import { seedInstruction } from '../fixtures/instructions';
@@ -62,6 +62,7 @@ describe('worker crash (separate worker process, SIGKILL)', function () {
       requestHash: requestHash(parsed.data),
       instruction: parsed.data,
       receivedAt: new Date().toISOString(),
+      inputVersion: INSTRUCTION_INPUT_VERSION, // the steps the API's instructions take today
     };
     const handle = await sys.client.workflow.start(tradeInstruction, {
       workflowId: instructionWorkflowId(id),
@@ -125,14 +126,14 @@ describe('worker crash (separate worker process, SIGKILL)', function () {
     if (fs.existsSync(logFile) && !process.env.KEEP_CRASH_LOGS) fs.rmSync(logFile, { force: true });
   });
 
-  it('when the worker is killed after sending the order and before placeOrder reported it, then the restarted worker finishes it FILLED with one order', async () => {
+  it('when the worker is killed after sending the order and before submitOrder reported it, then the restarted worker finishes it FILLED with one order', async () => {
     await worker?.stop();
     const w1 = await startWorker(HOOKED_WORKER, true);
     sim().fault({ delay_fills_ms: 3_000 }); // the order sits at the broker for a while
     const { id, handle } = await submit('place');
     await w1.waitFor(new RegExp(`${HELD_MARK} ${id} SUBMITTED`), 30_000);
     expect(simOrders(id)).to.have.length(1);
-    const place = await startedActivity(handle, 'placeOrder');
+    const place = await startedActivity(handle, 'submitOrder');
     await w1.kill();
 
     const t0 = Date.now();
@@ -146,9 +147,9 @@ describe('worker crash (separate worker process, SIGKILL)', function () {
     }
     await expectFilledOnce(id, handle, REAL_TIMEOUTS ? 200_000 : 60_000);
     const events = (await handle.fetchHistory()).events ?? [];
-    const scheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'placeOrder')!;
+    const scheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'submitOrder')!;
     const started = events.find((e) => String(e.activityTaskStartedEventAttributes?.scheduledEventId) === String(scheduled.eventId));
-    expect(Number(started?.activityTaskStartedEventAttributes?.attempt), 'placeOrder attempt that completed').to.equal(2);
+    expect(Number(started?.activityTaskStartedEventAttributes?.attempt), 'submitOrder attempt that completed').to.equal(2);
     process.stdout.write(`      (recovered ${Date.now() - t0} ms after the kill)\n`);
   });
 
@@ -157,7 +158,7 @@ describe('worker crash (separate worker process, SIGKILL)', function () {
     sim().fault({ delay_fills_ms: 4_000 }); // fills while no worker is alive
     const { id, handle } = await submit('await');
     await until(async () => simOrders(id).length === 1, 30_000, 'order at the simulator');
-    await startedActivity(handle, 'awaitOrderUpdate'); // placeOrder's result is in the history
+    await startedActivity(handle, 'awaitOrderUpdate'); // submitOrder's result is in the history
     await w.kill();
 
     const t0 = Date.now();

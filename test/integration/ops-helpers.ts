@@ -5,7 +5,7 @@
 import { createApp, startServer, type RunningServer } from '../../src/api/app';
 import { allUseOrderId, requestHash } from '../../src/contracts/ids';
 import { parseTradeInstruction } from '../../src/contracts/instruction';
-import type { TradeInstructionInput } from '../../src/contracts/workflows/tradeInstruction';
+import { INSTRUCTION_INPUT_VERSION, type TradeInstructionInput } from '../../src/contracts/workflows/tradeInstruction';
 import { createLogger } from '../../src/logger';
 import type { System } from '../../src/system';
 import { seedInstruction } from '../fixtures/instructions';
@@ -51,5 +51,13 @@ export const TRADING = '/api/v1/starlab_interface/trading';
 export function apiInput(coid: string, over: Record<string, unknown> = {}): TradeInstructionInput {
   const parsed = parseTradeInstruction(instruction(coid, over));
   if (!parsed.success) throw new Error(JSON.stringify(parsed.errors));
-  return { allUseOrderId: allUseOrderId('local', coid), clientName: 'local', source: 'STARLAB', requestHash: requestHash(parsed.data), instruction: parsed.data, receivedAt: new Date().toISOString() };
+  return {
+    allUseOrderId: allUseOrderId('local', coid),
+    clientName: 'local',
+    source: 'STARLAB',
+    requestHash: requestHash(parsed.data),
+    instruction: parsed.data,
+    receivedAt: new Date().toISOString(),
+    inputVersion: INSTRUCTION_INPUT_VERSION,
+  };
 }

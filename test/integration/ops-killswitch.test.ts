@@ -20,7 +20,7 @@ import { runCli } from './_cli';
 import { apiInput, call, instruction, operatorApi, OPERATOR_TOKEN, TRADING, uniq } from './ops-helpers';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { toBrokerOrder } from '../../src/domain/instrument';
-import type { PlacedUpdate } from '../../activities';
+import type { PlacedUpdate, SubmittedUpdate } from '../../activities';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -151,6 +151,35 @@ describe('ops: kill switch and reduce-only', function () {
       expect(sys.simulator!.orders().filter((o) => o.orderRef === sent.allUseOrderId)).to.have.length(1);
       // The step records what it found, as it records what it sends.
       expect(retried.recorded).to.equal(true);
+      const booked = await sys.prisma.order.findUniqueOrThrow({ where: { instructionId: sent.allUseOrderId } });
+      expect([booked.brokerOrderId, booked.status]).to.deep.equal([atBroker.brokerOrderId, retried.order.status]);
+    } finally {
+      await call(op.url, 'POST', '/api/v1/operator/resume', {});
+    }
+  });
+
+  it('when halted, then submitOrder sends nothing for a new instruction, and a retried attempt follows the order its first attempt sent', async () => {
+    const acts = createActivities({ prisma: sys.prisma, broker: sys.broker, logger: createLogger('test', 'error') });
+    const submitted = (input: TradeInstructionInput, attempt = 1): Promise<SubmittedUpdate> => new MockActivityEnvironment({ attempt }).run((i: TradeInstructionInput) => acts.submitOrder(i), input);
+    await call(op.url, 'POST', '/api/v1/operator/halt', { reason: 'submit halt' });
+    try {
+      // A first attempt: the risk check inside the step sees the halt, and the order never goes out.
+      const fresh = apiInput(uniq('sub_new'));
+      const answer = await submitted(fresh);
+      expect(answer)
+        .to.have.property('rejected')
+        .that.matches(/^KILL_SWITCH/);
+      expect(sys.simulator!.orders().filter((o) => o.orderRef === fresh.allUseOrderId)).to.have.length(0);
+      expect(await sys.prisma.capitalReservation.count({ where: { instructionId: fresh.allUseOrderId } })).to.equal(0);
+      // A retry whose first attempt recorded the instruction and reached the broker: it follows that
+      // order, halt or not (declining it would orphan a live order), and records it.
+      const sent = apiInput(uniq('sub_sent'));
+      await acts.recordInstruction(sent);
+      const atBroker = await sys.broker.placeOrder(toBrokerOrder(sent.allUseOrderId, sent.instruction));
+      const retried = await submitted(sent, 2);
+      if ('rejected' in retried) throw new Error(`retry rejected: ${retried.rejected}`);
+      expect([retried.order.brokerOrderId, retried.recorded]).to.deep.equal([atBroker.brokerOrderId, true]);
+      expect(sys.simulator!.orders().filter((o) => o.orderRef === sent.allUseOrderId)).to.have.length(1);
       const booked = await sys.prisma.order.findUniqueOrThrow({ where: { instructionId: sent.allUseOrderId } });
       expect([booked.brokerOrderId, booked.status]).to.deep.equal([atBroker.brokerOrderId, retried.order.status]);
     } finally {

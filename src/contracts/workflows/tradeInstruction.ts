@@ -22,13 +22,15 @@ export interface TradeInstructionInput {
    * workflow records and risk-checks in one step without asking `patched('record-with-risk')`:
    * a patch call writes a marker and upserts the TemporalChangeVersion search attribute, one more
    * visibility write on every instruction. Absent in inputs started before it: the patch decides,
-   * as it did when they ran (test/replay/histories replays all three kinds).
+   * as it did when they ran (test/replay/histories replays all three kinds). From 3 the workflow
+   * records, risk-checks, places and records the broker's answer in one regular activity
+   * (`submitOrder`) instead of a local step and a regular one.
    */
   inputVersion?: number;
 }
 
 /** What every starter of tradeInstruction puts in `inputVersion` now. */
-export const INSTRUCTION_INPUT_VERSION = 2;
+export const INSTRUCTION_INPUT_VERSION = 3;
 
 export interface InstructionState {
   status: OrderStatus;
