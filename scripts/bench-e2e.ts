@@ -1,6 +1,6 @@
 /**
- * `npm run bench:e2e`: one STAR-LAB instruction from HTTP to FILLED against a bare workflow of
- * the same shape (two local activities, one regular, one local; no I/O: scripts/bench/
+ * `npm run bench:e2e`: one STAR-LAB instruction from HTTP to FILLED against the bare workflow the
+ * goal names (two local activities, one regular, one local; no I/O: scripts/bench/
  * e2eWorkflows.ts), on the same Temporal server, worker and task queue, in the same run:
  *   - latency: one at a time, p50 (the two kinds interleaved, one of each in turn);
  *   - throughput: completions/s with `--concurrency` (50) in flight (rounds alternate kinds, and
