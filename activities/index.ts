@@ -234,9 +234,22 @@ export function createActivities({ prisma, broker, logger, protocol, clock = sys
     }
   }
 
-  /** The broker's answer to the order, recorded (retried in the step: retryingWrite). */
-  const recordPlaced = (input: TradeInstructionInput, update: BrokerUpdate): Promise<void> =>
-    retryingWrite(input, 'recording the broker answer', () => recordOutcomeStep(input, { ...initialInstructionState(input.receivedAt), ...update.summary }, update.order));
+  /** The broker's answer to the order, recorded (retried in the step: retryingWrite), and said so in the step's result (`recorded`). */
+  async function recordPlaced(input: TradeInstructionInput, update: BrokerUpdate): Promise<PlacedUpdate> {
+    await retryingWrite(input, 'recording the broker answer', () => recordOutcomeStep(input, { ...initialInstructionState(input.receivedAt), ...update.summary }, update.order));
+    return { ...update, recorded: true };
+  }
+
+  /** A placing step's body under a heartbeat every 5 s: the segment lock and the broker's pacing limiter may queue it. */
+  async function heartbeating<T>(body: () => Promise<T>): Promise<T> {
+    const ctx = Context.current();
+    const beat = setInterval(() => ctx.heartbeat(), 5_000);
+    try {
+      return await body();
+    } finally {
+      clearInterval(beat);
+    }
+  }
 
   /** An outcome's record: the order's status, its fills and the position they move (and the reservation's release once terminal). */
   async function recordOutcomeStep(input: TradeInstructionInput, state: InstructionState, order: BrokerOrderState | null): Promise<void> {
@@ -291,22 +304,14 @@ export function createActivities({ prisma, broker, logger, protocol, clock = sys
      * attempt's check passed); only when the broker has none does it check again (idempotent: a
      * passed check's reservation stands) and send, so the order goes to the broker at most once.
      */
-    async submitOrder(input: TradeInstructionInput): Promise<SubmittedUpdate> {
-      const ctx = Context.current();
-      const beat = setInterval(() => ctx.heartbeat(), 5_000); // the segment lock and the pacing limiter may queue it
-      try {
-        let update = ctx.info.attempt > 1 ? await sentEarlier(input) : null;
-        if (!update) {
-          const verdict = await retryingWrite(input, 'recording the instruction and its risk check', () => recordAndCheckRiskStep(input));
-          if (!verdict.ok) return { rejected: verdict.message };
-          update = await sendOrder(input);
-        }
-        await recordPlaced(input, update);
-        return { ...update, recorded: true };
-      } finally {
-        clearInterval(beat);
-      }
-    },
+    submitOrder: (input: TradeInstructionInput): Promise<SubmittedUpdate> =>
+      heartbeating(async () => {
+        const earlier = Context.current().info.attempt > 1 ? await sentEarlier(input) : null;
+        if (earlier) return recordPlaced(input, earlier);
+        const verdict = await retryingWrite(input, 'recording the instruction and its risk check', () => recordAndCheckRiskStep(input));
+        if (!verdict.ok) return { rejected: verdict.message };
+        return recordPlaced(input, await sendOrder(input));
+      }),
 
     /**
      * tradeInstruction's placing step for inputs before version 3 (after recordAndCheckRisk): places
@@ -315,17 +320,7 @@ export function createActivities({ prisma, broker, logger, protocol, clock = sys
      * recordPlaced's retries fails the attempt; Temporal's retry finds the order the first attempt
      * sent (never a second one) and records it then.
      */
-    async placeOrder(input: TradeInstructionInput): Promise<PlacedUpdate> {
-      const ctx = Context.current();
-      const beat = setInterval(() => ctx.heartbeat(), 5_000); // placing may queue behind the pacing limiter
-      try {
-        const update = await placeOrFollow(input);
-        await recordPlaced(input, update);
-        return { ...update, recorded: true };
-      } finally {
-        clearInterval(beat);
-      }
-    },
+    placeOrder: (input: TradeInstructionInput): Promise<PlacedUpdate> => heartbeating(async () => recordPlaced(input, await placeOrFollow(input))),
 
     async cancelBrokerOrder(allUseOrderId: string): Promise<void> {
       await broker.connect();
